@@ -1,0 +1,79 @@
+package org.sparkconv.engine.math;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.sparkconv.engine.TestArrays.assertClose;
+import static org.sparkconv.engine.TestArrays.uniform;
+
+import org.junit.jupiter.api.Test;
+
+class GemmTest {
+
+  /** The textbook triple loop, in double: the reference every GEMM is checked against. */
+  static void naive(boolean transA, boolean transB, int m, int n, int k, float alpha,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c,
+      int cOff, int ldc) {
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < n; j++) {
+        double sum = 0;
+        for (int p = 0; p < k; p++) {
+          double x = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+          double y = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+          sum += x * y;
+        }
+        int at = cOff + i * ldc + j;
+        c[at] = (float) (alpha * sum + (beta == 0f ? 0 : beta * c[at]));
+      }
+    }
+  }
+
+  @Test
+  void matchesNaiveOverOddSizesAllTransposesAndOffsets() {
+    int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {7, 3, 1}, {17, 33, 9}, {65, 70, 300},
+        {130, 5, 513}, {4, 600, 2}, {67, 513, 259}};
+    float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {0.5f, -2f}, {-1.5f, 0.25f}};
+    long seed = 1;
+    for (int[] size : sizes) {
+      int m = size[0];
+      int n = size[1];
+      int k = size[2];
+      for (int t = 0; t < 4; t++) {
+        boolean ta = (t & 1) != 0;
+        boolean tb = (t & 2) != 0;
+        for (float[] ab : alphaBeta) {
+          // Leading dimensions larger than needed, and non-zero offsets, to catch stride bugs.
+          int lda = (ta ? m : k) + 3;
+          int ldb = (tb ? k : n) + 2;
+          int ldc = n + 5;
+          int aOff = 7;
+          int bOff = 3;
+          int cOff = 11;
+          float[] a = uniform(aOff + (ta ? k : m) * lda, seed++);
+          float[] b = uniform(bOff + (tb ? n : k) * ldb, seed++);
+          float[] c = uniform(cOff + m * ldc, seed++);
+          float[] expected = c.clone();
+          naive(ta, tb, m, n, k, ab[0], a, aOff, lda, b, bOff, ldb, ab[1], expected, cOff, ldc);
+          JavaGemm.INSTANCE.sgemm(ta, tb, m, n, k, ab[0], a, aOff, lda, b, bOff, ldb, ab[1], c,
+              cOff, ldc);
+          assertClose("C for m=" + m + " n=" + n + " k=" + k + " transA=" + ta + " transB=" + tb
+              + " alpha=" + ab[0] + " beta=" + ab[1], expected, c, 2e-5, 1e-4 * Math.sqrt(k));
+        }
+      }
+    }
+  }
+
+  @Test
+  void betaZeroIgnoresNaNInOutputAndLeavesPaddingAlone() {
+    float[] a = uniform(6, 1);
+    float[] b = uniform(6, 2);
+    float[] c = new float[] {Float.NaN, Float.NaN, 42f, Float.NaN, Float.NaN, 42f};
+    JavaGemm.INSTANCE.sgemm(false, false, 2, 2, 3, 1f, a, 0, 3, b, 0, 2, 0f, c, 0, 3);
+    for (int i : new int[] {0, 1, 3, 4}) {
+      assertFalse(Float.isNaN(c[i]), "C[" + i + "] kept the NaN that beta = 0 must ignore");
+    }
+    float[] expected = new float[6];
+    naive(false, false, 2, 2, 3, 1f, a, 0, 3, b, 0, 2, 0f, expected, 0, 3);
+    expected[2] = 42f;
+    expected[5] = 42f;
+    assertClose("C", expected, c, 1e-6, 1e-6);
+  }
+}

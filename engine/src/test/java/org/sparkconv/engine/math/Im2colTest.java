@@ -1,0 +1,80 @@
+package org.sparkconv.engine.math;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.sparkconv.engine.TestArrays.uniform;
+
+import org.junit.jupiter.api.Test;
+
+class Im2colTest {
+
+  /** (channels, h, w, kh, kw, sh, sw, padTop, padLeft, padBottom, padRight, dh, dw). */
+  private static final int[][] GEOMETRIES = {
+      {1, 5, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},
+      {2, 7, 6, 3, 2, 2, 2, 1, 0, 1, 0, 1, 1},
+      {3, 6, 5, 4, 4, 1, 1, 1, 1, 2, 2, 1, 1}, // "same" with an even kernel: asymmetric
+      {2, 8, 7, 3, 3, 1, 1, 0, 0, 0, 0, 2, 2},
+      {2, 4, 4, 3, 3, 1, 1, 2, 2, 2, 2, 1, 1}, // "full"
+      {1, 9, 4, 2, 3, 3, 1, 0, 2, 1, 2, 2, 1},
+  };
+
+  static ConvGeometry geometry(int[] g) {
+    int outH = ConvGeometry.outputLength(g[1], g[7], g[9], g[3], g[5], g[11]);
+    int outW = ConvGeometry.outputLength(g[2], g[8], g[10], g[4], g[6], g[12]);
+    return new ConvGeometry(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[11], g[12],
+        outH, outW);
+  }
+
+  @Test
+  void col2imIsTheAdjointOfIm2col() {
+    long seed = 100;
+    for (int[] spec : GEOMETRIES) {
+      ConvGeometry g = geometry(spec);
+      float[] x = uniform(g.imageSize(), seed++);
+      float[] y = uniform(g.colSize(), seed++);
+      float[] col = new float[g.colSize()];
+      Im2col.im2col(g, x, 0, col, 0);
+      float[] back = new float[g.imageSize()];
+      Im2col.col2im(g, y, 0, back, 0);
+      double left = 0;
+      for (int i = 0; i < col.length; i++) {
+        left += (double) col[i] * y[i];
+      }
+      double right = 0;
+      for (int i = 0; i < x.length; i++) {
+        right += (double) x[i] * back[i];
+      }
+      assertEquals(left, right, 1e-4 * (1 + Math.abs(left)), "<im2col x, y> vs <x, col2im y> for "
+          + g);
+    }
+  }
+
+  @Test
+  void im2colPlacesEachPixelWhereTheFormulaSays() {
+    for (int[] spec : GEOMETRIES) {
+      ConvGeometry g = geometry(spec);
+      float[] x = new float[g.imageSize()];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = i + 1;
+      }
+      float[] col = new float[g.colSize() + 4];
+      Im2col.im2col(g, x, 0, col, 4);
+      for (int c = 0; c < g.channels(); c++) {
+        for (int i = 0; i < g.kernelH(); i++) {
+          for (int j = 0; j < g.kernelW(); j++) {
+            for (int oy = 0; oy < g.outH(); oy++) {
+              for (int ox = 0; ox < g.outW(); ox++) {
+                int iy = oy * g.strideH() - g.padTop() + i * g.dilationH();
+                int ix = ox * g.strideW() - g.padLeft() + j * g.dilationW();
+                float expected = iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width()
+                    ? x[(c * g.height() + iy) * g.width() + ix] : 0f;
+                int row = (c * g.kernelH() + i) * g.kernelW() + j;
+                assertEquals(expected, col[4 + row * g.colCols() + oy * g.outW() + ox],
+                    "col entry for " + g);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
