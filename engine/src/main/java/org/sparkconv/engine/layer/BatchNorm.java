@@ -1,0 +1,263 @@
+package org.sparkconv.engine.layer;
+
+import java.util.Arrays;
+import java.util.List;
+import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.tensor.Shape;
+
+/**
+ * Batch normalisation (Ioffe & Szegedy 2015) per channel. {@code batchnorm2d} normalises each
+ * channel over N*H*W; {@code batchnorm1d} each feature of a flat input over N. Learnable scale
+ * gamma and shift beta live in {@code params}; the running mean and variance live in the separate
+ * {@code state} buffer (never among the learnable parameters).
+ *
+ * <p>With M = N*H*W values per channel, training mode computes:
+ * <pre>
+ * mu = sum(x) / M,  var = sum((x - mu)^2) / M,  xhat = (x - mu) / sqrt(var + eps)
+ * y  = gamma xhat + beta
+ * running_mean = (1 - m) running_mean + m mu
+ * running_var  = (1 - m) running_var  + m var * M / (M - 1)     (unbiased, as PyTorch)
+ * </pre>
+ * and backward, with g = dL/dy:
+ * <pre>
+ * dbeta = sum(g),  dgamma = sum(g xhat)
+ * dx = gamma / (M sqrt(var + eps)) * (M g - dbeta - xhat dgamma)
+ * </pre>
+ * Evaluation mode uses the running statistics: {@code y = gamma (x - rm) / sqrt(rv + eps) + beta}.
+ */
+public final class BatchNorm implements Layer {
+
+  /**
+   * {@code spatial} selects batchnorm2d; {@code features == 0} means infer from the input.
+   * {@code momentum} weights the newest batch in the running statistics (PyTorch's convention).
+   */
+  public record Spec(boolean spatial, int features, float momentum, float eps)
+      implements LayerSpec {
+
+    public static Spec spatial2d() {
+      return new Spec(true, 0, 0.1f, 1e-5f);
+    }
+
+    public static Spec flat1d() {
+      return new Spec(false, 0, 0.1f, 1e-5f);
+    }
+
+    @Override
+    public String type() {
+      return spatial ? "batchnorm2d" : "batchnorm1d";
+    }
+
+    @Override
+    public Shape outputShape(Shape input, int index) {
+      LayerSpec.requireNonNegative(features, index, type(), "features");
+      if (!(momentum >= 0f && momentum <= 1f)) {
+        throw SpecException.at(index, type(), "momentum", "must be in [0, 1], got " + momentum);
+      }
+      if (!(eps > 0f)) {
+        throw SpecException.at(index, type(), "eps", "must be positive, got " + eps);
+      }
+      if (!spatial && !input.isFlat()) {
+        throw SpecException.at(index, type(), null, "expects a flat input (features, 1, 1) but"
+            + " gets " + input + "; use batchnorm2d for feature maps");
+      }
+      if (features > 0 && features != input.channels()) {
+        throw SpecException.at(index, type(), "features", "is " + features
+            + " but the input to this layer has " + input.channels() + " channels (shape "
+            + input + ")");
+      }
+      return input;
+    }
+
+    @Override
+    public Layer build(Shape input, int index, Gemm gemm) {
+      return new BatchNorm(this, outputShape(input, index));
+    }
+  }
+
+  private final Spec spec;
+  private final Shape shape;
+  private final int channels;
+  private final int plane;
+  private final float[] mean;
+  private final float[] invStd;
+  private float[] xhat = new float[0]; // (N, C, H, W), kept for backward
+  private boolean lastForwardTraining;
+  private float[] params;
+  private float[] grads;
+  private float[] state;
+  private int gammaOffset;
+  private int betaOffset;
+  private int runningMeanOffset;
+  private int runningVarOffset;
+
+  private BatchNorm(Spec spec, Shape shape) {
+    this.spec = spec;
+    this.shape = shape;
+    this.channels = shape.channels();
+    this.plane = shape.planeSize();
+    this.mean = new float[channels];
+    this.invStd = new float[channels];
+  }
+
+  @Override
+  public Shape inputShape() {
+    return shape;
+  }
+
+  @Override
+  public Shape outputShape() {
+    return shape;
+  }
+
+  @Override
+  public List<ParamBlock> paramBlocks() {
+    return List.of(new ParamBlock("gamma", channels, ParamBlock.Kind.NORM_SCALE),
+        new ParamBlock("beta", channels, ParamBlock.Kind.NORM_SHIFT));
+  }
+
+  @Override
+  public int stateSize() {
+    return 2 * channels;
+  }
+
+  @Override
+  public void bind(float[] params, float[] grads, int paramOffset, float[] state,
+      int stateOffset) {
+    this.params = params;
+    this.grads = grads;
+    this.state = state;
+    this.gammaOffset = paramOffset;
+    this.betaOffset = paramOffset + channels;
+    this.runningMeanOffset = stateOffset;
+    this.runningVarOffset = stateOffset + channels;
+  }
+
+  @Override
+  public void initParams(java.util.random.RandomGenerator rng) {
+    Arrays.fill(params, gammaOffset, gammaOffset + channels, 1f);
+    Arrays.fill(params, betaOffset, betaOffset + channels, 0f);
+  }
+
+  @Override
+  public void resetState() {
+    Arrays.fill(state, runningMeanOffset, runningMeanOffset + channels, 0f);
+    Arrays.fill(state, runningVarOffset, runningVarOffset + channels, 1f);
+  }
+
+  @Override
+  public void reserve(int batch) {
+    if (xhat.length < batch * shape.size()) {
+      xhat = new float[batch * shape.size()];
+    }
+  }
+
+  @Override
+  public void forward(float[] in, float[] out, int batch, boolean training) {
+    lastForwardTraining = training;
+    int size = shape.size();
+    if (training) {
+      computeBatchStatistics(in, batch);
+    } else {
+      for (int c = 0; c < channels; c++) {
+        mean[c] = state[runningMeanOffset + c];
+        invStd[c] = (float) (1.0 / Math.sqrt(state[runningVarOffset + c] + spec.eps()));
+      }
+    }
+    for (int n = 0; n < batch; n++) {
+      for (int c = 0; c < channels; c++) {
+        float mu = mean[c];
+        float is = invStd[c];
+        float gamma = params[gammaOffset + c];
+        float beta = params[betaOffset + c];
+        int start = n * size + c * plane;
+        for (int i = start; i < start + plane; i++) {
+          float h = (in[i] - mu) * is;
+          if (training) {
+            xhat[i] = h;
+          }
+          out[i] = gamma * h + beta;
+        }
+      }
+    }
+  }
+
+  /** Batch mean and biased variance per channel (two passes, in double for stability). */
+  private void computeBatchStatistics(float[] in, int batch) {
+    int size = shape.size();
+    long m = (long) batch * plane;
+    float momentum = spec.momentum();
+    for (int c = 0; c < channels; c++) {
+      double sum = 0;
+      for (int n = 0; n < batch; n++) {
+        int start = n * size + c * plane;
+        for (int i = start; i < start + plane; i++) {
+          sum += in[i];
+        }
+      }
+      double mu = sum / m;
+      double sq = 0;
+      for (int n = 0; n < batch; n++) {
+        int start = n * size + c * plane;
+        for (int i = start; i < start + plane; i++) {
+          double d = in[i] - mu;
+          sq += d * d;
+        }
+      }
+      double var = sq / m;
+      mean[c] = (float) mu;
+      invStd[c] = (float) (1.0 / Math.sqrt(var + spec.eps()));
+      double unbiased = m > 1 ? var * m / (m - 1) : var;
+      int rm = runningMeanOffset + c;
+      int rv = runningVarOffset + c;
+      state[rm] = (float) ((1 - momentum) * state[rm] + momentum * mu);
+      state[rv] = (float) ((1 - momentum) * state[rv] + momentum * unbiased);
+    }
+  }
+
+  @Override
+  public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
+    int size = shape.size();
+    long m = (long) batch * plane;
+    for (int c = 0; c < channels; c++) {
+      float mu = mean[c];
+      float is = invStd[c];
+      double dBeta = 0;
+      double dGamma = 0;
+      for (int n = 0; n < batch; n++) {
+        int start = n * size + c * plane;
+        for (int i = start; i < start + plane; i++) {
+          float h = lastForwardTraining ? xhat[i] : (in[i] - mu) * is;
+          dBeta += dOut[i];
+          dGamma += dOut[i] * h;
+        }
+      }
+      grads[gammaOffset + c] += (float) dGamma;
+      grads[betaOffset + c] += (float) dBeta;
+      if (dIn == null) {
+        continue;
+      }
+      float gamma = params[gammaOffset + c];
+      for (int n = 0; n < batch; n++) {
+        int start = n * size + c * plane;
+        if (lastForwardTraining) {
+          float k = gamma * is / m;
+          float db = (float) dBeta;
+          float dg = (float) dGamma;
+          for (int i = start; i < start + plane; i++) {
+            dIn[i] = k * (m * dOut[i] - db - xhat[i] * dg);
+          }
+        } else {
+          float k = gamma * is;
+          for (int i = start; i < start + plane; i++) {
+            dIn[i] = k * dOut[i];
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public long cachedFloatsPerExample() {
+    return shape.size();
+  }
+}

@@ -1,0 +1,247 @@
+package org.sparkconv.engine.layer;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.sparkconv.engine.math.ConvGeometry;
+import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.Im2col;
+import org.sparkconv.engine.tensor.Shape;
+
+/**
+ * 2-D convolution (cross-correlation, as in every framework) lowered to GEMM per image:
+ *
+ * <pre>
+ * col  = im2col(x_n)                       // (Cin*kh*kw, Ho*Wo)
+ * y_n  = W col + b                          // W: (Cout, Cin*kh*kw)
+ * dW  += dY_n col^T                          // accumulated, beta = 1
+ * dx_n = col2im(W^T dY_n)
+ * </pre>
+ *
+ * A 1x1 kernel with stride 1 and no padding skips im2col: the image is its own lowered matrix.
+ * Weights are laid out {@code (Cout, Cin, kh, kw)}, as PyTorch stores them.
+ */
+public final class Conv2d implements Layer {
+
+  /**
+   * What a model file says about a convolution. {@code inChannels == 0} means "whatever the
+   * previous layer gives"; a positive value is checked against it.
+   */
+  public record Spec(int inChannels, int outChannels, int kernelH, int kernelW,
+      int strideH, int strideW, Padding padding, int dilationH, int dilationW,
+      boolean bias, Init init) implements LayerSpec {
+
+    /** A square kernel with stride 1, explicit padding, bias and He-normal init. */
+    public static Spec of(int outChannels, int kernel, int padding) {
+      return new Spec(0, outChannels, kernel, kernel, 1, 1, Padding.of(padding), 1, 1, true,
+          Init.HE_NORMAL);
+    }
+
+    @Override
+    public String type() {
+      return "conv2d";
+    }
+
+    @Override
+    public Shape outputShape(Shape input, int index) {
+      ConvGeometry g = geometry(input, index);
+      return new Shape(outChannels, g.outH(), g.outW());
+    }
+
+    ConvGeometry geometry(Shape input, int index) {
+      LayerSpec.requireNonNegative(inChannels, index, type(), "in_channels");
+      LayerSpec.requirePositive(outChannels, index, type(), "out_channels");
+      LayerSpec.requirePositive(kernelH, index, type(), "kernel");
+      LayerSpec.requirePositive(kernelW, index, type(), "kernel");
+      LayerSpec.requirePositive(strideH, index, type(), "stride");
+      LayerSpec.requirePositive(strideW, index, type(), "stride");
+      LayerSpec.requirePositive(dilationH, index, type(), "dilation");
+      LayerSpec.requirePositive(dilationW, index, type(), "dilation");
+      LayerSpec.requireNonNegative(padding.h(), index, type(), "padding");
+      LayerSpec.requireNonNegative(padding.w(), index, type(), "padding");
+      if (inChannels > 0 && inChannels != input.channels()) {
+        throw SpecException.at(index, type(), "in_channels", "is " + inChannels
+            + " but the input to this layer has " + input.channels() + " channels (shape "
+            + input + ")");
+      }
+      return windowGeometry(input, index, type(), kernelH, kernelW, strideH, strideW, padding,
+          dilationH, dilationW);
+    }
+
+    @Override
+    public Layer build(Shape input, int index, Gemm gemm) {
+      return new Conv2d(this, input, geometry(input, index), gemm);
+    }
+  }
+
+  /**
+   * The geometry of a sliding window over {@code input}, rejecting a window larger than the
+   * padded input with a message that names the sizes. Shared by convolution and pooling.
+   */
+  static ConvGeometry windowGeometry(Shape input, int index, String type,
+      int kernelH, int kernelW, int strideH, int strideW, Padding padding,
+      int dilationH, int dilationW) {
+    int h = input.height();
+    int w = input.width();
+    int top = padding.before(h, kernelH, strideH, dilationH, true);
+    int bottom = padding.after(h, kernelH, strideH, dilationH, true);
+    int left = padding.before(w, kernelW, strideW, dilationW, false);
+    int right = padding.after(w, kernelW, strideW, dilationW, false);
+    int outH = ConvGeometry.outputLength(h, top, bottom, kernelH, strideH, dilationH);
+    int outW = ConvGeometry.outputLength(w, left, right, kernelW, strideW, dilationW);
+    if (outH <= 0 || outW <= 0) {
+      int extentH = dilationH * (kernelH - 1) + 1;
+      int extentW = dilationW * (kernelW - 1) + 1;
+      throw SpecException.at(index, type, "kernel", "the window " + extentH + "x" + extentW
+          + " (kernel " + kernelH + "x" + kernelW + ", dilation " + dilationH + "x" + dilationW
+          + ") is larger than the padded input " + (h + top + bottom) + "x" + (w + left + right)
+          + " (input " + h + "x" + w + ", padding " + padding + "): the output would be empty");
+    }
+    return new ConvGeometry(input.channels(), h, w, kernelH, kernelW, strideH, strideW, top,
+        left, dilationH, dilationW, outH, outW);
+  }
+
+  private final Spec spec;
+  private final Shape inputShape;
+  private final Shape outputShape;
+  private final ConvGeometry geometry;
+  private final Gemm gemm;
+  private final int kernelSize; // Cin * kh * kw: the GEMM depth
+  private final float[] col; // (Cin*kh*kw, Ho*Wo), reused for every image
+  private float[] params;
+  private float[] grads;
+  private int weightOffset;
+  private int biasOffset;
+
+  private Conv2d(Spec spec, Shape input, ConvGeometry geometry, Gemm gemm) {
+    this.spec = spec;
+    this.inputShape = input;
+    this.geometry = geometry;
+    this.outputShape = new Shape(spec.outChannels(), geometry.outH(), geometry.outW());
+    this.gemm = gemm;
+    this.kernelSize = geometry.colRows();
+    this.col = geometry.isIdentityLowering() ? null : new float[geometry.colSize()];
+  }
+
+  @Override
+  public Shape inputShape() {
+    return inputShape;
+  }
+
+  @Override
+  public Shape outputShape() {
+    return outputShape;
+  }
+
+  @Override
+  public List<ParamBlock> paramBlocks() {
+    ParamBlock weight = new ParamBlock("weight", spec.outChannels() * kernelSize,
+        ParamBlock.Kind.WEIGHT);
+    return spec.bias()
+        ? List.of(weight, new ParamBlock("bias", spec.outChannels(), ParamBlock.Kind.BIAS))
+        : List.of(weight);
+  }
+
+  @Override
+  public void bind(float[] params, float[] grads, int paramOffset, float[] state,
+      int stateOffset) {
+    this.params = params;
+    this.grads = grads;
+    this.weightOffset = paramOffset;
+    this.biasOffset = paramOffset + spec.outChannels() * kernelSize;
+  }
+
+  @Override
+  public void initParams(RandomGenerator rng) {
+    int fanIn = kernelSize;
+    int fanOut = spec.outChannels() * spec.kernelH() * spec.kernelW();
+    spec.init().fill(params, weightOffset, spec.outChannels() * kernelSize, fanIn, fanOut, rng);
+    if (spec.bias()) {
+      Arrays.fill(params, biasOffset, biasOffset + spec.outChannels(), 0f);
+    }
+  }
+
+  @Override
+  public void forward(float[] in, float[] out, int batch, boolean training) {
+    int inSize = inputShape.size();
+    int pixels = geometry.colCols();
+    int outSize = outputShape.size();
+    int cout = spec.outChannels();
+    for (int n = 0; n < batch; n++) {
+      float[] lowered = lower(in, n * inSize);
+      gemm.sgemm(false, false, cout, pixels, kernelSize, 1f, params, weightOffset, kernelSize,
+          lowered, loweredOffset(n * inSize), pixels, 0f, out, n * outSize, pixels);
+      if (spec.bias()) {
+        for (int c = 0; c < cout; c++) {
+          float b = params[biasOffset + c];
+          int start = n * outSize + c * pixels;
+          for (int p = start; p < start + pixels; p++) {
+            out[p] += b;
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
+    int inSize = inputShape.size();
+    int pixels = geometry.colCols();
+    int outSize = outputShape.size();
+    int cout = spec.outChannels();
+    for (int n = 0; n < batch; n++) {
+      int dOutOff = n * outSize;
+      float[] lowered = lower(in, n * inSize);
+      // dW (Cout, K) += dY_n (Cout, P) * col^T (P, K)
+      gemm.sgemm(false, true, cout, kernelSize, pixels, 1f, dOut, dOutOff, pixels,
+          lowered, loweredOffset(n * inSize), pixels, 1f, grads, weightOffset, kernelSize);
+      if (spec.bias()) {
+        for (int c = 0; c < cout; c++) {
+          float sum = 0f;
+          int start = dOutOff + c * pixels;
+          for (int p = start; p < start + pixels; p++) {
+            sum += dOut[p];
+          }
+          grads[biasOffset + c] += sum;
+        }
+      }
+      if (dIn != null) {
+        if (col == null) {
+          // dx_n (Cin, P) = W^T (Cin, Cout) * dY_n (Cout, P)
+          gemm.sgemm(true, false, kernelSize, pixels, cout, 1f, params, weightOffset, kernelSize,
+              dOut, dOutOff, pixels, 0f, dIn, n * inSize, pixels);
+        } else {
+          // dCol (K, P) = W^T (K, Cout) * dY_n (Cout, P), then scatter back to the image
+          gemm.sgemm(true, false, kernelSize, pixels, cout, 1f, params, weightOffset, kernelSize,
+              dOut, dOutOff, pixels, 0f, col, 0, pixels);
+          Arrays.fill(dIn, n * inSize, (n + 1) * inSize, 0f);
+          Im2col.col2im(geometry, col, 0, dIn, n * inSize);
+        }
+      }
+    }
+  }
+
+  /** The lowered matrix of image at {@code offset}: the shared workspace, or the input itself. */
+  private float[] lower(float[] in, int offset) {
+    if (col == null) {
+      return in;
+    }
+    Im2col.im2col(geometry, in, offset, col, 0);
+    return col;
+  }
+
+  private int loweredOffset(int imageOffset) {
+    return col == null ? imageOffset : 0;
+  }
+
+  @Override
+  public long workspaceFloats() {
+    return col == null ? 0 : col.length;
+  }
+
+  @Override
+  public ReceptiveField receptiveField(ReceptiveField in) {
+    return in.window(spec.kernelH(), spec.kernelW(), spec.strideH(), spec.strideW(),
+        spec.dilationH(), spec.dilationW());
+  }
+}

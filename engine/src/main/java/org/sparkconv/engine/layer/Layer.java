@@ -1,0 +1,68 @@
+package org.sparkconv.engine.layer;
+
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.sparkconv.engine.tensor.Shape;
+
+/**
+ * A live layer for one input shape. Activations are flat NCHW arrays starting at index 0 that the
+ * network owns and reuses; a layer reads {@code in}, writes {@code out}, and in backward writes
+ * {@code dIn} (never accumulates into it) while accumulating parameter gradients into the
+ * network's {@code grads} buffer (beta = 1), so that {@code zeroGrad} is the only reset.
+ */
+public interface Layer {
+
+  Shape inputShape();
+
+  Shape outputShape();
+
+  /** The learnable parameter blocks this layer needs, in the order they are laid out. */
+  default List<ParamBlock> paramBlocks() {
+    return List.of();
+  }
+
+  /** Floats of non-learnable state (batch-norm running statistics). */
+  default int stateSize() {
+    return 0;
+  }
+
+  /**
+   * Gives the layer its views: its parameters start at {@code params[paramOffset]} (gradients at
+   * the same offset of {@code grads}), its state at {@code state[stateOffset]}.
+   */
+  default void bind(float[] params, float[] grads, int paramOffset, float[] state,
+      int stateOffset) {}
+
+  /** Fills this layer's parameters from {@code rng}. */
+  default void initParams(RandomGenerator rng) {}
+
+  /** Resets state to its initial value (running mean 0, running variance 1). */
+  default void resetState() {}
+
+  /** Allocates per-batch caches for up to {@code batch} examples; called before forward. */
+  default void reserve(int batch) {}
+
+  /** Computes {@code out} from {@code in} for {@code batch} examples. */
+  void forward(float[] in, float[] out, int batch, boolean training);
+
+  /**
+   * Given {@code dOut}, accumulates parameter gradients and, unless {@code dIn} is null, writes
+   * the input gradient. {@code in}, {@code out} are what the last forward saw and produced.
+   */
+  void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch);
+
+  /** Floats per example that backward keeps besides the activations (switches, x-hat ...). */
+  default long cachedFloatsPerExample() {
+    return 0;
+  }
+
+  /** Floats of per-layer scratch space that do not grow with the batch (im2col buffers). */
+  default long workspaceFloats() {
+    return 0;
+  }
+
+  /** How one output unit's window on the network input grows through this layer. */
+  default ReceptiveField receptiveField(ReceptiveField in) {
+    return in;
+  }
+}

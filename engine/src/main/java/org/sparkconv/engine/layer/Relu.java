@@ -1,0 +1,49 @@
+package org.sparkconv.engine.layer;
+
+import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.tensor.Shape;
+
+/** {@code y = max(0, x)}; {@code dx = dy} where {@code y > 0}, else 0. */
+public final class Relu extends ElementwiseLayer {
+
+  /** No settings. */
+  public record Spec() implements LayerSpec {
+    @Override
+    public String type() {
+      return "relu";
+    }
+
+    @Override
+    public Shape outputShape(Shape input, int index) {
+      return input;
+    }
+
+    @Override
+    public Layer build(Shape input, int index, Gemm gemm) {
+      return new Relu(input);
+    }
+  }
+
+  private Relu(Shape shape) {
+    super(shape);
+  }
+
+  @Override
+  public void forward(float[] in, float[] out, int batch, boolean training) {
+    int len = length(batch);
+    for (int i = 0; i < len; i++) {
+      out[i] = Math.max(in[i], 0f);
+    }
+  }
+
+  @Override
+  public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
+    if (dIn == null) {
+      return;
+    }
+    int len = length(batch);
+    for (int i = 0; i < len; i++) {
+      dIn[i] = out[i] > 0f ? dOut[i] : 0f;
+    }
+  }
+}

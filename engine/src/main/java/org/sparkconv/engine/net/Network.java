@@ -1,0 +1,220 @@
+package org.sparkconv.engine.net;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.sparkconv.engine.layer.Layer;
+import org.sparkconv.engine.layer.LayerSpec;
+import org.sparkconv.engine.layer.ReceptiveField;
+import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.tensor.Shape;
+import org.sparkconv.engine.tensor.Tensor;
+
+/**
+ * A sequential network built from a {@link NetworkSpec}. It allocates exactly three flat buffers
+ * from its {@link ParamLayout}: {@code params}, {@code grads} (same layout) and {@code state}
+ * (batch-norm running statistics); layers hold offsets into them. Activations and the two
+ * ping-pong gradient buffers are allocated for the largest batch seen and reused, so a training
+ * step allocates nothing.
+ *
+ * <p>Not thread-safe: layers keep per-batch caches and workspaces. Use one network per thread.
+ */
+public final class Network {
+
+  private final NetworkSpec spec;
+  private final Layer[] layers;
+  private final ParamLayout layout;
+  private final float[] params;
+  private final float[] grads;
+  private final float[] state;
+  private final Shape inputShape;
+  private final int maxActivation;
+
+  private int capacity; // batch size the buffers below hold
+  private float[][] activations = new float[0][]; // activations[i]: output of layer i
+  private float[] inputCopy = new float[0];
+  private float[] gradientA = new float[0];
+  private float[] gradientB = new float[0];
+  private float[] lastInput;
+  private int lastBatch;
+
+  private Network(NetworkSpec spec, Gemm gemm) {
+    this.spec = spec;
+    List<Shape> shapes = spec.shapes();
+    this.inputShape = spec.input();
+    this.layers = new Layer[spec.layers().size()];
+    List<String> types = new ArrayList<>();
+    Shape in = inputShape;
+    int max = in.size();
+    for (int i = 0; i < layers.length; i++) {
+      LayerSpec layerSpec = spec.layers().get(i);
+      layers[i] = layerSpec.build(in, i, gemm);
+      types.add(layerSpec.type());
+      in = shapes.get(i);
+      max = Math.max(max, in.size());
+    }
+    this.maxActivation = max;
+    this.layout = ParamLayout.of(layers, types);
+    this.params = new float[layout.paramCount()];
+    this.grads = new float[layout.paramCount()];
+    this.state = new float[layout.stateCount()];
+    for (int i = 0; i < layers.length; i++) {
+      layers[i].bind(params, grads, layout.layerParamOffsets()[i], state,
+          layout.layerStateOffsets()[i]);
+      layers[i].resetState();
+    }
+  }
+
+  /** Builds {@code spec} with the default GEMM; throws SpecException if it does not fit. */
+  public static Network build(NetworkSpec spec) {
+    return new Network(spec, Gemm.defaultGemm());
+  }
+
+  /** Builds {@code spec} with the given GEMM implementation. */
+  public static Network build(NetworkSpec spec, Gemm gemm) {
+    return new Network(spec, gemm);
+  }
+
+  /**
+   * Seeded initialisation: every layer draws from its own split of one SplittableRandom, so the
+   * same seed gives bit-identical parameters. Resets state (running mean 0, variance 1).
+   */
+  public void initialize(long seed) {
+    SplittableRandom root = new SplittableRandom(seed);
+    for (Layer layer : layers) {
+      layer.initParams(root.split());
+      layer.resetState();
+    }
+  }
+
+  public NetworkSpec spec() {
+    return spec;
+  }
+
+  public ParamLayout layout() {
+    return layout;
+  }
+
+  public float[] params() {
+    return params;
+  }
+
+  public float[] grads() {
+    return grads;
+  }
+
+  public float[] state() {
+    return state;
+  }
+
+  public int layerCount() {
+    return layers.length;
+  }
+
+  public Layer layer(int index) {
+    return layers[index];
+  }
+
+  public Shape inputShape() {
+    return inputShape;
+  }
+
+  public Shape outputShape() {
+    return layers[layers.length - 1].outputShape();
+  }
+
+  /** Clears all parameter gradients: one fill. */
+  public void zeroGrad() {
+    Arrays.fill(grads, 0f);
+  }
+
+  /**
+   * Runs the network on {@code input}. In training mode layers keep what backward needs and
+   * batch norm uses (and updates the running values from) batch statistics. The returned tensor
+   * views a buffer the network reuses: it is valid until the next forward.
+   */
+  public Tensor forward(Tensor input, boolean training) {
+    if (!input.shape().equals(inputShape)) {
+      throw new IllegalArgumentException("input examples have shape " + input.shape()
+          + " but the network '" + spec.name() + "' expects " + inputShape);
+    }
+    int batch = input.batch();
+    reserve(batch);
+    float[] x = input.data();
+    if (input.offset() != 0) {
+      System.arraycopy(input.data(), input.offset(), inputCopy, 0, input.length());
+      x = inputCopy;
+    }
+    float[] in = x;
+    for (int i = 0; i < layers.length; i++) {
+      layers[i].forward(in, activations[i], batch, training);
+      in = activations[i];
+    }
+    lastInput = x;
+    lastBatch = batch;
+    return new Tensor(in, 0, batch, outputShape());
+  }
+
+  /**
+   * Backpropagates {@code dOutput} (gradient of the loss with respect to the last forward's
+   * output, same layout) through every layer, accumulating parameter gradients into
+   * {@link #grads()}. Returns the gradient with respect to the input when
+   * {@code wantInputGradient} (a reused buffer, valid until the next call), else null.
+   */
+  public float[] backward(float[] dOutput, boolean wantInputGradient) {
+    if (lastInput == null) {
+      throw new IllegalStateException("backward called before forward");
+    }
+    int batch = lastBatch;
+    float[] dOut = dOutput;
+    for (int i = layers.length - 1; i >= 0; i--) {
+      float[] in = i == 0 ? lastInput : activations[i - 1];
+      float[] dIn = i == 0 && !wantInputGradient ? null
+          : dOut == gradientA ? gradientB : gradientA;
+      layers[i].backward(in, activations[i], dOut, dIn, batch);
+      dOut = dIn;
+    }
+    return dOut;
+  }
+
+  /** Backward without the input gradient (what training needs). */
+  public void backward(float[] dOutput) {
+    backward(dOutput, false);
+  }
+
+  private void reserve(int batch) {
+    if (batch <= capacity) {
+      return;
+    }
+    activations = new float[layers.length][];
+    for (int i = 0; i < layers.length; i++) {
+      activations[i] = new float[batch * layers[i].outputShape().size()];
+      layers[i].reserve(batch);
+    }
+    inputCopy = new float[batch * inputShape.size()];
+    gradientA = new float[batch * maxActivation];
+    gradientB = new float[batch * maxActivation];
+    capacity = batch;
+  }
+
+  /** The Keras-like table of layers, shapes, parameters, receptive fields and memory. */
+  public NetworkSummary summary(int batch) {
+    List<NetworkSummary.Row> rows = new ArrayList<>();
+    ReceptiveField field = ReceptiveField.PIXEL;
+    long workspace = 0;
+    for (int i = 0; i < layers.length; i++) {
+      Layer layer = layers[i];
+      field = layer.receptiveField(field);
+      long activationFloats = (long) batch
+          * (layer.outputShape().size() + layer.cachedFloatsPerExample());
+      rows.add(new NetworkSummary.Row(i, spec.layers().get(i).type(), layer.outputShape(),
+          layout.paramCount(i), field, activationFloats * Float.BYTES));
+      workspace += layer.workspaceFloats();
+    }
+    long gradientBuffers = 2L * batch * maxActivation + (long) batch * inputShape.size();
+    return new NetworkSummary(spec.name(), inputShape, batch, List.copyOf(rows),
+        layout.paramCount(), layout.stateCount(), workspace * Float.BYTES,
+        gradientBuffers * Float.BYTES);
+  }
+}
