@@ -21,8 +21,11 @@ public interface Gemm {
   /** A short name for logs and benchmark tables. */
   String name();
 
-  /** The implementation the engine uses unless told otherwise. */
+  /**
+   * The implementation the engine uses unless told otherwise: chosen once per JVM by
+   * {@link GemmSelector} (native OpenBLAS when present, else pure Java) and logged.
+   */
   static Gemm defaultGemm() {
-    return JavaGemm.INSTANCE;
+    return GemmSelector.get();
   }
 }

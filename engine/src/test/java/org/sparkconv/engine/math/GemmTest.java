@@ -1,6 +1,10 @@
 package org.sparkconv.engine.math;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.sparkconv.engine.TestArrays.assertClose;
 import static org.sparkconv.engine.TestArrays.uniform;
 
@@ -27,7 +31,29 @@ class GemmTest {
   }
 
   @Test
-  void matchesNaiveOverOddSizesAllTransposesAndOffsets() {
+  void javaGemmMatchesNaiveOverOddSizesAllTransposesAndOffsets() {
+    assertMatchesNaive(JavaGemm.INSTANCE);
+  }
+
+  @Test
+  void nativeBlasGemmMatchesNaiveOverOddSizesAllTransposesAndOffsets() {
+    var nativeGemm = GemmSelector.loadNative();
+    assumeTrue(nativeGemm.isPresent(), "no native BLAS on this machine (libopenblas0)");
+    assertMatchesNaive(nativeGemm.get());
+  }
+
+  @Test
+  void selectorHonoursTheSettingAndRejectsUnknownValues() {
+    assertSame(JavaGemm.INSTANCE, GemmSelector.choose("java"));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> GemmSelector.choose("fast"));
+    assertTrue(e.getMessage().contains("sparkconv.gemm") && e.getMessage().contains("fast"));
+    assertTrue(GemmSelector.isReferenceBlas("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0"));
+    assertFalse(GemmSelector.isReferenceBlas(
+        "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so"));
+  }
+
+  private static void assertMatchesNaive(Gemm gemm) {
     int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {7, 3, 1}, {17, 33, 9}, {65, 70, 300},
         {130, 5, 513}, {4, 600, 2}, {67, 513, 259}};
     float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {0.5f, -2f}, {-1.5f, 0.25f}};
@@ -52,9 +78,8 @@ class GemmTest {
           float[] c = uniform(cOff + m * ldc, seed++);
           float[] expected = c.clone();
           naive(ta, tb, m, n, k, ab[0], a, aOff, lda, b, bOff, ldb, ab[1], expected, cOff, ldc);
-          JavaGemm.INSTANCE.sgemm(ta, tb, m, n, k, ab[0], a, aOff, lda, b, bOff, ldb, ab[1], c,
-              cOff, ldc);
-          assertClose("C for m=" + m + " n=" + n + " k=" + k + " transA=" + ta + " transB=" + tb
+          gemm.sgemm(ta, tb, m, n, k, ab[0], a, aOff, lda, b, bOff, ldb, ab[1], c, cOff, ldc);
+          assertClose(gemm.name() + ": C for m=" + m + " n=" + n + " k=" + k + " transA=" + ta + " transB=" + tb
               + " alpha=" + ab[0] + " beta=" + ab[1], expected, c, 2e-5, 1e-4 * Math.sqrt(k));
         }
       }
@@ -63,10 +88,15 @@ class GemmTest {
 
   @Test
   void betaZeroIgnoresNaNInOutputAndLeavesPaddingAlone() {
+    assertBetaZeroIgnoresNaN(JavaGemm.INSTANCE);
+    GemmSelector.loadNative().ifPresent(GemmTest::assertBetaZeroIgnoresNaN);
+  }
+
+  private static void assertBetaZeroIgnoresNaN(Gemm gemm) {
     float[] a = uniform(6, 1);
     float[] b = uniform(6, 2);
     float[] c = new float[] {Float.NaN, Float.NaN, 42f, Float.NaN, Float.NaN, 42f};
-    JavaGemm.INSTANCE.sgemm(false, false, 2, 2, 3, 1f, a, 0, 3, b, 0, 2, 0f, c, 0, 3);
+    gemm.sgemm(false, false, 2, 2, 3, 1f, a, 0, 3, b, 0, 2, 0f, c, 0, 3);
     for (int i : new int[] {0, 1, 3, 4}) {
       assertFalse(Float.isNaN(c[i]), "C[" + i + "] kept the NaN that beta = 0 must ignore");
     }

@@ -1,0 +1,120 @@
+package org.sparkconv.engine.math;
+
+import dev.ludovic.netlib.blas.NativeBLAS;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Chooses the GEMM implementation once per JVM and says which on standard error.
+ *
+ * <p>Setting: system property {@code sparkconv.gemm} or environment variable
+ * {@code SPARKCONV_GEMM}: {@code auto} (default), {@code native} or {@code java}.
+ * {@code auto} takes native BLAS when an optimised library (OpenBLAS, MKL, BLIS) is what got
+ * loaded, and the pure-Java GEMM otherwise: Debian's reference {@code libblas3} is ~40x slower
+ * than OpenBLAS and is never picked silently ({@code native} forces it, with a warning).
+ */
+public final class GemmSelector {
+
+  private static volatile Gemm chosen;
+
+  private GemmSelector() {}
+
+  /** The implementation for this JVM, chosen on first use. */
+  public static Gemm get() {
+    Gemm g = chosen;
+    if (g == null) {
+      synchronized (GemmSelector.class) {
+        if (chosen == null) {
+          chosen = choose(setting());
+          System.err.println("sparkconv: GEMM = " + describe(chosen));
+        }
+        g = chosen;
+      }
+    }
+    return g;
+  }
+
+  static String setting() {
+    String s = System.getProperty("sparkconv.gemm");
+    if (s == null) {
+      s = System.getenv("SPARKCONV_GEMM");
+    }
+    return s == null ? "auto" : s.trim().toLowerCase(Locale.ROOT);
+  }
+
+  static Gemm choose(String setting) {
+    switch (setting) {
+      case "java":
+        return JavaGemm.INSTANCE;
+      case "native": {
+        NativeBlasGemm g = loadNative().orElseThrow(() -> new IllegalStateException(
+            "sparkconv.gemm=native but no native BLAS could be loaded; install libopenblas0"
+                + " (apt-get install -y libopenblas0) or use sparkconv.gemm=java"));
+        if (isReferenceBlas(g.library())) {
+          System.err.println("sparkconv: WARNING: native BLAS is the slow reference "
+              + g.library() + "; install libopenblas0");
+        }
+        return g;
+      }
+      case "auto": {
+        Optional<NativeBlasGemm> g = loadNative();
+        if (g.isPresent() && !isReferenceBlas(g.get().library())) {
+          return g.get();
+        }
+        if (g.isPresent()) {
+          System.err.println("sparkconv: native BLAS is the slow reference " + g.get().library()
+              + ": using the pure-Java GEMM instead (install libopenblas0 for speed)");
+        }
+        return JavaGemm.INSTANCE;
+      }
+      default:
+        throw new IllegalArgumentException("setting 'sparkconv.gemm' must be auto, native or"
+            + " java, got '" + setting + "'");
+    }
+  }
+
+  /** Native BLAS if it loads, with the library file that is mapped into this process. */
+  static Optional<NativeBlasGemm> loadNative() {
+    try {
+      var blas = NativeBLAS.getInstance();
+      return Optional.of(new NativeBlasGemm(blas, loadedBlasLibrary()));
+    } catch (Throwable e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The BLAS shared object named in /proc/self/maps (Linux), resolved through links. */
+  static String loadedBlasLibrary() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
+        int slash = line.indexOf('/');
+        if (slash < 0) {
+          continue;
+        }
+        String file = line.substring(slash);
+        String name = Path.of(file).getFileName().toString().toLowerCase(Locale.ROOT);
+        if ((name.contains("blas") || name.contains("mkl")) && !name.contains("netlib")
+            && !name.contains("jniloader")) {
+          return Path.of(file).toRealPath().toString();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return "unknown (" + e.getMessage() + ")";
+    }
+    return "unknown";
+  }
+
+  static boolean isReferenceBlas(String library) {
+    String l = library.toLowerCase(Locale.ROOT);
+    return !(l.contains("openblas") || l.contains("mkl") || l.contains("blis")
+        || l.contains("atlas") || l.contains("unknown"));
+  }
+
+  static String describe(Gemm g) {
+    return g instanceof NativeBlasGemm n ? "native BLAS " + n.library() : g.name()
+        + " (pure Java)";
+  }
+}
