@@ -228,5 +228,52 @@ def main():
         "dx": flat(x.grad), "dparams": grads, "state_after": state_of(modules)})
 
 
+def optimizer_traces():
+    """Parameters after each of 5 steps of each optimizer, on a dense layer (2 -> 2): 4 weights
+    then 2 biases, the sparkconv layout. Gradients are fixed random vectors per step."""
+    gen = torch.Generator().manual_seed(21)
+    w0 = f32(torch.rand(2, 2, generator=gen) * 2 - 1)
+    b0 = f32(torch.rand(2, generator=gen) * 2 - 1)
+    grads = [(f32(torch.rand(2, 2, generator=gen) * 2 - 1), f32(torch.rand(2, generator=gen) * 2 - 1))
+             for _ in range(5)]
+    cases = {
+        "sgd": (lambda w, b: torch.optim.SGD([w, b], lr=0.1),
+                {"type": "sgd", "lr": 0.1}),
+        "sgd_momentum": (lambda w, b: torch.optim.SGD([w, b], lr=0.1, momentum=0.9),
+                         {"type": "sgd", "lr": 0.1, "momentum": 0.9}),
+        "sgd_nesterov": (lambda w, b: torch.optim.SGD([w, b], lr=0.1, momentum=0.9, nesterov=True),
+                         {"type": "sgd", "lr": 0.1, "momentum": 0.9, "nesterov": True}),
+        "sgd_weight_decay_weights_only": (
+            lambda w, b: torch.optim.SGD([{"params": [w], "weight_decay": 0.05},
+                                         {"params": [b], "weight_decay": 0.0}],
+                                        lr=0.1, momentum=0.9),
+            {"type": "sgd", "lr": 0.1, "momentum": 0.9, "weight_decay": 0.05}),
+        "adam": (lambda w, b: torch.optim.Adam([w, b], lr=0.01),
+                 {"type": "adam", "lr": 0.01}),
+        "adam_l2_all": (lambda w, b: torch.optim.Adam([w, b], lr=0.01, weight_decay=0.1),
+                        {"type": "adam", "lr": 0.01, "weight_decay": 0.1,
+                         "decay_bias_and_norm": True}),
+        "adamw": (lambda w, b: torch.optim.AdamW([{"params": [w], "weight_decay": 0.1},
+                                                 {"params": [b], "weight_decay": 0.0}],
+                                                lr=0.01),
+                  {"type": "adamw", "lr": 0.01, "weight_decay": 0.1}),
+    }
+    out = {"initial": flat(w0) + flat(b0),
+           "grads": [flat(gw) + flat(gb) for gw, gb in grads], "cases": {}}
+    for name, (make, settings) in cases.items():
+        w = w0.clone().requires_grad_(True)
+        b = b0.clone().requires_grad_(True)
+        opt = make(w, b)
+        trace = []
+        for gw, gb in grads:
+            w.grad = gw.clone()
+            b.grad = gb.clone()
+            opt.step()
+            trace.append(flat(w) + flat(b))
+        out["cases"][name] = {"settings": settings, "params_after_each_step": trace}
+    write("optimizers", out)
+
+
 if __name__ == "__main__":
+    optimizer_traces()
     main()
