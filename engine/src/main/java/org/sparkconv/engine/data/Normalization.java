@@ -1,0 +1,98 @@
+package org.sparkconv.engine.data;
+
+import java.util.Arrays;
+
+/**
+ * Per-channel normalisation of 8-bit pixels: {@code x = (p / 255 - mean[c]) / std[c]}.
+ * Statistics come from the training set ({@link #of}) or are given, never from the test set.
+ */
+public record Normalization(float[] mean, float[] std) {
+
+  public Normalization {
+    if (mean.length != std.length || mean.length == 0) {
+      throw new IllegalArgumentException("normalisation needs one mean and one std per channel,"
+          + " got " + mean.length + " and " + std.length);
+    }
+    for (float s : std) {
+      if (!(s > 0f)) {
+        throw new IllegalArgumentException("normalisation std must be positive, got "
+            + Arrays.toString(std));
+      }
+    }
+    mean = mean.clone();
+    std = std.clone();
+  }
+
+  /** Only scales to [0, 1]. */
+  public static Normalization unit(int channels) {
+    float[] zero = new float[channels];
+    float[] one = new float[channels];
+    Arrays.fill(one, 1f);
+    return new Normalization(zero, one);
+  }
+
+  /** Mean and standard deviation per channel over every pixel of {@code set}. */
+  public static Normalization of(ImageSet set) {
+    int channels = set.shape().channels();
+    int plane = set.shape().planeSize();
+    double[] sum = new double[channels];
+    double[] sumSq = new double[channels];
+    byte[] pixels = set.pixels();
+    for (int n = 0; n < set.count(); n++) {
+      for (int c = 0; c < channels; c++) {
+        int start = (n * channels + c) * plane;
+        long s = 0;
+        long sq = 0;
+        for (int i = start; i < start + plane; i++) {
+          int p = pixels[i] & 0xFF;
+          s += p;
+          sq += p * p;
+        }
+        sum[c] += s;
+        sumSq[c] += sq;
+      }
+    }
+    float[] mean = new float[channels];
+    float[] std = new float[channels];
+    double m = (double) set.count() * plane;
+    for (int c = 0; c < channels; c++) {
+      double mu = sum[c] / m / 255.0;
+      double var = sumSq[c] / m / (255.0 * 255.0) - mu * mu;
+      mean[c] = (float) mu;
+      std[c] = (float) Math.sqrt(Math.max(var, 1e-12));
+    }
+    return new Normalization(mean, std);
+  }
+
+  /** Normalises image {@code n} of {@code set} into {@code out[outOff ...]}. */
+  public void apply(ImageSet set, int n, float[] out, int outOff) {
+    int channels = set.shape().channels();
+    int plane = set.shape().planeSize();
+    byte[] pixels = set.pixels();
+    int src = n * set.shape().size();
+    for (int c = 0; c < channels; c++) {
+      float scale = 1f / (255f * std[c]);
+      float shift = mean[c] / std[c];
+      int base = c * plane;
+      for (int i = 0; i < plane; i++) {
+        out[outOff + base + i] = (pixels[src + base + i] & 0xFF) * scale - shift;
+      }
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Normalization other && Arrays.equals(mean, other.mean)
+        && Arrays.equals(std, other.std);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Arrays.hashCode(mean) + Arrays.hashCode(std);
+  }
+
+  @Override
+  public String toString() {
+    return "mean " + Arrays.toString(mean) + ", std " + Arrays.toString(std);
+  }
+}
