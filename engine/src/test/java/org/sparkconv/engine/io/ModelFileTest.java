@@ -1,0 +1,112 @@
+package org.sparkconv.engine.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkconv.engine.TestArrays;
+import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.NetworkSpec;
+import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.tensor.Tensor;
+
+class ModelFileTest {
+
+  @TempDir
+  Path dir;
+
+  private static Network trainedLikeNetwork() {
+    NetworkSpec spec = Sequential.input("small", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu()
+        .maxPool(2).flatten().dense(3).classes(List.of("a", "b", "c")).build();
+    Network net = Network.build(spec);
+    net.initialize(11);
+    // Move BN running statistics away from their initial values.
+    net.forward(new Tensor(TestArrays.uniform(5 * 64, 12), 0, 5, net.inputShape()), true);
+    return net;
+  }
+
+  @Test
+  void saveThenLoadGivesIdenticalPredictions() throws IOException {
+    Network net = trainedLikeNetwork();
+    float[][] slots = {TestArrays.uniform(net.params().length, 1),
+        TestArrays.uniform(net.params().length, 2)};
+    ModelFile file = new ModelFile(net.spec(), net.params(), net.state(), "adam", 42, slots,
+        "{\"epoch\": 3}");
+    Path path = dir.resolve("m.spcv");
+    file.save(path);
+    ModelFile back = ModelFile.load(path);
+    assertEquals(net.spec(), back.spec());
+    assertArrayEquals(net.params(), back.params());
+    assertArrayEquals(net.state(), back.state());
+    assertEquals("adam", back.optimizerType());
+    assertEquals(42, back.optimizerSteps());
+    assertArrayEquals(slots[1], back.optimizerSlots()[1]);
+    assertEquals("{\"epoch\": 3}", back.metadata());
+    float[] x = TestArrays.uniform(4 * 64, 13);
+    float[] expected = net.forward(new Tensor(x, 0, 4, net.inputShape()), false).toArray();
+    Network loaded = back.toNetwork();
+    assertArrayEquals(expected, loaded.forward(new Tensor(x, 0, 4, net.inputShape()), false)
+        .toArray());
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of(path), files.toList(), "no temporary file left behind");
+    }
+  }
+
+  @Test
+  void truncatedCorruptAndForeignFilesAreRejectedByName() throws IOException {
+    byte[] good = ModelFile.of(trainedLikeNetwork()).encode();
+    Path truncated = dir.resolve("truncated.spcv");
+    Files.write(truncated, Arrays.copyOf(good, good.length - 100));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ModelFile.load(truncated));
+    assertTrue(e.getMessage().startsWith(truncated.toString()) && e.getMessage().contains(
+        "truncated"), e.getMessage());
+
+    byte[] flipped = good.clone();
+    flipped[good.length / 2] ^= 0x10;
+    Path corrupt = dir.resolve("corrupt.spcv");
+    Files.write(corrupt, flipped);
+    e = assertThrows(IllegalArgumentException.class, () -> ModelFile.load(corrupt));
+    assertTrue(e.getMessage().contains("CRC32 mismatch") && e.getMessage().contains("corrupt"),
+        e.getMessage());
+
+    byte[] foreign = good.clone();
+    foreign[0] = 'X';
+    e = assertThrows(IllegalArgumentException.class, () -> ModelFile.decode(foreign, "f"));
+    assertTrue(e.getMessage().contains("not a sparkconv model file"), e.getMessage());
+
+    byte[] future = good.clone();
+    future[4] = 9;
+    e = assertThrows(IllegalArgumentException.class, () -> ModelFile.decode(future, "f"));
+    assertTrue(e.getMessage().contains("format version 9 is not supported"), e.getMessage());
+
+    e = assertThrows(IllegalArgumentException.class,
+        () -> ModelFile.load(dir.resolve("missing.spcv")));
+    assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+  }
+
+  @Test
+  void aFailedSaveLeavesThePreviousFileIntact() throws IOException {
+    Network net = trainedLikeNetwork();
+    Path path = dir.resolve("model.spcv");
+    ModelFile.of(net).save(path);
+    byte[] before = Files.readAllBytes(path);
+    // Make the final rename fail: the destination is a non-empty directory.
+    Path blocked = dir.resolve("blocked.spcv");
+    Files.createDirectories(blocked.resolve("inside"));
+    assertThrows(IOException.class, () -> ModelFile.of(net).save(blocked));
+    assertTrue(Files.isDirectory(blocked.resolve("inside")));
+    assertArrayEquals(before, Files.readAllBytes(path));
+    try (var files = Files.list(dir)) {
+      assertEquals(2, files.count(), "only model.spcv and blocked.spcv: no temporary left");
+    }
+  }
+}
