@@ -10,7 +10,7 @@ import org.sparkconv.engine.layer.SpecException;
  * Typed, strict access to the fields of one JSON object of a model file, with errors that name
  * the layer index and type (or the top level) and the field, and say what was expected.
  */
-final class JsonFields {
+class JsonFields {
 
   private final JsonNode node;
   private final int index;

@@ -96,7 +96,7 @@ public final class SpecJson {
       throw SpecException.top(null, "a model spec must be a JSON object");
     }
     JsonFields top = new JsonFields(root, -1, null);
-    top.rejectUnknown(Set.of("name", "input", "classes", "layers"));
+    top.rejectUnknown(Set.of("name", "input", "classes", "layers", "pattern"));
     String name = top.text("name", "model");
     JsonNode inputNode = top.require("input", "{\"channels\": C, \"height\": H, \"width\": W}");
     JsonFields input = new JsonFields(inputNode, -1, null);
@@ -121,7 +121,14 @@ public final class SpecJson {
         classes.add(n.textValue());
       }
     }
-    JsonNode layerNodes = top.require("layers", "an array of layers");
+    if (top.has("pattern")) {
+      if (top.has("layers")) {
+        throw SpecException.top("pattern", "give either \"layers\" or \"pattern\", not both");
+      }
+      List<LayerSpec> layers = pattern(root.get("pattern"), classes.size()).expand();
+      return new NetworkSpec(name, new Shape(c, h, w), layers, classes);
+    }
+    JsonNode layerNodes = top.require("layers", "an array of layers (or a \"pattern\")");
     if (!layerNodes.isArray()) {
       throw SpecException.top("layers", "expected an array of layers, got " + layerNodes);
     }
@@ -208,14 +215,58 @@ public final class SpecJson {
     };
   }
 
+  private static PatternSpec pattern(JsonNode node, int classCount) {
+    if (!node.isObject()) {
+      throw SpecException.top("pattern", "expected an object, got " + node);
+    }
+    JsonFields f = new JsonFields(node, -1, null) {
+      @Override
+      SpecException error(String field, String detail) {
+        return SpecException.top("pattern." + field, detail);
+      }
+    };
+    f.rejectUnknown(Set.of("convs_per_block", "channels", "kernel", "padding", "batchnorm",
+        "pool", "pool_kernel", "dense", "dropout", "outputs"));
+    return new PatternSpec(f.integer("convs_per_block", 1), intList(f, node, "channels", true),
+        f.integer("kernel", 3), convPadding(f, node, Padding.SAME), f.bool("batchnorm", false),
+        f.text("pool", "max"), f.integer("pool_kernel", 2), intList(f, node, "dense", false),
+        f.number("dropout", 0f), f.integer("outputs", classCount));
+  }
+
+  private static List<Integer> intList(JsonFields f, JsonNode node, String field,
+      boolean required) {
+    if (!f.has(field)) {
+      if (required) {
+        throw f.error(field, "missing; expected an array of integers");
+      }
+      return List.of();
+    }
+    JsonNode v = node.get(field);
+    List<Integer> out = new ArrayList<>();
+    if (!v.isArray()) {
+      throw f.error(field, "expected an array of integers, got " + v);
+    }
+    for (JsonNode n : v) {
+      if (!n.isIntegralNumber() || n.intValue() <= 0) {
+        throw f.error(field, "expected an array of positive integers, got " + v);
+      }
+      out.add(n.intValue());
+    }
+    return out;
+  }
+
   private static LayerSpec noFields(JsonFields f, LayerSpec spec) {
     f.rejectUnknown(Set.of("type"));
     return spec;
   }
 
   private static Padding convPadding(JsonFields f, JsonNode node) {
+    return convPadding(f, node, Padding.of(0));
+  }
+
+  private static Padding convPadding(JsonFields f, JsonNode node, Padding fallback) {
     if (!f.has("padding")) {
-      return Padding.of(0);
+      return fallback;
     }
     JsonNode p = node.get("padding");
     if (p.isTextual()) {

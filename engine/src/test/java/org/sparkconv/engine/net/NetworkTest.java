@@ -101,7 +101,9 @@ class NetworkTest {
     assertArrayEquals(firstOut, again.toArray(), "forward is deterministic");
     Tensor smaller = net.forward(new Tensor(x, 0, 3, net.inputShape()), true);
     assertSame(first.data(), smaller.data(), "a smaller batch reuses the larger buffers");
-    assertArrayEquals(java.util.Arrays.copyOf(firstOut, 30), smaller.toArray());
+    // Same examples, so the same outputs up to rounding (BLAS may block a smaller M otherwise).
+    assertClose("first 3 of 8 vs a batch of 3", java.util.Arrays.copyOf(firstOut, 30),
+        smaller.toArray(), 1e-5, 1e-6);
   }
 
   @Test
