@@ -1,0 +1,113 @@
+package org.sparkconv.engine.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.sparkconv.engine.data.ImageSet;
+import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.io.ModelFile;
+import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.NetworkSpec;
+import org.sparkconv.engine.net.SpecJson;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Trains a model on one JVM from a job file: {@code TrainMain --job conf/jobs/x.json
+ * [--set setting=value ...]}. Prints the model summary, progress, the test evaluation after
+ * each epoch and the final report, then writes the model file atomically.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train a CNN on one JVM from a job file in conf/jobs/.")
+public final class TrainMain implements Callable<Integer> {
+
+  @Option(names = "--job", required = true, description = "Job file (JSON), e.g."
+      + " conf/jobs/lenet5-fashion.json")
+  Path job;
+
+  @Option(names = "--set", paramLabel = "SETTING=VALUE", description = "Override a job"
+      + " setting, e.g. --set epochs=3 --set optimizer.lr=0.05 (repeatable)")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--data-dir", description = "Folder holding the data files (overrides"
+      + " data.dir)")
+  String dataDir;
+
+  @Option(names = "--output", description = "Model file to write (overrides output)")
+  String output;
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> all = new ArrayList<>(overrides);
+    if (dataDir != null) {
+      all.add("data.dir=" + Path.of(dataDir).toAbsolutePath());
+    }
+    if (output != null) {
+      all.add("output=" + Path.of(output).toAbsolutePath());
+    }
+    JobConfig config = JobConfig.read(job, all);
+    NetworkSpec spec = SpecJson.read(config.model());
+    Network net = Network.build(spec);
+    net.initialize(config.train().seed());
+    System.out.print(net.summary(config.train().batchSize()));
+
+    ImageSet train = config.data().readTrain();
+    ImageSet test = config.data().readTest();
+    if (config.trainLimit() > 0) {
+      train = train.head(config.trainLimit());
+    }
+    Normalization normalization = config.normalization(train);
+    System.out.printf(Locale.ROOT, "data: %d training images from %s, %d test images from %s;"
+        + " normalisation %s%n", train.count(), train.source(), test.count(), test.source(),
+        normalization);
+    TrainSettings s = config.train();
+    System.out.printf(Locale.ROOT, "training: %d epochs, batch %d, seed %d, %s lr %g, schedule"
+        + " %s%n", s.epochs(), s.batchSize(), s.seed(), s.optimizer().type(), s.optimizer().lr(),
+        s.schedule().type());
+
+    Trainer trainer = new Trainer(net, s, System.out);
+    List<Evaluation> history = trainer.fit(train, test, normalization);
+    Evaluation last = history.get(history.size() - 1);
+    System.out.print(last.report(spec.classNames()));
+
+    ModelFile model = new ModelFile(spec, net.params(), net.state(),
+        s.optimizer().type(), trainer.optimizer().steps(), trainer.optimizer().slots(),
+        metadata(normalization, s.epochs(), last));
+    model.save(config.output());
+    System.out.println("model written to " + config.output());
+    System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * last.accuracy());
+    return 0;
+  }
+
+  static String metadata(Normalization normalization, int epochs, Evaluation eval) {
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode meta = mapper.createObjectNode();
+    ObjectNode norm = meta.putObject("normalization");
+    var mean = norm.putArray("mean");
+    var std = norm.putArray("std");
+    for (int c = 0; c < normalization.mean().length; c++) {
+      mean.add(normalization.mean()[c]);
+      std.add(normalization.std()[c]);
+    }
+    meta.put("epochs", epochs);
+    meta.put("test_accuracy", eval.accuracy());
+    return meta.toString();
+  }
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new TrainMain());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+        commandLine.getErr().println("error: " + e.getMessage());
+        return 2;
+      }
+      throw e;
+    });
+    System.exit(cli.execute(args));
+  }
+}

@@ -1,0 +1,137 @@
+package org.sparkconv.engine.train;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import org.sparkconv.engine.data.ImageSet;
+import org.sparkconv.engine.data.Minibatches;
+import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.loss.SoftmaxCrossEntropy;
+import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.optim.Optimizer;
+import org.sparkconv.engine.tensor.Tensor;
+
+/**
+ * Minibatch training on one JVM: seeded epoch order, forward, fused loss, backward, optimizer
+ * step at the scheduled rate; evaluation on the test split after every epoch; a progress line
+ * every few seconds and per epoch. Same seed and data give bit-identical parameters.
+ */
+public final class Trainer {
+
+  private final Network net;
+  private final TrainSettings settings;
+  private final Optimizer optimizer;
+  private final SoftmaxCrossEntropy loss;
+  private final PrintStream log;
+  private final int classes;
+  private float[] dLogits = new float[0];
+
+  public Trainer(Network net, TrainSettings settings, PrintStream log) {
+    this.net = net;
+    this.settings = settings;
+    this.optimizer = Optimizer.create(settings.optimizer(), net.layout());
+    this.loss = new SoftmaxCrossEntropy(settings.labelSmoothing());
+    this.log = log;
+    this.classes = net.outputShape().size();
+  }
+
+  public Optimizer optimizer() {
+    return optimizer;
+  }
+
+  /** Trains for the configured epochs; returns the evaluation on {@code test} after each. */
+  public java.util.List<Evaluation> fit(ImageSet train, ImageSet test,
+      Normalization normalization) {
+    if (!train.shape().equals(net.inputShape())) {
+      throw new IllegalArgumentException(train.source() + " holds images of shape "
+          + train.shape() + " but the model '" + net.spec().name() + "' takes "
+          + net.inputShape());
+    }
+    if (train.classes() > classes) {
+      throw new IllegalArgumentException(train.source() + " has " + train.classes()
+          + " classes but the model '" + net.spec().name() + "' outputs " + classes);
+    }
+    Minibatches batches = new Minibatches(train, normalization, settings.augmentation(),
+        settings.seed());
+    int batchSize = settings.batchSize();
+    long stepsPerEpoch = (train.count() + batchSize - 1) / batchSize;
+    long totalSteps = stepsPerEpoch * settings.epochs();
+    float[] images = new float[batchSize * train.shape().size()];
+    int[] labels = new int[batchSize];
+    java.util.List<Evaluation> history = new java.util.ArrayList<>();
+    long start = System.nanoTime();
+    long step = 0;
+    for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+      int[] order = batches.epochOrder(epoch);
+      long epochStart = System.nanoTime();
+      long lastReport = epochStart;
+      double epochLoss = 0;
+      long epochCorrect = 0;
+      long seen = 0;
+      for (int from = 0; from < train.count(); from += batchSize, step++) {
+        int n = Math.min(batchSize, train.count() - from);
+        batches.assemble(order, from, n, step, images, labels);
+        float lr = settings.schedule().rate(settings.optimizer().lr(), step, stepsPerEpoch,
+            settings.epochs());
+        StepResult r = trainStep(images, labels, n, lr);
+        if (!Double.isFinite(r.loss)) {
+          throw new TrainingDivergedException(String.format(Locale.ROOT,
+              "loss became %s at epoch %d, step %d (learning rate %g): lower optimizer.lr or set"
+                  + " optimizer.clip_norm; no model was written", r.loss, epoch + 1, step + 1,
+              lr));
+        }
+        epochLoss += r.loss * n;
+        epochCorrect += r.correct;
+        seen += n;
+        long now = System.nanoTime();
+        if ((now - lastReport) / 1e9 >= settings.progressSeconds()) {
+          lastReport = now;
+          progress(epoch, step + 1, totalSteps, epochLoss / seen, (double) epochCorrect / seen,
+              (step + 1) * (double) batchSize, now - start, lr);
+        }
+      }
+      Evaluation eval = Evaluator.evaluate(net, test, normalization, Math.max(batchSize, 256));
+      history.add(eval);
+      double seconds = (System.nanoTime() - epochStart) / 1e9;
+      log.printf(Locale.ROOT, "epoch %d/%d done: train loss %.4f, train accuracy %.2f%%,"
+              + " test loss %.4f, test accuracy %.2f%%, %.1f s (%.0f img/s)%n", epoch + 1,
+          settings.epochs(), epochLoss / seen, 100.0 * epochCorrect / seen, eval.loss(),
+          100 * eval.accuracy(), seconds, seen / seconds);
+    }
+    return history;
+  }
+
+  /** Loss and correct count of one step. */
+  public record StepResult(double loss, int correct) {}
+
+  /** One optimizer step on a minibatch of {@code n} normalised images. */
+  public StepResult trainStep(float[] images, int[] labels, int n, float lr) {
+    if (dLogits.length < n * classes) {
+      dLogits = new float[n * classes];
+    }
+    net.zeroGrad();
+    Tensor logits = net.forward(new Tensor(images, 0, n, net.inputShape()), true);
+    int correct = 0;
+    for (int i = 0; i < n; i++) {
+      if (Evaluator.argMax(logits.data(), i * classes, classes) == labels[i]) {
+        correct++;
+      }
+    }
+    double value = loss.lossAndGradient(logits.data(), labels, n, classes, dLogits);
+    if (!Double.isFinite(value)) {
+      return new StepResult(value, correct);
+    }
+    net.backward(dLogits);
+    optimizer.step(net.params(), net.grads(), lr);
+    return new StepResult(value, correct);
+  }
+
+  private void progress(int epoch, long step, long totalSteps, double meanLoss,
+      double accuracy, double images, long elapsedNanos, float lr) {
+    double seconds = elapsedNanos / 1e9;
+    double rate = images / seconds;
+    long eta = (long) ((totalSteps - step) * (seconds / step));
+    log.printf(Locale.ROOT, "epoch %d/%d step %d/%d loss %.4f acc %.2f%% lr %.3g %.0f img/s"
+            + " ETA %d:%02d%n", epoch + 1, settings.epochs(), step, totalSteps, meanLoss,
+        100 * accuracy, lr, rate, eta / 60, eta % 60);
+  }
+}

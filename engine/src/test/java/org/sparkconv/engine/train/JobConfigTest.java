@@ -1,0 +1,62 @@
+package org.sparkconv.engine.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class JobConfigTest {
+
+  private static final Path LENET_JOB = Path.of("..", "conf", "jobs", "lenet5-fashion.json");
+
+  @Test
+  void shippedJobParsesAndOverridesApply() {
+    JobConfig job = JobConfig.read(LENET_JOB, List.of("epochs=3", "optimizer.lr=0.02",
+        "augment.flip=true", "data.dir=/elsewhere"));
+    assertEquals(3, job.train().epochs());
+    assertEquals(0.02f, job.train().optimizer().lr());
+    assertTrue(job.train().optimizer().nesterov());
+    assertTrue(job.train().augmentation().horizontalFlip());
+    assertEquals(Path.of("/elsewhere/train-images-idx3-ubyte.gz"), job.data().trainImages());
+    assertTrue(job.model().endsWith(Path.of("conf", "models", "lenet5.json")), job.model()
+        .toString());
+  }
+
+  private static String rejected(String... overrides) {
+    return assertThrows(IllegalArgumentException.class,
+        () -> JobConfig.read(LENET_JOB, List.of(overrides))).getMessage();
+  }
+
+  @Test
+  void unknownAndInvalidSettingsFailWithTheirNames() {
+    String m = rejected("optimiser.lr=0.1");
+    assertTrue(m.contains("setting 'optimiser'") && m.contains("unknown"), m);
+    m = rejected("optimizer.learning_rate=0.1");
+    assertTrue(m.contains("setting 'optimizer.learning_rate'") && m.contains("unknown"), m);
+    m = rejected("epochs=two");
+    assertTrue(m.contains("setting 'epochs'") && m.contains("expected an integer"), m);
+    m = rejected("batch_size=0");
+    assertTrue(m.contains("setting 'batch_size'") && m.contains("positive"), m);
+    m = rejected("optimizer.momentum=1.5");
+    assertTrue(m.contains("optimizer.momentum") && m.contains("[0, 1)"), m);
+    m = rejected("schedule.type=triangle");
+    assertTrue(m.contains("schedule.type") && m.contains("triangle"), m);
+    m = rejected("normalize=zscore");
+    assertTrue(m.contains("setting 'normalize'"), m);
+    m = rejected("data.format=png");
+    assertTrue(m.contains("setting 'data.format'"), m);
+    m = rejected("noequals");
+    assertTrue(m.contains("setting=value"), m);
+    assertTrue(m.length() > 0);
+    String missing = assertThrows(IllegalArgumentException.class,
+        () -> JobConfig.read(Path.of("no-such-job.json"), List.of())).getMessage();
+    assertTrue(missing.contains("no-such-job.json") && missing.contains("does not exist"),
+        missing);
+    for (String message : List.of(rejected("epochs=two"), rejected("optimizer.momentum=1.5"))) {
+      assertTrue(message.startsWith(LENET_JOB.toString()), "names the file: " + message);
+    }
+  }
+}
