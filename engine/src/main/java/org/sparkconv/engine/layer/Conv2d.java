@@ -157,7 +157,7 @@ public final class Conv2d implements Layer {
     int fanOut = spec.outChannels() * spec.kernelH() * spec.kernelW();
     spec.init().fill(params, weightOffset, spec.outChannels() * kernelSize, fanIn, fanOut, rng);
     if (spec.bias()) {
-      Arrays.fill(params, biasOffset, biasOffset + spec.outChannels(), 0f);
+      spec.init().fillBias(params, biasOffset, spec.outChannels(), fanIn, rng);
     }
   }
 

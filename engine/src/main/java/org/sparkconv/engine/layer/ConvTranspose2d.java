@@ -141,7 +141,8 @@ public final class ConvTranspose2d implements Layer {
     spec.init().fill(params, weightOffset, inputShape.channels() * rows,
         inputShape.channels() * kernelArea, spec.outChannels() * kernelArea, rng);
     if (spec.bias()) {
-      Arrays.fill(params, biasOffset, biasOffset + spec.outChannels(), 0f);
+      spec.init().fillBias(params, biasOffset, spec.outChannels(),
+          inputShape.channels() * kernelArea, rng);
     }
   }
 

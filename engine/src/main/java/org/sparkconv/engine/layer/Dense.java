@@ -95,7 +95,7 @@ public final class Dense implements Layer {
   public void initParams(RandomGenerator rng) {
     spec.init().fill(params, weightOffset, out * in, in, out, rng);
     if (spec.bias()) {
-      Arrays.fill(params, biasOffset, biasOffset + out, 0f);
+      spec.init().fillBias(params, biasOffset, out, in, rng);
     }
   }
 
