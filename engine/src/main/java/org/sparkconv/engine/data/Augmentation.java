@@ -5,7 +5,8 @@ package org.sparkconv.engine.data;
  * 2016), applied to a normalised image in place of a plain copy. Padding pixels are zero in
  * normalised space (the channel mean).
  */
-public record Augmentation(int cropPadding, boolean horizontalFlip) {
+public record Augmentation(int cropPadding, boolean horizontalFlip)
+    implements java.io.Serializable {
 
   public static final Augmentation NONE = new Augmentation(0, false);
 

@@ -2,8 +2,6 @@ package org.sparkconv.engine.data;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import org.sparkconv.engine.tensor.Shape;
@@ -20,24 +18,28 @@ public final class CifarReader {
 
   private CifarReader() {}
 
-  /** Reads all records of {@code files}; labels must be in {@code [0, classes)}. */
+  /** Reads all records of local {@code files}; labels must be in {@code [0, classes)}. */
   public static ImageSet read(List<Path> files, int classes) {
+    return readSources(files.stream().map(DataSource::local).toList(), classes);
+  }
+
+  /** Reads all records of {@code sources}, in order. */
+  public static ImageSet readSources(List<DataSource> sources, int classes) {
     long total = 0;
-    for (Path file : files) {
-      long size;
+    long[] sizes = new long[sources.size()];
+    for (int f = 0; f < sources.size(); f++) {
+      DataSource source = sources.get(f);
       try {
-        size = Files.size(file);
-      } catch (NoSuchFileException e) {
-        throw new IllegalArgumentException("data file " + file + " does not exist");
+        sizes[f] = source.size();
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + file + ": " + e, e);
+        throw DataSource.unreadable(source.name(), e);
       }
-      if (size % RECORD != 0) {
-        throw new DataFormatException(file.toString(), size - size % RECORD, "file is truncated"
-            + " or not CIFAR-10 binary: its " + size + " bytes are not a whole number of "
-            + RECORD + "-byte records");
+      if (sizes[f] % RECORD != 0) {
+        throw new DataFormatException(source.name(), sizes[f] - sizes[f] % RECORD,
+            "file is truncated or not CIFAR-10 binary: its " + sizes[f] + " bytes are not a"
+                + " whole number of " + RECORD + "-byte records");
       }
-      total += size / RECORD;
+      total += sizes[f] / RECORD;
     }
     if (total * SHAPE.size() > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("too many CIFAR records for one array: " + total);
@@ -47,25 +49,27 @@ public final class CifarReader {
     int[] labels = new int[count];
     byte[] record = new byte[RECORD];
     int n = 0;
-    for (Path file : files) {
-      try (InputStream in = IdxReader.open(file)) {
-        IdxReader.CountingInput input = new IdxReader.CountingInput(in, file.toString());
-        long records = Files.size(file) / RECORD;
+    for (int f = 0; f < sources.size(); f++) {
+      DataSource source = sources.get(f);
+      try (InputStream in = IdxReader.decompressIfGzip(source.open())) {
+        IdxReader.CountingInput input = new IdxReader.CountingInput(in, source.name());
+        long records = sizes[f] / RECORD;
         for (long r = 0; r < records; r++, n++) {
           input.readFully(record, "record " + r);
           int label = record[0] & 0xFF;
           if (label >= classes) {
-            throw new DataFormatException(file.toString(), r * RECORD, "label " + label
+            throw new DataFormatException(source.name(), r * RECORD, "label " + label
                 + " of record " + r + " is outside [0, " + classes + ")");
           }
           labels[n] = label;
           System.arraycopy(record, 1, pixels, n * SHAPE.size(), SHAPE.size());
         }
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot read " + file + ": " + e, e);
+        throw DataSource.unreadable(source.name(), e);
       }
     }
-    return new ImageSet(files.size() == 1 ? files.get(0).toString() : files.toString(), SHAPE,
-        count, pixels, labels, classes);
+    return new ImageSet(sources.size() == 1 ? sources.get(0).name()
+        : sources.stream().map(DataSource::name).toList().toString(), SHAPE, count, pixels,
+        labels, classes);
   }
 }

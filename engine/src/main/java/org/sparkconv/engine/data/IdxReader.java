@@ -5,8 +5,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 import org.sparkconv.engine.tensor.Shape;
@@ -26,12 +24,24 @@ public final class IdxReader {
 
   /** Reads an image file and its label file; labels must be in {@code [0, classes)}. */
   public static ImageSet read(Path images, Path labels, int classes) {
-    try (InputStream imageStream = open(images); InputStream labelStream = open(labels)) {
-      return read(imageStream, images.toString(), labelStream, labels.toString(), classes);
-    } catch (NoSuchFileException e) {
-      throw new IllegalArgumentException("data file " + e.getFile() + " does not exist");
+    return read(DataSource.local(images), DataSource.local(labels), classes);
+  }
+
+  /** Reads an image source and its label source, plain or gzipped. */
+  public static ImageSet read(DataSource images, DataSource labels, int classes) {
+    try (InputStream imageStream = openDecompressed(images);
+        InputStream labelStream = openDecompressed(labels)) {
+      return read(imageStream, images.name(), labelStream, labels.name(), classes);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read " + images + " / " + labels + ": " + e, e);
+      throw DataSource.unreadable(images.name() + " / " + labels.name(), e);
+    }
+  }
+
+  private static InputStream openDecompressed(DataSource source) {
+    try {
+      return decompressIfGzip(source.open());
+    } catch (IOException e) {
+      throw DataSource.unreadable(source.name(), e);
     }
   }
 
@@ -78,9 +88,9 @@ public final class IdxReader {
     return new ImageSet(imageName, new Shape(1, rows, cols), count, pixels, labels, classes);
   }
 
-  /** Opens a file, transparently gunzipping it when it starts with the gzip magic. */
-  static InputStream open(Path path) throws IOException {
-    InputStream in = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+  /** Buffers {@code raw} and gunzips it when it starts with the gzip magic. */
+  public static InputStream decompressIfGzip(InputStream raw) throws IOException {
+    InputStream in = new BufferedInputStream(raw, 1 << 16);
     in.mark(2);
     int b0 = in.read();
     int b1 = in.read();

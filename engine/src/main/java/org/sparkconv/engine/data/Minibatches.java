@@ -1,6 +1,7 @@
 package org.sparkconv.engine.data;
 
 import java.util.SplittableRandom;
+import org.sparkconv.engine.tensor.Shape;
 
 /**
  * Seeded epoch order and minibatch assembly. Epoch {@code e}'s order is a Fisher-Yates
@@ -59,19 +60,32 @@ public final class Minibatches {
     for (int k = 0; k < count; k++) {
       int n = order[from + k];
       labels[k] = set.labels()[n];
-      if (step < 0 || augmentation.isNone()) {
-        normalization.apply(set, n, images, k * size);
-        continue;
-      }
-      normalization.apply(set, n, scratch, 0);
-      SplittableRandom rng = new SplittableRandom(seed ^ (step * 0xBF58476D1CE4E5B9L) ^ k);
-      int pad = augmentation.cropPadding();
-      int dy = pad == 0 ? 0 : rng.nextInt(2 * pad + 1) - pad;
-      int dx = pad == 0 ? 0 : rng.nextInt(2 * pad + 1) - pad;
-      boolean flip = augmentation.horizontalFlip() && rng.nextBoolean();
-      Augmentation.shiftAndFlip(scratch, 0, images, k * size, set.shape().channels(),
-          set.shape().height(), set.shape().width(), dy, dx, flip);
+      prepare(set.pixels(), n * size, set.shape(), normalization, step < 0 ? Augmentation.NONE
+          : augmentation, seed, step, k, images, k * size, scratch);
     }
+  }
+
+  /**
+   * Normalises one 8-bit example and, unless {@code augmentation} is NONE, crops and flips it
+   * with a generator seeded by (seed, step, position in the batch): the same example at the same
+   * place of the same step is always prepared the same way, on any machine.
+   * {@code scratch} holds one example.
+   */
+  public static void prepare(byte[] pixels, int srcOff, Shape shape,
+      Normalization normalization, Augmentation augmentation, long seed, long step,
+      int position, float[] dst, int dstOff, float[] scratch) {
+    if (augmentation.isNone()) {
+      normalization.apply(pixels, srcOff, shape, dst, dstOff);
+      return;
+    }
+    normalization.apply(pixels, srcOff, shape, scratch, 0);
+    SplittableRandom rng = new SplittableRandom(seed ^ (step * 0xBF58476D1CE4E5B9L) ^ position);
+    int pad = augmentation.cropPadding();
+    int dy = pad == 0 ? 0 : rng.nextInt(2 * pad + 1) - pad;
+    int dx = pad == 0 ? 0 : rng.nextInt(2 * pad + 1) - pad;
+    boolean flip = augmentation.horizontalFlip() && rng.nextBoolean();
+    Augmentation.shiftAndFlip(scratch, 0, dst, dstOff, shape.channels(), shape.height(),
+        shape.width(), dy, dx, flip);
   }
 
   /** Examples in order 0..count-1, no augmentation (evaluation). */

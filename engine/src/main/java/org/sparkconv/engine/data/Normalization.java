@@ -1,12 +1,14 @@
 package org.sparkconv.engine.data;
 
 import java.util.Arrays;
+import org.sparkconv.engine.tensor.Shape;
 
 /**
  * Per-channel normalisation of 8-bit pixels: {@code x = (p / 255 - mean[c]) / std[c]}.
  * Statistics come from the training set ({@link #of}) or are given, never from the test set.
  */
-public record Normalization(float[] mean, float[] std) {
+public record Normalization(float[] mean, float[] std)
+    implements java.io.Serializable {
 
   public Normalization {
     if (mean.length != std.length || mean.length == 0) {
@@ -66,16 +68,18 @@ public record Normalization(float[] mean, float[] std) {
 
   /** Normalises image {@code n} of {@code set} into {@code out[outOff ...]}. */
   public void apply(ImageSet set, int n, float[] out, int outOff) {
-    int channels = set.shape().channels();
-    int plane = set.shape().planeSize();
-    byte[] pixels = set.pixels();
-    int src = n * set.shape().size();
-    for (int c = 0; c < channels; c++) {
+    apply(set.pixels(), n * set.shape().size(), set.shape(), out, outOff);
+  }
+
+  /** Normalises the image of {@code shape} at {@code pixels[srcOff ...]} into {@code out}. */
+  public void apply(byte[] pixels, int srcOff, Shape shape, float[] out, int outOff) {
+    int plane = shape.planeSize();
+    for (int c = 0; c < shape.channels(); c++) {
       float scale = 1f / (255f * std[c]);
       float shift = mean[c] / std[c];
       int base = c * plane;
       for (int i = 0; i < plane; i++) {
-        out[outOff + base + i] = (pixels[src + base + i] & 0xFF) * scale - shift;
+        out[outOff + base + i] = (pixels[srcOff + base + i] & 0xFF) * scale - shift;
       }
     }
   }

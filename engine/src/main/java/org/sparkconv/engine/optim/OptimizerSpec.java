@@ -17,7 +17,7 @@ package org.sparkconv.engine.optim;
  */
 public record OptimizerSpec(String type, float lr, float momentum, boolean nesterov,
     float beta1, float beta2, float eps, float weightDecay, float l1, boolean decayBiasAndNorm,
-    float clipNorm) {
+    float clipNorm) implements java.io.Serializable {
 
   public OptimizerSpec {
     requireSetting(type.equals("sgd") || type.equals("adam") || type.equals("adamw"),

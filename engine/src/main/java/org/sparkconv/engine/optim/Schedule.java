@@ -13,7 +13,7 @@ package org.sparkconv.engine.optim;
  * </ul>
  */
 public record Schedule(String type, float warmupEpochs, float stepEpochs, float gamma,
-    float minLr) {
+    float minLr) implements java.io.Serializable {
 
   public Schedule {
     if (!(type.equals("constant") || type.equals("step") || type.equals("exponential")

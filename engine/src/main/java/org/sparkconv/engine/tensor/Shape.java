@@ -5,7 +5,7 @@ package org.sparkconv.engine.tensor;
  * is stored NCHW, example after example, {@link #size()} floats each. Dense activations are
  * {@code (features, 1, 1)}, so flattening never moves data.
  */
-public record Shape(int channels, int height, int width) {
+public record Shape(int channels, int height, int width) implements java.io.Serializable {
 
   public Shape {
     if (channels <= 0 || height <= 0 || width <= 0) {

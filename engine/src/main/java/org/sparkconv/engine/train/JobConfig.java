@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.sparkconv.engine.data.Augmentation;
+import java.util.function.Function;
 import org.sparkconv.engine.data.CifarReader;
+import org.sparkconv.engine.data.DataSource;
 import org.sparkconv.engine.data.IdxReader;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
@@ -22,24 +24,43 @@ import org.sparkconv.engine.optim.Schedule;
 /**
  * A training job as a job file in {@code conf/jobs/} describes it: which model file, which data,
  * how to train, where to write the model. Paths inside the file are relative to the file's own
- * folder. Unknown or invalid settings fail at once with the file and the setting's name.
+ * folder. Unknown or invalid settings fail at once with the file and the setting's name. The
+ * {@code spark} section is kept as written for the Spark trainer, which validates it.
  */
 public record JobConfig(String source, Path model, Data data, TrainSettings train,
     String normalize, float[] normalizeMean, float[] normalizeStd, int trainLimit,
-    Path output) {
+    Path output, JsonNode spark) {
 
-  /** Where the images are: {@code idx} (four files) or {@code cifar} (lists of batch files). */
-  public record Data(String format, int classes, Path trainImages, Path trainLabels,
-      Path testImages, Path testLabels, List<Path> trainFiles, List<Path> testFiles) {
+  /**
+   * Where the images are: {@code idx} (four files) or {@code cifar} (lists of batch files).
+   * Locations are local paths (resolved against the job file's folder) or URIs such as
+   * {@code hdfs://namenode/data/x.gz}, kept as written.
+   */
+  public record Data(String format, int classes, String trainImages, String trainLabels,
+      String testImages, String testLabels, List<String> trainFiles, List<String> testFiles) {
 
+    /** The training split, from local files. */
     public ImageSet readTrain() {
-      return format.equals("idx") ? IdxReader.read(trainImages, trainLabels, classes)
-          : CifarReader.read(trainFiles, classes);
+      return readTrain(DataSource::local);
     }
 
+    /** The test split, from local files. */
     public ImageSet readTest() {
-      return format.equals("idx") ? IdxReader.read(testImages, testLabels, classes)
-          : CifarReader.read(testFiles, classes);
+      return readTest(DataSource::local);
+    }
+
+    /** The training split, opening each location with {@code open}. */
+    public ImageSet readTrain(Function<String, DataSource> open) {
+      return format.equals("idx")
+          ? IdxReader.read(open.apply(trainImages), open.apply(trainLabels), classes)
+          : CifarReader.readSources(trainFiles.stream().map(open).toList(), classes);
+    }
+
+    /** The test split, opening each location with {@code open}. */
+    public ImageSet readTest(Function<String, DataSource> open) {
+      return format.equals("idx")
+          ? IdxReader.read(open.apply(testImages), open.apply(testLabels), classes)
+          : CifarReader.readSources(testFiles.stream().map(open).toList(), classes);
     }
   }
 
@@ -76,7 +97,7 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
     JobSettings s = new JobSettings(root, source, "");
     s.rejectUnknown(Set.of("model", "data", "epochs", "batch_size", "seed", "optimizer",
         "schedule", "normalize", "augment", "label_smoothing", "train_limit", "output",
-        "progress_seconds"));
+        "progress_seconds", "spark"));
     Path model = base.resolve(s.text("model", null)).normalize();
     Data data = data(s.child("data"), base);
 
@@ -127,41 +148,65 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
       throw s.error("train_limit", "must be >= 0 (0 means all), got " + limit);
     }
     Path output = base.resolve(s.text("output", "model.spcv")).normalize();
-    return new JobConfig(source, model, data, train, normalize, mean, std, limit, output);
+    JsonNode spark = s.has("spark") ? s.get("spark") : MAPPER.createObjectNode();
+    if (!spark.isObject()) {
+      throw s.error("spark", "expected an object, got " + spark);
+    }
+    return new JobConfig(source, model, data, train, normalize, mean, std, limit, output, spark);
   }
 
   private static Data data(JobSettings d, Path base) {
     d.rejectUnknown(Set.of("format", "dir", "classes", "train_images", "train_labels",
         "test_images", "test_labels", "train_files", "test_files"));
     String format = d.text("format", "idx");
-    Path dir = base.resolve(d.text("dir", "."));
+    String dir = location(base, d.text("dir", "."));
     int classes = d.integer("classes", 10);
     if (classes <= 1) {
       throw d.error("classes", "must be at least 2, got " + classes);
     }
     if (format.equals("idx")) {
-      return new Data(format, classes, dir.resolve(d.text("train_images", null)),
-          dir.resolve(d.text("train_labels", null)), dir.resolve(d.text("test_images", null)),
-          dir.resolve(d.text("test_labels", null)), List.of(), List.of());
+      return new Data(format, classes, location(dir, d.text("train_images", null)),
+          location(dir, d.text("train_labels", null)), location(dir, d.text("test_images", null)),
+          location(dir, d.text("test_labels", null)), List.of(), List.of());
     }
     if (format.equals("cifar")) {
-      return new Data(format, classes, null, null, null, null, paths(d, "train_files", dir),
-          paths(d, "test_files", dir));
+      return new Data(format, classes, null, null, null, null, locations(d, "train_files", dir),
+          locations(d, "test_files", dir));
     }
     throw d.error("format", "must be \"idx\" or \"cifar\", got \"" + format + "\"");
   }
 
-  private static List<Path> paths(JobSettings d, String field, Path dir) {
+  /** {@code name} against {@code dir}, unless it is absolute or a URI. */
+  static String location(Path dir, String name) {
+    return location(dir.toString(), name);
+  }
+
+  static String location(String dir, String name) {
+    if (isUri(name) || name.startsWith("/")) {
+      return name;
+    }
+    if (isUri(dir)) {
+      return dir.endsWith("/") ? dir + name : dir + "/" + name;
+    }
+    return Path.of(dir).resolve(name).normalize().toString();
+  }
+
+  private static boolean isUri(String s) {
+    int scheme = s.indexOf("://");
+    return scheme > 0 && s.substring(0, scheme).chars().allMatch(Character::isLetterOrDigit);
+  }
+
+  private static List<String> locations(JobSettings d, String field, String dir) {
     JsonNode v = d.get(field);
     if (v == null || !v.isArray() || v.isEmpty()) {
       throw d.error(field, "expected a non-empty array of file names, got " + v);
     }
-    List<Path> out = new ArrayList<>();
+    List<String> out = new ArrayList<>();
     for (JsonNode n : v) {
       if (!n.isTextual()) {
         throw d.error(field, "expected file names as strings, got " + n);
       }
-      out.add(dir.resolve(n.textValue()));
+      out.add(location(dir, n.textValue()));
     }
     return out;
   }

@@ -84,7 +84,8 @@ public final class TrainMain implements Callable<Integer> {
     return 0;
   }
 
-  static String metadata(Normalization normalization, int epochs, Evaluation eval) {
+  /** The metadata a trained model file carries: the normalisation to apply, epochs, accuracy. */
+  public static String metadata(Normalization normalization, int epochs, Evaluation eval) {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode meta = mapper.createObjectNode();
     ObjectNode norm = meta.putObject("normalization");

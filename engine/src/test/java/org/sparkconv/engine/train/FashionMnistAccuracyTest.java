@@ -24,7 +24,7 @@ class FashionMnistAccuracyTest {
   void lenet5ReachesEightyFivePercentAfterOneEpoch() {
     JobConfig job = JobConfig.read(Path.of("..", "conf", "jobs", "lenet5-fashion.json"),
         List.of());
-    assertTrue(Files.exists(job.data().trainImages()), "Fashion-MNIST is missing at "
+    assertTrue(Files.exists(Path.of(job.data().trainImages())), "Fashion-MNIST is missing at "
         + job.data().trainImages() + ": apt-get install dataset-fashion-mnist");
     assertEquals(1, job.train().epochs());
     ImageSet train = job.data().readTrain();

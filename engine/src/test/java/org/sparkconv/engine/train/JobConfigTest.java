@@ -20,7 +20,9 @@ class JobConfigTest {
     assertEquals(0.02f, job.train().optimizer().lr());
     assertTrue(job.train().optimizer().nesterov());
     assertTrue(job.train().augmentation().horizontalFlip());
-    assertEquals(Path.of("/elsewhere/train-images-idx3-ubyte.gz"), job.data().trainImages());
+    assertEquals("/elsewhere/train-images-idx3-ubyte.gz", job.data().trainImages());
+    JobConfig onHdfs = JobConfig.read(LENET_JOB, List.of("data.dir=hdfs://nn:8020/fashion"));
+    assertEquals("hdfs://nn:8020/fashion/t10k-labels-idx1-ubyte.gz", onHdfs.data().testLabels());
     assertTrue(job.model().endsWith(Path.of("conf", "models", "lenet5.json")), job.model()
         .toString());
   }
