@@ -1,0 +1,116 @@
+package org.sparkconv.spark;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkconv.engine.data.ImageSet;
+import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.io.ModelFile;
+import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.NetworkSpec;
+import org.sparkconv.engine.net.SpecJson;
+import org.sparkconv.engine.train.Evaluation;
+import org.sparkconv.engine.train.JobConfig;
+import org.sparkconv.engine.train.TrainMain;
+import org.sparkconv.engine.train.TrainSettings;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Trains a model on Spark from a job file: {@code TrainJob --job conf/jobs/x.json [--set
+ * setting=value ...] [--master local[2]]}. The master comes from {@code --master}, else from
+ * {@code spark-submit}, else {@code local[*]}. Data locations may be any Hadoop FileSystem URI.
+ */
+@Command(name = "train-job", mixinStandardHelpOptions = true,
+    description = "Train a CNN on Spark from a job file in conf/jobs/.")
+public final class TrainJob implements Callable<Integer> {
+
+  @Option(names = "--job", required = true, description = "Job file (JSON)")
+  Path job;
+
+  @Option(names = "--set", paramLabel = "SETTING=VALUE",
+      description = "Override a job setting, e.g. --set spark.partitions=4 (repeatable)")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--master", description = "Spark master URL (default: spark-submit's, else"
+      + " local[*])")
+  String master;
+
+  @Option(names = "--data-dir", description = "Folder or URI holding the data files")
+  String dataDir;
+
+  @Option(names = "--output", description = "Model file to write (overrides output)")
+  String output;
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> all = new ArrayList<>(overrides);
+    if (dataDir != null) {
+      all.add("data.dir=" + (dataDir.contains("://") ? dataDir
+          : Path.of(dataDir).toAbsolutePath().toString()));
+    }
+    if (output != null) {
+      all.add("output=" + Path.of(output).toAbsolutePath());
+    }
+    JobConfig config = JobConfig.read(job, all);
+    SparkSettings spark = SparkSettings.parse(config.spark(), config.source());
+    NetworkSpec spec = SpecJson.read(config.model());
+    Network net = Network.build(spec);
+    net.initialize(config.train().seed());
+
+    SparkConf conf = KryoRegistration.configure(new SparkConf().setAppName("sparkconv train "
+        + spec.name()));
+    if (master != null) {
+      conf.setMaster(master);
+    } else if (!conf.contains("spark.master")) {
+      conf.setMaster("local[*]");
+    }
+    try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
+      jsc.setLogLevel("WARN");
+      System.out.print(net.summary(config.train().batchSize()));
+      var hadoop = jsc.hadoopConfiguration();
+      ImageSet train = config.data().readTrain(location -> new HadoopSource(location, hadoop));
+      ImageSet test = config.data().readTest(location -> new HadoopSource(location, hadoop));
+      if (config.trainLimit() > 0) {
+        train = train.head(config.trainLimit());
+      }
+      Normalization normalization = config.normalization(train);
+      TrainSettings s = config.train();
+      System.out.printf(Locale.ROOT, "data: %d training images from %s, %d test images from"
+              + " %s; normalisation %s%ntraining: %d epochs, batch %d, seed %d, %s lr %g,"
+              + " schedule %s%n", train.count(), train.source(), test.count(), test.source(),
+          normalization, s.epochs(), s.batchSize(), s.seed(), s.optimizer().type(),
+          s.optimizer().lr(), s.schedule().type());
+      SparkTrainer.Result result = new SparkTrainer(jsc, System.out)
+          .fit(net, train, test, normalization, s, spark);
+      Evaluation last = result.history().get(result.history().size() - 1);
+      System.out.print(last.report(spec.classNames()));
+      new ModelFile(spec, net.params(), net.state(), s.optimizer().type(),
+          result.optimizer().steps(), result.optimizer().slots(),
+          TrainMain.metadata(normalization, s.epochs(), last)).save(config.output());
+      System.out.println("model written to " + config.output());
+      System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * last.accuracy());
+    }
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new TrainJob());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+        commandLine.getErr().println("error: " + e.getMessage());
+        return 2;
+      }
+      throw e;
+    });
+    int code = cli.execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+}
