@@ -2,6 +2,7 @@
 # Fashion-MNIST data are there. Source it; do not run it.
 
 SPARKCONV_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SPARKCONV_VERSION=0.1.0-SNAPSHOT
 FASHION_MNIST_DIR=/usr/share/datasets/fashion-mnist
 
 # Installs Debian's dataset-fashion-mnist when its files are missing (needs root or sudo).
@@ -16,13 +17,21 @@ ensure_fashion_mnist() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
 }
 
-# Builds the engine jar and its runtime classpath when missing or older than any source.
-ensure_engine_built() {
-  local jar="$SPARKCONV_HOME/engine/target/sparkconv-engine-0.1.0-SNAPSHOT.jar"
-  local cp="$SPARKCONV_HOME/engine/target/runtime-classpath.txt"
-  if [ ! -f "$jar" ] || [ ! -f "$cp" ] || [ -n "$(find "$SPARKCONV_HOME/engine/src/main" "$SPARKCONV_HOME/engine/pom.xml" "$SPARKCONV_HOME/pom.xml" -newer "$jar" -print -quit)" ]; then
+# Builds every module (tests skipped) when a jar is missing or older than any source.
+ensure_built() {
+  local jar="$SPARKCONV_HOME/spark-trainer/target/sparkconv-spark-trainer-$SPARKCONV_VERSION.jar"
+  local stale
+  stale=$(find "$SPARKCONV_HOME/engine/src/main" "$SPARKCONV_HOME/spark-trainer/src/main" \
+    "$SPARKCONV_HOME/pom.xml" "$SPARKCONV_HOME/engine/pom.xml" "$SPARKCONV_HOME/spark-trainer/pom.xml" \
+    -newer "$jar" -print -quit 2>/dev/null || true)
+  if [ ! -f "$jar" ] || [ -n "$stale" ]; then
     echo "building sparkconv (mvn package, tests skipped) ..." >&2
-    (cd "$SPARKCONV_HOME" && mvn -B -q -ntp -DskipTests package -pl engine -am) >&2
+    (cd "$SPARKCONV_HOME" && mvn -B -q -ntp -DskipTests package) >&2
   fi
-  ENGINE_CLASSPATH="$jar:$(cat "$cp")"
+  ENGINE_CLASSPATH="$SPARKCONV_HOME/engine/target/sparkconv-engine-$SPARKCONV_VERSION.jar:$(cat "$SPARKCONV_HOME/engine/target/runtime-classpath.txt")"
+  # Spark from the Maven jars: no Spark installation needed for local mode.
+  SPARK_LOCAL_CLASSPATH="$jar:$(cat "$SPARKCONV_HOME/spark-trainer/target/local-classpath.txt")"
+  APP_JAR="$SPARKCONV_HOME/spark-trainer/target/sparkconv-spark-trainer-$SPARKCONV_VERSION-app.jar"
+  # The --add-opens list Spark's launcher uses on Java 17, kept once, in spark-trainer/pom.xml.
+  SPARK_JVM_FLAGS=$(sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' "$SPARKCONV_HOME/spark-trainer/pom.xml")
 }

@@ -1,23 +1,43 @@
 #!/usr/bin/env bash
-# Trains a CNN on Fashion-MNIST and prints its test accuracy.
-#   scripts/train-local.sh                       LeNet-5, 1 epoch (conf/jobs/lenet5-fashion.json)
+# Trains a CNN on Fashion-MNIST with Spark in local mode (no Spark installation needed: Spark runs
+# from the Maven jars) and prints its test accuracy.
+#   scripts/train-local.sh                     LeNet-5, 1 epoch (conf/jobs/lenet5-fashion.json)
 #   scripts/train-local.sh --job conf/jobs/vgg-small-fashion.json --set epochs=5
-#   scripts/train-local.sh --set optimizer.lr=0.02 --data-dir /path/to/fashion-mnist
-# Any TrainMain option may follow; --help lists them.
+#   scripts/train-local.sh --set spark.mode=parameter --set spark.local_steps=4
+#   scripts/train-local.sh --master 'local[4]' --data-dir /path/to/fashion-mnist
+#   scripts/train-local.sh --single-jvm ...    the engine alone, without Spark
+# Any TrainJob option may follow; --help lists them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+single=false
+args=()
 job_given=false
-for arg in "$@"; do
-  case "$arg" in --job|--job=*|--help|-h) job_given=true ;; esac
-done
 data_given=false
+master_given=false
 for arg in "$@"; do
-  case "$arg" in --data-dir|--data-dir=*) data_given=true ;; esac
+  case "$arg" in
+    --single-jvm) single=true; continue ;;
+    --job|--job=*|--help|-h) job_given=true ;;
+    --data-dir|--data-dir=*) data_given=true ;;
+    --master|--master=*) master_given=true ;;
+  esac
+  args+=("$arg")
 done
 
 $data_given || ensure_fashion_mnist
-ensure_engine_built
-args=("$@")
+ensure_built
 $job_given || args=(--job "$SPARKCONV_HOME/conf/jobs/lenet5-fashion.json" "${args[@]}")
-exec java -Xmx4g -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.train.TrainMain "${args[@]}"
+
+if $single; then
+  exec java -Xmx4g -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.train.TrainMain "${args[@]}"
+fi
+cores=$(nproc)
+$master_given || args+=(--master "local[$cores]")
+# One BLAS thread per Spark task: the tasks themselves use the cores.
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
+tmp="$SPARKCONV_HOME/target/spark-tmp"
+mkdir -p "$tmp"
+# shellcheck disable=SC2086
+exec java -Xmx6g $SPARK_JVM_FLAGS -Djava.io.tmpdir="$tmp" -Dlog4j2.level=warn \
+  -cp "$SPARK_LOCAL_CLASSPATH" org.sparkconv.spark.TrainJob "${args[@]}"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Submits a training job to a cluster with spark-submit (YARN, Kubernetes or standalone).
+# The application jar (spark-trainer/target/*-app.jar) holds sparkconv and its libraries and
+# leaves Spark and Hadoop to the cluster. Model and job files are read by the driver.
+#
+#   scripts/submit.sh --master yarn --deploy-mode client -- \
+#       --job conf/jobs/lenet5-fashion.json --data-dir hdfs:///datasets/fashion-mnist
+#   scripts/submit.sh --master spark://host:7077 --executor-memory 4g -- --job ...
+#
+# Arguments before "--" go to spark-submit, after it to TrainJob. SPARK_SUBMIT names the
+# spark-submit to use (default: spark-submit on PATH, else $SPARK_HOME/bin/spark-submit).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+submit_args=()
+while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+  submit_args+=("$1"); shift
+done
+[ $# -gt 0 ] && shift
+ensure_built
+
+submit=${SPARK_SUBMIT:-}
+if [ -z "$submit" ]; then
+  if command -v spark-submit >/dev/null 2>&1; then submit=spark-submit
+  elif [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then submit="$SPARK_HOME/bin/spark-submit"
+  else
+    echo "error: no spark-submit found: put it on PATH, set SPARK_HOME, or set SPARK_SUBMIT" >&2
+    exit 2
+  fi
+fi
+exec $submit --class org.sparkconv.spark.TrainJob \
+  --conf spark.executorEnv.OPENBLAS_NUM_THREADS=1 \
+  "${submit_args[@]}" "$APP_JAR" "$@"
