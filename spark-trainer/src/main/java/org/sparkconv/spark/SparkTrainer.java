@@ -73,11 +73,9 @@ public final class SparkTrainer {
         SparkResources.concurrentTasks(jsc), SparkResources.executorMemory(jsc), shardBytes);
 
     long t0 = System.nanoTime();
-    JavaRDD<Shard> trainRdd = jsc.parallelize(trainShards, partitions)
-        .persist(StorageLevel.MEMORY_ONLY());
-    JavaRDD<Shard> testRdd = jsc.parallelize(Sharding.contiguous(test, partitions), partitions)
-        .persist(StorageLevel.MEMORY_ONLY());
-    guard(() -> trainRdd.count() + testRdd.count());
+    JavaRDD<Shard> trainRdd = cachedWithoutLineage(trainShards, partitions);
+    JavaRDD<Shard> testRdd = cachedWithoutLineage(Sharding.contiguous(test, partitions),
+        partitions);
     log.printf(Locale.ROOT, "spark: %d partitions (%s), %d x %d examples per round, %d rounds"
             + " per epoch, mode %s%s, tree depth %d; data cached in %.1f s%n", partitions,
         jsc.master(), partitions, plan.share(0), plan.roundsPerEpoch(), spark.mode(),
@@ -163,6 +161,19 @@ public final class SparkTrainer {
       testRdd.unpersist(false);
     }
     return new Result(history, optimizer, rounds);
+  }
+
+  /**
+   * The shards as a cached RDD whose partitions carry no data. A parallelized collection keeps
+   * its data inside its partition objects, which travel with every task of every round; a local
+   * checkpoint cuts that lineage once the blocks are cached on the executors. (Losing an executor
+   * then fails the job, which resumes from its last checkpoint.)
+   */
+  private JavaRDD<Shard> cachedWithoutLineage(List<Shard> shards, int partitions) {
+    JavaRDD<Shard> rdd = jsc.parallelize(shards, partitions).persist(StorageLevel.MEMORY_ONLY());
+    rdd.rdd().localCheckpoint();
+    guard(rdd::count);
+    return rdd;
   }
 
   /** The driver's update from the round's sums. */
