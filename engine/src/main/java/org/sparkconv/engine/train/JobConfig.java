@@ -32,12 +32,21 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
     Path output, JsonNode spark) {
 
   /**
-   * Where the images are: {@code idx} (four files) or {@code cifar} (lists of batch files).
-   * Locations are local paths (resolved against the job file's folder) or URIs such as
+   * Where the images are: {@code idx} (four files), {@code cifar} (lists of batch files),
+   * {@code image_folder} (PNG/JPEG files under one sub-folder per class) or {@code parquet}
+   * (a label column and an image column); the last two are read by the Spark trainer on its
+   * executors. Locations are local paths (resolved against the job file's folder) or URIs such as
    * {@code hdfs://namenode/data/x.gz}, kept as written.
    */
   public record Data(String format, int classes, String trainImages, String trainLabels,
-      String testImages, String testLabels, List<String> trainFiles, List<String> testFiles) {
+      String testImages, String testLabels, List<String> trainFiles, List<String> testFiles,
+      String trainPath, String testPath, String imageColumn, String labelColumn,
+      boolean unitRange) {
+
+    /** Whether the driver reads this format itself (else executors read it, through Spark). */
+    public boolean readByDriver() {
+      return format.equals("idx") || format.equals("cifar");
+    }
 
     /** The training split, from local files. */
     public ImageSet readTrain() {
@@ -51,13 +60,23 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
 
     /** The training split, opening each location with {@code open}. */
     public ImageSet readTrain(Function<String, DataSource> open) {
+      requireDriverFormat();
       return format.equals("idx")
           ? IdxReader.read(open.apply(trainImages), open.apply(trainLabels), classes)
           : CifarReader.readSources(trainFiles.stream().map(open).toList(), classes);
     }
 
+    private void requireDriverFormat() {
+      if (!readByDriver()) {
+        throw new IllegalArgumentException("data.format " + format + " is read by the Spark"
+            + " trainer's executors: run it with scripts/train-local.sh (Spark local mode), not"
+            + " --single-jvm");
+      }
+    }
+
     /** The test split, opening each location with {@code open}. */
     public ImageSet readTest(Function<String, DataSource> open) {
+      requireDriverFormat();
       return format.equals("idx")
           ? IdxReader.read(open.apply(testImages), open.apply(testLabels), classes)
           : CifarReader.readSources(testFiles.stream().map(open).toList(), classes);
@@ -157,7 +176,8 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
 
   private static Data data(JobSettings d, Path base) {
     d.rejectUnknown(Set.of("format", "dir", "classes", "train_images", "train_labels",
-        "test_images", "test_labels", "train_files", "test_files"));
+        "test_images", "test_labels", "train_files", "test_files", "train_path", "test_path",
+        "image_column", "label_column", "pixel_range"));
     String format = d.text("format", "idx");
     String dir = location(base, d.text("dir", "."));
     int classes = d.integer("classes", 10);
@@ -167,13 +187,24 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
     if (format.equals("idx")) {
       return new Data(format, classes, location(dir, d.text("train_images", null)),
           location(dir, d.text("train_labels", null)), location(dir, d.text("test_images", null)),
-          location(dir, d.text("test_labels", null)), List.of(), List.of());
+          location(dir, d.text("test_labels", null)), List.of(), List.of(), null, null, null,
+          null, false);
     }
     if (format.equals("cifar")) {
       return new Data(format, classes, null, null, null, null, locations(d, "train_files", dir),
-          locations(d, "test_files", dir));
+          locations(d, "test_files", dir), null, null, null, null, false);
     }
-    throw d.error("format", "must be \"idx\" or \"cifar\", got \"" + format + "\"");
+    if (format.equals("image_folder") || format.equals("parquet")) {
+      String range = d.text("pixel_range", "0-255");
+      if (!range.equals("0-255") && !range.equals("0-1")) {
+        throw d.error("pixel_range", "must be \"0-255\" or \"0-1\", got \"" + range + "\"");
+      }
+      return new Data(format, classes, null, null, null, null, List.of(), List.of(),
+          location(dir, d.text("train_path", null)), location(dir, d.text("test_path", null)),
+          d.text("image_column", "image"), d.text("label_column", "label"), range.equals("0-1"));
+    }
+    throw d.error("format", "must be \"idx\", \"cifar\", \"image_folder\" or \"parquet\","
+        + " got \"" + format + "\"");
   }
 
   /** {@code name} against {@code dir}, unless it is absolute or a URI. */
@@ -225,17 +256,25 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
 
   /** The normalisation this job asks for, computed on {@code train} when it says "dataset". */
   public Normalization normalization(ImageSet train) {
+    return normalization(train.shape().channels(), () -> Normalization.of(train));
+  }
+
+  /**
+   * The normalisation this job asks for, for images of {@code channels} channels;
+   * {@code trainStatistics} computes the training set's when the job says "dataset".
+   */
+  public Normalization normalization(int channels,
+      java.util.function.Supplier<Normalization> trainStatistics) {
     return switch (normalize) {
-      case "unit" -> Normalization.unit(train.shape().channels());
+      case "unit" -> Normalization.unit(channels);
       case "given" -> {
-        if (normalizeMean.length != train.shape().channels()) {
+        if (normalizeMean.length != channels) {
           throw new IllegalArgumentException(source + ": setting 'normalize.mean' has "
-              + normalizeMean.length + " values but the images have "
-              + train.shape().channels() + " channels");
+              + normalizeMean.length + " values but the images have " + channels + " channels");
         }
         yield new Normalization(normalizeMean, normalizeStd);
       }
-      default -> Normalization.of(train);
+      default -> trainStatistics.get();
     };
   }
 }
