@@ -18,6 +18,8 @@ public final class KryoRegistration implements KryoRegistrator {
     kryo.register(ModelVector.class, new ModelVector.KryoSerializer());
     kryo.register(Contribution.class, new Contribution.KryoSerializer());
     kryo.register(EvalSum.class, new EvalSum.KryoSerializer());
+    kryo.register(LabelledPixels.class, new LabelledPixels.KryoSerializer());
+    kryo.register(double[].class);
     kryo.register(float[].class);
     kryo.register(float[][].class);
     kryo.register(int[].class);
@@ -27,7 +29,47 @@ public final class KryoRegistration implements KryoRegistrator {
     kryo.register(Contribution[].class);
     kryo.register(EvalSum[].class);
     kryo.register(Object[].class);
+    for (String name : SPARK_SQL_CLASSES) {
+      try {
+        kryo.register(Class.forName(name, false, KryoRegistration.class.getClassLoader()));
+      } catch (ClassNotFoundException e) {
+        // spark-sql not on this classpath: nothing of it can cross the wire either.
+      }
+    }
   }
+
+  /**
+   * Spark SQL's own classes that its file scans send through the configured serializer (schemas
+   * and rows), so that reading Parquet and image files works with required registration.
+   */
+  private static final String[] SPARK_SQL_CLASSES = {
+      "org.apache.spark.sql.types.StructType",
+      "org.apache.spark.sql.types.StructField",
+      "[Lorg.apache.spark.sql.types.StructField;",
+      "org.apache.spark.sql.types.Metadata",
+      "org.apache.spark.sql.types.ArrayType",
+      "org.apache.spark.sql.types.MapType",
+      "org.apache.spark.sql.types.DecimalType",
+      "org.apache.spark.sql.types.BinaryType$",
+      "org.apache.spark.sql.types.BooleanType$",
+      "org.apache.spark.sql.types.ByteType$",
+      "org.apache.spark.sql.types.ShortType$",
+      "org.apache.spark.sql.types.IntegerType$",
+      "org.apache.spark.sql.types.LongType$",
+      "org.apache.spark.sql.types.FloatType$",
+      "org.apache.spark.sql.types.DoubleType$",
+      "org.apache.spark.sql.types.StringType",
+      "org.apache.spark.sql.types.StringType$",
+      "org.apache.spark.sql.types.TimestampType$",
+      "org.apache.spark.sql.types.DateType$",
+      "org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema",
+      "org.apache.spark.sql.catalyst.expressions.GenericInternalRow",
+      "org.apache.spark.sql.catalyst.expressions.UnsafeRow",
+      "[Lorg.apache.spark.sql.catalyst.InternalRow;",
+      "org.apache.spark.sql.execution.datasources.FilePartition",
+      "org.apache.spark.sql.execution.datasources.PartitionedFile",
+      "[Lorg.apache.spark.sql.execution.datasources.PartitionedFile;",
+  };
 
   /** Sets Kryo with required registration and this registrator on {@code conf}. */
   public static SparkConf configure(SparkConf conf) {

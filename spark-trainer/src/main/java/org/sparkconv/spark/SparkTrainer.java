@@ -42,22 +42,29 @@ public final class SparkTrainer {
     this.log = log;
   }
 
+  /** Trains on image sets held by the driver (IDX, CIFAR), sharded to the partitions. */
   public Result fit(Network net, ImageSet train, ImageSet test, Normalization normalization,
       TrainSettings settings, SparkSettings spark) {
-    if (!train.shape().equals(net.inputShape())) {
-      throw new IllegalArgumentException(train.source() + " holds images of shape "
-          + train.shape() + " but the model '" + net.spec().name() + "' takes "
-          + net.inputShape());
-    }
-    int classes = net.outputShape().size();
-    if (train.classes() > classes) {
-      throw new IllegalArgumentException(train.source() + " has " + train.classes()
-          + " classes but the model '" + net.spec().name() + "' outputs " + classes);
-    }
     int partitions = spark.partitions() > 0 ? spark.partitions() : jsc.defaultParallelism();
-    List<Shard> trainShards = Sharding.dealt(train, partitions, settings.seed());
-    int[] sizes = trainShards.stream().mapToInt(s -> s.count).toArray();
-    RoundPlan plan = new RoundPlan(settings.batchSize(), settings.seed(), sizes);
+    checkFits(net, train.shape(), train.classes(), train.source());
+    ShardedData trainData = ShardedData.dealt(jsc, train, partitions, settings.seed());
+    ShardedData testData = ShardedData.contiguous(jsc, test, partitions);
+    try {
+      return fit(net, trainData, testData, normalization, settings, spark);
+    } finally {
+      trainData.release();
+      testData.release();
+    }
+  }
+
+  /** Trains on data already sharded and cached on the executors. */
+  public Result fit(Network net, ShardedData train, ShardedData test,
+      Normalization normalization, TrainSettings settings, SparkSettings spark) {
+    checkFits(net, train.shape, train.classes, train.source);
+    checkFits(net, test.shape, test.classes, test.source);
+    int classes = net.outputShape().size();
+    int partitions = train.partitions();
+    RoundPlan plan = new RoundPlan(settings.batchSize(), settings.seed(), train.sizes);
     boolean parameterMode = spark.mode().equals(TrainingRun.PARAMETER);
     TrainingRun run = new TrainingRun(SpecJson.write(net.spec()), net.inputShape(), classes, plan,
         normalization, settings.augmentation(), settings.optimizer(), settings.schedule(),
@@ -68,19 +75,15 @@ public final class SparkTrainer {
     int p = net.params().length;
     int s = net.state().length;
     long resultBytes = 4L * (parameterMode ? p + s + optimizer.slots().length * p : p + s);
-    long shardBytes = (long) train.shape().size() * (train.count() + test.count()) / partitions;
+    long shardBytes = (long) train.shape.size() * (train.count() + test.count()) / partitions;
     Preflight.check(net, plan.share(0), resultBytes, partitions, spark.treeDepth(), jsc.getConf(),
         SparkResources.concurrentTasks(jsc), SparkResources.executorMemory(jsc), shardBytes);
-
-    long t0 = System.nanoTime();
-    JavaRDD<Shard> trainRdd = cachedWithoutLineage(trainShards, partitions);
-    JavaRDD<Shard> testRdd = cachedWithoutLineage(Sharding.contiguous(test, partitions),
-        partitions);
+    JavaRDD<Shard> trainRdd = train.rdd;
+    JavaRDD<Shard> testRdd = test.rdd;
     log.printf(Locale.ROOT, "spark: %d partitions (%s), %d x %d examples per round, %d rounds"
-            + " per epoch, mode %s%s, tree depth %d; data cached in %.1f s%n", partitions,
-        jsc.master(), partitions, plan.share(0), plan.roundsPerEpoch(), spark.mode(),
-        parameterMode ? " (k = " + spark.localSteps() + ")" : "", spark.treeDepth(),
-        (System.nanoTime() - t0) / 1e9);
+            + " per epoch, mode %s%s, tree depth %d%n", partitions, jsc.master(), partitions,
+        plan.share(0), plan.roundsPerEpoch(), spark.mode(),
+        parameterMode ? " (k = " + spark.localSteps() + ")" : "", spark.treeDepth());
 
     List<Evaluation> history = new ArrayList<>();
     RoundTimes times = new RoundTimes();
@@ -93,87 +96,81 @@ public final class SparkTrainer {
     if (spark.maxRounds() > 0) {
       totalRounds = Math.min(totalRounds, spark.maxRounds());
     }
-    try {
-      epochs:
-      for (int epoch = 0; epoch < settings.epochs(); epoch++) {
-        times.reset();
-        double epochLoss = 0;
-        long epochCount = 0;
-        long epochCorrect = 0;
-        long epochStart = System.nanoTime();
-        for (int round = 0; round < dataRounds; round += perRound) {
-          if (spark.maxRounds() > 0 && rounds >= spark.maxRounds()) {
-            break epochs;
-          }
-          int steps = Math.min(perRound, dataRounds - round);
-          long step = run.step(epoch, round);
-          float lr = run.rate(step);
-          long b0 = System.nanoTime();
-          Broadcast<ModelVector> model = jsc.broadcast(new ModelVector(net.params(), net.state(),
-              parameterMode ? optimizer.slots() : new float[0][], optimizer.steps()));
-          long b1 = System.nanoTime();
-          final int e = epoch;
-          final int r = round;
-          Contribution sum = guard(() -> trainRdd.treeAggregate(null,
-              (acc, shard) -> Contribution.merge(acc, parameterMode
-                  ? PartitionWork.localSteps(shard, run, model.value(), e, r, steps)
-                  : PartitionWork.gradients(shard, run, model.value(), e, r)),
-              Contribution::merge, spark.treeDepth()));
-          long b2 = System.nanoTime();
-          model.destroy();
-          if (!Double.isFinite(sum.lossSum)) {
-            throw new TrainingDivergedException(String.format(Locale.ROOT, "loss became %s at"
-                    + " epoch %d, round %d (learning rate %g): lower optimizer.lr or set"
-                    + " optimizer.clip_norm; no model was written", sum.lossSum, epoch + 1,
-                round + 1, lr));
-          }
-          apply(sum, net, optimizer, parameterMode, steps, lr);
-          long b3 = System.nanoTime();
-          times.add(b1 - b0, sum.computeNanos, b2 - b1 - sum.computeNanos, b3 - b2);
-          rounds++;
-          epochLoss += sum.lossSum;
-          epochCount += sum.count;
-          epochCorrect += sum.correct;
-          if ((b3 - lastReport) / 1e9 >= spark.progressSeconds()) {
-            lastReport = b3;
-            double seconds = (b3 - start) / 1e9;
-            long eta = (long) ((totalRounds - rounds) * seconds / rounds);
-            log.printf(Locale.ROOT, "epoch %d/%d round %d/%d loss %.4f acc %.2f%% lr %.3g %.0f"
-                    + " img/s ETA %d:%02d%n", epoch + 1, settings.epochs(), rounds, totalRounds,
-                epochLoss / epochCount, 100.0 * epochCorrect / epochCount, lr,
-                epochCount / ((b3 - epochStart) / 1e9), eta / 60, eta % 60);
-          }
+    epochs:
+    for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+      times.reset();
+      double epochLoss = 0;
+      long epochCount = 0;
+      long epochCorrect = 0;
+      long epochStart = System.nanoTime();
+      for (int round = 0; round < dataRounds; round += perRound) {
+        if (spark.maxRounds() > 0 && rounds >= spark.maxRounds()) {
+          break epochs;
         }
-        Evaluation eval = evaluate(testRdd, run, net, spark.treeDepth());
-        history.add(eval);
-        double seconds = (System.nanoTime() - epochStart) / 1e9;
-        log.printf(Locale.ROOT, "epoch %d/%d done: train loss %.4f, train accuracy %.2f%%, test"
-                + " loss %.4f, test accuracy %.2f%%, %.1f s (%.0f img/s)%n  per round: %s%n",
-            epoch + 1, settings.epochs(), epochLoss / epochCount,
-            100.0 * epochCorrect / epochCount, eval.loss(), 100 * eval.accuracy(), seconds,
-            epochCount / seconds, times);
+        int steps = Math.min(perRound, dataRounds - round);
+        long step = run.step(epoch, round);
+        float lr = run.rate(step);
+        long b0 = System.nanoTime();
+        Broadcast<ModelVector> model = jsc.broadcast(new ModelVector(net.params(), net.state(),
+            parameterMode ? optimizer.slots() : new float[0][], optimizer.steps()));
+        long b1 = System.nanoTime();
+        final int e = epoch;
+        final int r = round;
+        Contribution sum = guard(() -> trainRdd.treeAggregate(null,
+            (acc, shard) -> Contribution.merge(acc, parameterMode
+                ? PartitionWork.localSteps(shard, run, model.value(), e, r, steps)
+                : PartitionWork.gradients(shard, run, model.value(), e, r)),
+            Contribution::merge, spark.treeDepth()));
+        long b2 = System.nanoTime();
+        model.destroy();
+        if (!Double.isFinite(sum.lossSum)) {
+          throw new TrainingDivergedException(String.format(Locale.ROOT, "loss became %s at"
+                  + " epoch %d, round %d (learning rate %g): lower optimizer.lr or set"
+                  + " optimizer.clip_norm; no model was written", sum.lossSum, epoch + 1,
+              round + 1, lr));
+        }
+        apply(sum, net, optimizer, parameterMode, steps, lr);
+        long b3 = System.nanoTime();
+        times.add(b1 - b0, sum.computeNanos, b2 - b1 - sum.computeNanos, b3 - b2);
+        rounds++;
+        epochLoss += sum.lossSum;
+        epochCount += sum.count;
+        epochCorrect += sum.correct;
+        if ((b3 - lastReport) / 1e9 >= spark.progressSeconds()) {
+          lastReport = b3;
+          double seconds = (b3 - start) / 1e9;
+          long eta = (long) ((totalRounds - rounds) * seconds / rounds);
+          log.printf(Locale.ROOT, "epoch %d/%d round %d/%d loss %.4f acc %.2f%% lr %.3g %.0f"
+                  + " img/s ETA %d:%02d%n", epoch + 1, settings.epochs(), rounds, totalRounds,
+              epochLoss / epochCount, 100.0 * epochCorrect / epochCount, lr,
+              epochCount / ((b3 - epochStart) / 1e9), eta / 60, eta % 60);
+        }
       }
-      if (history.isEmpty() || spark.maxRounds() > 0 && history.size() < settings.epochs()) {
-        history.add(evaluate(testRdd, run, net, spark.treeDepth()));
-      }
-    } finally {
-      trainRdd.unpersist(false);
-      testRdd.unpersist(false);
+      Evaluation eval = evaluate(testRdd, run, net, spark.treeDepth());
+      history.add(eval);
+      double seconds = (System.nanoTime() - epochStart) / 1e9;
+      log.printf(Locale.ROOT, "epoch %d/%d done: train loss %.4f, train accuracy %.2f%%, test"
+              + " loss %.4f, test accuracy %.2f%%, %.1f s (%.0f img/s)%n  per round: %s%n",
+          epoch + 1, settings.epochs(), epochLoss / epochCount,
+          100.0 * epochCorrect / epochCount, eval.loss(), 100 * eval.accuracy(), seconds,
+          epochCount / seconds, times);
+    }
+    if (history.isEmpty() || spark.maxRounds() > 0 && history.size() < settings.epochs()) {
+      history.add(evaluate(testRdd, run, net, spark.treeDepth()));
     }
     return new Result(history, optimizer, rounds);
   }
 
-  /**
-   * The shards as a cached RDD whose partitions carry no data. A parallelized collection keeps
-   * its data inside its partition objects, which travel with every task of every round; a local
-   * checkpoint cuts that lineage once the blocks are cached on the executors. (Losing an executor
-   * then fails the job, which resumes from its last checkpoint.)
-   */
-  private JavaRDD<Shard> cachedWithoutLineage(List<Shard> shards, int partitions) {
-    JavaRDD<Shard> rdd = jsc.parallelize(shards, partitions).persist(StorageLevel.MEMORY_ONLY());
-    rdd.rdd().localCheckpoint();
-    guard(rdd::count);
-    return rdd;
+  private static void checkFits(Network net, org.sparkconv.engine.tensor.Shape shape,
+      int classes, String source) {
+    if (!shape.equals(net.inputShape())) {
+      throw new IllegalArgumentException(source + " holds images of shape " + shape
+          + " but the model '" + net.spec().name() + "' takes " + net.inputShape());
+    }
+    if (classes > net.outputShape().size()) {
+      throw new IllegalArgumentException(source + " has " + classes + " classes but the model '"
+          + net.spec().name() + "' outputs " + net.outputShape().size());
+    }
   }
 
   /** The driver's update from the round's sums. */

@@ -7,7 +7,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.net.Network;
@@ -73,21 +72,20 @@ public final class TrainJob implements Callable<Integer> {
     try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
       jsc.setLogLevel("WARN");
       System.out.print(net.summary(config.train().batchSize()));
-      var hadoop = jsc.hadoopConfiguration();
-      ImageSet train = config.data().readTrain(location -> new HadoopSource(location, hadoop));
-      ImageSet test = config.data().readTest(location -> new HadoopSource(location, hadoop));
-      if (config.trainLimit() > 0) {
-        train = train.head(config.trainLimit());
-      }
-      Normalization normalization = config.normalization(train);
+      int partitions = spark.partitions() > 0 ? spark.partitions() : jsc.defaultParallelism();
+      JobData data = JobData.load(config, spec, jsc, partitions, System.out);
+      Normalization normalization = data.normalization();
       TrainSettings s = config.train();
-      System.out.printf(Locale.ROOT, "data: %d training images from %s, %d test images from"
-              + " %s; normalisation %s%ntraining: %d epochs, batch %d, seed %d, %s lr %g,"
-              + " schedule %s%n", train.count(), train.source(), test.count(), test.source(),
-          normalization, s.epochs(), s.batchSize(), s.seed(), s.optimizer().type(),
-          s.optimizer().lr(), s.schedule().type());
-      SparkTrainer.Result result = new SparkTrainer(jsc, System.out)
-          .fit(net, train, test, normalization, s, spark);
+      System.out.printf(Locale.ROOT, "normalisation %s%ntraining: %d epochs, batch %d, seed %d,"
+              + " %s lr %g, schedule %s%n", normalization, s.epochs(), s.batchSize(), s.seed(),
+          s.optimizer().type(), s.optimizer().lr(), s.schedule().type());
+      SparkTrainer.Result result;
+      try {
+        result = new SparkTrainer(jsc, System.out).fit(net, data.train(), data.test(),
+            normalization, s, spark);
+      } finally {
+        data.release();
+      }
       Evaluation last = result.history().get(result.history().size() - 1);
       System.out.print(last.report(spec.classNames()));
       new ModelFile(spec, net.params(), net.state(), s.optimizer().type(),

@@ -1,0 +1,163 @@
+package org.sparkconv.spark;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkconv.engine.data.ImageSet;
+import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.tensor.Shape;
+
+/**
+ * A labelled image set as Spark holds it for training: one {@link Shard} of packed 8-bit blocks
+ * per partition, cached on the executors with its lineage cut (a parallelized collection would
+ * otherwise ship its data inside every task), plus the shard sizes the round plan needs.
+ * Built on the driver from an {@link ImageSet} (IDX, CIFAR), or on the executors from rows of
+ * (label, pixels) so that large sets never pass through the driver.
+ */
+public final class ShardedData {
+
+  final JavaRDD<Shard> rdd;
+  final int[] sizes;
+  final Shape shape;
+  final int classes;
+  final String source;
+
+  private ShardedData(JavaRDD<Shard> rdd, int[] sizes, Shape shape, int classes,
+      String source) {
+    this.rdd = rdd;
+    this.sizes = sizes;
+    this.shape = shape;
+    this.classes = classes;
+    this.source = source;
+  }
+
+  /** Training data from the driver: a seeded shuffle dealt round-robin to the partitions. */
+  public static ShardedData dealt(JavaSparkContext jsc, ImageSet set, int partitions, long seed) {
+    return fromShards(jsc, Sharding.dealt(set, partitions, seed), set);
+  }
+
+  /** Evaluation data from the driver: contiguous ranges in order. */
+  public static ShardedData contiguous(JavaSparkContext jsc, ImageSet set, int partitions) {
+    return fromShards(jsc, Sharding.contiguous(set, partitions), set);
+  }
+
+  private static ShardedData fromShards(JavaSparkContext jsc, List<Shard> shards, ImageSet set) {
+    JavaRDD<Shard> rdd = cutLineage(jsc.parallelize(shards, shards.size()));
+    return new ShardedData(rdd, shards.stream().mapToInt(s -> s.count).toArray(), set.shape(),
+        set.classes(), set.source());
+  }
+
+  /**
+   * Data packed on the executors: {@code labelledPixels} yields (label, CHW pixels of
+   * {@code shape}) per example, one partition per shard.
+   */
+  public static ShardedData packed(JavaRDD<LabelledPixels> labelledPixels, Shape shape,
+      int classes, String source) {
+    int imageSize = shape.size();
+    JavaRDD<Shard> shards = labelledPixels.mapPartitionsWithIndex((p, rows) -> {
+      List<LabelledPixels> examples = new ArrayList<>();
+      rows.forEachRemaining(examples::add);
+      return List.of(pack(p, examples, imageSize, classes)).iterator();
+    }, true);
+    JavaRDD<Shard> cached = cutLineage(shards);
+    List<int[]> counts = cached.map(s -> new int[] {s.partition, s.count}).collect();
+    int[] sizes = new int[counts.size()];
+    for (int[] c : counts) {
+      sizes[c[0]] = c[1];
+    }
+    return new ShardedData(cached, sizes, shape, classes, source);
+  }
+
+  private static Shard pack(int p, List<LabelledPixels> examples, int imageSize, int classes) {
+    int blocks = (examples.size() + Sharding.BLOCK_SIZE - 1) / Sharding.BLOCK_SIZE;
+    DataBlock[] packed = new DataBlock[blocks];
+    Iterator<LabelledPixels> it = examples.iterator();
+    for (int b = 0; b < blocks; b++) {
+      int n = Math.min(Sharding.BLOCK_SIZE, examples.size() - b * Sharding.BLOCK_SIZE);
+      byte[] pixels = new byte[n * imageSize];
+      int[] labels = new int[n];
+      for (int k = 0; k < n; k++) {
+        LabelledPixels e = it.next();
+        if (e.pixels().length != imageSize) {
+          throw new IllegalArgumentException(e.origin() + ": " + e.pixels().length
+              + " pixel bytes, the model needs " + imageSize);
+        }
+        if (e.label() < 0 || e.label() >= classes) {
+          throw new IllegalArgumentException(e.origin() + ": label " + e.label()
+              + " is outside [0, " + classes + ")");
+        }
+        System.arraycopy(e.pixels(), 0, pixels, k * imageSize, imageSize);
+        labels[k] = e.label();
+      }
+      packed[b] = new DataBlock(n, imageSize, pixels, labels);
+    }
+    return new Shard(p, examples.size(), Sharding.BLOCK_SIZE, packed);
+  }
+
+  private static JavaRDD<Shard> cutLineage(JavaRDD<Shard> rdd) {
+    JavaRDD<Shard> cached = rdd.persist(StorageLevel.MEMORY_ONLY());
+    cached.rdd().localCheckpoint();
+    SparkTrainer.guard(cached::count);
+    return cached;
+  }
+
+  public int partitions() {
+    return sizes.length;
+  }
+
+  public long count() {
+    long n = 0;
+    for (int s : sizes) {
+      n += s;
+    }
+    return n;
+  }
+
+  /** Per-channel mean and standard deviation over every pixel, computed on the executors. */
+  public Normalization statistics() {
+    int channels = shape.channels();
+    int plane = shape.planeSize();
+    double[] sums = SparkTrainer.guard(() -> rdd.map(s -> {
+      double[] acc = new double[2 * channels];
+      for (DataBlock b : s.blocks) {
+        for (int n = 0; n < b.count; n++) {
+          for (int c = 0; c < channels; c++) {
+            int start = n * b.imageSize + c * plane;
+            long sum = 0;
+            long sq = 0;
+            for (int i = start; i < start + plane; i++) {
+              int v = b.pixels[i] & 0xFF;
+              sum += v;
+              sq += v * v;
+            }
+            acc[c] += sum;
+            acc[channels + c] += sq;
+          }
+        }
+      }
+      return acc;
+    }).reduce((a, b) -> {
+      for (int i = 0; i < a.length; i++) {
+        a[i] += b[i];
+      }
+      return a;
+    }));
+    float[] mean = new float[channels];
+    float[] std = new float[channels];
+    double m = (double) count() * plane;
+    for (int c = 0; c < channels; c++) {
+      double mu = sums[c] / m / 255.0;
+      mean[c] = (float) mu;
+      std[c] = (float) Math.sqrt(Math.max(sums[channels + c] / m / (255.0 * 255) - mu * mu,
+          1e-12));
+    }
+    return new Normalization(mean, std);
+  }
+
+  void release() {
+    rdd.unpersist(false);
+  }
+}
