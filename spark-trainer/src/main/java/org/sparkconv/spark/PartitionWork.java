@@ -24,7 +24,8 @@ final class PartitionWork {
       int[] order = run.plan().epochOrder(epoch, shard.partition);
       int n = w.assemble(shard, run, order, round, run.step(epoch, round));
       double[] lossAndCorrect = w.forwardBackward(n, run.classes(),
-          new SoftmaxCrossEntropy(run.labelSmoothing()), 1.0);
+          new SoftmaxCrossEntropy(run.labelSmoothing()), 1.0, run.step(epoch, round),
+          shard.partition, run.plan().partitions());
       Network net = w.net;
       int p = net.params().length;
       float[] sums = new float[p + net.state().length];
@@ -58,7 +59,8 @@ final class PartitionWork {
       for (int j = 0; j < steps; j++) {
         long step = run.step(epoch, firstRound + j);
         int n = w.assemble(shard, run, order, firstRound + j, step);
-        double[] lc = w.forwardBackward(n, run.classes(), loss, n);
+        double[] lc = w.forwardBackward(n, run.classes(), loss, n, step, shard.partition,
+            run.plan().partitions());
         optimizer.step(net.params(), net.grads(), run.rate(step));
         lossSum += lc[0];
         correct += (long) lc[1];

@@ -88,11 +88,16 @@ final class Worker {
     return n;
   }
 
-  /** Forward and backward over the assembled batch; returns {lossSum, correct}. */
-  double[] forwardBackward(int n, int classes, SoftmaxCrossEntropy loss, double normalizer) {
+  /**
+   * Forward and backward over the assembled batch of global step {@code step} on partition
+   * {@code partition} of {@code partitions}; returns {lossSum, correct}.
+   */
+  double[] forwardBackward(int n, int classes, SoftmaxCrossEntropy loss, double normalizer,
+      long step, int partition, int partitions) {
     if (dLogits.length < n * classes) {
       dLogits = new float[n * classes];
     }
+    net.positionDropout(step * partitions + partition);
     net.zeroGrad();
     Tensor logits = net.forward(new Tensor(images, 0, n, net.inputShape()), true);
     int correct = 0;

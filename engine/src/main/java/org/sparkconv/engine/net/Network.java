@@ -124,6 +124,19 @@ public final class Network {
     return layers[layers.length - 1].outputShape();
   }
 
+  /**
+   * Positions every dropout layer's mask stream at {@code position}, so that the masks of a
+   * training step depend on where the step is (step, partition) rather than on how many
+   * forwards this network object happened to run before. Trainers call it before each step.
+   */
+  public void positionDropout(long position) {
+    for (Layer layer : layers) {
+      if (layer instanceof org.sparkconv.engine.layer.Dropout dropout) {
+        dropout.calls(position);
+      }
+    }
+  }
+
   /** Clears all parameter gradients: one fill. */
   public void zeroGrad() {
     Arrays.fill(grads, 0f);

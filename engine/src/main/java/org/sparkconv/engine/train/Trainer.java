@@ -72,6 +72,7 @@ public final class Trainer {
         batches.assemble(order, from, n, step, images, labels);
         float lr = settings.schedule().rate(settings.optimizer().lr(), step, stepsPerEpoch,
             settings.epochs());
+        net.positionDropout(step);
         StepResult r = trainStep(images, labels, n, lr);
         if (!Double.isFinite(r.loss)) {
           throw new TrainingDivergedException(String.format(Locale.ROOT,
@@ -89,13 +90,14 @@ public final class Trainer {
               (step + 1) * (double) batchSize, now - start, lr);
         }
       }
+      double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
       Evaluation eval = Evaluator.evaluate(net, test, normalization, Math.max(batchSize, 256));
       history.add(eval);
       double seconds = (System.nanoTime() - epochStart) / 1e9;
       log.printf(Locale.ROOT, "epoch %d/%d done: train loss %.4f, train accuracy %.2f%%,"
-              + " test loss %.4f, test accuracy %.2f%%, %.1f s (%.0f img/s)%n", epoch + 1,
+              + " test loss %.4f, test accuracy %.2f%%, %.1f s (train %.0f img/s)%n", epoch + 1,
           settings.epochs(), epochLoss / seen, 100.0 * epochCorrect / seen, eval.loss(),
-          100 * eval.accuracy(), seconds, seen / seconds);
+          100 * eval.accuracy(), seconds, seen / trainSeconds);
     }
     return history;
   }
