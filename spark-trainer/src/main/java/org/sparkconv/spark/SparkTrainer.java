@@ -60,6 +60,12 @@ public final class SparkTrainer {
   /** Trains on data already sharded and cached on the executors. */
   public Result fit(Network net, ShardedData train, ShardedData test,
       Normalization normalization, TrainSettings settings, SparkSettings spark) {
+    return fit(net, train, test, normalization, settings, spark, Checkpointing.NONE);
+  }
+
+  /** Trains with checkpoints, resuming where {@code checkpoints} says. */
+  Result fit(Network net, ShardedData train, ShardedData test, Normalization normalization,
+      TrainSettings settings, SparkSettings spark, Checkpointing checkpoints) {
     checkFits(net, train.shape, train.classes, train.source);
     checkFits(net, test.shape, test.classes, test.source);
     int classes = net.outputShape().size();
@@ -89,6 +95,16 @@ public final class SparkTrainer {
     RoundTimes times = new RoundTimes();
     int perRound = parameterMode ? spark.localSteps() : 1;
     long rounds = 0;
+    int startEpoch = 0;
+    int startRound = 0;
+    if (checkpoints.resumeFrom != null) {
+      checkpoints.restore(net, optimizer);
+      CheckpointStore.Position at = checkpoints.resumeFrom.position();
+      startEpoch = at.epoch();
+      startRound = at.round();
+      rounds = at.roundsDone();
+    }
+    long roundsAtStart = rounds;
     long start = System.nanoTime();
     long lastReport = start;
     int dataRounds = plan.roundsPerEpoch();
@@ -97,13 +113,14 @@ public final class SparkTrainer {
       totalRounds = Math.min(totalRounds, spark.maxRounds());
     }
     epochs:
-    for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+    for (int epoch = startEpoch; epoch < settings.epochs(); epoch++) {
       times.reset();
       double epochLoss = 0;
       long epochCount = 0;
       long epochCorrect = 0;
       long epochStart = System.nanoTime();
-      for (int round = 0; round < dataRounds; round += perRound) {
+      for (int round = epoch == startEpoch ? startRound : 0; round < dataRounds;
+          round += perRound) {
         if (spark.maxRounds() > 0 && rounds >= spark.maxRounds()) {
           break epochs;
         }
@@ -133,27 +150,41 @@ public final class SparkTrainer {
         long b3 = System.nanoTime();
         times.add(b1 - b0, sum.computeNanos, b2 - b1 - sum.computeNanos, b3 - b2);
         rounds++;
+        if (checkpoints.settings.everyRounds() > 0
+            && rounds % checkpoints.settings.everyRounds() == 0) {
+          checkpoints.save(net, optimizer, new CheckpointStore.Position(epoch, round + steps,
+              rounds), log);
+        }
         epochLoss += sum.lossSum;
         epochCount += sum.count;
         epochCorrect += sum.correct;
         if ((b3 - lastReport) / 1e9 >= spark.progressSeconds()) {
           lastReport = b3;
           double seconds = (b3 - start) / 1e9;
-          long eta = (long) ((totalRounds - rounds) * seconds / rounds);
+          long eta = (long) ((totalRounds - rounds) * seconds / (rounds - roundsAtStart));
           log.printf(Locale.ROOT, "epoch %d/%d round %d/%d loss %.4f acc %.2f%% lr %.3g %.0f"
                   + " img/s ETA %d:%02d%n", epoch + 1, settings.epochs(), rounds, totalRounds,
               epochLoss / epochCount, 100.0 * epochCorrect / epochCount, lr,
               epochCount / ((b3 - epochStart) / 1e9), eta / 60, eta % 60);
         }
       }
+      double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
       Evaluation eval = evaluate(testRdd, run, net, spark.treeDepth());
       history.add(eval);
+      if (checkpoints.settings.everyEpoch() && checkpoints.enabled()) {
+        checkpoints.save(net, optimizer, new CheckpointStore.Position(epoch + 1, 0, rounds), log);
+      }
+      if (epochCount == 0) {
+        log.printf(Locale.ROOT, "epoch %d/%d (resumed at its end): test loss %.4f, test accuracy"
+            + " %.2f%%%n", epoch + 1, settings.epochs(), eval.loss(), 100 * eval.accuracy());
+        continue;
+      }
       double seconds = (System.nanoTime() - epochStart) / 1e9;
       log.printf(Locale.ROOT, "epoch %d/%d done: train loss %.4f, train accuracy %.2f%%, test"
-              + " loss %.4f, test accuracy %.2f%%, %.1f s (%.0f img/s)%n  per round: %s%n",
+              + " loss %.4f, test accuracy %.2f%%, %.1f s (train %.0f img/s)%n  per round: %s%n",
           epoch + 1, settings.epochs(), epochLoss / epochCount,
           100.0 * epochCorrect / epochCount, eval.loss(), 100 * eval.accuracy(), seconds,
-          epochCount / seconds, times);
+          epochCount / trainSeconds, times);
     }
     if (history.isEmpty() || spark.maxRounds() > 0 && history.size() < settings.epochs()) {
       history.add(evaluate(testRdd, run, net, spark.treeDepth()));

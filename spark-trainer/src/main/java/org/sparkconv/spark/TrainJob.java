@@ -40,6 +40,10 @@ public final class TrainJob implements Callable<Integer> {
       + " local[*])")
   String master;
 
+  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting, e.g."
+      + " --conf spark.executor.memory=4g (repeatable)")
+  List<String> sparkConf = new ArrayList<>();
+
   @Option(names = "--data-dir", description = "Folder or URI holding the data files")
   String dataDir;
 
@@ -64,6 +68,13 @@ public final class TrainJob implements Callable<Integer> {
 
     SparkConf conf = KryoRegistration.configure(new SparkConf().setAppName("sparkconv train "
         + spec.name()));
+    for (String kv : sparkConf) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--conf " + kv + " is not of the form key=value");
+      }
+      conf.set(kv.substring(0, eq), kv.substring(eq + 1));
+    }
     if (master != null) {
       conf.setMaster(master);
     } else if (!conf.contains("spark.master")) {
@@ -79,18 +90,32 @@ public final class TrainJob implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "normalisation %s%ntraining: %d epochs, batch %d, seed %d,"
               + " %s lr %g, schedule %s%n", normalization, s.epochs(), s.batchSize(), s.seed(),
           s.optimizer().type(), s.optimizer().lr(), s.schedule().type());
+      CheckpointSettings ckpt = CheckpointSettings.parse(config.checkpoint(), config.source());
+      Checkpointing checkpoints = Checkpointing.NONE;
+      if (ckpt.enabled()) {
+        checkpoints = Checkpointing.open(new CheckpointStore(ckpt.dir(), ckpt.keep(),
+                jsc.hadoopConfiguration(), System.out), ckpt,
+            JobFingerprint.of(spec, s, spark, partitions, normalization, data.train().source),
+            TrainMain.metadata(normalization, s.epochs(), null), System.out);
+      }
       SparkTrainer.Result result;
       try {
         result = new SparkTrainer(jsc, System.out).fit(net, data.train(), data.test(),
-            normalization, s, spark);
+            normalization, s, spark, checkpoints);
       } finally {
         data.release();
       }
       Evaluation last = result.history().get(result.history().size() - 1);
       System.out.print(last.report(spec.classNames()));
-      new ModelFile(spec, net.params(), net.state(), s.optimizer().type(),
+      ModelFile model = new ModelFile(spec, net.params(), net.state(), s.optimizer().type(),
           result.optimizer().steps(), result.optimizer().slots(),
-          TrainMain.metadata(normalization, s.epochs(), last)).save(config.output());
+          TrainMain.metadata(normalization, s.epochs(), last));
+      if (config.output().contains("://")) {
+        HadoopFiles.writeAtomically(HadoopFiles.path(config.output()), model.encode(),
+            jsc.hadoopConfiguration());
+      } else {
+        model.save(Path.of(config.output()));
+      }
       System.out.println("model written to " + config.output());
       System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * last.accuracy());
     }

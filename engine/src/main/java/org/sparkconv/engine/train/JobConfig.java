@@ -25,11 +25,12 @@ import org.sparkconv.engine.optim.Schedule;
  * A training job as a job file in {@code conf/jobs/} describes it: which model file, which data,
  * how to train, where to write the model. Paths inside the file are relative to the file's own
  * folder. Unknown or invalid settings fail at once with the file and the setting's name. The
- * {@code spark} section is kept as written for the Spark trainer, which validates it.
+ * {@code spark} and {@code checkpoint} sections are kept as written for the Spark trainer,
+ * which validates them. {@code output} is a local path or a Hadoop FileSystem URI.
  */
 public record JobConfig(String source, Path model, Data data, TrainSettings train,
     String normalize, float[] normalizeMean, float[] normalizeStd, int trainLimit,
-    Path output, JsonNode spark) {
+    String output, JsonNode spark, JsonNode checkpoint) {
 
   /**
    * Where the images are: {@code idx} (four files), {@code cifar} (lists of batch files),
@@ -116,7 +117,7 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
     JobSettings s = new JobSettings(root, source, "");
     s.rejectUnknown(Set.of("model", "data", "epochs", "batch_size", "seed", "optimizer",
         "schedule", "normalize", "augment", "label_smoothing", "train_limit", "output",
-        "progress_seconds", "spark"));
+        "progress_seconds", "spark", "checkpoint"));
     Path model = base.resolve(s.text("model", null)).normalize();
     Data data = data(s.child("data"), base);
 
@@ -166,12 +167,17 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
     if (limit < 0) {
       throw s.error("train_limit", "must be >= 0 (0 means all), got " + limit);
     }
-    Path output = base.resolve(s.text("output", "model.spcv")).normalize();
-    JsonNode spark = s.has("spark") ? s.get("spark") : MAPPER.createObjectNode();
-    if (!spark.isObject()) {
-      throw s.error("spark", "expected an object, got " + spark);
+    String output = location(base, s.text("output", "model.spcv"));
+    return new JobConfig(source, model, data, train, normalize, mean, std, limit, output,
+        section(s, "spark"), section(s, "checkpoint"));
+  }
+
+  private static JsonNode section(JobSettings s, String name) {
+    JsonNode node = s.has(name) ? s.get(name) : MAPPER.createObjectNode();
+    if (!node.isObject()) {
+      throw s.error(name, "expected an object, got " + node);
     }
-    return new JobConfig(source, model, data, train, normalize, mean, std, limit, output, spark);
+    return node;
   }
 
   private static Data data(JobSettings d, Path base) {

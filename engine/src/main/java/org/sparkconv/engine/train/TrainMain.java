@@ -78,7 +78,7 @@ public final class TrainMain implements Callable<Integer> {
     ModelFile model = new ModelFile(spec, net.params(), net.state(),
         s.optimizer().type(), trainer.optimizer().steps(), trainer.optimizer().slots(),
         metadata(normalization, s.epochs(), last));
-    model.save(config.output());
+    model.save(Path.of(config.output()));
     System.out.println("model written to " + config.output());
     System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * last.accuracy());
     return 0;
@@ -96,7 +96,9 @@ public final class TrainMain implements Callable<Integer> {
       std.add(normalization.std()[c]);
     }
     meta.put("epochs", epochs);
-    meta.put("test_accuracy", eval.accuracy());
+    if (eval != null) {
+      meta.put("test_accuracy", eval.accuracy());
+    }
     return meta.toString();
   }
 
