@@ -7,10 +7,12 @@ import java.util.TreeSet;
 import org.sparkconv.engine.layer.SpecException;
 
 /**
- * Typed, strict access to the fields of one JSON object of a model file, with errors that name
- * the layer index and type (or the top level) and the field, and say what was expected.
+ * Typed, strict access to the fields of one JSON object, with errors that name the field and
+ * say what was expected. By default errors are {@link SpecException}s naming a model file's
+ * layer index and type (or the top level); subclasses name things their own way (job files name
+ * the dotted setting).
  */
-class JsonFields {
+public class JsonFields {
 
   private final JsonNode node;
   private final int index;
@@ -22,13 +24,24 @@ class JsonFields {
     this.type = type;
   }
 
-  SpecException error(String field, String detail) {
+  /** For subclasses that override {@link #error}. */
+  protected JsonFields(JsonNode node) {
+    this(node, -1, null);
+  }
+
+  /** The error for {@code field}; {@code detail} says what was expected and found. */
+  protected IllegalArgumentException error(String field, String detail) {
     return index < 0 ? SpecException.top(field, detail)
         : SpecException.at(index, type, field, detail);
   }
 
+  /** The object itself. */
+  protected JsonNode node() {
+    return node;
+  }
+
   /** Fails on any field not in {@code allowed}, listing what is allowed. */
-  void rejectUnknown(Set<String> allowed) {
+  public void rejectUnknown(Set<String> allowed) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       if (!allowed.contains(name)) {
@@ -37,23 +50,23 @@ class JsonFields {
     }
   }
 
-  boolean has(String field) {
+  public boolean has(String field) {
     return node.has(field) && !node.get(field).isNull();
   }
 
-  JsonNode require(String field, String expected) {
+  public JsonNode require(String field, String expected) {
     if (!has(field)) {
       throw error(field, "missing; expected " + expected);
     }
     return node.get(field);
   }
 
-  int integer(String field) {
+  public int integer(String field) {
     JsonNode v = require(field, "an integer");
     return asInt(field, v);
   }
 
-  int integer(String field, int fallback) {
+  public int integer(String field, int fallback) {
     return has(field) ? asInt(field, node.get(field)) : fallback;
   }
 
@@ -64,7 +77,7 @@ class JsonFields {
     return v.intValue();
   }
 
-  long longInteger(String field, long fallback) {
+  public long longInteger(String field, long fallback) {
     if (!has(field)) {
       return fallback;
     }
@@ -75,11 +88,11 @@ class JsonFields {
     return v.longValue();
   }
 
-  float number(String field) {
+  public float number(String field) {
     return asFloat(field, require(field, "a number"));
   }
 
-  float number(String field, float fallback) {
+  public float number(String field, float fallback) {
     return has(field) ? asFloat(field, node.get(field)) : fallback;
   }
 
@@ -90,7 +103,7 @@ class JsonFields {
     return v.floatValue();
   }
 
-  boolean bool(String field, boolean fallback) {
+  public boolean bool(String field, boolean fallback) {
     if (!has(field)) {
       return fallback;
     }
@@ -101,7 +114,16 @@ class JsonFields {
     return v.booleanValue();
   }
 
-  String text(String field, String fallback) {
+  /** A required string. */
+  public String text(String field) {
+    JsonNode v = require(field, "a string");
+    if (!v.isTextual()) {
+      throw error(field, "expected a string, got " + v);
+    }
+    return v.textValue();
+  }
+
+  public String text(String field, String fallback) {
     if (!has(field)) {
       return fallback;
     }
@@ -113,15 +135,15 @@ class JsonFields {
   }
 
   /** An integer {@code n} (meaning n, n) or a pair {@code [h, w]}. */
-  int[] pair(String field) {
+  public int[] pair(String field) {
     return asPair(field, require(field, "an integer or [height, width]"));
   }
 
-  int[] pair(String field, int[] fallback) {
+  public int[] pair(String field, int[] fallback) {
     return has(field) ? asPair(field, node.get(field)) : fallback;
   }
 
-  int[] asPair(String field, JsonNode v) {
+  public int[] asPair(String field, JsonNode v) {
     if (v.isIntegralNumber() && v.canConvertToInt()) {
       return new int[] {v.intValue(), v.intValue()};
     }

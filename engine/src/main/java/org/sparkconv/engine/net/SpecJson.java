@@ -221,7 +221,7 @@ public final class SpecJson {
     }
     JsonFields f = new JsonFields(node, -1, null) {
       @Override
-      SpecException error(String field, String detail) {
+      protected IllegalArgumentException error(String field, String detail) {
         return SpecException.top("pattern." + field, detail);
       }
     };

@@ -118,7 +118,7 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
     s.rejectUnknown(Set.of("model", "data", "epochs", "batch_size", "seed", "optimizer",
         "schedule", "normalize", "augment", "label_smoothing", "train_limit", "output",
         "progress_seconds", "spark", "checkpoint"));
-    Path model = base.resolve(s.text("model", null)).normalize();
+    Path model = base.resolve(s.text("model")).normalize();
     Data data = data(s.child("data"), base);
 
     JobSettings o = s.child("optimizer");
@@ -191,9 +191,9 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
       throw d.error("classes", "must be at least 2, got " + classes);
     }
     if (format.equals("idx")) {
-      return new Data(format, classes, location(dir, d.text("train_images", null)),
-          location(dir, d.text("train_labels", null)), location(dir, d.text("test_images", null)),
-          location(dir, d.text("test_labels", null)), List.of(), List.of(), null, null, null,
+      return new Data(format, classes, location(dir, d.text("train_images")),
+          location(dir, d.text("train_labels")), location(dir, d.text("test_images")),
+          location(dir, d.text("test_labels")), List.of(), List.of(), null, null, null,
           null, false);
     }
     if (format.equals("cifar")) {
@@ -206,7 +206,7 @@ public record JobConfig(String source, Path model, Data data, TrainSettings trai
         throw d.error("pixel_range", "must be \"0-255\" or \"0-1\", got \"" + range + "\"");
       }
       return new Data(format, classes, null, null, null, null, List.of(), List.of(),
-          location(dir, d.text("train_path", null)), location(dir, d.text("test_path", null)),
+          location(dir, d.text("train_path")), location(dir, d.text("test_path")),
           d.text("image_column", "image"), d.text("label_column", "label"), range.equals("0-1"));
     }
     throw d.error("format", "must be \"idx\", \"cifar\", \"image_folder\" or \"parquet\","
