@@ -19,6 +19,10 @@ public final class KryoRegistration implements KryoRegistrator {
     kryo.register(Contribution.class, new Contribution.KryoSerializer());
     kryo.register(EvalSum.class, new EvalSum.KryoSerializer());
     kryo.register(LabelledPixels.class, new LabelledPixels.KryoSerializer());
+    kryo.register(ScoreInput.class, new ScoreInput.KryoSerializer());
+    kryo.register(ScoredImage.class, new ScoredImage.KryoSerializer());
+    kryo.register(Metrics.class, new Metrics.KryoSerializer());
+    kryo.register(ScoringModel.class, new ScoringModel.KryoSerializer());
     kryo.register(double[].class);
     kryo.register(float[].class);
     kryo.register(float[][].class);

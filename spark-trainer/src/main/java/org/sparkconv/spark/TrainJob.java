@@ -14,9 +14,9 @@ import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.engine.train.JobConfig;
+import org.sparkconv.engine.train.Cli;
 import org.sparkconv.engine.train.TrainMain;
 import org.sparkconv.engine.train.TrainSettings;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -66,20 +66,8 @@ public final class TrainJob implements Callable<Integer> {
     Network net = Network.build(spec);
     net.initialize(config.train().seed());
 
-    SparkConf conf = KryoRegistration.configure(new SparkConf().setAppName("sparkconv train "
-        + spec.name()));
-    for (String kv : sparkConf) {
-      int eq = kv.indexOf('=');
-      if (eq <= 0) {
-        throw new IllegalArgumentException("--conf " + kv + " is not of the form key=value");
-      }
-      conf.set(kv.substring(0, eq), kv.substring(eq + 1));
-    }
-    if (master != null) {
-      conf.setMaster(master);
-    } else if (!conf.contains("spark.master")) {
-      conf.setMaster("local[*]");
-    }
+    SparkConf conf = SparkJobs.conf("sparkconv train "
+        + spec.name(), master, sparkConf);
     try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
       jsc.setLogLevel("WARN");
       System.out.print(net.summary(config.train().batchSize()));
@@ -123,17 +111,6 @@ public final class TrainJob implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    CommandLine cli = new CommandLine(new TrainJob());
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
-        commandLine.getErr().println("error: " + e.getMessage());
-        return 2;
-      }
-      throw e;
-    });
-    int code = cli.execute(args);
-    if (code != 0) {
-      System.exit(code);
-    }
+    Cli.run(new TrainJob(), args);
   }
 }

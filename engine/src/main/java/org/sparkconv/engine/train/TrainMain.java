@@ -13,7 +13,6 @@ import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.SpecJson;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -103,14 +102,6 @@ public final class TrainMain implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    CommandLine cli = new CommandLine(new TrainMain());
-    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
-        commandLine.getErr().println("error: " + e.getMessage());
-        return 2;
-      }
-      throw e;
-    });
-    System.exit(cli.execute(args));
+    Cli.run(new TrainMain(), args);
   }
 }

@@ -1,0 +1,31 @@
+package org.sparkconv.spark;
+
+import java.util.List;
+import org.apache.spark.SparkConf;
+
+/** The Spark configuration every sparkconv job starts from. */
+final class SparkJobs {
+
+  private SparkJobs() {}
+
+  /**
+   * Kryo with required registration, the given {@code key=value} settings, and the master from
+   * {@code master}, else from spark-submit, else {@code local[*]}.
+   */
+  static SparkConf conf(String appName, String master, List<String> settings) {
+    SparkConf conf = KryoRegistration.configure(new SparkConf().setAppName(appName));
+    for (String kv : settings) {
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--conf " + kv + " is not of the form key=value");
+      }
+      conf.set(kv.substring(0, eq), kv.substring(eq + 1));
+    }
+    if (master != null) {
+      conf.setMaster(master);
+    } else if (!conf.contains("spark.master")) {
+      conf.setMaster("local[*]");
+    }
+    return conf;
+  }
+}
