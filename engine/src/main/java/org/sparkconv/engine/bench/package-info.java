@@ -1,0 +1,2 @@
+/** Command-line benchmarks of the engine (measurements, never tests). */
+package org.sparkconv.engine.bench;
