@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# Submits a training job to a cluster with spark-submit (YARN, Kubernetes or standalone).
-# The application jar (spark-trainer/target/*-app.jar) holds sparkconv and its libraries and
-# leaves Spark and Hadoop to the cluster. Model and job files are read by the driver.
+# Submits a training (or, with --score, a scoring) job to a cluster with spark-submit (YARN,
+# Kubernetes or standalone). The application jar (spark-trainer/target/*-app.jar) holds
+# sparkconv and its libraries and leaves Spark and Hadoop to the cluster. Model and job files are
+# read by the driver.
 #
 #   scripts/submit.sh --master yarn --deploy-mode client -- \
 #       --job conf/jobs/lenet5-fashion.json --data-dir hdfs:///datasets/fashion-mnist
 #   scripts/submit.sh --master spark://host:7077 --executor-memory 4g -- --job ...
+#   scripts/submit.sh --score --master yarn -- --model hdfs:///ckpt/lenet5 \
+#       --input hdfs:///images --output hdfs:///predictions
 #
-# Arguments before "--" go to spark-submit, after it to TrainJob. SPARK_SUBMIT names the
-# spark-submit to use (default: spark-submit on PATH, else $SPARK_HOME/bin/spark-submit).
+# Arguments before "--" go to spark-submit, after it to TrainJob (ScoreJob with --score).
+# SPARK_SUBMIT names the spark-submit to use (default: spark-submit on PATH, else
+# $SPARK_HOME/bin/spark-submit).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+main=org.sparkconv.spark.TrainJob
 submit_args=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+  if [ "$1" = "--score" ]; then main=org.sparkconv.spark.ScoreJob; shift; continue; fi
   submit_args+=("$1"); shift
 done
 [ $# -gt 0 ] && shift
@@ -28,6 +34,6 @@ if [ -z "$submit" ]; then
     exit 2
   fi
 fi
-exec $submit --class org.sparkconv.spark.TrainJob \
+exec $submit --class "$main" \
   --conf spark.executorEnv.OPENBLAS_NUM_THREADS=1 \
   "${submit_args[@]}" "$APP_JAR" "$@"

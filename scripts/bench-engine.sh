@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Engine speed against PyTorch 1.13 (Debian python3-torch), not a test: LeNet-5 and VGG-small
+# training steps at batch 64 and VGG-small inference at batch 256, synthetic data, at 1 and 2
+# threads, back to back on this machine; prints images/s and the ratio sparkconv / PyTorch.
+# sparkconv's threads are OpenBLAS threads (the engine itself runs one thread per network).
+#   scripts/bench-engine.sh [steps per timing, default 20] [repeats, default 5]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ensure_built
+steps=${1:-20}
+repeats=${2:-5}
+rate() { sed -n 's/.*: \([0-9]*\) img\/s.*/\1/p'; }
+printf '%-10s %-6s %6s %8s %14s %14s %7s\n' model mode batch threads sparkconv pytorch ratio
+for case in "lenet5 train 64" "vgg-small train 64" "vgg-small infer 256"; do
+  set -- $case
+  for threads in 1 2; do
+    s=$(OPENBLAS_NUM_THREADS=$threads java -Xmx4g -cp "$ENGINE_CLASSPATH" \
+      org.sparkconv.engine.bench.StepBenchmark "$SPARKCONV_HOME/conf/models/$1.json" "$2" "$3" \
+      "$steps" "$repeats" 2>/dev/null | rate)
+    p=$(/usr/bin/python3 "$SPARKCONV_HOME/scripts/pytorch_bench.py" "$1" "$2" "$3" "$threads" \
+      "$steps" "$repeats" | rate)
+    awk -v m="$1" -v mode="$2" -v b="$3" -v t="$threads" -v s="$s" -v p="$p" 'BEGIN {
+      printf "%-10s %-6s %6d %8d %8d img/s %8d img/s %6.2fx\n", m, mode, b, t, s, p, s / p }'
+  done
+done
