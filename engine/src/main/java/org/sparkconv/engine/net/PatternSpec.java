@@ -1,7 +1,9 @@
 package org.sparkconv.engine.net;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.sparkconv.engine.layer.AvgPool2d;
 import org.sparkconv.engine.layer.BatchNorm;
 import org.sparkconv.engine.layer.Conv2d;
@@ -73,5 +75,49 @@ public record PatternSpec(int convsPerBlock, List<Integer> channels, int kernel,
     }
     layers.add(Dense.Spec.of(outputs));
     return layers;
+  }
+
+  /**
+   * The {@code pattern} object of a model file; {@code classCount} (from {@code classes})
+   * is the default for {@code outputs}. Errors name {@code pattern.<field>}.
+   */
+  static PatternSpec fromJson(JsonNode node, int classCount) {
+    if (!node.isObject()) {
+      throw SpecException.top("pattern", "expected an object, got " + node);
+    }
+    JsonFields f = new JsonFields(node, -1, null) {
+      @Override
+      protected IllegalArgumentException error(String field, String detail) {
+        return SpecException.top("pattern." + field, detail);
+      }
+    };
+    f.rejectUnknown(Set.of("convs_per_block", "channels", "kernel", "padding", "batchnorm",
+        "pool", "pool_kernel", "dense", "dropout", "outputs"));
+    return new PatternSpec(f.integer("convs_per_block", 1), intList(f, node, "channels", true),
+        f.integer("kernel", 3), SpecJson.convPadding(f, node, Padding.SAME), f.bool("batchnorm", false),
+        f.text("pool", "max"), f.integer("pool_kernel", 2), intList(f, node, "dense", false),
+        f.number("dropout", 0f), f.integer("outputs", classCount));
+  }
+
+  private static List<Integer> intList(JsonFields f, JsonNode node, String field,
+      boolean required) {
+    if (!f.has(field)) {
+      if (required) {
+        throw f.error(field, "missing; expected an array of integers");
+      }
+      return List.of();
+    }
+    JsonNode v = node.get(field);
+    List<Integer> out = new ArrayList<>();
+    if (!v.isArray()) {
+      throw f.error(field, "expected an array of integers, got " + v);
+    }
+    for (JsonNode n : v) {
+      if (!n.isIntegralNumber() || n.intValue() <= 0) {
+        throw f.error(field, "expected an array of positive integers, got " + v);
+      }
+      out.add(n.intValue());
+    }
+    return out;
   }
 }

@@ -125,7 +125,8 @@ public final class SpecJson {
       if (top.has("layers")) {
         throw SpecException.top("pattern", "give either \"layers\" or \"pattern\", not both");
       }
-      List<LayerSpec> layers = pattern(root.get("pattern"), classes.size()).expand();
+      List<LayerSpec> layers = PatternSpec.fromJson(root.get("pattern"), classes.size())
+          .expand();
       return new NetworkSpec(name, new Shape(c, h, w), layers, classes);
     }
     JsonNode layerNodes = top.require("layers", "an array of layers (or a \"pattern\")");
@@ -215,46 +216,6 @@ public final class SpecJson {
     };
   }
 
-  private static PatternSpec pattern(JsonNode node, int classCount) {
-    if (!node.isObject()) {
-      throw SpecException.top("pattern", "expected an object, got " + node);
-    }
-    JsonFields f = new JsonFields(node, -1, null) {
-      @Override
-      protected IllegalArgumentException error(String field, String detail) {
-        return SpecException.top("pattern." + field, detail);
-      }
-    };
-    f.rejectUnknown(Set.of("convs_per_block", "channels", "kernel", "padding", "batchnorm",
-        "pool", "pool_kernel", "dense", "dropout", "outputs"));
-    return new PatternSpec(f.integer("convs_per_block", 1), intList(f, node, "channels", true),
-        f.integer("kernel", 3), convPadding(f, node, Padding.SAME), f.bool("batchnorm", false),
-        f.text("pool", "max"), f.integer("pool_kernel", 2), intList(f, node, "dense", false),
-        f.number("dropout", 0f), f.integer("outputs", classCount));
-  }
-
-  private static List<Integer> intList(JsonFields f, JsonNode node, String field,
-      boolean required) {
-    if (!f.has(field)) {
-      if (required) {
-        throw f.error(field, "missing; expected an array of integers");
-      }
-      return List.of();
-    }
-    JsonNode v = node.get(field);
-    List<Integer> out = new ArrayList<>();
-    if (!v.isArray()) {
-      throw f.error(field, "expected an array of integers, got " + v);
-    }
-    for (JsonNode n : v) {
-      if (!n.isIntegralNumber() || n.intValue() <= 0) {
-        throw f.error(field, "expected an array of positive integers, got " + v);
-      }
-      out.add(n.intValue());
-    }
-    return out;
-  }
-
   private static LayerSpec noFields(JsonFields f, LayerSpec spec) {
     f.rejectUnknown(Set.of("type"));
     return spec;
@@ -264,7 +225,7 @@ public final class SpecJson {
     return convPadding(f, node, Padding.of(0));
   }
 
-  private static Padding convPadding(JsonFields f, JsonNode node, Padding fallback) {
+  static Padding convPadding(JsonFields f, JsonNode node, Padding fallback) {
     if (!f.has("padding")) {
       return fallback;
     }
