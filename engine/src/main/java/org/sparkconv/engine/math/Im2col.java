@@ -18,6 +18,7 @@ public final class Im2col {
     int width = g.width();
     int outH = g.outH();
     int outW = g.outW();
+    int strideW = g.strideW();
     int dst = colOff;
     for (int c = 0; c < g.channels(); c++) {
       int plane = xOff + c * height * width;
@@ -25,18 +26,27 @@ public final class Im2col {
         for (int kj = 0; kj < g.kernelW(); kj++) {
           int rowShift = ki * g.dilationH() - g.padTop();
           int colShift = kj * g.dilationW() - g.padLeft();
+          // Output columns whose input column ox * strideW + colShift lies inside the image.
+          int first = firstInside(colShift, strideW);
+          int last = lastInside(colShift, strideW, width, outW);
           for (int oy = 0; oy < outH; oy++) {
             int iy = oy * g.strideH() + rowShift;
-            if (iy < 0 || iy >= height) {
+            if (iy < 0 || iy >= height || first > last) {
               Arrays.fill(col, dst, dst + outW, 0f);
               dst += outW;
               continue;
             }
-            int src = plane + iy * width;
-            for (int ox = 0; ox < outW; ox++) {
-              int ix = ox * g.strideW() + colShift;
-              col[dst++] = (ix >= 0 && ix < width) ? x[src + ix] : 0f;
+            int src = plane + iy * width + colShift;
+            Arrays.fill(col, dst, dst + first, 0f);
+            if (strideW == 1) {
+              System.arraycopy(x, src + first, col, dst + first, last - first + 1);
+            } else {
+              for (int ox = first; ox <= last; ox++) {
+                col[dst + ox] = x[src + ox * strideW];
+              }
             }
+            Arrays.fill(col, dst + last + 1, dst + outW, 0f);
+            dst += outW;
           }
         }
       }
@@ -53,6 +63,7 @@ public final class Im2col {
     int width = g.width();
     int outH = g.outH();
     int outW = g.outW();
+    int strideW = g.strideW();
     int src = colOff;
     for (int c = 0; c < g.channels(); c++) {
       int plane = xOff + c * height * width;
@@ -60,23 +71,31 @@ public final class Im2col {
         for (int kj = 0; kj < g.kernelW(); kj++) {
           int rowShift = ki * g.dilationH() - g.padTop();
           int colShift = kj * g.dilationW() - g.padLeft();
-          for (int oy = 0; oy < outH; oy++) {
+          int first = firstInside(colShift, strideW);
+          int last = lastInside(colShift, strideW, width, outW);
+          for (int oy = 0; oy < outH; oy++, src += outW) {
             int iy = oy * g.strideH() + rowShift;
             if (iy < 0 || iy >= height) {
-              src += outW;
               continue;
             }
-            int dst = plane + iy * width;
-            for (int ox = 0; ox < outW; ox++) {
-              int ix = ox * g.strideW() + colShift;
-              if (ix >= 0 && ix < width) {
-                x[dst + ix] += col[src];
-              }
-              src++;
+            int dst = plane + iy * width + colShift;
+            for (int ox = first; ox <= last; ox++) {
+              x[dst + ox * strideW] += col[src + ox];
             }
           }
         }
       }
     }
+  }
+
+  /** The first output column whose input column {@code ox * stride + shift} is >= 0. */
+  private static int firstInside(int shift, int stride) {
+    return shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+  }
+
+  /** The last output column (< outW) whose input column is < width; -1 if none. */
+  private static int lastInside(int shift, int stride, int width, int outW) {
+    int span = width - 1 - shift;
+    return span < 0 ? -1 : Math.min(outW - 1, span / stride);
   }
 }
