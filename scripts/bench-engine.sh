@@ -2,7 +2,8 @@
 # Engine speed against PyTorch 1.13 (Debian python3-torch), not a test: LeNet-5 and VGG-small
 # training steps at batch 64 and VGG-small inference at batch 256, synthetic data, at 1 and 2
 # threads, back to back on this machine; prints images/s and the ratio sparkconv / PyTorch.
-# sparkconv's threads are OpenBLAS threads (the engine itself runs one thread per network).
+# sparkconv's threads are intra-op workers (SPARKCONV_THREADS, images of a batch split across
+# them) with one OpenBLAS thread each; PyTorch's are torch.set_num_threads.
 #   scripts/bench-engine.sh [steps per timing, default 20] [repeats, default 5]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -14,7 +15,7 @@ printf '%-10s %-6s %6s %8s %14s %14s %7s\n' model mode batch threads sparkconv p
 for case in "lenet5 train 64" "vgg-small train 64" "vgg-small infer 256"; do
   set -- $case
   for threads in 1 2; do
-    s=$(OPENBLAS_NUM_THREADS=$threads java -Xmx4g -cp "$ENGINE_CLASSPATH" \
+    s=$(SPARKCONV_THREADS=$threads OPENBLAS_NUM_THREADS=1 java -Xmx4g -cp "$ENGINE_CLASSPATH" \
       org.sparkconv.engine.bench.StepBenchmark "$SPARKCONV_HOME/conf/models/$1.json" "$2" "$3" \
       "$steps" "$repeats" 2>/dev/null | rate)
     p=$(/usr/bin/python3 "$SPARKCONV_HOME/scripts/pytorch_bench.py" "$1" "$2" "$3" "$threads" \

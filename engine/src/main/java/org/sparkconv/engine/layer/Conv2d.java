@@ -6,6 +6,7 @@ import java.util.random.RandomGenerator;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Im2col;
+import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -107,7 +108,8 @@ public final class Conv2d implements Layer {
   private final ConvGeometry geometry;
   private final Gemm gemm;
   private final int kernelSize; // Cin * kh * kw: the GEMM depth
-  private final float[] col; // (Cin*kh*kw, Ho*Wo), reused for every image
+  private final float[][] cols; // per worker thread: (Cin*kh*kw, Ho*Wo), reused for every image
+  private final float[][] partialGrads; // per worker thread > 0: its dW ++ db, summed after
   private float[] params;
   private float[] grads;
   private int weightOffset;
@@ -120,7 +122,16 @@ public final class Conv2d implements Layer {
     this.outputShape = new Shape(spec.outChannels(), geometry.outH(), geometry.outW());
     this.gemm = gemm;
     this.kernelSize = geometry.colRows();
-    this.col = geometry.isIdentityLowering() ? null : new float[geometry.colSize()];
+    int threads = Parallel.threads();
+    this.cols = new float[threads][];
+    for (int t = 0; t < threads; t++) {
+      cols[t] = geometry.isIdentityLowering() ? null : new float[geometry.colSize()];
+    }
+    int paramCount = spec.outChannels() * kernelSize + (spec.bias() ? spec.outChannels() : 0);
+    this.partialGrads = new float[threads][];
+    for (int t = 1; t < threads; t++) {
+      partialGrads[t] = new float[paramCount];
+    }
   }
 
   @Override
@@ -163,14 +174,18 @@ public final class Conv2d implements Layer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
+    Parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to, cols[t]));
+  }
+
+  private void forwardImages(float[] in, float[] out, int from, int to, float[] col) {
     int inSize = inputShape.size();
     int pixels = geometry.colCols();
     int outSize = outputShape.size();
     int cout = spec.outChannels();
-    for (int n = 0; n < batch; n++) {
-      float[] lowered = lower(in, n * inSize);
+    for (int n = from; n < to; n++) {
+      float[] lowered = lower(in, n * inSize, col);
       gemm.sgemm(false, false, cout, pixels, kernelSize, 1f, params, weightOffset, kernelSize,
-          lowered, loweredOffset(n * inSize), pixels, 0f, out, n * outSize, pixels);
+          lowered, col == null ? n * inSize : 0, pixels, 0f, out, n * outSize, pixels);
       if (spec.bias()) {
         for (int c = 0; c < cout; c++) {
           float b = params[biasOffset + c];
@@ -183,18 +198,43 @@ public final class Conv2d implements Layer {
     }
   }
 
+  /**
+   * Worker t accumulates the weight and bias gradients of its images into its own buffer
+   * (worker 0 straight into {@code grads}); the buffers are then added in worker order, so the
+   * result is deterministic for a fixed thread count.
+   */
   @Override
   public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
+    Parallel.forRange(batch, (t, from, to) -> {
+      float[] g = t == 0 ? grads : partialGrads[t];
+      int wOff = t == 0 ? weightOffset : 0;
+      int bOff = t == 0 ? biasOffset : spec.outChannels() * kernelSize;
+      if (t > 0) {
+        java.util.Arrays.fill(g, 0f);
+      }
+      backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff);
+    });
+    int used = Math.min(Parallel.threads(), batch);
+    for (int t = 1; t < used; t++) {
+      float[] partial = partialGrads[t];
+      for (int i = 0; i < partial.length; i++) {
+        grads[weightOffset + i] += partial[i];
+      }
+    }
+  }
+
+  private void backwardImages(float[] in, float[] dOut, float[] dIn, int from, int to,
+      float[] col, float[] g, int wOff, int bOff) {
     int inSize = inputShape.size();
     int pixels = geometry.colCols();
     int outSize = outputShape.size();
     int cout = spec.outChannels();
-    for (int n = 0; n < batch; n++) {
+    for (int n = from; n < to; n++) {
       int dOutOff = n * outSize;
-      float[] lowered = lower(in, n * inSize);
+      float[] lowered = lower(in, n * inSize, col);
       // dW (Cout, K) += dY_n (Cout, P) * col^T (P, K)
       gemm.sgemm(false, true, cout, kernelSize, pixels, 1f, dOut, dOutOff, pixels,
-          lowered, loweredOffset(n * inSize), pixels, 1f, grads, weightOffset, kernelSize);
+          lowered, col == null ? n * inSize : 0, pixels, 1f, g, wOff, kernelSize);
       if (spec.bias()) {
         for (int c = 0; c < cout; c++) {
           float sum = 0f;
@@ -202,7 +242,7 @@ public final class Conv2d implements Layer {
           for (int p = start; p < start + pixels; p++) {
             sum += dOut[p];
           }
-          grads[biasOffset + c] += sum;
+          g[bOff + c] += sum;
         }
       }
       if (dIn != null) {
@@ -221,8 +261,8 @@ public final class Conv2d implements Layer {
     }
   }
 
-  /** The lowered matrix of image at {@code offset}: the shared workspace, or the input itself. */
-  private float[] lower(float[] in, int offset) {
+  /** The lowered matrix of the image at {@code offset}: {@code col}, or the input itself. */
+  private float[] lower(float[] in, int offset, float[] col) {
     if (col == null) {
       return in;
     }
@@ -230,13 +270,16 @@ public final class Conv2d implements Layer {
     return col;
   }
 
-  private int loweredOffset(int imageOffset) {
-    return col == null ? imageOffset : 0;
-  }
-
   @Override
   public long workspaceFloats() {
-    return col == null ? 0 : col.length;
+    long floats = 0;
+    for (float[] c : cols) {
+      floats += c == null ? 0 : c.length;
+    }
+    for (float[] p : partialGrads) {
+      floats += p == null ? 0 : p.length;
+    }
+    return floats;
   }
 
   @Override
