@@ -37,6 +37,16 @@ spark() {
     > "$log" 2>&1
 }
 
+# Spark's own per-job latency here: the floor under every round's aggregate/schedule time.
+# shellcheck disable=SC2086
+for master in "local[1] 1" "local-cluster[2,1,1024] 2"; do
+  set -- $master
+  java -Xmx2g $SPARK_JVM_FLAGS -Djava.io.tmpdir="$work/tmp" -cp "$SPARK_LOCAL_CLASSPATH" \
+    org.sparkconv.spark.JobLatency "$1" "$2" 62000 \
+    --conf "spark.executor.extraClassPath=$SPARK_LOCAL_CLASSPATH" \
+    --conf "spark.executor.extraJavaOptions=$SPARK_JVM_FLAGS" \
+    --conf spark.driver.host=127.0.0.1 2>/dev/null | grep "job latency"
+done
 printf '%-10s %12s %12s %9s %16s %16s %8s\n' model "single JVM" "local[1]" overhead \
   "1 executor" "2 executors" speedup
 for m in $models; do
