@@ -125,30 +125,10 @@ public final class SparkTrainer {
           break epochs;
         }
         int steps = Math.min(perRound, dataRounds - round);
-        long step = run.step(epoch, round);
-        float lr = run.rate(step);
-        long b0 = System.nanoTime();
-        Broadcast<ModelVector> model = jsc.broadcast(new ModelVector(net.params(), net.state(),
-            parameterMode ? optimizer.slots() : new float[0][], optimizer.steps()));
-        long b1 = System.nanoTime();
-        final int e = epoch;
-        final int r = round;
-        Contribution sum = guard(() -> trainRdd.treeAggregate(null,
-            (acc, shard) -> Contribution.merge(acc, parameterMode
-                ? PartitionWork.localSteps(shard, run, model.value(), e, r, steps)
-                : PartitionWork.gradients(shard, run, model.value(), e, r)),
-            Contribution::merge, spark.treeDepth()));
-        long b2 = System.nanoTime();
-        model.destroy();
-        if (!Double.isFinite(sum.lossSum)) {
-          throw new TrainingDivergedException(String.format(Locale.ROOT, "loss became %s at"
-                  + " epoch %d, round %d (learning rate %g): lower optimizer.lr or set"
-                  + " optimizer.clip_norm; no model was written", sum.lossSum, epoch + 1,
-              round + 1, lr));
-        }
-        apply(sum, net, optimizer, parameterMode, steps, lr);
-        long b3 = System.nanoTime();
-        times.add(b1 - b0, sum.computeNanos, b2 - b1 - sum.computeNanos, b3 - b2);
+        float lr = run.rate(run.step(epoch, round));
+        Contribution sum = round(trainRdd, run, net, optimizer, epoch, round, steps, lr,
+            spark.treeDepth(), times);
+        long now = System.nanoTime();
         rounds++;
         if (checkpoints.settings.everyRounds() > 0
             && rounds % checkpoints.settings.everyRounds() == 0) {
@@ -158,14 +138,14 @@ public final class SparkTrainer {
         epochLoss += sum.lossSum;
         epochCount += sum.count;
         epochCorrect += sum.correct;
-        if ((b3 - lastReport) / 1e9 >= spark.progressSeconds()) {
-          lastReport = b3;
-          double seconds = (b3 - start) / 1e9;
+        if ((now - lastReport) / 1e9 >= spark.progressSeconds()) {
+          lastReport = now;
+          double seconds = (now - start) / 1e9;
           long eta = (long) ((totalRounds - rounds) * seconds / (rounds - roundsAtStart));
           log.printf(Locale.ROOT, "epoch %d/%d round %d/%d loss %.4f acc %.2f%% lr %.3g %.0f"
                   + " img/s ETA %d:%02d%n", epoch + 1, settings.epochs(), rounds, totalRounds,
               epochLoss / epochCount, 100.0 * epochCorrect / epochCount, lr,
-              epochCount / ((b3 - epochStart) / 1e9), eta / 60, eta % 60);
+              epochCount / ((now - epochStart) / 1e9), eta / 60, eta % 60);
         }
       }
       double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
@@ -202,6 +182,36 @@ public final class SparkTrainer {
       throw new IllegalArgumentException(source + " has " + classes + " classes but the model '"
           + net.spec().name() + "' outputs " + net.outputShape().size());
     }
+  }
+
+  /**
+   * One synchronous round: broadcast the model, let every partition compute on its share of
+   * data rounds [round, round + steps), sum the contributions on their way to the driver
+   * (treeAggregate, zero value null), update the model, destroy the broadcast.
+   */
+  private Contribution round(JavaRDD<Shard> trainRdd, TrainingRun run, Network net,
+      Optimizer optimizer, int epoch, int round, int steps, float lr, int depth,
+      RoundTimes times) {
+    boolean parameterMode = run.mode().equals(TrainingRun.PARAMETER);
+    long b0 = System.nanoTime();
+    Broadcast<ModelVector> model = jsc.broadcast(new ModelVector(net.params(), net.state(),
+        parameterMode ? optimizer.slots() : new float[0][], optimizer.steps()));
+    long b1 = System.nanoTime();
+    Contribution sum = guard(() -> trainRdd.treeAggregate(null,
+        (acc, shard) -> Contribution.merge(acc, parameterMode
+            ? PartitionWork.localSteps(shard, run, model.value(), epoch, round, steps)
+            : PartitionWork.gradients(shard, run, model.value(), epoch, round)),
+        Contribution::merge, depth));
+    long b2 = System.nanoTime();
+    model.destroy();
+    if (!Double.isFinite(sum.lossSum)) {
+      throw new TrainingDivergedException(String.format(Locale.ROOT, "loss became %s at epoch"
+              + " %d, round %d (learning rate %g): lower optimizer.lr or set optimizer.clip_norm;"
+              + " no model was written", sum.lossSum, epoch + 1, round + 1, lr));
+    }
+    apply(sum, net, optimizer, parameterMode, steps, lr);
+    times.add(b1 - b0, sum.computeNanos, b2 - b1 - sum.computeNanos, System.nanoTime() - b2);
+    return sum;
   }
 
   /** The driver's update from the round's sums. */
