@@ -3,6 +3,7 @@ package org.sparkconv.engine.layer;
 import java.util.Arrays;
 import java.util.List;
 import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -154,17 +155,24 @@ public final class BatchNorm implements Layer {
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
     lastForwardTraining = training;
+    // Every channel is independent: workers take whole channels, results do not depend on them.
+    Parallel.forRange(channels, (t, from, to) -> forwardChannels(in, out, batch, training, from,
+        to));
+  }
+
+  private void forwardChannels(float[] in, float[] out, int batch, boolean training,
+      int fromChannel, int toChannel) {
     int size = shape.size();
     if (training) {
-      computeBatchStatistics(in, batch);
+      computeBatchStatistics(in, batch, fromChannel, toChannel);
     } else {
-      for (int c = 0; c < channels; c++) {
+      for (int c = fromChannel; c < toChannel; c++) {
         mean[c] = state[runningMeanOffset + c];
         invStd[c] = (float) (1.0 / Math.sqrt(state[runningVarOffset + c] + spec.eps()));
       }
     }
     for (int n = 0; n < batch; n++) {
-      for (int c = 0; c < channels; c++) {
+      for (int c = fromChannel; c < toChannel; c++) {
         float mu = mean[c];
         float is = invStd[c];
         float gamma = params[gammaOffset + c];
@@ -182,11 +190,11 @@ public final class BatchNorm implements Layer {
   }
 
   /** Batch mean and biased variance per channel (two passes, in double for stability). */
-  private void computeBatchStatistics(float[] in, int batch) {
+  private void computeBatchStatistics(float[] in, int batch, int fromChannel, int toChannel) {
     int size = shape.size();
     long m = (long) batch * plane;
     float momentum = spec.momentum();
-    for (int c = 0; c < channels; c++) {
+    for (int c = fromChannel; c < toChannel; c++) {
       double sum = 0;
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
@@ -216,9 +224,15 @@ public final class BatchNorm implements Layer {
 
   @Override
   public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
+    Parallel.forRange(channels, (t, from, to) -> backwardChannels(in, dOut, dIn, batch, from,
+        to));
+  }
+
+  private void backwardChannels(float[] in, float[] dOut, float[] dIn, int batch,
+      int fromChannel, int toChannel) {
     int size = shape.size();
     long m = (long) batch * plane;
-    for (int c = 0; c < channels; c++) {
+    for (int c = fromChannel; c < toChannel; c++) {
       float mu = mean[c];
       float is = invStd[c];
       double dBeta = 0;

@@ -3,6 +3,7 @@ package org.sparkconv.engine.layer;
 import java.util.Arrays;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -74,11 +75,16 @@ public final class MaxPool2d implements Layer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
-    int planes = batch * inputShape.channels();
+    Parallel.forRange(batch * inputShape.channels(),
+        (t, from, to) -> forwardPlanes(in, out, from, to, training));
+  }
+
+  private void forwardPlanes(float[] in, float[] out, int fromPlane, int toPlane,
+      boolean training) {
     int h = g.height();
     int w = g.width();
-    int o = 0;
-    for (int plane = 0; plane < planes; plane++) {
+    int o = fromPlane * g.outH() * g.outW();
+    for (int plane = fromPlane; plane < toPlane; plane++) {
       int base = plane * h * w;
       for (int oy = 0; oy < g.outH(); oy++) {
         int y0 = oy * g.strideH() - g.padTop();
@@ -114,11 +120,15 @@ public final class MaxPool2d implements Layer {
     if (dIn == null) {
       return;
     }
-    Arrays.fill(dIn, 0, batch * inputShape.size(), 0f);
-    int outputs = batch * outputShape.size();
-    for (int o = 0; o < outputs; o++) {
-      dIn[switches[o]] += dOut[o];
-    }
+    int inPlane = g.height() * g.width();
+    int outPlane = g.outH() * g.outW();
+    // Each plane's switches point into that plane only, so planes split cleanly.
+    Parallel.forRange(batch * inputShape.channels(), (t, from, to) -> {
+      Arrays.fill(dIn, from * inPlane, to * inPlane, 0f);
+      for (int o = from * outPlane; o < to * outPlane; o++) {
+        dIn[switches[o]] += dOut[o];
+      }
+    });
   }
 
   @Override

@@ -1,6 +1,7 @@
 package org.sparkconv.engine.layer;
 
 import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
 /** {@code y = max(0, x)}; {@code dx = dy} where {@code y > 0}, else 0. */
@@ -30,10 +31,11 @@ public final class Relu extends ElementwiseLayer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
-    int len = length(batch);
-    for (int i = 0; i < len; i++) {
-      out[i] = Math.max(in[i], 0f);
-    }
+    Parallel.forRange(length(batch), (t, from, to) -> {
+      for (int i = from; i < to; i++) {
+        out[i] = Math.max(in[i], 0f);
+      }
+    });
   }
 
   @Override
@@ -41,12 +43,13 @@ public final class Relu extends ElementwiseLayer {
     if (dIn == null) {
       return;
     }
-    int len = length(batch);
     // Branch-free: y >= 0, and y > 0 exactly when its bits are a positive int; the mask keeps
     // dOut there and zeroes it elsewhere. (A 50/50 branch here cost more than the arithmetic.)
-    for (int i = 0; i < len; i++) {
-      int keep = -Float.floatToRawIntBits(out[i]) >> 31;
-      dIn[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dOut[i]) & keep);
-    }
+    Parallel.forRange(length(batch), (t, from, to) -> {
+      for (int i = from; i < to; i++) {
+        int keep = -Float.floatToRawIntBits(out[i]) >> 31;
+        dIn[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dOut[i]) & keep);
+      }
+    });
   }
 }
