@@ -15,7 +15,7 @@ printf '%-10s %-6s %6s %8s %14s %14s %7s\n' model mode batch threads sparkconv p
 for case in "lenet5 train 64" "vgg-small train 64" "vgg-small infer 256"; do
   set -- $case
   for threads in 1 2; do
-    s=$(SPARKCONV_THREADS=$threads OPENBLAS_NUM_THREADS=1 java -Xmx4g -cp "$ENGINE_CLASSPATH" \
+    s=$(SPARKCONV_THREADS=$threads OPENBLAS_NUM_THREADS=1 java -Xmx4g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" \
       org.sparkconv.engine.bench.StepBenchmark "$SPARKCONV_HOME/conf/models/$1.json" "$2" "$3" \
       "$steps" "$repeats" 2>/dev/null | rate)
     p=$(/usr/bin/python3 "$SPARKCONV_HOME/scripts/pytorch_bench.py" "$1" "$2" "$3" "$threads" \

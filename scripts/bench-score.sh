@@ -13,13 +13,13 @@ mkdir -p "$work/tmp"
 export OPENBLAS_NUM_THREADS=1
 if [ ! -f "$model" ]; then
   echo "no model at $model: training VGG-small briefly for the benchmark" >&2
-  java -Xmx4g -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.train.TrainMain \
+  java -Xmx4g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.train.TrainMain \
     --job "$SPARKCONV_HOME/conf/jobs/vgg-small-fashion.json" --set epochs=1 \
     --set train_limit=6400 --set progress_seconds=1000 --output "$model" > "$work/train.log"
 fi
 images="$FASHION_MNIST_DIR/t10k-images-idx3-ubyte.gz"
 labels="$FASHION_MNIST_DIR/t10k-labels-idx1-ubyte.gz"
-engine=$(java -Xmx4g -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.bench.InferenceBenchmark \
+engine=$(java -Xmx4g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.bench.InferenceBenchmark \
   "$model" "$images" "$labels" 256 3 | tee "$work/engine.log" | sed -n 's/^engine inference: \([0-9]*\) img.*/\1/p')
 spark_rates=()
 for run in 1 2 3; do

@@ -22,7 +22,7 @@ rate() { sed -n 's/.*(train \([0-9]*\) img\/s).*/\1/p' "$1" | tail -1; }
 breakdown() { sed -n 's/^  per round: //p' "$1" | tail -1; }
 
 single() {
-  java -Xmx4g -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.train.TrainMain \
+  java -Xmx4g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.train.TrainMain \
     --job "$SPARKCONV_HOME/conf/jobs/$1-fashion.json" "${common[@]}" > "$2" 2>&1
 }
 spark() {

@@ -30,7 +30,7 @@ ensure_built
 $job_given || args=(--job "$SPARKCONV_HOME/conf/jobs/lenet5-fashion.json" "${args[@]}")
 
 if $single; then
-  exec java -Xmx4g -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.train.TrainMain "${args[@]}"
+  exec java -Xmx4g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.train.TrainMain "${args[@]}"
 fi
 cores=$(nproc)
 $master_given || args+=(--master "local[$cores]")

@@ -14,24 +14,24 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.sparkconv.engine.math.Gemm;
-import org.sparkconv.engine.math.JavaGemm;
 
 /**
  * One {@code C = A B} of a given shape per operation, for the pure-Java GEMM and native BLAS.
  * GFLOP/s = 2 m n k / (seconds per operation) / 1e9. Shapes: a square 512 product, and the
  * conv-shaped products of the engine issue (M = Cout, K = Cin*3*3, N = pixels).
  *
- * <pre>java -jar benchmarks/target/benchmarks.jar GemmBenchmark -p impl=java,native</pre>
+ * <pre>OPENBLAS_NUM_THREADS=1 java -jar benchmarks/target/benchmarks.jar GemmBenchmark</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "--add-modules=jdk.incubator.vector"})
 public class GemmBenchmark {
 
-  @Param({"java", "native"})
+  /** java-plain: blocked loops; java: the Vector API kernel; native: OpenBLAS via netlib. */
+  @Param({"java-plain", "java", "native"})
   public String impl;
 
   /** m x k x n. */
@@ -49,7 +49,7 @@ public class GemmBenchmark {
   @Setup
   public void setUp() {
     System.setProperty("sparkconv.gemm", impl);
-    gemm = impl.equals("java") ? JavaGemm.INSTANCE : Gemm.defaultGemm();
+    gemm = Gemm.defaultGemm();
     String[] dims = shape.split("x");
     m = Integer.parseInt(dims[0]);
     k = Integer.parseInt(dims[1]);

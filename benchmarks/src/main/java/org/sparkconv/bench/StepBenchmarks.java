@@ -33,7 +33,7 @@ import org.sparkconv.engine.tensor.Tensor;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx3g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "--add-modules=jdk.incubator.vector"})
 public class StepBenchmarks {
 
   @Param({"lenet5", "vgg-small"})

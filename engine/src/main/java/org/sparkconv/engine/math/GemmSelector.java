@@ -11,10 +11,13 @@ import java.util.Optional;
  * Chooses the GEMM implementation once per JVM and says which on standard error.
  *
  * <p>Setting: system property {@code sparkconv.gemm} or environment variable
- * {@code SPARKCONV_GEMM}: {@code auto} (default), {@code native} or {@code java}.
- * {@code auto} takes native BLAS when an optimised library (OpenBLAS, MKL, BLIS) is what got
- * loaded, and the pure-Java GEMM otherwise: Debian's reference {@code libblas3} is ~40x slower
- * than OpenBLAS and is never picked silently ({@code native} forces it, with a warning).
+ * {@code SPARKCONV_GEMM}: {@code auto} (default), {@code native}, {@code java} or
+ * {@code java-plain}. {@code auto} takes native BLAS when an optimised library (OpenBLAS, MKL,
+ * BLIS) is what got loaded, and the best pure-Java GEMM otherwise: Debian's reference
+ * {@code libblas3} is ~40x slower than OpenBLAS and is never picked silently ({@code native}
+ * forces it, with a warning). The best pure-Java GEMM is {@link VectorGemm} when the JVM runs with
+ * {@code --add-modules jdk.incubator.vector}, else {@link JavaGemm} ({@code java-plain} forces
+ * the latter).
  */
 public final class GemmSelector {
 
@@ -48,6 +51,8 @@ public final class GemmSelector {
   static Gemm choose(String setting) {
     switch (setting) {
       case "java":
+        return bestJava();
+      case "java-plain":
         return JavaGemm.INSTANCE;
       case "native": {
         NativeBlasGemm g = loadNative().orElseThrow(() -> new IllegalStateException(
@@ -68,12 +73,21 @@ public final class GemmSelector {
           System.err.println("sparkconv: native BLAS is the slow reference " + g.get().library()
               + ": using the pure-Java GEMM instead (install libopenblas0 for speed)");
         }
-        return JavaGemm.INSTANCE;
+        return bestJava();
       }
       default:
-        throw new IllegalArgumentException("setting 'sparkconv.gemm' must be auto, native or"
-            + " java, got '" + setting + "'");
+        throw new IllegalArgumentException("setting 'sparkconv.gemm' must be auto, native, java"
+            + " or java-plain, got '" + setting + "'");
     }
+  }
+
+  /**
+   * The Vector API kernel when the incubator module is resolved in this JVM (checked before the
+   * class is touched: its initialiser needs the module), else the plain blocked kernel.
+   */
+  static Gemm bestJava() {
+    return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+        ? VectorGemm.INSTANCE : JavaGemm.INSTANCE;
   }
 
   /** Native BLAS if it loads, with the library file that is mapped into this process. */

@@ -43,8 +43,19 @@ class GemmTest {
   }
 
   @Test
+  void vectorGemmMatchesNaiveOverOddSizesAllTransposesAndOffsets() {
+    assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+        "JVM started without --add-modules jdk.incubator.vector");
+    Gemm best = GemmSelector.bestJava();
+    assertSame(VectorGemm.INSTANCE, best, "with the module, java means the Vector API kernel");
+    assertMatchesNaive(best);
+    assertBetaZeroIgnoresNaN(best);
+  }
+
+  @Test
   void selectorHonoursTheSettingAndRejectsUnknownValues() {
-    assertSame(JavaGemm.INSTANCE, GemmSelector.choose("java"));
+    assertSame(JavaGemm.INSTANCE, GemmSelector.choose("java-plain"));
+    assertSame(GemmSelector.bestJava(), GemmSelector.choose("java"));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> GemmSelector.choose("fast"));
     assertTrue(e.getMessage().contains("sparkconv.gemm") && e.getMessage().contains("fast"));
