@@ -34,6 +34,10 @@ if [ -z "$submit" ]; then
     exit 2
   fi
 fi
+# Defaults first, so a user's own --conf of the same key (later on the line) wins. The Vector API
+# module lets the engine use its fast pure-Java GEMM where a node has no native BLAS.
 exec $submit --class "$main" \
   --conf spark.executorEnv.OPENBLAS_NUM_THREADS=1 \
+  --conf spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector \
+  --conf spark.driver.extraJavaOptions=--add-modules=jdk.incubator.vector \
   "${submit_args[@]}" "$APP_JAR" "$@"
