@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Engine speed against PyTorch 1.13 (Debian python3-torch), not a test: LeNet-5 and VGG-small
-# training steps at batch 64 and VGG-small inference at batch 256, synthetic data, at 1 and 2
+# training steps at batch 64 and inference at batch 256, synthetic data, at 1 and 2
 # threads, back to back on this machine; prints images/s and the ratio sparkconv / PyTorch.
 # sparkconv's threads are intra-op workers (SPARKCONV_THREADS, images of a batch split across
 # them) with one OpenBLAS thread each; PyTorch's are torch.set_num_threads.
@@ -12,7 +12,7 @@ steps=${1:-20}
 repeats=${2:-5}
 rate() { sed -n 's/.*: \([0-9]*\) img\/s.*/\1/p'; }
 printf '%-10s %-6s %6s %8s %14s %14s %7s\n' model mode batch threads sparkconv pytorch ratio
-for case in "lenet5 train 64" "vgg-small train 64" "vgg-small infer 256"; do
+for case in "lenet5 train 64" "lenet5 infer 256" "vgg-small train 64" "vgg-small infer 256"; do
   set -- $case
   for threads in 1 2; do
     s=$(SPARKCONV_THREADS=$threads OPENBLAS_NUM_THREADS=1 java -Xmx4g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" \
