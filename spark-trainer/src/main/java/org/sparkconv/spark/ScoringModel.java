@@ -162,51 +162,77 @@ public final class ScoringModel implements Serializable {
   }
 
   /**
-   * Scores {@code inputs} in minibatches of {@code batchSize}; inputs that carry an error pass
-   * through as error rows. {@code progress} is told how many images each minibatch scored.
+   * Scores {@code inputs} lazily, a minibatch of {@code batchSize} at a time as the returned
+   * iterator is consumed, so a partition of any size streams through in bounded memory; inputs
+   * that carry an error pass through as error rows. The network is borrowed at the first
+   * minibatch and returned when the inputs are exhausted. {@code progress} is told how many
+   * images each minibatch scored.
    */
   Iterator<ScoredImage> score(Iterator<ScoreInput> inputs, int batchSize, int topK,
       java.util.function.LongConsumer progress) {
-    Network net = borrow();
-    try {
-      int size = net.inputShape().size();
-      int classes = net.outputShape().size();
-      int k = Math.min(topK, classes);
-      float[] images = new float[batchSize * size];
-      float[] scratch = new float[size];
-      List<ScoredImage> out = new ArrayList<>();
-      List<ScoreInput> batch = new ArrayList<>(batchSize);
-      while (inputs.hasNext() || !batch.isEmpty()) {
+    return new Iterator<>() {
+      private final java.util.ArrayDeque<ScoredImage> ready = new java.util.ArrayDeque<>();
+      private final List<ScoreInput> batch = new ArrayList<>(batchSize);
+      private Network net;
+      private float[] images;
+      private float[] scratch;
+
+      @Override
+      public boolean hasNext() {
+        while (ready.isEmpty() && inputs.hasNext()) {
+          scoreNextBatch();
+        }
+        if (ready.isEmpty() && net != null) {
+          release(net);
+          net = null;
+        }
+        return !ready.isEmpty();
+      }
+
+      @Override
+      public ScoredImage next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        return ready.poll();
+      }
+
+      private void scoreNextBatch() {
+        if (net == null) {
+          net = borrow();
+          images = new float[batchSize * net.inputShape().size()];
+          scratch = new float[net.inputShape().size()];
+        }
+        int size = net.inputShape().size();
         while (inputs.hasNext() && batch.size() < batchSize) {
           ScoreInput in = inputs.next();
           if (in.error() != null) {
-            out.add(ScoredImage.failed(in.id(), in.label(), in.error()));
+            ready.add(ScoredImage.failed(in.id(), in.label(), in.error()));
           } else if (in.pixels().length != size) {
-            out.add(ScoredImage.failed(in.id(), in.label(), in.id() + ": " + in.pixels().length
-                + " pixel values, the model takes " + net.inputShape()));
+            ready.add(ScoredImage.failed(in.id(), in.label(), in.id() + ": "
+                + in.pixels().length + " pixel values, the model takes " + net.inputShape()));
           } else {
             batch.add(in);
           }
         }
         if (batch.isEmpty()) {
-          continue;
+          return;
         }
         int n = batch.size();
+        int classes = net.outputShape().size();
         for (int i = 0; i < n; i++) {
           Minibatches.prepare(batch.get(i).pixels(), 0, net.inputShape(), normalization,
               Augmentation.NONE, 0, -1, i, images, i * size, scratch);
         }
         Tensor logits = net.forward(new Tensor(images, 0, n, net.inputShape()), false);
+        int k = Math.min(topK, classes);
         for (int i = 0; i < n; i++) {
-          out.add(top(batch.get(i), logits.data(), i * classes, classes, k));
+          ready.add(top(batch.get(i), logits.data(), i * classes, classes, k));
         }
         progress.accept(n);
         batch.clear();
       }
-      return out.iterator();
-    } finally {
-      release(net);
-    }
+    };
   }
 
   /** Softmax of one row of logits and its k most probable classes. */
