@@ -1,7 +1,6 @@
 package org.sparkconv.engine.io;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -93,11 +92,6 @@ public record ModelFile(NetworkSpec spec, float[] params, float[] state, String 
     b.putInt(values.length);
     b.asFloatBuffer().put(values);
     b.position(b.position() + 4 * values.length);
-  }
-
-  /** Writes the encoded file to {@code out}. */
-  public void writeTo(OutputStream out) throws IOException {
-    out.write(encode());
   }
 
   /**

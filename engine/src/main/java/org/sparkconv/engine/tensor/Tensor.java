@@ -27,11 +27,6 @@ public record Tensor(float[] data, int offset, int batch, Shape shape) {
     return batch * shape.size();
   }
 
-  /** Value at (n, c, h, w). Convenience for tests and tools, not for hot loops. */
-  public float get(int n, int c, int h, int w) {
-    return data[offset + ((n * shape.channels() + c) * shape.height() + h) * shape.width() + w];
-  }
-
   /** A copy of the viewed floats. */
   public float[] toArray() {
     float[] copy = new float[length()];

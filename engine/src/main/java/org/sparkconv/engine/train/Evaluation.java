@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * Loss, accuracy and the confusion matrix ({@code confusion[actual][predicted]}) of a model on
- * a labelled set. Evaluations of disjoint parts can be {@link #merge}d (what Spark executors do).
+ * a labelled set.
  */
 public record Evaluation(double lossSum, long count, long[][] confusion) {
 
@@ -35,17 +35,6 @@ public record Evaluation(double lossSum, long count, long[][] confusion) {
       total += v;
     }
     return total == 0 ? Double.NaN : (double) confusion[k][k] / total;
-  }
-
-  /** The sum of two evaluations over disjoint examples. */
-  public Evaluation merge(Evaluation other) {
-    long[][] sum = new long[confusion.length][confusion.length];
-    for (int i = 0; i < sum.length; i++) {
-      for (int j = 0; j < sum.length; j++) {
-        sum[i][j] = confusion[i][j] + other.confusion[i][j];
-      }
-    }
-    return new Evaluation(lossSum + other.lossSum, count + other.count, sum);
   }
 
   /** A report: overall figures, per-class accuracy and the confusion matrix. */
