@@ -46,7 +46,7 @@ public final class SparkTrainer {
   public Result fit(Network net, ImageSet train, ImageSet test, Normalization normalization,
       TrainSettings settings, SparkSettings spark) {
     int partitions = spark.partitions() > 0 ? spark.partitions() : jsc.defaultParallelism();
-    checkFits(net, train.shape(), train.classes(), train.source());
+    net.requireFits(train.shape(), train.classes(), train.source());
     ShardedData trainData = ShardedData.dealt(jsc, train, partitions, settings.seed());
     ShardedData testData = ShardedData.contiguous(jsc, test, partitions);
     try {
@@ -66,8 +66,8 @@ public final class SparkTrainer {
   /** Trains with checkpoints, resuming where {@code checkpoints} says. */
   Result fit(Network net, ShardedData train, ShardedData test, Normalization normalization,
       TrainSettings settings, SparkSettings spark, Checkpointing checkpoints) {
-    checkFits(net, train.shape, train.classes, train.source);
-    checkFits(net, test.shape, test.classes, test.source);
+    net.requireFits(train.shape, train.classes, train.source);
+    net.requireFits(test.shape, test.classes, test.source);
     int classes = net.outputShape().size();
     int partitions = train.partitions();
     RoundPlan plan = new RoundPlan(settings.batchSize(), settings.seed(), train.sizes);
@@ -170,18 +170,6 @@ public final class SparkTrainer {
       history.add(evaluate(testRdd, run, net, spark.treeDepth()));
     }
     return new Result(history, optimizer, rounds);
-  }
-
-  private static void checkFits(Network net, org.sparkconv.engine.tensor.Shape shape,
-      int classes, String source) {
-    if (!shape.equals(net.inputShape())) {
-      throw new IllegalArgumentException(source + " holds images of shape " + shape
-          + " but the model '" + net.spec().name() + "' takes " + net.inputShape());
-    }
-    if (classes > net.outputShape().size()) {
-      throw new IllegalArgumentException(source + " has " + classes + " classes but the model '"
-          + net.spec().name() + "' outputs " + net.outputShape().size());
-    }
   }
 
   /**

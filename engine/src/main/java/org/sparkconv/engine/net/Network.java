@@ -137,6 +137,21 @@ public final class Network {
     }
   }
 
+  /**
+   * Fails unless images of {@code shape} with labels in {@code [0, classes)} from
+   * {@code source} fit this network, naming the source, the model and both sizes.
+   */
+  public void requireFits(Shape shape, int classes, String source) {
+    if (!shape.equals(inputShape)) {
+      throw new IllegalArgumentException(source + " holds images of shape " + shape
+          + " but the model '" + spec.name() + "' takes " + inputShape);
+    }
+    if (classes > outputShape().size()) {
+      throw new IllegalArgumentException(source + " has " + classes + " classes but the model '"
+          + spec.name() + "' outputs " + outputShape().size());
+    }
+  }
+
   /** Clears all parameter gradients: one fill. */
   public void zeroGrad() {
     Arrays.fill(grads, 0f);

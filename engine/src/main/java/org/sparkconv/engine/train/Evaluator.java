@@ -15,11 +15,8 @@ public final class Evaluator {
 
   public static Evaluation evaluate(Network net, ImageSet set, Normalization normalization,
       int batchSize) {
+    net.requireFits(set.shape(), set.classes(), set.source());
     int classes = net.outputShape().size();
-    if (set.classes() > classes) {
-      throw new IllegalArgumentException(set.source() + " has " + set.classes()
-          + " classes but the model '" + net.spec().name() + "' outputs " + classes);
-    }
     Minibatches batches = new Minibatches(set, normalization, Augmentation.NONE, 0);
     float[] images = new float[batchSize * set.shape().size()];
     int[] labels = new int[batchSize];

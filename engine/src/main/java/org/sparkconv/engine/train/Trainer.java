@@ -41,15 +41,7 @@ public final class Trainer {
   /** Trains for the configured epochs; returns the evaluation on {@code test} after each. */
   public java.util.List<Evaluation> fit(ImageSet train, ImageSet test,
       Normalization normalization) {
-    if (!train.shape().equals(net.inputShape())) {
-      throw new IllegalArgumentException(train.source() + " holds images of shape "
-          + train.shape() + " but the model '" + net.spec().name() + "' takes "
-          + net.inputShape());
-    }
-    if (train.classes() > classes) {
-      throw new IllegalArgumentException(train.source() + " has " + train.classes()
-          + " classes but the model '" + net.spec().name() + "' outputs " + classes);
-    }
+    net.requireFits(train.shape(), train.classes(), train.source());
     Minibatches batches = new Minibatches(train, normalization, settings.augmentation(),
         settings.seed());
     int batchSize = settings.batchSize();
