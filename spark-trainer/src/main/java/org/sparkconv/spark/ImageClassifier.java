@@ -47,7 +47,7 @@ public final class ImageClassifier {
         .add("error", DataTypes.StringType, true);
     var broadcast = new org.apache.spark.api.java.JavaSparkContext(
         frame.sparkSession().sparkContext()).broadcast(model);
-    int size = model.inputShape().size();
+    var shape = model.inputShape();
     int batch = batchSize;
     MapPartitionsFunction<Row, Row> score = rows -> {
       List<Row> kept = new ArrayList<>();
@@ -57,7 +57,8 @@ public final class ImageClassifier {
         kept.add(r);
         String id = Integer.toString(kept.size() - 1);
         try {
-          inputs.add(new ScoreInput(id, -1, pixels(r, imageAt, size), null));
+          inputs.add(new ScoreInput(id, -1, ImageInputs.pixels(r, imageAt, shape, false,
+              "row " + id), null));
         } catch (IllegalArgumentException e) {
           inputs.add(new ScoreInput(id, -1, null, e.getMessage()));
         }
@@ -81,26 +82,5 @@ public final class ImageClassifier {
       return out.iterator();
     };
     return frame.mapPartitions(score, Encoders.row(schema));
-  }
-
-  private static byte[] pixels(Row r, int at, int size) {
-    if (r.isNullAt(at)) {
-      throw new IllegalArgumentException("the image is null");
-    }
-    byte[] out;
-    if (r.get(at) instanceof byte[] bytes) {
-      out = bytes;
-    } else {
-      List<Object> values = r.getList(at);
-      out = new byte[values.size()];
-      for (int i = 0; i < out.length; i++) {
-        out[i] = (byte) Math.round(((Number) values.get(i)).doubleValue());
-      }
-    }
-    if (out.length != size) {
-      throw new IllegalArgumentException("image has " + out.length + " values, the model takes "
-          + size);
-    }
-    return out;
   }
 }

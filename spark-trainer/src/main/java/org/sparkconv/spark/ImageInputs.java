@@ -85,34 +85,45 @@ public final class ImageInputs {
       throw new IllegalArgumentException(path + ": column '" + imageColumn + "' is " + type
           + "; expected binary (8-bit pixels) or an array of numbers");
     }
-    int size = target.size();
     return table.select(labelColumn, imageColumn).javaRDD().map(r -> {
       String origin = path + " row with label " + r.get(0);
-      if (r.isNullAt(0) || r.isNullAt(1)) {
-        throw new IllegalArgumentException(origin + ": null label or image");
+      if (r.isNullAt(0)) {
+        throw new IllegalArgumentException(origin + ": null label");
       }
       int label = ((Number) r.get(0)).intValue();
-      byte[] pixels;
-      if (r.get(1) instanceof byte[] bytes) {
-        pixels = bytes;
-      } else {
-        List<Object> values = r.getList(1);
-        pixels = new byte[values.size()];
-        for (int i = 0; i < pixels.length; i++) {
-          double v = ((Number) values.get(i)).doubleValue() * (unitRange ? 255 : 1);
-          if (!(v >= -0.5 && v <= 255.5)) {
-            throw new IllegalArgumentException(origin + ": value " + values.get(i) + " at "
-                + i + " is outside " + (unitRange ? "[0, 1]" : "[0, 255]"));
-          }
-          pixels[i] = (byte) Math.round(v);
-        }
-      }
-      if (pixels.length != size) {
-        throw new IllegalArgumentException(origin + ": image has " + pixels.length
-            + " values; the model takes " + target + " = " + size);
-      }
-      return new LabelledPixels(origin, label, pixels);
+      return new LabelledPixels(origin, label, pixels(r, 1, target, unitRange, origin));
     });
+  }
+
+  /**
+   * Column {@code at} of {@code r} as 8-bit CHW pixels of {@code target}: binary as is, or an
+   * array of numbers 0-255 (0-1 when {@code unitRange}, then scaled by 255), rounded. A null,
+   * a value out of range or a size that does not match fails, naming {@code origin}.
+   */
+  static byte[] pixels(Row r, int at, Shape target, boolean unitRange, String origin) {
+    if (r.isNullAt(at)) {
+      throw new IllegalArgumentException(origin + ": the image is null");
+    }
+    byte[] out;
+    if (r.get(at) instanceof byte[] bytes) {
+      out = bytes;
+    } else {
+      List<Object> values = r.getList(at);
+      out = new byte[values.size()];
+      for (int i = 0; i < out.length; i++) {
+        double v = ((Number) values.get(i)).doubleValue() * (unitRange ? 255 : 1);
+        if (!(v >= -0.5 && v <= 255.5)) {
+          throw new IllegalArgumentException(origin + ": value " + values.get(i) + " at " + i
+              + " is outside " + (unitRange ? "[0, 1]" : "[0, 255]"));
+        }
+        out[i] = (byte) Math.round(v);
+      }
+    }
+    if (out.length != target.size()) {
+      throw new IllegalArgumentException(origin + ": image has " + out.length
+          + " values; the model takes " + target + " = " + target.size());
+    }
+    return out;
   }
 
   private static StructField field(Dataset<Row> table, String name, String path) {

@@ -52,43 +52,16 @@ final class ScoreInputs {
     boolean labelled = columns.contains(labelColumn);
     Dataset<Row> selected = table.select(imageColumn, labelled ? labelColumn : imageColumn,
         idColumn != null ? idColumn : imageColumn);
-    int size = shape.size();
     return selected.javaRDD().zipWithIndex().map(t -> {
       Row r = t._1();
       String id = idColumn != null ? String.valueOf(r.get(2)) : "row " + t._2();
       int label = labelled && !r.isNullAt(1) ? ((Number) r.get(1)).intValue() : -1;
       try {
-        return new ScoreInput(id, label, pixels(r, size, unitRange, id), null);
+        return new ScoreInput(id, label, ImageInputs.pixels(r, 0, shape, unitRange, id), null);
       } catch (IllegalArgumentException e) {
         return new ScoreInput(id, label, null, e.getMessage());
       }
     });
-  }
-
-  private static byte[] pixels(Row r, int size, boolean unitRange, String id) {
-    if (r.isNullAt(0)) {
-      throw new IllegalArgumentException(id + ": the image is null");
-    }
-    byte[] out;
-    if (r.get(0) instanceof byte[] bytes) {
-      out = bytes;
-    } else {
-      List<Object> values = r.getList(0);
-      out = new byte[values.size()];
-      for (int i = 0; i < out.length; i++) {
-        double v = ((Number) values.get(i)).doubleValue() * (unitRange ? 255 : 1);
-        if (!(v >= -0.5 && v <= 255.5)) {
-          throw new IllegalArgumentException(id + ": value " + values.get(i) + " at " + i
-              + " is outside " + (unitRange ? "[0, 1]" : "[0, 255]"));
-        }
-        out[i] = (byte) Math.round(v);
-      }
-    }
-    if (out.length != size) {
-      throw new IllegalArgumentException(id + ": image has " + out.length + " values, the model"
-          + " takes " + size);
-    }
-    return out;
   }
 
   /** An image set read by the driver (IDX, CIFAR): ids "index N". */
