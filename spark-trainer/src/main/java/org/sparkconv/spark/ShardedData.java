@@ -1,7 +1,6 @@
 package org.sparkconv.spark;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -72,29 +71,19 @@ public final class ShardedData {
   }
 
   private static Shard pack(int p, List<LabelledPixels> examples, int imageSize, int classes) {
-    int blocks = (examples.size() + Sharding.BLOCK_SIZE - 1) / Sharding.BLOCK_SIZE;
-    DataBlock[] packed = new DataBlock[blocks];
-    Iterator<LabelledPixels> it = examples.iterator();
-    for (int b = 0; b < blocks; b++) {
-      int n = Math.min(Sharding.BLOCK_SIZE, examples.size() - b * Sharding.BLOCK_SIZE);
-      byte[] pixels = new byte[n * imageSize];
-      int[] labels = new int[n];
-      for (int k = 0; k < n; k++) {
-        LabelledPixels e = it.next();
-        if (e.pixels().length != imageSize) {
-          throw new IllegalArgumentException(e.origin() + ": " + e.pixels().length
-              + " pixel bytes, the model needs " + imageSize);
-        }
-        if (e.label() < 0 || e.label() >= classes) {
-          throw new IllegalArgumentException(e.origin() + ": label " + e.label()
-              + " is outside [0, " + classes + ")");
-        }
-        System.arraycopy(e.pixels(), 0, pixels, k * imageSize, imageSize);
-        labels[k] = e.label();
+    return Sharding.pack(p, examples.size(), imageSize, (i, dst, off) -> {
+      LabelledPixels e = examples.get(i);
+      if (e.pixels().length != imageSize) {
+        throw new IllegalArgumentException(e.origin() + ": " + e.pixels().length
+            + " pixel bytes, the model needs " + imageSize);
       }
-      packed[b] = new DataBlock(n, imageSize, pixels, labels);
-    }
-    return new Shard(p, examples.size(), Sharding.BLOCK_SIZE, packed);
+      if (e.label() < 0 || e.label() >= classes) {
+        throw new IllegalArgumentException(e.origin() + ": label " + e.label()
+            + " is outside [0, " + classes + ")");
+      }
+      System.arraycopy(e.pixels(), 0, dst, off, imageSize);
+      return e.label();
+    });
   }
 
   private static JavaRDD<Shard> cutLineage(JavaRDD<Shard> rdd) {

@@ -58,20 +58,33 @@ final class Sharding {
   /** The examples {@code members} of {@code set}, in that order, as partition {@code p}. */
   static Shard pack(ImageSet set, int p, List<Integer> members) {
     int size = set.shape().size();
-    int blocks = (members.size() + BLOCK_SIZE - 1) / BLOCK_SIZE;
+    return pack(p, members.size(), size, (i, dst, off) -> {
+      int example = members.get(i);
+      System.arraycopy(set.pixels(), example * size, dst, off, size);
+      return set.labels()[example];
+    });
+  }
+
+  /** Where a shard's examples come from: copies example i's pixels, returns its label. */
+  @FunctionalInterface
+  interface Examples {
+    int copy(int index, byte[] dst, int dstOff);
+  }
+
+  /** {@code count} examples of {@code imageSize} bytes as partition {@code p}'s shard. */
+  static Shard pack(int p, int count, int imageSize, Examples examples) {
+    int blocks = (count + BLOCK_SIZE - 1) / BLOCK_SIZE;
     DataBlock[] packed = new DataBlock[blocks];
     for (int b = 0; b < blocks; b++) {
       int from = b * BLOCK_SIZE;
-      int n = Math.min(BLOCK_SIZE, members.size() - from);
-      byte[] pixels = new byte[n * size];
+      int n = Math.min(BLOCK_SIZE, count - from);
+      byte[] pixels = new byte[n * imageSize];
       int[] labels = new int[n];
       for (int k = 0; k < n; k++) {
-        int example = members.get(from + k);
-        System.arraycopy(set.pixels(), example * size, pixels, k * size, size);
-        labels[k] = set.labels()[example];
+        labels[k] = examples.copy(from + k, pixels, k * imageSize);
       }
-      packed[b] = new DataBlock(n, size, pixels, labels);
+      packed[b] = new DataBlock(n, imageSize, pixels, labels);
     }
-    return new Shard(p, members.size(), BLOCK_SIZE, packed);
+    return new Shard(p, count, BLOCK_SIZE, packed);
   }
 }
