@@ -21,7 +21,7 @@ final class PartitionWork {
     Worker w = Worker.borrow(run);
     try {
       w.load(model);
-      int[] order = run.plan().epochOrder(epoch, shard.partition);
+      int[] order = w.epochOrder(run.plan(), epoch, shard.partition);
       int n = w.assemble(shard, run, order, round, run.step(epoch, round));
       double[] lossAndCorrect = w.forwardBackward(n, run.classes(),
           new SoftmaxCrossEntropy(run.labelSmoothing()), 1.0, run.step(epoch, round),
@@ -51,7 +51,7 @@ final class PartitionWork {
       w.load(model);
       Network net = w.net;
       Optimizer optimizer = w.optimizer(run, model);
-      int[] order = run.plan().epochOrder(epoch, shard.partition);
+      int[] order = w.epochOrder(run.plan(), epoch, shard.partition);
       SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy(run.labelSmoothing());
       double lossSum = 0;
       long correct = 0;

@@ -67,6 +67,18 @@ public record RoundPlan(int batch, long seed, int[] shardSizes) implements Seria
     return order;
   }
 
+  /** Equal plans give equal orders: compares the shard sizes by content. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RoundPlan other && batch == other.batch && seed == other.seed
+        && java.util.Arrays.equals(shardSizes, other.shardSizes);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(batch, seed, java.util.Arrays.hashCode(shardSizes));
+  }
+
   /** First index into {@link #epochOrder} used by round {@code round}. */
   public int firstOfRound(int round, int p) {
     return round * share(p);

@@ -28,6 +28,11 @@ final class Worker {
   private float[] dLogits = new float[0];
   private final float[] scratch;
   private final byte[] raw;
+  // The last epoch order computed: the same for every round of an epoch on a partition.
+  private RoundPlan orderPlan;
+  private int orderEpoch;
+  private int orderPartition;
+  private int[] order;
 
   private Worker(String specJson) {
     this.net = Network.build(SpecJson.parse(specJson, "broadcast model spec"));
@@ -63,6 +68,18 @@ final class Worker {
     }
     optimizer.steps(model.optimizerSteps);
     return optimizer;
+  }
+
+  /** Partition {@code partition}'s visiting order in {@code epoch}, computed once per epoch. */
+  int[] epochOrder(RoundPlan plan, int epoch, int partition) {
+    if (order == null || epoch != orderEpoch || partition != orderPartition
+        || !plan.equals(orderPlan)) {
+      order = plan.epochOrder(epoch, partition);
+      orderPlan = plan;
+      orderEpoch = epoch;
+      orderPartition = partition;
+    }
+    return order;
   }
 
   /**
