@@ -1,7 +1,5 @@
 package org.sparkconv.engine.math;
 
-import java.util.Arrays;
-
 /**
  * The lowering of a convolution to a matrix product (Chellapilla et al. 2006; Caffe's
  * {@code im2col_cpu}). Pure functions over one image; every dimension comes from the
@@ -14,6 +12,10 @@ public final class Im2col {
 
   /** Writes the lowered matrix of image {@code x[xOff ...]} to {@code col[colOff ...]}. */
   public static void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff) {
+    if (isPlaneShift(g)) {
+      im2colByPlaneShifts(g, x, xOff, col, colOff);
+      return;
+    }
     int height = g.height();
     int width = g.width();
     int outH = g.outH();
@@ -29,15 +31,15 @@ public final class Im2col {
           // Output columns whose input column ox * strideW + colShift lies inside the image.
           int first = firstInside(colShift, strideW);
           int last = lastInside(colShift, strideW, width, outW);
-          for (int oy = 0; oy < outH; oy++) {
+          for (int oy = 0; oy < outH; oy++, dst += outW) {
             int iy = oy * g.strideH() + rowShift;
             if (iy < 0 || iy >= height || first > last) {
-              Arrays.fill(col, dst, dst + outW, 0f);
-              dst += outW;
+              zero(col, dst, dst + outW);
               continue;
             }
             int src = plane + iy * width + colShift;
-            Arrays.fill(col, dst, dst + first, 0f);
+            // The padded edges are a pixel or two: plain stores, not Arrays.fill calls.
+            zero(col, dst, dst + first);
             if (strideW == 1) {
               System.arraycopy(x, src + first, col, dst + first, last - first + 1);
             } else {
@@ -45,11 +47,16 @@ public final class Im2col {
                 col[dst + ox] = x[src + ox * strideW];
               }
             }
-            Arrays.fill(col, dst + last + 1, dst + outW, 0f);
-            dst += outW;
+            zero(col, dst + last + 1, dst + outW);
           }
         }
       }
+    }
+  }
+
+  private static void zero(float[] a, int from, int to) {
+    for (int i = from; i < to; i++) {
+      a[i] = 0f;
     }
   }
 
@@ -57,8 +64,15 @@ public final class Im2col {
    * Adds the lowered matrix {@code col[colOff ...]} back into image {@code x[xOff ...]}: each
    * column entry is accumulated onto the pixel it was copied from; padding entries are dropped.
    * The caller zeroes {@code x} first when it wants a plain (not accumulated) result.
+   *
+   * <p>{@code col} is the caller's scratch: its entries that stand for padding may be set to
+   * zero (they are dropped either way).
    */
   public static void col2im(ConvGeometry g, float[] col, int colOff, float[] x, int xOff) {
+    if (isPlaneShift(g)) {
+      col2imByPlaneShifts(g, col, colOff, x, xOff);
+      return;
+    }
     int height = g.height();
     int width = g.width();
     int outH = g.outH();
@@ -79,11 +93,114 @@ public final class Im2col {
               continue;
             }
             int dst = plane + iy * width + colShift;
-            for (int ox = first; ox <= last; ox++) {
-              x[dst + ox * strideW] += col[src + ox];
+            if (strideW == 1) {
+              // Unit stride: a plain add of two contiguous runs, which the JIT vectorizes.
+              for (int ox = first; ox <= last; ox++) {
+                x[dst + ox] += col[src + ox];
+              }
+            } else {
+              for (int ox = first; ox <= last; ox++) {
+                x[dst + ox * strideW] += col[src + ox];
+              }
             }
           }
         }
+      }
+    }
+  }
+
+  /**
+   * Stride 1 with output rows as wide as input rows ("same" padding, any dilation): then a
+   * kernel offset (ki, kj) maps the whole output plane onto the input plane by one flat shift,
+   * {@code x[p + shift] = col[p]}, except at the one or two edge columns where a shifted row
+   * wraps into its neighbour. Those are exactly the padding entries, so one long copy (or add)
+   * per kernel offset plus a few edge stores replaces a short copy per output row.
+   */
+  private static boolean isPlaneShift(ConvGeometry g) {
+    return g.strideH() == 1 && g.strideW() == 1 && g.outW() == g.width();
+  }
+
+  private static void im2colByPlaneShifts(ConvGeometry g, float[] x, int xOff, float[] col,
+      int colOff) {
+    int width = g.width();
+    int planeSize = g.height() * width;
+    int pixels = g.colCols();
+    int dst = colOff;
+    for (int c = 0; c < g.channels(); c++) {
+      int plane = xOff + c * planeSize;
+      for (int ki = 0; ki < g.kernelH(); ki++) {
+        for (int kj = 0; kj < g.kernelW(); kj++, dst += pixels) {
+          PlaneShift s = new PlaneShift(g, ki, kj);
+          zero(col, dst, dst + s.start);
+          if (s.start < s.stop) {
+            System.arraycopy(x, plane + s.start + s.shift, col, dst + s.start, s.stop - s.start);
+          }
+          zero(col, dst + Math.max(s.start, s.stop), dst + pixels);
+          s.zeroWrappedColumns(col, dst, width);
+        }
+      }
+    }
+  }
+
+  private static void col2imByPlaneShifts(ConvGeometry g, float[] col, int colOff, float[] x,
+      int xOff) {
+    int width = g.width();
+    int planeSize = g.height() * width;
+    int pixels = g.colCols();
+    int src = colOff;
+    for (int c = 0; c < g.channels(); c++) {
+      int plane = xOff + c * planeSize;
+      for (int ki = 0; ki < g.kernelH(); ki++) {
+        for (int kj = 0; kj < g.kernelW(); kj++, src += pixels) {
+          PlaneShift s = new PlaneShift(g, ki, kj);
+          s.zeroWrappedColumns(col, src, width);
+          int from = src + s.start;
+          int to = plane + s.start + s.shift;
+          for (int p = 0; p < s.stop - s.start; p++) {
+            x[to + p] += col[from + p];
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * For kernel offset (ki, kj) of a plane-shift geometry: output pixel p reads input pixel
+   * {@code p + shift}; [start, stop) are the output pixels whose input lies inside the plane
+   * (empty when start >= stop); within them, output columns outside [firstColumn, lastColumn]
+   * wrapped around a row edge and stand for padding.
+   */
+  private static final class PlaneShift {
+    final int shift;
+    final int start;
+    final int stop;
+    final int firstColumn;
+    final int lastColumn;
+
+    PlaneShift(ConvGeometry g, int ki, int kj) {
+      int width = g.width();
+      int rowShift = ki * g.dilationH() - g.padTop();
+      int colShift = kj * g.dilationW() - g.padLeft();
+      int firstRow = Math.max(0, -rowShift);
+      int lastRow = Math.min(g.outH() - 1, g.height() - 1 - rowShift);
+      this.shift = rowShift * width + colShift;
+      this.start = Math.min(Math.max(firstRow * width, -shift), g.colCols());
+      this.stop = Math.min((lastRow + 1) * width, g.height() * width - shift);
+      this.firstColumn = firstInside(colShift, 1);
+      this.lastColumn = lastInside(colShift, 1, width, g.outW());
+    }
+
+    /** Zeroes, in rows [start, stop), the entries of columns that wrapped. */
+    void zeroWrappedColumns(float[] col, int offset, int width) {
+      if (start >= stop) {
+        return;
+      }
+      int firstRow = start / width;
+      int lastRow = (stop - 1) / width;
+      for (int row = firstRow; row <= lastRow; row++) {
+        int rowStart = offset + row * width;
+        zero(col, rowStart, rowStart + Math.min(firstColumn, width));
+        zero(col, rowStart + Math.max(lastColumn + 1, 0), rowStart + width);
       }
     }
   }

@@ -15,6 +15,12 @@ class Im2colTest {
       {2, 8, 7, 3, 3, 1, 1, 0, 0, 0, 0, 2, 2},
       {2, 4, 4, 3, 3, 1, 1, 2, 2, 2, 2, 1, 1}, // "full"
       {1, 9, 4, 2, 3, 3, 1, 0, 2, 1, 2, 2, 1},
+      // Stride 1 and output rows as wide as input rows: the plane-shift path.
+      {2, 6, 6, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2}, // "same" with dilation 2
+      {2, 5, 4, 5, 1, 1, 1, 2, 0, 2, 0, 1, 1}, // kernel 5x1: no column padding at all
+      {1, 3, 4, 3, 3, 1, 1, 5, 1, 5, 1, 1, 1}, // padding wider than the image: empty rows
+      {1, 4, 3, 2, 3, 1, 1, 0, 1, 1, 1, 1, 1}, // "same" even kernel, one padded row at the end
+      {1, 7, 1, 3, 1, 1, 1, 1, 0, 1, 0, 1, 1}, // one-pixel-wide rows
   };
 
   static ConvGeometry geometry(int[] g) {
@@ -57,6 +63,7 @@ class Im2colTest {
         x[i] = i + 1;
       }
       float[] col = new float[g.colSize() + 4];
+      java.util.Arrays.fill(col, Float.NaN); // every entry must be written
       Im2col.im2col(g, x, 0, col, 4);
       for (int c = 0; c < g.channels(); c++) {
         for (int i = 0; i < g.kernelH(); i++) {
@@ -74,6 +81,39 @@ class Im2colTest {
             }
           }
         }
+      }
+    }
+  }
+
+  @Test
+  void col2imAddsEachEntryOntoItsPixelAtAnyOffset() {
+    long seed = 300;
+    for (int[] spec : GEOMETRIES) {
+      ConvGeometry g = geometry(spec);
+      float[] col = uniform(g.colSize() + 3, seed++);
+      float[] original = col.clone();
+      float[] x = uniform(g.imageSize() + 5, seed++);
+      float[] expected = x.clone();
+      for (int c = 0; c < g.channels(); c++) {
+        for (int i = 0; i < g.kernelH(); i++) {
+          for (int j = 0; j < g.kernelW(); j++) {
+            for (int oy = 0; oy < g.outH(); oy++) {
+              for (int ox = 0; ox < g.outW(); ox++) {
+                int iy = oy * g.strideH() - g.padTop() + i * g.dilationH();
+                int ix = ox * g.strideW() - g.padLeft() + j * g.dilationW();
+                if (iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width()) {
+                  int row = (c * g.kernelH() + i) * g.kernelW() + j;
+                  expected[5 + (c * g.height() + iy) * g.width() + ix] +=
+                      original[3 + row * g.colCols() + oy * g.outW() + ox];
+                }
+              }
+            }
+          }
+        }
+      }
+      Im2col.col2im(g, col, 3, x, 5);
+      for (int i = 0; i < x.length; i++) {
+        assertEquals(expected[i], x[i], 1e-5f, "pixel " + i + " of col2im for " + g);
       }
     }
   }
