@@ -9,7 +9,8 @@ import org.sparkconv.engine.tensor.Shape;
 /**
  * Max pooling. In training, forward remembers for every output the index of the winning input
  * (the "switches" of Zeiler & Fergus 2014) so that backward routes each gradient to its winner;
- * padding never wins. On ties the first element in row-major window order wins.
+ * padding never wins. On ties the first element in row-major window order wins (except that
+ * +0 beats an earlier -0, as in {@link Math#max}); NaN is not ordered.
  */
 public final class MaxPool2d implements Layer {
 
@@ -46,6 +47,7 @@ public final class MaxPool2d implements Layer {
   private final Shape inputShape;
   private final Shape outputShape;
   private final ConvGeometry g;
+  private final boolean pairWindows; // 2x2 windows, stride 2, no padding: the common case
   private int[] switches = new int[0]; // (N, C, Ho, Wo): flat index of the winning input
 
   private MaxPool2d(Spec spec, Shape input, ConvGeometry geometry) {
@@ -53,6 +55,9 @@ public final class MaxPool2d implements Layer {
     this.inputShape = input;
     this.g = geometry;
     this.outputShape = new Shape(input.channels(), geometry.outH(), geometry.outW());
+    this.pairWindows = geometry.kernelH() == 2 && geometry.kernelW() == 2
+        && geometry.strideH() == 2 && geometry.strideW() == 2
+        && geometry.padTop() == 0 && geometry.padLeft() == 0;
   }
 
   @Override
@@ -75,8 +80,44 @@ public final class MaxPool2d implements Layer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
-    Parallel.forRange(batch * inputShape.channels(),
-        (t, from, to) -> forwardPlanes(in, out, from, to, training));
+    Parallel.forRange(batch * inputShape.channels(), pairWindows
+        ? (t, from, to) -> forwardPairWindows(in, out, from, to, training)
+        : (t, from, to) -> forwardPlanes(in, out, from, to, training));
+  }
+
+  /**
+   * 2x2 windows at stride 2 without padding: every window is whole, so no clamping; the winner
+   * is found as a small tournament (left/right in each row, then bottom over top only when
+   * strictly greater), which picks the same winner as the general loop. The comparisons are
+   * integer arithmetic: the sign bit of (u - v) is 1 exactly when v > u (for distinct finite
+   * floats the difference is never zero). Any select, even of ints, on a float comparison
+   * compiles to a branch here, mispredicted half the time on real activations (4x slower).
+   */
+  private void forwardPairWindows(float[] in, float[] out, int fromPlane, int toPlane,
+      boolean training) {
+    int w = g.width();
+    int outH = g.outH();
+    int outW = g.outW();
+    int inPlane = g.height() * w;
+    int o = fromPlane * outH * outW;
+    for (int plane = fromPlane; plane < toPlane; plane++) {
+      for (int oy = 0; oy < outH; oy++) {
+        int top = plane * inPlane + 2 * oy * w;
+        int bottom = top + w;
+        for (int ox = 0; ox < outW; ox++, o++) {
+          int i = top + 2 * ox;
+          int j = bottom + 2 * ox;
+          int topIndex = i + (Float.floatToRawIntBits(in[i] - in[i + 1]) >>> 31);
+          int bottomIndex = j + (Float.floatToRawIntBits(in[j] - in[j + 1]) >>> 31);
+          int bottomWins = Float.floatToRawIntBits(in[topIndex] - in[bottomIndex]) >> 31;
+          int best = topIndex + ((bottomIndex - topIndex) & bottomWins);
+          out[o] = in[best];
+          if (training) {
+            switches[o] = best;
+          }
+        }
+      }
+    }
   }
 
   private void forwardPlanes(float[] in, float[] out, int fromPlane, int toPlane,
@@ -95,17 +136,16 @@ public final class MaxPool2d implements Layer {
           int xStart = Math.max(x0, 0);
           int xEnd = Math.min(x0 + g.kernelW(), w);
           int best = base + yStart * w + xStart;
-          float max = in[best];
           for (int y = yStart; y < yEnd; y++) {
             int row = base + y * w;
             for (int x = xStart; x < xEnd; x++) {
-              if (in[row + x] > max) {
-                max = in[row + x];
-                best = row + x;
-              }
+              // Branch-free "if (in[row + x] > in[best]) best = row + x": see
+              // forwardPairWindows.
+              int better = Float.floatToRawIntBits(in[best] - in[row + x]) >> 31;
+              best += (row + x - best) & better;
             }
           }
-          out[o] = max;
+          out[o] = in[best];
           if (training) {
             switches[o] = best;
           }
