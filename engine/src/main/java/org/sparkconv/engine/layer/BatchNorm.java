@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Parallel;
+import org.sparkconv.engine.math.Reductions;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -195,21 +196,17 @@ public final class BatchNorm implements Layer {
     long m = (long) batch * plane;
     float momentum = spec.momentum();
     for (int c = fromChannel; c < toChannel; c++) {
+      // Each plane is summed in float (eight chains), the planes in double.
       double sum = 0;
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
-        for (int i = start; i < start + plane; i++) {
-          sum += in[i];
-        }
+        sum += Reductions.sum(in, start, start + plane);
       }
       double mu = sum / m;
       double sq = 0;
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
-        for (int i = start; i < start + plane; i++) {
-          double d = in[i] - mu;
-          sq += d * d;
-        }
+        sq += Reductions.sumSquaredDeviations(in, start, start + plane, (float) mu);
       }
       double var = sq / m;
       mean[c] = (float) mu;
@@ -239,10 +236,13 @@ public final class BatchNorm implements Layer {
       double dGamma = 0;
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
-        for (int i = start; i < start + plane; i++) {
-          float h = lastForwardTraining ? xhat[i] : (in[i] - mu) * is;
-          dBeta += dOut[i];
-          dGamma += dOut[i] * h;
+        dBeta += Reductions.sum(dOut, start, start + plane);
+        if (lastForwardTraining) {
+          dGamma += Reductions.dot(dOut, start, xhat, start, plane);
+        } else {
+          for (int i = start; i < start + plane; i++) {
+            dGamma += dOut[i] * ((in[i] - mu) * is);
+          }
         }
       }
       grads[gammaOffset + c] += (float) dGamma;

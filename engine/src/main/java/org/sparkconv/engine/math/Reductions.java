@@ -1,0 +1,81 @@
+package org.sparkconv.engine.math;
+
+/**
+ * Sums over a contiguous run of floats with eight independent accumulators. A single running
+ * sum waits for each addition to finish before the next (four cycles apart); eight chains keep
+ * the adder busy. Callers sum runs of a few hundred elements (one feature-map plane) here and
+ * add the run results in double, so the float partial sums stay short.
+ */
+public final class Reductions {
+
+  private Reductions() {}
+
+  /** {@code a[from] + ... + a[to - 1]}. */
+  public static float sum(float[] a, int from, int to) {
+    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      s0 += a[i];
+      s1 += a[i + 1];
+      s2 += a[i + 2];
+      s3 += a[i + 3];
+      s4 += a[i + 4];
+      s5 += a[i + 5];
+      s6 += a[i + 6];
+      s7 += a[i + 7];
+    }
+    for (; i < to; i++) {
+      s0 += a[i];
+    }
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+  }
+
+  /** {@code sum (a[i] - center)^2} over [from, to). */
+  public static float sumSquaredDeviations(float[] a, int from, int to, float center) {
+    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      float d0 = a[i] - center;
+      float d1 = a[i + 1] - center;
+      float d2 = a[i + 2] - center;
+      float d3 = a[i + 3] - center;
+      float d4 = a[i + 4] - center;
+      float d5 = a[i + 5] - center;
+      float d6 = a[i + 6] - center;
+      float d7 = a[i + 7] - center;
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
+      s4 += d4 * d4;
+      s5 += d5 * d5;
+      s6 += d6 * d6;
+      s7 += d7 * d7;
+    }
+    for (; i < to; i++) {
+      float d = a[i] - center;
+      s0 += d * d;
+    }
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+  }
+
+  /** {@code sum a[aFrom + i] * b[bFrom + i]} for i in [0, length). */
+  public static float dot(float[] a, int aFrom, float[] b, int bFrom, int length) {
+    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+    int i = 0;
+    for (; i + 8 <= length; i += 8) {
+      s0 += a[aFrom + i] * b[bFrom + i];
+      s1 += a[aFrom + i + 1] * b[bFrom + i + 1];
+      s2 += a[aFrom + i + 2] * b[bFrom + i + 2];
+      s3 += a[aFrom + i + 3] * b[bFrom + i + 3];
+      s4 += a[aFrom + i + 4] * b[bFrom + i + 4];
+      s5 += a[aFrom + i + 5] * b[bFrom + i + 5];
+      s6 += a[aFrom + i + 6] * b[bFrom + i + 6];
+      s7 += a[aFrom + i + 7] * b[bFrom + i + 7];
+    }
+    for (; i < length; i++) {
+      s0 += a[aFrom + i] * b[bFrom + i];
+    }
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+  }
+}
