@@ -82,7 +82,6 @@ public final class BatchNorm implements Layer {
   private final int plane;
   private final float[] mean;
   private final float[] invStd;
-  private float[] xhat = new float[0]; // (N, C, H, W), kept for backward
   private boolean lastForwardTraining;
   private float[] params;
   private float[] grads;
@@ -147,13 +146,6 @@ public final class BatchNorm implements Layer {
   }
 
   @Override
-  public void reserve(int batch) {
-    if (xhat.length < batch * shape.size()) {
-      xhat = new float[batch * shape.size()];
-    }
-  }
-
-  @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
     lastForwardTraining = training;
     // Every channel is independent: workers take whole channels, results do not depend on them.
@@ -175,40 +167,42 @@ public final class BatchNorm implements Layer {
     for (int n = 0; n < batch; n++) {
       for (int c = fromChannel; c < toChannel; c++) {
         float mu = mean[c];
-        float is = invStd[c];
-        float gamma = params[gammaOffset + c];
+        float scale = params[gammaOffset + c] * invStd[c];
         float beta = params[betaOffset + c];
         int start = n * size + c * plane;
         for (int i = start; i < start + plane; i++) {
-          float h = (in[i] - mu) * is;
-          if (training) {
-            xhat[i] = h;
-          }
-          out[i] = gamma * h + beta;
+          out[i] = (in[i] - mu) * scale + beta;
         }
       }
     }
   }
 
-  /** Batch mean and biased variance per channel (two passes, in double for stability). */
+  /**
+   * Batch mean and biased variance per channel in one pass over memory: each plane's mean and
+   * sum of squared deviations are computed while the plane is in L1 (float, eight chains), and
+   * the planes are merged in double with Chan et al.'s pairwise update, which is as stable as
+   * the two-pass formula over the whole channel.
+   */
   private void computeBatchStatistics(float[] in, int batch, int fromChannel, int toChannel) {
     int size = shape.size();
     long m = (long) batch * plane;
     float momentum = spec.momentum();
     for (int c = fromChannel; c < toChannel; c++) {
-      // Each plane is summed in float (eight chains), the planes in double.
-      double sum = 0;
+      double mu = 0;
+      double squares = 0;
+      long count = 0;
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
-        sum += Reductions.sum(in, start, start + plane);
+        float planeMean = Reductions.sum(in, start, start + plane) / plane;
+        float planeSquares = Reductions.sumSquaredDeviations(in, start, start + plane,
+            planeMean);
+        long merged = count + plane;
+        double delta = planeMean - mu;
+        mu += delta * plane / merged;
+        squares += planeSquares + delta * delta * count * plane / merged;
+        count = merged;
       }
-      double mu = sum / m;
-      double sq = 0;
-      for (int n = 0; n < batch; n++) {
-        int start = n * size + c * plane;
-        sq += Reductions.sumSquaredDeviations(in, start, start + plane, (float) mu);
-      }
-      double var = sq / m;
+      double var = squares / m;
       mean[c] = (float) mu;
       invStd[c] = (float) (1.0 / Math.sqrt(var + spec.eps()));
       double unbiased = m > 1 ? var * m / (m - 1) : var;
@@ -219,6 +213,10 @@ public final class BatchNorm implements Layer {
     }
   }
 
+  /**
+   * xhat is recomputed from the input (which the network keeps) instead of being stored in
+   * forward: one less activation-sized write per step and no buffer.
+   */
   @Override
   public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
     Parallel.forRange(channels, (t, from, to) -> backwardChannels(in, dOut, dIn, batch, from,
@@ -233,45 +231,40 @@ public final class BatchNorm implements Layer {
       float mu = mean[c];
       float is = invStd[c];
       double dBeta = 0;
-      double dGamma = 0;
+      double centeredDot = 0; // sum g (x - mu); dgamma = is * centeredDot
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
         dBeta += Reductions.sum(dOut, start, start + plane);
-        if (lastForwardTraining) {
-          dGamma += Reductions.dot(dOut, start, xhat, start, plane);
-        } else {
-          for (int i = start; i < start + plane; i++) {
-            dGamma += dOut[i] * ((in[i] - mu) * is);
-          }
-        }
+        centeredDot += Reductions.centeredDot(dOut, in, start, plane, mu);
       }
+      double dGamma = is * centeredDot;
       grads[gammaOffset + c] += (float) dGamma;
       grads[betaOffset + c] += (float) dBeta;
       if (dIn == null) {
         continue;
       }
       float gamma = params[gammaOffset + c];
-      for (int n = 0; n < batch; n++) {
-        int start = n * size + c * plane;
-        if (lastForwardTraining) {
-          float k = gamma * is / m;
-          float db = (float) dBeta;
-          float dg = (float) dGamma;
+      if (lastForwardTraining) {
+        // dx = k (M g - dbeta - xhat dgamma), k = gamma is / M, xhat = (x - mu) is
+        float k = gamma * is / m;
+        float gScale = k * m;
+        float xScale = (float) (k * dGamma * is);
+        float offset = (float) (k * dBeta);
+        for (int n = 0; n < batch; n++) {
+          int start = n * size + c * plane;
           for (int i = start; i < start + plane; i++) {
-            dIn[i] = k * (m * dOut[i] - db - xhat[i] * dg);
+            dIn[i] = gScale * dOut[i] - xScale * (in[i] - mu) - offset;
           }
-        } else {
-          float k = gamma * is;
+        }
+      } else {
+        float k = gamma * is;
+        for (int n = 0; n < batch; n++) {
+          int start = n * size + c * plane;
           for (int i = start; i < start + plane; i++) {
             dIn[i] = k * dOut[i];
           }
         }
       }
     }
-  }
-
-  @Override
-  public long cachedFloatsPerExample() {
-    return shape.size();
   }
 }

@@ -7,6 +7,7 @@ import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Im2col;
 import org.sparkconv.engine.math.Parallel;
+import org.sparkconv.engine.math.Reductions;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -237,12 +238,8 @@ public final class Conv2d implements Layer {
           lowered, col == null ? n * inSize : 0, pixels, 1f, g, wOff, kernelSize);
       if (spec.bias()) {
         for (int c = 0; c < cout; c++) {
-          float sum = 0f;
           int start = dOutOff + c * pixels;
-          for (int p = start; p < start + pixels; p++) {
-            sum += dOut[p];
-          }
-          g[bOff + c] += sum;
+          g[bOff + c] += Reductions.sum(dOut, start, start + pixels);
         }
       }
       if (dIn != null) {

@@ -6,6 +6,7 @@ import java.util.random.RandomGenerator;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Im2col;
+import org.sparkconv.engine.math.Reductions;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -188,12 +189,8 @@ public final class ConvTranspose2d implements Layer {
       }
       if (spec.bias()) {
         for (int c = 0; c < spec.outChannels(); c++) {
-          float sum = 0f;
           int start = n * outSize + c * outPlane;
-          for (int p = start; p < start + outPlane; p++) {
-            sum += dOut[p];
-          }
-          grads[biasOffset + c] += sum;
+          grads[biasOffset + c] += Reductions.sum(dOut, start, start + outPlane);
         }
       }
     }

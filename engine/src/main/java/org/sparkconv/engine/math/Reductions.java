@@ -59,22 +59,23 @@ public final class Reductions {
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
-  /** {@code sum a[aFrom + i] * b[bFrom + i]} for i in [0, length). */
-  public static float dot(float[] a, int aFrom, float[] b, int bFrom, int length) {
+  /** {@code sum g[from + i] * (x[from + i] - center)} for i in [0, length). */
+  public static float centeredDot(float[] g, float[] x, int from, int length, float center) {
     float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
-    int i = 0;
-    for (; i + 8 <= length; i += 8) {
-      s0 += a[aFrom + i] * b[bFrom + i];
-      s1 += a[aFrom + i + 1] * b[bFrom + i + 1];
-      s2 += a[aFrom + i + 2] * b[bFrom + i + 2];
-      s3 += a[aFrom + i + 3] * b[bFrom + i + 3];
-      s4 += a[aFrom + i + 4] * b[bFrom + i + 4];
-      s5 += a[aFrom + i + 5] * b[bFrom + i + 5];
-      s6 += a[aFrom + i + 6] * b[bFrom + i + 6];
-      s7 += a[aFrom + i + 7] * b[bFrom + i + 7];
+    int i = from;
+    int to = from + length;
+    for (; i + 8 <= to; i += 8) {
+      s0 += g[i] * (x[i] - center);
+      s1 += g[i + 1] * (x[i + 1] - center);
+      s2 += g[i + 2] * (x[i + 2] - center);
+      s3 += g[i + 3] * (x[i + 3] - center);
+      s4 += g[i + 4] * (x[i + 4] - center);
+      s5 += g[i + 5] * (x[i + 5] - center);
+      s6 += g[i + 6] * (x[i + 6] - center);
+      s7 += g[i + 7] * (x[i + 7] - center);
     }
-    for (; i < length; i++) {
-      s0 += a[aFrom + i] * b[bFrom + i];
+    for (; i < to; i++) {
+      s0 += g[i] * (x[i] - center);
     }
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
