@@ -86,8 +86,7 @@ public final class GemmSelector {
    * class is touched: its initialiser needs the module), else the plain blocked kernel.
    */
   static Gemm bestJava() {
-    return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
-        ? VectorGemm.INSTANCE : JavaGemm.INSTANCE;
+    return VectorApi.RESOLVED ? VectorGemm.INSTANCE : JavaGemm.INSTANCE;
   }
 
   /** Native BLAS if it loads, with the library file that is mapped into this process. */

@@ -156,9 +156,7 @@ public final class Im2col {
           s.zeroWrappedColumns(col, src, width);
           int from = src + s.start;
           int to = plane + s.start + s.shift;
-          for (int p = 0; p < s.stop - s.start; p++) {
-            x[to + p] += col[from + p];
-          }
+          ArrayAdd.add(col, from, x, to, s.stop - s.start);
         }
       }
     }
