@@ -4,11 +4,18 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The pure-Java GEMM on the Vector API ({@code jdk.incubator.vector}): the same cache blocking
- * and packed panels as {@link JavaGemm}, with a register-blocked micro-kernel that keeps a tile
- * of C of 4 rows by 2 vectors in registers for the whole depth of a panel and updates it with
- * fused multiply-adds (8 accumulators, 2 loads of B and 4 broadcasts of A per step of k). Edges
- * that do not fill a tile fall back to scalar loops. Only loadable when the JVM runs with
+ * The pure-Java GEMM on the Vector API ({@code jdk.incubator.vector}), organised as in
+ * GotoBLAS/BLIS (Goto &amp; van de Geijn 2008; Van Zee &amp; van de Geijn 2015): B is packed per
+ * block of {@code KC} rows into micro-panels {@code NR = 2 * LANES} columns wide, A per block of
+ * {@code MC x KC} into micro-panels {@code MR = 4} rows tall, each stored in the order the
+ * micro-kernel reads it, so every load is sequential and a B micro-panel stays in L1 while the
+ * A micro-panels of the block stream past it. The micro-kernel keeps a 4 x 2-vector tile of C in
+ * 8 registers for the whole depth of the block and updates it with fused multiply-adds: per
+ * step of k, 2 loads of B, 4 broadcasts of A, 8 FMAs. Edge panels are zero-padded, so every
+ * tile runs the vector kernel; only the write-back of an edge tile is partial.
+ *
+ * <p>Taller tiles (6 or 8 rows, 12 or 16 accumulators) measured 2-5x slower on JDK 17: the JIT
+ * no longer keeps the vectors in registers. Only loadable when the JVM runs with
  * {@code --add-modules jdk.incubator.vector}; {@link GemmSelector} checks before using it.
  */
 public final class VectorGemm implements Gemm {
@@ -17,13 +24,16 @@ public final class VectorGemm implements Gemm {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
-  private static final int BLOCK_M = 64;
-  private static final int BLOCK_K = 256;
-  private static final int BLOCK_N = 512;
+  private static final int MR = 4;
+  private static final int NR = 2 * LANES;
+  private static final int KC = 256;
+  private static final int MC = 64;
+  private static final int NC = 1024;
 
-  private static final ThreadLocal<float[][]> PANELS =
+  /** Per thread: packed A block, packed B block, one C tile for edge write-backs. */
+  private static final ThreadLocal<float[][]> BUFFERS =
       ThreadLocal.withInitial(() -> new float[][] {
-          new float[BLOCK_M * BLOCK_K], new float[BLOCK_K * BLOCK_N]});
+          new float[MC * KC], new float[KC * roundUp(NC, NR)], new float[MR * NR]});
 
   private VectorGemm() {}
 
@@ -44,92 +54,158 @@ public final class VectorGemm implements Gemm {
     if (k == 0 || alpha == 0f) {
       return;
     }
-    float[][] panels = PANELS.get();
-    float[] packedA = panels[0];
-    float[] packedB = panels[1];
-    for (int j0 = 0; j0 < n; j0 += BLOCK_N) {
-      int nb = Math.min(BLOCK_N, n - j0);
-      for (int p0 = 0; p0 < k; p0 += BLOCK_K) {
-        int kb = Math.min(BLOCK_K, k - p0);
-        JavaGemm.packB(transB, b, bOff, ldb, p0, kb, j0, nb, packedB);
-        for (int i0 = 0; i0 < m; i0 += BLOCK_M) {
-          int mb = Math.min(BLOCK_M, m - i0);
-          JavaGemm.packA(transA, a, aOff, lda, i0, mb, p0, kb, alpha, packedA);
-          multiplyPanels(mb, nb, kb, packedA, packedB, c, cOff + i0 * ldc + j0, ldc);
+    float[][] buffers = BUFFERS.get();
+    float[] packedA = buffers[0];
+    float[] packedB = buffers[1];
+    float[] tile = buffers[2];
+    for (int j0 = 0; j0 < n; j0 += NC) {
+      int nb = Math.min(NC, n - j0);
+      for (int p0 = 0; p0 < k; p0 += KC) {
+        int kb = Math.min(KC, k - p0);
+        packB(transB, b, bOff, ldb, p0, kb, j0, nb, packedB);
+        for (int i0 = 0; i0 < m; i0 += MC) {
+          int mb = Math.min(MC, m - i0);
+          packA(transA, a, aOff, lda, i0, mb, p0, kb, alpha, packedA);
+          for (int j = 0; j < nb; j += NR) {
+            int cols = Math.min(NR, nb - j);
+            int bPanel = j * kb; // micro-panel j / NR starts at (j / NR) * kb * NR
+            for (int i = 0; i < mb; i += MR) {
+              int rows = Math.min(MR, mb - i);
+              int cAt = cOff + (i0 + i) * ldc + j0 + j;
+              microKernel(kb, packedA, i * kb, packedB, bPanel, c, cAt, ldc, rows, cols, tile);
+            }
+          }
         }
       }
     }
   }
 
-  /** C[mb x nb] += A[mb x kb] * B[kb x nb] with 4 x (2 * LANES) register tiles. */
-  private static void multiplyPanels(int mb, int nb, int kb, float[] pa, float[] pb,
-      float[] c, int cOff, int ldc) {
-    int tileN = 2 * LANES;
-    int fullN = nb - nb % tileN;
-    int i = 0;
-    for (; i + 4 <= mb; i += 4) {
-      int a0 = i * kb;
-      int a1 = a0 + kb;
-      int a2 = a1 + kb;
-      int a3 = a2 + kb;
-      int c0 = cOff + i * ldc;
-      for (int j = 0; j < fullN; j += tileN) {
-        FloatVector s00 = FloatVector.zero(SPECIES);
-        FloatVector s01 = FloatVector.zero(SPECIES);
-        FloatVector s10 = FloatVector.zero(SPECIES);
-        FloatVector s11 = FloatVector.zero(SPECIES);
-        FloatVector s20 = FloatVector.zero(SPECIES);
-        FloatVector s21 = FloatVector.zero(SPECIES);
-        FloatVector s30 = FloatVector.zero(SPECIES);
-        FloatVector s31 = FloatVector.zero(SPECIES);
-        for (int p = 0; p < kb; p++) {
-          int row = p * nb + j;
-          FloatVector b0 = FloatVector.fromArray(SPECIES, pb, row);
-          FloatVector b1 = FloatVector.fromArray(SPECIES, pb, row + LANES);
-          FloatVector x = FloatVector.broadcast(SPECIES, pa[a0 + p]);
-          s00 = x.fma(b0, s00);
-          s01 = x.fma(b1, s01);
-          x = FloatVector.broadcast(SPECIES, pa[a1 + p]);
-          s10 = x.fma(b0, s10);
-          s11 = x.fma(b1, s11);
-          x = FloatVector.broadcast(SPECIES, pa[a2 + p]);
-          s20 = x.fma(b0, s20);
-          s21 = x.fma(b1, s21);
-          x = FloatVector.broadcast(SPECIES, pa[a3 + p]);
-          s30 = x.fma(b0, s30);
-          s31 = x.fma(b1, s31);
+  private static int roundUp(int x, int multiple) {
+    return (x + multiple - 1) / multiple * multiple;
+  }
+
+  /**
+   * Packs alpha * op(A)[i0:i0+mb, p0:p0+kb] as micro-panels of MR rows: row r of panel q, step
+   * p, at {@code q * kb * MR + p * MR + r}; rows past mb are zero.
+   */
+  private static void packA(boolean transA, float[] a, int aOff, int lda,
+      int i0, int mb, int p0, int kb, float alpha, float[] dst) {
+    for (int q = 0; q < mb; q += MR) {
+      int panel = q * kb;
+      int rows = Math.min(MR, mb - q);
+      for (int r = 0; r < MR; r++) {
+        int d = panel + r;
+        if (r >= rows) {
+          for (int p = 0; p < kb; p++) {
+            dst[d + p * MR] = 0f;
+          }
+        } else if (!transA) {
+          int s = aOff + (i0 + q + r) * lda + p0;
+          for (int p = 0; p < kb; p++) {
+            dst[d + p * MR] = alpha * a[s + p];
+          }
+        } else {
+          int s = aOff + p0 * lda + i0 + q + r;
+          for (int p = 0; p < kb; p++) {
+            dst[d + p * MR] = alpha * a[s + p * lda];
+          }
         }
-        addTo(c, c0 + j, s00, s01);
-        addTo(c, c0 + ldc + j, s10, s11);
-        addTo(c, c0 + 2 * ldc + j, s20, s21);
-        addTo(c, c0 + 3 * ldc + j, s30, s31);
-      }
-      for (int r = 0; r < 4; r++) {
-        scalarRow(pa, (i + r) * kb, kb, pb, nb, fullN, nb, c, c0 + r * ldc);
       }
     }
-    for (; i < mb; i++) {
-      scalarRow(pa, i * kb, kb, pb, nb, 0, nb, c, cOff + i * ldc);
+  }
+
+  /**
+   * Packs op(B)[p0:p0+kb, j0:j0+nb] as micro-panels of NR columns: column t of panel q, step p,
+   * at {@code q * kb * NR + p * NR + t}; columns past nb are zero.
+   */
+  private static void packB(boolean transB, float[] b, int bOff, int ldb,
+      int p0, int kb, int j0, int nb, float[] dst) {
+    for (int q = 0; q < nb; q += NR) {
+      int panel = q * kb;
+      int cols = Math.min(NR, nb - q);
+      if (!transB) {
+        for (int p = 0; p < kb; p++) {
+          int d = panel + p * NR;
+          int s = bOff + (p0 + p) * ldb + j0 + q;
+          System.arraycopy(b, s, dst, d, cols);
+          for (int t = cols; t < NR; t++) {
+            dst[d + t] = 0f;
+          }
+        }
+      } else {
+        for (int t = 0; t < NR; t++) {
+          if (t >= cols) {
+            for (int p = 0; p < kb; p++) {
+              dst[panel + p * NR + t] = 0f;
+            }
+            continue;
+          }
+          int s = bOff + (j0 + q + t) * ldb + p0;
+          for (int p = 0; p < kb; p++) {
+            dst[panel + p * NR + t] = b[s + p];
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * C[rows x cols] at cAt += (A micro-panel at aAt) * (B micro-panel at bAt) over kb steps; the
+   * tile is computed whole (MR x NR, padding is zero) and written back whole when it fits.
+   */
+  private static void microKernel(int kb, float[] pa, int aAt, float[] pb, int bAt,
+      float[] c, int cAt, int ldc, int rows, int cols, float[] tile) {
+    FloatVector c00 = FloatVector.zero(SPECIES);
+    FloatVector c01 = FloatVector.zero(SPECIES);
+    FloatVector c10 = FloatVector.zero(SPECIES);
+    FloatVector c11 = FloatVector.zero(SPECIES);
+    FloatVector c20 = FloatVector.zero(SPECIES);
+    FloatVector c21 = FloatVector.zero(SPECIES);
+    FloatVector c30 = FloatVector.zero(SPECIES);
+    FloatVector c31 = FloatVector.zero(SPECIES);
+    for (int p = 0; p < kb; p++) {
+      int ap = aAt + p * MR;
+      int bp = bAt + p * NR;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, pb, bp);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, pb, bp + LANES);
+      FloatVector a0 = FloatVector.broadcast(SPECIES, pa[ap]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(SPECIES, pa[ap + 1]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(SPECIES, pa[ap + 2]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(SPECIES, pa[ap + 3]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+    }
+    if (rows == MR && cols == NR) {
+      addTo(c, cAt, c00, c01);
+      addTo(c, cAt + 1 * ldc, c10, c11);
+      addTo(c, cAt + 2 * ldc, c20, c21);
+      addTo(c, cAt + 3 * ldc, c30, c31);
+      return;
+    }
+    c00.intoArray(tile, 0 * LANES);
+    c01.intoArray(tile, 1 * LANES);
+    c10.intoArray(tile, 2 * LANES);
+    c11.intoArray(tile, 3 * LANES);
+    c20.intoArray(tile, 4 * LANES);
+    c21.intoArray(tile, 5 * LANES);
+    c30.intoArray(tile, 6 * LANES);
+    c31.intoArray(tile, 7 * LANES);
+    for (int r = 0; r < rows; r++) {
+      int row = cAt + r * ldc;
+      for (int t = 0; t < cols; t++) {
+        c[row + t] += tile[r * NR + t];
+      }
     }
   }
 
   private static void addTo(float[] c, int at, FloatVector lo, FloatVector hi) {
     FloatVector.fromArray(SPECIES, c, at).add(lo).intoArray(c, at);
     FloatVector.fromArray(SPECIES, c, at + LANES).add(hi).intoArray(c, at + LANES);
-  }
-
-  /** C row[from, to) += A row * B, scalar. */
-  private static void scalarRow(float[] pa, int aRow, int kb, float[] pb, int nb, int from,
-      int to, float[] c, int cRow) {
-    if (from >= to) {
-      return;
-    }
-    for (int p = 0; p < kb; p++) {
-      float x = pa[aRow + p];
-      int bRow = p * nb;
-      for (int j = from; j < to; j++) {
-        c[cRow + j] += x * pb[bRow + j];
-      }
-    }
   }
 }

@@ -66,7 +66,7 @@ class GemmTest {
 
   private static void assertMatchesNaive(Gemm gemm) {
     int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {7, 3, 1}, {17, 33, 9}, {65, 70, 300},
-        {130, 5, 513}, {4, 600, 2}, {67, 513, 259}};
+        {130, 5, 513}, {4, 600, 2}, {67, 513, 259}, {9, 1100, 40}}; // the last: n past a block
     float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {0.5f, -2f}, {-1.5f, 0.25f}};
     long seed = 1;
     for (int[] size : sizes) {
