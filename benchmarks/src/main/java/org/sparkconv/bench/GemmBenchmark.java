@@ -35,7 +35,7 @@ public class GemmBenchmark {
   public String impl;
 
   /** m x k x n. */
-  @Param({"512x512x512", "64x576x1024", "64x576x12544", "32x288x784"})
+  @Param({"512x512x512", "64x576x1024", "64x576x12544", "32x288x784", "16x150x100"})
   public String shape;
 
   private Gemm gemm;

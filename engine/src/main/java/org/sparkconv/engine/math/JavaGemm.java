@@ -75,7 +75,7 @@ public final class JavaGemm implements Gemm {
   }
 
   /** Packs alpha * op(A)[i0:i0+mb, p0:p0+kb] row-major into {@code dst} (mb x kb). */
-  static void packA(boolean transA, float[] a, int aOff, int lda,
+  private static void packA(boolean transA, float[] a, int aOff, int lda,
       int i0, int mb, int p0, int kb, float alpha, float[] dst) {
     for (int i = 0; i < mb; i++) {
       int d = i * kb;
@@ -94,7 +94,7 @@ public final class JavaGemm implements Gemm {
   }
 
   /** Packs op(B)[p0:p0+kb, j0:j0+nb] row-major into {@code dst} (kb x nb). */
-  static void packB(boolean transB, float[] b, int bOff, int ldb,
+  private static void packB(boolean transB, float[] b, int bOff, int ldb,
       int p0, int kb, int j0, int nb, float[] dst) {
     if (!transB) {
       for (int p = 0; p < kb; p++) {
