@@ -12,7 +12,8 @@ import org.sparkconv.engine.net.SpecJson;
  * Where a training step's time goes, layer by layer: runs every layer's forward and backward on
  * synthetic data (the network's own, bound layers, with buffers of this class) and prints the
  * median milliseconds per step of each, and each one's share. The backward gradient fed to the
- * last layer is random: the timing does not depend on the loss.
+ * last layer is random: the timing does not depend on the loss. A layer fused into the one
+ * before it (see {@code Network.isFusedIntoPrevious}) shows zero: its time is in that layer.
  *
  * <pre>LayerProfile MODEL.json BATCH [steps 30]</pre>
  */
@@ -45,6 +46,10 @@ public final class LayerProfile {
     long[][] backwardNanos = new long[layers][steps];
     for (int s = -Math.max(3, steps / 3); s < steps; s++) {
       for (int i = 0; i < layers; i++) {
+        if (net.isFusedIntoPrevious(i)) {
+          outputs[i] = outputs[i - 1];
+          continue;
+        }
         long t0 = System.nanoTime();
         net.layer(i).forward(i == 0 ? input : outputs[i - 1], outputs[i], batch, true);
         if (s >= 0) {
@@ -54,6 +59,9 @@ public final class LayerProfile {
       net.zeroGrad();
       float[] dOut = dLast;
       for (int i = layers - 1; i >= 0; i--) {
+        if (net.isFusedIntoPrevious(i)) {
+          continue;
+        }
         long t0 = System.nanoTime();
         net.layer(i).backward(i == 0 ? input : outputs[i - 1], outputs[i], dOut,
             inputGradients[i], batch);

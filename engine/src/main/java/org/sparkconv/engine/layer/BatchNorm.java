@@ -2,6 +2,7 @@ package org.sparkconv.engine.layer;
 
 import java.util.Arrays;
 import java.util.List;
+import org.sparkconv.engine.math.BatchNormLoops;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.math.Reductions;
@@ -26,6 +27,9 @@ import org.sparkconv.engine.tensor.Shape;
  * dx = gamma / (M sqrt(var + eps)) * (M g - dbeta - xhat dgamma)
  * </pre>
  * Evaluation mode uses the running statistics: {@code y = gamma (x - rm) / sqrt(rv + eps) + beta}.
+ *
+ * <p>A ReLU right after is fused in ({@link #fuseNext}): forward writes {@code max(y, 0)} and
+ * backward first zeroes g where that output is not positive, in the same passes.
  */
 public final class BatchNorm implements Layer {
 
@@ -83,6 +87,7 @@ public final class BatchNorm implements Layer {
   private final float[] mean;
   private final float[] invStd;
   private boolean lastForwardTraining;
+  private boolean reluFused; // forward writes max(y, 0); backward masks dOut by that output
   private float[] params;
   private float[] grads;
   private float[] state;
@@ -145,6 +150,16 @@ public final class BatchNorm implements Layer {
     Arrays.fill(state, runningVarOffset, runningVarOffset + channels, 1f);
   }
 
+  /** Takes over a ReLU that follows (batch norm then ReLU is the usual block). */
+  @Override
+  public boolean fuseNext(Layer next) {
+    if (next instanceof Relu) {
+      reluFused = true;
+      return true;
+    }
+    return false;
+  }
+
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
     lastForwardTraining = training;
@@ -170,8 +185,14 @@ public final class BatchNorm implements Layer {
         float scale = params[gammaOffset + c] * invStd[c];
         float beta = params[betaOffset + c];
         int start = n * size + c * plane;
-        for (int i = start; i < start + plane; i++) {
-          out[i] = (in[i] - mu) * scale + beta;
+        if (reluFused) {
+          for (int i = start; i < start + plane; i++) {
+            out[i] = Math.max((in[i] - mu) * scale + beta, 0f);
+          }
+        } else {
+          for (int i = start; i < start + plane; i++) {
+            out[i] = (in[i] - mu) * scale + beta;
+          }
         }
       }
     }
@@ -223,6 +244,11 @@ public final class BatchNorm implements Layer {
         to));
   }
 
+  /**
+   * With a fused ReLU, g below is dOut where the output was positive and 0 elsewhere; whether it
+   * was is recomputed from the input by the forward's own float operations (bit for bit the
+   * same), which reads one array less than loading the stored output.
+   */
   private void backwardChannels(float[] in, float[] dOut, float[] dIn, int batch,
       int fromChannel, int toChannel) {
     int size = shape.size();
@@ -230,12 +256,20 @@ public final class BatchNorm implements Layer {
     for (int c = fromChannel; c < toChannel; c++) {
       float mu = mean[c];
       float is = invStd[c];
+      float scale = params[gammaOffset + c] * is; // as in forward
+      float beta = params[betaOffset + c];
       double dBeta = 0;
       double centeredDot = 0; // sum g (x - mu); dgamma = is * centeredDot
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
-        dBeta += Reductions.sum(dOut, start, start + plane);
-        centeredDot += Reductions.centeredDot(dOut, in, start, plane, mu);
+        if (reluFused) {
+          dBeta += Reductions.maskedSum(dOut, in, start, start + plane, mu, scale, beta);
+          centeredDot += Reductions.maskedCenteredDot(dOut, in, start, start + plane, mu, scale,
+              beta);
+        } else {
+          dBeta += Reductions.sum(dOut, start, start + plane);
+          centeredDot += Reductions.centeredDot(dOut, in, start, plane, mu);
+        }
       }
       double dGamma = is * centeredDot;
       grads[gammaOffset + c] += (float) dGamma;
@@ -252,16 +286,26 @@ public final class BatchNorm implements Layer {
         float offset = (float) (k * dBeta);
         for (int n = 0; n < batch; n++) {
           int start = n * size + c * plane;
-          for (int i = start; i < start + plane; i++) {
-            dIn[i] = gScale * dOut[i] - xScale * (in[i] - mu) - offset;
+          if (reluFused) {
+            BatchNormLoops.inputGradientThroughRelu(dOut, in, dIn, start, start + plane, mu,
+                scale, beta, gScale, xScale, offset);
+          } else {
+            for (int i = start; i < start + plane; i++) {
+              dIn[i] = gScale * dOut[i] - xScale * (in[i] - mu) - offset;
+            }
           }
         }
       } else {
         float k = gamma * is;
         for (int n = 0; n < batch; n++) {
           int start = n * size + c * plane;
-          for (int i = start; i < start + plane; i++) {
-            dIn[i] = k * dOut[i];
+          if (reluFused) {
+            BatchNormLoops.inputGradientThroughRelu(dOut, in, dIn, start, start + plane, mu,
+                scale, beta, k, 0f, 0f);
+          } else {
+            for (int i = start; i < start + plane; i++) {
+              dIn[i] = k * dOut[i];
+            }
           }
         }
       }

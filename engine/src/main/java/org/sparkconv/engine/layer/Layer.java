@@ -51,6 +51,16 @@ public interface Layer {
    */
   void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch);
 
+  /**
+   * Offers this layer the layer after it to apply within its own passes (a fused activation).
+   * Returning true means it has taken that role: its forward now writes {@code next}'s output
+   * and its backward receives the gradient with respect to that output. The network then skips
+   * {@code next} and lets both share one activation buffer, saving a pass over memory each way.
+   */
+  default boolean fuseNext(Layer next) {
+    return false;
+  }
+
   /** Floats per example that backward keeps besides the activations (switches, x-hat ...). */
   default long cachedFloatsPerExample() {
     return 0;

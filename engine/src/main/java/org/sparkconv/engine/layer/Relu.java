@@ -2,6 +2,7 @@ package org.sparkconv.engine.layer;
 
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Parallel;
+import org.sparkconv.engine.math.Reductions;
 import org.sparkconv.engine.tensor.Shape;
 
 /** {@code y = max(0, x)}; {@code dx = dy} where {@code y > 0}, else 0. */
@@ -43,12 +44,10 @@ public final class Relu extends ElementwiseLayer {
     if (dIn == null) {
       return;
     }
-    // Branch-free: y >= 0, and y > 0 exactly when its bits are a positive int; the mask keeps
-    // dOut there and zeroes it elsewhere. (A 50/50 branch here cost more than the arithmetic.)
+    // Branch-free (a 50/50 branch here cost more than the arithmetic).
     Parallel.forRange(length(batch), (t, from, to) -> {
       for (int i = from; i < to; i++) {
-        int keep = -Float.floatToRawIntBits(out[i]) >> 31;
-        dIn[i] = Float.intBitsToFloat(Float.floatToRawIntBits(dOut[i]) & keep);
+        dIn[i] = Reductions.passWherePositive(dOut[i], out[i]);
       }
     });
   }

@@ -1,10 +1,11 @@
 package org.sparkconv.engine.math;
 
 /**
- * Sums over a contiguous run of floats with eight independent accumulators. A single running
- * sum waits for each addition to finish before the next (four cycles apart); eight chains keep
- * the adder busy. Callers sum runs of a few hundred elements (one feature-map plane) here and
- * add the run results in double, so the float partial sums stay short.
+ * Sums over a contiguous run of floats, the reductions of batch norm and bias gradients. With the
+ * Vector API resolved they run in SIMD registers ({@link VectorLoops}), otherwise with eight
+ * scalar accumulators ({@link ScalarLoops}). Callers sum runs of a few hundred elements (one
+ * feature-map plane) here and add the run results in double, so the float partial sums stay
+ * short.
  */
 public final class Reductions {
 
@@ -12,71 +13,51 @@ public final class Reductions {
 
   /** {@code a[from] + ... + a[to - 1]}. */
   public static float sum(float[] a, int from, int to) {
-    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
-    int i = from;
-    for (; i + 8 <= to; i += 8) {
-      s0 += a[i];
-      s1 += a[i + 1];
-      s2 += a[i + 2];
-      s3 += a[i + 3];
-      s4 += a[i + 4];
-      s5 += a[i + 5];
-      s6 += a[i + 6];
-      s7 += a[i + 7];
-    }
-    for (; i < to; i++) {
-      s0 += a[i];
-    }
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    return VectorApi.RESOLVED ? VectorLoops.sum(a, from, to)
+        : ScalarLoops.sum(a, from, to);
   }
 
   /** {@code sum (a[i] - center)^2} over [from, to). */
   public static float sumSquaredDeviations(float[] a, int from, int to, float center) {
-    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
-    int i = from;
-    for (; i + 8 <= to; i += 8) {
-      float d0 = a[i] - center;
-      float d1 = a[i + 1] - center;
-      float d2 = a[i + 2] - center;
-      float d3 = a[i + 3] - center;
-      float d4 = a[i + 4] - center;
-      float d5 = a[i + 5] - center;
-      float d6 = a[i + 6] - center;
-      float d7 = a[i + 7] - center;
-      s0 += d0 * d0;
-      s1 += d1 * d1;
-      s2 += d2 * d2;
-      s3 += d3 * d3;
-      s4 += d4 * d4;
-      s5 += d5 * d5;
-      s6 += d6 * d6;
-      s7 += d7 * d7;
-    }
-    for (; i < to; i++) {
-      float d = a[i] - center;
-      s0 += d * d;
-    }
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    return VectorApi.RESOLVED ? VectorLoops.sumSquaredDeviations(a, from, to, center)
+        : ScalarLoops.sumSquaredDeviations(a, from, to, center);
   }
 
   /** {@code sum g[from + i] * (x[from + i] - center)} for i in [0, length). */
   public static float centeredDot(float[] g, float[] x, int from, int length, float center) {
-    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
-    int i = from;
-    int to = from + length;
-    for (; i + 8 <= to; i += 8) {
-      s0 += g[i] * (x[i] - center);
-      s1 += g[i + 1] * (x[i + 1] - center);
-      s2 += g[i + 2] * (x[i + 2] - center);
-      s3 += g[i + 3] * (x[i + 3] - center);
-      s4 += g[i + 4] * (x[i + 4] - center);
-      s5 += g[i + 5] * (x[i + 5] - center);
-      s6 += g[i + 6] * (x[i + 6] - center);
-      s7 += g[i + 7] * (x[i + 7] - center);
-    }
-    for (; i < to; i++) {
-      s0 += g[i] * (x[i] - center);
-    }
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+    return VectorApi.RESOLVED ? VectorLoops.centeredDot(g, x, from, length, center)
+        : ScalarLoops.centeredDot(g, x, from, length, center);
+  }
+
+  /**
+   * {@code sum g[i]} over the i in [from, to) where the batch-norm output
+   * {@code (x[i] - mu) * scale + beta} is positive: the sums of a batch norm's backward with its
+   * ReLU fused, with the mask recomputed from x (the same float operations as the forward) rather
+   * than read from a stored output.
+   */
+  public static float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale,
+      float beta) {
+    return VectorApi.RESOLVED ? VectorLoops.maskedSum(g, x, from, to, mu, scale, beta)
+        : ScalarLoops.maskedSum(g, x, from, to, mu, scale, beta);
+  }
+
+  /** {@code sum g[i] * (x[i] - mu)} over the same masked i as {@link #maskedSum}. */
+  public static float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu,
+      float scale, float beta) {
+    return VectorApi.RESOLVED
+        ? VectorLoops.maskedCenteredDot(g, x, from, to, mu, scale, beta)
+        : ScalarLoops.maskedCenteredDot(g, x, from, to, mu, scale, beta);
+  }
+
+  /**
+   * {@code g} where {@code y > 0}, else 0: the gradient through a ReLU whose output is y,
+   * without a branch. y > 0 exactly when its bits b are a positive int, i.e. when neither b nor
+   * b - 1 has the sign bit (this also rejects -0, whose bits are the most negative int); the
+   * mask keeps or clears all of g's bits.
+   */
+  public static float passWherePositive(float g, float y) {
+    int bits = Float.floatToRawIntBits(y);
+    int keep = ~((bits - 1) | bits) >> 31;
+    return Float.intBitsToFloat(Float.floatToRawIntBits(g) & keep);
   }
 }

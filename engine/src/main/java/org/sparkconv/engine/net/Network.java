@@ -24,6 +24,7 @@ public final class Network {
 
   private final NetworkSpec spec;
   private final Layer[] layers;
+  private final boolean[] fusedIntoPrevious; // applied inside the layer before; skipped here
   private final ParamLayout layout;
   private final float[] params;
   private final float[] grads;
@@ -55,6 +56,12 @@ public final class Network {
       max = Math.max(max, in.size());
     }
     this.maxActivation = max;
+    this.fusedIntoPrevious = new boolean[layers.length];
+    for (int i = 0; i + 1 < layers.length; i++) {
+      if (!fusedIntoPrevious[i] && layers[i].fuseNext(layers[i + 1])) {
+        fusedIntoPrevious[i + 1] = true;
+      }
+    }
     this.layout = ParamLayout.of(layers, types);
     this.params = new float[layout.paramCount()];
     this.grads = new float[layout.paramCount()];
@@ -110,6 +117,14 @@ public final class Network {
 
   public int layerCount() {
     return layers.length;
+  }
+
+  /**
+   * True when layer {@code index} (an activation) is applied inside the layer before it (see
+   * {@link Layer#fuseNext}): it shares that layer's output buffer and is skipped in both passes.
+   */
+  public boolean isFusedIntoPrevious(int index) {
+    return fusedIntoPrevious[index];
   }
 
   public Layer layer(int index) {
@@ -176,7 +191,9 @@ public final class Network {
     }
     float[] in = x;
     for (int i = 0; i < layers.length; i++) {
-      layers[i].forward(in, activations[i], batch, training);
+      if (!fusedIntoPrevious[i]) {
+        layers[i].forward(in, activations[i], batch, training);
+      }
       in = activations[i];
     }
     lastInput = x;
@@ -197,6 +214,9 @@ public final class Network {
     int batch = lastBatch;
     float[] dOut = dOutput;
     for (int i = layers.length - 1; i >= 0; i--) {
+      if (fusedIntoPrevious[i]) {
+        continue; // its gradient is applied by layer i - 1, which receives dOut as it is
+      }
       float[] in = i == 0 ? lastInput : activations[i - 1];
       float[] dIn = i == 0 && !wantInputGradient ? null
           : dOut == gradientA ? gradientB : gradientA;
@@ -217,7 +237,8 @@ public final class Network {
     }
     activations = new float[layers.length][];
     for (int i = 0; i < layers.length; i++) {
-      activations[i] = new float[batch * layers[i].outputShape().size()];
+      activations[i] = fusedIntoPrevious[i] ? activations[i - 1]
+          : new float[batch * layers[i].outputShape().size()];
       layers[i].reserve(batch);
     }
     inputCopy = new float[batch * inputShape.size()];
@@ -234,8 +255,8 @@ public final class Network {
     for (int i = 0; i < layers.length; i++) {
       Layer layer = layers[i];
       field = layer.receptiveField(field);
-      long activationFloats = (long) batch
-          * (layer.outputShape().size() + layer.cachedFloatsPerExample());
+      long activationFloats = fusedIntoPrevious[i] ? 0 // shares the previous layer's buffer
+          : (long) batch * (layer.outputShape().size() + layer.cachedFloatsPerExample());
       rows.add(new NetworkSummary.Row(i, spec.layers().get(i).type(), layer.outputShape(),
           layout.paramCount(i), field, activationFloats * Float.BYTES));
       workspace += layer.workspaceFloats();

@@ -12,6 +12,7 @@ import static org.sparkconv.engine.TestArrays.uniform;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sparkconv.engine.layer.AvgPool2d;
 import org.sparkconv.engine.layer.BatchNorm;
 import org.sparkconv.engine.layer.Conv2d;
 import org.sparkconv.engine.layer.Dense;
@@ -174,5 +175,42 @@ class NetworkTest {
         && table.contains("61,706"), table);
     assertEquals(2 * summary.rows().get(0).activationBytes(),
         net.summary(128).rows().get(0).activationBytes(), "activation memory scales with batch");
+  }
+
+  /**
+   * Batch norm followed by ReLU runs fused; the same network with an identity layer (1x1
+   * average pooling) between the two runs them separately. Both must give the same outputs,
+   * parameter gradients, input gradients and running statistics, in training and in eval mode.
+   */
+  @Test
+  void fusedBatchNormReluMatchesTheSeparateLayers() {
+    Shape input = new Shape(2, 6, 5);
+    Conv2d.Spec conv = Conv2d.Spec.of(3, 3, 1);
+    Network fused = Network.build(new NetworkSpec("fused", input, List.of(conv,
+        BatchNorm.Spec.spatial2d(), new Relu.Spec(), new Flatten.Spec(), Dense.Spec.of(4))));
+    Network separate = Network.build(new NetworkSpec("separate", input, List.of(conv,
+        BatchNorm.Spec.spatial2d(), new AvgPool2d.Spec(1, 1, 1, 1, 0, 0), new Relu.Spec(),
+        new Flatten.Spec(), Dense.Spec.of(4))));
+    assertTrue(fused.isFusedIntoPrevious(2), "relu after batch norm is fused");
+    assertFalse(separate.isFusedIntoPrevious(3), "relu after pooling is not");
+    fused.initialize(3);
+    System.arraycopy(fused.params(), 0, separate.params(), 0, fused.params().length);
+    int batch = 3;
+    float[] x = uniform(batch * input.size(), 8);
+    float[] dLogits = uniform(batch * 4, 9);
+    for (boolean training : new boolean[] {true, false}) {
+      String mode = training ? " (training)" : " (eval)";
+      Tensor a = fused.forward(new Tensor(x, 0, batch, input), training);
+      Tensor b = separate.forward(new Tensor(x, 0, batch, input), training);
+      assertClose("logits" + mode, b.toArray(), a.toArray(), 1e-6, 1e-6);
+      fused.zeroGrad();
+      separate.zeroGrad();
+      float[] dxFused = fused.backward(dLogits, true).clone();
+      float[] dxSeparate = separate.backward(dLogits, true);
+      assertClose("input gradient" + mode, dxSeparate, dxFused, batch * input.size(), 1e-5,
+          1e-6);
+      assertClose("parameter gradients" + mode, separate.grads(), fused.grads(), 1e-5, 1e-6);
+      assertClose("running statistics" + mode, separate.state(), fused.state(), 0, 0);
+    }
   }
 }

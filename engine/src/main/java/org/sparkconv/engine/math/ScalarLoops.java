@@ -1,0 +1,122 @@
+package org.sparkconv.engine.math;
+
+/**
+ * {@link Reductions} and {@link BatchNormLoops} without the Vector API. The sums use eight (four
+ * for the masked ones) independent accumulators, so the additions overlap instead of each
+ * waiting for the one before (four cycles apart).
+ */
+final class ScalarLoops {
+
+  private ScalarLoops() {}
+
+  static float sum(float[] a, int from, int to) {
+    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      s0 += a[i];
+      s1 += a[i + 1];
+      s2 += a[i + 2];
+      s3 += a[i + 3];
+      s4 += a[i + 4];
+      s5 += a[i + 5];
+      s6 += a[i + 6];
+      s7 += a[i + 7];
+    }
+    for (; i < to; i++) {
+      s0 += a[i];
+    }
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+  }
+
+  static float sumSquaredDeviations(float[] a, int from, int to, float center) {
+    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      float d0 = a[i] - center;
+      float d1 = a[i + 1] - center;
+      float d2 = a[i + 2] - center;
+      float d3 = a[i + 3] - center;
+      float d4 = a[i + 4] - center;
+      float d5 = a[i + 5] - center;
+      float d6 = a[i + 6] - center;
+      float d7 = a[i + 7] - center;
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+      s2 += d2 * d2;
+      s3 += d3 * d3;
+      s4 += d4 * d4;
+      s5 += d5 * d5;
+      s6 += d6 * d6;
+      s7 += d7 * d7;
+    }
+    for (; i < to; i++) {
+      float d = a[i] - center;
+      s0 += d * d;
+    }
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+  }
+
+  static float centeredDot(float[] g, float[] x, int from, int length, float center) {
+    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
+    int i = from;
+    int to = from + length;
+    for (; i + 8 <= to; i += 8) {
+      s0 += g[i] * (x[i] - center);
+      s1 += g[i + 1] * (x[i + 1] - center);
+      s2 += g[i + 2] * (x[i + 2] - center);
+      s3 += g[i + 3] * (x[i + 3] - center);
+      s4 += g[i + 4] * (x[i + 4] - center);
+      s5 += g[i + 5] * (x[i + 5] - center);
+      s6 += g[i + 6] * (x[i + 6] - center);
+      s7 += g[i + 7] * (x[i + 7] - center);
+    }
+    for (; i < to; i++) {
+      s0 += g[i] * (x[i] - center);
+    }
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
+  }
+
+
+  static float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale,
+      float beta) {
+    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+    int i = from;
+    for (; i + 4 <= to; i += 4) {
+      s0 += Reductions.passWherePositive(g[i], (x[i] - mu) * scale + beta);
+      s1 += Reductions.passWherePositive(g[i + 1], (x[i + 1] - mu) * scale + beta);
+      s2 += Reductions.passWherePositive(g[i + 2], (x[i + 2] - mu) * scale + beta);
+      s3 += Reductions.passWherePositive(g[i + 3], (x[i + 3] - mu) * scale + beta);
+    }
+    for (; i < to; i++) {
+      s0 += Reductions.passWherePositive(g[i], (x[i] - mu) * scale + beta);
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  static float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
+      float beta) {
+    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+    int i = from;
+    for (; i + 4 <= to; i += 4) {
+      s0 += Reductions.passWherePositive(g[i], (x[i] - mu) * scale + beta) * (x[i] - mu);
+      s1 += Reductions.passWherePositive(g[i + 1], (x[i + 1] - mu) * scale + beta)
+          * (x[i + 1] - mu);
+      s2 += Reductions.passWherePositive(g[i + 2], (x[i + 2] - mu) * scale + beta)
+          * (x[i + 2] - mu);
+      s3 += Reductions.passWherePositive(g[i + 3], (x[i + 3] - mu) * scale + beta)
+          * (x[i + 3] - mu);
+    }
+    for (; i < to; i++) {
+      s0 += Reductions.passWherePositive(g[i], (x[i] - mu) * scale + beta) * (x[i] - mu);
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  static void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
+      float mu, float scale, float beta, float gScale, float xScale, float offset) {
+    for (int i = from; i < to; i++) {
+      float g = Reductions.passWherePositive(dOut[i], (x[i] - mu) * scale + beta);
+      dIn[i] = gScale * g - xScale * (x[i] - mu) - offset;
+    }
+  }
+}
