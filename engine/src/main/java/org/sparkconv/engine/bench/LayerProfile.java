@@ -15,7 +15,9 @@ import org.sparkconv.engine.net.SpecJson;
  * last layer is random: the timing does not depend on the loss. A layer fused into the one
  * before it (see {@code Network.isFusedIntoPrevious}) shows zero: its time is in that layer.
  *
- * <pre>LayerProfile MODEL.json BATCH [steps 30]</pre>
+ * <pre>LayerProfile MODEL.json BATCH [steps 30] [train|infer]</pre>
+ *
+ * <p>{@code infer} times forwards in evaluation mode only (the inference path).
  */
 public final class LayerProfile {
 
@@ -23,13 +25,14 @@ public final class LayerProfile {
 
   public static void main(String[] args) {
     if (args.length < 2) {
-      System.err.println("usage: LayerProfile MODEL.json BATCH [steps]");
+      System.err.println("usage: LayerProfile MODEL.json BATCH [steps] [train|infer]");
       System.exit(2);
     }
     Network net = Network.build(SpecJson.read(Path.of(args[0])));
     net.initialize(1);
     int batch = Integer.parseInt(args[1]);
     int steps = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+    boolean training = args.length <= 3 || !args[3].equals("infer");
     int layers = net.layerCount();
     SplittableRandom rng = new SplittableRandom(7);
     float[] input = gaussian(rng, batch * net.inputShape().size());
@@ -51,10 +54,13 @@ public final class LayerProfile {
           continue;
         }
         long t0 = System.nanoTime();
-        net.layer(i).forward(i == 0 ? input : outputs[i - 1], outputs[i], batch, true);
+        net.layer(i).forward(i == 0 ? input : outputs[i - 1], outputs[i], batch, training);
         if (s >= 0) {
           forwardNanos[i][s] = System.nanoTime() - t0;
         }
+      }
+      if (!training) {
+        continue;
       }
       net.zeroGrad();
       float[] dOut = dLast;
@@ -86,8 +92,9 @@ public final class LayerProfile {
           net.spec().layers().get(i).type(), net.layer(i).outputShape(), forward[i],
           backward[i], 100 * (forward[i] + backward[i]) / total);
     }
-    System.out.printf(Locale.ROOT, "total %.2f ms per step of %d images (%.0f img/s without"
-        + " loss and update)%n", total, batch, batch / total * 1000);
+    System.out.printf(Locale.ROOT, "total %.2f ms per %s step of %d images (%.0f img/s without"
+        + " loss and update)%n", total, training ? "training" : "inference", batch,
+        batch / total * 1000);
   }
 
   private static float[] gaussian(SplittableRandom rng, int n) {
