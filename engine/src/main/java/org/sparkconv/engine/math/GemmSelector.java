@@ -89,12 +89,22 @@ public final class GemmSelector {
     return VectorApi.RESOLVED ? VectorGemm.INSTANCE : JavaGemm.INSTANCE;
   }
 
-  /** Native BLAS if it loads, with the library file that is mapped into this process. */
+  /**
+   * Native BLAS if it loads, with the library file that is mapped into this process; else empty,
+   * after saying why on stderr: silently running the pure-Java kernel would hide a 1.2-2x
+   * slowdown. A common cause: netlib unpacks its JNI library into {@code java.io.tmpdir} and
+   * fails when that is a relative path or a directory that does not exist.
+   */
   static Optional<NativeBlasGemm> loadNative() {
     try {
       var blas = NativeBLAS.getInstance();
       return Optional.of(new NativeBlasGemm(blas, loadedBlasLibrary()));
     } catch (Throwable e) {
+      String tmp = System.getProperty("java.io.tmpdir", "");
+      boolean usableTmp = Path.of(tmp).isAbsolute() && Files.isDirectory(Path.of(tmp));
+      System.err.println("sparkconv: native BLAS did not load (" + e + ")" + (usableTmp ? ""
+          : "; java.io.tmpdir is '" + tmp + "', where netlib must unpack its JNI library: give"
+              + " it an absolute path to an existing directory"));
       return Optional.empty();
     }
   }
