@@ -66,7 +66,8 @@ class GemmTest {
 
   private static void assertMatchesNaive(Gemm gemm) {
     int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {7, 3, 1}, {17, 33, 9}, {65, 70, 300},
-        {130, 5, 513}, {4, 600, 2}, {67, 513, 259}, {9, 1100, 40}}; // the last: n past a block
+        {130, 5, 513}, {4, 600, 2}, {67, 513, 259}, {9, 1100, 40}, {7, 9, 700}};
+    // {9, 1100, 40}: n past a block; {7, 9, 700} and {130, 5, 513} transposed-B: dot products
     float[][] alphaBeta = {{1f, 0f}, {1f, 1f}, {0.5f, -2f}, {-1.5f, 0.25f}};
     long seed = 1;
     for (int[] size : sizes) {
