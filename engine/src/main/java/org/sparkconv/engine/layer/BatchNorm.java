@@ -2,10 +2,9 @@ package org.sparkconv.engine.layer;
 
 import java.util.Arrays;
 import java.util.List;
-import org.sparkconv.engine.math.BatchNormLoops;
+import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Parallel;
-import org.sparkconv.engine.math.Reductions;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -214,8 +213,8 @@ public final class BatchNorm implements Layer {
       long count = 0;
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
-        float planeMean = Reductions.sum(in, start, start + plane) / plane;
-        float planeSquares = Reductions.sumSquaredDeviations(in, start, start + plane,
+        float planeMean = ElementLoops.BEST.sum(in, start, start + plane) / plane;
+        float planeSquares = ElementLoops.BEST.sumSquaredDeviations(in, start, start + plane,
             planeMean);
         long merged = count + plane;
         double delta = planeMean - mu;
@@ -262,13 +261,14 @@ public final class BatchNorm implements Layer {
       double centeredDot = 0; // sum g (x - mu); dgamma = is * centeredDot
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
+        int end = start + plane;
         if (reluFused) {
-          dBeta += Reductions.maskedSum(dOut, in, start, start + plane, mu, scale, beta);
-          centeredDot += Reductions.maskedCenteredDot(dOut, in, start, start + plane, mu, scale,
+          dBeta += ElementLoops.BEST.maskedSum(dOut, in, start, end, mu, scale, beta);
+          centeredDot += ElementLoops.BEST.maskedCenteredDot(dOut, in, start, end, mu, scale,
               beta);
         } else {
-          dBeta += Reductions.sum(dOut, start, start + plane);
-          centeredDot += Reductions.centeredDot(dOut, in, start, plane, mu);
+          dBeta += ElementLoops.BEST.sum(dOut, start, end);
+          centeredDot += ElementLoops.BEST.centeredDot(dOut, in, start, end, mu);
         }
       }
       double dGamma = is * centeredDot;
@@ -287,7 +287,7 @@ public final class BatchNorm implements Layer {
         for (int n = 0; n < batch; n++) {
           int start = n * size + c * plane;
           if (reluFused) {
-            BatchNormLoops.inputGradientThroughRelu(dOut, in, dIn, start, start + plane, mu,
+            ElementLoops.BEST.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu,
                 scale, beta, gScale, xScale, offset);
           } else {
             for (int i = start; i < start + plane; i++) {
@@ -300,7 +300,7 @@ public final class BatchNorm implements Layer {
         for (int n = 0; n < batch; n++) {
           int start = n * size + c * plane;
           if (reluFused) {
-            BatchNormLoops.inputGradientThroughRelu(dOut, in, dIn, start, start + plane, mu,
+            ElementLoops.BEST.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu,
                 scale, beta, k, 0f, 0f);
           } else {
             for (int i = start; i < start + plane; i++) {

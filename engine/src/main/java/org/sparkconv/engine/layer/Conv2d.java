@@ -4,10 +4,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.sparkconv.engine.math.ConvGeometry;
+import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Im2col;
 import org.sparkconv.engine.math.Parallel;
-import org.sparkconv.engine.math.Reductions;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -239,7 +239,7 @@ public final class Conv2d implements Layer {
       if (spec.bias()) {
         for (int c = 0; c < cout; c++) {
           int start = dOutOff + c * pixels;
-          g[bOff + c] += Reductions.sum(dOut, start, start + pixels);
+          g[bOff + c] += ElementLoops.BEST.sum(dOut, start, start + pixels);
         }
       }
       if (dIn != null) {

@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.sparkconv.engine.math.ConvGeometry;
+import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Im2col;
-import org.sparkconv.engine.math.Reductions;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -190,7 +190,7 @@ public final class ConvTranspose2d implements Layer {
       if (spec.bias()) {
         for (int c = 0; c < spec.outChannels(); c++) {
           int start = n * outSize + c * outPlane;
-          grads[biasOffset + c] += Reductions.sum(dOut, start, start + outPlane);
+          grads[biasOffset + c] += ElementLoops.BEST.sum(dOut, start, start + outPlane);
         }
       }
     }

@@ -1,7 +1,7 @@
 package org.sparkconv.engine.layer;
 
+import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
-import org.sparkconv.engine.math.Reductions;
 import org.sparkconv.engine.tensor.Shape;
 
 /** The mean of each channel plane: {@code (C, H, W) -> (C, 1, 1)} (Lin et al. 2014). */
@@ -49,7 +49,7 @@ public final class GlobalAvgPool2d implements Layer {
     float scale = 1f / plane;
     int planes = batch * inputShape.channels();
     for (int p = 0; p < planes; p++) {
-      out[p] = Reductions.sum(in, p * plane, (p + 1) * plane) * scale;
+      out[p] = ElementLoops.BEST.sum(in, p * plane, (p + 1) * plane) * scale;
     }
   }
 

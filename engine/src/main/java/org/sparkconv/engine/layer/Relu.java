@@ -1,8 +1,8 @@
 package org.sparkconv.engine.layer;
 
+import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Parallel;
-import org.sparkconv.engine.math.Reductions;
 import org.sparkconv.engine.tensor.Shape;
 
 /** {@code y = max(0, x)}; {@code dx = dy} where {@code y > 0}, else 0. */
@@ -47,7 +47,7 @@ public final class Relu extends ElementwiseLayer {
     // Branch-free (a 50/50 branch here cost more than the arithmetic).
     Parallel.forRange(length(batch), (t, from, to) -> {
       for (int i = from; i < to; i++) {
-        dIn[i] = Reductions.passWherePositive(dOut[i], out[i]);
+        dIn[i] = ElementLoops.passWherePositive(dOut[i], out[i]);
       }
     });
   }

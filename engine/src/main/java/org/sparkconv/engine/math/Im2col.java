@@ -156,7 +156,7 @@ public final class Im2col {
           s.zeroWrappedColumns(col, src, width);
           int from = src + s.start;
           int to = plane + s.start + s.shift;
-          ArrayAdd.add(col, from, x, to, s.stop - s.start);
+          ElementLoops.BEST.add(col, from, x, to, s.stop - s.start);
         }
       }
     }

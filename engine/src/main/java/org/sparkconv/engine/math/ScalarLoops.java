@@ -1,15 +1,14 @@
 package org.sparkconv.engine.math;
 
 /**
- * {@link Reductions} and {@link BatchNormLoops} without the Vector API. The sums use eight (four
- * for the masked ones) independent accumulators, so the additions overlap instead of each
- * waiting for the one before (four cycles apart).
+ * {@link ElementLoops} without the Vector API. The sums use eight (four for the masked ones)
+ * independent accumulators, so the additions overlap instead of each waiting for the one before
+ * (four cycles apart).
  */
-final class ScalarLoops {
+final class ScalarLoops implements ElementLoops {
 
-  private ScalarLoops() {}
-
-  static float sum(float[] a, int from, int to) {
+  @Override
+  public float sum(float[] a, int from, int to) {
     float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
     int i = from;
     for (; i + 8 <= to; i += 8) {
@@ -28,7 +27,8 @@ final class ScalarLoops {
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
-  static float sumSquaredDeviations(float[] a, int from, int to, float center) {
+  @Override
+  public float sumSquaredDeviations(float[] a, int from, int to, float center) {
     float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
     int i = from;
     for (; i + 8 <= to; i += 8) {
@@ -56,10 +56,10 @@ final class ScalarLoops {
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
-  static float centeredDot(float[] g, float[] x, int from, int length, float center) {
+  @Override
+  public float centeredDot(float[] g, float[] x, int from, int to, float center) {
     float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
     int i = from;
-    int to = from + length;
     for (; i + 8 <= to; i += 8) {
       s0 += g[i] * (x[i] - center);
       s1 += g[i + 1] * (x[i + 1] - center);
@@ -76,47 +76,56 @@ final class ScalarLoops {
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
-
-  static float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale,
+  @Override
+  public float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale,
       float beta) {
     float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
     int i = from;
     for (; i + 4 <= to; i += 4) {
-      s0 += Reductions.passWherePositive(g[i], (x[i] - mu) * scale + beta);
-      s1 += Reductions.passWherePositive(g[i + 1], (x[i + 1] - mu) * scale + beta);
-      s2 += Reductions.passWherePositive(g[i + 2], (x[i + 2] - mu) * scale + beta);
-      s3 += Reductions.passWherePositive(g[i + 3], (x[i + 3] - mu) * scale + beta);
+      s0 += ElementLoops.passWherePositive(g[i], (x[i] - mu) * scale + beta);
+      s1 += ElementLoops.passWherePositive(g[i + 1], (x[i + 1] - mu) * scale + beta);
+      s2 += ElementLoops.passWherePositive(g[i + 2], (x[i + 2] - mu) * scale + beta);
+      s3 += ElementLoops.passWherePositive(g[i + 3], (x[i + 3] - mu) * scale + beta);
     }
     for (; i < to; i++) {
-      s0 += Reductions.passWherePositive(g[i], (x[i] - mu) * scale + beta);
+      s0 += ElementLoops.passWherePositive(g[i], (x[i] - mu) * scale + beta);
     }
     return (s0 + s1) + (s2 + s3);
   }
 
-  static float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
+  @Override
+  public float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
       float beta) {
     float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
     int i = from;
     for (; i + 4 <= to; i += 4) {
-      s0 += Reductions.passWherePositive(g[i], (x[i] - mu) * scale + beta) * (x[i] - mu);
-      s1 += Reductions.passWherePositive(g[i + 1], (x[i + 1] - mu) * scale + beta)
+      s0 += ElementLoops.passWherePositive(g[i], (x[i] - mu) * scale + beta) * (x[i] - mu);
+      s1 += ElementLoops.passWherePositive(g[i + 1], (x[i + 1] - mu) * scale + beta)
           * (x[i + 1] - mu);
-      s2 += Reductions.passWherePositive(g[i + 2], (x[i + 2] - mu) * scale + beta)
+      s2 += ElementLoops.passWherePositive(g[i + 2], (x[i + 2] - mu) * scale + beta)
           * (x[i + 2] - mu);
-      s3 += Reductions.passWherePositive(g[i + 3], (x[i + 3] - mu) * scale + beta)
+      s3 += ElementLoops.passWherePositive(g[i + 3], (x[i + 3] - mu) * scale + beta)
           * (x[i + 3] - mu);
     }
     for (; i < to; i++) {
-      s0 += Reductions.passWherePositive(g[i], (x[i] - mu) * scale + beta) * (x[i] - mu);
+      s0 += ElementLoops.passWherePositive(g[i], (x[i] - mu) * scale + beta) * (x[i] - mu);
     }
     return (s0 + s1) + (s2 + s3);
   }
 
-  static void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
+  @Override
+  public void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
       float mu, float scale, float beta, float gScale, float xScale, float offset) {
     for (int i = from; i < to; i++) {
-      float g = Reductions.passWherePositive(dOut[i], (x[i] - mu) * scale + beta);
+      float g = ElementLoops.passWherePositive(dOut[i], (x[i] - mu) * scale + beta);
       dIn[i] = gScale * g - xScale * (x[i] - mu) - offset;
+    }
+  }
+
+  @Override
+  public void add(float[] src, int srcOff, float[] dst, int dstOff, int length) {
+    for (int i = 0; i < length; i++) {
+      dst[dstOff + i] += src[srcOff + i];
     }
   }
 }

@@ -1,115 +1,109 @@
 package org.sparkconv.engine.math;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The Vector API versions of {@link Reductions} (one vector accumulator: as many partial sums as
- * lanes) and of the element loops in {@link BatchNormLoops}; masks are vector compares. Loaded
- * only when the module is resolved.
+ * {@link ElementLoops} on the Vector API: sums in one vector accumulator (as many partial sums
+ * as lanes), masks as vector compares; the elements past the last whole vector go to
+ * {@link ScalarLoops}. Loaded only when the module is resolved.
+ *
+ * <p>The ReLU mask {@code (x - mu) * scale + beta > 0} (the scalar forward's operations) is
+ * written out in each loop rather than in a helper: when the JIT did not inline such a helper,
+ * the mask it returned was boxed on every step and batch norm's backward ran 2x slower.
  */
-final class VectorLoops {
+final class VectorLoops implements ElementLoops {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
 
-  private VectorLoops() {}
+  private final ScalarLoops tail = new ScalarLoops();
 
-  static float sum(float[] a, int from, int to) {
+  @Override
+  public float sum(float[] a, int from, int to) {
     FloatVector acc = FloatVector.zero(SPECIES);
     int i = from;
     for (; i + LANES <= to; i += LANES) {
       acc = acc.add(FloatVector.fromArray(SPECIES, a, i));
     }
-    float s = acc.reduceLanes(VectorOperators.ADD);
-    for (; i < to; i++) {
-      s += a[i];
-    }
-    return s;
+    return acc.reduceLanes(VectorOperators.ADD) + tail.sum(a, i, to);
   }
 
-  static float sumSquaredDeviations(float[] a, int from, int to, float center) {
+  @Override
+  public float sumSquaredDeviations(float[] a, int from, int to, float center) {
     FloatVector acc = FloatVector.zero(SPECIES);
     int i = from;
     for (; i + LANES <= to; i += LANES) {
       FloatVector d = FloatVector.fromArray(SPECIES, a, i).sub(center);
       acc = d.fma(d, acc);
     }
-    float s = acc.reduceLanes(VectorOperators.ADD);
-    for (; i < to; i++) {
-      float d = a[i] - center;
-      s += d * d;
-    }
-    return s;
+    return acc.reduceLanes(VectorOperators.ADD) + tail.sumSquaredDeviations(a, i, to, center);
   }
 
-  static float centeredDot(float[] g, float[] x, int from, int length, float center) {
+  @Override
+  public float centeredDot(float[] g, float[] x, int from, int to, float center) {
     FloatVector acc = FloatVector.zero(SPECIES);
     int i = from;
-    int to = from + length;
     for (; i + LANES <= to; i += LANES) {
       FloatVector d = FloatVector.fromArray(SPECIES, x, i).sub(center);
       acc = FloatVector.fromArray(SPECIES, g, i).fma(d, acc);
     }
-    float s = acc.reduceLanes(VectorOperators.ADD);
-    for (; i < to; i++) {
-      s += g[i] * (x[i] - center);
-    }
-    return s;
+    return acc.reduceLanes(VectorOperators.ADD) + tail.centeredDot(g, x, i, to, center);
   }
 
-  static float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale,
+  @Override
+  public float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale,
       float beta) {
     FloatVector acc = FloatVector.zero(SPECIES);
     int i = from;
     for (; i + LANES <= to; i += LANES) {
-      acc = acc.add(FloatVector.fromArray(SPECIES, g, i),
-          positiveOutputs(FloatVector.fromArray(SPECIES, x, i), mu, scale, beta));
+      FloatVector y = FloatVector.fromArray(SPECIES, x, i).sub(mu).mul(scale).add(beta);
+      acc = acc.add(FloatVector.fromArray(SPECIES, g, i), y.compare(VectorOperators.GT, 0f));
     }
-    float s = acc.reduceLanes(VectorOperators.ADD);
-    for (; i < to; i++) {
-      s += Reductions.passWherePositive(g[i], (x[i] - mu) * scale + beta);
-    }
-    return s;
+    return acc.reduceLanes(VectorOperators.ADD) + tail.maskedSum(g, x, i, to, mu, scale, beta);
   }
 
-  static float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
+  @Override
+  public float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
       float beta) {
     FloatVector acc = FloatVector.zero(SPECIES);
     FloatVector zero = FloatVector.zero(SPECIES);
     int i = from;
     for (; i + LANES <= to; i += LANES) {
       FloatVector xv = FloatVector.fromArray(SPECIES, x, i);
+      FloatVector y = xv.sub(mu).mul(scale).add(beta);
       FloatVector gm = zero.blend(FloatVector.fromArray(SPECIES, g, i),
-          positiveOutputs(xv, mu, scale, beta));
+          y.compare(VectorOperators.GT, 0f));
       acc = gm.fma(xv.sub(mu), acc);
     }
-    float s = acc.reduceLanes(VectorOperators.ADD);
-    for (; i < to; i++) {
-      s += Reductions.passWherePositive(g[i], (x[i] - mu) * scale + beta) * (x[i] - mu);
-    }
-    return s;
+    return acc.reduceLanes(VectorOperators.ADD)
+        + tail.maskedCenteredDot(g, x, i, to, mu, scale, beta);
   }
 
-  /** Lanes where {@code (x - mu) * scale + beta > 0}, computed as the scalar forward does. */
-  private static VectorMask<Float> positiveOutputs(FloatVector x, float mu, float scale,
-      float beta) {
-    return x.sub(mu).mul(scale).add(beta).compare(VectorOperators.GT, 0f);
-  }
-
-  static void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
+  @Override
+  public void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
       float mu, float scale, float beta, float gScale, float xScale, float offset) {
     FloatVector zero = FloatVector.zero(SPECIES);
     int i = from;
     for (; i + LANES <= to; i += LANES) {
       FloatVector xv = FloatVector.fromArray(SPECIES, x, i);
+      FloatVector y = xv.sub(mu).mul(scale).add(beta);
       FloatVector g = zero.blend(FloatVector.fromArray(SPECIES, dOut, i),
-          positiveOutputs(xv, mu, scale, beta));
+          y.compare(VectorOperators.GT, 0f));
       g.mul(gScale).sub(xv.sub(mu).mul(xScale)).sub(offset).intoArray(dIn, i);
     }
-    ScalarLoops.batchNormInputGradient(dOut, x, dIn, i, to, mu, scale, beta, gScale, xScale,
-        offset);
+    tail.batchNormInputGradient(dOut, x, dIn, i, to, mu, scale, beta, gScale, xScale, offset);
+  }
+
+  @Override
+  public void add(float[] src, int srcOff, float[] dst, int dstOff, int length) {
+    int i = 0;
+    for (; i + LANES <= length; i += LANES) {
+      FloatVector.fromArray(SPECIES, dst, dstOff + i)
+          .add(FloatVector.fromArray(SPECIES, src, srcOff + i))
+          .intoArray(dst, dstOff + i);
+    }
+    tail.add(src, srcOff + i, dst, dstOff + i, length - i);
   }
 }

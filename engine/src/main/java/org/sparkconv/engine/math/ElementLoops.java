@@ -1,0 +1,64 @@
+package org.sparkconv.engine.math;
+
+/**
+ * The element loops of the engine that the JIT does not vectorize by itself: the per-plane sums
+ * of batch norm and bias gradients, batch norm's input gradient through a fused ReLU, and the
+ * accumulation at the heart of col2im. {@link #BEST} runs them in SIMD registers when the Vector
+ * API is resolved ({@link VectorLoops}), else as scalar loops with independent accumulators
+ * ({@link ScalarLoops}); the same seam as {@link Gemm} and {@link GemmSelector}, one level down.
+ *
+ * <p>Callers sum runs of a few hundred elements (one feature-map plane) and add the run results
+ * in double, so the float partial sums stay short. Every range is [from, to).
+ */
+public interface ElementLoops {
+
+  /** The implementation for this JVM. */
+  ElementLoops BEST = VectorApi.RESOLVED ? new VectorLoops() : new ScalarLoops();
+
+  /** {@code a[from] + ... + a[to - 1]}. */
+  float sum(float[] a, int from, int to);
+
+  /** {@code sum (a[i] - center)^2}. */
+  float sumSquaredDeviations(float[] a, int from, int to, float center);
+
+  /** {@code sum g[i] * (x[i] - center)}. */
+  float centeredDot(float[] g, float[] x, int from, int to, float center);
+
+  /**
+   * {@code sum g[i]} over the i where the batch-norm output {@code (x[i] - mu) * scale + beta}
+   * is positive: the sums of a batch norm's backward with its ReLU fused, with the mask
+   * recomputed from x (the same float operations as the forward) rather than read from a stored
+   * output.
+   */
+  float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale, float beta);
+
+  /** {@code sum g[i] * (x[i] - mu)} over the same masked i as {@link #maskedSum}. */
+  float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
+      float beta);
+
+  /**
+   * {@code dIn[i] = gScale * g - xScale * (x[i] - mu) - offset}, where g is {@code dOut[i]} if
+   * the forward output {@code (x[i] - mu) * scale + beta} was positive, else 0 (the mask as in
+   * {@link #maskedSum}).
+   */
+  void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to, float mu,
+      float scale, float beta, float gScale, float xScale, float offset);
+
+  /**
+   * {@code dst[dstOff + i] += src[srcOff + i]} for i in [0, length). The JIT does not vectorize
+   * it (it cannot rule out that the two runs overlap).
+   */
+  void add(float[] src, int srcOff, float[] dst, int dstOff, int length);
+
+  /**
+   * {@code g} where {@code y > 0}, else 0: the gradient through a ReLU whose output is y,
+   * without a branch. y > 0 exactly when its bits b are a positive int, i.e. when neither b nor
+   * b - 1 has the sign bit (this also rejects -0, whose bits are the most negative int); the
+   * mask keeps or clears all of g's bits.
+   */
+  static float passWherePositive(float g, float y) {
+    int bits = Float.floatToRawIntBits(y);
+    int keep = ~((bits - 1) | bits) >> 31;
+    return Float.intBitsToFloat(Float.floatToRawIntBits(g) & keep);
+  }
+}

@@ -1,0 +1,115 @@
+package org.sparkconv.engine.math;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkconv.engine.TestArrays.uniform;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both implementations of the element loops (scalar chains; the Vector API) against plain double
+ * loops, over lengths that leave every remainder, with masks that keep about a third.
+ */
+class ElementLoopsTest {
+
+  private static final List<ElementLoops> BOTH = List.of(new ScalarLoops(), new VectorLoops());
+
+  private static String name(ElementLoops loops) {
+    return loops.getClass().getSimpleName();
+  }
+
+  @Test
+  void theTestsRunWithTheVectorApi() {
+    assertTrue(VectorApi.RESOLVED, "the tests run with jdk.incubator.vector");
+    assertTrue(ElementLoops.BEST instanceof VectorLoops, "with the module, the vector loops");
+  }
+
+  @Test
+  void sumsMatchPlainLoops() {
+    float[] a = uniform(100, 1);
+    float[] g = uniform(100, 2);
+    float mu = 0.25f;
+    float scale = 1.5f;
+    float beta = -0.1f; // (a - mu) * scale + beta > 0 for about a third of a
+    for (ElementLoops loops : BOTH) {
+      for (int from = 0; from < 3; from++) {
+        for (int length = 0; length <= 40; length++) {
+          int to = from + length;
+          double sum = 0;
+          double squares = 0;
+          double centered = 0;
+          double maskedSum = 0;
+          double maskedCentered = 0;
+          for (int i = from; i < to; i++) {
+            sum += a[i];
+            squares += (a[i] - 0.25) * (a[i] - 0.25);
+            centered += g[i] * (a[i] - 0.25);
+            if ((a[i] - mu) * scale + beta > 0) {
+              maskedSum += g[i];
+              maskedCentered += g[i] * (a[i] - 0.25);
+            }
+          }
+          String at = " (" + name(loops) + ") over [" + from + ", " + to + ")";
+          assertEquals(sum, loops.sum(a, from, to), 1e-5, "sum" + at);
+          assertEquals(squares, loops.sumSquaredDeviations(a, from, to, 0.25f), 1e-5,
+              "squared deviations" + at);
+          assertEquals(centered, loops.centeredDot(g, a, from, to, 0.25f), 1e-5,
+              "centered dot" + at);
+          assertEquals(maskedSum, loops.maskedSum(g, a, from, to, mu, scale, beta), 1e-5,
+              "masked sum" + at);
+          assertEquals(maskedCentered, loops.maskedCenteredDot(g, a, from, to, mu, scale, beta),
+              1e-5, "masked centered dot" + at);
+        }
+      }
+    }
+  }
+
+  @Test
+  void passWherePositiveKeepsExactlyThePositiveOutputs() {
+    assertEquals(3f, ElementLoops.passWherePositive(3f, 0.5f));
+    assertEquals(0f, ElementLoops.passWherePositive(3f, 0f));
+    assertEquals(0f, ElementLoops.passWherePositive(3f, -0f));
+    assertEquals(0f, ElementLoops.passWherePositive(3f, -2f));
+    assertEquals(-1.5f, ElementLoops.passWherePositive(-1.5f, Float.MIN_VALUE));
+  }
+
+  @Test
+  void batchNormInputGradientThroughReluMatchesThePlainFormula() {
+    float[] dOut = uniform(70, 4);
+    float[] x = uniform(70, 5);
+    float mu = 0.1f;
+    float scale = 2f;
+    float beta = 0.3f;
+    for (ElementLoops loops : BOTH) {
+      for (int to = 50; to <= 70; to += 7) {
+        float[] dIn = new float[70];
+        loops.batchNormInputGradient(dOut, x, dIn, 3, to, mu, scale, beta, 1.5f, 0.5f, 0.2f);
+        for (int i = 0; i < 70; i++) {
+          float g = (x[i] - mu) * scale + beta > 0 ? dOut[i] : 0f;
+          double expected = i < 3 || i >= to ? 0 : 1.5 * g - 0.5 * (x[i] - mu) - 0.2;
+          assertEquals(expected, dIn[i], 1e-6, name(loops) + " dIn[" + i + "] up to " + to);
+        }
+      }
+    }
+  }
+
+  @Test
+  void addAccumulatesOneRunOntoAnother() {
+    for (ElementLoops loops : BOTH) {
+      for (int length = 0; length <= 40; length++) {
+        float[] src = uniform(45, 6);
+        float[] dst = uniform(50, 7);
+        float[] expected = dst.clone();
+        for (int i = 0; i < length; i++) {
+          expected[4 + i] += src[2 + i];
+        }
+        loops.add(src, 2, dst, 4, length);
+        for (int i = 0; i < dst.length; i++) {
+          assertEquals(expected[i], dst[i], name(loops) + " dst[" + i + "] after adding "
+              + length);
+        }
+      }
+    }
+  }
+}
