@@ -54,6 +54,32 @@ class Im2colTest {
     }
   }
 
+  /**
+   * The lowering from its definition: for every entry of the lowered matrix, the pixel it holds
+   * ({@code (c, oy * sh - padTop + i * dh, ox * sw - padLeft + j * dw)}), or -1 where that lies in
+   * the padding. Both directions are tested against this one table.
+   */
+  private static int[] sourcePixels(ConvGeometry g) {
+    int[] source = new int[g.colSize()];
+    for (int c = 0; c < g.channels(); c++) {
+      for (int i = 0; i < g.kernelH(); i++) {
+        for (int j = 0; j < g.kernelW(); j++) {
+          for (int oy = 0; oy < g.outH(); oy++) {
+            for (int ox = 0; ox < g.outW(); ox++) {
+              int iy = oy * g.strideH() - g.padTop() + i * g.dilationH();
+              int ix = ox * g.strideW() - g.padLeft() + j * g.dilationW();
+              int row = (c * g.kernelH() + i) * g.kernelW() + j;
+              source[row * g.colCols() + oy * g.outW() + ox] =
+                  iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width()
+                      ? (c * g.height() + iy) * g.width() + ix : -1;
+            }
+          }
+        }
+      }
+    }
+    return source;
+  }
+
   @Test
   void im2colPlacesEachPixelWhereTheFormulaSays() {
     for (int[] spec : GEOMETRIES) {
@@ -65,22 +91,10 @@ class Im2colTest {
       float[] col = new float[g.colSize() + 4];
       java.util.Arrays.fill(col, Float.NaN); // every entry must be written
       Im2col.im2col(g, x, 0, col, 4);
-      for (int c = 0; c < g.channels(); c++) {
-        for (int i = 0; i < g.kernelH(); i++) {
-          for (int j = 0; j < g.kernelW(); j++) {
-            for (int oy = 0; oy < g.outH(); oy++) {
-              for (int ox = 0; ox < g.outW(); ox++) {
-                int iy = oy * g.strideH() - g.padTop() + i * g.dilationH();
-                int ix = ox * g.strideW() - g.padLeft() + j * g.dilationW();
-                float expected = iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width()
-                    ? x[(c * g.height() + iy) * g.width() + ix] : 0f;
-                int row = (c * g.kernelH() + i) * g.kernelW() + j;
-                assertEquals(expected, col[4 + row * g.colCols() + oy * g.outW() + ox],
-                    "col entry for " + g);
-              }
-            }
-          }
-        }
+      int[] source = sourcePixels(g);
+      for (int e = 0; e < source.length; e++) {
+        float expected = source[e] < 0 ? 0f : x[source[e]];
+        assertEquals(expected, col[4 + e], "col entry " + e + " for " + g);
       }
     }
   }
@@ -94,21 +108,10 @@ class Im2colTest {
       float[] original = col.clone();
       float[] x = uniform(g.imageSize() + 5, seed++);
       float[] expected = x.clone();
-      for (int c = 0; c < g.channels(); c++) {
-        for (int i = 0; i < g.kernelH(); i++) {
-          for (int j = 0; j < g.kernelW(); j++) {
-            for (int oy = 0; oy < g.outH(); oy++) {
-              for (int ox = 0; ox < g.outW(); ox++) {
-                int iy = oy * g.strideH() - g.padTop() + i * g.dilationH();
-                int ix = ox * g.strideW() - g.padLeft() + j * g.dilationW();
-                if (iy >= 0 && iy < g.height() && ix >= 0 && ix < g.width()) {
-                  int row = (c * g.kernelH() + i) * g.kernelW() + j;
-                  expected[5 + (c * g.height() + iy) * g.width() + ix] +=
-                      original[3 + row * g.colCols() + oy * g.outW() + ox];
-                }
-              }
-            }
-          }
+      int[] source = sourcePixels(g);
+      for (int e = 0; e < source.length; e++) {
+        if (source[e] >= 0) {
+          expected[5 + source[e]] += original[3 + e];
         }
       }
       Im2col.col2im(g, col, 3, x, 5);
