@@ -36,18 +36,8 @@ public final class Minibatches {
 
   /** The order in which epoch {@code epoch} visits the examples. */
   public int[] epochOrder(int epoch) {
-    int[] order = new int[set.count()];
-    for (int i = 0; i < order.length; i++) {
-      order[i] = i;
-    }
-    SplittableRandom rng = new SplittableRandom(seed + epoch * 0x9E3779B97F4A7C15L);
-    for (int i = order.length - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
+    return Shuffle.permutation(set.count(),
+        new SplittableRandom(seed + epoch * 0x9E3779B97F4A7C15L));
   }
 
   /**

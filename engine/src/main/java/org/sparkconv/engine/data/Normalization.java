@@ -35,35 +35,7 @@ public record Normalization(float[] mean, float[] std)
 
   /** Mean and standard deviation per channel over every pixel of {@code set}. */
   public static Normalization of(ImageSet set) {
-    int channels = set.shape().channels();
-    int plane = set.shape().planeSize();
-    double[] sum = new double[channels];
-    double[] sumSq = new double[channels];
-    byte[] pixels = set.pixels();
-    for (int n = 0; n < set.count(); n++) {
-      for (int c = 0; c < channels; c++) {
-        int start = (n * channels + c) * plane;
-        long s = 0;
-        long sq = 0;
-        for (int i = start; i < start + plane; i++) {
-          int p = pixels[i] & 0xFF;
-          s += p;
-          sq += p * p;
-        }
-        sum[c] += s;
-        sumSq[c] += sq;
-      }
-    }
-    float[] mean = new float[channels];
-    float[] std = new float[channels];
-    double m = (double) set.count() * plane;
-    for (int c = 0; c < channels; c++) {
-      double mu = sum[c] / m / 255.0;
-      double var = sumSq[c] / m / (255.0 * 255.0) - mu * mu;
-      mean[c] = (float) mu;
-      std[c] = (float) Math.sqrt(Math.max(var, 1e-12));
-    }
-    return new Normalization(mean, std);
+    return new ChannelStatistics(set.shape()).add(set.pixels(), 0, set.count()).normalization();
   }
 
   /** Normalises image {@code n} of {@code set} into {@code out[outOff ...]}. */

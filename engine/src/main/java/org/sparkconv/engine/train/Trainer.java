@@ -5,10 +5,8 @@ import java.util.Locale;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Minibatches;
 import org.sparkconv.engine.data.Normalization;
-import org.sparkconv.engine.loss.SoftmaxCrossEntropy;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.optim.Optimizer;
-import org.sparkconv.engine.tensor.Tensor;
 
 /**
  * Minibatch training on one JVM: seeded epoch order, forward, fused loss, backward, optimizer
@@ -20,18 +18,15 @@ public final class Trainer {
   private final Network net;
   private final TrainSettings settings;
   private final Optimizer optimizer;
-  private final SoftmaxCrossEntropy loss;
+  private final TrainingStep trainingStep;
   private final PrintStream log;
-  private final int classes;
-  private float[] dLogits = new float[0];
 
   public Trainer(Network net, TrainSettings settings, PrintStream log) {
     this.net = net;
     this.settings = settings;
     this.optimizer = Optimizer.create(settings.optimizer(), net.layout());
-    this.loss = new SoftmaxCrossEntropy(settings.labelSmoothing());
+    this.trainingStep = new TrainingStep(net, settings.labelSmoothing());
     this.log = log;
-    this.classes = net.outputShape().size();
   }
 
   public Optimizer optimizer() {
@@ -65,15 +60,16 @@ public final class Trainer {
         float lr = settings.schedule().rate(settings.optimizer().lr(), step, stepsPerEpoch,
             settings.epochs());
         net.positionDropout(step);
-        StepResult r = trainStep(images, labels, n, lr);
-        if (!Double.isFinite(r.loss)) {
+        TrainingStep.Result r = trainingStep.run(images, labels, n, n);
+        if (!Double.isFinite(r.lossSum())) {
           throw new TrainingDivergedException(String.format(Locale.ROOT,
               "loss became %s at epoch %d, step %d (learning rate %g): lower optimizer.lr or set"
-                  + " optimizer.clip_norm; no model was written", r.loss, epoch + 1, step + 1,
-              lr));
+                  + " optimizer.clip_norm; no model was written", r.lossSum() / n, epoch + 1,
+              step + 1, lr));
         }
-        epochLoss += r.loss * n;
-        epochCorrect += r.correct;
+        optimizer.step(net.params(), net.grads(), lr);
+        epochLoss += r.lossSum();
+        epochCorrect += r.correct();
         seen += n;
         long now = System.nanoTime();
         if ((now - lastReport) / 1e9 >= settings.progressSeconds()) {
@@ -92,31 +88,6 @@ public final class Trainer {
           100 * eval.accuracy(), seconds, seen / trainSeconds);
     }
     return history;
-  }
-
-  /** Loss and correct count of one step. */
-  public record StepResult(double loss, int correct) {}
-
-  /** One optimizer step on a minibatch of {@code n} normalised images. */
-  public StepResult trainStep(float[] images, int[] labels, int n, float lr) {
-    if (dLogits.length < n * classes) {
-      dLogits = new float[n * classes];
-    }
-    net.zeroGrad();
-    Tensor logits = net.forward(new Tensor(images, 0, n, net.inputShape()), true);
-    int correct = 0;
-    for (int i = 0; i < n; i++) {
-      if (Evaluator.argMax(logits.data(), i * classes, classes) == labels[i]) {
-        correct++;
-      }
-    }
-    double value = loss.lossAndGradient(logits.data(), labels, n, classes, dLogits);
-    if (!Double.isFinite(value)) {
-      return new StepResult(value, correct);
-    }
-    net.backward(dLogits);
-    optimizer.step(net.params(), net.grads(), lr);
-    return new StepResult(value, correct);
   }
 
   private void progress(int epoch, long step, long totalSteps, double meanLoss,
