@@ -15,7 +15,9 @@ import java.util.zip.CRC32;
 import org.sparkconv.engine.layer.SpecException;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
+import org.sparkconv.engine.net.ParamLayout;
 import org.sparkconv.engine.net.SpecJson;
+import org.sparkconv.engine.optim.Optimizer;
 
 /**
  * The sparkconv model file, version 1. Little-endian throughout:
@@ -28,7 +30,7 @@ import org.sparkconv.engine.net.SpecJson;
  * state        int32 count + count float32
  * optimizer    int32 length + UTF-8 type ("" when absent), int64 steps,
  *              int32 slots, then per slot int32 count + count float32
- * metadata     int32 length + UTF-8 JSON (free-form: epoch, step, data position ...)
+ * metadata     int32 length + UTF-8 JSON ({@link ModelMetadata}: normalisation, position ...)
  * crc32        int32    CRC32 of every byte before it
  * </pre>
  *
@@ -39,7 +41,7 @@ import org.sparkconv.engine.net.SpecJson;
  * serialization is involved.
  */
 public record ModelFile(NetworkSpec spec, float[] params, float[] state, String optimizerType,
-    long optimizerSteps, float[][] optimizerSlots, String metadata) {
+    long optimizerSteps, float[][] optimizerSlots, ModelMetadata metadata) {
 
   public static final int VERSION = 1;
   private static final byte[] MAGIC = {'S', 'P', 'C', 'V'};
@@ -47,14 +49,51 @@ public record ModelFile(NetworkSpec spec, float[] params, float[] state, String 
   /** A model file of a network's spec, parameters and state (no optimizer state). */
   public static ModelFile of(Network net) {
     return new ModelFile(net.spec(), net.params().clone(), net.state().clone(), "", 0,
-        new float[0][], "{}");
+        new float[0][], ModelMetadata.NONE);
+  }
+
+  /**
+   * A model file of a network being trained and its optimizer's state, viewing (not copying)
+   * their buffers: encode or save it before the next step.
+   */
+  public static ModelFile of(Network net, Optimizer optimizer, ModelMetadata metadata) {
+    return new ModelFile(net.spec(), net.params(), net.state(), optimizer.spec().type()
+        .toString(), optimizer.steps(), optimizer.slots(), metadata);
+  }
+
+  /**
+   * Puts this file's parameters, state and optimizer state into {@code net} and
+   * {@code optimizer} (to resume training); fails, naming this file {@code name}, when they are
+   * not of the same model and optimizer.
+   */
+  public void restore(Network net, Optimizer optimizer, String name) {
+    try {
+      net.load(params, state);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException(name + ": " + e.getMessage(), e);
+    }
+    if (optimizerSlots.length != optimizer.slots().length
+        || !optimizerType.equals(optimizer.spec().type().toString())) {
+      throw new IllegalStateException(name + " holds " + optimizerType + " state with "
+          + optimizerSlots.length + " slots; the job's optimizer is " + optimizer.spec().type()
+          + " with " + optimizer.slots().length);
+    }
+    for (int s = 0; s < optimizerSlots.length; s++) {
+      System.arraycopy(optimizerSlots[s], 0, optimizer.slots()[s], 0, params.length);
+    }
+    optimizer.steps(optimizerSteps);
+  }
+
+  /** The same file with {@code metadata} in place of its own. */
+  public ModelFile withMetadata(ModelMetadata metadata) {
+    return new ModelFile(spec, params, state, optimizerType, optimizerSteps, optimizerSlots,
+        metadata);
   }
 
   /** Builds the network this file describes, with its parameters and state. */
   public Network toNetwork() {
     Network net = Network.build(spec);
-    System.arraycopy(params, 0, net.params(), 0, params.length);
-    System.arraycopy(state, 0, net.state(), 0, state.length);
+    net.load(params, state);
     return net;
   }
 
@@ -62,7 +101,7 @@ public record ModelFile(NetworkSpec spec, float[] params, float[] state, String 
   public byte[] encode() {
     byte[] specBytes = SpecJson.write(spec).getBytes(StandardCharsets.UTF_8);
     byte[] typeBytes = optimizerType.getBytes(StandardCharsets.UTF_8);
-    byte[] metaBytes = metadata.getBytes(StandardCharsets.UTF_8);
+    byte[] metaBytes = metadata.toJson().getBytes(StandardCharsets.UTF_8);
     long size = 4 + 4 + 4 + specBytes.length + 4 + 4L * params.length + 4 + 4L * state.length
         + 4 + typeBytes.length + 8 + 4 + 4 + metaBytes.length + 4;
     for (float[] slot : optimizerSlots) {
@@ -186,11 +225,16 @@ public record ModelFile(NetworkSpec spec, float[] params, float[] state, String 
     } catch (SpecException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    Network shapeCheck = Network.build(spec);
-    if (shapeCheck.params().length != params.length || shapeCheck.state().length != state.length) {
+    ParamLayout layout;
+    try {
+      layout = ParamLayout.of(spec);
+    } catch (SpecException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    if (layout.paramCount() != params.length || layout.stateCount() != state.length) {
       throw new IllegalArgumentException(name + ": holds " + params.length + " parameters and "
-          + state.length + " state values but its model spec needs "
-          + shapeCheck.params().length + " and " + shapeCheck.state().length);
+          + state.length + " state values but its model spec needs " + layout.paramCount()
+          + " and " + layout.stateCount());
     }
     for (float[] slot : slots) {
       if (slot.length != params.length) {
@@ -198,7 +242,8 @@ public record ModelFile(NetworkSpec spec, float[] params, float[] state, String 
             + " values but the model has " + params.length + " parameters");
       }
     }
-    return new ModelFile(spec, params, state, optimizerType, steps, slots, metadata);
+    return new ModelFile(spec, params, state, optimizerType, steps, slots,
+        ModelMetadata.parse(metadata, name));
   }
 
   /** Bounds-checked little-endian reading with errors that name the file and offset. */

@@ -74,6 +74,18 @@ public final class BatchNorm implements Layer {
     }
 
     @Override
+    public List<ParamBlock> paramBlocks(Shape input) {
+      return List.of(new ParamBlock("gamma", input.channels(), ParamBlock.Kind.NORM_SCALE),
+          new ParamBlock("beta", input.channels(), ParamBlock.Kind.NORM_SHIFT));
+    }
+
+    /** Running mean and running variance per channel. */
+    @Override
+    public int stateSize(Shape input) {
+      return 2 * input.channels();
+    }
+
+    @Override
     public Layer build(Shape input, int index, Gemm gemm) {
       return new BatchNorm(this, outputShape(input, index));
     }
@@ -114,16 +126,7 @@ public final class BatchNorm implements Layer {
     return shape;
   }
 
-  @Override
-  public List<ParamBlock> paramBlocks() {
-    return List.of(new ParamBlock("gamma", channels, ParamBlock.Kind.NORM_SCALE),
-        new ParamBlock("beta", channels, ParamBlock.Kind.NORM_SHIFT));
-  }
 
-  @Override
-  public int stateSize() {
-    return 2 * channels;
-  }
 
   @Override
   public void bind(float[] params, float[] grads, int paramOffset, float[] state,

@@ -71,6 +71,12 @@ public final class Conv2d implements Layer {
     }
 
     @Override
+    public List<ParamBlock> paramBlocks(Shape input) {
+      return LayerSpec.weightAndBias((long) outChannels * input.channels() * kernelH * kernelW,
+          outChannels, bias, type());
+    }
+
+    @Override
     public Layer build(Shape input, int index, Gemm gemm) {
       return new Conv2d(this, input, geometry(input, index), gemm);
     }
@@ -145,14 +151,6 @@ public final class Conv2d implements Layer {
     return outputShape;
   }
 
-  @Override
-  public List<ParamBlock> paramBlocks() {
-    ParamBlock weight = new ParamBlock("weight", spec.outChannels() * kernelSize,
-        ParamBlock.Kind.WEIGHT);
-    return spec.bias()
-        ? List.of(weight, new ParamBlock("bias", spec.outChannels(), ParamBlock.Kind.BIAS))
-        : List.of(weight);
-  }
 
   @Override
   public void bind(float[] params, float[] grads, int paramOffset, float[] state,

@@ -81,6 +81,12 @@ public final class ConvTranspose2d implements Layer {
     }
 
     @Override
+    public List<ParamBlock> paramBlocks(Shape input) {
+      return LayerSpec.weightAndBias((long) input.channels() * outChannels * kernelH * kernelW,
+          outChannels, bias, type());
+    }
+
+    @Override
     public Layer build(Shape input, int index, Gemm gemm) {
       return new ConvTranspose2d(this, input, geometry(input, index), gemm);
     }
@@ -118,14 +124,6 @@ public final class ConvTranspose2d implements Layer {
     return outputShape;
   }
 
-  @Override
-  public List<ParamBlock> paramBlocks() {
-    ParamBlock weight = new ParamBlock("weight", inputShape.channels() * rows,
-        ParamBlock.Kind.WEIGHT);
-    return spec.bias()
-        ? List.of(weight, new ParamBlock("bias", spec.outChannels(), ParamBlock.Kind.BIAS))
-        : List.of(weight);
-  }
 
   @Override
   public void bind(float[] params, float[] grads, int paramOffset, float[] state,

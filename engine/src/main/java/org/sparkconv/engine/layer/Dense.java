@@ -1,6 +1,5 @@
 package org.sparkconv.engine.layer;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
 import org.sparkconv.engine.math.Gemm;
@@ -36,6 +35,11 @@ public final class Dense implements Layer {
             + ")");
       }
       return Shape.flat(units);
+    }
+
+    @Override
+    public List<ParamBlock> paramBlocks(Shape input) {
+      return LayerSpec.weightAndBias((long) units * input.size(), units, bias, type());
     }
 
     @Override
@@ -75,12 +79,6 @@ public final class Dense implements Layer {
     return outputShape;
   }
 
-  @Override
-  public List<ParamBlock> paramBlocks() {
-    ParamBlock weight = new ParamBlock("weight", out * in, ParamBlock.Kind.WEIGHT);
-    return spec.bias() ? List.of(weight, new ParamBlock("bias", out, ParamBlock.Kind.BIAS))
-        : List.of(weight);
-  }
 
   @Override
   public void bind(float[] params, float[] grads, int paramOffset, float[] state,

@@ -1,6 +1,5 @@
 package org.sparkconv.engine.layer;
 
-import java.util.List;
 import java.util.random.RandomGenerator;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -16,18 +15,9 @@ public interface Layer {
 
   Shape outputShape();
 
-  /** The learnable parameter blocks this layer needs, in the order they are laid out. */
-  default List<ParamBlock> paramBlocks() {
-    return List.of();
-  }
-
-  /** Floats of non-learnable state (batch-norm running statistics). */
-  default int stateSize() {
-    return 0;
-  }
-
   /**
-   * Gives the layer its views: its parameters start at {@code params[paramOffset]} (gradients at
+   * Gives the layer its views (sized by its spec's {@link LayerSpec#paramBlocks} and
+   * {@link LayerSpec#stateSize}): its parameters start at {@code params[paramOffset]} (gradients at
    * the same offset of {@code grads}), its state at {@code state[stateOffset]}.
    */
   default void bind(float[] params, float[] grads, int paramOffset, float[] state,

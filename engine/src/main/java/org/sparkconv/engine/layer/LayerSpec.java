@@ -1,5 +1,6 @@
 package org.sparkconv.engine.layer;
 
+import java.util.List;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -18,8 +19,35 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
   /** Validates this spec for {@code input} and returns the output shape. */
   Shape outputShape(Shape input, int index);
 
+  /**
+   * The learnable parameter blocks a layer of this spec has for {@code input}, in layout order:
+   * known from the spec alone, so parameter layouts and model sizes need no live layer.
+   */
+  default List<ParamBlock> paramBlocks(Shape input) {
+    return List.of();
+  }
+
+  /** Floats of non-learnable state (batch-norm running statistics) for {@code input}. */
+  default int stateSize(Shape input) {
+    return 0;
+  }
+
   /** The live layer for {@code input}; call only after {@link #outputShape} accepted it. */
   Layer build(Shape input, int index, Gemm gemm);
+
+  /**
+   * A weight block and, with {@code bias}, a bias block of {@code outputs} values; fails, naming
+   * the layer, when the weights would not fit one Java array.
+   */
+  static List<ParamBlock> weightAndBias(long weights, int outputs, boolean bias, String type) {
+    if (weights > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("a " + type + " layer with " + weights + " weights does"
+          + " not fit one float array (at most 2^31)");
+    }
+    ParamBlock weight = new ParamBlock("weight", (int) weights, ParamBlock.Kind.WEIGHT);
+    return bias ? List.of(weight, new ParamBlock("bias", outputs, ParamBlock.Kind.BIAS))
+        : List.of(weight);
+  }
 
   /** Fails unless {@code value > 0}. */
   static void requirePositive(int value, int index, String type, String field) {

@@ -45,13 +45,11 @@ public final class Network {
     List<Shape> shapes = spec.shapes();
     this.inputShape = spec.input();
     this.layers = new Layer[spec.layers().size()];
-    List<String> types = new ArrayList<>();
     Shape in = inputShape;
     int max = in.size();
     for (int i = 0; i < layers.length; i++) {
       LayerSpec layerSpec = spec.layers().get(i);
       layers[i] = layerSpec.build(in, i, gemm);
-      types.add(layerSpec.type());
       in = shapes.get(i);
       max = Math.max(max, in.size());
     }
@@ -62,7 +60,7 @@ public final class Network {
         fusedIntoPrevious[i + 1] = true;
       }
     }
-    this.layout = ParamLayout.of(layers, types);
+    this.layout = ParamLayout.of(spec);
     this.params = new float[layout.paramCount()];
     this.grads = new float[layout.paramCount()];
     this.state = new float[layout.stateCount()];
@@ -81,6 +79,20 @@ public final class Network {
   /** Builds {@code spec} with the given GEMM implementation. */
   public static Network build(NetworkSpec spec, Gemm gemm) {
     return new Network(spec, gemm);
+  }
+
+  /**
+   * Copies {@code params} and {@code state} (as a model file or a broadcast carries them) into
+   * this network's buffers; fails, naming both sizes, when they are not this model's.
+   */
+  public void load(float[] params, float[] state) {
+    if (params.length != this.params.length || state.length != this.state.length) {
+      throw new IllegalArgumentException("model '" + spec.name() + "' has " + this.params.length
+          + " parameters and " + this.state.length + " state values; got " + params.length
+          + " and " + state.length);
+    }
+    System.arraycopy(params, 0, this.params, 0, params.length);
+    System.arraycopy(state, 0, this.state, 0, state.length);
   }
 
   /**

@@ -43,6 +43,22 @@ public record NetworkSpec(String name, Shape input, List<LayerSpec> layers,
     return shapes;
   }
 
+  /**
+   * A name per output class: the spec's class names, or the class indices "0", "1", ... when it
+   * names none.
+   */
+  public List<String> outputNames() {
+    if (!classNames.isEmpty()) {
+      return classNames;
+    }
+    int classes = outputShape().size();
+    List<String> names = new ArrayList<>(classes);
+    for (int k = 0; k < classes; k++) {
+      names.add(Integer.toString(k));
+    }
+    return List.copyOf(names);
+  }
+
   /** The output shape of the whole network. */
   public Shape outputShape() {
     List<Shape> shapes = shapes();

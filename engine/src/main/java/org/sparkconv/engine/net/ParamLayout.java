@@ -2,12 +2,15 @@ package org.sparkconv.engine.net;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.sparkconv.engine.layer.Layer;
+import org.sparkconv.engine.layer.LayerSpec;
 import org.sparkconv.engine.layer.ParamBlock;
+import org.sparkconv.engine.tensor.Shape;
 
 /**
  * Where every layer's parameters and state sit in the network's flat buffers: layer by layer, in
- * the order of each layer's {@link ParamBlock}s. {@code grads} mirrors {@code params} exactly.
+ * the order of each layer spec's {@link ParamBlock}s. {@code grads} mirrors {@code params}
+ * exactly. Computed from a {@link NetworkSpec} alone, so model sizes are known before anything
+ * is allocated.
  */
 public record ParamLayout(List<Entry> params, int paramCount, int[] layerParamOffsets,
     int[] layerStateOffsets, int stateCount) {
@@ -16,26 +19,31 @@ public record ParamLayout(List<Entry> params, int paramCount, int[] layerParamOf
   public record Entry(int layer, String layerType, String name, int offset, int length,
       ParamBlock.Kind kind) {}
 
-  /** Lays out {@code layers} back to back. */
-  public static ParamLayout of(Layer[] layers, List<String> layerTypes) {
+  /** Lays out the layers of {@code spec} back to back; validates the spec's shapes. */
+  public static ParamLayout of(NetworkSpec spec) {
+    List<Shape> outputs = spec.shapes();
     List<Entry> entries = new ArrayList<>();
-    int[] paramOffsets = new int[layers.length];
-    int[] stateOffsets = new int[layers.length];
+    int layers = spec.layers().size();
+    int[] paramOffsets = new int[layers];
+    int[] stateOffsets = new int[layers];
     long offset = 0;
     long stateOffset = 0;
-    for (int i = 0; i < layers.length; i++) {
+    Shape input = spec.input();
+    for (int i = 0; i < layers; i++) {
+      LayerSpec layer = spec.layers().get(i);
       paramOffsets[i] = (int) offset;
       stateOffsets[i] = (int) stateOffset;
-      for (ParamBlock block : layers[i].paramBlocks()) {
-        entries.add(new Entry(i, layerTypes.get(i), block.name(), (int) offset, block.length(),
+      for (ParamBlock block : layer.paramBlocks(input)) {
+        entries.add(new Entry(i, layer.type(), block.name(), (int) offset, block.length(),
             block.kind()));
         offset += block.length();
       }
-      stateOffset += layers[i].stateSize();
+      stateOffset += layer.stateSize(input);
       if (offset > Integer.MAX_VALUE - 8 || stateOffset > Integer.MAX_VALUE - 8) {
         throw new IllegalArgumentException("the model has more than 2^31 parameters at layer "
-            + i + "; one flat float[] cannot hold it");
+            + i + " (" + layer.type() + "); one flat float[] cannot hold it");
       }
+      input = outputs.get(i);
     }
     return new ParamLayout(List.copyOf(entries), (int) offset, paramOffsets, stateOffsets,
         (int) stateOffset);

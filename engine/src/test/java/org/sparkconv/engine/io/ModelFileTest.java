@@ -13,6 +13,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkconv.engine.TestArrays;
+import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.Sequential;
@@ -38,8 +39,11 @@ class ModelFileTest {
     Network net = trainedLikeNetwork();
     float[][] slots = {TestArrays.uniform(net.params().length, 1),
         TestArrays.uniform(net.params().length, 2)};
+    ModelMetadata metadata = ModelMetadata.trained(new Normalization(new float[] {0.25f},
+        new float[] {0.5f}), 3, 0.75).atCheckpoint(new ModelMetadata.Position(2, 17, 45),
+        java.util.Map.of("seed", "7", "optimizer", "adam"));
     ModelFile file = new ModelFile(net.spec(), net.params(), net.state(), "adam", 42, slots,
-        "{\"epoch\": 3}");
+        metadata);
     Path path = dir.resolve("m.spcv");
     file.save(path);
     ModelFile back = ModelFile.load(path);
@@ -49,7 +53,7 @@ class ModelFileTest {
     assertEquals("adam", back.optimizerType());
     assertEquals(42, back.optimizerSteps());
     assertArrayEquals(slots[1], back.optimizerSlots()[1]);
-    assertEquals("{\"epoch\": 3}", back.metadata());
+    assertEquals(metadata, back.metadata());
     float[] x = TestArrays.uniform(4 * 64, 13);
     float[] expected = net.forward(new Tensor(x, 0, 4, net.inputShape()), false).toArray();
     Network loaded = back.toNetwork();
