@@ -17,7 +17,7 @@ public final class Adam extends Optimizer {
 
   Adam(OptimizerSpec spec, ParamLayout layout) {
     super(spec, layout, 2);
-    this.decoupled = spec.type().equals("adamw");
+    this.decoupled = spec.type() == OptimizerSpec.Type.ADAMW;
   }
 
   @Override

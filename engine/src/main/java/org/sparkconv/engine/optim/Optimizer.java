@@ -30,9 +30,8 @@ public abstract class Optimizer {
   /** The optimizer for {@code spec} over a network with {@code layout}. */
   public static Optimizer create(OptimizerSpec spec, ParamLayout layout) {
     return switch (spec.type()) {
-      case "sgd" -> new Sgd(spec, layout);
-      case "adam", "adamw" -> new Adam(spec, layout);
-      default -> throw new IllegalArgumentException("unknown optimizer " + spec.type());
+      case SGD -> new Sgd(spec, layout);
+      case ADAM, ADAMW -> new Adam(spec, layout);
     };
   }
 

@@ -3,7 +3,7 @@ package org.sparkconv.engine.optim;
 /**
  * What a job file says about the optimizer.
  *
- * @param type {@code sgd}, {@code adam} or {@code adamw}
+ * @param type SGD, Adam or AdamW
  * @param lr base learning rate (the schedule scales it)
  * @param momentum SGD momentum (0 for plain SGD)
  * @param nesterov SGD with Nesterov momentum
@@ -15,13 +15,41 @@ package org.sparkconv.engine.optim;
  * @param decayBiasAndNorm whether biases and batch-norm parameters are decayed too (usually not)
  * @param clipNorm clip the global gradient L2 norm to this value; 0 disables
  */
-public record OptimizerSpec(String type, float lr, float momentum, boolean nesterov,
+public record OptimizerSpec(Type type, float lr, float momentum, boolean nesterov,
     float beta1, float beta2, float eps, float weightDecay, float l1, boolean decayBiasAndNorm,
     float clipNorm) implements java.io.Serializable {
 
+  /** The update rule; {@link #toString} is the name job and model files use. */
+  public enum Type {
+    SGD, ADAM, ADAMW;
+
+    /** The type a job file names, e.g. {@code "adamw"}. */
+    public static Type parse(String name) {
+      for (Type t : values()) {
+        if (t.toString().equals(name)) {
+          return t;
+        }
+      }
+      throw new IllegalArgumentException("setting 'optimizer.type' must be sgd, adam or adamw,"
+          + " got '" + name + "'");
+    }
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** The same, with the type as a job file names it. */
+  public OptimizerSpec(String type, float lr, float momentum, boolean nesterov, float beta1,
+      float beta2, float eps, float weightDecay, float l1, boolean decayBiasAndNorm,
+      float clipNorm) {
+    this(Type.parse(type), lr, momentum, nesterov, beta1, beta2, eps, weightDecay, l1,
+        decayBiasAndNorm, clipNorm);
+  }
+
   public OptimizerSpec {
-    requireSetting(type.equals("sgd") || type.equals("adam") || type.equals("adamw"),
-        "optimizer.type", "must be sgd, adam or adamw, got '" + type + "'");
+    java.util.Objects.requireNonNull(type, "optimizer type");
     requireSetting(lr > 0f && Float.isFinite(lr), "optimizer.lr", "must be positive, got " + lr);
     requireSetting(momentum >= 0f && momentum < 1f, "optimizer.momentum",
         "must be in [0, 1), got " + momentum);
@@ -40,12 +68,12 @@ public record OptimizerSpec(String type, float lr, float momentum, boolean neste
 
   /** SGD with momentum, no decay. */
   public static OptimizerSpec sgd(float lr, float momentum) {
-    return new OptimizerSpec("sgd", lr, momentum, false, 0.9f, 0.999f, 1e-8f, 0f, 0f, false, 0f);
+    return new OptimizerSpec(Type.SGD, lr, momentum, false, 0.9f, 0.999f, 1e-8f, 0f, 0f, false, 0f);
   }
 
   /** Adam with the usual betas. */
   public static OptimizerSpec adam(float lr) {
-    return new OptimizerSpec("adam", lr, 0f, false, 0.9f, 0.999f, 1e-8f, 0f, 0f, false, 0f);
+    return new OptimizerSpec(Type.ADAM, lr, 0f, false, 0.9f, 0.999f, 1e-8f, 0f, 0f, false, 0f);
   }
 
   private static void requireSetting(boolean ok, String setting, String detail) {

@@ -12,24 +12,46 @@ package org.sparkconv.engine.optim;
  *       after warm-up (Loshchilov & Hutter 2017, without restarts)</li>
  * </ul>
  */
-public record Schedule(String type, float warmupEpochs, float stepEpochs, float gamma,
+public record Schedule(Type type, float warmupEpochs, float stepEpochs, float gamma,
     float minLr) implements java.io.Serializable {
 
-  public Schedule {
-    if (!(type.equals("constant") || type.equals("step") || type.equals("exponential")
-        || type.equals("cosine"))) {
+  /** The shape of the schedule; {@link #toString} is the name job files use. */
+  public enum Type {
+    CONSTANT, STEP, EXPONENTIAL, COSINE;
+
+    /** The type a job file names, e.g. {@code "cosine"}. */
+    public static Type parse(String name) {
+      for (Type t : values()) {
+        if (t.toString().equals(name)) {
+          return t;
+        }
+      }
       throw new IllegalArgumentException("setting 'schedule.type' must be constant, step,"
-          + " exponential or cosine, got '" + type + "'");
+          + " exponential or cosine, got '" + name + "'");
     }
+
+    @Override
+    public String toString() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** The same, with the type as a job file names it. */
+  public Schedule(String type, float warmupEpochs, float stepEpochs, float gamma, float minLr) {
+    this(Type.parse(type), warmupEpochs, stepEpochs, gamma, minLr);
+  }
+
+  public Schedule {
+    java.util.Objects.requireNonNull(type, "schedule type");
     if (warmupEpochs < 0f) {
       throw new IllegalArgumentException("setting 'schedule.warmup_epochs' must be >= 0, got "
           + warmupEpochs);
     }
-    if (type.equals("step") && !(stepEpochs > 0f)) {
+    if (type == Type.STEP && !(stepEpochs > 0f)) {
       throw new IllegalArgumentException("setting 'schedule.step_epochs' must be positive for a"
           + " step schedule, got " + stepEpochs);
     }
-    if ((type.equals("step") || type.equals("exponential")) && !(gamma > 0f && gamma <= 1f)) {
+    if ((type == Type.STEP || type == Type.EXPONENTIAL) && !(gamma > 0f && gamma <= 1f)) {
       throw new IllegalArgumentException("setting 'schedule.gamma' must be in (0, 1], got "
           + gamma);
     }
@@ -39,7 +61,7 @@ public record Schedule(String type, float warmupEpochs, float stepEpochs, float 
   }
 
   public static Schedule constant() {
-    return new Schedule("constant", 0f, 0f, 1f, 0f);
+    return new Schedule(Type.CONSTANT, 0f, 0f, 1f, 0f);
   }
 
   /**
@@ -55,14 +77,14 @@ public record Schedule(String type, float warmupEpochs, float stepEpochs, float 
     double epoch = (double) step / stepsPerEpoch;
     double e = Math.max(epoch - warmupEpochs, 0);
     return switch (type) {
-      case "step" -> (float) (base * Math.pow(gamma, Math.floor(e / stepEpochs)));
-      case "exponential" -> (float) (base * Math.pow(gamma, e));
-      case "cosine" -> {
+      case STEP -> (float) (base * Math.pow(gamma, Math.floor(e / stepEpochs)));
+      case EXPONENTIAL -> (float) (base * Math.pow(gamma, e));
+      case COSINE -> {
         double span = Math.max(totalEpochs - warmupEpochs, 1e-9);
         double progress = Math.min(e / span, 1.0);
         yield (float) (minLr + (base - minLr) * 0.5 * (1 + Math.cos(Math.PI * progress)));
       }
-      default -> base;
+      case CONSTANT -> base;
     };
   }
 }

@@ -1,15 +1,15 @@
 package org.sparkconv.engine.train;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.io.ModelFile;
+import org.sparkconv.engine.io.ModelMetadata;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.SpecJson;
@@ -24,6 +24,9 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Train a CNN on one JVM from a job file in conf/jobs/.")
 public final class TrainMain implements Callable<Integer> {
+
+  /** Sections of a job file that only the Spark trainer reads; ignored on one JVM. */
+  public static final Set<String> SPARK_SECTIONS = Set.of("spark", "checkpoint");
 
   @Option(names = "--job", required = true, description = "Job file (JSON), e.g."
       + " conf/jobs/lenet5-fashion.json")
@@ -49,14 +52,19 @@ public final class TrainMain implements Callable<Integer> {
     if (output != null) {
       all.add("output=" + Path.of(output).toAbsolutePath());
     }
-    JobConfig config = JobConfig.read(job, all);
+    JobConfig config = JobConfig.read(job, all, SPARK_SECTIONS);
+    if (!(config.data() instanceof DataSpec.DriverRead data)) {
+      throw new IllegalArgumentException(config.source() + ": data.format "
+          + config.data().format() + " is read by the Spark trainer's executors: run it with"
+          + " scripts/train-local.sh (Spark local mode), not --single-jvm");
+    }
     NetworkSpec spec = SpecJson.read(config.model());
     Network net = Network.build(spec);
     net.initialize(config.train().seed());
     System.out.print(net.summary(config.train().batchSize()));
 
-    ImageSet train = config.data().readTrain();
-    ImageSet test = config.data().readTest();
+    ImageSet train = data.readTrain();
+    ImageSet test = data.readTest();
     if (config.trainLimit() > 0) {
       train = train.head(config.trainLimit());
     }
@@ -74,31 +82,12 @@ public final class TrainMain implements Callable<Integer> {
     Evaluation last = history.get(history.size() - 1);
     System.out.print(last.report(spec.classNames()));
 
-    ModelFile model = new ModelFile(spec, net.params(), net.state(),
-        s.optimizer().type(), trainer.optimizer().steps(), trainer.optimizer().slots(),
-        metadata(normalization, s.epochs(), last));
+    ModelFile model = ModelFile.of(net, trainer.optimizer(),
+        ModelMetadata.trained(normalization, s.epochs(), last.accuracy()));
     model.save(Path.of(config.output()));
     System.out.println("model written to " + config.output());
     System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * last.accuracy());
     return 0;
-  }
-
-  /** The metadata a trained model file carries: the normalisation to apply, epochs, accuracy. */
-  public static String metadata(Normalization normalization, int epochs, Evaluation eval) {
-    ObjectMapper mapper = new ObjectMapper();
-    ObjectNode meta = mapper.createObjectNode();
-    ObjectNode norm = meta.putObject("normalization");
-    var mean = norm.putArray("mean");
-    var std = norm.putArray("std");
-    for (int c = 0; c < normalization.mean().length; c++) {
-      mean.add(normalization.mean()[c]);
-      std.add(normalization.std()[c]);
-    }
-    meta.put("epochs", epochs);
-    if (eval != null) {
-      meta.put("test_accuracy", eval.accuracy());
-    }
-    return meta.toString();
   }
 
   public static void main(String[] args) {

@@ -23,12 +23,13 @@ class FashionMnistAccuracyTest {
   @Test
   void lenet5ReachesEightyFivePercentAfterOneEpoch() {
     JobConfig job = JobConfig.read(Path.of("..", "conf", "jobs", "lenet5-fashion.json"),
-        List.of());
-    assertTrue(Files.exists(Path.of(job.data().trainImages())), "Fashion-MNIST is missing at "
-        + job.data().trainImages() + ": apt-get install dataset-fashion-mnist");
+        List.of(), TrainMain.SPARK_SECTIONS);
+    DataSpec.Idx data = (DataSpec.Idx) job.data();
+    assertTrue(Files.exists(Path.of(data.trainImages())), "Fashion-MNIST is missing at "
+        + data.trainImages() + ": apt-get install dataset-fashion-mnist");
     assertEquals(1, job.train().epochs());
-    ImageSet train = job.data().readTrain();
-    ImageSet test = job.data().readTest();
+    ImageSet train = data.readTrain();
+    ImageSet test = data.readTest();
     assertEquals(60000, train.count());
     assertEquals(10000, test.count());
     Network net = Network.build(SpecJson.read(job.model()));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class JobConfigTest {
@@ -15,21 +16,24 @@ class JobConfigTest {
   @Test
   void shippedJobParsesAndOverridesApply() {
     JobConfig job = JobConfig.read(LENET_JOB, List.of("epochs=3", "optimizer.lr=0.02",
-        "augment.flip=true", "data.dir=/elsewhere"));
+        "augment.flip=true", "data.dir=/elsewhere"), TrainMain.SPARK_SECTIONS);
     assertEquals(3, job.train().epochs());
     assertEquals(0.02f, job.train().optimizer().lr());
     assertTrue(job.train().optimizer().nesterov());
     assertTrue(job.train().augmentation().horizontalFlip());
-    assertEquals("/elsewhere/train-images-idx3-ubyte.gz", job.data().trainImages());
-    JobConfig onHdfs = JobConfig.read(LENET_JOB, List.of("data.dir=hdfs://nn:8020/fashion"));
-    assertEquals("hdfs://nn:8020/fashion/t10k-labels-idx1-ubyte.gz", onHdfs.data().testLabels());
+    assertEquals("/elsewhere/train-images-idx3-ubyte.gz", ((DataSpec.Idx) job.data()).trainImages());
+    JobConfig onHdfs = JobConfig.read(LENET_JOB, List.of("data.dir=hdfs://nn:8020/fashion"),
+        TrainMain.SPARK_SECTIONS);
+    assertEquals("hdfs://nn:8020/fashion/t10k-labels-idx1-ubyte.gz",
+        ((DataSpec.Idx) onHdfs.data()).testLabels());
     assertTrue(job.model().endsWith(Path.of("conf", "models", "lenet5.json")), job.model()
         .toString());
   }
 
   private static String rejected(String... overrides) {
     return assertThrows(IllegalArgumentException.class,
-        () -> JobConfig.read(LENET_JOB, List.of(overrides))).getMessage();
+        () -> JobConfig.read(LENET_JOB, List.of(overrides), TrainMain.SPARK_SECTIONS))
+        .getMessage();
   }
 
   @Test
@@ -54,11 +58,12 @@ class JobConfigTest {
     assertTrue(m.contains("setting=value"), m);
     assertTrue(m.length() > 0);
     String missing = assertThrows(IllegalArgumentException.class,
-        () -> JobConfig.read(Path.of("no-such-job.json"), List.of())).getMessage();
+        () -> JobConfig.read(Path.of("no-such-job.json"), List.of(), Set.of())).getMessage();
     assertTrue(missing.contains("no-such-job.json") && missing.contains("does not exist"),
         missing);
     for (String message : List.of(rejected("epochs=two"), rejected("optimizer.momentum=1.5"))) {
       assertTrue(message.startsWith(LENET_JOB.toString()), "names the file: " + message);
+      assertTrue(message.contains("--set "), "names the command-line setting: " + message);
     }
   }
 }

@@ -1,0 +1,85 @@
+package org.sparkconv.engine.train;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A job file as read from disk, with the command line's {@code --set setting=value} overrides
+ * applied: the JSON tree, where it came from (for messages), the folder relative paths resolve
+ * against, and which settings the command line set (so an error in one of those names the
+ * {@code --set}, not the file). Each part of the system reads its own sections from it through
+ * {@link #settings}: the engine the model, data and training settings ({@link JobConfig}), the
+ * Spark trainer its {@code spark} and {@code checkpoint} sections.
+ */
+public final class JobFile {
+
+  private static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private final ObjectNode root;
+  private final String source;
+  private final Path base;
+  private final Map<String, String> overridden;
+
+  private JobFile(ObjectNode root, String source, Path base, Map<String, String> overridden) {
+    this.root = root;
+    this.source = source;
+    this.base = base;
+    this.overridden = Map.copyOf(overridden);
+  }
+
+  /** Reads {@code path} and applies {@code overrides} ({@code setting=value}). */
+  public static JobFile read(Path path, List<String> overrides) {
+    String text;
+    try {
+      text = Files.readString(path);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("job file " + path + " does not exist");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read job file " + path + ": " + e, e);
+    }
+    JsonNode tree;
+    try {
+      tree = MAPPER.readTree(text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(path + ": not valid JSON: " + e.getOriginalMessage()
+          + " at line " + e.getLocation().getLineNr());
+    }
+    if (!(tree instanceof ObjectNode root)) {
+      throw new IllegalArgumentException(path + ": a job file must be a JSON object");
+    }
+    Map<String, String> overridden = new HashMap<>();
+    for (String o : overrides) {
+      overridden.put(JobSettings.override(root, o, path.toString()), o);
+    }
+    return new JobFile(root, path.toString(), path.toAbsolutePath().getParent(), overridden);
+  }
+
+  /** A job given as a tree (tests, programmatic use); relative paths resolve against base. */
+  public static JobFile of(ObjectNode root, String source, Path base) {
+    return new JobFile(root, source, base, Map.of());
+  }
+
+  /** Where the job came from, as errors name it. */
+  public String source() {
+    return source;
+  }
+
+  /** The folder that relative paths in the job resolve against. */
+  public Path base() {
+    return base;
+  }
+
+  /** The top level, read strictly. */
+  public JobSettings settings() {
+    return new JobSettings(root, source, "", overridden);
+  }
+}
