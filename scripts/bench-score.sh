@@ -26,7 +26,7 @@ for run in 1 2 3; do
   rm -rf "$work/predictions" "$work/predictions.metrics.json"
   # shellcheck disable=SC2086
   java -Xmx4g $SPARK_JVM_FLAGS -Djava.io.tmpdir="$work/tmp" -cp "$SPARK_LOCAL_CLASSPATH" \
-    org.sparkconv.spark.ScoreJob --master 'local[1]' --model "$model" --format idx \
+    org.sparkconv.spark.job.ScoreJob --master 'local[1]' --model "$model" --format idx \
     --input "$images" --labels "$labels" --output "$work/predictions" --batch-size 256 \
     --partitions 1 > "$work/score-$run.log" 2>&1
   spark_rates+=("$(sed -n 's/^scored .* s, \([0-9]*\) img\/s.*/\1/p' "$work/score-$run.log")")

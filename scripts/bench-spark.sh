@@ -29,7 +29,7 @@ spark() {
   local job=$1 log=$2 master=$3 partitions=$4
   # shellcheck disable=SC2086
   java -Xmx4g $SPARK_JVM_FLAGS -Djava.io.tmpdir="$work/tmp" -cp "$SPARK_LOCAL_CLASSPATH" \
-    org.sparkconv.spark.TrainJob --job "$SPARKCONV_HOME/conf/jobs/$job-fashion.json" \
+    org.sparkconv.spark.job.TrainJob --job "$SPARKCONV_HOME/conf/jobs/$job-fashion.json" \
     "${common[@]}" --master "$master" --set "spark.partitions=$partitions" \
     --conf "spark.executor.extraClassPath=$SPARK_LOCAL_CLASSPATH" \
     --conf "spark.executor.extraJavaOptions=$SPARK_JVM_FLAGS -Djava.io.tmpdir=$work/tmp" \
@@ -42,7 +42,7 @@ spark() {
 for master in "local[1] 1" "local-cluster[2,1,1024] 2"; do
   set -- $master
   java -Xmx2g $SPARK_JVM_FLAGS -Djava.io.tmpdir="$work/tmp" -cp "$SPARK_LOCAL_CLASSPATH" \
-    org.sparkconv.spark.JobLatency "$1" "$2" 62000 \
+    org.sparkconv.spark.job.JobLatency "$1" "$2" 62000 \
     --conf "spark.executor.extraClassPath=$SPARK_LOCAL_CLASSPATH" \
     --conf "spark.executor.extraJavaOptions=$SPARK_JVM_FLAGS" \
     --conf spark.driver.host=127.0.0.1 2>/dev/null | grep "job latency"

@@ -50,7 +50,7 @@ echo "cluster-smoke: master and 2 workers up on spark://127.0.0.1:$port" >&2
 
 java -Xmx2g "${flags[@]}" -cp "$cp" org.apache.spark.deploy.SparkSubmit \
   --master "spark://127.0.0.1:$port" --deploy-mode client \
-  --class org.sparkconv.spark.TrainJob \
+  --class org.sparkconv.spark.job.TrainJob \
   --conf spark.executor.memory=1500m --conf spark.driver.host=127.0.0.1 \
   --conf spark.executorEnv.OPENBLAS_NUM_THREADS=1 \
   --conf "spark.executor.extraJavaOptions=$SPARK_JVM_FLAGS" \

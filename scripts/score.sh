@@ -5,7 +5,7 @@
 #       --output-format csv --top-k 5
 # DIR holds PNG/JPEG files, optionally in one sub-folder per class (then accuracy is reported).
 # --format parquet|idx|cifar reads other inputs; --help lists every option. For a cluster, run
-# org.sparkconv.spark.ScoreJob from the -app jar with spark-submit.
+# org.sparkconv.spark.job.ScoreJob from the -app jar with spark-submit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_built
@@ -20,4 +20,4 @@ tmp="$SPARKCONV_HOME/target/spark-tmp"
 mkdir -p "$tmp"
 # shellcheck disable=SC2086
 exec java -Xmx6g $SPARK_JVM_FLAGS -Djava.io.tmpdir="$tmp" \
-  -cp "$SPARK_LOCAL_CLASSPATH" org.sparkconv.spark.ScoreJob "${args[@]}"
+  -cp "$SPARK_LOCAL_CLASSPATH" org.sparkconv.spark.job.ScoreJob "${args[@]}"

@@ -16,10 +16,10 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-main=org.sparkconv.spark.TrainJob
+main=org.sparkconv.spark.job.TrainJob
 submit_args=()
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do
-  if [ "$1" = "--score" ]; then main=org.sparkconv.spark.ScoreJob; shift; continue; fi
+  if [ "$1" = "--score" ]; then main=org.sparkconv.spark.job.ScoreJob; shift; continue; fi
   submit_args+=("$1"); shift
 done
 [ $# -gt 0 ] && shift

@@ -40,4 +40,4 @@ tmp="$SPARKCONV_HOME/target/spark-tmp"
 mkdir -p "$tmp"
 # shellcheck disable=SC2086
 exec java -Xmx6g $SPARK_JVM_FLAGS -Djava.io.tmpdir="$tmp" -Dlog4j2.level=warn \
-  -cp "$SPARK_LOCAL_CLASSPATH" org.sparkconv.spark.TrainJob "${args[@]}"
+  -cp "$SPARK_LOCAL_CLASSPATH" org.sparkconv.spark.job.TrainJob "${args[@]}"

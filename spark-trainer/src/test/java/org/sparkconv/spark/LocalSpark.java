@@ -2,15 +2,16 @@ package org.sparkconv.spark;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkconv.spark.wire.KryoRegistration;
 
 /** One real local[2] Spark context shared by the tests of this JVM (a context costs seconds). */
-final class LocalSpark {
+public final class LocalSpark {
 
   private static JavaSparkContext context;
 
   private LocalSpark() {}
 
-  static synchronized JavaSparkContext get() {
+  public static synchronized JavaSparkContext get() {
     if (context == null) {
       SparkConf conf = KryoRegistration.configure(new SparkConf()
           .setMaster("local[2]").setAppName("sparkconv-tests")

@@ -5,11 +5,11 @@ import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.tensor.Shape;
 
 /** Generated labelled images: a bright square in one of four quadrants, plus noise. */
-final class TestImages {
+public final class TestImages {
 
   private TestImages() {}
 
-  static ImageSet quadrants(int count, int side, long seed) {
+  public static ImageSet quadrants(int count, int side, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     int size = side * side;
     byte[] pixels = new byte[count * size];

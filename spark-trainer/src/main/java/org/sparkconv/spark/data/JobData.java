@@ -1,0 +1,83 @@
+package org.sparkconv.spark.data;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.sparkconv.engine.data.ImageSet;
+import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.net.NetworkSpec;
+import org.sparkconv.engine.train.DataSpec;
+import org.sparkconv.engine.train.JobConfig;
+import org.sparkconv.spark.wire.LabelledPixels;
+
+/**
+ * A job's training and test data as Spark shards, and the normalisation to use. IDX and CIFAR
+ * files are read by the driver (from any Hadoop FileSystem) and dealt to the partitions; image
+ * folders and Parquet tables are read, converted and packed by the executors.
+ */
+public record JobData(ShardedData train, ShardedData test, Normalization normalization) {
+
+  /** Reads the data {@code config} names for a model of {@code spec}. */
+  public static JobData load(JobConfig config, NetworkSpec spec, JavaSparkContext jsc,
+      int partitions, PrintStream log) {
+    long seed = config.train().seed();
+    if (config.data() instanceof DataSpec.DriverRead data) {
+      var hadoop = jsc.hadoopConfiguration();
+      ImageSet train = data.readTrain(location -> new HadoopSource(location, hadoop));
+      ImageSet test = data.readTest(location -> new HadoopSource(location, hadoop));
+      if (config.trainLimit() > 0) {
+        train = train.head(config.trainLimit());
+      }
+      Normalization normalization = config.normalization(train);
+      log.printf(Locale.ROOT, "data: %d training images from %s, %d test images from %s%n",
+          train.count(), train.source(), test.count(), test.source());
+      return new JobData(ShardedData.dealt(jsc, train, partitions, seed),
+          ShardedData.contiguous(jsc, test, partitions), normalization);
+    }
+    if (config.trainLimit() > 0) {
+      throw new IllegalArgumentException(config.source() + ": setting 'train_limit' applies to"
+          + " idx and cifar data; data.format is " + config.data().format());
+    }
+    SparkSession session = SparkSession.builder().sparkContext(jsc.sc()).getOrCreate();
+    ShardedData train = executorSide(session, config.data(), true, spec, partitions, log);
+    ShardedData test = executorSide(session, config.data(), false, spec, partitions, log);
+    Normalization normalization = config.normalize().resolve(spec.input().channels(),
+        train::statistics);
+    return new JobData(train, test, normalization);
+  }
+
+  private static ShardedData executorSide(SparkSession session, DataSpec data, boolean train,
+      NetworkSpec spec, int partitions, PrintStream log) {
+    JavaRDD<LabelledPixels> examples;
+    String path;
+    if (data instanceof DataSpec.ImageFolder folder) {
+      path = train ? folder.trainPath() : folder.testPath();
+      long[] skipped = new long[1];
+      examples = TrainingImages.imageFolder(session, path, spec.input(), spec.classNames(),
+          skipped);
+      if (skipped[0] > 0) {
+        log.printf(Locale.ROOT, "data: %d files under %s could not be decoded as images and are"
+            + " skipped%n", skipped[0], path);
+      }
+    } else if (data instanceof DataSpec.Parquet table) {
+      path = train ? table.trainPath() : table.testPath();
+      examples = TrainingImages.parquet(session, path, table.imageColumn(), table.labelColumn(),
+          spec.input(), table.unitRange());
+    } else {
+      throw new IllegalStateException("data.format " + data.format() + " is read by the driver");
+    }
+    ShardedData sharded = ShardedData.packed(examples.repartition(partitions), spec.input(),
+        data.classes(), path);
+    log.printf(Locale.ROOT, "data: %d images from %s (%s), packed on the executors%n",
+        sharded.count(), path, data.format());
+    return sharded;
+  }
+
+  /** Drops both splits from the executors. */
+  public void release() {
+    train.release();
+    test.release();
+  }
+}

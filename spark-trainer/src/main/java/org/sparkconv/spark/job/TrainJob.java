@@ -1,0 +1,130 @@
+package org.sparkconv.spark.job;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.io.ModelFile;
+import org.sparkconv.engine.io.ModelMetadata;
+import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.NetworkSpec;
+import org.sparkconv.engine.net.SpecJson;
+import org.sparkconv.engine.train.Cli;
+import org.sparkconv.engine.train.Evaluation;
+import org.sparkconv.engine.train.JobConfig;
+import org.sparkconv.engine.train.TrainSettings;
+import org.sparkconv.spark.checkpoint.CheckpointSettings;
+import org.sparkconv.spark.checkpoint.CheckpointStore;
+import org.sparkconv.spark.checkpoint.Checkpointing;
+import org.sparkconv.spark.checkpoint.JobFingerprint;
+import org.sparkconv.spark.data.HadoopFiles;
+import org.sparkconv.spark.data.JobData;
+import org.sparkconv.spark.train.SparkSettings;
+import org.sparkconv.spark.train.SparkTrainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Trains a model on Spark from a job file: {@code TrainJob --job conf/jobs/x.json [--set
+ * setting=value ...] [--master local[2]]}. The master comes from {@code --master}, else from
+ * {@code spark-submit}, else {@code local[*]}. Data locations may be any Hadoop FileSystem URI.
+ */
+@Command(name = "train-job", mixinStandardHelpOptions = true,
+    description = "Train a CNN on Spark from a job file in conf/jobs/.")
+public final class TrainJob implements Callable<Integer> {
+
+  @Option(names = "--job", required = true, description = "Job file (JSON)")
+  Path job;
+
+  @Option(names = "--set", paramLabel = "SETTING=VALUE",
+      description = "Override a job setting, e.g. --set spark.partitions=4 (repeatable)")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--master", description = "Spark master URL (default: spark-submit's, else"
+      + " local[*])")
+  String master;
+
+  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting, e.g."
+      + " --conf spark.executor.memory=4g (repeatable)")
+  List<String> sparkConf = new ArrayList<>();
+
+  @Option(names = "--data-dir", description = "Folder or URI holding the data files")
+  String dataDir;
+
+  @Option(names = "--output", description = "Model file to write (overrides output)")
+  String output;
+
+  @Override
+  public Integer call() throws Exception {
+    List<String> all = new ArrayList<>(overrides);
+    if (dataDir != null) {
+      all.add("data.dir=" + (dataDir.contains("://") ? dataDir
+          : Path.of(dataDir).toAbsolutePath().toString()));
+    }
+    if (output != null) {
+      all.add("output=" + Path.of(output).toAbsolutePath());
+    }
+    TrainJobFile file = TrainJobFile.read(job, all);
+    JobConfig config = file.job();
+    SparkSettings spark = file.spark();
+    NetworkSpec spec = SpecJson.read(config.model());
+    Network net = Network.build(spec);
+    net.initialize(config.train().seed());
+
+    SparkConf conf = SparkJobs.conf("sparkconv train " + spec.name(), master, sparkConf);
+    try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
+      jsc.setLogLevel("WARN");
+      System.out.print(net.summary(config.train().batchSize()));
+      int partitions = spark.partitions() > 0 ? spark.partitions() : jsc.defaultParallelism();
+      JobData data = JobData.load(config, spec, jsc, partitions, System.out);
+      Normalization normalization = data.normalization();
+      TrainSettings s = config.train();
+      System.out.printf(Locale.ROOT, "normalisation %s%ntraining: %d epochs, batch %d, seed %d,"
+              + " %s lr %g, schedule %s%n", normalization, s.epochs(), s.batchSize(), s.seed(),
+          s.optimizer().type(), s.optimizer().lr(), s.schedule().type());
+      Checkpointing checkpoints = checkpoints(file.checkpoint(), jsc, spec, s, spark,
+          partitions, normalization, data);
+      SparkTrainer.Result result;
+      try {
+        result = new SparkTrainer(jsc, System.out).fit(net, data.train(), data.test(),
+            normalization, s, spark, checkpoints);
+      } finally {
+        data.release();
+      }
+      Evaluation last = result.history().get(result.history().size() - 1);
+      System.out.print(last.report(spec.classNames()));
+      ModelFile model = ModelFile.of(net, result.optimizer(),
+          ModelMetadata.trained(normalization, s.epochs(), last.accuracy()));
+      if (config.output().contains("://")) {
+        HadoopFiles.writeAtomically(HadoopFiles.path(config.output()), model.encode(),
+            jsc.hadoopConfiguration());
+      } else {
+        model.save(Path.of(config.output()));
+      }
+      System.out.println("model written to " + config.output());
+      System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * last.accuracy());
+    }
+    return 0;
+  }
+
+  private static Checkpointing checkpoints(CheckpointSettings ckpt, JavaSparkContext jsc,
+      NetworkSpec spec, TrainSettings s, SparkSettings spark, int partitions,
+      Normalization normalization, JobData data) throws java.io.IOException {
+    if (!ckpt.enabled()) {
+      return Checkpointing.NONE;
+    }
+    return Checkpointing.open(new CheckpointStore(ckpt.dir(), ckpt.keep(),
+            jsc.hadoopConfiguration(), System.out), ckpt,
+        JobFingerprint.of(spec, s, spark.sync().fingerprint(), partitions, normalization,
+            data.train().source()),
+        ModelMetadata.trained(normalization, s.epochs(), null), System.out);
+  }
+
+  public static void main(String[] args) {
+    Cli.run(new TrainJob(), args);
+  }
+}

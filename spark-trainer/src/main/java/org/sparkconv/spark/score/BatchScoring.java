@@ -1,0 +1,161 @@
+package org.sparkconv.spark.score;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
+import org.sparkconv.engine.data.CifarReader;
+import org.sparkconv.engine.data.IdxReader;
+import org.sparkconv.engine.data.ImageSet;
+import org.sparkconv.engine.train.Evaluation;
+import org.sparkconv.spark.data.HadoopFiles;
+import org.sparkconv.spark.data.HadoopSource;
+import org.sparkconv.spark.data.ImageFiles;
+import org.sparkconv.spark.data.ParquetImages;
+import org.sparkconv.spark.wire.ConfusionCounts;
+import org.sparkconv.spark.wire.ImageRow;
+import org.sparkconv.spark.wire.ScoredImage;
+import org.sparkconv.spark.wire.SparkActions;
+import org.sparkconv.spark.wire.TrainedModel;
+
+/**
+ * One batch-scoring run: read the images, score them on the executors in minibatches, count
+ * errors and (with labels) the confusion matrix on the way to the driver, then write the rows
+ * to a temporary location that is moved into place only when complete, and the metrics beside
+ * them.
+ */
+public final class BatchScoring {
+
+  /** What a scoring run produced. */
+  public record Summary(long images, long errors, double seconds, Evaluation evaluation,
+      List<String> classNames, String output) {
+
+    /** The figures as printed at the end of a run. */
+    public String report() {
+      StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+          "scored %d images (%d errors) in %.1f s, %.0f img/s; predictions in %s%n", images,
+          errors, seconds, images / seconds, output));
+      if (evaluation != null && evaluation.count() > 0) {
+        sb.append(String.format(Locale.ROOT, "accuracy: %.2f%% (%d / %d labelled images)%n",
+            100 * evaluation.accuracy(), evaluation.correct(), evaluation.count()));
+        String full = evaluation.report(classNames);
+        sb.append(full.substring(full.indexOf('\n') + 1));
+      }
+      return sb.toString();
+    }
+  }
+
+  private final ScoreSettings settings;
+  private final PrintStream log;
+
+  public BatchScoring(ScoreSettings settings, PrintStream log) {
+    this.settings = settings;
+    this.log = log;
+  }
+
+  /** Scores with {@code model} and writes the output; nothing is written on failure. */
+  public Summary run(SparkSession session, TrainedModel model) throws Exception {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
+    Configuration hadoop = jsc.hadoopConfiguration();
+    Path out = HadoopFiles.path(settings.output());
+    FileSystem fs = out.getFileSystem(hadoop);
+    if (fs.exists(out) && !settings.overwrite()) {
+      throw new IllegalArgumentException("output " + settings.output() + " exists; pass"
+          + " --overwrite to replace it");
+    }
+    JavaRDD<ImageRow> inputs = inputs(session, jsc, model);
+    LongAccumulator scored = jsc.sc().longAccumulator("images scored");
+    var broadcast = jsc.broadcast(model);
+    int k = settings.topK();
+    int batch = settings.batchSize();
+    int classes = model.classNames().size();
+    long start = System.nanoTime();
+    JavaRDD<ScoredImage> results = inputs.mapPartitions(
+        it -> Scorer.score(broadcast.value(), it, batch, k, scored::add))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Thread progress = progressReporter(scored, start);
+    try {
+      ConfusionCounts counts = SparkActions.run(() -> results.treeAggregate(null,
+          (m, r) -> ConfusionCounts.add(m, r, classes), ConfusionCounts::merge, 2));
+      if (counts == null) {
+        throw new IllegalArgumentException(settings.input() + " holds no images");
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      if (counts.errors() > settings.maxErrorFraction() * counts.images()) {
+        throw new IllegalStateException(String.format(Locale.ROOT, "%d of %d images could not be"
+                + " scored, more than --max-error-fraction %.3f allows; nothing was written",
+            counts.errors(), counts.images(), settings.maxErrorFraction()));
+      }
+      ScoreOutput output = new ScoreOutput(settings, model.classNames());
+      output.commitRows(session, results, out, fs, hadoop);
+      Evaluation evaluation = counts.toEvaluation();
+      output.writeMetrics(counts, evaluation, hadoop);
+      return new Summary(counts.images(), counts.errors(), seconds, evaluation,
+          model.classNames(), settings.output());
+    } finally {
+      progress.interrupt();
+      results.unpersist(false);
+      broadcast.destroy();
+    }
+  }
+
+  private JavaRDD<ImageRow> inputs(SparkSession session, JavaSparkContext jsc,
+      TrainedModel model) {
+    var shape = model.inputShape();
+    Configuration hadoop = jsc.hadoopConfiguration();
+    return switch (settings.format()) {
+      case "image_folder" -> ImageFiles.read(session, settings.input(), shape,
+          model.classNames());
+      case "parquet" -> ParquetImages.read(session, settings.input(), settings.imageColumn(),
+          settings.labelColumn(), settings.idColumn(), shape, settings.unitRange());
+      default -> {
+        int classes = model.classNames().size();
+        ImageSet set = settings.format().equals("idx")
+            ? IdxReader.read(new HadoopSource(settings.input(), hadoop),
+                new HadoopSource(settings.labels(), hadoop), classes)
+            : CifarReader.readSources(List.of(new HadoopSource(settings.input(), hadoop)),
+                classes);
+        yield rows(jsc, set, settings.partitions() > 0 ? settings.partitions()
+            : jsc.defaultParallelism());
+      }
+    };
+  }
+
+  /** An image set read by the driver (IDX, CIFAR) as labelled rows with ids "index N". */
+  private static JavaRDD<ImageRow> rows(JavaSparkContext jsc, ImageSet set, int partitions) {
+    List<ImageRow> rows = new ArrayList<>(set.count());
+    int size = set.shape().size();
+    for (int n = 0; n < set.count(); n++) {
+      byte[] px = Arrays.copyOfRange(set.pixels(), n * size, (n + 1) * size);
+      rows.add(new ImageRow("index " + n, set.labels()[n], px, null));
+    }
+    return jsc.parallelize(rows, partitions);
+  }
+
+  private Thread progressReporter(LongAccumulator scored, long start) {
+    Thread t = new Thread(() -> {
+      try {
+        while (true) {
+          Thread.sleep(5000);
+          double seconds = (System.nanoTime() - start) / 1e9;
+          log.printf(Locale.ROOT, "scored %d images, %.0f img/s%n", scored.value(),
+              scored.value() / seconds);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "sparkconv-score-progress");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+}

@@ -1,0 +1,45 @@
+package org.sparkconv.spark.train;
+
+import java.util.Set;
+import org.sparkconv.engine.train.JobSettings;
+
+/**
+ * The {@code spark} section of a job file.
+ *
+ * @param sync how replicas are kept in step ({@code mode}: {@code gradient}, or
+ *     {@code parameter} with {@code local_steps})
+ * @param partitions data partitions (0: the context's default parallelism)
+ * @param treeDepth depth of {@code treeAggregate}
+ * @param maxRounds stop after this many rounds (0: train all epochs); for benchmarks and tests
+ * @param progressSeconds seconds between progress lines (0: one per round)
+ */
+public record SparkSettings(SyncRule sync, int partitions, int treeDepth, int maxRounds,
+    double progressSeconds) {
+
+  public static final SparkSettings DEFAULT =
+      new SparkSettings(new GradientAveraging(), 0, 2, 0, 5);
+
+  /** Parses the section strictly; errors name the file (or --set) and {@code spark.<field>}. */
+  public static SparkSettings parse(JobSettings s) {
+    s.rejectUnknown(Set.of("mode", "local_steps", "partitions", "tree_depth", "max_rounds",
+        "progress_seconds"));
+    int k = s.integer("local_steps", 1, 1);
+    SyncRule sync;
+    try {
+      sync = SyncRule.named(s.text("mode", DEFAULT.sync.mode()), k);
+    } catch (IllegalArgumentException e) {
+      throw s.error("mode", e.getMessage());
+    }
+    double progress = s.number("progress_seconds", (float) DEFAULT.progressSeconds);
+    if (!(progress >= 0)) {
+      throw s.error("progress_seconds", "must be a number >= 0, got " + progress);
+    }
+    return new SparkSettings(sync, s.integer("partitions", DEFAULT.partitions, 0),
+        s.integer("tree_depth", DEFAULT.treeDepth, 1), s.integer("max_rounds", 0, 0), progress);
+  }
+
+  /** The same settings with {@code sync} as the synchronisation rule. */
+  public SparkSettings withSync(SyncRule sync) {
+    return new SparkSettings(sync, partitions, treeDepth, maxRounds, progressSeconds);
+  }
+}

@@ -1,0 +1,121 @@
+package org.sparkconv.spark.worker;
+
+import org.sparkconv.engine.data.Minibatches;
+import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.SpecJson;
+import org.sparkconv.engine.optim.Optimizer;
+import org.sparkconv.engine.optim.OptimizerSpec;
+import org.sparkconv.engine.train.TrainingStep;
+import org.sparkconv.spark.train.RoundPlan;
+import org.sparkconv.spark.train.TrainingRun;
+import org.sparkconv.spark.wire.ModelVector;
+import org.sparkconv.spark.wire.Shard;
+
+/**
+ * One executor thread's engine for a model, pooled per JVM ({@link NetworkPool}): the network
+ * (built once, reused across rounds and tasks), and, made when first needed, the training step,
+ * an optimizer for local steps and the input buffers. A task borrows one, loads the broadcast
+ * weights into it and gives it back.
+ */
+public final class Worker {
+
+  private final String specJson;
+  private final Network net;
+  private TrainingStep step;
+  private float stepSmoothing;
+  private Optimizer optimizer;
+  private float[] images = new float[0]; // (n, C, H, W) of the current share
+  private int[] labels = new int[0];
+  private final float[] scratch;
+  private final byte[] raw;
+  // The last epoch order computed: the same for every round of an epoch on a partition.
+  private RoundPlan orderPlan;
+  private int orderEpoch;
+  private int orderPartition;
+  private int[] order;
+
+  private Worker(String specJson) {
+    this.specJson = specJson;
+    this.net = Network.build(SpecJson.parse(specJson, "broadcast model spec"));
+    this.scratch = new float[net.inputShape().size()];
+    this.raw = new byte[net.inputShape().size()];
+  }
+
+  /** A pooled worker for {@code specJson}, or a newly built one. */
+  public static Worker borrow(String specJson) {
+    return NetworkPool.borrow(specJson, () -> new Worker(specJson));
+  }
+
+  /** Gives this worker back to the pool. */
+  public void release() {
+    NetworkPool.release(specJson, this);
+  }
+
+  public Network network() {
+    return net;
+  }
+
+  /** Loads the broadcast parameters and state into the network. */
+  public Worker load(ModelVector model) {
+    net.load(model.params(), model.state());
+    return this;
+  }
+
+  /** An optimizer of {@code spec} holding the broadcast slots and step count. */
+  public Optimizer optimizer(OptimizerSpec spec, ModelVector model) {
+    if (optimizer == null || !optimizer.spec().equals(spec)) {
+      optimizer = Optimizer.create(spec, net.layout());
+    }
+    for (int s = 0; s < model.slots().length; s++) {
+      System.arraycopy(model.slots()[s], 0, optimizer.slots()[s], 0, model.slots()[s].length);
+    }
+    optimizer.steps(model.optimizerSteps());
+    return optimizer;
+  }
+
+  /** Partition {@code partition}'s visiting order in {@code epoch}, computed once per epoch. */
+  public int[] epochOrder(RoundPlan plan, int epoch, int partition) {
+    if (order == null || epoch != orderEpoch || partition != orderPartition
+        || !plan.equals(orderPlan)) {
+      order = plan.epochOrder(epoch, partition);
+      orderPlan = plan;
+      orderEpoch = epoch;
+      orderPartition = partition;
+    }
+    return order;
+  }
+
+  /**
+   * Prepares {@code shard}'s examples of data round {@code round} of {@code epoch}, normalised
+   * and augmented as the single-JVM trainer would, runs forward and backward over them with the
+   * loss divided by {@code normalizer}, and returns the step's loss sum and correct count; the
+   * gradient is left in the network.
+   */
+  public TrainingStep.Result step(Shard shard, TrainingRun run, int epoch, int round,
+      double normalizer) {
+    RoundPlan plan = run.plan();
+    int partition = shard.partition();
+    long globalStep = run.step(epoch, round);
+    int n = plan.share(partition);
+    int size = net.inputShape().size();
+    if (images.length < n * size) {
+      images = new float[n * size];
+      labels = new int[n];
+    }
+    int[] order = epochOrder(plan, epoch, partition);
+    int first = plan.firstOfRound(round, partition);
+    for (int k = 0; k < n; k++) {
+      int local = order[first + k];
+      labels[k] = shard.label(local);
+      shard.pixels(local, raw, 0);
+      Minibatches.prepare(raw, 0, net.inputShape(), run.normalization(), run.augmentation(),
+          run.seed() + partition, globalStep, k, images, k * size, scratch);
+    }
+    if (step == null || stepSmoothing != run.labelSmoothing()) {
+      step = new TrainingStep(net, run.labelSmoothing());
+      stepSmoothing = run.labelSmoothing();
+    }
+    net.positionDropout(globalStep * plan.partitions() + partition);
+    return step.run(images, labels, n, normalizer);
+  }
+}

@@ -1,0 +1,181 @@
+package org.sparkconv.spark.score;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkconv.engine.data.IdxReader;
+import org.sparkconv.engine.data.ImageSet;
+import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.io.ModelFile;
+import org.sparkconv.engine.io.ModelMetadata;
+import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.SpecJson;
+import org.sparkconv.engine.train.Evaluation;
+import org.sparkconv.engine.train.Evaluator;
+import org.sparkconv.engine.train.TrainMain;
+import org.sparkconv.engine.train.TrainSettings;
+import org.sparkconv.engine.train.Trainer;
+import org.sparkconv.spark.LocalSpark;
+import org.sparkconv.spark.data.ClassFolders;
+import org.sparkconv.spark.job.ScoreJob;
+import org.sparkconv.spark.wire.TrainedModel;
+import picocli.CommandLine;
+
+/**
+ * Batch scoring end to end: Fashion-MNIST test images written as PNG files into class-named
+ * folders (plus one corrupt file), a LeNet-5 trained here, scored on Spark, read back.
+ */
+class ScoreJobTest {
+
+  static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
+  static ImageSet test;
+  static Network net;
+  static Normalization norm;
+  static Path modelFile;
+  static Path pngRoot;
+
+  @BeforeAll
+  static void trainAndWriteImages(@TempDir Path dir) throws IOException {
+    // The pure-Java GEMM computes every example the same way whatever batch it is in, so the
+    // Spark scores and the engine's evaluation can be compared exactly.
+    System.setProperty("sparkconv.gemm", "java");
+    ImageSet train = IdxReader.read(FASHION.resolve("train-images-idx3-ubyte.gz"),
+        FASHION.resolve("train-labels-idx1-ubyte.gz"), 10).head(6000);
+    test = IdxReader.read(FASHION.resolve("t10k-images-idx3-ubyte.gz"),
+        FASHION.resolve("t10k-labels-idx1-ubyte.gz"), 10).head(600);
+    var job = org.sparkconv.engine.train.JobConfig.read(
+        Path.of("..", "conf", "jobs", "lenet5-fashion.json"), List.of(),
+        TrainMain.SPARK_SECTIONS);
+    net = Network.build(SpecJson.read(job.model()));
+    net.initialize(1);
+    norm = Normalization.of(train);
+    TrainSettings s = job.train();
+    List<Evaluation> h = new Trainer(net, s, new PrintStream(new ByteArrayOutputStream()))
+        .fit(train, test, norm);
+    modelFile = dir.resolve("lenet5.spcv");
+    ModelFile.of(net).save(modelFile);
+    ModelFile.of(net).withMetadata(ModelMetadata.trained(norm, 1, h.get(0).accuracy()))
+        .save(modelFile);
+    pngRoot = dir.resolve("images");
+    for (int n = 0; n < test.count(); n++) {
+      BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+      for (int i = 0; i < 784; i++) {
+        img.getRaster().setSample(i % 28, i / 28, 0, test.pixel(n, i));
+      }
+      Path folder = pngRoot.resolve(ClassFolders.safeFolderName(
+          net.spec().classNames().get(test.labels()[n])));
+      Files.createDirectories(folder);
+      ImageIO.write(img, "png", folder.resolve(String.format("%05d.png", n)).toFile());
+    }
+    Files.write(pngRoot.resolve("Bag").resolve("corrupt.png"), new byte[] {(byte) 0x89, 'P',
+        'N', 'G', 1, 2, 3});
+  }
+
+  static SparkSession session() {
+    return SparkSession.builder().sparkContext(LocalSpark.get().sc()).getOrCreate();
+  }
+
+  static ScoreJob job(String... args) {
+    ScoreJob job = new ScoreJob();
+    new CommandLine(job).parseArgs(args);
+    return job;
+  }
+
+  @Test
+  void scoresAFolderTreeWithTheEnginesExactAccuracyAndOneErrorRow(@TempDir Path out)
+      throws Exception {
+    String output = out.resolve("predictions").toString();
+    BatchScoring.Summary summary = job("--model", modelFile.toString(), "--input",
+        pngRoot.toString(), "--output", output, "--top-k", "3", "--batch-size", "64")
+        .score(session(), ModelLoader.load(modelFile.toString(),
+            LocalSpark.get().hadoopConfiguration(), System.out));
+    List<Row> rows = session().read().parquet(output).collectAsList();
+    assertEquals(test.count() + 1, rows.size(), "one row per file");
+    List<Row> errors = rows.stream().filter(r -> !r.isNullAt(r.fieldIndex("error"))).toList();
+    assertEquals(1, errors.size());
+    assertTrue(errors.get(0).getString(errors.get(0).fieldIndex("error")).contains(
+        "corrupt.png"), errors.get(0).toString());
+    long correct = rows.stream().filter(r -> r.isNullAt(r.fieldIndex("error"))
+        && r.getInt(r.fieldIndex("label")) == r.getInt(r.fieldIndex("prediction"))).count();
+    Evaluation engine = Evaluator.evaluate(net, test, norm, 256);
+    assertEquals(engine.correct(), correct, "accuracy read back from Parquet = the engine's");
+    assertEquals(engine.correct(), summary.evaluation().correct());
+    for (int k = 0; k < 10; k++) {
+      assertEquals(engine.classAccuracy(k), summary.evaluation().classAccuracy(k), 0.0,
+          "class " + k);
+    }
+    Row first = rows.stream().filter(r -> r.isNullAt(r.fieldIndex("error"))).findFirst()
+        .orElseThrow();
+    List<Float> probs = first.getList(first.fieldIndex("top_probabilities"));
+    assertEquals(3, probs.size());
+    assertTrue(probs.get(0) >= probs.get(1) && probs.get(1) >= probs.get(2), probs.toString());
+    assertEquals(first.getString(first.fieldIndex("class")),
+        first.getList(first.fieldIndex("top_classes")).get(0));
+    String metrics = Files.readString(Path.of(output + ".metrics.json"));
+    assertTrue(metrics.contains("\"errors\" : 1") && metrics.contains("\"accuracy\""), metrics);
+    try (var listing = Files.list(out)) {
+      assertTrue(listing.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")),
+          "no temporary output left");
+    }
+    IllegalArgumentException exists = assertThrows(IllegalArgumentException.class,
+        () -> job("--model", modelFile.toString(), "--input", pngRoot.toString(), "--output",
+            output).score(session(), ModelLoader.load(modelFile.toString(),
+            LocalSpark.get().hadoopConfiguration(), System.out)));
+    assertTrue(exists.getMessage().contains("--overwrite"), exists.getMessage());
+  }
+
+  @Test
+  void tooManyErrorsFailsAndWritesNothing(@TempDir Path out) throws Exception {
+    String output = out.resolve("strict").toString();
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> job("--model", modelFile.toString(), "--input", pngRoot.toString(), "--output",
+            output, "--max-error-fraction", "0", "--output-format", "csv")
+            .score(session(), ModelLoader.load(modelFile.toString(),
+                LocalSpark.get().hadoopConfiguration(), System.out)));
+    assertTrue(e.getMessage().contains("1 of " + (test.count() + 1))
+        && e.getMessage().contains("nothing was written"), e.getMessage());
+    assertTrue(!Files.exists(Path.of(output)));
+  }
+
+  @Test
+  void theDataFrameTransformerAddsPredictionColumns() throws IOException {
+    TrainedModel model = ModelLoader.load(modelFile.toString(),
+        LocalSpark.get().hadoopConfiguration(), System.out);
+    List<Row> input = new java.util.ArrayList<>();
+    for (int n = 0; n < 50; n++) {
+      input.add(org.apache.spark.sql.RowFactory.create("img" + n,
+          java.util.Arrays.copyOfRange(test.pixels(), n * 784, (n + 1) * 784)));
+    }
+    var schema = new org.apache.spark.sql.types.StructType()
+        .add("name", org.apache.spark.sql.types.DataTypes.StringType)
+        .add("pixels", org.apache.spark.sql.types.DataTypes.BinaryType);
+    var frame = session().createDataFrame(input, schema);
+    List<Row> out = new ImageClassifier(model).setImageColumn("pixels").transform(frame)
+        .collectAsList();
+    assertEquals(50, out.size());
+    Evaluation engine = Evaluator.evaluate(net, test.head(50), norm, 256);
+    long correct = 0;
+    for (Row r : out) {
+      int n = Integer.parseInt(r.getString(0).substring(3));
+      if (r.getInt(r.fieldIndex("prediction")) == test.labels()[n]) {
+        correct++;
+      }
+      assertTrue(r.getFloat(r.fieldIndex("probability")) > 0f);
+    }
+    assertEquals(engine.correct(), correct);
+  }
+}

@@ -1,0 +1,76 @@
+package org.sparkconv.spark.train;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.SparkConf;
+import org.junit.jupiter.api.Test;
+import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.optim.OptimizerSpec;
+import org.sparkconv.spark.LocalSpark;
+import org.sparkconv.spark.TestImages;
+import org.sparkconv.spark.wire.SparkActions;
+
+/** Failures that must come with a message that says what to do. */
+class GuardrailsTest {
+
+  @Test
+  void anUnregisteredClassIsNamedWithWhereToRegisterIt() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> SparkActions.run(() -> LocalSpark.get().parallelize(List.of(1, 2, 3, 4), 2)
+            .map(i -> new ArrayList<>(List.of(i))).collect()));
+    assertTrue(e.getMessage().contains("java.util.ArrayList")
+        && e.getMessage().contains("KryoRegistration.registerClasses")
+        && e.getMessage().contains("registrationRequired"), e.getMessage());
+  }
+
+  @Test
+  void batchSmallerThanPartitionsIsRejectedBeforeAnyRound() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new RoundPlan(3, 1, new int[] {10, 10, 10, 10}));
+    assertTrue(e.getMessage().contains("batch_size 3") && e.getMessage().contains("4 partitions"),
+        e.getMessage());
+  }
+
+  @Test
+  void modelLargerThanMaxResultSizeIsRejectedWithTheSetting() {
+    Network net = Network.build(Sequential.input("wide", 1, 28, 28).flatten().dense(4096)
+        .dense(10).build());
+    SparkConf conf = new SparkConf().set("spark.driver.maxResultSize", "8m");
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> Preflight.check(net, 32, 4L * net.params().length, 16, 2, conf, 2, 4L << 30, 0));
+    assertTrue(e.getMessage().contains("spark.driver.maxResultSize")
+        && e.getMessage().contains("8.0 MiB"), e.getMessage());
+  }
+
+  @Test
+  void executorMemoryTooSmallForTheBatchIsRejectedWithNumbers() {
+    Network net = Network.build(Sequential.input("big", 3, 64, 64).conv2d(64, 3, 1).relu()
+        .conv2d(64, 3, 1).relu().flatten().dense(10).build());
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> Preflight.check(net, 256, 4L * net.params().length, 2, 2, new SparkConf(), 4,
+            512L << 20, 0));
+    assertTrue(e.getMessage().contains("spark.executor.memory")
+        && e.getMessage().contains("256 examples per partition"), e.getMessage());
+  }
+
+  @Test
+  void aDivergingRunStopsWithTheRoundAndTheFix() {
+    var data = TestImages.quadrants(200, 8, 9);
+    Network net = Network.build(EquivalenceTest.plain());
+    net.initialize(1);
+    var settings = EquivalenceTest.settings(OptimizerSpec.sgd(1e30f, 0.9f));
+    RuntimeException e = assertThrows(RuntimeException.class,
+        () -> new SparkTrainer(LocalSpark.get(), new PrintStream(new ByteArrayOutputStream()))
+            .fit(net, data, data, Normalization.of(data), settings,
+                new SparkSettings(new GradientAveraging(), 2, 2, 0, 60)));
+    assertTrue(e.getMessage().contains("loss became") && e.getMessage().contains("round")
+        && e.getMessage().contains("optimizer.lr"), e.getMessage());
+  }
+}
