@@ -1,8 +1,8 @@
 package org.sparkconv.engine.layer;
 
 import java.util.Arrays;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ConvGeometry;
-import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -35,7 +35,7 @@ public final class AvgPool2d implements Layer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
+    public Layer build(Shape input, int index, ComputeContext context) {
       return new AvgPool2d(this, input, window().geometry(input, index, type()));
     }
   }

@@ -2,8 +2,8 @@ package org.sparkconv.engine.layer;
 
 import java.util.Arrays;
 import java.util.List;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ElementLoops;
-import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -86,12 +86,14 @@ public final class BatchNorm implements Layer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
-      return new BatchNorm(this, outputShape(input, index));
+    public Layer build(Shape input, int index, ComputeContext context) {
+      return new BatchNorm(this, outputShape(input, index), context);
     }
   }
 
   private final Spec spec;
+  private final Parallel parallel;
+  private final ElementLoops loops;
   private final Shape shape;
   private final int channels;
   private final int plane;
@@ -107,7 +109,9 @@ public final class BatchNorm implements Layer {
   private int runningMeanOffset;
   private int runningVarOffset;
 
-  private BatchNorm(Spec spec, Shape shape) {
+  private BatchNorm(Spec spec, Shape shape, ComputeContext context) {
+    this.parallel = context.parallel();
+    this.loops = context.loops();
     this.spec = spec;
     this.shape = shape;
     this.channels = shape.channels();
@@ -166,7 +170,7 @@ public final class BatchNorm implements Layer {
   public void forward(float[] in, float[] out, int batch, boolean training) {
     lastForwardTraining = training;
     // Every channel is independent: workers take whole channels, results do not depend on them.
-    Parallel.forRange(channels, (t, from, to) -> forwardChannels(in, out, batch, training, from,
+    parallel.forRange(channels, (t, from, to) -> forwardChannels(in, out, batch, training, from,
         to));
   }
 
@@ -216,8 +220,8 @@ public final class BatchNorm implements Layer {
       long count = 0;
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
-        float planeMean = ElementLoops.BEST.sum(in, start, start + plane) / plane;
-        float planeSquares = ElementLoops.BEST.sumSquaredDeviations(in, start, start + plane,
+        float planeMean = loops.sum(in, start, start + plane) / plane;
+        float planeSquares = loops.sumSquaredDeviations(in, start, start + plane,
             planeMean);
         long merged = count + plane;
         double delta = planeMean - mu;
@@ -242,7 +246,7 @@ public final class BatchNorm implements Layer {
    */
   @Override
   public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
-    Parallel.forRange(channels, (t, from, to) -> backwardChannels(in, dOut, dIn, batch, from,
+    parallel.forRange(channels, (t, from, to) -> backwardChannels(in, dOut, dIn, batch, from,
         to));
   }
 
@@ -266,12 +270,12 @@ public final class BatchNorm implements Layer {
         int start = n * size + c * plane;
         int end = start + plane;
         if (reluFused) {
-          dBeta += ElementLoops.BEST.maskedSum(dOut, in, start, end, mu, scale, beta);
-          centeredDot += ElementLoops.BEST.maskedCenteredDot(dOut, in, start, end, mu, scale,
+          dBeta += loops.maskedSum(dOut, in, start, end, mu, scale, beta);
+          centeredDot += loops.maskedCenteredDot(dOut, in, start, end, mu, scale,
               beta);
         } else {
-          dBeta += ElementLoops.BEST.sum(dOut, start, end);
-          centeredDot += ElementLoops.BEST.centeredDot(dOut, in, start, end, mu);
+          dBeta += loops.sum(dOut, start, end);
+          centeredDot += loops.centeredDot(dOut, in, start, end, mu);
         }
       }
       double dGamma = is * centeredDot;
@@ -290,7 +294,7 @@ public final class BatchNorm implements Layer {
         for (int n = 0; n < batch; n++) {
           int start = n * size + c * plane;
           if (reluFused) {
-            ElementLoops.BEST.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu,
+            loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu,
                 scale, beta, gScale, xScale, offset);
           } else {
             for (int i = start; i < start + plane; i++) {
@@ -303,7 +307,7 @@ public final class BatchNorm implements Layer {
         for (int n = 0; n < batch; n++) {
           int start = n * size + c * plane;
           if (reluFused) {
-            ElementLoops.BEST.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu,
+            loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu,
                 scale, beta, k, 0f, 0f);
           } else {
             for (int i = start; i < start + plane; i++) {

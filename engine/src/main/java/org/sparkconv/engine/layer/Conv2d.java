@@ -3,6 +3,7 @@ package org.sparkconv.engine.layer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
@@ -77,8 +78,8 @@ public final class Conv2d implements Layer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
-      return new Conv2d(this, input, geometry(input, index), gemm);
+    public Layer build(Shape input, int index, ComputeContext context) {
+      return new Conv2d(this, input, geometry(input, index), context);
     }
   }
 
@@ -114,6 +115,8 @@ public final class Conv2d implements Layer {
   private final Shape outputShape;
   private final ConvGeometry geometry;
   private final Gemm gemm;
+  private final Parallel parallel;
+  private final ElementLoops loops;
   private final int kernelSize; // Cin * kh * kw: the GEMM depth
   private final float[][] cols; // per worker thread: (Cin*kh*kw, Ho*Wo), reused for every image
   private final float[][] partialGrads; // per worker thread > 0: its dW ++ db, summed after
@@ -122,14 +125,16 @@ public final class Conv2d implements Layer {
   private int weightOffset;
   private int biasOffset;
 
-  private Conv2d(Spec spec, Shape input, ConvGeometry geometry, Gemm gemm) {
+  private Conv2d(Spec spec, Shape input, ConvGeometry geometry, ComputeContext context) {
     this.spec = spec;
     this.inputShape = input;
     this.geometry = geometry;
     this.outputShape = new Shape(spec.outChannels(), geometry.outH(), geometry.outW());
-    this.gemm = gemm;
+    this.gemm = context.gemm();
+    this.parallel = context.parallel();
+    this.loops = context.loops();
     this.kernelSize = geometry.colRows();
-    int threads = Parallel.threads();
+    int threads = parallel.threads();
     this.cols = new float[threads][];
     for (int t = 0; t < threads; t++) {
       cols[t] = geometry.isIdentityLowering() ? null : new float[geometry.colSize()];
@@ -173,7 +178,7 @@ public final class Conv2d implements Layer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
-    Parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to, cols[t]));
+    parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to, cols[t]));
   }
 
   private void forwardImages(float[] in, float[] out, int from, int to, float[] col) {
@@ -204,7 +209,7 @@ public final class Conv2d implements Layer {
    */
   @Override
   public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
-    Parallel.forRange(batch, (t, from, to) -> {
+    parallel.forRange(batch, (t, from, to) -> {
       float[] g = t == 0 ? grads : partialGrads[t];
       int wOff = t == 0 ? weightOffset : 0;
       int bOff = t == 0 ? biasOffset : spec.outChannels() * kernelSize;
@@ -213,7 +218,7 @@ public final class Conv2d implements Layer {
       }
       backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff);
     });
-    int used = Math.min(Parallel.threads(), batch);
+    int used = Math.min(parallel.threads(), batch);
     for (int t = 1; t < used; t++) {
       float[] partial = partialGrads[t];
       for (int i = 0; i < partial.length; i++) {
@@ -237,7 +242,7 @@ public final class Conv2d implements Layer {
       if (spec.bias()) {
         for (int c = 0; c < cout; c++) {
           int start = dOutOff + c * pixels;
-          g[bOff + c] += ElementLoops.BEST.sum(dOut, start, start + pixels);
+          g[bOff + c] += loops.sum(dOut, start, start + pixels);
         }
       }
       if (dIn != null) {
@@ -250,7 +255,7 @@ public final class Conv2d implements Layer {
           gemm.sgemm(true, false, kernelSize, pixels, cout, 1f, params, weightOffset, kernelSize,
               dOut, dOutOff, pixels, 0f, col, 0, pixels);
           Arrays.fill(dIn, n * inSize, (n + 1) * inSize, 0f);
-          Im2col.col2im(geometry, col, 0, dIn, n * inSize);
+          Im2col.col2im(geometry, col, 0, dIn, n * inSize, loops);
         }
       }
     }

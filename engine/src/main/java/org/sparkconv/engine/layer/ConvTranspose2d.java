@@ -3,6 +3,7 @@ package org.sparkconv.engine.layer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.random.RandomGenerator;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
@@ -87,8 +88,8 @@ public final class ConvTranspose2d implements Layer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
-      return new ConvTranspose2d(this, input, geometry(input, index), gemm);
+    public Layer build(Shape input, int index, ComputeContext context) {
+      return new ConvTranspose2d(this, input, geometry(input, index), context);
     }
   }
 
@@ -97,6 +98,7 @@ public final class ConvTranspose2d implements Layer {
   private final Shape outputShape;
   private final ConvGeometry geometry; // of the output image
   private final Gemm gemm;
+  private final ElementLoops loops;
   private final int rows; // Cout * kh * kw
   private final float[] col; // (Cout*kh*kw, H*W)
   private float[] params;
@@ -104,12 +106,14 @@ public final class ConvTranspose2d implements Layer {
   private int weightOffset;
   private int biasOffset;
 
-  private ConvTranspose2d(Spec spec, Shape input, ConvGeometry geometry, Gemm gemm) {
+  private ConvTranspose2d(Spec spec, Shape input, ConvGeometry geometry,
+      ComputeContext context) {
     this.spec = spec;
     this.inputShape = input;
     this.geometry = geometry;
     this.outputShape = new Shape(spec.outChannels(), geometry.height(), geometry.width());
-    this.gemm = gemm;
+    this.gemm = context.gemm();
+    this.loops = context.loops();
     this.rows = geometry.colRows();
     this.col = new float[geometry.colSize()];
   }
@@ -157,7 +161,7 @@ public final class ConvTranspose2d implements Layer {
           in, n * inSize, pixels, 0f, col, 0, pixels);
       int y = n * outSize;
       Arrays.fill(out, y, y + outSize, 0f);
-      Im2col.col2im(geometry, col, 0, out, y);
+      Im2col.col2im(geometry, col, 0, out, y, loops);
       if (spec.bias()) {
         for (int c = 0; c < spec.outChannels(); c++) {
           float b = params[biasOffset + c];
@@ -188,7 +192,7 @@ public final class ConvTranspose2d implements Layer {
       if (spec.bias()) {
         for (int c = 0; c < spec.outChannels(); c++) {
           int start = n * outSize + c * outPlane;
-          grads[biasOffset + c] += ElementLoops.BEST.sum(dOut, start, start + outPlane);
+          grads[biasOffset + c] += loops.sum(dOut, start, start + outPlane);
         }
       }
     }

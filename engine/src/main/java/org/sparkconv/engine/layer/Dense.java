@@ -2,6 +2,7 @@ package org.sparkconv.engine.layer;
 
 import java.util.List;
 import java.util.random.RandomGenerator;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -43,9 +44,9 @@ public final class Dense implements Layer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
+    public Layer build(Shape input, int index, ComputeContext context) {
       outputShape(input, index);
-      return new Dense(this, input, gemm);
+      return new Dense(this, input, context.gemm());
     }
   }
 

@@ -1,6 +1,6 @@
 package org.sparkconv.engine.layer;
 
-import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -29,7 +29,7 @@ public final class Dropout extends ElementwiseLayer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
+    public Layer build(Shape input, int index, ComputeContext context) {
       outputShape(input, index);
       return new Dropout(input, rate, seed);
     }

@@ -1,6 +1,6 @@
 package org.sparkconv.engine.layer;
 
-import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 
 /** {@code (C, H, W) -> (C*H*W, 1, 1)}. NCHW is already flat per example: this only copies. */
@@ -19,7 +19,7 @@ public final class Flatten implements Layer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
+    public Layer build(Shape input, int index, ComputeContext context) {
       return new Flatten(input);
     }
   }

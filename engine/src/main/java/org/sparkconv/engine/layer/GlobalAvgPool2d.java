@@ -1,11 +1,13 @@
 package org.sparkconv.engine.layer;
 
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ElementLoops;
-import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.tensor.Shape;
 
 /** The mean of each channel plane: {@code (C, H, W) -> (C, 1, 1)} (Lin et al. 2014). */
 public final class GlobalAvgPool2d implements Layer {
+
+  private final ElementLoops loops;
 
   /** No settings. */
   public record Spec() implements LayerSpec {
@@ -20,15 +22,16 @@ public final class GlobalAvgPool2d implements Layer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
-      return new GlobalAvgPool2d(input);
+    public Layer build(Shape input, int index, ComputeContext context) {
+      return new GlobalAvgPool2d(input, context.loops());
     }
   }
 
   private final Shape inputShape;
   private final Shape outputShape;
 
-  private GlobalAvgPool2d(Shape input) {
+  private GlobalAvgPool2d(Shape input, ElementLoops loops) {
+    this.loops = loops;
     this.inputShape = input;
     this.outputShape = Shape.flat(input.channels());
   }
@@ -49,7 +52,7 @@ public final class GlobalAvgPool2d implements Layer {
     float scale = 1f / plane;
     int planes = batch * inputShape.channels();
     for (int p = 0; p < planes; p++) {
-      out[p] = ElementLoops.BEST.sum(in, p * plane, (p + 1) * plane) * scale;
+      out[p] = loops.sum(in, p * plane, (p + 1) * plane) * scale;
     }
   }
 

@@ -1,7 +1,7 @@
 package org.sparkconv.engine.layer;
 
 import java.util.Arrays;
-import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 
 /** The maximum of each channel plane: {@code (C, H, W) -> (C, 1, 1)}; first maximum wins ties. */
@@ -20,7 +20,7 @@ public final class GlobalMaxPool2d implements Layer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
+    public Layer build(Shape input, int index, ComputeContext context) {
       return new GlobalMaxPool2d(input);
     }
   }

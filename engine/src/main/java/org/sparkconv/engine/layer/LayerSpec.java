@@ -1,7 +1,7 @@
 package org.sparkconv.engine.layer;
 
 import java.util.List;
-import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -33,7 +33,7 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
   }
 
   /** The live layer for {@code input}; call only after {@link #outputShape} accepted it. */
-  Layer build(Shape input, int index, Gemm gemm);
+  Layer build(Shape input, int index, ComputeContext context);
 
   /**
    * A weight block and, with {@code bias}, a bias block of {@code outputs} values; fails, naming

@@ -1,6 +1,6 @@
 package org.sparkconv.engine.layer;
 
-import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 
 /** {@code y = x} for {@code x > 0}, else {@code slope * x} (Maas et al. 2013). */
@@ -22,7 +22,7 @@ public final class LeakyRelu extends ElementwiseLayer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
+    public Layer build(Shape input, int index, ComputeContext context) {
       outputShape(input, index);
       return new LeakyRelu(input, slope);
     }

@@ -1,8 +1,8 @@
 package org.sparkconv.engine.layer;
 
 import java.util.Arrays;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ConvGeometry;
-import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -40,7 +40,7 @@ public final class LpPool2d implements Layer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
+    public Layer build(Shape input, int index, ComputeContext context) {
       return new LpPool2d(this, input, geometry(input, index));
     }
   }

@@ -1,8 +1,8 @@
 package org.sparkconv.engine.layer;
 
 import java.util.Arrays;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ConvGeometry;
-import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -13,6 +13,8 @@ import org.sparkconv.engine.tensor.Shape;
  * +0 beats an earlier -0, as in {@link Math#max}); NaN is not ordered.
  */
 public final class MaxPool2d implements Layer {
+
+  private final Parallel parallel;
 
   /** Kernel, stride (defaults to the kernel) and padding. */
   public record Spec(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW)
@@ -38,8 +40,9 @@ public final class MaxPool2d implements Layer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
-      return new MaxPool2d(this, input, window().geometry(input, index, type()));
+    public Layer build(Shape input, int index, ComputeContext context) {
+      return new MaxPool2d(this, input, window().geometry(input, index, type()),
+          context.parallel());
     }
   }
 
@@ -50,7 +53,8 @@ public final class MaxPool2d implements Layer {
   private final boolean pairWindows; // 2x2 windows, stride 2, no padding: the common case
   private int[] switches = new int[0]; // (N, C, Ho, Wo): flat index of the winning input
 
-  private MaxPool2d(Spec spec, Shape input, ConvGeometry geometry) {
+  private MaxPool2d(Spec spec, Shape input, ConvGeometry geometry, Parallel parallel) {
+    this.parallel = parallel;
     this.spec = spec;
     this.inputShape = input;
     this.g = geometry;
@@ -80,7 +84,7 @@ public final class MaxPool2d implements Layer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
-    Parallel.forRange(batch * inputShape.channels(), pairWindows
+    parallel.forRange(batch * inputShape.channels(), pairWindows
         ? (t, from, to) -> forwardPairWindows(in, out, from, to, training)
         : (t, from, to) -> forwardPlanes(in, out, from, to, training));
   }
@@ -163,7 +167,7 @@ public final class MaxPool2d implements Layer {
     int inPlane = g.height() * g.width();
     int outPlane = g.outH() * g.outW();
     // Each plane's switches point into that plane only, so planes split cleanly.
-    Parallel.forRange(batch * inputShape.channels(), (t, from, to) -> {
+    parallel.forRange(batch * inputShape.channels(), (t, from, to) -> {
       Arrays.fill(dIn, from * inPlane, to * inPlane, 0f);
       for (int o = from * outPlane; o < to * outPlane; o++) {
         dIn[switches[o]] += dOut[o];

@@ -1,7 +1,7 @@
 package org.sparkconv.engine.layer;
 
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ElementLoops;
-import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -21,18 +21,21 @@ public final class Relu extends ElementwiseLayer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
-      return new Relu(input);
+    public Layer build(Shape input, int index, ComputeContext context) {
+      return new Relu(input, context.parallel());
     }
   }
 
-  private Relu(Shape shape) {
+  private final Parallel parallel;
+
+  private Relu(Shape shape, Parallel parallel) {
     super(shape);
+    this.parallel = parallel;
   }
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
-    Parallel.forRange(length(batch), (t, from, to) -> {
+    parallel.forRange(length(batch), (t, from, to) -> {
       for (int i = from; i < to; i++) {
         out[i] = Math.max(in[i], 0f);
       }
@@ -45,7 +48,7 @@ public final class Relu extends ElementwiseLayer {
       return;
     }
     // Branch-free (a 50/50 branch here cost more than the arithmetic).
-    Parallel.forRange(length(batch), (t, from, to) -> {
+    parallel.forRange(length(batch), (t, from, to) -> {
       for (int i = from; i < to; i++) {
         dIn[i] = ElementLoops.passWherePositive(dOut[i], out[i]);
       }

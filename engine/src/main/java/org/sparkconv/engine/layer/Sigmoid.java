@@ -1,6 +1,6 @@
 package org.sparkconv.engine.layer;
 
-import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 
 /** {@code y = 1 / (1 + e^-x)}; {@code dx = dy * y * (1 - y)}. */
@@ -19,7 +19,7 @@ public final class Sigmoid extends ElementwiseLayer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
+    public Layer build(Shape input, int index, ComputeContext context) {
       return new Sigmoid(input);
     }
   }

@@ -1,6 +1,6 @@
 package org.sparkconv.engine.layer;
 
-import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 
 /** {@code y = tanh(x)}; {@code dx = dy * (1 - y^2)}. */
@@ -19,7 +19,7 @@ public final class Tanh extends ElementwiseLayer {
     }
 
     @Override
-    public Layer build(Shape input, int index, Gemm gemm) {
+    public Layer build(Shape input, int index, ComputeContext context) {
       return new Tanh(input);
     }
   }

@@ -12,8 +12,13 @@ package org.sparkconv.engine.math;
  */
 public interface ElementLoops {
 
-  /** The implementation for this JVM. */
+  /** The best implementation this JVM can run: the default of {@link ComputeContext}. */
   ElementLoops BEST = VectorApi.RESOLVED ? new VectorLoops() : new ScalarLoops();
+
+  /** The plain-Java loops (for comparisons, and JVMs without the Vector API). */
+  static ElementLoops scalar() {
+    return new ScalarLoops();
+  }
 
   /** {@code a[from] + ... + a[to - 1]}. */
   float sum(float[] a, int from, int to);

@@ -69,8 +69,14 @@ public final class Im2col {
    * zero (they are dropped either way).
    */
   public static void col2im(ConvGeometry g, float[] col, int colOff, float[] x, int xOff) {
+    col2im(g, col, colOff, x, xOff, ElementLoops.BEST);
+  }
+
+  /** {@link #col2im(ConvGeometry, float[], int, float[], int)} accumulating with {@code loops}. */
+  public static void col2im(ConvGeometry g, float[] col, int colOff, float[] x, int xOff,
+      ElementLoops loops) {
     if (isPlaneShift(g)) {
-      col2imByPlaneShifts(g, col, colOff, x, xOff);
+      col2imByPlaneShifts(g, col, colOff, x, xOff, loops);
       return;
     }
     int height = g.height();
@@ -143,7 +149,7 @@ public final class Im2col {
   }
 
   private static void col2imByPlaneShifts(ConvGeometry g, float[] col, int colOff, float[] x,
-      int xOff) {
+      int xOff, ElementLoops loops) {
     int width = g.width();
     int planeSize = g.height() * width;
     int pixels = g.colCols();
@@ -156,7 +162,7 @@ public final class Im2col {
           s.zeroWrappedColumns(col, src, width);
           int from = src + s.start;
           int to = plane + s.start + s.shift;
-          ElementLoops.BEST.add(col, from, x, to, s.stop - s.start);
+          loops.add(col, from, x, to, s.stop - s.start);
         }
       }
     }

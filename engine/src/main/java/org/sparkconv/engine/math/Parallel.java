@@ -1,6 +1,7 @@
 package org.sparkconv.engine.math;
 
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -8,9 +9,10 @@ import java.util.concurrent.ThreadFactory;
 
 /**
  * Intra-op parallelism: splits a range (the images of a batch) into one contiguous chunk per
- * thread. The thread count is fixed per JVM by {@code sparkconv.threads} (system property) or
- * {@code SPARKCONV_THREADS}, default 1 (no extra threads, nothing changes). Chunk t always goes to
- * worker t, so for a fixed thread count results are deterministic. With several threads, keep
+ * thread. One instance per thread count, sharing one pool of daemon workers; a network gets its
+ * instance from its {@link ComputeContext}, by default {@link #configured()} threads
+ * ({@code sparkconv.threads} or {@code SPARKCONV_THREADS}, default 1: no extra threads). Chunk t
+ * always goes to worker t, so for a fixed thread count results are deterministic. With several threads, keep
  * BLAS single-threaded ({@code OPENBLAS_NUM_THREADS=1}) so the two do not oversubscribe cores.
  */
 public final class Parallel {
@@ -21,23 +23,36 @@ public final class Parallel {
     void run(int thread, int from, int to);
   }
 
-  private static final int THREADS = configuredThreads();
-  private static final ExecutorService POOL = THREADS > 1
-      ? Executors.newFixedThreadPool(THREADS - 1, daemonThreads()) : null;
+  private static final ConcurrentHashMap<Integer, Parallel> BY_THREADS =
+      new ConcurrentHashMap<>();
 
-  private Parallel() {}
+  private final int threads;
+  private final ExecutorService pool;
+
+  private Parallel(int threads) {
+    this.threads = threads;
+    this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, daemonThreads()) : null;
+  }
+
+  /** The instance for {@code threads} threads (one pool per count, made on first use). */
+  public static Parallel of(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("intra-op threads must be at least 1, got " + threads);
+    }
+    return BY_THREADS.computeIfAbsent(threads, Parallel::new);
+  }
 
   /** Threads one operation may use. */
-  public static int threads() {
-    return THREADS;
+  public int threads() {
+    return threads;
   }
 
   /**
    * Runs {@code chunk} over [0, n) in {@code threads()} contiguous pieces (fewer if n is
    * smaller); the calling thread runs piece 0. Returns when all pieces are done.
    */
-  public static void forRange(int n, Chunk chunk) {
-    int pieces = Math.min(THREADS, n);
+  public void forRange(int n, Chunk chunk) {
+    int pieces = Math.min(threads, n);
     if (pieces <= 1) {
       chunk.run(0, 0, n);
       return;
@@ -46,7 +61,7 @@ public final class Parallel {
     Future<?>[] others = new Future<?>[pieces - 1];
     for (int t = 1; t < pieces; t++) {
       int thread = t;
-      others[t - 1] = POOL.submit(() -> chunk.run(thread, start(n, pieces, thread),
+      others[t - 1] = pool.submit(() -> chunk.run(thread, start(n, pieces, thread),
           start(n, pieces, thread + 1)));
     }
     chunk.run(0, 0, start(n, pieces, 1));
@@ -69,7 +84,8 @@ public final class Parallel {
     return (int) ((long) n * t / pieces);
   }
 
-  private static int configuredThreads() {
+  /** The thread count the system property or environment sets; 1 when neither does. */
+  public static int configured() {
     String s = System.getProperty("sparkconv.threads");
     if (s == null) {
       s = System.getenv("SPARKCONV_THREADS");

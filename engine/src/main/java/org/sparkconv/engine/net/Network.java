@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import org.sparkconv.engine.layer.Layer;
 import org.sparkconv.engine.layer.LayerSpec;
 import org.sparkconv.engine.layer.ReceptiveField;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.tensor.Shape;
 import org.sparkconv.engine.tensor.Tensor;
@@ -40,7 +41,7 @@ public final class Network {
   private float[] lastInput;
   private int lastBatch;
 
-  private Network(NetworkSpec spec, Gemm gemm) {
+  private Network(NetworkSpec spec, ComputeContext context) {
     this.spec = spec;
     List<Shape> shapes = spec.shapes();
     this.inputShape = spec.input();
@@ -49,7 +50,7 @@ public final class Network {
     int max = in.size();
     for (int i = 0; i < layers.length; i++) {
       LayerSpec layerSpec = spec.layers().get(i);
-      layers[i] = layerSpec.build(in, i, gemm);
+      layers[i] = layerSpec.build(in, i, context);
       in = shapes.get(i);
       max = Math.max(max, in.size());
     }
@@ -71,14 +72,22 @@ public final class Network {
     }
   }
 
-  /** Builds {@code spec} with the default GEMM; throws SpecException if it does not fit. */
+  /**
+   * Builds {@code spec} with the JVM's default compute settings; throws SpecException if it
+   * does not fit.
+   */
   public static Network build(NetworkSpec spec) {
-    return new Network(spec, Gemm.defaultGemm());
+    return new Network(spec, ComputeContext.defaults());
   }
 
-  /** Builds {@code spec} with the given GEMM implementation. */
+  /** Builds {@code spec} computing with {@code context}. */
+  public static Network build(NetworkSpec spec, ComputeContext context) {
+    return new Network(spec, context);
+  }
+
+  /** Builds {@code spec} with the default context but the given GEMM implementation. */
   public static Network build(NetworkSpec spec, Gemm gemm) {
-    return new Network(spec, gemm);
+    return new Network(spec, ComputeContext.defaults().withGemm(gemm));
   }
 
   /**
