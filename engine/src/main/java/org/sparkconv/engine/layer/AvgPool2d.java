@@ -35,6 +35,11 @@ public final class AvgPool2d implements Layer {
     }
 
     @Override
+    public ReceptiveField receptiveField(Shape input, ReceptiveField in) {
+      return window().receptiveField(in);
+    }
+
+    @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new AvgPool2d(this, input, window().geometry(input, index, type()));
     }
@@ -125,8 +130,4 @@ public final class AvgPool2d implements Layer {
     }
   }
 
-  @Override
-  public ReceptiveField receptiveField(ReceptiveField in) {
-    return spec.window().receptiveField(in);
-  }
 }

@@ -85,6 +85,12 @@ public final class BatchNorm implements Layer {
       return 2 * input.channels();
     }
 
+    /** A ReLU right after is applied inside batch norm's passes. */
+    @Override
+    public boolean fusesNext(LayerSpec next) {
+      return next instanceof Relu.Spec;
+    }
+
     @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new BatchNorm(this, outputShape(input, index), context);

@@ -78,6 +78,20 @@ public final class Conv2d implements Layer {
     }
 
     @Override
+    public ReceptiveField receptiveField(Shape input, ReceptiveField in) {
+      return in.window(kernelH, kernelW, strideH, strideW, dilationH, dilationW);
+    }
+
+    /** One lowered image per thread (none for 1x1), and a gradient partial per extra thread. */
+    @Override
+    public long workspaceFloats(Shape input, int threads) {
+      ConvGeometry g = geometry(input, -1);
+      long params = (long) outChannels * g.colRows() + (bias ? outChannels : 0);
+      return (g.isIdentityLowering() ? 0 : (long) threads * g.colSize())
+          + (long) (threads - 1) * params;
+    }
+
+    @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new Conv2d(this, input, geometry(input, index), context);
     }
@@ -270,21 +284,4 @@ public final class Conv2d implements Layer {
     return col;
   }
 
-  @Override
-  public long workspaceFloats() {
-    long floats = 0;
-    for (float[] c : cols) {
-      floats += c == null ? 0 : c.length;
-    }
-    for (float[] p : partialGrads) {
-      floats += p == null ? 0 : p.length;
-    }
-    return floats;
-  }
-
-  @Override
-  public ReceptiveField receptiveField(ReceptiveField in) {
-    return in.window(spec.kernelH(), spec.kernelW(), spec.strideH(), spec.strideW(),
-        spec.dilationH(), spec.dilationW());
-  }
 }

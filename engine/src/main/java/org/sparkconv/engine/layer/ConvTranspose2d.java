@@ -88,6 +88,22 @@ public final class ConvTranspose2d implements Layer {
     }
 
     @Override
+    public ReceptiveField receptiveField(Shape input, ReceptiveField in) {
+      // An output unit is reached by ceil((D(K-1)+1)/S) input units per axis.
+      int spanH = (dilationH() * (kernelH() - 1) + strideH()) / strideH();
+      int spanW = (dilationW() * (kernelW() - 1) + strideW()) / strideW();
+      return new ReceptiveField(in.sizeH() + (spanH - 1) * in.jumpH(),
+          in.sizeW() + (spanW - 1) * in.jumpW(), in.jumpH() / strideH(),
+          in.jumpW() / strideW());
+  }
+
+    /** One lowered image. */
+    @Override
+    public long workspaceFloats(Shape input, int threads) {
+      return geometry(input, -1).colSize();
+    }
+
+    @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new ConvTranspose2d(this, input, geometry(input, index), context);
     }
@@ -196,20 +212,5 @@ public final class ConvTranspose2d implements Layer {
         }
       }
     }
-  }
-
-  @Override
-  public long workspaceFloats() {
-    return col.length;
-  }
-
-  @Override
-  public ReceptiveField receptiveField(ReceptiveField in) {
-    // An output unit is reached by ceil((D(K-1)+1)/S) input units per axis.
-    int spanH = (spec.dilationH() * (spec.kernelH() - 1) + spec.strideH()) / spec.strideH();
-    int spanW = (spec.dilationW() * (spec.kernelW() - 1) + spec.strideW()) / spec.strideW();
-    return new ReceptiveField(in.sizeH() + (spanH - 1) * in.jumpH(),
-        in.sizeW() + (spanW - 1) * in.jumpW(), in.jumpH() / spec.strideH(),
-        in.jumpW() / spec.strideW());
   }
 }

@@ -44,6 +44,11 @@ public final class Dense implements Layer {
     }
 
     @Override
+    public ReceptiveField receptiveField(Shape input, ReceptiveField in) {
+      return in.acrossMap(input.height(), input.width());
+    }
+
+    @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       outputShape(input, index);
       return new Dense(this, input, context.gemm());
@@ -128,8 +133,4 @@ public final class Dense implements Layer {
     }
   }
 
-  @Override
-  public ReceptiveField receptiveField(ReceptiveField field) {
-    return field.acrossMap(inputShape.height(), inputShape.width());
-  }
 }

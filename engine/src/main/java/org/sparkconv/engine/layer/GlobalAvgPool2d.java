@@ -22,6 +22,11 @@ public final class GlobalAvgPool2d implements Layer {
     }
 
     @Override
+    public ReceptiveField receptiveField(Shape input, ReceptiveField in) {
+      return in.acrossMap(input.height(), input.width());
+    }
+
+    @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new GlobalAvgPool2d(input, context.loops());
     }
@@ -72,8 +77,4 @@ public final class GlobalAvgPool2d implements Layer {
     }
   }
 
-  @Override
-  public ReceptiveField receptiveField(ReceptiveField in) {
-    return in.acrossMap(inputShape.height(), inputShape.width());
-  }
 }

@@ -20,6 +20,17 @@ public final class GlobalMaxPool2d implements Layer {
     }
 
     @Override
+    public ReceptiveField receptiveField(Shape input, ReceptiveField in) {
+      return in.acrossMap(input.height(), input.width());
+    }
+
+    /** The winner's index per channel. */
+    @Override
+    public long cachedFloatsPerExample(Shape input) {
+      return input.channels();
+    }
+
+    @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new GlobalMaxPool2d(input);
     }
@@ -79,13 +90,5 @@ public final class GlobalMaxPool2d implements Layer {
     }
   }
 
-  @Override
-  public long cachedFloatsPerExample() {
-    return inputShape.channels();
-  }
 
-  @Override
-  public ReceptiveField receptiveField(ReceptiveField in) {
-    return in.acrossMap(inputShape.height(), inputShape.width());
-  }
 }

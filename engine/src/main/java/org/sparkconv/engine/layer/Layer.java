@@ -50,19 +50,4 @@ public interface Layer {
   default boolean fuseNext(Layer next) {
     return false;
   }
-
-  /** Floats per example that backward keeps besides the activations (switches, x-hat ...). */
-  default long cachedFloatsPerExample() {
-    return 0;
-  }
-
-  /** Floats of per-layer scratch space that do not grow with the batch (im2col buffers). */
-  default long workspaceFloats() {
-    return 0;
-  }
-
-  /** How one output unit's window on the network input grows through this layer. */
-  default ReceptiveField receptiveField(ReceptiveField in) {
-    return in;
-  }
 }

@@ -32,6 +32,32 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
     return 0;
   }
 
+  /** How one output unit's window on the network input grows through this layer. */
+  default ReceptiveField receptiveField(Shape input, ReceptiveField in) {
+    return in;
+  }
+
+  /** Floats per example that backward keeps besides the activations (switches ...). */
+  default long cachedFloatsPerExample(Shape input) {
+    return 0;
+  }
+
+  /**
+   * Floats of scratch space that do not grow with the batch (im2col buffers, per-thread
+   * gradient partials) when the layer runs with {@code threads} intra-op threads.
+   */
+  default long workspaceFloats(Shape input, int threads) {
+    return 0;
+  }
+
+  /**
+   * Whether a layer of this spec applies {@code next} inside its own passes (a fused
+   * activation; see {@link Layer#fuseNext}), so that {@code next} needs no buffer of its own.
+   */
+  default boolean fusesNext(LayerSpec next) {
+    return false;
+  }
+
   /** The live layer for {@code input}; call only after {@link #outputShape} accepted it. */
   Layer build(Shape input, int index, ComputeContext context);
 

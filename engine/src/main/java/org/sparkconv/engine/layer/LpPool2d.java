@@ -40,6 +40,11 @@ public final class LpPool2d implements Layer {
     }
 
     @Override
+    public ReceptiveField receptiveField(Shape input, ReceptiveField in) {
+      return window().receptiveField(in);
+    }
+
+    @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new LpPool2d(this, input, geometry(input, index));
     }
@@ -126,8 +131,4 @@ public final class LpPool2d implements Layer {
     }
   }
 
-  @Override
-  public ReceptiveField receptiveField(ReceptiveField in) {
-    return spec.window().receptiveField(in);
-  }
 }

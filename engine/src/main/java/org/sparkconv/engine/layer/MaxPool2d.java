@@ -40,6 +40,17 @@ public final class MaxPool2d implements Layer {
     }
 
     @Override
+    public ReceptiveField receptiveField(Shape input, ReceptiveField in) {
+      return window().receptiveField(in);
+    }
+
+    /** The winner's index per output unit. */
+    @Override
+    public long cachedFloatsPerExample(Shape input) {
+      return outputShape(input, -1).size();
+    }
+
+    @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new MaxPool2d(this, input, window().geometry(input, index, type()),
           context.parallel());
@@ -175,13 +186,5 @@ public final class MaxPool2d implements Layer {
     });
   }
 
-  @Override
-  public long cachedFloatsPerExample() {
-    return outputShape.size();
-  }
 
-  @Override
-  public ReceptiveField receptiveField(ReceptiveField in) {
-    return spec.window().receptiveField(in);
-  }
 }

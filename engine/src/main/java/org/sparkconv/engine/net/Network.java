@@ -1,12 +1,10 @@
 package org.sparkconv.engine.net;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.sparkconv.engine.layer.Layer;
 import org.sparkconv.engine.layer.LayerSpec;
-import org.sparkconv.engine.layer.ReceptiveField;
 import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.tensor.Shape;
@@ -32,6 +30,7 @@ public final class Network {
   private final float[] state;
   private final Shape inputShape;
   private final int maxActivation;
+  private final int threads;
 
   private int capacity; // batch size the buffers below hold
   private float[][] activations = new float[0][]; // activations[i]: output of layer i
@@ -55,12 +54,14 @@ public final class Network {
       max = Math.max(max, in.size());
     }
     this.maxActivation = max;
-    this.fusedIntoPrevious = new boolean[layers.length];
+    this.fusedIntoPrevious = NetworkSummary.fusedIntoPrevious(spec);
     for (int i = 0; i + 1 < layers.length; i++) {
-      if (!fusedIntoPrevious[i] && layers[i].fuseNext(layers[i + 1])) {
-        fusedIntoPrevious[i + 1] = true;
+      if (fusedIntoPrevious[i + 1] && !layers[i].fuseNext(layers[i + 1])) {
+        throw new IllegalStateException("layer " + i + " (" + spec.layers().get(i).type()
+            + ") declares it fuses the next layer but did not take it");
       }
     }
+    this.threads = context.parallel().threads();
     this.layout = ParamLayout.of(spec);
     this.params = new float[layout.paramCount()];
     this.grads = new float[layout.paramCount()];
@@ -270,21 +271,6 @@ public final class Network {
 
   /** The Keras-like table of layers, shapes, parameters, receptive fields and memory. */
   public NetworkSummary summary(int batch) {
-    List<NetworkSummary.Row> rows = new ArrayList<>();
-    ReceptiveField field = ReceptiveField.PIXEL;
-    long workspace = 0;
-    for (int i = 0; i < layers.length; i++) {
-      Layer layer = layers[i];
-      field = layer.receptiveField(field);
-      long activationFloats = fusedIntoPrevious[i] ? 0 // shares the previous layer's buffer
-          : (long) batch * (layer.outputShape().size() + layer.cachedFloatsPerExample());
-      rows.add(new NetworkSummary.Row(i, spec.layers().get(i).type(), layer.outputShape(),
-          layout.paramCount(i), field, activationFloats * Float.BYTES));
-      workspace += layer.workspaceFloats();
-    }
-    long gradientBuffers = 2L * batch * maxActivation + (long) batch * inputShape.size();
-    return new NetworkSummary(spec.name(), inputShape, batch, List.copyOf(rows),
-        layout.paramCount(), layout.stateCount(), workspace * Float.BYTES,
-        gradientBuffers * Float.BYTES);
+    return NetworkSummary.of(spec, batch, threads);
   }
 }

@@ -1,7 +1,9 @@
 package org.sparkconv.engine.net;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.sparkconv.engine.layer.LayerSpec;
 import org.sparkconv.engine.layer.ReceptiveField;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -16,6 +18,48 @@ public record NetworkSummary(String name, Shape input, int batch, List<Row> rows
   /** One layer. */
   public record Row(int index, String type, Shape outputShape, long params,
       ReceptiveField receptiveField, long activationBytes) {}
+
+  /**
+   * The summary of {@code spec} for {@code batch} examples and {@code threads} intra-op threads,
+   * computed from the spec alone: nothing is allocated, so a model too large to build can be
+   * sized (and refused) first.
+   */
+  public static NetworkSummary of(NetworkSpec spec, int batch, int threads) {
+    List<Shape> shapes = spec.shapes();
+    ParamLayout layout = ParamLayout.of(spec);
+    boolean[] fused = fusedIntoPrevious(spec);
+    List<Row> rows = new ArrayList<>();
+    ReceptiveField field = ReceptiveField.PIXEL;
+    long workspace = 0;
+    long maxActivation = spec.input().size();
+    Shape input = spec.input();
+    for (int i = 0; i < shapes.size(); i++) {
+      LayerSpec layer = spec.layers().get(i);
+      Shape output = shapes.get(i);
+      field = layer.receptiveField(input, field);
+      long activationFloats = fused[i] ? 0 // shares the previous layer's buffer
+          : (long) batch * (output.size() + layer.cachedFloatsPerExample(input));
+      rows.add(new Row(i, layer.type(), output, layout.paramCount(i), field,
+          activationFloats * Float.BYTES));
+      workspace += layer.workspaceFloats(input, threads);
+      maxActivation = Math.max(maxActivation, output.size());
+      input = output;
+    }
+    long gradientBuffers = 2L * batch * maxActivation + (long) batch * spec.input().size();
+    return new NetworkSummary(spec.name(), spec.input(), batch, List.copyOf(rows),
+        layout.paramCount(), layout.stateCount(), workspace * Float.BYTES,
+        gradientBuffers * Float.BYTES);
+  }
+
+  /** Which layers of {@code spec} run inside the layer before them (fused activations). */
+  static boolean[] fusedIntoPrevious(NetworkSpec spec) {
+    List<LayerSpec> layers = spec.layers();
+    boolean[] fused = new boolean[layers.size()];
+    for (int i = 0; i + 1 < layers.size(); i++) {
+      fused[i + 1] = !fused[i] && layers.get(i).fusesNext(layers.get(i + 1));
+    }
+    return fused;
+  }
 
   /** Activation memory over all layers for the batch. */
   public long activationBytes() {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -15,7 +16,7 @@ import org.sparkconv.engine.tensor.Shape;
 class MaxPool2dDirectTest {
 
   private static void assertMatchesDirect(Shape input, int batch, MaxPool2d.Spec spec) {
-    Layer pool = spec.build(input, 0, null);
+    Layer pool = spec.build(input, 0, ComputeContext.defaults());
     pool.reserve(batch);
     SplittableRandom rng = new SplittableRandom(11);
     float[] x = new float[batch * input.size()];

@@ -34,6 +34,27 @@ class ParamLayoutTest {
   }
 
   @Test
+  void aSummaryOfAModelTooLargeToBuildComesFromTheSpecAlone() {
+    // 1.6 billion parameters: 12.8 GB to build with its gradients, far above the test heap.
+    NetworkSpec big = Sequential.input("big", 1, 400, 400).flatten().dense(10000).build();
+    NetworkSummary summary = NetworkSummary.of(big, 32, 2);
+    long params = 160000L * 10000 + 10000;
+    assertEquals(params, summary.paramCount());
+    assertEquals(2 * params * Float.BYTES, summary.parameterBytes());
+    assertTrue(summary.trainingBytes() > 12_800_000_000L, summary.toString());
+  }
+
+  @Test
+  void convolutionWorkspaceCountsOneLoweredImageAndOneGradientPartialPerThread() {
+    NetworkSpec spec = Sequential.input("ws", 3, 8, 8).conv2d(4, 3, 1).build();
+    long colSize = 3 * 3 * 3 * 8 * 8;
+    long params = 4 * 27 + 4;
+    assertEquals(colSize * Float.BYTES, NetworkSummary.of(spec, 1, 1).workspaceBytes());
+    assertEquals((2 * colSize + params) * Float.BYTES,
+        NetworkSummary.of(spec, 1, 2).workspaceBytes());
+  }
+
+  @Test
   void aModelTooLargeForOneArrayIsRefusedFromTheSpecNamingTheLayer() {
     NetworkSpec huge = Sequential.input("huge", 1, 1000, 1000).flatten().dense(3000)
         .dense(10).build();

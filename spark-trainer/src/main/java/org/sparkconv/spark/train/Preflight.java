@@ -3,7 +3,6 @@ package org.sparkconv.spark.train;
 import java.util.Locale;
 import org.apache.spark.SparkConf;
 import org.apache.spark.network.util.JavaUtils;
-import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSummary;
 
 /**
@@ -15,12 +14,13 @@ public final class Preflight {
   private Preflight() {}
 
   /**
+   * @param summary the model's costs for one partition's share of a round, from its spec
    * @param resultBytes bytes one partition returns per round
    * @param concurrentTasks tasks that may run at once in one executor JVM
    * @param executorMemoryBytes heap of one executor (the driver's in local mode)
    * @param shardBytes cached training and test data per partition
    */
-  public static void check(Network net, int batchShare, long resultBytes, int partitions, int depth,
+  public static void check(NetworkSummary summary, long resultBytes, int partitions, int depth,
       SparkConf conf, int concurrentTasks, long executorMemoryBytes, long shardBytes) {
     long maxResult = JavaUtils.byteStringAsBytes(conf.get("spark.driver.maxResultSize", "1g"));
     // treeAggregate brings about P^(1/depth) partial sums to the driver at its last level.
@@ -34,7 +34,6 @@ public final class Preflight {
               + " (%s): raise spark.driver.maxResultSize or spark.tree_depth", mib(resultBytes),
           arriving, mib(maxResult)));
     }
-    NetworkSummary summary = net.summary(batchShare);
     long perTask = summary.trainingBytes() + 2 * resultBytes;
     long needed = concurrentTasks * perTask + shardBytes * concurrentTasks;
     long usable = (long) (executorMemoryBytes * 0.6);
@@ -43,7 +42,7 @@ public final class Preflight {
               + " %s (%d concurrent tasks x (%s for the model, activations and workspaces at"
               + " %d examples per partition + %s of cached data)) but has %s usable of %s heap:"
               + " raise spark.executor.memory, lower spark.executor.cores, or lower batch_size",
-          mib(needed), concurrentTasks, mib(summary.trainingBytes()), batchShare,
+          mib(needed), concurrentTasks, mib(summary.trainingBytes()), summary.batch(),
           mib(shardBytes), mib(usable), mib(executorMemoryBytes)));
     }
   }

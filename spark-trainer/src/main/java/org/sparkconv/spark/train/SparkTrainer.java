@@ -10,7 +10,9 @@ import org.apache.spark.broadcast.Broadcast;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.io.ModelMetadata;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.NetworkSummary;
 import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.optim.Optimizer;
 import org.sparkconv.engine.train.Evaluation;
@@ -125,7 +127,9 @@ public final class SparkTrainer {
         optimizer.slots().length).size();
     long shardBytes = (long) train.shape().size() * (train.count() + test.count())
         / plan.partitions();
-    Preflight.check(net, plan.share(0), resultBytes, plan.partitions(), spark.treeDepth(),
+    NetworkSummary perPartition = NetworkSummary.of(net.spec(), plan.share(0),
+        ComputeContext.defaults().parallel().threads());
+    Preflight.check(perPartition, resultBytes, plan.partitions(), spark.treeDepth(),
         jsc.getConf(), SparkResources.concurrentTasks(jsc), SparkResources.executorMemory(jsc),
         shardBytes);
   }

@@ -44,7 +44,8 @@ class GuardrailsTest {
         .dense(10).build());
     SparkConf conf = new SparkConf().set("spark.driver.maxResultSize", "8m");
     IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> Preflight.check(net, 32, 4L * net.params().length, 16, 2, conf, 2, 4L << 30, 0));
+        () -> Preflight.check(net.summary(32), 4L * net.params().length, 16, 2, conf, 2,
+            4L << 30, 0));
     assertTrue(e.getMessage().contains("spark.driver.maxResultSize")
         && e.getMessage().contains("8.0 MiB"), e.getMessage());
   }
@@ -54,8 +55,8 @@ class GuardrailsTest {
     Network net = Network.build(Sequential.input("big", 3, 64, 64).conv2d(64, 3, 1).relu()
         .conv2d(64, 3, 1).relu().flatten().dense(10).build());
     IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> Preflight.check(net, 256, 4L * net.params().length, 2, 2, new SparkConf(), 4,
-            512L << 20, 0));
+        () -> Preflight.check(net.summary(256), 4L * net.params().length, 2, 2,
+            new SparkConf(), 4, 512L << 20, 0));
     assertTrue(e.getMessage().contains("spark.executor.memory")
         && e.getMessage().contains("256 examples per partition"), e.getMessage());
   }
