@@ -23,20 +23,14 @@ public record OptimizerSpec(Type type, float lr, float momentum, boolean nestero
   public enum Type {
     SGD, ADAM, ADAMW;
 
-    /** The type a job file names, e.g. {@code "adamw"}. */
+    /** The type a job file names; fails listing the types. */
     public static Type parse(String name) {
-      for (Type t : values()) {
-        if (t.toString().equals(name)) {
-          return t;
-        }
-      }
-      throw new IllegalArgumentException("setting 'optimizer.type' must be sgd, adam or adamw,"
-          + " got '" + name + "'");
+      return TypeNames.parse(Type.class, name, "optimizer.type");
     }
 
     @Override
     public String toString() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return TypeNames.of(this);
     }
   }
 

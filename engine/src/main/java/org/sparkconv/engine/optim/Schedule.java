@@ -19,20 +19,14 @@ public record Schedule(Type type, float warmupEpochs, float stepEpochs, float ga
   public enum Type {
     CONSTANT, STEP, EXPONENTIAL, COSINE;
 
-    /** The type a job file names, e.g. {@code "cosine"}. */
+    /** The type a job file names; fails listing the types. */
     public static Type parse(String name) {
-      for (Type t : values()) {
-        if (t.toString().equals(name)) {
-          return t;
-        }
-      }
-      throw new IllegalArgumentException("setting 'schedule.type' must be constant, step,"
-          + " exponential or cosine, got '" + name + "'");
+      return TypeNames.parse(Type.class, name, "schedule.type");
     }
 
     @Override
     public String toString() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return TypeNames.of(this);
     }
   }
 

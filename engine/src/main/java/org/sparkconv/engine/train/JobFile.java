@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,26 @@ public final class JobFile {
       overridden.put(JobSettings.override(root, o, path.toString()), o);
     }
     return new JobFile(root, path.toString(), path.toAbsolutePath().getParent(), overridden);
+  }
+
+  /**
+   * The command line's overrides with {@code --data-dir} and {@code --output} (either may be
+   * null) added as {@code data.dir} and {@code output}; local paths become absolute (they are
+   * given relative to where the command runs, not to the job file), URIs stay as written.
+   */
+  public static List<String> overrides(List<String> sets, String dataDir, String output) {
+    List<String> all = new ArrayList<>(sets);
+    if (dataDir != null) {
+      all.add("data.dir=" + absolute(dataDir));
+    }
+    if (output != null) {
+      all.add("output=" + absolute(output));
+    }
+    return all;
+  }
+
+  private static String absolute(String location) {
+    return location.contains("://") ? location : Path.of(location).toAbsolutePath().toString();
   }
 
   /** A job given as a tree (tests, programmatic use); relative paths resolve against base. */

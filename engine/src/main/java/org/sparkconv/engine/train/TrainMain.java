@@ -1,7 +1,6 @@
 package org.sparkconv.engine.train;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -14,7 +13,7 @@ import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.SpecJson;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * Trains a model on one JVM from a job file: {@code TrainMain --job conf/jobs/x.json
@@ -28,31 +27,12 @@ public final class TrainMain implements Callable<Integer> {
   /** Sections of a job file that only the Spark trainer reads; ignored on one JVM. */
   public static final Set<String> SPARK_SECTIONS = Set.of("spark", "checkpoint");
 
-  @Option(names = "--job", required = true, description = "Job file (JSON), e.g."
-      + " conf/jobs/lenet5-fashion.json")
-  Path job;
-
-  @Option(names = "--set", paramLabel = "SETTING=VALUE", description = "Override a job"
-      + " setting, e.g. --set epochs=3 --set optimizer.lr=0.05 (repeatable)")
-  List<String> overrides = new ArrayList<>();
-
-  @Option(names = "--data-dir", description = "Folder holding the data files (overrides"
-      + " data.dir)")
-  String dataDir;
-
-  @Option(names = "--output", description = "Model file to write (overrides output)")
-  String output;
+  @Mixin
+  JobOptions options = new JobOptions();
 
   @Override
   public Integer call() throws Exception {
-    List<String> all = new ArrayList<>(overrides);
-    if (dataDir != null) {
-      all.add("data.dir=" + Path.of(dataDir).toAbsolutePath());
-    }
-    if (output != null) {
-      all.add("output=" + Path.of(output).toAbsolutePath());
-    }
-    JobConfig config = JobConfig.read(job, all, SPARK_SECTIONS);
+    JobConfig config = JobConfig.read(options.job(), options.overrides(), SPARK_SECTIONS);
     if (!(config.data() instanceof DataSpec.DriverRead data)) {
       throw new IllegalArgumentException(config.source() + ": data.format "
           + config.data().format() + " is read by the Spark trainer's executors: run it with"

@@ -30,6 +30,13 @@ class JobConfigTest {
         .toString());
   }
 
+  @Test
+  void dataDirAndOutputOptionsBecomeOverridesWithLocalPathsMadeAbsolute() {
+    List<String> all = JobFile.overrides(List.of("epochs=2"), "data/here", "hdfs://nn/out.spcv");
+    assertEquals(List.of("epochs=2", "data.dir=" + Path.of("data/here").toAbsolutePath(),
+        "output=hdfs://nn/out.spcv"), all);
+  }
+
   private static String rejected(String... overrides) {
     return assertThrows(IllegalArgumentException.class,
         () -> JobConfig.read(LENET_JOB, List.of(overrides), TrainMain.SPARK_SECTIONS))

@@ -16,6 +16,7 @@ import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.train.Cli;
 import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.engine.train.JobConfig;
+import org.sparkconv.engine.train.JobOptions;
 import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.spark.checkpoint.CheckpointSettings;
 import org.sparkconv.spark.checkpoint.CheckpointStore;
@@ -26,6 +27,7 @@ import org.sparkconv.spark.data.JobData;
 import org.sparkconv.spark.train.SparkSettings;
 import org.sparkconv.spark.train.SparkTrainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,12 +39,8 @@ import picocli.CommandLine.Option;
     description = "Train a CNN on Spark from a job file in conf/jobs/.")
 public final class TrainJob implements Callable<Integer> {
 
-  @Option(names = "--job", required = true, description = "Job file (JSON)")
-  Path job;
-
-  @Option(names = "--set", paramLabel = "SETTING=VALUE",
-      description = "Override a job setting, e.g. --set spark.partitions=4 (repeatable)")
-  List<String> overrides = new ArrayList<>();
+  @Mixin
+  JobOptions options = new JobOptions();
 
   @Option(names = "--master", description = "Spark master URL (default: spark-submit's, else"
       + " local[*])")
@@ -52,23 +50,9 @@ public final class TrainJob implements Callable<Integer> {
       + " --conf spark.executor.memory=4g (repeatable)")
   List<String> sparkConf = new ArrayList<>();
 
-  @Option(names = "--data-dir", description = "Folder or URI holding the data files")
-  String dataDir;
-
-  @Option(names = "--output", description = "Model file to write (overrides output)")
-  String output;
-
   @Override
   public Integer call() throws Exception {
-    List<String> all = new ArrayList<>(overrides);
-    if (dataDir != null) {
-      all.add("data.dir=" + (dataDir.contains("://") ? dataDir
-          : Path.of(dataDir).toAbsolutePath().toString()));
-    }
-    if (output != null) {
-      all.add("output=" + Path.of(output).toAbsolutePath());
-    }
-    TrainJobFile file = TrainJobFile.read(job, all);
+    TrainJobFile file = TrainJobFile.read(options.job(), options.overrides());
     JobConfig config = file.job();
     SparkSettings spark = file.spark();
     NetworkSpec spec = SpecJson.read(config.model());

@@ -46,15 +46,12 @@ public record GradientAveraging() implements SyncRule {
   public Contribution compute(Shard shard, TrainingRun run, ModelVector model, int epoch,
       int firstRound, int steps) {
     long start = System.nanoTime();
-    Worker w = Worker.borrow(run.specJson()).load(model);
-    try {
+    return Worker.withModel(run.specJson(), model, w -> {
       TrainingStep.Result r = w.step(shard, run, epoch, firstRound, 1.0);
       int n = run.plan().share(shard.partition());
       return new Contribution(pack(w.network(), n), r.lossSum(), n, r.correct(),
           System.nanoTime() - start);
-    } finally {
-      w.release();
-    }
+    });
   }
 
   /** The vector of a partition whose {@code n} examples left their gradient sum in net. */

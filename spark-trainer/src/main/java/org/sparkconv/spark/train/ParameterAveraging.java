@@ -66,8 +66,7 @@ public record ParameterAveraging(int localSteps) implements SyncRule {
   public Contribution compute(Shard shard, TrainingRun run, ModelVector model, int epoch,
       int firstRound, int steps) {
     long start = System.nanoTime();
-    Worker w = Worker.borrow(run.specJson()).load(model);
-    try {
+    return Worker.withModel(run.specJson(), model, w -> {
       Network net = w.network();
       Optimizer optimizer = w.optimizer(run.optimizer(), model);
       int share = run.plan().share(shard.partition());
@@ -83,9 +82,7 @@ public record ParameterAveraging(int localSteps) implements SyncRule {
       }
       return new Contribution(pack(net, optimizer, count), lossSum, count, correct,
           System.nanoTime() - start);
-    } finally {
-      w.release();
-    }
+    });
   }
 
   /** The vector of a partition that ended at {@code net}, {@code optimizer} after n examples. */

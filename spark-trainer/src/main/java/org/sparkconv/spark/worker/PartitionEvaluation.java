@@ -14,8 +14,7 @@ public final class PartitionEvaluation {
 
   /** The broadcast model evaluated on every example of {@code shard}. */
   public static ConfusionCounts evaluate(Shard shard, TrainingRun run, ModelVector model) {
-    Worker w = Worker.borrow(run.specJson()).load(model);
-    try {
+    return Worker.withModel(run.specJson(), model, w -> {
       int size = run.inputShape().size();
       byte[] pixels = new byte[shard.count() * size];
       int[] labels = new int[shard.count()];
@@ -26,8 +25,6 @@ public final class PartitionEvaluation {
       ImageSet set = new ImageSet("partition " + shard.partition(), run.inputShape(),
           shard.count(), pixels, labels, run.classes());
       return ConfusionCounts.of(Evaluator.evaluate(w.network(), set, run.normalization(), 256));
-    } finally {
-      w.release();
-    }
+    });
   }
 }

@@ -1,5 +1,6 @@
 package org.sparkconv.spark.worker;
 
+import java.util.function.Function;
 import org.sparkconv.engine.data.Minibatches;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.SpecJson;
@@ -44,6 +45,19 @@ public final class Worker {
   /** A pooled worker for {@code specJson}, or a newly built one. */
   public static Worker borrow(String specJson) {
     return NetworkPool.borrow(specJson, () -> new Worker(specJson));
+  }
+
+  /**
+   * Runs {@code task} on a pooled worker for {@code specJson} holding {@code model}'s weights,
+   * and gives the worker back however the task ends.
+   */
+  public static <T> T withModel(String specJson, ModelVector model, Function<Worker, T> task) {
+    Worker w = borrow(specJson).load(model);
+    try {
+      return task.apply(w);
+    } finally {
+      w.release();
+    }
   }
 
   /** Gives this worker back to the pool. */

@@ -1,0 +1,38 @@
+package org.sparkconv.engine.train;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The command-line options every training entry point shares (a picocli mixin): the job file,
+ * {@code --set} overrides, and the data folder and output that override the file's.
+ */
+public final class JobOptions {
+
+  @Option(names = "--job", required = true, description = "Job file (JSON), e.g."
+      + " conf/jobs/lenet5-fashion.json")
+  Path job;
+
+  @Option(names = "--set", paramLabel = "SETTING=VALUE", description = "Override a job"
+      + " setting, e.g. --set epochs=3 --set optimizer.lr=0.05 (repeatable)")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--data-dir", description = "Folder or URI holding the data files"
+      + " (overrides data.dir)")
+  String dataDir;
+
+  @Option(names = "--output", description = "Model file to write (overrides output)")
+  String output;
+
+  /** The job file. */
+  public Path job() {
+    return job;
+  }
+
+  /** Every override, {@code --data-dir} and {@code --output} included. */
+  public List<String> overrides() {
+    return JobFile.overrides(sets, dataDir, output);
+  }
+}
