@@ -7,6 +7,7 @@ import org.sparkconv.engine.train.TrainingStep;
 import org.sparkconv.spark.wire.Contribution;
 import org.sparkconv.spark.wire.ModelVector;
 import org.sparkconv.spark.wire.Shard;
+import org.sparkconv.spark.worker.TrainingRun;
 import org.sparkconv.spark.worker.Worker;
 
 /**

@@ -19,6 +19,7 @@ import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.engine.train.TrainingDivergedException;
 import org.sparkconv.spark.checkpoint.Checkpointing;
+import org.sparkconv.spark.data.RoundPlan;
 import org.sparkconv.spark.data.ShardedData;
 import org.sparkconv.spark.wire.ConfusionCounts;
 import org.sparkconv.spark.wire.Contribution;
@@ -26,6 +27,7 @@ import org.sparkconv.spark.wire.ModelVector;
 import org.sparkconv.spark.wire.Shard;
 import org.sparkconv.spark.wire.SparkActions;
 import org.sparkconv.spark.worker.PartitionEvaluation;
+import org.sparkconv.spark.worker.TrainingRun;
 
 /**
  * The driver loop of synchronous data-parallel training. Every round: broadcast what the

@@ -7,6 +7,7 @@ import org.sparkconv.engine.optim.Optimizer;
 import org.sparkconv.spark.wire.Contribution;
 import org.sparkconv.spark.wire.ModelVector;
 import org.sparkconv.spark.wire.Shard;
+import org.sparkconv.spark.worker.TrainingRun;
 
 /**
  * One way of keeping the partitions' replicas of the model in step: what the driver

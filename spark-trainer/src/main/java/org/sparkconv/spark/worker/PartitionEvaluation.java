@@ -2,7 +2,6 @@ package org.sparkconv.spark.worker;
 
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.train.Evaluator;
-import org.sparkconv.spark.train.TrainingRun;
 import org.sparkconv.spark.wire.ConfusionCounts;
 import org.sparkconv.spark.wire.ModelVector;
 import org.sparkconv.spark.wire.Shard;

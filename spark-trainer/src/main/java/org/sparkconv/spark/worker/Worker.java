@@ -7,8 +7,7 @@ import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.optim.Optimizer;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.train.TrainingStep;
-import org.sparkconv.spark.train.RoundPlan;
-import org.sparkconv.spark.train.TrainingRun;
+import org.sparkconv.spark.data.RoundPlan;
 import org.sparkconv.spark.wire.ModelVector;
 import org.sparkconv.spark.wire.Shard;
 

@@ -27,6 +27,7 @@ import org.sparkconv.engine.tensor.Tensor;
 import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.spark.LocalSpark;
 import org.sparkconv.spark.TestImages;
+import org.sparkconv.spark.data.RoundPlan;
 import org.sparkconv.spark.data.Sharding;
 import org.sparkconv.spark.wire.Shard;
 import org.sparkconv.spark.worker.NetworkPool;

@@ -15,6 +15,7 @@ import org.sparkconv.engine.net.Sequential;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.spark.LocalSpark;
 import org.sparkconv.spark.TestImages;
+import org.sparkconv.spark.data.RoundPlan;
 import org.sparkconv.spark.wire.SparkActions;
 
 /** Failures that must come with a message that says what to do. */

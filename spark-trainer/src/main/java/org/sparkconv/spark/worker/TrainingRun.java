@@ -1,4 +1,4 @@
-package org.sparkconv.spark.train;
+package org.sparkconv.spark.worker;
 
 import java.io.Serializable;
 import org.sparkconv.engine.data.Augmentation;
@@ -6,6 +6,7 @@ import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.optim.Schedule;
 import org.sparkconv.engine.tensor.Shape;
+import org.sparkconv.spark.data.RoundPlan;
 
 /**
  * The fixed description of one distributed training run that executors need in every task:

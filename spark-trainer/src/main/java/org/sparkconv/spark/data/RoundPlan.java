@@ -1,4 +1,4 @@
-package org.sparkconv.spark.train;
+package org.sparkconv.spark.data;
 
 import java.io.Serializable;
 import java.util.SplittableRandom;
