@@ -12,8 +12,11 @@ ensure_built
 work="$SPARKCONV_HOME/target/cluster-smoke"
 rm -rf "$work"
 mkdir -p "$work/spark-home/jars" "$work/logs" "$work/tmp"
-(cd "$SPARKCONV_HOME/spark-trainer" && mvn -B -q -ntp dependency:copy-dependencies \
-  -DincludeScope=compile -DexcludeGroupIds=org.sparkconv,info.picocli,dev.ludovic.netlib \
+# From the root, with package in the same run: the engine module resolves from the reactor, so
+# nothing needs to have been installed into ~/.m2 before.
+(cd "$SPARKCONV_HOME" && mvn -B -q -ntp -pl spark-trainer -am -DskipTests package \
+  dependency:copy-dependencies -DincludeScope=compile \
+  -DexcludeGroupIds=org.sparkconv,info.picocli,dev.ludovic.netlib \
   -DoutputDirectory="$work/spark-home/jars") >&2
 export SPARK_HOME="$work/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
 cp="$SPARK_HOME/jars/*"
