@@ -60,6 +60,12 @@ public record OptimizerSpec(Type type, float lr, float momentum, boolean nestero
     requireSetting(clipNorm >= 0f, "optimizer.clip_norm", "must be >= 0, got " + clipNorm);
   }
 
+  /** The same optimizer with base learning rate {@code rate}. */
+  public OptimizerSpec withLr(float rate) {
+    return new OptimizerSpec(type, rate, momentum, nesterov, beta1, beta2, eps, weightDecay, l1,
+        decayBiasAndNorm, clipNorm);
+  }
+
   /** SGD with momentum, no decay. */
   public static OptimizerSpec sgd(float lr, float momentum) {
     return new OptimizerSpec(Type.SGD, lr, momentum, false, 0.9f, 0.999f, 1e-8f, 0f, 0f, false, 0f);

@@ -14,7 +14,7 @@ import org.sparkconv.engine.data.ImageSet;
  * JVM ({@link DriverRead}); image folders and Parquet tables are read by the Spark trainer's
  * executors.
  */
-public sealed interface DataSpec {
+public sealed interface DataSpec extends java.io.Serializable {
 
   /** Classes the labels range over. */
   int classes();

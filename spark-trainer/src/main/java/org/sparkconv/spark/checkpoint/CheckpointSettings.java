@@ -12,13 +12,21 @@ import org.sparkconv.engine.train.JobSettings;
  * @param keep how many complete checkpoints to keep (older ones are deleted after a newer one is
  *     complete)
  * @param resume resume from the newest valid checkpoint in {@code dir} when there is one
- * @param force resume even if the checkpoint's job configuration differs from this job's
+ * @param force resume even if the checkpoint's job configuration differs from this job's, and
+ *     take over the directory's lease from a job that still looks alive
+ * @param leaseSeconds a lease not renewed for this long belongs to a dead job
  */
 public record CheckpointSettings(String dir, int everyRounds, boolean everyEpoch, int keep,
-    boolean resume, boolean force) {
+    boolean resume, boolean force, int leaseSeconds) {
 
   public static final CheckpointSettings NONE =
-      new CheckpointSettings(null, 0, true, 3, true, false);
+      new CheckpointSettings(null, 0, true, 3, true, false, 120);
+
+  /** Settings with the default lease time. */
+  public CheckpointSettings(String dir, int everyRounds, boolean everyEpoch, int keep,
+      boolean resume, boolean force) {
+    this(dir, everyRounds, everyEpoch, keep, resume, force, NONE.leaseSeconds);
+  }
 
   public boolean enabled() {
     return dir != null;
@@ -26,10 +34,11 @@ public record CheckpointSettings(String dir, int everyRounds, boolean everyEpoch
 
   /** Parses the section strictly; errors name the file (or --set) and the setting. */
   public static CheckpointSettings parse(JobSettings s) {
-    s.rejectUnknown(Set.of("dir", "every_rounds", "every_epoch", "keep", "resume", "force"));
+    s.rejectUnknown(Set.of("dir", "every_rounds", "every_epoch", "keep", "resume", "force",
+        "lease_seconds"));
     String dir = s.has("dir") && !s.get("dir").isNull() ? s.text("dir") : null;
     return new CheckpointSettings(dir, s.integer("every_rounds", 0, 0),
         s.bool("every_epoch", true), s.integer("keep", 3, 1), s.bool("resume", true),
-        s.bool("force", false));
+        s.bool("force", false), s.integer("lease_seconds", NONE.leaseSeconds, 1));
   }
 }

@@ -12,11 +12,11 @@ import org.sparkconv.engine.optim.Optimizer;
  * What the trainer does about checkpoints in one run: where they go, when, what job they belong
  * to, and where (if anywhere) the run resumes.
  */
-public final class Checkpointing {
+public final class Checkpointing implements AutoCloseable {
 
   /** No checkpoints: start from round 1, write none. */
   public static final Checkpointing NONE = new Checkpointing(null, CheckpointSettings.NONE, null,
-      null, ModelMetadata.NONE);
+      null, ModelMetadata.NONE, null);
 
   private static final ModelMetadata.Position START = new ModelMetadata.Position(0, 0, 0);
 
@@ -25,43 +25,75 @@ public final class Checkpointing {
   private final JobFingerprint fingerprint;
   private final CheckpointStore.Loaded resumeFrom;
   private final ModelMetadata metadata;
+  private final Lease lease;
+  private String newest;
 
   private Checkpointing(CheckpointStore store, CheckpointSettings settings,
-      JobFingerprint fingerprint, CheckpointStore.Loaded resumeFrom, ModelMetadata metadata) {
+      JobFingerprint fingerprint, CheckpointStore.Loaded resumeFrom, ModelMetadata metadata,
+      Lease lease) {
     this.store = store;
     this.settings = settings;
     this.fingerprint = fingerprint;
     this.resumeFrom = resumeFrom;
     this.metadata = metadata;
+    this.lease = lease;
+    this.newest = resumeFrom == null ? null : resumeFrom.name();
   }
 
   /**
-   * Opens the store and, when resuming is on, finds the newest valid checkpoint; refuses one
-   * written by a different job (unless forced), saying which settings differ. {@code metadata}
-   * (the normalisation) goes into every checkpoint written.
+   * Takes the directory's lease for {@code holder} (refused while another live job holds it),
+   * removes what interrupted writes left behind, reads the checkpoints there and, when resuming
+   * is on, picks the newest valid one; refuses one written by a different job (unless forced),
+   * saying which settings differ. {@code metadata} (the normalisation) goes into every
+   * checkpoint written. Close it when the run ends, to release the lease.
    */
   public static Checkpointing open(CheckpointStore store, CheckpointSettings settings,
-      JobFingerprint fingerprint, ModelMetadata metadata, PrintStream log) throws IOException {
-    CheckpointStore.Loaded loaded = null;
-    if (settings.resume()) {
-      loaded = store.newestValid().orElse(null);
-      if (loaded != null) {
-        List<String> differences = loaded.fingerprint().differences(fingerprint);
-        if (!differences.isEmpty()) {
-          String list = String.join("\n  ", differences);
-          if (!settings.force()) {
-            throw new IllegalStateException("checkpoint " + loaded.name() + " was written by a"
-                + " different job; it differs in:\n  " + list + "\nResume anyway with --set"
-                + " checkpoint.force=true, or point checkpoint.dir elsewhere.");
-          }
-          log.println("checkpoint: resuming despite differences (checkpoint.force):\n  " + list);
-        }
-        log.printf("checkpoint: resuming from %s (epoch %d, round %d, %d rounds done)%n",
-            loaded.name(), loaded.position().epoch() + 1, loaded.position().round(),
-            loaded.position().roundsDone());
+      JobFingerprint fingerprint, ModelMetadata metadata, String holder, PrintStream log)
+      throws IOException {
+    Lease lease = Lease.acquire(store.dir(), holder, settings.leaseSeconds(), settings.force(),
+        store.configuration(), log);
+    try {
+      store.removeOrphans();
+      CheckpointStore.Loaded newestValid = store.scan(fingerprint).orElse(null);
+      CheckpointStore.Loaded loaded = settings.resume() ? resumable(newestValid, settings,
+          fingerprint, log) : null;
+      if (loaded == null) {
+        log.printf("checkpoint: %s in %s, starting from round 1%n", settings.resume()
+            ? "no usable checkpoint" : "resume is off, checkpoints go", store.dir());
       }
+      return new Checkpointing(store, settings, fingerprint, loaded, metadata, lease);
+    } catch (IOException | RuntimeException e) {
+      lease.close();
+      throw e;
     }
-    return new Checkpointing(store, settings, fingerprint, loaded, metadata);
+  }
+
+  private static CheckpointStore.Loaded resumable(CheckpointStore.Loaded loaded,
+      CheckpointSettings settings, JobFingerprint fingerprint, PrintStream log) {
+    if (loaded != null) {
+      List<String> differences = loaded.fingerprint().differences(fingerprint);
+      if (!differences.isEmpty()) {
+        String list = String.join("\n  ", differences);
+        if (!settings.force()) {
+          throw new IllegalStateException("checkpoint " + loaded.name() + " was written by a"
+              + " different job; it differs in:\n  " + list + "\nResume anyway with --set"
+              + " checkpoint.force=true, or point checkpoint.dir elsewhere.");
+        }
+        log.println("checkpoint: resuming despite differences (checkpoint.force):\n  " + list);
+      }
+      log.printf("checkpoint: resuming from %s (epoch %d, round %d, %d rounds done)%n",
+          loaded.name(), loaded.position().epoch() + 1, loaded.position().round(),
+          loaded.position().roundsDone());
+    }
+    return loaded;
+  }
+
+  /** Releases the checkpoint directory's lease. */
+  @Override
+  public void close() {
+    if (lease != null) {
+      lease.close();
+    }
   }
 
   /**
@@ -76,34 +108,53 @@ public final class Checkpointing {
     return resumeFrom.position();
   }
 
-  /** Writes a checkpoint if one is due after round {@code position.roundsDone()}. */
-  public void afterRound(Network net, Optimizer optimizer, ModelMetadata.Position position,
+  /**
+   * Writes a checkpoint if one is due after round {@code position.roundsDone()}; returns
+   * whether one was written.
+   */
+  public boolean afterRound(Network net, Optimizer optimizer, ModelMetadata.Position position,
       PrintStream log) {
-    if (settings.everyRounds() > 0 && position.roundsDone() % settings.everyRounds() == 0) {
-      save(net, optimizer, position, log);
-    }
+    return settings.everyRounds() > 0 && position.roundsDone() % settings.everyRounds() == 0
+        && save(net, optimizer, position, log);
   }
 
-  /** Writes a checkpoint if one is due at the end of an epoch. */
-  public void afterEpoch(Network net, Optimizer optimizer, ModelMetadata.Position position,
+  /** Writes a checkpoint if one is due at the end of an epoch; returns whether one was. */
+  public boolean afterEpoch(Network net, Optimizer optimizer, ModelMetadata.Position position,
       PrintStream log) {
-    if (settings.everyEpoch()) {
-      save(net, optimizer, position, log);
-    }
+    return settings.everyEpoch() && save(net, optimizer, position, log);
   }
 
   /** Writes a checkpoint of the current model; a failure is reported, not fatal. */
-  private void save(Network net, Optimizer optimizer, ModelMetadata.Position position,
+  private boolean save(Network net, Optimizer optimizer, ModelMetadata.Position position,
       PrintStream log) {
     if (store == null) {
-      return;
+      return false;
     }
     try {
       var path = store.save(ModelFile.of(net, optimizer, metadata), position, fingerprint);
+      newest = path.toString();
       log.printf("checkpoint: wrote %s%n", path);
+      return true;
     } catch (IOException | RuntimeException e) {
       log.printf("checkpoint: WARNING: could not write a checkpoint at round %d (%s); the"
           + " previous one is intact and training goes on%n", position.roundsDone(), e);
+      return false;
     }
+  }
+
+  /**
+   * Where a rerun of the job would resume, as a user reads it in a final error: the newest
+   * checkpoint and that running the same command resumes from it, or that progress is lost.
+   */
+  public String resumeAdvice() {
+    if (store == null) {
+      return "checkpoints are off, so the progress of this run is lost (set checkpoint.dir to"
+          + " keep it)";
+    }
+    if (newest == null) {
+      return "no checkpoint was written in " + store.dir() + " yet; a rerun starts over";
+    }
+    return "the newest checkpoint is " + newest + "; run the same command again to resume"
+        + " from it";
   }
 }

@@ -5,7 +5,6 @@ import java.util.Locale;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
-import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.train.DataSpec;
@@ -13,9 +12,10 @@ import org.sparkconv.engine.train.JobConfig;
 import org.sparkconv.spark.wire.LabelledPixels;
 
 /**
- * A job's training and test data as Spark shards, and the normalisation to use. IDX and CIFAR
- * files are read by the driver (from any Hadoop FileSystem) and dealt to the partitions; image
- * folders and Parquet tables are read, converted and packed by the executors.
+ * A job's training and test data as Spark shards, and the normalisation to use. Every format is
+ * read by the executors, from any Hadoop FileSystem: IDX and CIFAR files by each partition's
+ * task for its own share ({@link SourceShards}); image folders and Parquet tables decoded and
+ * packed ({@link TrainingImages}). The driver never holds the images.
  */
 public record JobData(ShardedData train, ShardedData test, Normalization normalization) {
 
@@ -24,17 +24,13 @@ public record JobData(ShardedData train, ShardedData test, Normalization normali
       int partitions, PrintStream log) {
     long seed = config.train().seed();
     if (config.data() instanceof DataSpec.DriverRead data) {
-      var hadoop = jsc.hadoopConfiguration();
-      ImageSet train = data.readTrain(location -> new HadoopSource(location, hadoop));
-      ImageSet test = data.readTest(location -> new HadoopSource(location, hadoop));
-      if (config.trainLimit() > 0) {
-        train = train.head(config.trainLimit());
-      }
-      Normalization normalization = config.normalization(train);
-      log.printf(Locale.ROOT, "data: %d training images from %s, %d test images from %s%n",
-          train.count(), train.source(), test.count(), test.source());
-      return new JobData(ShardedData.dealt(jsc, train, partitions, seed),
-          ShardedData.contiguous(jsc, test, partitions), normalization);
+      ShardedData train = SourceShards.training(jsc, data, config.trainLimit(), partitions, seed,
+          spec.input());
+      ShardedData test = SourceShards.test(jsc, data, partitions, spec.input());
+      log.printf(Locale.ROOT, "data: %d training images from %s, %d test images, read by the"
+          + " executors%n", train.count(), train.source(), test.count());
+      return new JobData(train, test, config.normalize().resolve(spec.input().channels(),
+          train::statistics));
     }
     if (config.trainLimit() > 0) {
       throw new IllegalArgumentException(config.source() + ": setting 'train_limit' applies to"
@@ -68,8 +64,8 @@ public record JobData(ShardedData train, ShardedData test, Normalization normali
     } else {
       throw new IllegalStateException("data.format " + data.format() + " is read by the driver");
     }
-    ShardedData sharded = ShardedData.packed(examples.repartition(partitions), spec.input(),
-        data.classes(), path);
+    ShardedData sharded = ShardedData.packed(examples, partitions, spec.input(), data.classes(),
+        path);
     log.printf(Locale.ROOT, "data: %d images from %s (%s), packed on the executors%n",
         sharded.count(), path, data.format());
     return sharded;

@@ -2,8 +2,11 @@ package org.sparkconv.spark.data;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkconv.engine.data.ChannelStatistics;
 import org.sparkconv.engine.data.ImageSet;
@@ -13,13 +16,16 @@ import org.sparkconv.spark.wire.DataBlock;
 import org.sparkconv.spark.wire.LabelledPixels;
 import org.sparkconv.spark.wire.Shard;
 import org.sparkconv.spark.wire.SparkActions;
+import scala.Tuple2;
 
 /**
  * A labelled image set as Spark holds it for training: one {@link Shard} of packed 8-bit blocks
- * per partition, cached on the executors with its lineage cut (a parallelized collection would
- * otherwise ship its data inside every task), plus the shard sizes the round plan needs.
- * Built on the driver from an {@link ImageSet} (IDX, CIFAR), or on the executors from rows of
- * (label, pixels) so that large sets never pass through the driver.
+ * per partition, cached on the executors, plus the shard sizes the round plan needs. Every way
+ * of building one keeps its lineage, so a partition lost with its executor is rebuilt with the
+ * same examples in the same order: read again from the source files ({@link SourceShards}),
+ * decoded again from image folders or Parquet (rows placed by a hash of their id and sorted, not
+ * by arrival order), or, for a set that exists only in the driver's memory, fetched again from
+ * a broadcast (never shipped inside tasks).
  */
 public final class ShardedData {
 
@@ -28,51 +34,70 @@ public final class ShardedData {
   private final Shape shape;
   private final int classes;
   private final String source;
+  private final Broadcast<Shard[]> held; // the driver's copy, for in-memory sets; else null
 
   private ShardedData(JavaRDD<Shard> rdd, int[] sizes, Shape shape, int classes,
-      String source) {
+      String source, Broadcast<Shard[]> held) {
     this.rdd = rdd;
     this.sizes = sizes;
     this.shape = shape;
     this.classes = classes;
     this.source = source;
+    this.held = held;
   }
 
-  /** Training data from the driver: a seeded shuffle dealt round-robin to the partitions. */
+  /** Training data in the driver's memory: a seeded shuffle dealt round-robin. */
   public static ShardedData dealt(JavaSparkContext jsc, ImageSet set, int partitions, long seed) {
-    return fromShards(jsc, Sharding.dealt(set, partitions, seed), set);
+    return held(jsc, Sharding.dealt(set, partitions, seed), set);
   }
 
-  /** Evaluation data from the driver: contiguous ranges in order. */
+  /** Evaluation data in the driver's memory: contiguous ranges in order. */
   public static ShardedData contiguous(JavaSparkContext jsc, ImageSet set, int partitions) {
-    return fromShards(jsc, Sharding.contiguous(set, partitions), set);
+    return held(jsc, Sharding.contiguous(set, partitions), set);
   }
 
-  private static ShardedData fromShards(JavaSparkContext jsc, List<Shard> shards, ImageSet set) {
-    JavaRDD<Shard> rdd = cutLineage(jsc.parallelize(shards, shards.size()));
-    return new ShardedData(rdd, shards.stream().mapToInt(Shard::count).toArray(), set.shape(),
-        set.classes(), set.source());
+  private static ShardedData held(JavaSparkContext jsc, List<Shard> shards, ImageSet set) {
+    Broadcast<Shard[]> all = jsc.broadcast(shards.toArray(new Shard[0]));
+    List<Integer> ids = IntStream.range(0, shards.size()).boxed().toList();
+    JavaRDD<Shard> rdd = jsc.parallelize(ids, ids.size()).map(p -> all.value()[p]);
+    ShardedData data = cache(rdd, set.shape(), set.classes(), set.source(), all);
+    all.unpersist(false); // executors keep their cached shard; a lost one is fetched again
+    return data;
   }
 
-  /**
-   * Data packed on the executors: {@code labelledPixels} yields (label, CHW pixels of
-   * {@code shape}) per example, one partition per shard.
-   */
-  public static ShardedData packed(JavaRDD<LabelledPixels> labelledPixels, Shape shape,
-      int classes, String source) {
-    int imageSize = shape.size();
-    JavaRDD<Shard> shards = labelledPixels.mapPartitionsWithIndex((p, rows) -> {
-      List<LabelledPixels> examples = new ArrayList<>();
-      rows.forEachRemaining(examples::add);
-      return List.of(pack(p, examples, imageSize, classes)).iterator();
-    }, true);
-    JavaRDD<Shard> cached = cutLineage(shards);
-    List<int[]> counts = cached.map(s -> new int[] {s.partition(), s.count()}).collect();
+  /** Shards computed by {@code shards} (one per partition), cached on the executors. */
+  static ShardedData cached(JavaRDD<Shard> shards, Shape shape, int classes, String source) {
+    return cache(shards, shape, classes, source, null);
+  }
+
+  private static ShardedData cache(JavaRDD<Shard> shards, Shape shape, int classes,
+      String source, Broadcast<Shard[]> held) {
+    JavaRDD<Shard> cached = shards.persist(StorageLevel.MEMORY_ONLY());
+    List<int[]> counts = SparkActions.run(() -> cached.map(s -> new int[] {s.partition(),
+        s.count()}).collect());
     int[] sizes = new int[counts.size()];
     for (int[] c : counts) {
       sizes[c[0]] = c[1];
     }
-    return new ShardedData(cached, sizes, shape, classes, source);
+    return new ShardedData(cached, sizes, shape, classes, source, held);
+  }
+
+  /**
+   * Data packed on the executors: {@code labelledPixels} yields (label, CHW pixels of
+   * {@code shape}) per example; each goes to the partition its origin hashes to and is packed
+   * in the order of origins, so the shards do not depend on the order files were listed in.
+   */
+  public static ShardedData packed(JavaRDD<LabelledPixels> labelledPixels, int partitions,
+      Shape shape, int classes, String source) {
+    int imageSize = shape.size();
+    JavaRDD<Shard> shards = labelledPixels.mapToPair(e -> new Tuple2<>(e.origin(), e))
+        .repartitionAndSortWithinPartitions(new HashPartitioner(partitions))
+        .values().mapPartitionsWithIndex((p, rows) -> {
+          List<LabelledPixels> examples = new ArrayList<>();
+          rows.forEachRemaining(examples::add);
+          return List.of(pack(p, examples, imageSize, classes)).iterator();
+        }, true);
+    return cached(shards, shape, classes, source);
   }
 
   private static Shard pack(int p, List<LabelledPixels> examples, int imageSize, int classes) {
@@ -89,13 +114,6 @@ public final class ShardedData {
       System.arraycopy(e.pixels(), 0, dst, off, imageSize);
       return e.label();
     });
-  }
-
-  private static JavaRDD<Shard> cutLineage(JavaRDD<Shard> rdd) {
-    JavaRDD<Shard> cached = rdd.persist(StorageLevel.MEMORY_ONLY());
-    cached.rdd().localCheckpoint();
-    SparkActions.run(cached::count);
-    return cached;
   }
 
   public JavaRDD<Shard> rdd() {
@@ -146,8 +164,11 @@ public final class ShardedData {
     return ChannelStatistics.fromArray(shape, sums).normalization();
   }
 
-  /** Drops the cached shards from the executors. */
+  /** Drops the cached shards from the executors (and the driver's broadcast copy). */
   public void release() {
     rdd.unpersist(false);
+    if (held != null) {
+      held.destroy();
+    }
   }
 }

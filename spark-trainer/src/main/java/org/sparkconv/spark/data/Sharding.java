@@ -21,31 +21,41 @@ public final class Sharding {
    * gets a like mix of classes.
    */
   public static List<Shard> dealt(ImageSet set, int partitions, long seed) {
-    int[] order = Shuffle.permutation(set.count(), new SplittableRandom(seed ^ 0x5DEECE66DL));
     List<Shard> shards = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
-      List<Integer> members = new ArrayList<>();
-      for (int i = p; i < order.length; i += partitions) {
-        members.add(order[i]);
-      }
-      shards.add(pack(set, p, members));
+      shards.add(dealt(set, partitions, seed, p));
     }
     return shards;
+  }
+
+  /** Partition {@code p}'s shard of {@link #dealt(ImageSet, int, long)}, computed alone. */
+  public static Shard dealt(ImageSet set, int partitions, long seed, int p) {
+    int[] order = Shuffle.permutation(set.count(), new SplittableRandom(seed ^ 0x5DEECE66DL));
+    List<Integer> members = new ArrayList<>();
+    for (int i = p; i < order.length; i += partitions) {
+      members.add(order[i]);
+    }
+    return pack(set, p, members);
   }
 
   /** Evaluation shards: contiguous ranges, in order. */
   public static List<Shard> contiguous(ImageSet set, int partitions) {
     List<Shard> shards = new ArrayList<>();
     for (int p = 0; p < partitions; p++) {
-      int from = (int) ((long) set.count() * p / partitions);
-      int to = (int) ((long) set.count() * (p + 1) / partitions);
-      List<Integer> members = new ArrayList<>();
-      for (int i = from; i < to; i++) {
-        members.add(i);
-      }
-      shards.add(pack(set, p, members));
+      shards.add(contiguous(set, partitions, p));
     }
     return shards;
+  }
+
+  /** Partition {@code p}'s shard of {@link #contiguous(ImageSet, int)}, computed alone. */
+  public static Shard contiguous(ImageSet set, int partitions, int p) {
+    int from = (int) ((long) set.count() * p / partitions);
+    int to = (int) ((long) set.count() * (p + 1) / partitions);
+    List<Integer> members = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      members.add(i);
+    }
+    return pack(set, p, members);
   }
 
   /** The examples {@code members} of {@code set}, in that order, as partition {@code p}. */

@@ -70,10 +70,9 @@ public final class TrainJob implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "normalisation %s%ntraining: %d epochs, batch %d, seed %d,"
               + " %s lr %g, schedule %s%n", normalization, s.epochs(), s.batchSize(), s.seed(),
           s.optimizer().type(), s.optimizer().lr(), s.schedule().type());
-      Checkpointing checkpoints = checkpoints(file.checkpoint(), jsc, spec, s, spark,
-          partitions, normalization, data);
       SparkTrainer.Result result;
-      try {
+      try (Checkpointing checkpoints = checkpoints(file.checkpoint(), jsc, spec, s, spark,
+          partitions, normalization, data)) {
         result = new SparkTrainer(jsc, System.out).fit(net, data.train(), data.test(),
             normalization, s, spark, checkpoints);
       } finally {
@@ -99,13 +98,27 @@ public final class TrainJob implements Callable<Integer> {
       NetworkSpec spec, TrainSettings s, SparkSettings spark, int partitions,
       Normalization normalization, JobData data) throws java.io.IOException {
     if (!ckpt.enabled()) {
+      System.out.println("checkpoints are off: a crash loses all progress (set checkpoint.dir"
+          + " to keep it)");
       return Checkpointing.NONE;
     }
     return Checkpointing.open(new CheckpointStore(ckpt.dir(), ckpt.keep(),
             jsc.hadoopConfiguration(), System.out), ckpt,
         JobFingerprint.of(spec, s, spark.sync().fingerprint(), partitions, normalization,
             data.train().source()),
-        ModelMetadata.trained(normalization, s.epochs(), null), System.out);
+        ModelMetadata.trained(normalization, s.epochs(), null), holder(jsc), System.out);
+  }
+
+  /** Who holds a checkpoint directory's lease: this application, its host and process. */
+  private static String holder(JavaSparkContext jsc) {
+    String host;
+    try {
+      host = java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.io.IOException e) {
+      host = "an unknown host";
+    }
+    return "application " + jsc.sc().applicationId() + " (" + jsc.appName() + ") on " + host
+        + ", pid " + ProcessHandle.current().pid();
   }
 
   public static void main(String[] args) {

@@ -22,6 +22,8 @@ final class Progress {
   private long lastReport = start;
   private long epochStart;
   private long lastRoundEnd;
+  private int firstRound;
+  private int dataRounds;
   private double epochLoss;
   private long epochCount;
   private long epochCorrect;
@@ -39,7 +41,13 @@ final class Progress {
     return times;
   }
 
-  void startEpoch() {
+  /**
+   * Starts counting an epoch at data round {@code firstRound} of {@code dataRounds}; an epoch
+   * entered part way (resumed, or gone back to) says so in its summary.
+   */
+  void startEpoch(int firstRound, int dataRounds) {
+    this.firstRound = firstRound;
+    this.dataRounds = dataRounds;
     times.reset();
     epochLoss = 0;
     epochCount = 0;
@@ -74,9 +82,12 @@ final class Progress {
     }
     double seconds = (System.nanoTime() - epochStart) / 1e9;
     double trainSeconds = (lastRoundEnd - epochStart) / 1e9;
+    String partial = firstRound == 0 ? "" : String.format(Locale.ROOT, " (train figures cover"
+        + " data rounds %d-%d of %d: the epoch was entered part way)", firstRound + 1,
+        dataRounds, dataRounds);
     log.printf(Locale.ROOT, "epoch %d/%d done: train loss %.4f, train accuracy %.2f%%, test"
-            + " loss %.4f, test accuracy %.2f%%, %.1f s (train %.0f img/s)%n  per round: %s%n",
+            + " loss %.4f, test accuracy %.2f%%, %.1f s (train %.0f img/s)%s%n  per round: %s%n",
         epoch + 1, epochs, epochLoss / epochCount, 100.0 * epochCorrect / epochCount,
-        eval.loss(), 100 * eval.accuracy(), seconds, epochCount / trainSeconds, times);
+        eval.loss(), 100 * eval.accuracy(), seconds, epochCount / trainSeconds, partial, times);
   }
 }

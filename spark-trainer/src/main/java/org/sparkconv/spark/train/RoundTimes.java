@@ -19,11 +19,16 @@ public final class RoundTimes {
     rounds = broadcast = compute = aggregateAndSchedule = update = 0;
   }
 
-  void add(long broadcastNanos, long computeNanos, long aggregateNanos, long updateNanos) {
+  /** A round's Spark job: its broadcast, longest compute, and aggregation plus scheduling. */
+  void add(long broadcastNanos, long computeNanos, long aggregateNanos) {
     rounds++;
     broadcast += broadcastNanos;
     compute += computeNanos;
     aggregateAndSchedule += Math.max(aggregateNanos, 0);
+  }
+
+  /** The driver's update after the round's job. */
+  void addUpdate(long updateNanos) {
     update += updateNanos;
   }
 

@@ -12,17 +12,25 @@ import org.sparkconv.engine.train.JobSettings;
  * @param treeDepth depth of {@code treeAggregate}
  * @param maxRounds stop after this many rounds (0: train all epochs); for benchmarks and tests
  * @param progressSeconds seconds between progress lines (0: one per round)
+ * @param recovery how failures and divergence are ridden out inside the job
  */
 public record SparkSettings(SyncRule sync, int partitions, int treeDepth, int maxRounds,
-    double progressSeconds) {
+    double progressSeconds, RecoverySettings recovery) {
 
   public static final SparkSettings DEFAULT =
-      new SparkSettings(new GradientAveraging(), 0, 2, 0, 5);
+      new SparkSettings(new GradientAveraging(), 0, 2, 0, 5, RecoverySettings.DEFAULT);
+
+  /** Settings with the default recovery. */
+  public SparkSettings(SyncRule sync, int partitions, int treeDepth, int maxRounds,
+      double progressSeconds) {
+    this(sync, partitions, treeDepth, maxRounds, progressSeconds, RecoverySettings.DEFAULT);
+  }
 
   /** Parses the section strictly; errors name the file (or --set) and {@code spark.<field>}. */
   public static SparkSettings parse(JobSettings s) {
     s.rejectUnknown(Set.of("mode", "local_steps", "partitions", "tree_depth", "max_rounds",
-        "progress_seconds"));
+        "progress_seconds", "round_retries", "retry_backoff_seconds", "recoveries",
+        "snapshot_rounds", "divergence_factor", "divergence_lr_scale", "divergence_retries"));
     int k = s.integer("local_steps", 1, 1);
     SyncRule sync;
     try {
@@ -35,11 +43,17 @@ public record SparkSettings(SyncRule sync, int partitions, int treeDepth, int ma
       throw s.error("progress_seconds", "must be a number >= 0, got " + progress);
     }
     return new SparkSettings(sync, s.integer("partitions", DEFAULT.partitions, 0),
-        s.integer("tree_depth", DEFAULT.treeDepth, 1), s.integer("max_rounds", 0, 0), progress);
+        s.integer("tree_depth", DEFAULT.treeDepth, 1), s.integer("max_rounds", 0, 0), progress,
+        RecoverySettings.parse(s));
+  }
+
+  /** The same settings with {@code recovery} instead. */
+  public SparkSettings withRecovery(RecoverySettings recovery) {
+    return new SparkSettings(sync, partitions, treeDepth, maxRounds, progressSeconds, recovery);
   }
 
   /** The same settings with {@code sync} as the synchronisation rule. */
   public SparkSettings withSync(SyncRule sync) {
-    return new SparkSettings(sync, partitions, treeDepth, maxRounds, progressSeconds);
+    return new SparkSettings(sync, partitions, treeDepth, maxRounds, progressSeconds, recovery);
   }
 }

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -44,6 +45,7 @@ public final class SparkTrainer {
 
   private final JavaSparkContext jsc;
   private final PrintStream log;
+  private final AtomicInteger injectedFailures = new AtomicInteger();
 
   public SparkTrainer(JavaSparkContext jsc, PrintStream log) {
     this.jsc = jsc;
@@ -90,37 +92,120 @@ public final class SparkTrainer {
     if (spark.maxRounds() > 0) {
       totalRounds = Math.min(totalRounds, spark.maxRounds());
     }
+    RecoverySettings recovery = spark.recovery();
     Progress progress = new Progress(log, settings.epochs(), totalRounds, at.roundsDone(),
         spark.progressSeconds());
+    DivergenceGuard divergence = new DivergenceGuard(recovery.divergenceFactor());
     List<Evaluation> history = new ArrayList<>();
-    long rounds = at.roundsDone();
-    epochs:
-    for (int epoch = at.epoch(); epoch < settings.epochs(); epoch++) {
-      progress.startEpoch();
-      for (int round = epoch == at.epoch() ? at.round() : 0; round < dataRounds;
-          round += perRound) {
-        if (spark.maxRounds() > 0 && rounds >= spark.maxRounds()) {
-          break epochs;
-        }
-        int steps = Math.min(perRound, dataRounds - round);
-        float lr = run.rate(run.step(epoch, round));
-        Contribution sum = round(train.rdd(), run, sync, net, optimizer, epoch, round, steps,
-            lr, spark.treeDepth(), progress.times());
-        rounds++;
-        checkpoints.afterRound(net, optimizer, new ModelMetadata.Position(epoch, round + steps,
-            rounds), log);
-        progress.round(epoch, rounds, sum, lr);
+    Snapshot good = Snapshot.take(net, optimizer, at, 0);
+    int recoveriesLeft = recovery.recoveries();
+    int divergencesLeft = recovery.divergenceRetries();
+    progress.startEpoch(at.round(), dataRounds);
+    while (at.epoch() < settings.epochs()
+        && !(spark.maxRounds() > 0 && at.roundsDone() >= spark.maxRounds())) {
+      if (at.round() >= dataRounds) {
+        Evaluation eval = evaluate(test.rdd(), run, net, spark.treeDepth());
+        history.add(eval);
+        progress.endEpoch(at.epoch(), eval);
+        at = new ModelMetadata.Position(at.epoch() + 1, 0, at.roundsDone());
+        checkpoints.afterEpoch(net, optimizer, at, log);
+        good = Snapshot.take(net, optimizer, at, history.size());
+        progress.startEpoch(0, dataRounds);
+        continue;
       }
-      Evaluation eval = evaluate(test.rdd(), run, net, spark.treeDepth());
-      history.add(eval);
-      checkpoints.afterEpoch(net, optimizer, new ModelMetadata.Position(epoch + 1, 0, rounds),
-          log);
-      progress.endEpoch(epoch, eval);
+      int steps = Math.min(perRound, dataRounds - at.round());
+      float lr = run.rate(run.step(at.epoch(), at.round()));
+      Contribution sum;
+      try {
+        sum = retried(run, sync, train.rdd(), net, optimizer, at, steps, spark, progress);
+      } catch (SparkActions.JobFailedException e) {
+        if (recoveriesLeft-- == 0) {
+          throw new IllegalStateException(String.format(Locale.ROOT, "round %d failed %d times"
+                  + " and the job went back %d times: %s; %s", at.roundsDone() + 1,
+              recovery.roundRetries() + 1, recovery.recoveries(), e.getMessage(),
+              checkpoints.resumeAdvice()), e);
+        }
+        log.printf(Locale.ROOT, "recovery: round %d still fails after %d retries (%s); going"
+            + " back to round %d and going on%n", at.roundsDone() + 1, recovery.roundRetries(),
+            e.getMessage(), good.position().roundsDone() + 1);
+        at = rollBack(good, net, optimizer, history, divergence, progress, dataRounds);
+        continue;
+      }
+      double meanLoss = sum.lossSum() / sum.count();
+      if (divergence.diverged(meanLoss)) {
+        String what = String.format(Locale.ROOT, "loss became %s at epoch %d, round %d"
+                + " (recent reference %.4g, learning rate %g)", meanLoss, at.epoch() + 1,
+            at.round() + 1, divergence.reference(), lr);
+        if (divergencesLeft-- == 0) {
+          throw new TrainingDivergedException(what + " after " + recovery.divergenceRetries()
+              + " rollbacks with lower rates: lower optimizer.lr or set optimizer.clip_norm;"
+              + " no model was written");
+        }
+        run = run.withLearningRateScaled(recovery.lrScale());
+        log.printf(Locale.ROOT, "divergence: %s; going back to round %d with the learning rate"
+            + " times %s%n", what, good.position().roundsDone() + 1, recovery.lrScale());
+        at = rollBack(good, net, optimizer, history, divergence, progress, dataRounds);
+        continue;
+      }
+      long b = System.nanoTime();
+      sync.apply(sum, net, optimizer, steps, lr);
+      progress.times().addUpdate(System.nanoTime() - b);
+      at = new ModelMetadata.Position(at.epoch(), at.round() + steps, at.roundsDone() + 1);
+      boolean written = checkpoints.afterRound(net, optimizer, at, log);
+      if (written || recovery.snapshotRounds() > 0
+          && at.roundsDone() % recovery.snapshotRounds() == 0) {
+        good = Snapshot.take(net, optimizer, at, history.size());
+      }
+      progress.round(at.epoch(), at.roundsDone(), sum, lr);
     }
     if (history.isEmpty() || spark.maxRounds() > 0 && history.size() < settings.epochs()) {
       history.add(evaluate(test.rdd(), run, net, spark.treeDepth()));
     }
-    return new Result(history, optimizer, rounds);
+    return new Result(history, optimizer, at.roundsDone());
+  }
+
+  /** Puts the model back to {@code good} and returns where training goes on from. */
+  private static ModelMetadata.Position rollBack(Snapshot good, Network net, Optimizer optimizer,
+      List<Evaluation> history, DivergenceGuard divergence, Progress progress, int dataRounds) {
+    good.restore(net, optimizer);
+    history.subList(good.evaluations(), history.size()).clear();
+    divergence.reset();
+    progress.startEpoch(good.position().round(), dataRounds);
+    return good.position();
+  }
+
+  /**
+   * One round, run again with backoff while it fails in a way that may pass (a lost executor,
+   * a filesystem hiccup); a failure of the data or the code is thrown at once.
+   */
+  private Contribution retried(TrainingRun run, SyncRule sync, JavaRDD<Shard> trainRdd,
+      Network net, Optimizer optimizer, ModelMetadata.Position at, int steps,
+      SparkSettings spark, Progress progress) {
+    RecoverySettings recovery = spark.recovery();
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return round(trainRdd, run, sync, net, optimizer, at.epoch(), at.round(), steps,
+            spark.treeDepth(), progress.times());
+      } catch (RuntimeException e) {
+        if (!SparkActions.isTransient(e) || attempt >= recovery.roundRetries()) {
+          throw e;
+        }
+        long waitMillis = (long) (1000 * recovery.retryBackoffSeconds() * (1L << attempt));
+        log.printf(Locale.ROOT, "retry: round %d failed (%s); trying again in %.1f s (%d of"
+            + " %d)%n", at.roundsDone() + 1, e.getMessage(), waitMillis / 1000.0, attempt + 1,
+            recovery.roundRetries());
+        sleep(waitMillis);
+      }
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting to retry a round", e);
+    }
   }
 
   private void preflight(Network net, ShardedData train, ShardedData test, RoundPlan plan,
@@ -137,31 +222,42 @@ public final class SparkTrainer {
   }
 
   /**
-   * One synchronous round: broadcast, every partition's contribution to data rounds
-   * [round, round + steps), summed on the way to the driver, the rule's update, the broadcast
-   * destroyed.
+   * One synchronous round's contributions: broadcast, every partition's contribution to data
+   * rounds [round, round + steps), summed on the way to the driver, the broadcast destroyed.
+   * The caller checks the sum and lets the rule apply it.
    */
   private Contribution round(JavaRDD<Shard> trainRdd, TrainingRun run, SyncRule sync,
-      Network net, Optimizer optimizer, int epoch, int round, int steps, float lr, int depth,
+      Network net, Optimizer optimizer, int epoch, int round, int steps, int depth,
       RoundTimes times) {
     long b0 = System.nanoTime();
     Broadcast<ModelVector> model = jsc.broadcast(sync.broadcast(net, optimizer));
     long b1 = System.nanoTime();
-    Contribution sum = SparkActions.run(() -> trainRdd.treeAggregate(null,
-        (acc, shard) -> Contribution.merge(acc,
-            sync.compute(shard, run, model.value(), epoch, round, steps)),
-        Contribution::merge, depth));
-    long b2 = System.nanoTime();
-    model.destroy();
-    if (!Double.isFinite(sum.lossSum())) {
-      throw new TrainingDivergedException(String.format(Locale.ROOT, "loss became %s at epoch"
-              + " %d, round %d (learning rate %g): lower optimizer.lr or set optimizer.clip_norm;"
-              + " no model was written", sum.lossSum(), epoch + 1, round + 1, lr));
+    try {
+      Contribution sum = SparkActions.run(() -> {
+        injectedFault();
+        return trainRdd.treeAggregate(null,
+            (acc, shard) -> Contribution.merge(acc,
+                sync.compute(shard, run, model.value(), epoch, round, steps)),
+            Contribution::merge, depth);
+      });
+      long b2 = System.nanoTime();
+      times.add(b1 - b0, sum.computeNanos(), b2 - b1 - sum.computeNanos());
+      return sum;
+    } finally {
+      model.destroy();
     }
-    sync.apply(sum, net, optimizer, steps, lr);
-    times.add(b1 - b0, sum.computeNanos(), b2 - b1 - sum.computeNanos(),
-        System.nanoTime() - b2);
-    return sum;
+  }
+
+  /** For tests: the next {@code count} rounds fail as a lost Spark job would. */
+  void injectRoundFailures(int count) {
+    injectedFailures.set(count);
+  }
+
+  private void injectedFault() {
+    if (injectedFailures.getAndUpdate(n -> Math.max(n - 1, 0)) > 0) {
+      throw new SparkActions.JobFailedException("Spark job failed: injected fault (test hook)",
+          null);
+    }
   }
 
   private Evaluation evaluate(JavaRDD<Shard> testRdd, TrainingRun run, Network net, int depth) {

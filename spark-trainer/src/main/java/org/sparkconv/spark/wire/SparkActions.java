@@ -3,11 +3,19 @@ package org.sparkconv.spark.wire;
 import java.util.function.Supplier;
 
 /**
- * Runs Spark actions so that their failures read well: a class missing from the Kryo
- * registration becomes a message that says what to register; Spark's checked
- * {@code SparkException}, thrown undeclared from Scala, is rethrown unchecked.
+ * Runs Spark actions so that their failures read well and can be told apart: a class missing
+ * from the Kryo registration becomes a message that says what to register; any other failure of
+ * the Spark job (Spark's checked {@code SparkException}, thrown undeclared from Scala) becomes a
+ * {@link JobFailedException}, which {@link #isTransient} tells from a mistake in the data.
  */
 public final class SparkActions {
+
+  /** A Spark job that failed; its cause is Spark's exception. */
+  public static final class JobFailedException extends IllegalStateException {
+    public JobFailedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
 
   private SparkActions() {}
 
@@ -20,10 +28,27 @@ public final class SparkActions {
       if (kryo != null) {
         throw kryo;
       }
-      if (e instanceof RuntimeException r) {
-        throw r;
+      if (e instanceof IllegalArgumentException || e instanceof JobFailedException) {
+        throw (RuntimeException) e;
       }
-      throw new IllegalStateException("Spark job failed: " + e.getMessage(), e);
+      throw new JobFailedException("Spark job failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Whether running the job again may succeed: a failed Spark job (a lost executor, a
+   * filesystem hiccup) may; a bad input, whose cause anywhere in the chain is an
+   * {@code IllegalArgumentException}, will fail the same way again.
+   */
+  public static boolean isTransient(Throwable failure) {
+    if (!(failure instanceof JobFailedException)) {
+      return false;
+    }
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof IllegalArgumentException) {
+        return false;
+      }
+    }
+    return true;
   }
 }

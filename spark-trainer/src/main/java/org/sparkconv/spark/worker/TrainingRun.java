@@ -23,6 +23,13 @@ public record TrainingRun(String specJson, Shape inputShape, int classes, RoundP
     return (long) epoch * plan.roundsPerEpoch() + round;
   }
 
+  /** The same run with its base learning rate times {@code factor}. */
+  public TrainingRun withLearningRateScaled(double factor) {
+    return new TrainingRun(specJson, inputShape, classes, plan, normalization, augmentation,
+        optimizer.withLr((float) (optimizer.lr() * factor)), schedule, epochs, labelSmoothing,
+        seed);
+  }
+
   /** The scheduled learning rate at global step {@code step}. */
   public float rate(long step) {
     return schedule.rate(optimizer.lr(), step, plan.roundsPerEpoch(), epochs);

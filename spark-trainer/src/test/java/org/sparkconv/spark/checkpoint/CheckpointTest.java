@@ -89,19 +89,26 @@ class CheckpointTest {
     SparkSettings spark = new SparkSettings(new GradientAveraging(), 2, 2, maxRounds, 60);
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     PrintStream log = new PrintStream(bytes, true);
-    Checkpointing checkpoints = Checkpointing.NONE;
-    if (ckpt.enabled()) {
-      checkpoints = Checkpointing.open(new CheckpointStore(ckpt.dir(), ckpt.keep(),
-              jsc.hadoopConfiguration(), log), ckpt,
-          JobFingerprint.of(net.spec(), settings, spark.sync().fingerprint(), 2, NORM,
-              DATA.source()), ModelMetadata.NONE, log);
-    }
     ShardedData train = ShardedData.dealt(jsc, DATA, 2, settings.seed());
     ShardedData test = ShardedData.contiguous(jsc, DATA.head(64), 2);
-    var result = new SparkTrainer(jsc, log).fit(net, train, test, NORM, settings, spark,
-        checkpoints);
+    SparkTrainer.Result result;
+    try (Checkpointing checkpoints = open(jsc, ckpt, net, settings, spark, log)) {
+      result = new SparkTrainer(jsc, log).fit(net, train, test, NORM, settings, spark,
+          checkpoints);
+    }
     return new Outcome(net.params().clone(), net.state().clone(),
         result.optimizer().slots(), result.optimizer().steps(), bytes.toString());
+  }
+
+  static Checkpointing open(JavaSparkContext jsc, CheckpointSettings ckpt, Network net,
+      TrainSettings settings, SparkSettings spark, PrintStream log) throws IOException {
+    if (!ckpt.enabled()) {
+      return Checkpointing.NONE;
+    }
+    return Checkpointing.open(new CheckpointStore(ckpt.dir(), ckpt.keep(),
+            jsc.hadoopConfiguration(), log), ckpt,
+        JobFingerprint.of(net.spec(), settings, spark.sync().fingerprint(), 2, NORM,
+            DATA.source()), ModelMetadata.NONE, "the checkpoint tests' driver", log);
   }
 
   static CheckpointSettings every(String dir, int rounds, int keep) {

@@ -188,7 +188,7 @@ class TrainingImagesTest {
     ImageSet set = TestImages.quadrants(300, 8, 13);
     Path root = writePngs(set, "learn");
     ShardedData data = ShardedData.packed(TrainingImages.imageFolder(session(), root.toString(),
-        set.shape(), CLASSES, new long[1]).repartition(2), set.shape(), 4, root.toString());
+        set.shape(), CLASSES, new long[1]), 2, set.shape(), 4, root.toString());
     assertEquals(300, data.count());
     Network net = Network.build(EquivalenceTest.plain());
     net.initialize(3);

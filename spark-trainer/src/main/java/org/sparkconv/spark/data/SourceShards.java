@@ -1,0 +1,78 @@
+package org.sparkconv.spark.data;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.sparkconv.engine.data.ImageSet;
+import org.sparkconv.engine.tensor.Shape;
+import org.sparkconv.engine.train.DataSpec;
+import org.sparkconv.spark.wire.Shard;
+
+/**
+ * Shards that the executors read themselves from IDX or CIFAR files on any Hadoop URI: each
+ * partition's task reads the split and keeps its own members (dealt by the same seeded shuffle
+ * as {@link Sharding}, or a contiguous range for evaluation). Nothing but the file locations
+ * travels in the tasks, and a partition lost with its executor is read again by whichever
+ * executor Spark gives the retried task, with the same members in the same order.
+ */
+public final class SourceShards {
+
+  private SourceShards() {}
+
+  /**
+   * The training split of {@code data} (its first {@code limit} images when {@code limit > 0}),
+   * dealt to {@code partitions} partitions with {@code seed}.
+   */
+  public static ShardedData training(JavaSparkContext jsc, DataSpec.DriverRead data, int limit,
+      int partitions, long seed, Shape shape) {
+    Map<String, String> hadoop = settings(jsc.hadoopConfiguration());
+    String source = data.trainLocation() + (limit > 0 ? " (first " + limit + ")" : "");
+    JavaRDD<Shard> shards = partitionIds(jsc, partitions).map(p -> {
+      ImageSet set = data.readTrain(location -> new HadoopSource(location, conf(hadoop)));
+      return Sharding.dealt(checked(limit > 0 ? set.head(limit) : set, shape), partitions, seed,
+          p);
+    });
+    return ShardedData.cached(shards, shape, data.classes(), source);
+  }
+
+  /** The test split of {@code data} in contiguous ranges. */
+  public static ShardedData test(JavaSparkContext jsc, DataSpec.DriverRead data, int partitions,
+      Shape shape) {
+    Map<String, String> hadoop = settings(jsc.hadoopConfiguration());
+    JavaRDD<Shard> shards = partitionIds(jsc, partitions).map(p -> Sharding.contiguous(
+        checked(data.readTest(location -> new HadoopSource(location, conf(hadoop))), shape),
+        partitions, p));
+    return ShardedData.cached(shards, shape, data.classes(), "the test split of "
+        + data.trainLocation());
+  }
+
+  private static JavaRDD<Integer> partitionIds(JavaSparkContext jsc, int partitions) {
+    List<Integer> ids = IntStream.range(0, partitions).boxed().toList();
+    return jsc.parallelize(ids, partitions);
+  }
+
+  private static ImageSet checked(ImageSet set, Shape shape) {
+    if (!set.shape().equals(shape)) {
+      throw new IllegalArgumentException(set.source() + " holds images of shape " + set.shape()
+          + " but the model takes " + shape);
+    }
+    return set;
+  }
+
+  /** The driver's Hadoop settings, for executors to open the same file systems with. */
+  private static Map<String, String> settings(Configuration conf) {
+    Map<String, String> out = new HashMap<>();
+    conf.forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
+  }
+
+  private static Configuration conf(Map<String, String> settings) {
+    Configuration conf = new Configuration(false);
+    settings.forEach(conf::set);
+    return conf;
+  }
+}
