@@ -1,5 +1,9 @@
 package org.sparkconv.spark;
 
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.tensor.Shape;
@@ -8,6 +12,27 @@ import org.sparkconv.engine.tensor.Shape;
 public final class TestImages {
 
   private TestImages() {}
+
+  /**
+   * Writes {@code set} as two IDX files (images and labels, plain), the format the Spark
+   * trainer's executors read from any Hadoop URI.
+   */
+  public static void writeIdx(ImageSet set, Path images, Path labels) throws IOException {
+    try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(images))) {
+      out.writeInt(0x00000803);
+      out.writeInt(set.count());
+      out.writeInt(set.shape().height());
+      out.writeInt(set.shape().width());
+      out.write(set.pixels());
+    }
+    try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(labels))) {
+      out.writeInt(0x00000801);
+      out.writeInt(set.count());
+      for (int label : set.labels()) {
+        out.writeByte(label);
+      }
+    }
+  }
 
   public static ImageSet quadrants(int count, int side, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);

@@ -1,32 +1,49 @@
 package org.sparkconv.spark.train;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.optim.OptimizerSpec;
+import org.sparkconv.engine.tensor.Shape;
+import org.sparkconv.engine.train.DataSpec;
 import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.spark.TestImages;
+import org.sparkconv.spark.checkpoint.Checkpointing;
+import org.sparkconv.spark.data.ShardedData;
+import org.sparkconv.spark.data.SourceShards;
 import org.sparkconv.spark.wire.KryoRegistration;
 
 /**
  * Two executor JVMs ({@code local-cluster[2,1,1024]}): models, data blocks and sums really cross
- * process boundaries through Kryo, and the result still equals single-JVM training.
+ * process boundaries through Kryo, the result still equals single-JVM training, and an executor
+ * killed mid-training is replaced without changing the result.
  */
 class LocalClusterTest {
 
-  @Test
-  void twoExecutorProcessesGiveTheSingleJvmResult() throws Exception {
+  static JavaSparkContext jsc;
+
+  @BeforeAll
+  static void startCluster() throws IOException {
     String sparkHome = System.getenv("SPARK_HOME");
     Files.createDirectories(Path.of(sparkHome, "jars"));
     String jvmFlags = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -41,21 +58,125 @@ class LocalClusterTest {
         .set("spark.executor.extraJavaOptions", jvmFlags + " -Djava.io.tmpdir="
             + System.getProperty("java.io.tmpdir"))
         .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1"));
-    try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
-      jsc.setLogLevel("WARN");
-      ImageSet data = TestImages.quadrants(400, 8, 5);
-      TrainSettings adam = EquivalenceTest.settings(OptimizerSpec.adam(0.01f));
-      Network net = Network.build(EquivalenceTest.withBatchNorm());
-      net.initialize(EquivalenceTest.SEED);
-      SparkTrainer.Result result = new SparkTrainer(jsc,
-          new PrintStream(new ByteArrayOutputStream())).fit(net, data, data.head(64),
-          Normalization.of(data), adam, new SparkSettings(new GradientAveraging(),
-              EquivalenceTest.PARTITIONS, 2, EquivalenceTest.ROUNDS, 60));
-      assertEquals(EquivalenceTest.ROUNDS, result.rounds());
-      assertEquals(2, jsc.sc().getExecutorIds().size(), "two executor processes");
-      EquivalenceTest.assertRelativelyClose("local-cluster vs single JVM",
-          EquivalenceTest.singleJvm(EquivalenceTest.withBatchNorm(), data, adam),
-          EquivalenceTest.concat(net.params(), net.state()));
+    jsc = new JavaSparkContext(conf);
+    jsc.setLogLevel("ERROR");
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (jsc != null) {
+      jsc.stop();
+    }
+  }
+
+  @Test
+  void twoExecutorProcessesGiveTheSingleJvmResult() {
+    ImageSet data = TestImages.quadrants(400, 8, 5);
+    TrainSettings adam = EquivalenceTest.settings(OptimizerSpec.adam(0.01f));
+    Network net = Network.build(EquivalenceTest.withBatchNorm());
+    net.initialize(EquivalenceTest.SEED);
+    SparkTrainer.Result result = new SparkTrainer(jsc,
+        new PrintStream(new ByteArrayOutputStream())).fit(net, data, data.head(64),
+        Normalization.of(data), adam, new SparkSettings(new GradientAveraging(),
+            EquivalenceTest.PARTITIONS, 2, EquivalenceTest.ROUNDS, 60));
+    assertEquals(EquivalenceTest.ROUNDS, result.rounds());
+    assertEquals(2, jsc.sc().getExecutorIds().size(), "two executor processes");
+    EquivalenceTest.assertRelativelyClose("local-cluster vs single JVM",
+        EquivalenceTest.singleJvm(EquivalenceTest.withBatchNorm(), data, adam),
+        EquivalenceTest.concat(net.params(), net.state()));
+  }
+
+  /** Trains on IDX files the executors read themselves; kills an executor at {@code killAt}. */
+  static float[] train(DataSpec.Idx files, int rounds, int killAt, StringBuilder record) {
+    Shape shape = new Shape(1, 8, 8);
+    ShardedData train = SourceShards.training(jsc, files, 0, 2, EquivalenceTest.SEED, shape);
+    ShardedData test = SourceShards.test(jsc, files, 2, shape);
+    Network net = Network.build(EquivalenceTest.plain());
+    net.initialize(EquivalenceTest.SEED);
+    PrintStream log = new PrintStream(new ExecutorKiller(killAt, record), true);
+    try {
+      new SparkTrainer(jsc, log).fit(net, train, test, train.statistics(),
+          EquivalenceTest.settings(OptimizerSpec.sgd(0.05f, 0.9f)),
+          new SparkSettings(new GradientAveraging(), 2, 2, rounds, 0), Checkpointing.NONE);
+    } finally {
+      train.release();
+      test.release();
+    }
+    return EquivalenceTest.concat(net.params(), net.state());
+  }
+
+  @Test
+  void anExecutorKilledMidTrainingIsReplacedAndTheParametersEqualAnUnfaultedRun(
+      @TempDir Path dir) throws IOException {
+    ImageSet data = TestImages.quadrants(600, 8, 6);
+    TestImages.writeIdx(data, dir.resolve("train-images"), dir.resolve("train-labels"));
+    TestImages.writeIdx(data.head(64), dir.resolve("test-images"), dir.resolve("test-labels"));
+    DataSpec.Idx files = new DataSpec.Idx(4, dir.resolve("train-images").toString(),
+        dir.resolve("train-labels").toString(), dir.resolve("test-images").toString(),
+        dir.resolve("test-labels").toString());
+    long t0 = System.nanoTime();
+    float[] clean = train(files, 16, -1, new StringBuilder());
+    long t1 = System.nanoTime();
+    StringBuilder record = new StringBuilder();
+    float[] faulted = train(files, 16, 5, record);
+    System.out.printf("local-cluster, 16 rounds: unfaulted %.1f s, with %s %.1f s%n",
+        (t1 - t0) / 1e9, record, (System.nanoTime() - t1) / 1e9);
+    assertTrue(record.toString().startsWith("killed executor"), record.toString());
+    assertArrayEquals(clean, faulted, "the same parameters, bit for bit, with 2 partitions");
+  }
+
+  /**
+   * A log that kills one of the application's executor JVMs ({@code kill -9}) when training
+   * reports round {@code killAt}, and notes what it killed in {@code record}.
+   */
+  static final class ExecutorKiller extends OutputStream {
+    private final int killAt;
+    private final StringBuilder record;
+    private final StringBuilder line = new StringBuilder();
+
+    ExecutorKiller(int killAt, StringBuilder record) {
+      this.killAt = killAt;
+      this.record = record;
+    }
+
+    @Override
+    public void write(int b) {
+      if (b != '\n') {
+        line.append((char) b);
+        return;
+      }
+      if (killAt > 0 && record.length() == 0 && line.toString().contains(" round " + killAt
+          + "/")) {
+        String app = jsc.sc().applicationId();
+        List<ProcessHandle> executors = ProcessHandle.allProcesses()
+            .filter(p -> commandLine(p).contains("CoarseGrainedExecutorBackend")
+                && commandLine(p).contains(app)).toList();
+        if (!executors.isEmpty()) {
+          executors.get(0).destroyForcibly();
+          record.append("killed executor process ").append(executors.get(0).pid())
+              .append(" of ").append(executors.size());
+        } else {
+          record.append("no executor process found for ").append(app);
+        }
+      }
+      line.setLength(0);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      for (int i = off; i < off + len; i++) {
+        write(b[i]);
+      }
+    }
+
+    /** The process's whole command line (Linux), which ProcessHandle may cut short. */
+    private static String commandLine(ProcessHandle p) {
+      try {
+        return new String(Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()),
+            "cmdline")), StandardCharsets.UTF_8);
+      } catch (IOException | RuntimeException e) {
+        return "";
+      }
     }
   }
 }
