@@ -15,7 +15,8 @@ if [ ! -f "$model" ]; then
   echo "no model at $model: training VGG-small briefly for the benchmark" >&2
   java -Xmx4g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.train.TrainMain \
     --job "$SPARKCONV_HOME/conf/jobs/vgg-small-fashion.json" --set epochs=1 \
-    --set train_limit=6400 --set progress_seconds=1000 --output "$model" > "$work/train.log"
+    --set train_limit=6400 --set progress_seconds=1000 --output "$model" --overwrite \
+    > "$work/train.log"
 fi
 images="$FASHION_MNIST_DIR/t10k-images-idx3-ubyte.gz"
 labels="$FASHION_MNIST_DIR/t10k-labels-idx1-ubyte.gz"

@@ -16,7 +16,7 @@ work="$SPARKCONV_HOME/target/bench-spark"
 mkdir -p "$work/spark-home/jars" "$work/tmp"
 export OPENBLAS_NUM_THREADS=1 SPARK_HOME="$work/spark-home" SPARK_SCALA_VERSION=2.13
 common=(--set epochs=1 --set "train_limit=$images" --set progress_seconds=1000
-        --set spark.progress_seconds=1000 --output "$work/model.spcv")
+        --set spark.progress_seconds=1000 --output "$work/model.spcv" --overwrite)
 
 rate() { sed -n 's/.*(train \([0-9]*\) img\/s).*/\1/p' "$1" | tail -1; }
 breakdown() { sed -n 's/^  per round: //p' "$1" | tail -1; }

@@ -46,6 +46,19 @@ public record ModelFile(NetworkSpec spec, float[] params, float[] state, String 
   public static final int VERSION = 1;
   private static final byte[] MAGIC = {'S', 'P', 'C', 'V'};
 
+  /** Whether {@code head} starts like a sparkconv model file (its magic). */
+  public static boolean hasMagic(byte[] head) {
+    if (head.length < MAGIC.length) {
+      return false;
+    }
+    for (int i = 0; i < MAGIC.length; i++) {
+      if (head[i] != MAGIC[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** A model file of a network's spec, parameters and state (no optimizer state). */
   public static ModelFile of(Network net) {
     return new ModelFile(net.spec(), net.params().clone(), net.state().clone(), "", 0,

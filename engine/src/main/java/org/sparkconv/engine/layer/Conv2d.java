@@ -87,7 +87,8 @@ public final class Conv2d implements Layer {
     public long workspaceFloats(Shape input, int threads) {
       ConvGeometry g = geometry(input, -1);
       long params = (long) outChannels * g.colRows() + (bias ? outChannels : 0);
-      return (g.isIdentityLowering() ? 0 : (long) threads * g.colSize())
+      long colSize = (long) g.colRows() * g.outH() * g.outW();
+      return (g.isIdentityLowering() ? 0 : threads * colSize)
           + (long) (threads - 1) * params;
     }
 

@@ -100,7 +100,8 @@ public final class ConvTranspose2d implements Layer {
     /** One lowered image. */
     @Override
     public long workspaceFloats(Shape input, int threads) {
-      return geometry(input, -1).colSize();
+      ConvGeometry g = geometry(input, -1);
+      return (long) g.colRows() * g.outH() * g.outW();
     }
 
     @Override

@@ -26,9 +26,9 @@ public record ConvGeometry(int channels, int height, int width,
     return outH * outW;
   }
 
-  /** Floats of the lowered matrix. */
+  /** Floats of the lowered matrix (fails rather than wrap around past 2^31). */
   public int colSize() {
-    return colRows() * colCols();
+    return Math.multiplyExact(colRows(), colCols());
   }
 
   /** Floats of one input image. */

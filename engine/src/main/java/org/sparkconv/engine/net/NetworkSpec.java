@@ -33,7 +33,13 @@ public record NetworkSpec(String name, Shape input, List<LayerSpec> layers,
     List<Shape> shapes = new ArrayList<>(layers.size());
     Shape current = input;
     for (int i = 0; i < layers.size(); i++) {
-      current = layers.get(i).outputShape(current, i);
+      try {
+        current = layers.get(i).outputShape(current, i);
+      } catch (SpecException e) {
+        throw e;
+      } catch (IllegalArgumentException e) {
+        throw SpecException.at(i, layers.get(i).type(), null, e.getMessage());
+      }
       shapes.add(current);
     }
     if (!classNames.isEmpty() && classNames.size() != current.size()) {

@@ -108,6 +108,10 @@ public final class SpecJson {
       throw SpecException.top("input", "channels, height and width must be positive, got ("
           + c + ", " + h + ", " + w + ")");
     }
+    if ((long) c * h * w > Integer.MAX_VALUE - 8) {
+      throw SpecException.top("input", "an example of " + c + "x" + h + "x" + w + " holds "
+          + (long) c * h * w + " values; one array holds at most 2^31");
+    }
     List<String> classes = new ArrayList<>();
     if (top.has("classes")) {
       JsonNode names = root.get("classes");

@@ -12,6 +12,11 @@ public record Shape(int channels, int height, int width) implements java.io.Seri
       throw new IllegalArgumentException(
           "shape dimensions must be positive, got (" + channels + ", " + height + ", " + width + ")");
     }
+    long size = (long) channels * height * width;
+    if (size > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("an example of shape (" + channels + ", " + height
+          + ", " + width + ") holds " + size + " values; one array holds at most 2^31");
+    }
   }
 
   /** A flat vector of {@code features} values, as dense layers produce. */

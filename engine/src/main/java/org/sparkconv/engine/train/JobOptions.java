@@ -26,9 +26,20 @@ public final class JobOptions {
   @Option(names = "--output", description = "Model file to write (overrides output)")
   String output;
 
+  @Option(names = "--overwrite", description = "Replace the output model file if it exists")
+  boolean overwrite;
+
+  @Option(names = "--verbose", description = "Print stack traces with errors")
+  boolean verbose;
+
   /** The job file. */
   public Path job() {
     return job;
+  }
+
+  /** Whether an existing output model may be replaced. */
+  public boolean overwrite() {
+    return overwrite;
   }
 
   /** Every override, {@code --data-dir} and {@code --output} included. */

@@ -9,6 +9,8 @@ import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.io.ModelMetadata;
+import org.sparkconv.engine.io.ModelOutput;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.SpecJson;
@@ -38,7 +40,12 @@ public final class TrainMain implements Callable<Integer> {
           + config.data().format() + " is read by the Spark trainer's executors: run it with"
           + " scripts/train-local.sh (Spark local mode), not --single-jvm");
     }
+    ModelOutput.requireWritableLocal(Path.of(config.output()), options.overwrite());
     NetworkSpec spec = SpecJson.read(config.model());
+    TrainSettings s = config.train();
+    MemoryBudget.requireTrainingFits(spec, s.batchSize(), Trainer.evaluationBatch(s),
+        s.optimizer(), ComputeContext.defaults().parallel().threads(),
+        Runtime.getRuntime().maxMemory());
     Network net = Network.build(spec);
     net.initialize(config.train().seed());
     System.out.print(net.summary(config.train().batchSize()));
@@ -52,7 +59,6 @@ public final class TrainMain implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "data: %d training images from %s, %d test images from %s;"
         + " normalisation %s%n", train.count(), train.source(), test.count(), test.source(),
         normalization);
-    TrainSettings s = config.train();
     System.out.printf(Locale.ROOT, "training: %d epochs, batch %d, seed %d, %s lr %g, schedule"
         + " %s%n", s.epochs(), s.batchSize(), s.seed(), s.optimizer().type(), s.optimizer().lr(),
         s.schedule().type());

@@ -79,7 +79,7 @@ public final class Trainer {
         }
       }
       double trainSeconds = (System.nanoTime() - epochStart) / 1e9;
-      Evaluation eval = Evaluator.evaluate(net, test, normalization, Math.max(batchSize, 256));
+      Evaluation eval = Evaluator.evaluate(net, test, normalization, evaluationBatch(settings));
       history.add(eval);
       double seconds = (System.nanoTime() - epochStart) / 1e9;
       log.printf(Locale.ROOT, "epoch %d/%d done: train loss %.4f, train accuracy %.2f%%,"
@@ -88,6 +88,11 @@ public final class Trainer {
           100 * eval.accuracy(), seconds, seen / trainSeconds);
     }
     return history;
+  }
+
+  /** The batch test sets are evaluated in: the training batch, at least 256. */
+  public static int evaluationBatch(TrainSettings settings) {
+    return Math.max(settings.batchSize(), 256);
   }
 
   private void progress(int epoch, long step, long totalSteps, double meanLoss,

@@ -10,6 +10,7 @@ import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.sparkconv.engine.io.ModelOutput;
 
 /** Whole-file reads and atomic writes through the Hadoop FileSystem API (any URI scheme). */
 public final class HadoopFiles {
@@ -43,6 +44,36 @@ public final class HadoopFiles {
       if (fs.exists(tmp)) {
         fs.delete(tmp, false);
       }
+    }
+  }
+
+  /**
+   * Fails unless a model may be written to {@code location} on its file system (see
+   * {@link ModelOutput}): a writable folder, and an existing file replaced only if it is a model
+   * and {@code overwrite} is set.
+   */
+  public static void requireModelOutput(String location, boolean overwrite, Configuration conf) {
+    Path target = path(location);
+    try {
+      FileSystem fs = target.getFileSystem(conf);
+      boolean exists = fs.exists(target);
+      boolean isDirectory = exists && fs.getFileStatus(target).isDirectory();
+      byte[] head = new byte[0];
+      if (exists && !isDirectory) {
+        try (InputStream in = fs.open(target)) {
+          head = in.readNBytes(4);
+        }
+      }
+      ModelOutput.requireReplaceable(location, exists, isDirectory, head, overwrite);
+      Path probe = new Path(target.getParent(), ".sparkconv-probe-" + UUID.randomUUID()
+          + ".tmp");
+      fs.mkdirs(target.getParent());
+      fs.create(probe, false).close();
+      fs.delete(probe, false);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("output folder " + target.getParent() + " is not"
+          + " writable (" + e.getMessage() + "); choose another --output before training, not"
+          + " after");
     }
   }
 

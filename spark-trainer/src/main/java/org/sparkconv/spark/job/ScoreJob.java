@@ -76,6 +76,9 @@ public final class ScoreJob implements Callable<Integer> {
   @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting")
   List<String> sparkConf = new ArrayList<>();
 
+  @Option(names = "--verbose", description = "Print stack traces with errors")
+  boolean verbose;
+
   @Override
   public Integer call() throws Exception {
     ScoreSettings settings = settings();

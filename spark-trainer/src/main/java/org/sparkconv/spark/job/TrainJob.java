@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.io.ModelMetadata;
+import org.sparkconv.engine.io.ModelOutput;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.SpecJson;
@@ -17,6 +18,7 @@ import org.sparkconv.engine.train.Cli;
 import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.engine.train.JobConfig;
 import org.sparkconv.engine.train.JobOptions;
+import org.sparkconv.engine.train.MemoryBudget;
 import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.spark.checkpoint.CheckpointSettings;
 import org.sparkconv.spark.checkpoint.CheckpointStore;
@@ -56,12 +58,21 @@ public final class TrainJob implements Callable<Integer> {
     JobConfig config = file.job();
     SparkSettings spark = file.spark();
     NetworkSpec spec = SpecJson.read(config.model());
+    MemoryBudget.requireDriverFits(spec, config.train().optimizer(),
+        Runtime.getRuntime().maxMemory());
     Network net = Network.build(spec);
     net.initialize(config.train().seed());
 
     SparkConf conf = SparkJobs.conf("sparkconv train " + spec.name(), master, sparkConf);
+    if (!config.output().contains("://")) {
+      ModelOutput.requireWritableLocal(Path.of(config.output()), options.overwrite());
+    }
     try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
       jsc.setLogLevel("WARN");
+      if (config.output().contains("://")) {
+        HadoopFiles.requireModelOutput(config.output(), options.overwrite(),
+            jsc.hadoopConfiguration());
+      }
       System.out.print(net.summary(config.train().batchSize()));
       int partitions = spark.partitions() > 0 ? spark.partitions() : jsc.defaultParallelism();
       JobData data = JobData.load(config, spec, jsc, partitions, System.out);

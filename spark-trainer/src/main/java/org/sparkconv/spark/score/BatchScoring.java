@@ -1,5 +1,6 @@
 package org.sparkconv.spark.score;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -68,10 +69,7 @@ public final class BatchScoring {
     Configuration hadoop = jsc.hadoopConfiguration();
     Path out = HadoopFiles.path(settings.output());
     FileSystem fs = out.getFileSystem(hadoop);
-    if (fs.exists(out) && !settings.overwrite()) {
-      throw new IllegalArgumentException("output " + settings.output() + " exists; pass"
-          + " --overwrite to replace it");
-    }
+    requireSafePaths(model.source(), hadoop);
     JavaRDD<ImageRow> inputs = inputs(session, jsc, model);
     LongAccumulator scored = jsc.sc().longAccumulator("images scored");
     var broadcast = jsc.broadcast(model);
@@ -106,6 +104,52 @@ public final class BatchScoring {
       results.unpersist(false);
       broadcast.destroy();
     }
+  }
+
+  /**
+   * Fails, before anything is read or written, when the input is missing, when the output (or
+   * its metrics file) exists and {@code --overwrite} was not given, and always when the output
+   * would replace the input, the labels or the model, or a folder holding one of them.
+   */
+  private void requireSafePaths(String modelSource, Configuration hadoop) throws IOException {
+    Path out = qualified(settings.output(), hadoop);
+    Path metrics = qualified(settings.output() + ".metrics.json", hadoop);
+    FileSystem fs = out.getFileSystem(hadoop);
+    Path in = qualified(settings.input(), hadoop);
+    if (!in.getFileSystem(hadoop).exists(in)) {
+      throw new IllegalArgumentException("input " + settings.input() + " does not exist");
+    }
+    List<String> kept = new ArrayList<>(List.of(settings.input(), modelSource));
+    if (settings.labels() != null) {
+      kept.add(settings.labels());
+    }
+    for (String location : kept) {
+      Path p = qualified(location.replaceFirst("/ckpt-\\d{12}\\.spcv$", ""), hadoop);
+      if (isWithin(p, out) || isWithin(out, p)) {
+        throw new IllegalArgumentException("--output " + settings.output() + " would replace "
+            + location + " (an input of this run), even with --overwrite: choose another"
+            + " --output");
+      }
+    }
+    for (Path p : List.of(out, metrics)) {
+      if (fs.exists(p) && !settings.overwrite()) {
+        throw new IllegalArgumentException("output " + p + " exists; pass --overwrite to"
+            + " replace it");
+      }
+    }
+  }
+
+  private static Path qualified(String location, Configuration hadoop) throws IOException {
+    Path p = HadoopFiles.path(location);
+    return p.getFileSystem(hadoop).makeQualified(p);
+  }
+
+  /** Whether {@code inner} is {@code outer} or lies below it. */
+  private static boolean isWithin(Path inner, Path outer) {
+    String a = inner.toUri().getPath();
+    String b = outer.toUri().getPath();
+    return inner.toUri().getScheme() != null && inner.toUri().getScheme().equals(
+        outer.toUri().getScheme()) && (a.equals(b) || a.startsWith(b.endsWith("/") ? b : b + "/"));
   }
 
   private JavaRDD<ImageRow> inputs(SparkSession session, JavaSparkContext jsc,

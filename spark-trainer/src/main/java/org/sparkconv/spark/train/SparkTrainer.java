@@ -214,8 +214,12 @@ public final class SparkTrainer {
         optimizer.slots().length).size();
     long shardBytes = (long) train.shape().size() * (train.count() + test.count())
         / plan.partitions();
-    NetworkSummary perPartition = NetworkSummary.of(net.spec(), plan.share(0),
-        ComputeContext.defaults().parallel().threads());
+    int threads = ComputeContext.defaults().parallel().threads();
+    NetworkSummary training = NetworkSummary.of(net.spec(), plan.share(0), threads);
+    NetworkSummary evaluation = NetworkSummary.of(net.spec(), PartitionEvaluation.BATCH,
+        threads);
+    NetworkSummary perPartition = training.trainingBytes() >= evaluation.trainingBytes()
+        ? training : evaluation;
     Preflight.check(perPartition, resultBytes, plan.partitions(), spark.treeDepth(),
         jsc.getConf(), SparkResources.concurrentTasks(jsc), SparkResources.executorMemory(jsc),
         shardBytes);

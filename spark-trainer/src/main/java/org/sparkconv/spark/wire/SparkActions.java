@@ -31,8 +31,26 @@ public final class SparkActions {
       if (e instanceof IllegalArgumentException || e instanceof JobFailedException) {
         throw (RuntimeException) e;
       }
-      throw new JobFailedException("Spark job failed: " + e.getMessage(), e);
+      throw new JobFailedException("Spark job failed: " + rootMessage(e), e);
     }
+  }
+
+  /**
+   * The message of the deepest cause that has one (the executor's own exception inside Spark's
+   * wrapping), cut to its first line; Spark's messages carry whole stack traces.
+   */
+  static String rootMessage(Throwable failure) {
+    String message = failure.getMessage();
+    for (Throwable t = failure.getCause(); t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        message = t.getMessage();
+      }
+    }
+    if (message == null) {
+      return failure.getClass().getSimpleName();
+    }
+    int newline = message.indexOf('\n');
+    return newline < 0 ? message : message.substring(0, newline);
   }
 
   /**

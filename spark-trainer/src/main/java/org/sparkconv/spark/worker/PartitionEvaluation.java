@@ -9,6 +9,9 @@ import org.sparkconv.spark.wire.Shard;
 /** The test-set evaluation of one partition, run inside a Spark task. */
 public final class PartitionEvaluation {
 
+  /** Images per forward pass of the evaluation. */
+  public static final int BATCH = 256;
+
   private PartitionEvaluation() {}
 
   /** The broadcast model evaluated on every example of {@code shard}. */
@@ -23,7 +26,7 @@ public final class PartitionEvaluation {
       }
       ImageSet set = new ImageSet("partition " + shard.partition(), run.inputShape(),
           shard.count(), pixels, labels, run.classes());
-      return ConfusionCounts.of(Evaluator.evaluate(w.network(), set, run.normalization(), 256));
+      return ConfusionCounts.of(Evaluator.evaluate(w.network(), set, run.normalization(), BATCH));
     });
   }
 }

@@ -139,6 +139,34 @@ class ScoreJobTest {
   }
 
   @Test
+  void scoringNeverReplacesItsInputsOrModelAndNamesAMissingInput(@TempDir Path out)
+      throws Exception {
+    TrainedModel model = ModelLoader.load(modelFile.toString(),
+        LocalSpark.get().hadoopConfiguration(), System.out);
+    long before;
+    try (var files = Files.walk(pngRoot)) {
+      before = files.count();
+    }
+    for (String target : List.of(pngRoot.toString(), pngRoot.getParent().toString(),
+        modelFile.toString())) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> job("--model", modelFile.toString(), "--input", pngRoot.toString(), "--output",
+              target, "--overwrite").score(session(), model));
+      assertTrue(e.getMessage().contains("would replace") && e.getMessage().contains(
+          "even with --overwrite"), e.getMessage());
+    }
+    try (var files = Files.walk(pngRoot)) {
+      assertEquals(before, files.count(), "every input file is still there");
+    }
+    assertTrue(Files.size(modelFile) > 0);
+    IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+        () -> job("--model", modelFile.toString(), "--input", out.resolve("nothing").toString(),
+            "--output", out.resolve("p").toString()).score(session(), model));
+    assertTrue(missing.getMessage().startsWith("input ") && missing.getMessage().endsWith(
+        "does not exist"), missing.getMessage());
+  }
+
+  @Test
   void tooManyErrorsFailsAndWritesNothing(@TempDir Path out) throws Exception {
     String output = out.resolve("strict").toString();
     IllegalStateException e = assertThrows(IllegalStateException.class,
