@@ -12,8 +12,8 @@ import java.util.concurrent.ThreadFactory;
  * thread. One instance per thread count, sharing one pool of daemon workers; a network gets its
  * instance from its {@link ComputeContext}, by default {@link #configured()} threads
  * ({@code sparkconv.threads} or {@code SPARKCONV_THREADS}, default 1: no extra threads). Chunk t
- * always goes to worker t, so for a fixed thread count results are deterministic. With several threads, keep
- * BLAS single-threaded ({@code OPENBLAS_NUM_THREADS=1}) so the two do not oversubscribe cores.
+ * always goes to worker t, so for a fixed thread count results are deterministic. With several
+ * threads, keep BLAS single-threaded ({@code OPENBLAS_NUM_THREADS=1}) so the two do not oversubscribe cores.
  */
 public final class Parallel {
 

@@ -21,7 +21,8 @@ class JobConfigTest {
     assertEquals(0.02f, job.train().optimizer().lr());
     assertTrue(job.train().optimizer().nesterov());
     assertTrue(job.train().augmentation().horizontalFlip());
-    assertEquals("/elsewhere/train-images-idx3-ubyte.gz", ((DataSpec.Idx) job.data()).trainImages());
+    assertEquals("/elsewhere/train-images-idx3-ubyte.gz",
+        ((DataSpec.Idx) job.data()).trainImages());
     JobConfig onHdfs = JobConfig.read(LENET_JOB, List.of("data.dir=hdfs://nn:8020/fashion"),
         TrainMain.SPARK_SECTIONS);
     assertEquals("hdfs://nn:8020/fashion/t10k-labels-idx1-ubyte.gz",
