@@ -4,6 +4,10 @@
 # user would call spark-submit, checks the job's test accuracy, and stops the cluster (also on
 # failure). No Spark download: Master, Worker and SparkSubmit run from the Maven-resolved jars.
 #   scripts/cluster-smoke.sh            LeNet-5 on 12,000 Fashion-MNIST images, needs >= 80%
+#   KILL_EXECUTOR_AFTER=25 scripts/cluster-smoke.sh
+#                                       the same, with one executor JVM killed (kill -9) 25 s
+#                                       into the job: it must still pass; the wall time shows
+#                                       what the loss cost
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_fashion_mnist
@@ -51,6 +55,17 @@ if [ "$registered" -lt 2 ]; then
 fi
 echo "cluster-smoke: master and 2 workers up on spark://127.0.0.1:$port" >&2
 
+if [ -n "${KILL_EXECUTOR_AFTER:-}" ]; then
+  (
+    sleep "$KILL_EXECUTOR_AFTER"
+    victim=$(pgrep -f CoarseGrainedExecutorBackend | head -1 || true)
+    if [ -n "$victim" ]; then
+      kill -9 "$victim" && echo "cluster-smoke: killed executor JVM $victim after ${KILL_EXECUTOR_AFTER} s" >&2
+    fi
+  ) &
+  pids+=($!)
+fi
+started=$(date +%s.%N)
 java -Xmx2g "${flags[@]}" -cp "$cp" org.apache.spark.deploy.SparkSubmit \
   --master "spark://127.0.0.1:$port" --deploy-mode client \
   --class org.sparkconv.spark.job.TrainJob \
@@ -61,6 +76,7 @@ java -Xmx2g "${flags[@]}" -cp "$cp" org.apache.spark.deploy.SparkSubmit \
   --set train_limit=12000 --set spark.partitions=2 --set spark.progress_seconds=20 \
   --output "$work/lenet5.spcv" 2>&1 | tee "$work/logs/submit.log" | grep -vE "^\s+[0-9]+ " >&2
 
+seconds=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
 accuracy=$(sed -n 's/^test accuracy: \([0-9.]*\)%$/\1/p' "$work/logs/submit.log")
 executors=$(grep -c "Executor added" "$work/logs/submit.log" || true)
 if [ -z "$accuracy" ]; then
@@ -68,7 +84,7 @@ if [ -z "$accuracy" ]; then
   exit 1
 fi
 if awk -v a="$accuracy" 'BEGIN { exit !(a >= 80) }'; then
-  echo "cluster-smoke: passed: test accuracy $accuracy% on a standalone cluster (executors added: $executors)"
+  echo "cluster-smoke: passed: test accuracy $accuracy% on a standalone cluster in $seconds s (executors added: $executors)"
 else
   echo "cluster-smoke: FAILED: test accuracy $accuracy% < 80%" >&2
   exit 1

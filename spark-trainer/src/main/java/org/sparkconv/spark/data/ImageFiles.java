@@ -1,7 +1,14 @@
 package org.sparkconv.spark.data;
 
+import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -27,7 +34,7 @@ public final class ImageFiles {
         .load(root).select("path", "content");
     return files.javaRDD().map(r -> {
       String origin = r.getString(0);
-      int label = index.getOrDefault(ClassFolders.folderOf(origin), -1);
+      int label = index.getOrDefault(ClassFolders.classFolderOf(origin, root), -1);
       try {
         return new ImageRow(origin, label,
             ImageDecoding.decode((byte[]) r.get(1), origin, target), null);
@@ -37,10 +44,49 @@ public final class ImageFiles {
     });
   }
 
+  /**
+   * The files under {@code root} that Spark's file sources pass over without a word: names
+   * starting with {@code _} or {@code .} (and anything inside such folders), at most
+   * {@code limit} of them, with their count.
+   */
+  public static Ignored ignored(Configuration conf, String root, int limit) throws IOException {
+    Path dir = HadoopFiles.path(root);
+    FileSystem fs = dir.getFileSystem(conf);
+    List<String> names = new ArrayList<>();
+    long count = 0;
+    RemoteIterator<LocatedFileStatus> files = fs.listFiles(dir, true);
+    while (files.hasNext()) {
+      Path p = files.next().getPath();
+      String relative = p.toUri().getPath().substring(dir.toUri().getPath().length());
+      boolean hidden = false;
+      for (String part : relative.split("/")) {
+        hidden |= part.startsWith("_") || part.startsWith(".");
+      }
+      if (hidden) {
+        count++;
+        if (names.size() < limit) {
+          names.add(relative.startsWith("/") ? relative.substring(1) : relative);
+        }
+      }
+    }
+    return new Ignored(count, names);
+  }
+
+  /** Files Spark skips, counted, with the first few names. */
+  public record Ignored(long count, List<String> names) {
+
+    /** A line for the log, or "" when nothing was skipped. */
+    public String describe(String root) {
+      return count == 0 ? "" : count + " files under " + root + " are skipped because their"
+          + " names (or a folder's) start with '_' or '.': " + String.join(", ", names)
+          + (count > names.size() ? ", ..." : "");
+    }
+  }
+
   /** The sorted names of the folders that hold files under {@code root} (implicit classes). */
   public static List<String> folderClasses(SparkSession spark, String root) {
     return spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(root)
-        .select("path").javaRDD().map(r -> ClassFolders.folderOf(r.getString(0))).distinct()
-        .collect().stream().sorted().toList();
+        .select("path").javaRDD().map(r -> ClassFolders.classFolderOf(r.getString(0), root))
+        .filter(f -> !f.isEmpty()).distinct().collect().stream().sorted().toList();
   }
 }

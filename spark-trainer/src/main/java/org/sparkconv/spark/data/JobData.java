@@ -51,6 +51,10 @@ public record JobData(ShardedData train, ShardedData test, Normalization normali
     if (data instanceof DataSpec.ImageFolder folder) {
       path = train ? folder.trainPath() : folder.testPath();
       long[] skipped = new long[1];
+      String ignored = ignored(session, path);
+      if (!ignored.isEmpty()) {
+        log.println("data: " + ignored);
+      }
       examples = TrainingImages.imageFolder(session, path, spec.input(), spec.classNames(),
           skipped);
       if (skipped[0] > 0) {
@@ -69,6 +73,15 @@ public record JobData(ShardedData train, ShardedData test, Normalization normali
     log.printf(Locale.ROOT, "data: %d images from %s (%s), packed on the executors%n",
         sharded.count(), path, data.format());
     return sharded;
+  }
+
+  private static String ignored(SparkSession session, String root) {
+    try {
+      return ImageFiles.ignored(session.sparkContext().hadoopConfiguration(), root, 5)
+          .describe(root);
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot list " + root + ": " + e.getMessage(), e);
+    }
   }
 
   /** Drops both splits from the executors. */

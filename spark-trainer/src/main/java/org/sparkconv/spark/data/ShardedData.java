@@ -34,10 +34,10 @@ public final class ShardedData {
   private final Shape shape;
   private final int classes;
   private final String source;
-  private final Broadcast<Shard[]> held; // the driver's copy, for in-memory sets; else null
+  private final Broadcast<?> held; // what recomputing a shard reads, released with it; or null
 
   private ShardedData(JavaRDD<Shard> rdd, int[] sizes, Shape shape, int classes,
-      String source, Broadcast<Shard[]> held) {
+      String source, Broadcast<?> held) {
     this.rdd = rdd;
     this.sizes = sizes;
     this.shape = shape;
@@ -70,8 +70,14 @@ public final class ShardedData {
     return cache(shards, shape, classes, source, null);
   }
 
+  /** The same, keeping {@code held} (which computing a shard reads) until released. */
+  static ShardedData cached(JavaRDD<Shard> shards, Shape shape, int classes, String source,
+      Broadcast<?> held) {
+    return cache(shards, shape, classes, source, held);
+  }
+
   private static ShardedData cache(JavaRDD<Shard> shards, Shape shape, int classes,
-      String source, Broadcast<Shard[]> held) {
+      String source, Broadcast<?> held) {
     JavaRDD<Shard> cached = shards.persist(StorageLevel.MEMORY_ONLY());
     List<int[]> counts = SparkActions.run(() -> cached.map(s -> new int[] {s.partition(),
         s.count()}).collect());

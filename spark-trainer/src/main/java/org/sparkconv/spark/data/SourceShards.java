@@ -2,11 +2,11 @@ package org.sparkconv.spark.data;
 
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.tensor.Shape;
 import org.sparkconv.engine.train.DataSpec;
@@ -15,9 +15,11 @@ import org.sparkconv.spark.wire.Shard;
 /**
  * Shards that the executors read themselves from IDX or CIFAR files on any Hadoop URI: each
  * partition's task reads the split and keeps its own members (dealt by the same seeded shuffle
- * as {@link Sharding}, or a contiguous range for evaluation). Nothing but the file locations
- * travels in the tasks, and a partition lost with its executor is read again by whichever
- * executor Spark gives the retried task, with the same members in the same order.
+ * as {@link Sharding}, or a contiguous range for evaluation). Only the file locations and a
+ * broadcast handle of the driver's Hadoop settings travel in the tasks (the settings themselves,
+ * tens of kilobytes, would otherwise ride in every round's task binary, since the cached RDD
+ * keeps this step as its lineage), and a partition lost with its executor is read again by
+ * whichever executor Spark gives the retried task, with the same members in the same order.
  */
 public final class SourceShards {
 
@@ -29,25 +31,27 @@ public final class SourceShards {
    */
   public static ShardedData training(JavaSparkContext jsc, DataSpec.DriverRead data, int limit,
       int partitions, long seed, Shape shape) {
-    Map<String, String> hadoop = settings(jsc.hadoopConfiguration());
+    Broadcast<HashMap<String, String>> hadoop = jsc.broadcast(settings(
+        jsc.hadoopConfiguration()));
     String source = data.trainLocation() + (limit > 0 ? " (first " + limit + ")" : "");
     JavaRDD<Shard> shards = partitionIds(jsc, partitions).map(p -> {
       ImageSet set = data.readTrain(location -> new HadoopSource(location, conf(hadoop)));
       return Sharding.dealt(checked(limit > 0 ? set.head(limit) : set, shape), partitions, seed,
           p);
     });
-    return ShardedData.cached(shards, shape, data.classes(), source);
+    return ShardedData.cached(shards, shape, data.classes(), source, hadoop);
   }
 
   /** The test split of {@code data} in contiguous ranges. */
   public static ShardedData test(JavaSparkContext jsc, DataSpec.DriverRead data, int partitions,
       Shape shape) {
-    Map<String, String> hadoop = settings(jsc.hadoopConfiguration());
+    Broadcast<HashMap<String, String>> hadoop = jsc.broadcast(settings(
+        jsc.hadoopConfiguration()));
     JavaRDD<Shard> shards = partitionIds(jsc, partitions).map(p -> Sharding.contiguous(
         checked(data.readTest(location -> new HadoopSource(location, conf(hadoop))), shape),
         partitions, p));
     return ShardedData.cached(shards, shape, data.classes(), "the test split of "
-        + data.trainLocation());
+        + data.trainLocation(), hadoop);
   }
 
   private static JavaRDD<Integer> partitionIds(JavaSparkContext jsc, int partitions) {
@@ -64,15 +68,15 @@ public final class SourceShards {
   }
 
   /** The driver's Hadoop settings, for executors to open the same file systems with. */
-  private static Map<String, String> settings(Configuration conf) {
-    Map<String, String> out = new HashMap<>();
+  private static HashMap<String, String> settings(Configuration conf) {
+    HashMap<String, String> out = new HashMap<>();
     conf.forEach(e -> out.put(e.getKey(), e.getValue()));
     return out;
   }
 
-  private static Configuration conf(Map<String, String> settings) {
+  private static Configuration conf(Broadcast<HashMap<String, String>> settings) {
     Configuration conf = new Configuration(false);
-    settings.forEach(conf::set);
+    settings.value().forEach(conf::set);
     return conf;
   }
 }

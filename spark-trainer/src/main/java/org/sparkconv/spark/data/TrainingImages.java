@@ -32,8 +32,10 @@ public final class TrainingImages {
     skipped[0] = rows.filter(r -> r.error() != null).count();
     return rows.filter(r -> r.error() == null).map(r -> {
       if (r.label() < 0) {
-        throw new IllegalArgumentException(r.id() + ": folder '" + ClassFolders.folderOf(r.id())
-            + "' is not one of the model's classes " + classes);
+        String folder = ClassFolders.classFolderOf(r.id(), root);
+        throw new IllegalArgumentException(r.id() + (folder.isEmpty() ? ": sits in " + root
+            + " itself, not in a class folder" : ": folder '" + folder + "' is not one of the"
+            + " model's classes " + classes));
       }
       return new LabelledPixels(r.id(), r.label(), r.pixels());
     });

@@ -153,12 +153,18 @@ public final class BatchScoring {
   }
 
   private JavaRDD<ImageRow> inputs(SparkSession session, JavaSparkContext jsc,
-      TrainedModel model) {
+      TrainedModel model) throws IOException {
     var shape = model.inputShape();
     Configuration hadoop = jsc.hadoopConfiguration();
     return switch (settings.format()) {
-      case "image_folder" -> ImageFiles.read(session, settings.input(), shape,
-          model.classNames());
+      case "image_folder" -> {
+        String ignored = ImageFiles.ignored(hadoop, settings.input(), 5)
+            .describe(settings.input());
+        if (!ignored.isEmpty()) {
+          log.println("scoring: " + ignored);
+        }
+        yield ImageFiles.read(session, settings.input(), shape, model.classNames());
+      }
       case "parquet" -> ParquetImages.read(session, settings.input(), settings.imageColumn(),
           settings.labelColumn(), settings.idColumn(), shape, settings.unitRange());
       default -> {

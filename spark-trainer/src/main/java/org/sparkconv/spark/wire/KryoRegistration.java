@@ -33,6 +33,7 @@ public final class KryoRegistration implements KryoRegistrator {
     kryo.register(Contribution[].class);
     kryo.register(ConfusionCounts[].class);
     kryo.register(Object[].class);
+    kryo.register(java.util.HashMap.class); // the driver's Hadoop settings, for executors
     for (String name : SPARK_SQL_CLASSES) {
       try {
         kryo.register(Class.forName(name, false, KryoRegistration.class.getClassLoader()));

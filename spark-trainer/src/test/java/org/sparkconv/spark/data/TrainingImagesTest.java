@@ -184,6 +184,35 @@ class TrainingImagesTest {
   }
 
   @Test
+  void nestedFilesTakeTheirTopFolderAndHiddenNamesAreListedNotSilentlyDropped()
+      throws IOException {
+    ImageSet set = TestImages.quadrants(8, 8, 14);
+    Path root = writePngs(set, "nested");
+    Path deep = root.resolve(ClassFolders.safeFolderName(CLASSES.get(2))).resolve("more/deeper");
+    Files.createDirectories(deep);
+    Files.copy(firstPng(root), deep.resolve("deep.png"));
+    Files.copy(firstPng(root), root.resolve("_draft.png"));
+    Files.copy(firstPng(root), root.resolve(".thumb.png"));
+    List<LabelledPixels> read = TrainingImages.imageFolder(session(), root.toString(),
+        set.shape(), CLASSES, new long[1]).collect();
+    assertEquals(9, read.size(), "the nested file is read, the hidden ones are not");
+    assertEquals(2, read.stream().filter(e -> e.origin().endsWith("deep.png")).findFirst()
+        .orElseThrow().label(), "labelled by its top folder");
+    ImageFiles.Ignored ignored = ImageFiles.ignored(session().sparkContext()
+        .hadoopConfiguration(), root.toString(), 5);
+    assertEquals(2, ignored.count());
+    assertTrue(ignored.describe(root.toString()).contains("_draft.png")
+        && ignored.describe(root.toString()).contains(".thumb.png"), ignored.toString());
+  }
+
+  private static Path firstPng(Path root) throws IOException {
+    try (var files = Files.walk(root)) {
+      return files.filter(p -> p.toString().endsWith(".png")).sorted().findFirst()
+          .orElseThrow();
+    }
+  }
+
+  @Test
   void trainingFromAnImageFolderLearnsOnTheExecutors() throws IOException {
     ImageSet set = TestImages.quadrants(300, 8, 13);
     Path root = writePngs(set, "learn");
