@@ -45,41 +45,53 @@ public final class ImageFiles {
   }
 
   /**
-   * The files under {@code root} that Spark's file sources pass over without a word: names
-   * starting with {@code _} or {@code .} (and anything inside such folders), at most
-   * {@code limit} of them, with their count.
+   * The files under {@code root} that Spark's file sources pass over without a word (names
+   * starting with {@code _} or {@code .}, and anything inside such folders) and the empty ones
+   * (which cannot be images): each counted, with at most {@code limit} names.
    */
   public static Ignored ignored(Configuration conf, String root, int limit) throws IOException {
     Path dir = HadoopFiles.path(root);
     FileSystem fs = dir.getFileSystem(conf);
     List<String> names = new ArrayList<>();
+    List<String> empty = new ArrayList<>();
     long count = 0;
+    long emptyCount = 0;
     RemoteIterator<LocatedFileStatus> files = fs.listFiles(dir, true);
     while (files.hasNext()) {
-      Path p = files.next().getPath();
+      LocatedFileStatus status = files.next();
+      Path p = status.getPath();
       String relative = p.toUri().getPath().substring(dir.toUri().getPath().length());
       boolean hidden = false;
       for (String part : relative.split("/")) {
         hidden |= part.startsWith("_") || part.startsWith(".");
       }
+      String name = relative.startsWith("/") ? relative.substring(1) : relative;
       if (hidden) {
         count++;
         if (names.size() < limit) {
-          names.add(relative.startsWith("/") ? relative.substring(1) : relative);
+          names.add(name);
+        }
+      } else if (status.getLen() == 0) {
+        emptyCount++;
+        if (empty.size() < limit) {
+          empty.add(name);
         }
       }
     }
-    return new Ignored(count, names);
+    return new Ignored(count, names, emptyCount, empty);
   }
 
-  /** Files Spark skips, counted, with the first few names. */
-  public record Ignored(long count, List<String> names) {
+  /** Files Spark skips and empty files, counted, with the first few names of each. */
+  public record Ignored(long count, List<String> names, long emptyCount, List<String> empty) {
 
-    /** A line for the log, or "" when nothing was skipped. */
+    /** A line for the log, or "" when there is nothing to say. */
     public String describe(String root) {
-      return count == 0 ? "" : count + " files under " + root + " are skipped because their"
-          + " names (or a folder's) start with '_' or '.': " + String.join(", ", names)
+      String hidden = count == 0 ? "" : count + " files under " + root + " are skipped because"
+          + " their names (or a folder's) start with '_' or '.': " + String.join(", ", names)
           + (count > names.size() ? ", ..." : "");
+      String zero = emptyCount == 0 ? "" : emptyCount + " files under " + root + " are empty: "
+          + String.join(", ", empty) + (emptyCount > empty.size() ? ", ..." : "");
+      return hidden.isEmpty() || zero.isEmpty() ? hidden + zero : hidden + "; " + zero;
     }
   }
 

@@ -17,6 +17,11 @@ import org.sparkconv.engine.data.Shuffle;
 public record RoundPlan(int batch, long seed, int[] shardSizes) implements Serializable {
 
   public RoundPlan {
+    long examples = java.util.Arrays.stream(shardSizes).asLongStream().sum();
+    if (batch > examples) {
+      throw new IllegalArgumentException("batch_size " + batch + " is larger than the "
+          + examples + " training examples: lower batch_size (or train_limit leaves too few)");
+    }
     if (batch < shardSizes.length) {
       throw new IllegalArgumentException("batch_size " + batch + " is smaller than the "
           + shardSizes.length + " partitions: every partition needs at least one example per"

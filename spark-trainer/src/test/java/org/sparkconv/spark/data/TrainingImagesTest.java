@@ -193,14 +193,19 @@ class TrainingImagesTest {
     Files.copy(firstPng(root), deep.resolve("deep.png"));
     Files.copy(firstPng(root), root.resolve("_draft.png"));
     Files.copy(firstPng(root), root.resolve(".thumb.png"));
+    Files.createFile(deep.resolve("empty.png"));
     List<LabelledPixels> read = TrainingImages.imageFolder(session(), root.toString(),
         set.shape(), CLASSES, new long[1]).collect();
-    assertEquals(9, read.size(), "the nested file is read, the hidden ones are not");
+    assertEquals(9, read.size(), "the nested file is read; hidden and empty ones are not");
     assertEquals(2, read.stream().filter(e -> e.origin().endsWith("deep.png")).findFirst()
         .orElseThrow().label(), "labelled by its top folder");
     ImageFiles.Ignored ignored = ImageFiles.ignored(session().sparkContext()
         .hadoopConfiguration(), root.toString(), 5);
     assertEquals(2, ignored.count());
+    assertEquals(1, ignored.emptyCount());
+    assertTrue(ignored.describe(root.toString()).contains("1 files under " + root
+        + " are empty: " + ClassFolders.safeFolderName(CLASSES.get(2)) + "/more/deeper/empty.png"),
+        ignored.describe(root.toString()));
     assertTrue(ignored.describe(root.toString()).contains("_draft.png")
         && ignored.describe(root.toString()).contains(".thumb.png"), ignored.toString());
   }

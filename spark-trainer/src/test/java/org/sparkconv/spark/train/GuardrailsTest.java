@@ -40,6 +40,14 @@ class GuardrailsTest {
   }
 
   @Test
+  void aBatchLargerThanTheDataSetIsRejectedWithTheFix() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new RoundPlan(64, 1, new int[] {20, 20}));
+    assertTrue(e.getMessage().contains("batch_size 64 is larger than the 40 training examples")
+        && e.getMessage().contains("lower batch_size"), e.getMessage());
+  }
+
+  @Test
   void modelLargerThanMaxResultSizeIsRejectedWithTheSetting() {
     Network net = Network.build(Sequential.input("wide", 1, 28, 28).flatten().dense(4096)
         .dense(10).build());

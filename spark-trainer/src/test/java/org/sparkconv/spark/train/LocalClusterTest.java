@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -22,13 +24,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.io.ModelMetadata;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.tensor.Shape;
 import org.sparkconv.engine.train.DataSpec;
 import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.spark.TestImages;
+import org.sparkconv.spark.checkpoint.CheckpointSettings;
+import org.sparkconv.spark.checkpoint.CheckpointStore;
 import org.sparkconv.spark.checkpoint.Checkpointing;
+import org.sparkconv.spark.checkpoint.JobFingerprint;
 import org.sparkconv.spark.data.ShardedData;
 import org.sparkconv.spark.data.SourceShards;
 import org.sparkconv.spark.wire.KryoRegistration;
@@ -88,16 +94,30 @@ class LocalClusterTest {
 
   /** Trains on IDX files the executors read themselves; kills an executor at {@code killAt}. */
   static float[] train(DataSpec.Idx files, int rounds, int killAt, StringBuilder record) {
+    return train(files, rounds, killAt, record, null);
+  }
+
+  /** The same, checkpointing every 4 rounds to {@code checkpointDir} unless it is null. */
+  static float[] train(DataSpec.Idx files, int rounds, int killAt, StringBuilder record,
+      String checkpointDir) {
     Shape shape = new Shape(1, 8, 8);
     ShardedData train = SourceShards.training(jsc, files, 0, 2, EquivalenceTest.SEED, shape);
     ShardedData test = SourceShards.test(jsc, files, 2, shape);
     Network net = Network.build(EquivalenceTest.plain());
     net.initialize(EquivalenceTest.SEED);
     PrintStream log = new PrintStream(new ExecutorKiller(killAt, record), true);
-    try {
-      new SparkTrainer(jsc, log).fit(net, train, test, train.statistics(),
-          EquivalenceTest.settings(OptimizerSpec.sgd(0.05f, 0.9f)),
-          new SparkSettings(new GradientAveraging(), 2, 2, rounds, 0), Checkpointing.NONE);
+    TrainSettings settings = EquivalenceTest.settings(OptimizerSpec.sgd(0.05f, 0.9f));
+    SparkSettings spark = new SparkSettings(new GradientAveraging(), 2, 2, rounds, 0);
+    try (Checkpointing checkpoints = checkpointDir == null ? Checkpointing.NONE
+        : Checkpointing.open(new CheckpointStore(checkpointDir, 2, jsc.hadoopConfiguration(),
+                log), new CheckpointSettings(checkpointDir, 4, false, 2, true, false),
+            JobFingerprint.of(net.spec(), settings, spark.sync().fingerprint(), 2,
+                Normalization.unit(1), files.trainLocation()), ModelMetadata.NONE,
+            "local-cluster test", log)) {
+      new SparkTrainer(jsc, log).fit(net, train, test, train.statistics(), settings, spark,
+          checkpoints);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     } finally {
       train.release();
       test.release();
@@ -123,6 +143,37 @@ class LocalClusterTest {
         (t1 - t0) / 1e9, record, (System.nanoTime() - t1) / 1e9);
     assertTrue(record.toString().startsWith("killed executor"), record.toString());
     assertArrayEquals(clean, faulted, "the same parameters, bit for bit, with 2 partitions");
+  }
+
+  @Test
+  void withCheckpointsOnHdfsTheKilledRunAlsoEqualsTheUnfaultedOne(@TempDir Path dir)
+      throws IOException {
+    Configuration conf = new Configuration();
+    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
+    MiniDFSCluster hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+    try {
+      hdfs.waitActive();
+      String root = "hdfs://localhost:" + hdfs.getNameNodePort();
+      ImageSet data = TestImages.quadrants(600, 8, 7);
+      TestImages.writeIdx(data, dir.resolve("train-images"), dir.resolve("train-labels"));
+      TestImages.writeIdx(data.head(64), dir.resolve("test-images"),
+          dir.resolve("test-labels"));
+      DataSpec.Idx files = new DataSpec.Idx(4, dir.resolve("train-images").toString(),
+          dir.resolve("train-labels").toString(), dir.resolve("test-images").toString(),
+          dir.resolve("test-labels").toString());
+      float[] clean = train(files, 16, -1, new StringBuilder(), root + "/clean");
+      StringBuilder record = new StringBuilder();
+      float[] faulted = train(files, 16, 6, record, root + "/faulted");
+      assertTrue(record.toString().startsWith("killed executor"), record.toString());
+      assertArrayEquals(clean, faulted, "the same parameters with checkpoints on HDFS");
+      for (String run : List.of("/clean", "/faulted")) {
+        CheckpointStore store = new CheckpointStore(root + run, 2, jsc.hadoopConfiguration(),
+            new PrintStream(new ByteArrayOutputStream()));
+        assertEquals(16, store.newestValid().orElseThrow().position().roundsDone(), run);
+      }
+    } finally {
+      hdfs.shutdown();
+    }
   }
 
   /**
