@@ -19,7 +19,14 @@ public final class Trainer {
   private final TrainSettings settings;
   private final Optimizer optimizer;
   private final TrainingStep trainingStep;
+  private final DivergenceGuard divergence = new DivergenceGuard(DIVERGENCE_FACTOR);
   private final PrintStream log;
+
+  /**
+   * A step whose loss exceeds this multiple of the recent median (see {@link DivergenceGuard})
+   * stops single-JVM training, as a NaN does: a model that exploded is not worth writing.
+   */
+  public static final double DIVERGENCE_FACTOR = 10;
 
   public Trainer(Network net, TrainSettings settings, PrintStream log) {
     this.net = net;
@@ -61,11 +68,11 @@ public final class Trainer {
             settings.epochs());
         net.positionDropout(step);
         TrainingStep.Result r = trainingStep.run(images, labels, n, n);
-        if (!Double.isFinite(r.lossSum())) {
+        if (divergence.diverged(r.lossSum() / n)) {
           throw new TrainingDivergedException(String.format(Locale.ROOT,
-              "loss became %s at epoch %d, step %d (learning rate %g): lower optimizer.lr or set"
-                  + " optimizer.clip_norm; no model was written", r.lossSum() / n, epoch + 1,
-              step + 1, lr));
+              "loss became %s at epoch %d, step %d (recent reference %.4g, learning rate %g):"
+                  + " lower optimizer.lr or set optimizer.clip_norm; no model was written",
+              r.lossSum() / n, epoch + 1, step + 1, divergence.reference(), lr));
         }
         optimizer.step(net.params(), net.grads(), lr);
         epochLoss += r.lossSum();

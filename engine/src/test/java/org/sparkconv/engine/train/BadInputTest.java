@@ -111,6 +111,20 @@ class BadInputTest {
   }
 
   @Test
+  void aRunThatExplodesStopsWithANonZeroExitAndWritesNoModel(@TempDir Path dir) {
+    Path output = dir.resolve("exploded.spcv");
+    StringWriter err = new StringWriter();
+    int code = Cli.execute(new TrainMain(), new String[] {"--job",
+        "../conf/jobs/lenet5-fashion.json", "--output", output.toString(), "--set",
+        "optimizer.lr=100", "--set", "train_limit=3200", "--set", "progress_seconds=1000"},
+        new PrintWriter(err, true));
+    assertEquals(2, code, err.toString());
+    assertTrue(err.toString().contains("loss became") && err.toString().contains(
+        "no model was written"), err.toString());
+    assertFalse(Files.exists(output), "no model file for a diverged run");
+  }
+
+  @Test
   void sparkStyleMessagesLoseTheirEmbeddedTraces() {
     String m = Cli.message(new IllegalStateException("Job aborted: x.png: bad\n\tat a.b.C(C.java:1)"
         + "\n\tat d.e.F(F.java:2)\nCaused by: y"));

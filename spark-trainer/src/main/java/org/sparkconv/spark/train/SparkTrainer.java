@@ -16,6 +16,7 @@ import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSummary;
 import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.optim.Optimizer;
+import org.sparkconv.engine.train.DivergenceGuard;
 import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.engine.train.TrainingDivergedException;

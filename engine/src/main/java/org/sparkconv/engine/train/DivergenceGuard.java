@@ -1,4 +1,4 @@
-package org.sparkconv.spark.train;
+package org.sparkconv.engine.train;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -11,21 +11,24 @@ import java.util.Arrays;
  * loss no higher than the first round's (an untrained model's) never counts as diverged, however
  * small the reference: from 1e-15 to 3e-15 is noise, not an explosion.
  */
-final class DivergenceGuard {
+public final class DivergenceGuard {
 
-  static final int WINDOW = 20;
-  static final int WARM_UP = 10;
+  /** Good rounds the median is taken over. */
+  public static final int WINDOW = 20;
+  /** Rounds before the median is trusted. */
+  public static final int WARM_UP = 10;
 
   private final double factor;
   private final ArrayDeque<Double> recent = new ArrayDeque<>();
   private double first = Double.NaN;
 
-  DivergenceGuard(double factor) {
+  /** A guard for losses above {@code factor} times the reference; 0 checks NaN/Inf only. */
+  public DivergenceGuard(double factor) {
     this.factor = factor;
   }
 
   /** Whether {@code meanLoss} has diverged; a good loss joins the window. */
-  boolean diverged(double meanLoss) {
+  public boolean diverged(double meanLoss) {
     if (!Double.isFinite(meanLoss)) {
       return true;
     }
@@ -44,13 +47,13 @@ final class DivergenceGuard {
   }
 
   /** What a loss is compared with: the median when warmed up, else the lowest loss. */
-  double reference() {
+  public double reference() {
     return recent.size() >= WARM_UP ? median()
         : recent.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
   }
 
   /** The median of the recent good losses (NaN before any). */
-  double median() {
+  public double median() {
     if (recent.isEmpty()) {
       return Double.NaN;
     }
@@ -60,7 +63,7 @@ final class DivergenceGuard {
   }
 
   /** Forgets the window (after going back to an earlier state). */
-  void reset() {
+  public void reset() {
     recent.clear();
     first = Double.NaN;
   }
