@@ -14,7 +14,6 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkconv.engine.io.ModelMetadata;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.spark.LocalSpark;
+import org.sparkconv.spark.MiniHdfs;
 import org.sparkconv.spark.data.ShardedData;
 import org.sparkconv.spark.train.GradientAveraging;
 import org.sparkconv.spark.train.SparkSettings;
@@ -34,23 +34,21 @@ import org.sparkconv.spark.train.SparkTrainer;
  */
 class CheckpointDirTest {
 
-  static MiniDFSCluster hdfs;
+  static MiniHdfs hdfs;
   static String root;
   static Configuration conf;
 
   @BeforeAll
   static void startHdfs(@TempDir Path base) throws IOException {
-    conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("hdfs").toString());
-    hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    hdfs.waitActive();
-    root = "hdfs://localhost:" + hdfs.getNameNodePort();
+    hdfs = MiniHdfs.start(base);
+    conf = hdfs.conf();
+    root = hdfs.root();
   }
 
   @AfterAll
   static void stopHdfs() {
     if (hdfs != null) {
-      hdfs.shutdown();
+      hdfs.close();
     }
   }
 

@@ -31,6 +31,7 @@ import org.sparkconv.engine.net.Sequential;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.optim.Schedule;
 import org.sparkconv.engine.train.TrainSettings;
+import org.sparkconv.spark.MiniHdfs;
 import org.sparkconv.spark.TestImages;
 import org.sparkconv.spark.data.HadoopFiles;
 import org.sparkconv.spark.data.ShardedData;
@@ -42,24 +43,21 @@ import org.sparkconv.spark.wire.KryoRegistration;
 /** Checkpoints on a real in-process HDFS (MiniDFSCluster) and exact resume. */
 class CheckpointTest {
 
-  static MiniDFSCluster hdfs;
+  static MiniHdfs hdfs;
   static String root;
   static final ImageSet DATA = TestImages.quadrants(400, 8, 21);
   static final Normalization NORM = Normalization.of(DATA);
 
   @BeforeAll
   static void startHdfs(@TempDir Path base) throws IOException {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.resolve("hdfs").toString());
-    hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    hdfs.waitActive();
-    root = "hdfs://localhost:" + hdfs.getNameNodePort();
+    hdfs = MiniHdfs.start(base);
+    root = hdfs.root();
   }
 
   @AfterAll
   static void stopHdfs() {
     if (hdfs != null) {
-      hdfs.shutdown();
+      hdfs.close();
     }
   }
 

@@ -14,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +28,7 @@ import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.tensor.Shape;
 import org.sparkconv.engine.train.DataSpec;
 import org.sparkconv.engine.train.TrainSettings;
+import org.sparkconv.spark.MiniHdfs;
 import org.sparkconv.spark.TestImages;
 import org.sparkconv.spark.checkpoint.CheckpointSettings;
 import org.sparkconv.spark.checkpoint.CheckpointStore;
@@ -148,12 +147,8 @@ class LocalClusterTest {
   @Test
   void withCheckpointsOnHdfsTheKilledRunAlsoEqualsTheUnfaultedOne(@TempDir Path dir)
       throws IOException {
-    Configuration conf = new Configuration();
-    conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
-    MiniDFSCluster hdfs = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
-    try {
-      hdfs.waitActive();
-      String root = "hdfs://localhost:" + hdfs.getNameNodePort();
+    try (MiniHdfs hdfs = MiniHdfs.start(dir)) {
+      String root = hdfs.root();
       ImageSet data = TestImages.quadrants(600, 8, 7);
       TestImages.writeIdx(data, dir.resolve("train-images"), dir.resolve("train-labels"));
       TestImages.writeIdx(data.head(64), dir.resolve("test-images"),
@@ -171,8 +166,6 @@ class LocalClusterTest {
             new PrintStream(new ByteArrayOutputStream()));
         assertEquals(16, store.newestValid().orElseThrow().position().roundsDone(), run);
       }
-    } finally {
-      hdfs.shutdown();
     }
   }
 
