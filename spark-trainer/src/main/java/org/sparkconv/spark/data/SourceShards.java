@@ -1,5 +1,7 @@
 package org.sparkconv.spark.data;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -10,6 +12,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.tensor.Shape;
 import org.sparkconv.engine.train.DataSpec;
+import org.sparkconv.spark.wire.ImageRow;
 import org.sparkconv.spark.wire.Shard;
 
 /**
@@ -52,6 +55,29 @@ public final class SourceShards {
         partitions, p));
     return ShardedData.cached(shards, shape, data.classes(), "the test split of "
         + data.trainLocation(), hadoop);
+  }
+
+  /**
+   * The test split of {@code data} as labelled rows with ids "index N", each partition reading
+   * its contiguous range (for scoring IDX and CIFAR files without passing them through the
+   * driver).
+   */
+  public static JavaRDD<ImageRow> testRows(JavaSparkContext jsc, DataSpec.DriverRead data,
+      int partitions) {
+    Broadcast<HashMap<String, String>> hadoop = jsc.broadcast(settings(
+        jsc.hadoopConfiguration()));
+    return partitionIds(jsc, partitions).flatMap(p -> {
+      ImageSet set = data.readTest(location -> new HadoopSource(location, conf(hadoop)));
+      int size = set.shape().size();
+      int from = (int) ((long) set.count() * p / partitions);
+      int to = (int) ((long) set.count() * (p + 1) / partitions);
+      List<ImageRow> rows = new ArrayList<>(to - from);
+      for (int n = from; n < to; n++) {
+        rows.add(new ImageRow("index " + n, set.labels()[n],
+            Arrays.copyOfRange(set.pixels(), n * size, (n + 1) * size), null));
+      }
+      return rows.iterator();
+    });
   }
 
   private static JavaRDD<Integer> partitionIds(JavaSparkContext jsc, int partitions) {

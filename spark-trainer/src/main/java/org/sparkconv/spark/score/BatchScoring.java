@@ -3,7 +3,6 @@ package org.sparkconv.spark.score;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
@@ -14,14 +13,12 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
-import org.sparkconv.engine.data.CifarReader;
-import org.sparkconv.engine.data.IdxReader;
-import org.sparkconv.engine.data.ImageSet;
+import org.sparkconv.engine.train.DataSpec;
 import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.spark.data.HadoopFiles;
-import org.sparkconv.spark.data.HadoopSource;
 import org.sparkconv.spark.data.ImageFiles;
 import org.sparkconv.spark.data.ParquetImages;
+import org.sparkconv.spark.data.SourceShards;
 import org.sparkconv.spark.wire.ConfusionCounts;
 import org.sparkconv.spark.wire.ImageRow;
 import org.sparkconv.spark.wire.ScoredImage;
@@ -169,26 +166,14 @@ public final class BatchScoring {
           settings.labelColumn(), settings.idColumn(), shape, settings.unitRange());
       default -> {
         int classes = model.classNames().size();
-        ImageSet set = settings.format().equals("idx")
-            ? IdxReader.read(new HadoopSource(settings.input(), hadoop),
-                new HadoopSource(settings.labels(), hadoop), classes)
-            : CifarReader.readSources(List.of(new HadoopSource(settings.input(), hadoop)),
-                classes);
-        yield rows(jsc, set, settings.partitions() > 0 ? settings.partitions()
-            : jsc.defaultParallelism());
+        DataSpec.DriverRead files = settings.format().equals("idx")
+            ? new DataSpec.Idx(classes, settings.input(), settings.labels(), settings.input(),
+                settings.labels())
+            : new DataSpec.Cifar(classes, List.of(settings.input()), List.of(settings.input()));
+        yield SourceShards.testRows(jsc, files, settings.partitions() > 0
+            ? settings.partitions() : jsc.defaultParallelism());
       }
     };
-  }
-
-  /** An image set read by the driver (IDX, CIFAR) as labelled rows with ids "index N". */
-  private static JavaRDD<ImageRow> rows(JavaSparkContext jsc, ImageSet set, int partitions) {
-    List<ImageRow> rows = new ArrayList<>(set.count());
-    int size = set.shape().size();
-    for (int n = 0; n < set.count(); n++) {
-      byte[] px = Arrays.copyOfRange(set.pixels(), n * size, (n + 1) * size);
-      rows.add(new ImageRow("index " + n, set.labels()[n], px, null));
-    }
-    return jsc.parallelize(rows, partitions);
   }
 
   private Thread progressReporter(LongAccumulator scored, long start) {

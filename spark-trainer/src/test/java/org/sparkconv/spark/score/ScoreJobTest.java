@@ -167,6 +167,24 @@ class ScoreJobTest {
   }
 
   @Test
+  void idxFilesAreReadByTheExecutorsAndScoreAsTheEngineEvaluates(@TempDir Path out)
+      throws Exception {
+    BatchScoring.Summary summary = job("--model", modelFile.toString(), "--format", "idx",
+        "--input", FASHION.resolve("t10k-images-idx3-ubyte.gz").toString(), "--labels",
+        FASHION.resolve("t10k-labels-idx1-ubyte.gz").toString(), "--partitions", "3",
+        "--output", out.resolve("idx").toString()).score(session(), ModelLoader.load(
+            modelFile.toString(), LocalSpark.get().hadoopConfiguration(), System.out));
+    ImageSet all = IdxReader.read(FASHION.resolve("t10k-images-idx3-ubyte.gz"),
+        FASHION.resolve("t10k-labels-idx1-ubyte.gz"), 10);
+    assertEquals(10000, summary.images());
+    assertEquals(Evaluator.evaluate(net, all, norm, 256).correct(),
+        summary.evaluation().correct(), "every image scored once, as the engine scores it");
+    List<Row> rows = session().read().parquet(out.resolve("idx").toString())
+        .filter("id = 'index 9999'").collectAsList();
+    assertEquals(all.labels()[9999], rows.get(0).getInt(rows.get(0).fieldIndex("label")));
+  }
+
+  @Test
   void tooManyErrorsFailsAndWritesNothing(@TempDir Path out) throws Exception {
     String output = out.resolve("strict").toString();
     IllegalStateException e = assertThrows(IllegalStateException.class,
