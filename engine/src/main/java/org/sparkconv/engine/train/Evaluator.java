@@ -1,9 +1,9 @@
 package org.sparkconv.engine.train;
 
+import org.sparkconv.engine.data.Augmentation;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Minibatches;
 import org.sparkconv.engine.data.Normalization;
-import org.sparkconv.engine.data.Augmentation;
 import org.sparkconv.engine.loss.SoftmaxCrossEntropy;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.tensor.Tensor;

@@ -20,7 +20,7 @@ import org.sparkconv.engine.optim.Schedule;
  * Spark trainer's {@code spark} and {@code checkpoint}) are named by the caller and left to
  * them. {@code output} is a local path or a Hadoop FileSystem URI.
  */
-public record JobConfig(String source, Path model, DataSpec data, TrainSettings train,
+public record JobConfig(String source, String model, DataSpec data, TrainSettings train,
     NormalizationChoice normalize, int trainLimit, String output) {
 
   private static final Set<String> FIELDS = Set.of("model", "data", "epochs", "batch_size",
@@ -43,8 +43,8 @@ public record JobConfig(String source, Path model, DataSpec data, TrainSettings 
     Set<String> allowed = new HashSet<>(FIELDS);
     allowed.addAll(sectionsReadElsewhere);
     s.rejectUnknown(allowed);
-    Path base = file.base();
-    Path model = base.resolve(s.text("model")).normalize();
+    String base = file.base();
+    String model = location(base, s.text("model"));
     DataSpec data = data(s.child("data"), base);
 
     JobSettings o = s.child("optimizer");
@@ -102,7 +102,7 @@ public record JobConfig(String source, Path model, DataSpec data, TrainSettings 
         + " \"std\": [...]}, got " + n);
   }
 
-  private static DataSpec data(JobSettings d, Path base) {
+  private static DataSpec data(JobSettings d, String base) {
     String format = d.text("format", "idx");
     String dir = location(base, d.text("dir", "."));
     int classes = d.integer("classes", 10);
@@ -144,16 +144,17 @@ public record JobConfig(String source, Path model, DataSpec data, TrainSettings 
   }
 
   /** {@code name} against {@code dir}, unless it is absolute or a URI. */
-  static String location(Path dir, String name) {
-    return location(dir.toString(), name);
-  }
-
   static String location(String dir, String name) {
     if (isUri(name) || name.startsWith("/")) {
       return name;
     }
     if (isUri(dir)) {
-      return dir.endsWith("/") ? dir + name : dir + "/" + name;
+      // URI resolution normalises "../"; it drops an empty authority ("file:///x" becomes
+      // "file:/x"), which is put back so the result is still a URI as written.
+      java.net.URI u = java.net.URI.create(dir.endsWith("/") ? dir : dir + "/")
+          .resolve(name.replace(" ", "%20"));
+      return (u.getScheme() + "://" + (u.getRawAuthority() == null ? "" : u.getRawAuthority())
+          + u.getRawPath()).replace("%20", " ");
     }
     return Path.of(dir).resolve(name).normalize().toString();
   }

@@ -27,17 +27,18 @@ public final class JobFile {
 
   private final ObjectNode root;
   private final String source;
-  private final Path base;
+  private final String base;
   private final Map<String, String> overridden;
 
-  private JobFile(ObjectNode root, String source, Path base, Map<String, String> overridden) {
+  private JobFile(ObjectNode root, String source, String base,
+      Map<String, String> overridden) {
     this.root = root;
     this.source = source;
     this.base = base;
     this.overridden = Map.copyOf(overridden);
   }
 
-  /** Reads {@code path} and applies {@code overrides} ({@code setting=value}). */
+  /** Reads the local file {@code path} and applies {@code overrides} ({@code setting=value}). */
   public static JobFile read(Path path, List<String> overrides) {
     String text;
     try {
@@ -47,21 +48,31 @@ public final class JobFile {
     } catch (IOException e) {
       throw new IllegalArgumentException("cannot read job file " + path + ": " + e, e);
     }
+    return parse(text, path.toString(), path.toAbsolutePath().getParent().toString(),
+        overrides);
+  }
+
+  /**
+   * The job file {@code source} whose text is {@code text}, wherever it was read from;
+   * relative locations inside it resolve against {@code base} (its folder: a local path or a
+   * URI such as {@code hdfs://nn/jobs}).
+   */
+  public static JobFile parse(String text, String source, String base, List<String> overrides) {
     JsonNode tree;
     try {
       tree = MAPPER.readTree(text);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(path + ": not valid JSON: " + e.getOriginalMessage()
+      throw new IllegalArgumentException(source + ": not valid JSON: " + e.getOriginalMessage()
           + " at line " + e.getLocation().getLineNr());
     }
     if (!(tree instanceof ObjectNode root)) {
-      throw new IllegalArgumentException(path + ": a job file must be a JSON object");
+      throw new IllegalArgumentException(source + ": a job file must be a JSON object");
     }
     Map<String, String> overridden = new HashMap<>();
     for (String o : overrides) {
-      overridden.put(JobSettings.override(root, o, path.toString()), o);
+      overridden.put(JobSettings.override(root, o, source), o);
     }
-    return new JobFile(root, path.toString(), path.toAbsolutePath().getParent(), overridden);
+    return new JobFile(root, source, base, overridden);
   }
 
   /**
@@ -85,7 +96,7 @@ public final class JobFile {
   }
 
   /** A job given as a tree (tests, programmatic use); relative paths resolve against base. */
-  public static JobFile of(ObjectNode root, String source, Path base) {
+  public static JobFile of(ObjectNode root, String source, String base) {
     return new JobFile(root, source, base, Map.of());
   }
 
@@ -94,8 +105,8 @@ public final class JobFile {
     return source;
   }
 
-  /** The folder that relative paths in the job resolve against. */
-  public Path base() {
+  /** The folder that relative paths in the job resolve against (a local path or a URI). */
+  public String base() {
     return base;
   }
 

@@ -1,6 +1,5 @@
 package org.sparkconv.engine.train;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
@@ -11,9 +10,9 @@ import picocli.CommandLine.Option;
  */
 public final class JobOptions {
 
-  @Option(names = "--job", required = true, description = "Job file (JSON), e.g."
-      + " conf/jobs/lenet5-fashion.json")
-  Path job;
+  @Option(names = "--job", required = true, description = "Job file (JSON): a local path, e.g."
+      + " conf/jobs/lenet5-fashion.json, or any Hadoop URI")
+  String job;
 
   @Option(names = "--set", paramLabel = "SETTING=VALUE", description = "Override a job"
       + " setting, e.g. --set epochs=3 --set optimizer.lr=0.05 (repeatable)")
@@ -32,8 +31,8 @@ public final class JobOptions {
   @Option(names = "--verbose", description = "Print stack traces with errors")
   boolean verbose;
 
-  /** The job file. */
-  public Path job() {
+  /** The job file as given: a local path or a Hadoop URI. */
+  public String job() {
     return job;
   }
 

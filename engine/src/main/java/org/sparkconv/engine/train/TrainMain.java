@@ -34,14 +34,15 @@ public final class TrainMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    JobConfig config = JobConfig.read(options.job(), options.overrides(), SPARK_SECTIONS);
+    JobConfig config = JobConfig.read(Path.of(options.job()), options.overrides(),
+        SPARK_SECTIONS);
     if (!(config.data() instanceof DataSpec.DriverRead data)) {
       throw new IllegalArgumentException(config.source() + ": data.format "
           + config.data().format() + " is read by the Spark trainer's executors: run it with"
           + " scripts/train-local.sh (Spark local mode), not --single-jvm");
     }
     ModelOutput.requireWritableLocal(Path.of(config.output()), options.overwrite());
-    NetworkSpec spec = SpecJson.read(config.model());
+    NetworkSpec spec = SpecJson.read(Path.of(config.model()));
     TrainSettings s = config.train();
     MemoryBudget.requireTrainingFits(spec, s.batchSize(), Trainer.evaluationBatch(s),
         s.optimizer(), ComputeContext.defaults().parallel().threads(),

@@ -32,7 +32,7 @@ class FashionMnistAccuracyTest {
     ImageSet test = data.readTest();
     assertEquals(60000, train.count());
     assertEquals(10000, test.count());
-    Network net = Network.build(SpecJson.read(job.model()));
+    Network net = Network.build(SpecJson.read(Path.of(job.model())));
     net.initialize(job.train().seed());
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     Normalization normalization = job.normalization(train);

@@ -27,8 +27,8 @@ class JobConfigTest {
         TrainMain.SPARK_SECTIONS);
     assertEquals("hdfs://nn:8020/fashion/t10k-labels-idx1-ubyte.gz",
         ((DataSpec.Idx) onHdfs.data()).testLabels());
-    assertTrue(job.model().endsWith(Path.of("conf", "models", "lenet5.json")), job.model()
-        .toString());
+    assertTrue(Path.of(job.model()).endsWith(Path.of("conf", "models", "lenet5.json")),
+        job.model());
   }
 
   @Test

@@ -77,6 +77,46 @@ public final class HadoopFiles {
     }
   }
 
+  /**
+   * The text of {@code what} at {@code location} (any Hadoop URI, or a path on the default file
+   * system), with one clear line when it is missing or its scheme has no file system here.
+   */
+  public static String readText(String location, String what, Configuration conf) {
+    Path file = path(location);
+    try {
+      return new String(readAll(file, conf), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.FileNotFoundException e) {
+      throw new IllegalArgumentException(what + " " + location + " does not exist");
+    } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
+      throw new IllegalArgumentException(noConnector(location));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read " + what + " " + location + ": "
+          + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      // A scheme Hadoop knows by name (s3a) whose implementation is not on the classpath.
+      if (String.valueOf(e.getMessage()).contains("ClassNotFoundException")
+          || e.getCause() instanceof ClassNotFoundException) {
+        throw new IllegalArgumentException(noConnector(location));
+      }
+      throw e;
+    }
+  }
+
+  /** What to do about a URI whose scheme no file system on the classpath serves. */
+  static String noConnector(String location) {
+    String scheme = path(location).toUri().getScheme();
+    String jar = switch (String.valueOf(scheme)) {
+      case "s3a", "s3" -> "hadoop-aws (and the AWS SDK bundle it names)";
+      case "gs" -> "gcs-connector";
+      case "abfs", "abfss", "wasb", "wasbs" -> "hadoop-azure";
+      case "oss" -> "hadoop-aliyun";
+      default -> "the Hadoop FileSystem connector for '" + scheme + "'";
+    };
+    return "no file system for scheme '" + scheme + "' in " + location + ": put " + jar
+        + " on the classpath (spark-submit --packages or --jars), matching Hadoop "
+        + org.apache.hadoop.util.VersionInfo.getVersion();
+  }
+
   public static byte[] readAll(Path file, Configuration conf) throws IOException {
     FileSystem fs = file.getFileSystem(conf);
     long length = fs.getFileStatus(file).getLen();

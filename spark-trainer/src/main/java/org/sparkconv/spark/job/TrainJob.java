@@ -5,8 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.deploy.SparkHadoopUtil;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.io.ModelMetadata;
@@ -54,16 +56,17 @@ public final class TrainJob implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    TrainJobFile file = TrainJobFile.read(options.job(), options.overrides());
+    SparkConf conf = SparkJobs.conf("sparkconv train", master, sparkConf);
+    Configuration hadoop = SparkHadoopUtil.get().newConfiguration(conf);
+    TrainJobFile file = TrainJobFile.read(options.job(), options.overrides(), hadoop);
     JobConfig config = file.job();
     SparkSettings spark = file.spark();
-    NetworkSpec spec = SpecJson.read(config.model());
+    NetworkSpec spec = readSpec(config.model(), hadoop);
     MemoryBudget.requireDriverFits(spec, config.train().optimizer(),
         Runtime.getRuntime().maxMemory());
     Network net = Network.build(spec);
     net.initialize(config.train().seed());
-
-    SparkConf conf = SparkJobs.conf("sparkconv train " + spec.name(), master, sparkConf);
+    conf.setAppName("sparkconv train " + spec.name());
     if (!config.output().contains("://")) {
       ModelOutput.requireWritableLocal(Path.of(config.output()), options.overwrite());
     }
@@ -118,6 +121,14 @@ public final class TrainJob implements Callable<Integer> {
         JobFingerprint.of(spec, s, spark.sync().fingerprint(), partitions, normalization,
             data.train().source()),
         ModelMetadata.trained(normalization, s.epochs(), null), holder(jsc), System.out);
+  }
+
+  /** The model spec at {@code location}: the local disk, or any Hadoop URI. */
+  static NetworkSpec readSpec(String location, Configuration hadoop) {
+    if (!location.contains("://")) {
+      return SpecJson.read(Path.of(location));
+    }
+    return SpecJson.parse(HadoopFiles.readText(location, "model spec", hadoop), location);
   }
 
   /** Who holds a checkpoint directory's lease: this application, its host and process. */

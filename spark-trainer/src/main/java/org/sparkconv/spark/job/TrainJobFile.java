@@ -3,10 +3,12 @@ package org.sparkconv.spark.job;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
 import org.sparkconv.engine.train.JobConfig;
 import org.sparkconv.engine.train.JobFile;
 import org.sparkconv.engine.train.JobSettings;
 import org.sparkconv.spark.checkpoint.CheckpointSettings;
+import org.sparkconv.spark.data.HadoopFiles;
 import org.sparkconv.spark.train.SparkSettings;
 
 /**
@@ -18,9 +20,27 @@ public record TrainJobFile(JobConfig job, SparkSettings spark, CheckpointSetting
 
   private static final Set<String> OWN_SECTIONS = Set.of("spark", "checkpoint");
 
-  /** Reads {@code path} with {@code overrides} ({@code setting=value}) applied. */
+  /** Reads the local file {@code path} with {@code overrides} ({@code setting=value}) applied. */
   public static TrainJobFile read(Path path, List<String> overrides) {
-    JobFile file = JobFile.read(path, overrides);
+    return of(JobFile.read(path, overrides));
+  }
+
+  /**
+   * Reads the job file at {@code location} (any Hadoop URI; a plain path is the local disk)
+   * through Hadoop's FileSystem API, as a driver in cluster deploy mode must; relative locations
+   * inside resolve against the file's own folder.
+   */
+  public static TrainJobFile read(String location, List<String> overrides,
+      Configuration conf) {
+    if (!location.contains("://")) {
+      return read(Path.of(location), overrides);
+    }
+    String text = HadoopFiles.readText(location, "job file", conf);
+    String base = location.substring(0, location.lastIndexOf('/'));
+    return of(JobFile.parse(text, location, base, overrides));
+  }
+
+  private static TrainJobFile of(JobFile file) {
     JobSettings top = file.settings();
     return new TrainJobFile(JobConfig.parse(file, OWN_SECTIONS),
         SparkSettings.parse(top.child("spark")),

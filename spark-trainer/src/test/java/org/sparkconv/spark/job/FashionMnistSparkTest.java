@@ -33,7 +33,7 @@ class FashionMnistSparkTest {
     ImageSet train = data.readTrain(l -> new HadoopSource("file://" + l, hadoop));
     ImageSet test = data.readTest(l -> new HadoopSource(l, hadoop));
     assertEquals(60000, train.count());
-    Network net = Network.build(SpecJson.read(job.model()));
+    Network net = Network.build(SpecJson.read(Path.of(job.model())));
     net.initialize(job.train().seed());
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     SparkTrainer.Result result = new SparkTrainer(LocalSpark.get(), new PrintStream(log))

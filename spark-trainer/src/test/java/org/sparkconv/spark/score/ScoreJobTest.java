@@ -60,7 +60,7 @@ class ScoreJobTest {
     var job = org.sparkconv.engine.train.JobConfig.read(
         Path.of("..", "conf", "jobs", "lenet5-fashion.json"), List.of(),
         TrainMain.SPARK_SECTIONS);
-    net = Network.build(SpecJson.read(job.model()));
+    net = Network.build(SpecJson.read(Path.of(job.model())));
     net.initialize(1);
     norm = Normalization.of(train);
     TrainSettings s = job.train();
