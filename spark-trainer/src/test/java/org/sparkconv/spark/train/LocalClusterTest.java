@@ -18,6 +18,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkconv.engine.data.ImageSet;
@@ -65,6 +66,18 @@ class LocalClusterTest {
         .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1"));
     jsc = new JavaSparkContext(conf);
     jsc.setLogLevel("ERROR");
+  }
+
+  /**
+   * Waits until both executors are registered: at start-up, and after a test killed one (the
+   * Master launches a replacement, which takes a while to register).
+   */
+  @BeforeEach
+  void awaitTwoExecutors() throws InterruptedException {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (jsc.sc().getExecutorIds().size() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(250);
+    }
   }
 
   @AfterAll
