@@ -11,6 +11,9 @@
 #       --input hdfs:///images --output hdfs:///predictions
 #
 # Arguments before "--" go to spark-submit, after it to TrainJob (ScoreJob with --score).
+# In cluster deploy mode the driver runs on a cluster node and sees none of this machine's
+# files: the job file (and the spec it names), and every output, must be Hadoop URIs
+# (hdfs://, s3a://, ...); local ones are refused here, before anything is submitted.
 # SPARK_SUBMIT names the spark-submit to use (default: spark-submit on PATH, else
 # $SPARK_HOME/bin/spark-submit).
 set -euo pipefail
@@ -23,6 +26,37 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do
   submit_args+=("$1"); shift
 done
 [ $# -gt 0 ] && shift
+
+cluster_mode=false
+for ((i = 0; i < ${#submit_args[@]}; i++)); do
+  case "${submit_args[$i]}" in
+    --deploy-mode=cluster) cluster_mode=true ;;
+    --deploy-mode) [ "${submit_args[$((i + 1))]:-}" = cluster ] && cluster_mode=true ;;
+  esac
+done
+if $cluster_mode; then
+  args=("$@")
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    case "${args[$i]}" in
+      --job|--output|--model|--input|--data-dir)
+        value="${args[$((i + 1))]:-}"
+        if [ -n "$value" ] && [[ "$value" != *://* ]]; then
+          if [ "${args[$i]}" = --output ]; then
+            echo "error: --output $value is a local path: in cluster deploy mode it would be" \
+              "written to the driver container's disk and lost with it; give a URI" \
+              "(--output hdfs:///user/${USER:-me}/models/x.spcv)" >&2
+          else
+            echo "error: ${args[$i]} $value is a local path, but in cluster deploy mode the" \
+              "driver runs on a cluster node and cannot see it: copy it to a shared file system" \
+              "(for example hdfs dfs -put -f conf hdfs:///user/${USER:-me}/sparkconv/) and pass" \
+              "its URI (${args[$i]} hdfs:///user/${USER:-me}/sparkconv/...)" >&2
+          fi
+          exit 2
+        fi
+        ;;
+    esac
+  done
+fi
 ensure_built
 
 submit=${SPARK_SUBMIT:-}
