@@ -47,6 +47,7 @@ public final class SparkTrainer {
   private final JavaSparkContext jsc;
   private final PrintStream log;
   private final AtomicInteger injectedFailures = new AtomicInteger();
+  private volatile RuntimeException injectedCause;
 
   public SparkTrainer(JavaSparkContext jsc, PrintStream log) {
     this.jsc = jsc;
@@ -120,6 +121,9 @@ public final class SparkTrainer {
       try {
         sum = retried(run, sync, train.rdd(), net, optimizer, at, steps, spark, progress);
       } catch (SparkActions.JobFailedException e) {
+        if (!SparkActions.isTransient(e)) {
+          throw e; // bad data fails the same way from any earlier state
+        }
         if (recoveriesLeft-- == 0) {
           throw new IllegalStateException(String.format(Locale.ROOT, "round %d failed %d times"
                   + " and the job went back %d times: %s; %s", at.roundsDone() + 1,
@@ -255,13 +259,19 @@ public final class SparkTrainer {
 
   /** For tests: the next {@code count} rounds fail as a lost Spark job would. */
   void injectRoundFailures(int count) {
+    injectRoundFailures(count, null);
+  }
+
+  /** For tests: the same, the failures caused by {@code cause} (null: a lost executor). */
+  void injectRoundFailures(int count, RuntimeException cause) {
+    injectedCause = cause;
     injectedFailures.set(count);
   }
 
   private void injectedFault() {
     if (injectedFailures.getAndUpdate(n -> Math.max(n - 1, 0)) > 0) {
       throw new SparkActions.JobFailedException("Spark job failed: injected fault (test hook)",
-          null);
+          injectedCause);
     }
   }
 

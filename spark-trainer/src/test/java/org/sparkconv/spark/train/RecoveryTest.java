@@ -2,6 +2,7 @@ package org.sparkconv.spark.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.engine.train.TrainingDivergedException;
 import org.sparkconv.spark.LocalSpark;
 import org.sparkconv.spark.TestImages;
+import org.sparkconv.spark.wire.SparkActions;
 
 /**
  * Failures ridden out inside the job (Spark local[2], faults injected through the trainer's test
@@ -71,6 +73,20 @@ class RecoveryTest {
     assertTrue(e.getMessage().contains("round 1 failed 3 times")
         && e.getMessage().contains("injected fault")
         && e.getMessage().contains("checkpoints are off"), e.getMessage());
+  }
+
+  @Test
+  void aFailureCausedByBadDataIsNeitherRetriedNorRecovered() {
+    Network net = Network.build(EquivalenceTest.plain());
+    net.initialize(EquivalenceTest.SEED);
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    SparkTrainer trainer = new SparkTrainer(LocalSpark.get(), new PrintStream(log, true));
+    trainer.injectRoundFailures(1, new IllegalArgumentException("x.png: label 7 is outside"));
+    assertThrows(SparkActions.JobFailedException.class, () -> trainer.fit(net, DATA,
+        DATA.head(64), Normalization.of(DATA), sgd(0.05f),
+        new SparkSettings(new GradientAveraging(), 2, 2, 4, 0, QUICK)));
+    assertFalse(log.toString().contains("retry:") || log.toString().contains("recovery:"),
+        log.toString());
   }
 
   @Test
