@@ -60,24 +60,17 @@ public final class ShardedData {
     Broadcast<Shard[]> all = jsc.broadcast(shards.toArray(new Shard[0]));
     List<Integer> ids = IntStream.range(0, shards.size()).boxed().toList();
     JavaRDD<Shard> rdd = jsc.parallelize(ids, ids.size()).map(p -> all.value()[p]);
-    ShardedData data = cache(rdd, set.shape(), set.classes(), set.source(), all);
+    ShardedData data = cached(rdd, set.shape(), set.classes(), set.source(), all);
     all.unpersist(false); // executors keep their cached shard; a lost one is fetched again
     return data;
   }
 
-  /** Shards computed by {@code shards} (one per partition), cached on the executors. */
-  static ShardedData cached(JavaRDD<Shard> shards, Shape shape, int classes, String source) {
-    return cache(shards, shape, classes, source, null);
-  }
-
-  /** The same, keeping {@code held} (which computing a shard reads) until released. */
+  /**
+   * Shards computed by {@code shards} (one per partition), cached on the executors; {@code held}
+   * (what computing a shard reads, or null) is kept until the data is released.
+   */
   static ShardedData cached(JavaRDD<Shard> shards, Shape shape, int classes, String source,
       Broadcast<?> held) {
-    return cache(shards, shape, classes, source, held);
-  }
-
-  private static ShardedData cache(JavaRDD<Shard> shards, Shape shape, int classes,
-      String source, Broadcast<?> held) {
     JavaRDD<Shard> cached = shards.persist(StorageLevel.MEMORY_ONLY());
     List<int[]> counts = SparkActions.run(() -> cached.map(s -> new int[] {s.partition(),
         s.count()}).collect());
@@ -103,7 +96,7 @@ public final class ShardedData {
           rows.forEachRemaining(examples::add);
           return List.of(pack(p, examples, imageSize, classes)).iterator();
         }, true);
-    return cached(shards, shape, classes, source);
+    return cached(shards, shape, classes, source, null);
   }
 
   private static Shard pack(int p, List<LabelledPixels> examples, int imageSize, int classes) {

@@ -49,13 +49,17 @@ public final class Sharding {
 
   /** Partition {@code p}'s shard of {@link #contiguous(ImageSet, int)}, computed alone. */
   public static Shard contiguous(ImageSet set, int partitions, int p) {
-    int from = (int) ((long) set.count() * p / partitions);
-    int to = (int) ((long) set.count() * (p + 1) / partitions);
     List<Integer> members = new ArrayList<>();
-    for (int i = from; i < to; i++) {
+    for (int i = rangeStart(set.count(), partitions, p);
+        i < rangeStart(set.count(), partitions, p + 1); i++) {
       members.add(i);
     }
     return pack(set, p, members);
+  }
+
+  /** Where partition {@code p}'s contiguous range of {@code count} examples starts. */
+  static int rangeStart(int count, int partitions, int p) {
+    return (int) ((long) count * p / partitions);
   }
 
   /** The examples {@code members} of {@code set}, in that order, as partition {@code p}. */

@@ -69,8 +69,8 @@ public final class SourceShards {
     return partitionIds(jsc, partitions).flatMap(p -> {
       ImageSet set = data.readTest(location -> new HadoopSource(location, conf(hadoop)));
       int size = set.shape().size();
-      int from = (int) ((long) set.count() * p / partitions);
-      int to = (int) ((long) set.count() * (p + 1) / partitions);
+      int from = Sharding.rangeStart(set.count(), partitions, p);
+      int to = Sharding.rangeStart(set.count(), partitions, p + 1);
       List<ImageRow> rows = new ArrayList<>(to - from);
       for (int n = from; n < to; n++) {
         rows.add(new ImageRow("index " + n, set.labels()[n],
