@@ -13,7 +13,8 @@
 # Arguments before "--" go to spark-submit, after it to TrainJob (ScoreJob with --score).
 # In cluster deploy mode the driver runs on a cluster node and sees none of this machine's
 # files: the job file (and the spec it names), and every output, must be Hadoop URIs
-# (hdfs://, s3a://, ...); local ones are refused here, before anything is submitted.
+# (hdfs://, s3a://, ...) or absolute paths on the cluster's default file system (fs.defaultFS);
+# files of this machine are refused here, before anything is submitted.
 # SPARK_SUBMIT names the spark-submit to use (default: spark-submit on PATH, else
 # $SPARK_HOME/bin/spark-submit).
 set -euo pipefail
@@ -40,7 +41,10 @@ if $cluster_mode; then
     case "${args[$i]}" in
       --job|--output|--model|--input|--data-dir)
         value="${args[$((i + 1))]:-}"
-        if [ -n "$value" ] && [[ "$value" != *://* ]]; then
+        # A URI, or an absolute path that is not a file here (in cluster mode the driver
+        # reads it from the cluster's default file system), is left to the driver.
+        if [ -n "$value" ] && [[ "$value" != *://* ]] \
+            && { [[ "$value" != /* ]] || [ -e "$value" ]; }; then
           if [ "${args[$i]}" = --output ]; then
             echo "error: --output $value is a local path: in cluster deploy mode it would be" \
               "written to the driver container's disk and lost with it; give a URI" \

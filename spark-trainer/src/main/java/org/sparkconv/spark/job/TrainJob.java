@@ -58,22 +58,25 @@ public final class TrainJob implements Callable<Integer> {
   public Integer call() throws Exception {
     SparkConf conf = SparkJobs.conf("sparkconv train", master, sparkConf);
     Configuration hadoop = SparkHadoopUtil.get().newConfiguration(conf);
-    TrainJobFile file = TrainJobFile.read(options.job(), options.overrides(), hadoop);
+    DriverPaths paths = DriverPaths.of(conf, hadoop);
+    TrainJobFile file = TrainJobFile.read(paths.resolve(options.job(), "--job"),
+        options.overrides(), hadoop);
     JobConfig config = file.job();
     SparkSettings spark = file.spark();
-    NetworkSpec spec = readSpec(config.model(), hadoop);
+    NetworkSpec spec = readSpec(paths.resolve(config.model(), "model spec"), hadoop);
+    String output = paths.resolve(config.output(), "output");
     MemoryBudget.requireDriverFits(spec, config.train().optimizer(),
         Runtime.getRuntime().maxMemory());
     Network net = Network.build(spec);
     net.initialize(config.train().seed());
     conf.setAppName("sparkconv train " + spec.name());
-    if (!config.output().contains("://")) {
-      ModelOutput.requireWritableLocal(Path.of(config.output()), options.overwrite());
+    if (!DriverPaths.isUri(output)) {
+      ModelOutput.requireWritableLocal(Path.of(output), options.overwrite());
     }
     try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
       jsc.setLogLevel("WARN");
-      if (config.output().contains("://")) {
-        HadoopFiles.requireModelOutput(config.output(), options.overwrite(),
+      if (DriverPaths.isUri(output)) {
+        HadoopFiles.requireModelOutput(output, options.overwrite(),
             jsc.hadoopConfiguration());
       }
       System.out.print(net.summary(config.train().batchSize()));
@@ -96,13 +99,13 @@ public final class TrainJob implements Callable<Integer> {
       System.out.print(last.report(spec.classNames()));
       ModelFile model = ModelFile.of(net, result.optimizer(),
           ModelMetadata.trained(normalization, s.epochs(), last.accuracy()));
-      if (config.output().contains("://")) {
-        HadoopFiles.writeAtomically(HadoopFiles.path(config.output()), model.encode(),
+      if (DriverPaths.isUri(output)) {
+        HadoopFiles.writeAtomically(HadoopFiles.path(output), model.encode(),
             jsc.hadoopConfiguration());
       } else {
-        model.save(Path.of(config.output()));
+        model.save(Path.of(output));
       }
-      System.out.println("model written to " + config.output());
+      System.out.println("model written to " + output);
       System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * last.accuracy());
     }
     return 0;
@@ -125,7 +128,7 @@ public final class TrainJob implements Callable<Integer> {
 
   /** The model spec at {@code location}: the local disk, or any Hadoop URI. */
   static NetworkSpec readSpec(String location, Configuration hadoop) {
-    if (!location.contains("://")) {
+    if (!DriverPaths.isUri(location)) {
       return SpecJson.read(Path.of(location));
     }
     return SpecJson.parse(HadoopFiles.readText(location, "model spec", hadoop), location);

@@ -32,7 +32,7 @@ public record TrainJobFile(JobConfig job, SparkSettings spark, CheckpointSetting
    */
   public static TrainJobFile read(String location, List<String> overrides,
       Configuration conf) {
-    if (!location.contains("://")) {
+    if (!DriverPaths.isUri(location)) {
       return read(Path.of(location), overrides);
     }
     String text = HadoopFiles.readText(location, "job file", conf);

@@ -85,4 +85,30 @@ class JobLocationsTest {
     assertTrue(other.getMessage().contains("connector for 'nosuch'")
         && !other.getMessage().contains("\n"), other.getMessage());
   }
+
+  @Test
+  void inClusterModeAPathWithoutASchemeIsOnTheDefaultFileSystem() {
+    Configuration hdfsDefault = new Configuration();
+    hdfsDefault.set("fs.defaultFS", "hdfs://nn:8020");
+    DriverPaths cluster = new DriverPaths(true, hdfsDefault, "/container/work");
+    assertEquals("hdfs://nn:8020/models/x.spcv", cluster.resolve("/models/x.spcv", "output"));
+    assertEquals("s3a://b/x.spcv", cluster.resolve("s3a://b/x.spcv", "output"));
+    DriverPaths client = new DriverPaths(false, hdfsDefault, "/home/me");
+    assertEquals("/models/x.spcv", client.resolve("/models/x.spcv", "output"),
+        "in client mode a plain path is the submitting machine's disk");
+
+    // A relative path on the command line arrives made absolute against the driver's working
+    // directory: in a container that is nobody's folder.
+    for (String relative : List.of("models/x.spcv", "/container/work/models/x.spcv")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> cluster.resolve(relative, "--output"));
+      assertTrue(e.getMessage().startsWith("--output " + relative + " is relative to the"
+          + " driver's working directory") && !e.getMessage().contains("\n"), e.getMessage());
+    }
+    DriverPaths localDefault = new DriverPaths(true, new Configuration(), "/container/work");
+    IllegalArgumentException local = assertThrows(IllegalArgumentException.class,
+        () -> localDefault.resolve("/models/x.spcv", "output"));
+    assertTrue(local.getMessage().contains("fs.defaultFS")
+        && local.getMessage().contains("file:///models/x.spcv"), local.getMessage());
+  }
 }
