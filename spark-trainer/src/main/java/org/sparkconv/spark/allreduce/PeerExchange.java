@@ -1,0 +1,188 @@
+package org.sparkconv.spark.allreduce;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.network.TransportContext;
+import org.apache.spark.network.client.RpcResponseCallback;
+import org.apache.spark.network.client.TransportClient;
+import org.apache.spark.network.client.TransportClientFactory;
+import org.apache.spark.network.server.OneForOneStreamManager;
+import org.apache.spark.network.server.RpcHandler;
+import org.apache.spark.network.server.StreamManager;
+import org.apache.spark.network.server.TransportServer;
+
+/**
+ * One peer's end of a ring: a server of Spark's network layer that takes slices of float
+ * vectors from the peer before it, and a client to the peer after it. Every message carries
+ * the receiving peer's random token (16 bytes, made when the peer opens and handed to the
+ * others through the barrier stage's {@code allGather}); a message without it is refused, its
+ * connection closed, and nothing it carried is kept. Every wait has a timeout, so a peer that
+ * died or hangs fails this one instead of stalling the job.
+ *
+ * <p>Message: {@code token[16] | tag (long) | floats (little-endian)}.
+ */
+public final class PeerExchange implements RingLink, AutoCloseable {
+
+  private static final int TOKEN_BYTES = 16;
+  private static final int HEADER = TOKEN_BYTES + Long.BYTES;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final byte[] token = new byte[TOKEN_BYTES];
+  private final ConcurrentHashMap<Long, CompletableFuture<float[]>> inbox =
+      new ConcurrentHashMap<>();
+  private final AtomicLong refused = new AtomicLong();
+  private final long timeoutMillis;
+  private final TransportContext context;
+  private final TransportServer server;
+  private final TransportClientFactory clients;
+  private final String host;
+  private TransportClient next;
+  private byte[] nextToken;
+  private String nextAddress;
+
+  private PeerExchange(String host, ExchangeSecurity security, long timeoutMillis) {
+    RANDOM.nextBytes(token);
+    this.host = host;
+    this.timeoutMillis = timeoutMillis;
+    this.context = new TransportContext(security.conf(), new Handler());
+    this.server = context.createServer(host, 0, security.serverBootstraps());
+    this.clients = context.createClientFactory(security.clientBootstraps());
+  }
+
+  /** Listens on a free port of {@code host}; every exchange waits at most the timeout. */
+  public static PeerExchange open(String host, ExchangeSecurity security, long timeoutMillis) {
+    return new PeerExchange(host, security, timeoutMillis);
+  }
+
+  /** What the other peers need to send here: {@code host:port token}. */
+  public String contact() {
+    return host + ":" + server.getPort() + " " + Base64.getEncoder().encodeToString(token);
+  }
+
+  /** Connects to the peer whose {@link #contact()} is {@code contact}, the one to send to. */
+  public void connectTo(String contact) {
+    String[] parts = contact.split(" ");
+    int colon = parts[0].lastIndexOf(':');
+    nextAddress = parts[0];
+    nextToken = Base64.getDecoder().decode(parts[1]);
+    try {
+      next = clients.createClient(parts[0].substring(0, colon),
+          Integer.parseInt(parts[0].substring(colon + 1)));
+    } catch (IOException | RuntimeException e) {
+      // A failed authentication (wrong secret) arrives as a RuntimeException.
+      throw new PeerFailedException("cannot connect to peer " + nextAddress + ": "
+          + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PeerFailedException("interrupted connecting to peer " + nextAddress, e);
+    }
+  }
+
+  /** Messages refused for a missing or wrong token so far. */
+  public long refused() {
+    return refused.get();
+  }
+
+  @Override
+  public void send(long tag, float[] source, int from, int length) {
+    ByteBuffer message = ByteBuffer.allocate(HEADER + Float.BYTES * length)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    message.put(nextToken).putLong(tag);
+    message.asFloatBuffer().put(source, from, length);
+    message.position(0);
+    try {
+      next.sendRpcSync(message, timeoutMillis);
+    } catch (RuntimeException e) {
+      throw new PeerFailedException("sending to peer " + nextAddress + " failed or took over "
+          + timeoutMillis + " ms: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void receive(long tag, float[] target, int from, int length, boolean add) {
+    float[] slice;
+    try {
+      slice = slot(tag).get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      throw new PeerFailedException("no data from the previous peer in the ring within "
+          + timeoutMillis + " ms (message " + tag + "): it died or hangs", e);
+    } catch (ExecutionException e) {
+      throw new PeerFailedException("receiving message " + tag + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PeerFailedException("interrupted waiting for message " + tag, e);
+    } finally {
+      inbox.remove(tag);
+    }
+    if (slice.length != length) {
+      throw new PeerFailedException("message " + tag + " holds " + slice.length
+          + " floats where " + length + " were expected: peers disagree on the vector");
+    }
+    if (add) {
+      for (int i = 0; i < length; i++) {
+        target[from + i] += slice[i];
+      }
+    } else {
+      System.arraycopy(slice, 0, target, from, length);
+    }
+  }
+
+  private CompletableFuture<float[]> slot(long tag) {
+    return inbox.computeIfAbsent(tag, t -> new CompletableFuture<>());
+  }
+
+  @Override
+  public void close() {
+    if (next != null) {
+      next.close();
+    }
+    clients.close();
+    server.close();
+    context.close();
+  }
+
+  /** Takes slices carrying this peer's token; refuses and disconnects anything else. */
+  private final class Handler extends RpcHandler {
+    private final StreamManager streams = new OneForOneStreamManager();
+
+    @Override
+    public void receive(TransportClient client, ByteBuffer message,
+        RpcResponseCallback callback) {
+      // The buffer is only valid during this call: everything kept is copied out.
+      ByteBuffer in = message.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+      byte[] claimed = new byte[TOKEN_BYTES];
+      if (in.remaining() < HEADER || (in.remaining() - HEADER) % Float.BYTES != 0
+          || !MessageDigest.isEqual(token, read(in, claimed))) {
+        refused.incrementAndGet();
+        callback.onFailure(new SecurityException("refused: not a message of this job"));
+        client.close();
+        return;
+      }
+      long tag = in.getLong();
+      float[] slice = new float[in.remaining() / Float.BYTES];
+      in.asFloatBuffer().get(slice);
+      slot(tag).complete(slice);
+      callback.onSuccess(ByteBuffer.allocate(0));
+    }
+
+    private static byte[] read(ByteBuffer in, byte[] into) {
+      in.get(into);
+      return into;
+    }
+
+    @Override
+    public StreamManager getStreamManager() {
+      return streams;
+    }
+  }
+}
