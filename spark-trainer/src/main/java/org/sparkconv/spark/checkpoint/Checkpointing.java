@@ -108,6 +108,11 @@ public final class Checkpointing implements AutoCloseable {
     return resumeFrom.position();
   }
 
+  /** Rounds between checkpoints; 0 when only epochs (or nothing) are checkpointed. */
+  public int everyRounds() {
+    return settings.everyRounds();
+  }
+
   /**
    * Writes a checkpoint if one is due after round {@code position.roundsDone()}; returns
    * whether one was written.

@@ -44,15 +44,13 @@ public record GradientAveraging() implements SyncRule {
   }
 
   @Override
-  public Contribution compute(Shard shard, TrainingRun run, ModelVector model, int epoch,
-      int firstRound, int steps) {
+  public Contribution compute(Worker worker, Optimizer optimizer, Shard shard, TrainingRun run,
+      int epoch, int firstRound, int steps) {
     long start = System.nanoTime();
-    return Worker.withModel(run.specJson(), model, w -> {
-      TrainingStep.Result r = w.step(shard, run, epoch, firstRound, 1.0);
-      int n = run.plan().share(shard.partition());
-      return new Contribution(pack(w.network(), n), r.lossSum(), n, r.correct(),
-          System.nanoTime() - start);
-    });
+    TrainingStep.Result r = worker.step(shard, run, epoch, firstRound, 1.0);
+    int n = run.plan().share(shard.partition());
+    return new Contribution(pack(worker.network(), n), r.lossSum(), n, r.correct(),
+        System.nanoTime() - start);
   }
 
   /** The vector of a partition whose {@code n} examples left their gradient sum in net. */

@@ -64,26 +64,23 @@ public record ParameterAveraging(int localSteps) implements SyncRule {
   }
 
   @Override
-  public Contribution compute(Shard shard, TrainingRun run, ModelVector model, int epoch,
-      int firstRound, int steps) {
+  public Contribution compute(Worker worker, Optimizer optimizer, Shard shard, TrainingRun run,
+      int epoch, int firstRound, int steps) {
     long start = System.nanoTime();
-    return Worker.withModel(run.specJson(), model, w -> {
-      Network net = w.network();
-      Optimizer optimizer = w.optimizer(run.optimizer(), model);
-      int share = run.plan().share(shard.partition());
-      double lossSum = 0;
-      long correct = 0;
-      long count = 0;
-      for (int j = 0; j < steps; j++) {
-        TrainingStep.Result r = w.step(shard, run, epoch, firstRound + j, share);
-        optimizer.step(net.params(), net.grads(), run.rate(run.step(epoch, firstRound + j)));
-        lossSum += r.lossSum();
-        correct += r.correct();
-        count += share;
-      }
-      return new Contribution(pack(net, optimizer, count), lossSum, count, correct,
-          System.nanoTime() - start);
-    });
+    Network net = worker.network();
+    int share = run.plan().share(shard.partition());
+    double lossSum = 0;
+    long correct = 0;
+    long count = 0;
+    for (int j = 0; j < steps; j++) {
+      TrainingStep.Result r = worker.step(shard, run, epoch, firstRound + j, share);
+      optimizer.step(net.params(), net.grads(), run.rate(run.step(epoch, firstRound + j)));
+      lossSum += r.lossSum();
+      correct += r.correct();
+      count += share;
+    }
+    return new Contribution(pack(net, optimizer, count), lossSum, count, correct,
+        System.nanoTime() - start);
   }
 
   /** The vector of a partition that ended at {@code net}, {@code optimizer} after n examples. */

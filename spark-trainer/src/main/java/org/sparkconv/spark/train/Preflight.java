@@ -47,6 +47,40 @@ public final class Preflight {
     }
   }
 
+  /**
+   * Fails unless a barrier stage of {@code partitions} tasks can start: barrier mode launches
+   * all of them at once (Spark would otherwise wait minutes, then fail) and refuses dynamic
+   * allocation. Waits up to {@code waitSeconds} for executors still registering.
+   */
+  static void requireBarrierSlots(org.apache.spark.api.java.JavaSparkContext jsc,
+      int partitions, double waitSeconds) {
+    if (jsc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+      throw new IllegalStateException("spark.sync=allreduce runs in Spark's barrier mode, which"
+          + " does not allow dynamic allocation: set spark.dynamicAllocation.enabled=false (and"
+          + " a fixed spark.executor.instances), or spark.sync=tree");
+    }
+    // Executors may still be registering; a local master's slots are all there at once.
+    boolean local = jsc.master().startsWith("local[") || jsc.master().equals("local");
+    long deadline = System.nanoTime() + (local ? 0 : (long) (waitSeconds * 1e9));
+    int slots = SparkResources.totalSlots(jsc);
+    while (slots < partitions && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(500);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      slots = SparkResources.totalSlots(jsc);
+    }
+    if (slots < partitions) {
+      throw new IllegalStateException(String.format(Locale.ROOT, "spark.sync=allreduce runs all"
+              + " %d partitions at once (Spark's barrier mode), but the cluster has %d task"
+              + " slots after %.0f s: set spark.partitions to at most %d, add executors or"
+              + " cores, or use spark.sync=tree", partitions, slots, waitSeconds,
+          Math.max(slots, 1)));
+    }
+  }
+
   static String mib(long bytes) {
     return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024));
   }

@@ -34,6 +34,20 @@ public final class SparkResources {
     return Math.max(1, cores / conf.getInt("spark.task.cpus", 1));
   }
 
+  /**
+   * Tasks the whole application can run at once now: the local slots, or the registered
+   * executors times the tasks each may run.
+   */
+  public static int totalSlots(JavaSparkContext jsc) {
+    String master = jsc.master();
+    if (master.equals("local") || LOCAL.matcher(master).matches()) {
+      return concurrentTasks(jsc);
+    }
+    // The driver is listed among the executors' infos too.
+    int executors = Math.max(0, jsc.sc().statusTracker().getExecutorInfos().length - 1);
+    return executors * concurrentTasks(jsc);
+  }
+
   public static long executorMemory(JavaSparkContext jsc) {
     String master = jsc.master();
     if (master.startsWith("local[") || master.equals("local")) {

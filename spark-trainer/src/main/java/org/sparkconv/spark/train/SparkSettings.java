@@ -13,24 +13,28 @@ import org.sparkconv.engine.train.JobSettings;
  * @param maxRounds stop after this many rounds (0: train all epochs); for benchmarks and tests
  * @param progressSeconds seconds between progress lines (0: one per round)
  * @param recovery how failures and divergence are ridden out inside the job
+ * @param reduction how contributions are summed: up a tree to the driver, or among the
+ *     executors ({@code sync}, {@code rounds_per_job}, {@code exchange_timeout_seconds})
  */
 public record SparkSettings(SyncRule sync, int partitions, int treeDepth, int maxRounds,
-    double progressSeconds, RecoverySettings recovery) {
+    double progressSeconds, RecoverySettings recovery, AllReduceSettings reduction) {
 
-  public static final SparkSettings DEFAULT =
-      new SparkSettings(new GradientAveraging(), 0, 2, 0, 5, RecoverySettings.DEFAULT);
+  public static final SparkSettings DEFAULT = new SparkSettings(new GradientAveraging(), 0, 2, 0,
+      5, RecoverySettings.DEFAULT, AllReduceSettings.TREE);
 
-  /** Settings with the default recovery. */
+  /** Settings with the default recovery and reduction. */
   public SparkSettings(SyncRule sync, int partitions, int treeDepth, int maxRounds,
       double progressSeconds) {
-    this(sync, partitions, treeDepth, maxRounds, progressSeconds, RecoverySettings.DEFAULT);
+    this(sync, partitions, treeDepth, maxRounds, progressSeconds, RecoverySettings.DEFAULT,
+        DEFAULT.reduction);
   }
 
   /** Parses the section strictly; errors name the file (or --set) and {@code spark.<field>}. */
   public static SparkSettings parse(JobSettings s) {
     s.rejectUnknown(Set.of("mode", "local_steps", "partitions", "tree_depth", "max_rounds",
         "progress_seconds", "round_retries", "retry_backoff_seconds", "recoveries",
-        "snapshot_rounds", "divergence_factor", "divergence_lr_scale", "divergence_retries"));
+        "snapshot_rounds", "divergence_factor", "divergence_lr_scale", "divergence_retries",
+        "sync", "rounds_per_job", "exchange_timeout_seconds"));
     int k = s.integer("local_steps", 1, 1);
     SyncRule sync;
     try {
@@ -44,16 +48,24 @@ public record SparkSettings(SyncRule sync, int partitions, int treeDepth, int ma
     }
     return new SparkSettings(sync, s.integer("partitions", DEFAULT.partitions, 0),
         s.integer("tree_depth", DEFAULT.treeDepth, 1), s.integer("max_rounds", 0, 0), progress,
-        RecoverySettings.parse(s));
+        RecoverySettings.parse(s), AllReduceSettings.parse(s, DEFAULT.reduction));
   }
 
   /** The same settings with {@code recovery} instead. */
   public SparkSettings withRecovery(RecoverySettings recovery) {
-    return new SparkSettings(sync, partitions, treeDepth, maxRounds, progressSeconds, recovery);
+    return new SparkSettings(sync, partitions, treeDepth, maxRounds, progressSeconds, recovery,
+        reduction);
   }
 
   /** The same settings with {@code sync} as the synchronisation rule. */
   public SparkSettings withSync(SyncRule sync) {
-    return new SparkSettings(sync, partitions, treeDepth, maxRounds, progressSeconds, recovery);
+    return new SparkSettings(sync, partitions, treeDepth, maxRounds, progressSeconds, recovery,
+        reduction);
+  }
+
+  /** The same settings with {@code reduction} as the way contributions are summed. */
+  public SparkSettings withReduction(AllReduceSettings reduction) {
+    return new SparkSettings(sync, partitions, treeDepth, maxRounds, progressSeconds, recovery,
+        reduction);
   }
 }

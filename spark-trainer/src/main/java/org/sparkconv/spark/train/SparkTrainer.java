@@ -26,10 +26,12 @@ import org.sparkconv.spark.data.ShardedData;
 import org.sparkconv.spark.wire.ConfusionCounts;
 import org.sparkconv.spark.wire.Contribution;
 import org.sparkconv.spark.wire.ModelVector;
+import org.sparkconv.spark.wire.ReplicaReport;
 import org.sparkconv.spark.wire.Shard;
 import org.sparkconv.spark.wire.SparkActions;
 import org.sparkconv.spark.worker.PartitionEvaluation;
 import org.sparkconv.spark.worker.TrainingRun;
+import org.sparkconv.spark.worker.Worker;
 
 /**
  * The driver loop of synchronous data-parallel training. Every round: broadcast what the
@@ -82,10 +84,14 @@ public final class SparkTrainer {
         settings.seed());
     Optimizer optimizer = Optimizer.create(settings.optimizer(), net.layout());
     preflight(net, train, test, plan, optimizer, spark);
+    if (spark.reduction().enabled()) {
+      Preflight.requireBarrierSlots(jsc, plan.partitions(), 60);
+    }
     log.printf(Locale.ROOT, "spark: %d partitions (%s), %d x %d examples per round, %d rounds"
-            + " per epoch, %s, tree depth %d%n", plan.partitions(), jsc.master(),
+            + " per epoch, %s, %s%n", plan.partitions(), jsc.master(),
         plan.partitions(), plan.share(0), plan.roundsPerEpoch(), sync.describe(),
-        spark.treeDepth());
+        spark.reduction().enabled() ? spark.reduction().describe()
+            : "tree depth " + spark.treeDepth());
 
     ModelMetadata.Position at = checkpoints.restore(net, optimizer);
     int perRound = sync.stepsPerRound();
@@ -115,11 +121,10 @@ public final class SparkTrainer {
         progress.startEpoch(0, dataRounds);
         continue;
       }
-      int steps = Math.min(perRound, dataRounds - at.round());
-      float lr = run.rate(run.step(at.epoch(), at.round()));
-      Contribution sum;
+      JobOutcome outcome;
       try {
-        sum = retried(run, sync, train.rdd(), net, optimizer, at, steps, spark, progress);
+        outcome = retried(run, sync, train.rdd(), net, optimizer, at, spark, checkpoints,
+            progress);
       } catch (SparkActions.JobFailedException e) {
         if (!SparkActions.isTransient(e)) {
           throw e; // bad data fails the same way from any earlier state
@@ -136,11 +141,13 @@ public final class SparkTrainer {
         at = rollBack(good, net, optimizer, history, divergence, progress, dataRounds);
         continue;
       }
-      double meanLoss = sum.lossSum() / sum.count();
-      if (divergence.diverged(meanLoss)) {
+      int bad = outcome.firstDiverged(divergence);
+      if (bad >= 0) {
+        double meanLoss = outcome.rounds().get(bad).lossSum() / outcome.rounds().get(bad).count();
         String what = String.format(Locale.ROOT, "loss became %s at epoch %d, round %d"
                 + " (recent reference %.4g, learning rate %g)", meanLoss, at.epoch() + 1,
-            at.round() + 1, divergence.reference(), lr);
+            outcome.firstRound() + outcome.offset(bad) + 1, divergence.reference(),
+            outcome.rates()[bad]);
         if (divergencesLeft-- == 0) {
           throw new TrainingDivergedException(what + " after " + recovery.divergenceRetries()
               + " rollbacks with lower rates: lower optimizer.lr or set optimizer.clip_norm;"
@@ -153,15 +160,20 @@ public final class SparkTrainer {
         continue;
       }
       long b = System.nanoTime();
-      sync.apply(sum, net, optimizer, steps, lr);
+      outcome.adopt().run();
       progress.times().addUpdate(System.nanoTime() - b);
-      at = new ModelMetadata.Position(at.epoch(), at.round() + steps, at.roundsDone() + 1);
+      long roundsBefore = at.roundsDone();
+      for (int j = 0; j < outcome.rounds().size(); j++) {
+        at = new ModelMetadata.Position(at.epoch(), at.round() + outcome.steps()[j],
+            at.roundsDone() + 1);
+        progress.round(at.epoch(), at.roundsDone(), outcome.rounds().get(j),
+            outcome.rates()[j]);
+      }
       boolean written = checkpoints.afterRound(net, optimizer, at, log);
-      if (written || recovery.snapshotRounds() > 0
-          && at.roundsDone() % recovery.snapshotRounds() == 0) {
+      int every = recovery.snapshotRounds();
+      if (written || every > 0 && at.roundsDone() / every > roundsBefore / every) {
         good = Snapshot.take(net, optimizer, at, history.size());
       }
-      progress.round(at.epoch(), at.roundsDone(), sum, lr);
     }
     if (history.isEmpty() || spark.maxRounds() > 0 && history.size() < settings.epochs()) {
       history.add(evaluate(test.rdd(), run, net, spark.treeDepth()));
@@ -180,17 +192,21 @@ public final class SparkTrainer {
   }
 
   /**
-   * One round, run again with backoff while it fails in a way that may pass (a lost executor,
-   * a filesystem hiccup); a failure of the data or the code is thrown at once.
+   * The next job (one round up the tree, or several rounds of all-reduce), run again with
+   * backoff while it fails in a way that may pass (a lost executor, a filesystem hiccup); a
+   * failure of the data or the code is thrown at once.
    */
-  private Contribution retried(TrainingRun run, SyncRule sync, JavaRDD<Shard> trainRdd,
-      Network net, Optimizer optimizer, ModelMetadata.Position at, int steps,
-      SparkSettings spark, Progress progress) {
+  private JobOutcome retried(TrainingRun run, SyncRule sync, JavaRDD<Shard> trainRdd,
+      Network net, Optimizer optimizer, ModelMetadata.Position at, SparkSettings spark,
+      Checkpointing checkpoints, Progress progress) {
     RecoverySettings recovery = spark.recovery();
     for (int attempt = 0; ; attempt++) {
       try {
-        return round(trainRdd, run, sync, net, optimizer, at.epoch(), at.round(), steps,
-            spark.treeDepth(), progress.times());
+        return spark.reduction().enabled()
+            ? allReduceJob(trainRdd, run, sync, net, optimizer, at, spark, checkpoints,
+                progress.times())
+            : treeRound(trainRdd, run, sync, net, optimizer, at, spark.treeDepth(),
+                progress.times());
       } catch (RuntimeException e) {
         if (!SparkActions.isTransient(e) || attempt >= recovery.roundRetries()) {
           throw e;
@@ -231,13 +247,17 @@ public final class SparkTrainer {
   }
 
   /**
-   * One synchronous round's contributions: broadcast, every partition's contribution to data
+   * One synchronous round up the tree: broadcast, every partition's contribution to data
    * rounds [round, round + steps), summed on the way to the driver, the broadcast destroyed.
-   * The caller checks the sum and lets the rule apply it.
+   * Adopting it lets the rule apply the sum on the driver.
    */
-  private Contribution round(JavaRDD<Shard> trainRdd, TrainingRun run, SyncRule sync,
-      Network net, Optimizer optimizer, int epoch, int round, int steps, int depth,
+  private JobOutcome treeRound(JavaRDD<Shard> trainRdd, TrainingRun run, SyncRule sync,
+      Network net, Optimizer optimizer, ModelMetadata.Position at, int depth,
       RoundTimes times) {
+    int epoch = at.epoch();
+    int round = at.round();
+    int steps = Math.min(sync.stepsPerRound(), run.plan().roundsPerEpoch() - round);
+    float lr = run.rate(run.step(epoch, round));
     long b0 = System.nanoTime();
     Broadcast<ModelVector> model = jsc.broadcast(sync.broadcast(net, optimizer));
     long b1 = System.nanoTime();
@@ -245,16 +265,65 @@ public final class SparkTrainer {
       Contribution sum = SparkActions.run(() -> {
         injectedFault();
         return trainRdd.treeAggregate(null,
-            (acc, shard) -> Contribution.merge(acc,
-                sync.compute(shard, run, model.value(), epoch, round, steps)),
+            (acc, shard) -> Contribution.merge(acc, Worker.withModel(run.specJson(),
+                model.value(), w -> sync.compute(w, w.optimizer(run.optimizer(), model.value()),
+                    shard, run, epoch, round, steps))),
             Contribution::merge, depth);
       });
       long b2 = System.nanoTime();
       times.add(b1 - b0, sum.computeNanos(), b2 - b1 - sum.computeNanos());
-      return sum;
+      return new JobOutcome(round, List.of(sum), new int[] {steps}, new float[] {lr},
+          () -> sync.apply(sum, net, optimizer, steps, lr));
     } finally {
       model.destroy();
     }
+  }
+
+  /**
+   * Up to {@code spark.rounds_per_job} rounds in one barrier-mode job whose replicas sum among
+   * themselves; the job ends early at the epoch's end, the next checkpoint and
+   * {@code max_rounds}, so those happen between jobs as they do between tree rounds. Adopting
+   * it loads the model the replicas agreed on.
+   */
+  private JobOutcome allReduceJob(JavaRDD<Shard> trainRdd, TrainingRun run, SyncRule sync,
+      Network net, Optimizer optimizer, ModelMetadata.Position at, SparkSettings spark,
+      Checkpointing checkpoints, RoundTimes times) {
+    int perRound = sync.stepsPerRound();
+    int dataRounds = run.plan().roundsPerEpoch();
+    long rounds = Math.min(spark.reduction().roundsPerJob(),
+        (dataRounds - at.round() + perRound - 1) / perRound);
+    if (spark.maxRounds() > 0) {
+      rounds = Math.min(rounds, spark.maxRounds() - at.roundsDone());
+    }
+    if (checkpoints.everyRounds() > 0) {
+      rounds = Math.min(rounds, checkpoints.everyRounds()
+          - at.roundsDone() % checkpoints.everyRounds());
+    }
+    int jobRounds = (int) Math.max(1, rounds);
+    ReplicaReport report = SparkActions.run(() -> {
+      injectedFault();
+      return AllReduceJob.run(jsc, trainRdd, run, sync, net, optimizer, at.epoch(), at.round(),
+          jobRounds, spark.reduction(), times);
+    });
+    List<Contribution> perRoundSums = new ArrayList<>();
+    int[] steps = new int[jobRounds];
+    float[] rates = new float[jobRounds];
+    int round = at.round();
+    for (int j = 0; j < jobRounds; j++) {
+      steps[j] = Math.min(perRound, dataRounds - round);
+      rates[j] = run.rate(run.step(at.epoch(), round));
+      perRoundSums.add(new Contribution(new float[0], report.lossSums()[j], report.counts()[j],
+          report.correct()[j], 0));
+      round += steps[j];
+    }
+    ModelVector end = report.model();
+    return new JobOutcome(at.round(), perRoundSums, steps, rates, () -> {
+      net.load(end.params(), end.state());
+      for (int k = 0; k < end.slots().length; k++) {
+        System.arraycopy(end.slots()[k], 0, optimizer.slots()[k], 0, end.slots()[k].length);
+      }
+      optimizer.steps(end.optimizerSteps());
+    });
   }
 
   /** For tests: the next {@code count} rounds fail as a lost Spark job would. */

@@ -8,6 +8,7 @@ import org.sparkconv.spark.wire.Contribution;
 import org.sparkconv.spark.wire.ModelVector;
 import org.sparkconv.spark.wire.Shard;
 import org.sparkconv.spark.worker.TrainingRun;
+import org.sparkconv.spark.worker.Worker;
 
 /**
  * One way of keeping the partitions' replicas of the model in step: what the driver
@@ -32,14 +33,16 @@ public interface SyncRule extends Serializable {
 
   /**
    * Runs in a Spark task: computes {@code shard}'s part of data rounds
-   * {@code [firstRound, firstRound + steps)} of {@code epoch}, starting from {@code model}.
+   * {@code [firstRound, firstRound + steps)} of {@code epoch}, starting from the model and
+   * optimizer state that {@code worker} and {@code optimizer} hold.
    */
-  Contribution compute(Shard shard, TrainingRun run, ModelVector model, int epoch,
-      int firstRound, int steps);
+  Contribution compute(Worker worker, Optimizer optimizer, Shard shard, TrainingRun run,
+      int epoch, int firstRound, int steps);
 
   /**
-   * On the driver: the next model from {@code sum}, the total of every partition's
-   * contribution to a round of {@code steps} data rounds at rate {@code lr}.
+   * The next model from {@code sum}, the total of every partition's contribution to a round
+   * of {@code steps} data rounds at rate {@code lr}: on the driver (tree aggregation), or on
+   * every replica alike (all-reduce).
    */
   void apply(Contribution sum, Network net, Optimizer optimizer, int steps, float lr);
 

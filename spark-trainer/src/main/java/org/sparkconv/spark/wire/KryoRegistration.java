@@ -23,6 +23,7 @@ public final class KryoRegistration implements KryoRegistrator {
     kryo.register(ImageRow.class, new ImageRow.KryoSerializer());
     kryo.register(ScoredImage.class, new ScoredImage.KryoSerializer());
     kryo.register(TrainedModel.class, new TrainedModel.KryoSerializer());
+    kryo.register(ReplicaReport.class, new ReplicaReport.KryoSerializer());
     kryo.register(double[].class);
     kryo.register(float[].class);
     kryo.register(float[][].class);
@@ -32,6 +33,7 @@ public final class KryoRegistration implements KryoRegistrator {
     kryo.register(Shard[].class);
     kryo.register(Contribution[].class);
     kryo.register(ConfusionCounts[].class);
+    kryo.register(ReplicaReport[].class);
     kryo.register(Object[].class);
     kryo.register(java.util.HashMap.class); // the driver's Hadoop settings, for executors
     for (String name : SPARK_SQL_CLASSES) {

@@ -82,16 +82,22 @@ public class EquivalenceTest {
    * divided by its size, running statistics averaged weighted by share.
    */
   public static float[] singleJvm(NetworkSpec spec, ImageSet data, TrainSettings settings) {
+    return singleJvm(spec, data, settings, PARTITIONS, ROUNDS);
+  }
+
+  /** The same for {@code partitions} shares and {@code rounds} rounds. */
+  public static float[] singleJvm(NetworkSpec spec, ImageSet data, TrainSettings settings,
+      int partitions, int rounds) {
     Network net = Network.build(spec);
     net.initialize(SEED);
     Optimizer optimizer = Optimizer.create(settings.optimizer(), net.layout());
     Normalization norm = Normalization.of(data);
-    List<Shard> shards = Sharding.dealt(data, PARTITIONS, SEED);
+    List<Shard> shards = Sharding.dealt(data, partitions, SEED);
     RoundPlan plan = new RoundPlan(BATCH, SEED, shards.stream().mapToInt(Shard::count).toArray());
     SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
     int size = data.shape().size();
     int classes = net.outputShape().size();
-    for (int round = 0; round < ROUNDS; round++) {
+    for (int round = 0; round < rounds; round++) {
       net.zeroGrad();
       float[] state0 = net.state().clone();
       float[] stateSum = new float[state0.length];

@@ -38,7 +38,7 @@ class RecoveryTest {
     SparkTrainer trainer = new SparkTrainer(LocalSpark.get(), new PrintStream(log, true));
     trainer.injectRoundFailures(faults);
     trainer.fit(net, DATA, DATA.head(64), Normalization.of(DATA), settings,
-        new SparkSettings(new GradientAveraging(), 2, 2, rounds, 0, recovery));
+        new SparkSettings(new GradientAveraging(), 2, 2, rounds, 0).withRecovery(recovery));
     return new Run(EquivalenceTest.concat(net.params(), net.state()), log.toString());
   }
 
@@ -84,7 +84,7 @@ class RecoveryTest {
     trainer.injectRoundFailures(1, new IllegalArgumentException("x.png: label 7 is outside"));
     assertThrows(SparkActions.JobFailedException.class, () -> trainer.fit(net, DATA,
         DATA.head(64), Normalization.of(DATA), sgd(0.05f),
-        new SparkSettings(new GradientAveraging(), 2, 2, 4, 0, QUICK)));
+        new SparkSettings(new GradientAveraging(), 2, 2, 4, 0).withRecovery(QUICK)));
     assertFalse(log.toString().contains("retry:") || log.toString().contains("recovery:"),
         log.toString());
   }

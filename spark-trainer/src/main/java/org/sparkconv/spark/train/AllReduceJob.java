@@ -1,0 +1,86 @@
+package org.sparkconv.spark.train;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
+import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.optim.Optimizer;
+import org.sparkconv.spark.wire.ModelVector;
+import org.sparkconv.spark.wire.ReplicaReport;
+import org.sparkconv.spark.wire.Shard;
+import org.sparkconv.spark.worker.TrainingRun;
+import scala.Function1;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+
+/**
+ * One barrier-mode Spark job running several rounds with the replicas summing among
+ * themselves ({@link ReplicaLoop}): the driver broadcasts its model and optimizer once,
+ * collects one report per partition at the end, checks that every replica ended with the same
+ * bits, and takes the model from partition 0. A failed task fails the stage, which Spark runs
+ * again whole from the same broadcast, so a retried job ends exactly where an unfailed one
+ * would.
+ */
+final class AllReduceJob {
+
+  private AllReduceJob() {}
+
+  static ReplicaReport run(JavaSparkContext jsc, JavaRDD<Shard> shards, TrainingRun run,
+      SyncRule sync, Network net, Optimizer optimizer, int epoch, int firstRound, int rounds,
+      AllReduceSettings settings, RoundTimes times) {
+    long b0 = System.nanoTime();
+    Broadcast<ModelVector> start = jsc.broadcast(new ModelVector(net.params(), net.state(),
+        optimizer.slots(), optimizer.steps()));
+    long b1 = System.nanoTime();
+    long timeout = settings.timeoutMillis();
+    try {
+      Function1<Iterator<Shard>, Iterator<ReplicaReport>> replica =
+          (Function1<Iterator<Shard>, Iterator<ReplicaReport>> & Serializable) it ->
+              CollectionConverters.asScala(List.of(ReplicaLoop.run(it.next(), run, sync,
+                  start.value(), epoch, firstRound, rounds, timeout)).iterator());
+      ClassTag<ReplicaReport> tag = ClassTag$.MODULE$.apply(ReplicaReport.class);
+      RDD<ReplicaReport> reports = shards.rdd().barrier().mapPartitions(replica, false, tag);
+      List<ReplicaReport> all = new JavaRDD<>(reports, tag).collect();
+      long b2 = System.nanoTime();
+      ReplicaReport first = check(all, shards.getNumPartitions());
+      long compute = all.stream().mapToLong(ReplicaReport::computeNanos).max().orElse(0);
+      times.addAllReduceJob(rounds, b1 - b0, compute, first.reduceNanos(),
+          b2 - b1 - compute - first.reduceNanos());
+      return first;
+    } finally {
+      start.destroy();
+    }
+  }
+
+  /** Partition 0's report, once every replica has reported the same final model. */
+  private static ReplicaReport check(List<ReplicaReport> all, int partitions) {
+    if (all.size() != partitions) {
+      throw new IllegalStateException("the all-reduce job returned " + all.size()
+          + " reports for " + partitions + " partitions");
+    }
+    ReplicaReport first = all.stream().filter(r -> r.partition() == 0).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no report from partition 0"));
+    for (ReplicaReport r : all) {
+      if (r.checksum() != first.checksum()) {
+        throw new IllegalStateException(String.format(Locale.ROOT, "replicas disagree after"
+                + " an all-reduce job: partition %d ended with checksum %x, partition 0 with"
+                + " %x; the model is not taken (a bug: replicas must apply identical sums)",
+            r.partition(), r.checksum(), first.checksum()));
+      }
+      if (!Arrays.equals(r.lossSums(), first.lossSums())) {
+        throw new IllegalStateException("replicas saw different summed losses in one job");
+      }
+    }
+    if (first.model() == null) {
+      throw new IllegalStateException("partition 0 sent no model back");
+    }
+    return first;
+  }
+}

@@ -1,0 +1,47 @@
+package org.sparkconv.spark.train;
+
+import org.sparkconv.engine.train.JobSettings;
+
+/**
+ * How the replicas' contributions are summed (settings of the {@code spark} section).
+ *
+ * @param enabled {@code spark.sync}: {@code tree} sends every round's contributions up a
+ *     {@code treeAggregate} to the driver, one Spark job per round; {@code allreduce} runs one
+ *     barrier-mode job per {@code roundsPerJob} rounds whose tasks sum among themselves
+ * @param roundsPerJob rounds one all-reduce job runs at most ({@code rounds_per_job}); a job
+ *     also ends at each epoch end, checkpoint and {@code max_rounds}
+ * @param timeoutSeconds how long a replica waits for a peer before it fails the job's stage
+ *     (Spark then runs the stage again) ({@code exchange_timeout_seconds})
+ */
+public record AllReduceSettings(boolean enabled, int roundsPerJob, double timeoutSeconds) {
+
+  public static final AllReduceSettings TREE = new AllReduceSettings(false, 50, 120);
+
+  /** All-reduce with {@code roundsPerJob} rounds per job and the default timeout. */
+  public static AllReduceSettings allReduce(int roundsPerJob) {
+    return new AllReduceSettings(true, roundsPerJob, TREE.timeoutSeconds);
+  }
+
+  /** The settings of a {@code spark} section, strictly. */
+  static AllReduceSettings parse(JobSettings s, AllReduceSettings defaults) {
+    String sync = s.text("sync", defaults.enabled ? "allreduce" : "tree");
+    if (!sync.equals("tree") && !sync.equals("allreduce")) {
+      throw s.error("sync", "must be \"tree\" or \"allreduce\", got \"" + sync + "\"");
+    }
+    double timeout = s.number("exchange_timeout_seconds", (float) defaults.timeoutSeconds);
+    if (!(timeout > 0)) {
+      throw s.error("exchange_timeout_seconds", "must be > 0, got " + timeout);
+    }
+    return new AllReduceSettings(sync.equals("allreduce"),
+        s.integer("rounds_per_job", defaults.roundsPerJob, 1), timeout);
+  }
+
+  long timeoutMillis() {
+    return (long) (timeoutSeconds * 1000);
+  }
+
+  String describe() {
+    return enabled ? "all-reduce between executors, up to " + roundsPerJob + " rounds per job"
+        : "tree aggregation to the driver, one job per round";
+  }
+}
