@@ -35,8 +35,8 @@ public record ExchangeSecurity(TransportConf conf, String appId, SecretKeyHolder
         null);
   }
 
-  /** As the running executor's Spark configuration and security manager say. */
-  public static ExchangeSecurity ofExecutor() {
+  /** As this JVM's Spark configuration and security manager say (driver or executor). */
+  public static ExchangeSecurity ofSpark() {
     SparkEnv env = SparkEnv.get();
     SparkConf conf = env.conf();
     boolean authenticate = conf.getBoolean("spark.authenticate", false);

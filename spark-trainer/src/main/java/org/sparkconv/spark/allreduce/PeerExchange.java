@@ -88,6 +88,38 @@ public final class PeerExchange implements RingLink, AutoCloseable {
     }
   }
 
+  /**
+   * Meets the other peers of meeting {@code meeting} at the {@link Rendezvous} whose contact is
+   * {@code rendezvous}, and returns every peer's {@link #contact()} in rank order.
+   */
+  public String[] meet(String rendezvous, long meeting, int rank, int peers) {
+    String[] parts = rendezvous.split(" ");
+    int colon = parts[0].lastIndexOf(':');
+    try {
+      TransportClient driver = clients.createClient(parts[0].substring(0, colon),
+          Integer.parseInt(parts[0].substring(colon + 1)));
+      ByteBuffer reply = driver.sendRpcSync(Rendezvous.request(
+          Base64.getDecoder().decode(parts[1]), meeting, rank, peers, contact()), timeoutMillis);
+      byte[] text = new byte[reply.remaining()];
+      reply.get(text);
+      String[] contacts = new String(text, java.nio.charset.StandardCharsets.UTF_8).split("\n");
+      if (contacts.length != peers) {
+        throw new PeerFailedException("the rendezvous returned " + contacts.length
+            + " contacts for " + peers + " peers");
+      }
+      return contacts;
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof PeerFailedException p) {
+        throw p;
+      }
+      throw new PeerFailedException("meeting the other peers at " + parts[0] + " failed or"
+          + " took over " + timeoutMillis + " ms: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PeerFailedException("interrupted meeting the other peers", e);
+    }
+  }
+
   /** Messages refused for a missing or wrong token so far. */
   public long refused() {
     return refused.get();

@@ -10,6 +10,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.optim.Optimizer;
+import org.sparkconv.spark.allreduce.Rendezvous;
 import org.sparkconv.spark.wire.ModelVector;
 import org.sparkconv.spark.wire.ReplicaReport;
 import org.sparkconv.spark.wire.Shard;
@@ -34,17 +35,19 @@ final class AllReduceJob {
 
   static ReplicaReport run(JavaSparkContext jsc, JavaRDD<Shard> shards, TrainingRun run,
       SyncRule sync, Network net, Optimizer optimizer, int epoch, int firstRound, int rounds,
-      AllReduceSettings settings, RoundTimes times) {
+      AllReduceSettings settings, Rendezvous rendezvous, RoundTimes times) {
     long b0 = System.nanoTime();
     Broadcast<ModelVector> start = jsc.broadcast(new ModelVector(net.params(), net.state(),
         optimizer.slots(), optimizer.steps()));
     long b1 = System.nanoTime();
     long timeout = settings.timeoutMillis();
+    String meetAt = rendezvous.contact();
+    long job = rendezvous.nextJob();
     try {
       Function1<Iterator<Shard>, Iterator<ReplicaReport>> replica =
           (Function1<Iterator<Shard>, Iterator<ReplicaReport>> & Serializable) it ->
               CollectionConverters.asScala(List.of(ReplicaLoop.run(it.next(), run, sync,
-                  start.value(), epoch, firstRound, rounds, timeout)).iterator());
+                  start.value(), epoch, firstRound, rounds, meetAt, job, timeout)).iterator());
       ClassTag<ReplicaReport> tag = ClassTag$.MODULE$.apply(ReplicaReport.class);
       RDD<ReplicaReport> reports = shards.rdd().barrier().mapPartitions(replica, false, tag);
       List<ReplicaReport> all = new JavaRDD<>(reports, tag).collect();

@@ -6,6 +6,7 @@ import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.optim.Optimizer;
 import org.sparkconv.spark.allreduce.ExchangeSecurity;
 import org.sparkconv.spark.allreduce.PeerExchange;
+import org.sparkconv.spark.allreduce.Rendezvous;
 import org.sparkconv.spark.allreduce.RingAllReduce;
 import org.sparkconv.spark.wire.Contribution;
 import org.sparkconv.spark.wire.ModelVector;
@@ -16,7 +17,7 @@ import org.sparkconv.spark.worker.Worker;
 
 /**
  * One task of an all-reduce job, on an executor: opens its end of the ring, learns its
- * neighbours through the barrier stage's {@code allGather}, then for each round computes its
+ * neighbours at the driver's {@link Rendezvous}, then for each round computes its
  * shard's contribution as the synchronisation rule says, sums it with every other replica's
  * (the ring), and applies the sum to its own model and optimizer exactly as the driver would.
  * All replicas start from the same broadcast and apply the same sums, so they stay identical;
@@ -27,7 +28,7 @@ final class ReplicaLoop {
   private ReplicaLoop() {}
 
   static ReplicaReport run(Shard shard, TrainingRun run, SyncRule sync, ModelVector start,
-      int epoch, int firstRound, int rounds, long timeoutMillis) {
+      int epoch, int firstRound, int rounds, String rendezvous, long job, long timeoutMillis) {
     BarrierTaskContext context = BarrierTaskContext.get();
     BarrierTaskInfo[] tasks = context.getTaskInfos();
     int rank = context.partitionId();
@@ -37,9 +38,10 @@ final class ReplicaLoop {
     }
     String address = tasks[rank].address();
     String host = address.substring(0, address.lastIndexOf(':'));
-    try (PeerExchange ring = PeerExchange.open(host, ExchangeSecurity.ofExecutor(),
+    long meeting = job + Math.min(context.stageAttemptNumber(), Rendezvous.ATTEMPTS - 1);
+    try (PeerExchange ring = PeerExchange.open(host, ExchangeSecurity.ofSpark(),
         timeoutMillis)) {
-      String[] contacts = context.allGather(ring.contact());
+      String[] contacts = ring.meet(rendezvous, meeting, rank, tasks.length);
       ring.connectTo(contacts[(rank + 1) % tasks.length]);
       return Worker.withModel(run.specJson(), start, w -> rounds(w, ring, rank, tasks.length,
           shard, run, sync, start, epoch, firstRound, rounds));

@@ -20,6 +20,8 @@ import org.sparkconv.engine.train.DivergenceGuard;
 import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.engine.train.TrainingDivergedException;
+import org.sparkconv.spark.allreduce.ExchangeSecurity;
+import org.sparkconv.spark.allreduce.Rendezvous;
 import org.sparkconv.spark.checkpoint.Checkpointing;
 import org.sparkconv.spark.data.RoundPlan;
 import org.sparkconv.spark.data.ShardedData;
@@ -49,6 +51,7 @@ public final class SparkTrainer {
   private final JavaSparkContext jsc;
   private final PrintStream log;
   private final AtomicInteger injectedFailures = new AtomicInteger();
+  private Rendezvous rendezvous; // while an all-reduce run is on
   private volatile RuntimeException injectedCause;
 
   public SparkTrainer(JavaSparkContext jsc, PrintStream log) {
@@ -74,6 +77,21 @@ public final class SparkTrainer {
   /** Trains on data cached on the executors, checkpointing and resuming as told. */
   public Result fit(Network net, ShardedData train, ShardedData test, Normalization normalization,
       TrainSettings settings, SparkSettings spark, Checkpointing checkpoints) {
+    if (!spark.reduction().enabled()) {
+      return train(net, train, test, normalization, settings, spark, checkpoints);
+    }
+    try (Rendezvous opened = Rendezvous.open(jsc.getConf().get("spark.driver.host"),
+        ExchangeSecurity.ofSpark())) {
+      rendezvous = opened;
+      return train(net, train, test, normalization, settings, spark, checkpoints);
+    } finally {
+      rendezvous = null;
+    }
+  }
+
+  private Result train(Network net, ShardedData train, ShardedData test,
+      Normalization normalization, TrainSettings settings, SparkSettings spark,
+      Checkpointing checkpoints) {
     net.requireFits(train.shape(), train.classes(), train.source());
     net.requireFits(test.shape(), test.classes(), test.source());
     SyncRule sync = spark.sync();
@@ -303,7 +321,7 @@ public final class SparkTrainer {
     ReplicaReport report = SparkActions.run(() -> {
       injectedFault();
       return AllReduceJob.run(jsc, trainRdd, run, sync, net, optimizer, at.epoch(), at.round(),
-          jobRounds, spark.reduction(), times);
+          jobRounds, spark.reduction(), rendezvous, times);
     });
     List<Contribution> perRoundSums = new ArrayList<>();
     int[] steps = new int[jobRounds];

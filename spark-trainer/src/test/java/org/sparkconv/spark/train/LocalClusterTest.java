@@ -104,6 +104,20 @@ class LocalClusterTest {
         EquivalenceTest.concat(net.params(), net.state()));
   }
 
+  @Test
+  void allReduceBetweenTwoExecutorProcessesGivesTheSingleJvmResult() {
+    ImageSet data = TestImages.quadrants(800, 8, 8);
+    TrainSettings adam = EquivalenceTest.settings(OptimizerSpec.adam(0.01f));
+    Network net = Network.build(EquivalenceTest.withBatchNorm());
+    net.initialize(EquivalenceTest.SEED);
+    new SparkTrainer(jsc, new PrintStream(new ByteArrayOutputStream())).fit(net, data,
+        data.head(64), Normalization.of(data), adam, new SparkSettings(new GradientAveraging(),
+            2, 2, 20, 60).withReduction(AllReduceSettings.allReduce(8)));
+    EquivalenceTest.assertRelativelyClose("all-reduce on local-cluster vs single JVM",
+        EquivalenceTest.singleJvm(EquivalenceTest.withBatchNorm(), data, adam, 2, 20),
+        EquivalenceTest.concat(net.params(), net.state()));
+  }
+
   /** Trains on IDX files the executors read themselves; kills an executor at {@code killAt}. */
   static float[] train(DataSpec.Idx files, int rounds, int killAt, StringBuilder record) {
     return train(files, rounds, killAt, record, null);
@@ -112,6 +126,12 @@ class LocalClusterTest {
   /** The same, checkpointing every 4 rounds to {@code checkpointDir} unless it is null. */
   static float[] train(DataSpec.Idx files, int rounds, int killAt, StringBuilder record,
       String checkpointDir) {
+    return train(files, rounds, killAt, record, checkpointDir, AllReduceSettings.TREE);
+  }
+
+  /** The same, the contributions summed as {@code reduction} says. */
+  static float[] train(DataSpec.Idx files, int rounds, int killAt, StringBuilder record,
+      String checkpointDir, AllReduceSettings reduction) {
     Shape shape = new Shape(1, 8, 8);
     ShardedData train = SourceShards.training(jsc, files, 0, 2, EquivalenceTest.SEED, shape);
     ShardedData test = SourceShards.test(jsc, files, 2, shape);
@@ -119,7 +139,8 @@ class LocalClusterTest {
     net.initialize(EquivalenceTest.SEED);
     PrintStream log = new PrintStream(new ExecutorKiller(killAt, record), true);
     TrainSettings settings = EquivalenceTest.settings(OptimizerSpec.sgd(0.05f, 0.9f));
-    SparkSettings spark = new SparkSettings(new GradientAveraging(), 2, 2, rounds, 0);
+    SparkSettings spark = new SparkSettings(new GradientAveraging(), 2, 2, rounds, 0)
+        .withReduction(reduction);
     try (Checkpointing checkpoints = checkpointDir == null ? Checkpointing.NONE
         : Checkpointing.open(new CheckpointStore(checkpointDir, 2, jsc.hadoopConfiguration(),
                 log), new CheckpointSettings(checkpointDir, 4, false, 2, true, false),
@@ -155,6 +176,30 @@ class LocalClusterTest {
         (t1 - t0) / 1e9, record, (System.nanoTime() - t1) / 1e9);
     assertTrue(record.toString().startsWith("killed executor"), record.toString());
     assertArrayEquals(clean, faulted, "the same parameters, bit for bit, with 2 partitions");
+  }
+
+  @Test
+  void anExecutorKilledDuringAnAllReduceJobGivesTheParametersOfAnUnfaultedRun(
+      @TempDir Path dir) throws IOException {
+    ImageSet data = TestImages.quadrants(600, 8, 9);
+    TestImages.writeIdx(data, dir.resolve("train-images"), dir.resolve("train-labels"));
+    TestImages.writeIdx(data.head(64), dir.resolve("test-images"), dir.resolve("test-labels"));
+    DataSpec.Idx files = new DataSpec.Idx(4, dir.resolve("train-images").toString(),
+        dir.resolve("train-labels").toString(), dir.resolve("test-images").toString(),
+        dir.resolve("test-labels").toString());
+    AllReduceSettings jobsOfFour = AllReduceSettings.allReduce(4);
+    long t0 = System.nanoTime();
+    float[] clean = train(files, 16, -1, new StringBuilder(), null, jobsOfFour);
+    long t1 = System.nanoTime();
+    StringBuilder record = new StringBuilder();
+    // Round 4 is reported when the first job ends; the kill lands in the second.
+    float[] faulted = train(files, 16, 4, record, null, jobsOfFour);
+    System.out.printf("local-cluster all-reduce, 16 rounds: unfaulted %.1f s, with %s %.1f s%n",
+        (t1 - t0) / 1e9, record, (System.nanoTime() - t1) / 1e9);
+    assertTrue(record.toString().startsWith("killed executor"), record.toString());
+    assertArrayEquals(clean, faulted, "the same parameters, bit for bit");
+    float[] tree = train(files, 16, -1, new StringBuilder());
+    EquivalenceTest.assertRelativelyClose("all-reduce vs tree on local-cluster", tree, clean);
   }
 
   @Test
