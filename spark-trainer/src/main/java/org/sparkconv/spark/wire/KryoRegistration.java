@@ -25,6 +25,7 @@ public final class KryoRegistration implements KryoRegistrator {
     kryo.register(TrainedModel.class, new TrainedModel.KryoSerializer());
     kryo.register(ReplicaReport.class, new ReplicaReport.KryoSerializer());
     kryo.register(double[].class);
+    kryo.register(double[][].class);
     kryo.register(float[].class);
     kryo.register(float[][].class);
     kryo.register(int[].class);
