@@ -49,6 +49,7 @@ public final class PeerExchange implements RingLink, AutoCloseable {
   private TransportClient next;
   private byte[] nextToken;
   private String nextAddress;
+  private CompletableFuture<Void> pendingSend;
 
   private PeerExchange(String host, ExchangeSecurity security, long timeoutMillis) {
     RANDOM.nextBytes(token);
@@ -125,18 +126,53 @@ public final class PeerExchange implements RingLink, AutoCloseable {
     return refused.get();
   }
 
+  /** Forgets messages nobody will read (left by a job that ended early). */
+  void discardUnread() {
+    inbox.clear();
+  }
+
+  /**
+   * Sends without waiting: the next peer's acknowledgement is awaited by the following
+   * {@link #receive}, so the transfer out overlaps the wait for the transfer in.
+   */
   @Override
   public void send(long tag, float[] source, int from, int length) {
+    awaitSent();
     ByteBuffer message = ByteBuffer.allocate(HEADER + Float.BYTES * length)
         .order(ByteOrder.LITTLE_ENDIAN);
     message.put(nextToken).putLong(tag);
     message.asFloatBuffer().put(source, from, length);
     message.position(0);
+    CompletableFuture<Void> sent = new CompletableFuture<>();
+    pendingSend = sent;
+    next.sendRpc(message, new RpcResponseCallback() {
+      @Override
+      public void onSuccess(ByteBuffer response) {
+        sent.complete(null);
+      }
+
+      @Override
+      public void onFailure(Throwable e) {
+        sent.completeExceptionally(e);
+      }
+    });
+  }
+
+  /** Waits for the acknowledgement of the last message sent, if any. */
+  private void awaitSent() {
+    CompletableFuture<Void> sent = pendingSend;
+    if (sent == null) {
+      return;
+    }
+    pendingSend = null;
     try {
-      next.sendRpcSync(message, timeoutMillis);
-    } catch (RuntimeException e) {
+      sent.get(timeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
       throw new PeerFailedException("sending to peer " + nextAddress + " failed or took over "
-          + timeoutMillis + " ms: " + e.getMessage(), e);
+          + timeoutMillis + " ms: " + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new PeerFailedException("interrupted sending to peer " + nextAddress, e);
     }
   }
 
@@ -156,6 +192,7 @@ public final class PeerExchange implements RingLink, AutoCloseable {
     } finally {
       inbox.remove(tag);
     }
+    awaitSent();
     if (slice.length != length) {
       throw new PeerFailedException("message " + tag + " holds " + slice.length
           + " floats where " + length + " were expected: peers disagree on the vector");

@@ -15,6 +15,9 @@ import org.sparkconv.engine.train.JobSettings;
  */
 public record AllReduceSettings(boolean enabled, int roundsPerJob, double timeoutSeconds) {
 
+  /** Rounds of one job are numbered in 20 bits of the exchange's message tags. */
+  static final int MAX_ROUNDS_PER_JOB = (1 << 20) - 1;
+
   public static final AllReduceSettings TREE = new AllReduceSettings(false, 50, 120);
 
   /** All-reduce with {@code roundsPerJob} rounds per job and the default timeout. */
@@ -32,8 +35,12 @@ public record AllReduceSettings(boolean enabled, int roundsPerJob, double timeou
     if (!(timeout > 0)) {
       throw s.error("exchange_timeout_seconds", "must be > 0, got " + timeout);
     }
-    return new AllReduceSettings(sync.equals("allreduce"),
-        s.integer("rounds_per_job", defaults.roundsPerJob, 1), timeout);
+    int roundsPerJob = s.integer("rounds_per_job", defaults.roundsPerJob, 1);
+    if (roundsPerJob > MAX_ROUNDS_PER_JOB) {
+      throw s.error("rounds_per_job", "must be at most " + MAX_ROUNDS_PER_JOB + ", got "
+          + roundsPerJob);
+    }
+    return new AllReduceSettings(sync.equals("allreduce"), roundsPerJob, timeout);
   }
 
   long timeoutMillis() {

@@ -4,6 +4,7 @@ import org.apache.spark.BarrierTaskContext;
 import org.apache.spark.BarrierTaskInfo;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.optim.Optimizer;
+import org.sparkconv.spark.allreduce.ExchangePool;
 import org.sparkconv.spark.allreduce.ExchangeSecurity;
 import org.sparkconv.spark.allreduce.PeerExchange;
 import org.sparkconv.spark.allreduce.Rendezvous;
@@ -39,17 +40,27 @@ final class ReplicaLoop {
     String address = tasks[rank].address();
     String host = address.substring(0, address.lastIndexOf(':'));
     long meeting = job + Math.min(context.stageAttemptNumber(), Rendezvous.ATTEMPTS - 1);
-    try (PeerExchange ring = PeerExchange.open(host, ExchangeSecurity.ofSpark(),
-        timeoutMillis)) {
+    PeerExchange ring = ExchangePool.borrow(rendezvous, host, ExchangeSecurity::ofSpark,
+        timeoutMillis);
+    boolean ended = false;
+    try {
       String[] contacts = ring.meet(rendezvous, meeting, rank, tasks.length);
       ring.connectTo(contacts[(rank + 1) % tasks.length]);
-      return Worker.withModel(run.specJson(), start, w -> rounds(w, ring, rank, tasks.length,
-          shard, run, sync, start, epoch, firstRound, rounds));
+      ReplicaReport report = Worker.withModel(run.specJson(), start, w -> rounds(w, ring,
+          rank, tasks.length, meeting, shard, run, sync, start, epoch, firstRound, rounds));
+      ended = true;
+      return report;
+    } finally {
+      if (ended) {
+        ExchangePool.giveBack(rendezvous, ring);
+      } else {
+        ring.close();
+      }
     }
   }
 
   private static ReplicaReport rounds(Worker worker, PeerExchange ring, int rank, int peers,
-      Shard shard, TrainingRun run, SyncRule sync, ModelVector start, int epoch,
+      long meeting, Shard shard, TrainingRun run, SyncRule sync, ModelVector start, int epoch,
       int firstRound, int rounds) {
     Network net = worker.network();
     Optimizer optimizer = worker.optimizer(run.optimizer(), start);
@@ -75,7 +86,8 @@ final class ReplicaLoop {
       v[mineSums.length] = (float) mine.lossSum();
       v[mineSums.length + 1] = mine.count();
       v[mineSums.length + 2] = mine.correct();
-      RingAllReduce.sum(v, rank, peers, ring, j);
+      // Collectives numbered apart for every job and attempt: nothing stale can match.
+      RingAllReduce.sum(v, rank, peers, ring, (meeting << 20) + j);
       long t2 = System.nanoTime();
       Contribution all = new Contribution(v, v[mineSums.length],
           (long) v[mineSums.length + 1], (long) v[mineSums.length + 2], 0);
