@@ -48,16 +48,17 @@ public final class Preflight {
   }
 
   /**
-   * Fails unless a barrier stage of {@code partitions} tasks can start: barrier mode launches
-   * all of them at once (Spark would otherwise wait minutes, then fail) and refuses dynamic
-   * allocation. Waits up to {@code waitSeconds} for executors still registering.
+   * Why a barrier stage of {@code partitions} tasks could not start here, or null when it can:
+   * barrier mode launches all of them at once (Spark would otherwise wait minutes, then fail)
+   * and refuses dynamic allocation. Waits up to {@code waitSeconds} for executors still
+   * registering.
    */
-  static void requireBarrierSlots(org.apache.spark.api.java.JavaSparkContext jsc,
-      int partitions, double waitSeconds) {
+  static String barrierProblem(org.apache.spark.api.java.JavaSparkContext jsc, int partitions,
+      double waitSeconds) {
     if (jsc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
-      throw new IllegalStateException("spark.sync=allreduce runs in Spark's barrier mode, which"
-          + " does not allow dynamic allocation: set spark.dynamicAllocation.enabled=false (and"
-          + " a fixed spark.executor.instances), or spark.sync=tree");
+      return "spark.sync=allreduce runs in Spark's barrier mode, which does not allow dynamic"
+          + " allocation: set spark.dynamicAllocation.enabled=false (and a fixed"
+          + " spark.executor.instances), or spark.sync=tree";
     }
     // Executors may still be registering; a local master's slots are all there at once.
     boolean local = jsc.master().startsWith("local[") || jsc.master().equals("local");
@@ -73,12 +74,14 @@ public final class Preflight {
       slots = SparkResources.totalSlots(jsc);
     }
     if (slots < partitions) {
-      throw new IllegalStateException(String.format(Locale.ROOT, "spark.sync=allreduce runs all"
-              + " %d partitions at once (Spark's barrier mode), but the cluster has %d task"
-              + " slots after %.0f s: set spark.partitions to at most %d, add executors or"
-              + " cores, or use spark.sync=tree", partitions, slots, waitSeconds,
-          Math.max(slots, 1)));
+      return String.format(Locale.ROOT, "spark.sync=allreduce runs all %d partitions at once"
+              + " (Spark's barrier mode), but the cluster has %d task slots%s: set"
+              + " spark.partitions to at most %d, add executors or cores, or use"
+              + " spark.sync=tree", partitions, slots,
+          local ? "" : String.format(Locale.ROOT, " after %.0f s", waitSeconds),
+          Math.max(slots, 1));
     }
+    return null;
   }
 
   static String mib(long bytes) {

@@ -19,14 +19,18 @@ import org.sparkconv.engine.train.JobSettings;
 public record SparkSettings(SyncRule sync, int partitions, int treeDepth, int maxRounds,
     double progressSeconds, RecoverySettings recovery, AllReduceSettings reduction) {
 
+  /** What a job file without a {@code spark} section gets. */
   public static final SparkSettings DEFAULT = new SparkSettings(new GradientAveraging(), 0, 2, 0,
-      5, RecoverySettings.DEFAULT, AllReduceSettings.TREE);
+      5, RecoverySettings.DEFAULT, AllReduceSettings.DEFAULT);
 
-  /** Settings with the default recovery and reduction. */
+  /**
+   * Settings with the default recovery, summing up the tree (programmatic use; add
+   * {@link #withReduction} for all-reduce).
+   */
   public SparkSettings(SyncRule sync, int partitions, int treeDepth, int maxRounds,
       double progressSeconds) {
     this(sync, partitions, treeDepth, maxRounds, progressSeconds, RecoverySettings.DEFAULT,
-        DEFAULT.reduction);
+        AllReduceSettings.TREE);
   }
 
   /** Parses the section strictly; errors name the file (or --set) and {@code spark.<field>}. */

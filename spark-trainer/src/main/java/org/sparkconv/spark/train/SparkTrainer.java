@@ -77,6 +77,18 @@ public final class SparkTrainer {
   /** Trains on data cached on the executors, checkpointing and resuming as told. */
   public Result fit(Network net, ShardedData train, ShardedData test, Normalization normalization,
       TrainSettings settings, SparkSettings spark, Checkpointing checkpoints) {
+    if (spark.reduction().enabled()) {
+      int partitions = train.partitions();
+      String problem = Preflight.barrierProblem(jsc, partitions, 60);
+      if (problem != null && spark.reduction().required()) {
+        throw new IllegalStateException(problem);
+      }
+      if (problem != null) {
+        log.printf(Locale.ROOT, "spark: summing up the tree, since all-reduce cannot run here:"
+            + " %s%n", problem);
+        spark = spark.withReduction(spark.reduction().tree());
+      }
+    }
     if (!spark.reduction().enabled()) {
       return train(net, train, test, normalization, settings, spark, checkpoints);
     }
@@ -102,9 +114,6 @@ public final class SparkTrainer {
         settings.seed());
     Optimizer optimizer = Optimizer.create(settings.optimizer(), net.layout());
     preflight(net, train, test, plan, optimizer, spark);
-    if (spark.reduction().enabled()) {
-      Preflight.requireBarrierSlots(jsc, plan.partitions(), 60);
-    }
     log.printf(Locale.ROOT, "spark: %d partitions (%s), %d x %d examples per round, %d rounds"
             + " per epoch, %s, %s%n", plan.partitions(), jsc.master(),
         plan.partitions(), plan.share(0), plan.roundsPerEpoch(), sync.describe(),

@@ -19,7 +19,8 @@ import org.sparkconv.spark.train.SparkTrainer;
 
 /**
  * The shipped LeNet-5 job trained by Spark in local mode (local[2], 2 partitions) on the real
- * Fashion-MNIST, read through the Hadoop FileSystem API: >= 85% after one epoch.
+ * Fashion-MNIST, read through the Hadoop FileSystem API, summed by all-reduce (the default):
+ * >= 85% after one epoch.
  */
 class FashionMnistSparkTest {
 
@@ -43,6 +44,8 @@ class FashionMnistSparkTest {
     System.out.printf("Spark local[2], LeNet-5, 1 epoch: test accuracy %.2f%%%n%s",
         100 * accuracy, log);
     assertTrue(accuracy >= 0.85, "accuracy " + accuracy + "\n" + log);
+    assertTrue(log.toString().contains("all-reduce between executors"),
+        "the job file's default sums by all-reduce\n" + log);
     assertEquals(10000, result.history().get(0).count(), "the whole test split was evaluated");
   }
 }

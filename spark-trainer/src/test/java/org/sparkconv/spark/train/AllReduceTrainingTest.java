@@ -1,12 +1,15 @@
 package org.sparkconv.spark.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.data.ImageSet;
@@ -17,6 +20,7 @@ import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.spark.LocalSpark;
 import org.sparkconv.spark.TestImages;
+import org.sparkconv.spark.job.TrainJobFile;
 
 /**
  * {@code spark.sync=allreduce} on real Spark (local[2], two barrier tasks summing through the
@@ -106,5 +110,35 @@ public class AllReduceTrainingTest {
     assertTrue(e.getMessage().startsWith("spark.sync=allreduce runs all 3 partitions at once")
         && e.getMessage().contains("has 2 task slots")
         && e.getMessage().contains("spark.partitions to at most 2"), e.getMessage());
+  }
+
+  @Test
+  void byDefaultMorePartitionsThanSlotsFallBackToTheTreeAndSaySo() {
+    ImageSet data = TestImages.quadrants(400, 8, 26);
+    StringBuilder log = new StringBuilder();
+    SparkSettings three = new SparkSettings(new GradientAveraging(), 3, 2, 4, 0)
+        .withReduction(AllReduceSettings.DEFAULT);
+    train(LocalSpark.get(), EquivalenceTest.plain(), data,
+        EquivalenceTest.settings(OptimizerSpec.sgd(0.05f, 0f)), three, log);
+    assertTrue(log.toString().startsWith("spark: summing up the tree, since all-reduce cannot"
+        + " run here: spark.sync=allreduce runs all 3 partitions at once")
+        && log.toString().contains("tree depth 2"), log.toString());
+  }
+
+  @Test
+  void theJobFileNamesTheWayToSum() {
+    Path job = Path.of("..", "conf", "jobs", "lenet5-fashion.json");
+    AllReduceSettings byDefault = TrainJobFile.read(job, List.of()).spark().reduction();
+    assertTrue(byDefault.enabled() && !byDefault.required(), byDefault.toString());
+    AllReduceSettings named = TrainJobFile.read(job, List.of("spark.sync=allreduce",
+        "spark.rounds_per_job=7")).spark().reduction();
+    assertTrue(named.enabled() && named.required() && named.roundsPerJob() == 7,
+        named.toString());
+    assertFalse(TrainJobFile.read(job, List.of("spark.sync=tree")).spark().reduction()
+        .enabled());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TrainJobFile.read(job, List.of("spark.sync=ring")));
+    assertTrue(e.getMessage().contains("spark.sync") && e.getMessage().contains("\"tree\" or"
+        + " \"allreduce\""), e.getMessage());
   }
 }
