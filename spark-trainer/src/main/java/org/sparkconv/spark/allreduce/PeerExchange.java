@@ -36,6 +36,7 @@ public final class PeerExchange implements RingLink, AutoCloseable {
   private static final int TOKEN_BYTES = 16;
   private static final int HEADER = TOKEN_BYTES + Long.BYTES;
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final long SLICE_MILLIS = 100;
 
   private final byte[] token = new byte[TOKEN_BYTES];
   private final ConcurrentHashMap<Long, CompletableFuture<float[]>> inbox =
@@ -50,6 +51,7 @@ public final class PeerExchange implements RingLink, AutoCloseable {
   private byte[] nextToken;
   private String nextAddress;
   private CompletableFuture<Void> pendingSend;
+  private Runnable cancellation = () -> { };
 
   private PeerExchange(String host, ExchangeSecurity security, long timeoutMillis) {
     RANDOM.nextBytes(token);
@@ -99,8 +101,23 @@ public final class PeerExchange implements RingLink, AutoCloseable {
     try {
       TransportClient driver = clients.createClient(parts[0].substring(0, colon),
           Integer.parseInt(parts[0].substring(colon + 1)));
-      ByteBuffer reply = driver.sendRpcSync(Rendezvous.request(
-          Base64.getDecoder().decode(parts[1]), meeting, rank, peers, contact()), timeoutMillis);
+      CompletableFuture<ByteBuffer> answer = new CompletableFuture<>();
+      driver.sendRpc(Rendezvous.request(Base64.getDecoder().decode(parts[1]), meeting, rank,
+          peers, contact()), new RpcResponseCallback() {
+            @Override
+            public void onSuccess(ByteBuffer response) {
+              // Only valid during the call: copied out.
+              ByteBuffer copy = ByteBuffer.allocate(response.remaining());
+              copy.put(response.duplicate()).flip();
+              answer.complete(copy);
+            }
+
+            @Override
+            public void onFailure(Throwable e) {
+              answer.completeExceptionally(e);
+            }
+          });
+      ByteBuffer reply = await(answer, "meeting the other peers at " + parts[0]);
       byte[] text = new byte[reply.remaining()];
       reply.get(text);
       String[] contacts = new String(text, java.nio.charset.StandardCharsets.UTF_8).split("\n");
@@ -165,30 +182,53 @@ public final class PeerExchange implements RingLink, AutoCloseable {
       return;
     }
     pendingSend = null;
-    try {
-      sent.get(timeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      throw new PeerFailedException("sending to peer " + nextAddress + " failed or took over "
-          + timeoutMillis + " ms: " + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PeerFailedException("interrupted sending to peer " + nextAddress, e);
+    await(sent, "sending to peer " + nextAddress + " failed or was not acknowledged");
+  }
+
+  /**
+   * Waits for {@code result} at most the timeout, in slices: between them it gives up at once
+   * when the message last sent has failed (the next peer is gone) or when {@link #cancelWhen}'s
+   * check throws (Spark killed the task: a peer elsewhere failed and the stage is over).
+   */
+  private <T> T await(CompletableFuture<T> result, String what) {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    while (true) {
+      try {
+        return result.get(Math.min(SLICE_MILLIS, Math.max(1, (deadline - System.nanoTime())
+            / 1_000_000)), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        CompletableFuture<Void> sent = pendingSend;
+        if (sent != null && sent != result && sent.isCompletedExceptionally()) {
+          awaitSent();
+        }
+        cancellation.run();
+        if (System.nanoTime() > deadline) {
+          throw new PeerFailedException(what + " within " + timeoutMillis + " ms: the peer"
+              + " died or hangs", e);
+        }
+      } catch (ExecutionException e) {
+        throw new PeerFailedException(what + ": " + e.getCause().getMessage(), e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PeerFailedException("interrupted: " + what, e);
+      }
     }
+  }
+
+  /**
+   * Runs {@code check} between slices of every wait; it throws to abandon the wait (in a Spark
+   * task: {@code killTaskIfInterrupted}).
+   */
+  public void cancelWhen(Runnable check) {
+    this.cancellation = check;
   }
 
   @Override
   public void receive(long tag, float[] target, int from, int length, boolean add) {
     float[] slice;
     try {
-      slice = slot(tag).get(timeoutMillis, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      throw new PeerFailedException("no data from the previous peer in the ring within "
-          + timeoutMillis + " ms (message " + tag + "): it died or hangs", e);
-    } catch (ExecutionException e) {
-      throw new PeerFailedException("receiving message " + tag + " failed", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new PeerFailedException("interrupted waiting for message " + tag, e);
+      slice = await(slot(tag), "no data from the previous peer in the ring (message " + tag
+          + ")");
     } finally {
       inbox.remove(tag);
     }

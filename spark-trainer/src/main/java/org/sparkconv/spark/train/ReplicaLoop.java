@@ -42,6 +42,8 @@ final class ReplicaLoop {
     long meeting = job + Math.min(context.stageAttemptNumber(), Rendezvous.ATTEMPTS - 1);
     PeerExchange ring = ExchangePool.borrow(rendezvous, host, ExchangeSecurity::ofSpark,
         timeoutMillis);
+    // When a peer fails elsewhere Spark kills this task: stop waiting for it at once.
+    ring.cancelWhen(context::killTaskIfInterrupted);
     boolean ended = false;
     try {
       String[] contacts = ring.meet(rendezvous, meeting, rank, tasks.length);
