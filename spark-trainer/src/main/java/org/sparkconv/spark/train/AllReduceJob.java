@@ -1,6 +1,7 @@
 package org.sparkconv.spark.train;
 
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -8,12 +9,15 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.rdd.RDD;
+import org.sparkconv.engine.io.ModelMetadata;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.optim.Optimizer;
 import org.sparkconv.spark.allreduce.Rendezvous;
+import org.sparkconv.spark.wire.Contribution;
 import org.sparkconv.spark.wire.ModelVector;
 import org.sparkconv.spark.wire.ReplicaReport;
 import org.sparkconv.spark.wire.Shard;
+import org.sparkconv.spark.wire.SparkActions;
 import org.sparkconv.spark.worker.TrainingRun;
 import scala.Function1;
 import scala.collection.Iterator;
@@ -33,7 +37,54 @@ final class AllReduceJob {
 
   private AllReduceJob() {}
 
-  static ReplicaReport run(JavaSparkContext jsc, JavaRDD<Shard> shards, TrainingRun run,
+  /**
+   * The next job: up to {@code spark.rounds_per_job} rounds, ending early at the epoch's end,
+   * the next checkpoint ({@code checkpointEvery} rounds, 0 for none) and {@code max_rounds}, so
+   * those happen between jobs as they do between tree rounds. Adopting it loads the model the
+   * replicas agreed on. {@code beforeJob} runs just before the Spark job (a test hook).
+   */
+  static JobOutcome next(JavaSparkContext jsc, JavaRDD<Shard> trainRdd, TrainingRun run,
+      SyncRule sync, Network net, Optimizer optimizer, ModelMetadata.Position at,
+      SparkSettings spark, int checkpointEvery, Rendezvous rendezvous, RoundTimes times,
+      Runnable beforeJob) {
+    int perRound = sync.stepsPerRound();
+    int dataRounds = run.plan().roundsPerEpoch();
+    long rounds = Math.min(spark.reduction().roundsPerJob(),
+        (dataRounds - at.round() + perRound - 1) / perRound);
+    if (spark.maxRounds() > 0) {
+      rounds = Math.min(rounds, spark.maxRounds() - at.roundsDone());
+    }
+    if (checkpointEvery > 0) {
+      rounds = Math.min(rounds, checkpointEvery - at.roundsDone() % checkpointEvery);
+    }
+    int jobRounds = (int) Math.max(1, rounds);
+    ReplicaReport report = SparkActions.run(() -> {
+      beforeJob.run();
+      return run(jsc, trainRdd, run, sync, net, optimizer, at.epoch(), at.round(), jobRounds,
+          spark.reduction(), rendezvous, times);
+    });
+    List<Contribution> perRoundSums = new ArrayList<>();
+    int[] steps = new int[jobRounds];
+    float[] rates = new float[jobRounds];
+    int round = at.round();
+    for (int j = 0; j < jobRounds; j++) {
+      steps[j] = Math.min(perRound, dataRounds - round);
+      rates[j] = run.rate(run.step(at.epoch(), round));
+      perRoundSums.add(new Contribution(new float[0], report.lossSums()[j], report.counts()[j],
+          report.correct()[j], 0));
+      round += steps[j];
+    }
+    ModelVector end = report.model();
+    return new JobOutcome(at.round(), perRoundSums, steps, rates, () -> {
+      net.load(end.params(), end.state());
+      for (int k = 0; k < end.slots().length; k++) {
+        System.arraycopy(end.slots()[k], 0, optimizer.slots()[k], 0, end.slots()[k].length);
+      }
+      optimizer.steps(end.optimizerSteps());
+    });
+  }
+
+  private static ReplicaReport run(JavaSparkContext jsc, JavaRDD<Shard> shards, TrainingRun run,
       SyncRule sync, Network net, Optimizer optimizer, int epoch, int firstRound, int rounds,
       AllReduceSettings settings, Rendezvous rendezvous, RoundTimes times) {
     long b0 = System.nanoTime();

@@ -26,22 +26,19 @@ import org.sparkconv.spark.checkpoint.Checkpointing;
 import org.sparkconv.spark.data.RoundPlan;
 import org.sparkconv.spark.data.ShardedData;
 import org.sparkconv.spark.wire.ConfusionCounts;
-import org.sparkconv.spark.wire.Contribution;
 import org.sparkconv.spark.wire.ModelVector;
-import org.sparkconv.spark.wire.ReplicaReport;
 import org.sparkconv.spark.wire.Shard;
 import org.sparkconv.spark.wire.SparkActions;
 import org.sparkconv.spark.worker.PartitionEvaluation;
 import org.sparkconv.spark.worker.TrainingRun;
-import org.sparkconv.spark.worker.Worker;
 
 /**
- * The driver loop of synchronous data-parallel training. Every round: broadcast what the
- * synchronisation rule needs, let each partition compute its contribution, sum the
- * contributions on their way to the driver ({@code treeAggregate}, zero value null so no dense
- * zero vector rides in every task closure), let the rule update the model, destroy the
- * broadcast, checkpoint and report. After every epoch the test set is evaluated on the
- * executors. Everything that differs between ways of synchronising is in the {@link SyncRule}.
+ * The driver loop of synchronous data-parallel training. Each job runs one round up the tree
+ * ({@link TreeRound}) or several rounds of all-reduce among the executors ({@link AllReduceJob});
+ * the loop checks each round's loss for divergence, takes the job's model, checkpoints, reports,
+ * and evaluates the test set on the executors after every epoch. Failed jobs are retried, then
+ * rolled back to the last good state. What differs between ways of synchronising is in the
+ * {@link SyncRule}.
  */
 public final class SparkTrainer {
 
@@ -230,10 +227,10 @@ public final class SparkTrainer {
     for (int attempt = 0; ; attempt++) {
       try {
         return spark.reduction().enabled()
-            ? allReduceJob(trainRdd, run, sync, net, optimizer, at, spark, checkpoints,
-                progress.times())
-            : treeRound(trainRdd, run, sync, net, optimizer, at, spark.treeDepth(),
-                progress.times());
+            ? AllReduceJob.next(jsc, trainRdd, run, sync, net, optimizer, at, spark,
+                checkpoints.everyRounds(), rendezvous, progress.times(), this::injectedFault)
+            : TreeRound.run(jsc, trainRdd, run, sync, net, optimizer, at, spark.treeDepth(),
+                progress.times(), this::injectedFault);
       } catch (RuntimeException e) {
         if (!SparkActions.isTransient(e) || attempt >= recovery.roundRetries()) {
           throw e;
@@ -271,86 +268,6 @@ public final class SparkTrainer {
     Preflight.check(perPartition, resultBytes, plan.partitions(), spark.treeDepth(),
         jsc.getConf(), SparkResources.concurrentTasks(jsc), SparkResources.executorMemory(jsc),
         shardBytes);
-  }
-
-  /**
-   * One synchronous round up the tree: broadcast, every partition's contribution to data
-   * rounds [round, round + steps), summed on the way to the driver, the broadcast destroyed.
-   * Adopting it lets the rule apply the sum on the driver.
-   */
-  private JobOutcome treeRound(JavaRDD<Shard> trainRdd, TrainingRun run, SyncRule sync,
-      Network net, Optimizer optimizer, ModelMetadata.Position at, int depth,
-      RoundTimes times) {
-    int epoch = at.epoch();
-    int round = at.round();
-    int steps = Math.min(sync.stepsPerRound(), run.plan().roundsPerEpoch() - round);
-    float lr = run.rate(run.step(epoch, round));
-    long b0 = System.nanoTime();
-    Broadcast<ModelVector> model = jsc.broadcast(sync.broadcast(net, optimizer));
-    long b1 = System.nanoTime();
-    try {
-      Contribution sum = SparkActions.run(() -> {
-        injectedFault();
-        return trainRdd.treeAggregate(null,
-            (acc, shard) -> Contribution.merge(acc, Worker.withModel(run.specJson(),
-                model.value(), w -> sync.compute(w, w.optimizer(run.optimizer(), model.value()),
-                    shard, run, epoch, round, steps))),
-            Contribution::merge, depth);
-      });
-      long b2 = System.nanoTime();
-      times.add(b1 - b0, sum.computeNanos(), b2 - b1 - sum.computeNanos());
-      return new JobOutcome(round, List.of(sum), new int[] {steps}, new float[] {lr},
-          () -> sync.apply(sum, net, optimizer, steps, lr));
-    } finally {
-      model.destroy();
-    }
-  }
-
-  /**
-   * Up to {@code spark.rounds_per_job} rounds in one barrier-mode job whose replicas sum among
-   * themselves; the job ends early at the epoch's end, the next checkpoint and
-   * {@code max_rounds}, so those happen between jobs as they do between tree rounds. Adopting
-   * it loads the model the replicas agreed on.
-   */
-  private JobOutcome allReduceJob(JavaRDD<Shard> trainRdd, TrainingRun run, SyncRule sync,
-      Network net, Optimizer optimizer, ModelMetadata.Position at, SparkSettings spark,
-      Checkpointing checkpoints, RoundTimes times) {
-    int perRound = sync.stepsPerRound();
-    int dataRounds = run.plan().roundsPerEpoch();
-    long rounds = Math.min(spark.reduction().roundsPerJob(),
-        (dataRounds - at.round() + perRound - 1) / perRound);
-    if (spark.maxRounds() > 0) {
-      rounds = Math.min(rounds, spark.maxRounds() - at.roundsDone());
-    }
-    if (checkpoints.everyRounds() > 0) {
-      rounds = Math.min(rounds, checkpoints.everyRounds()
-          - at.roundsDone() % checkpoints.everyRounds());
-    }
-    int jobRounds = (int) Math.max(1, rounds);
-    ReplicaReport report = SparkActions.run(() -> {
-      injectedFault();
-      return AllReduceJob.run(jsc, trainRdd, run, sync, net, optimizer, at.epoch(), at.round(),
-          jobRounds, spark.reduction(), rendezvous, times);
-    });
-    List<Contribution> perRoundSums = new ArrayList<>();
-    int[] steps = new int[jobRounds];
-    float[] rates = new float[jobRounds];
-    int round = at.round();
-    for (int j = 0; j < jobRounds; j++) {
-      steps[j] = Math.min(perRound, dataRounds - round);
-      rates[j] = run.rate(run.step(at.epoch(), round));
-      perRoundSums.add(new Contribution(new float[0], report.lossSums()[j], report.counts()[j],
-          report.correct()[j], 0));
-      round += steps[j];
-    }
-    ModelVector end = report.model();
-    return new JobOutcome(at.round(), perRoundSums, steps, rates, () -> {
-      net.load(end.params(), end.state());
-      for (int k = 0; k < end.slots().length; k++) {
-        System.arraycopy(end.slots()[k], 0, optimizer.slots()[k], 0, end.slots()[k].length);
-      }
-      optimizer.steps(end.optimizerSteps());
-    });
   }
 
   /** For tests: the next {@code count} rounds fail as a lost Spark job would. */

@@ -118,6 +118,15 @@ class LocalClusterTest {
         EquivalenceTest.concat(net.params(), net.state()));
   }
 
+  /** {@code data} as IDX training files in {@code dir}, its first 64 images as test files. */
+  static DataSpec.Idx idxFiles(ImageSet data, Path dir) throws IOException {
+    TestImages.writeIdx(data, dir.resolve("train-images"), dir.resolve("train-labels"));
+    TestImages.writeIdx(data.head(64), dir.resolve("test-images"), dir.resolve("test-labels"));
+    return new DataSpec.Idx(4, dir.resolve("train-images").toString(),
+        dir.resolve("train-labels").toString(), dir.resolve("test-images").toString(),
+        dir.resolve("test-labels").toString());
+  }
+
   /** Trains on IDX files the executors read themselves; kills an executor at {@code killAt}. */
   static float[] train(DataSpec.Idx files, int rounds, int killAt, StringBuilder record) {
     return train(files, rounds, killAt, record, null);
@@ -162,11 +171,7 @@ class LocalClusterTest {
   void anExecutorKilledMidTrainingIsReplacedAndTheParametersEqualAnUnfaultedRun(
       @TempDir Path dir) throws IOException {
     ImageSet data = TestImages.quadrants(600, 8, 6);
-    TestImages.writeIdx(data, dir.resolve("train-images"), dir.resolve("train-labels"));
-    TestImages.writeIdx(data.head(64), dir.resolve("test-images"), dir.resolve("test-labels"));
-    DataSpec.Idx files = new DataSpec.Idx(4, dir.resolve("train-images").toString(),
-        dir.resolve("train-labels").toString(), dir.resolve("test-images").toString(),
-        dir.resolve("test-labels").toString());
+    DataSpec.Idx files = idxFiles(data, dir);
     long t0 = System.nanoTime();
     float[] clean = train(files, 16, -1, new StringBuilder());
     long t1 = System.nanoTime();
@@ -182,11 +187,7 @@ class LocalClusterTest {
   void anExecutorKilledDuringAnAllReduceJobGivesTheParametersOfAnUnfaultedRun(
       @TempDir Path dir) throws IOException {
     ImageSet data = TestImages.quadrants(600, 8, 9);
-    TestImages.writeIdx(data, dir.resolve("train-images"), dir.resolve("train-labels"));
-    TestImages.writeIdx(data.head(64), dir.resolve("test-images"), dir.resolve("test-labels"));
-    DataSpec.Idx files = new DataSpec.Idx(4, dir.resolve("train-images").toString(),
-        dir.resolve("train-labels").toString(), dir.resolve("test-images").toString(),
-        dir.resolve("test-labels").toString());
+    DataSpec.Idx files = idxFiles(data, dir);
     AllReduceSettings jobsOfFour = AllReduceSettings.allReduce(4);
     long t0 = System.nanoTime();
     float[] clean = train(files, 16, -1, new StringBuilder(), null, jobsOfFour);
@@ -208,12 +209,7 @@ class LocalClusterTest {
     try (MiniHdfs hdfs = MiniHdfs.start(dir)) {
       String root = hdfs.root();
       ImageSet data = TestImages.quadrants(600, 8, 7);
-      TestImages.writeIdx(data, dir.resolve("train-images"), dir.resolve("train-labels"));
-      TestImages.writeIdx(data.head(64), dir.resolve("test-images"),
-          dir.resolve("test-labels"));
-      DataSpec.Idx files = new DataSpec.Idx(4, dir.resolve("train-images").toString(),
-          dir.resolve("train-labels").toString(), dir.resolve("test-images").toString(),
-          dir.resolve("test-labels").toString());
+      DataSpec.Idx files = idxFiles(data, dir);
       float[] clean = train(files, 16, -1, new StringBuilder(), root + "/clean");
       StringBuilder record = new StringBuilder();
       float[] faulted = train(files, 16, 6, record, root + "/faulted");
