@@ -29,7 +29,8 @@ import org.apache.spark.network.server.TransportServer;
  * connection closed, and nothing it carried is kept. Every wait has a timeout, so a peer that
  * died or hangs fails this one instead of stalling the job.
  *
- * <p>Message: {@code token[16] | tag (long) | floats (little-endian)}.
+ * <p>Message: {@code token[16] | tag (long) | floats (little-endian)}. A next peer in the
+ * same JVM (several tasks per executor) is handed its slices directly instead.
  */
 public final class PeerExchange implements RingLink, AutoCloseable {
 
@@ -37,6 +38,9 @@ public final class PeerExchange implements RingLink, AutoCloseable {
   private static final int HEADER = TOKEN_BYTES + Long.BYTES;
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final long SLICE_MILLIS = 100;
+  /** The open exchanges of this JVM by address: peers here are handed slices directly. */
+  private static final ConcurrentHashMap<String, PeerExchange> IN_THIS_JVM =
+      new ConcurrentHashMap<>();
 
   private final byte[] token = new byte[TOKEN_BYTES];
   private final ConcurrentHashMap<Long, CompletableFuture<float[]>> inbox =
@@ -51,25 +55,42 @@ public final class PeerExchange implements RingLink, AutoCloseable {
   private byte[] nextToken;
   private String nextAddress;
   private CompletableFuture<Void> pendingSend;
+  private PeerExchange nextInThisJvm;
+  private final boolean sharesThisJvm;
   private Runnable cancellation = () -> { };
 
-  private PeerExchange(String host, ExchangeSecurity security, long timeoutMillis) {
+  private PeerExchange(String host, ExchangeSecurity security, long timeoutMillis,
+      boolean sharesThisJvm) {
     RANDOM.nextBytes(token);
     this.host = host;
     this.timeoutMillis = timeoutMillis;
     this.context = new TransportContext(security.conf(), new Handler());
     this.server = context.createServer(host, 0, security.serverBootstraps());
     this.clients = context.createClientFactory(security.clientBootstraps());
+    this.sharesThisJvm = sharesThisJvm;
+    if (sharesThisJvm) {
+      IN_THIS_JVM.put(address(), this);
+    }
+  }
+
+  private String address() {
+    return host + ":" + server.getPort();
   }
 
   /** Listens on a free port of {@code host}; every exchange waits at most the timeout. */
   public static PeerExchange open(String host, ExchangeSecurity security, long timeoutMillis) {
-    return new PeerExchange(host, security, timeoutMillis);
+    return new PeerExchange(host, security, timeoutMillis, true);
+  }
+
+  /** One that always goes over the network, even to peers in this JVM (tests). */
+  static PeerExchange openNetworkOnly(String host, ExchangeSecurity security,
+      long timeoutMillis) {
+    return new PeerExchange(host, security, timeoutMillis, false);
   }
 
   /** What the other peers need to send here: {@code host:port token}. */
   public String contact() {
-    return host + ":" + server.getPort() + " " + Base64.getEncoder().encodeToString(token);
+    return address() + " " + Base64.getEncoder().encodeToString(token);
   }
 
   /** Connects to the peer whose {@link #contact()} is {@code contact}, the one to send to. */
@@ -78,6 +99,11 @@ public final class PeerExchange implements RingLink, AutoCloseable {
     int colon = parts[0].lastIndexOf(':');
     nextAddress = parts[0];
     nextToken = Base64.getDecoder().decode(parts[1]);
+    PeerExchange here = sharesThisJvm ? IN_THIS_JVM.get(nextAddress) : null;
+    nextInThisJvm = here != null && MessageDigest.isEqual(here.token, nextToken) ? here : null;
+    if (nextInThisJvm != null) {
+      return;
+    }
     try {
       next = clients.createClient(parts[0].substring(0, colon),
           Integer.parseInt(parts[0].substring(colon + 1)));
@@ -155,6 +181,12 @@ public final class PeerExchange implements RingLink, AutoCloseable {
   @Override
   public void send(long tag, float[] source, int from, int length) {
     awaitSent();
+    if (nextInThisJvm != null) {
+      // A peer in the same executor: the slice is copied into its inbox, no socket involved.
+      nextInThisJvm.slot(tag).complete(java.util.Arrays.copyOfRange(source, from,
+          from + length));
+      return;
+    }
     ByteBuffer message = ByteBuffer.allocate(HEADER + Float.BYTES * length)
         .order(ByteOrder.LITTLE_ENDIAN);
     message.put(nextToken).putLong(tag);
@@ -252,6 +284,7 @@ public final class PeerExchange implements RingLink, AutoCloseable {
 
   @Override
   public void close() {
+    IN_THIS_JVM.remove(address(), this);
     if (next != null) {
       next.close();
     }

@@ -24,7 +24,7 @@ class RendezvousTest {
     List<PeerExchange> peers = new ArrayList<>();
     try (Rendezvous rendezvous = Rendezvous.open("127.0.0.1", ExchangeSecurity.none())) {
       for (int i = 0; i < 3; i++) {
-        peers.add(PeerExchange.open("127.0.0.1", ExchangeSecurity.none(), 10_000));
+        peers.add(PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 10_000));
       }
       long job = rendezvous.nextJob();
       List<Future<String[]>> met = new ArrayList<>();
@@ -45,7 +45,7 @@ class RendezvousTest {
   @Test
   void aWrongTokenIsRefused() {
     try (Rendezvous rendezvous = Rendezvous.open("127.0.0.1", ExchangeSecurity.none());
-        PeerExchange peer = PeerExchange.open("127.0.0.1", ExchangeSecurity.none(), 5_000)) {
+        PeerExchange peer = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 5_000)) {
       String forged = rendezvous.contact().split(" ")[0] + " AAAAAAAAAAAAAAAAAAAAAA==";
       PeerFailedException e = assertThrows(PeerFailedException.class,
           () -> peer.meet(forged, rendezvous.nextJob(), 0, 1));
@@ -57,8 +57,8 @@ class RendezvousTest {
   void aNewerAttemptEndsAnOlderIncompleteOne() throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (Rendezvous rendezvous = Rendezvous.open("127.0.0.1", ExchangeSecurity.none());
-        PeerExchange stale = PeerExchange.open("127.0.0.1", ExchangeSecurity.none(), 20_000);
-        PeerExchange fresh = PeerExchange.open("127.0.0.1", ExchangeSecurity.none(), 20_000)) {
+        PeerExchange stale = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 20_000);
+        PeerExchange fresh = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 20_000)) {
       long job = rendezvous.nextJob();
       Future<String[]> waiting = pool.submit(() -> stale.meet(rendezvous.contact(), job, 0, 2));
       Thread.sleep(300);

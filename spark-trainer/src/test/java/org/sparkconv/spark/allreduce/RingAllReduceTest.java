@@ -36,11 +36,18 @@ class RingAllReduceTest {
   /** Opens n peers, links them in a ring, runs {@code body} on each in its own thread. */
   static List<float[]> ring(int n, ExchangeSecurity security, List<float[]> inputs, int rounds)
       throws Exception {
+    return ring(n, security, inputs, rounds, false);
+  }
+
+  /** The same; with {@code sharesThisJvm} peers hand each other slices without sockets. */
+  static List<float[]> ring(int n, ExchangeSecurity security, List<float[]> inputs, int rounds,
+      boolean sharesThisJvm) throws Exception {
     List<PeerExchange> peers = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(n);
     try {
       for (int i = 0; i < n; i++) {
-        peers.add(PeerExchange.open("127.0.0.1", security, TIMEOUT_MS));
+        peers.add(sharesThisJvm ? PeerExchange.open("127.0.0.1", security, TIMEOUT_MS)
+            : PeerExchange.openNetworkOnly("127.0.0.1", security, TIMEOUT_MS));
       }
       for (int i = 0; i < n; i++) {
         peers.get(i).connectTo(peers.get((i + 1) % n).contact());
@@ -108,6 +115,16 @@ class RingAllReduceTest {
   }
 
   @Test
+  void peersInOneJvmHandSlicesOverDirectlyWithTheSameResult() throws Exception {
+    List<float[]> inputs = randomVectors(3, 1001, 5);
+    List<float[]> network = ring(3, ExchangeSecurity.none(), inputs, 2, false);
+    List<float[]> direct = ring(3, ExchangeSecurity.none(), inputs, 2, true);
+    for (int i = 0; i < 3; i++) {
+      assertArrayEquals(network.get(i), direct.get(i), "peer " + i);
+    }
+  }
+
+  @Test
   void consecutiveRoundsDoNotMixTheirMessages() throws Exception {
     List<float[]> inputs = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -120,8 +137,8 @@ class RingAllReduceTest {
 
   @Test
   void aPeerThatNeverAnswersFailsTheOthersWithinTheTimeout() {
-    try (PeerExchange alive = PeerExchange.open("127.0.0.1", ExchangeSecurity.none(), 1500);
-        PeerExchange silent = PeerExchange.open("127.0.0.1", ExchangeSecurity.none(), 1500)) {
+    try (PeerExchange alive = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 1500);
+        PeerExchange silent = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 1500)) {
       alive.connectTo(silent.contact());
       long start = System.nanoTime();
       PeerFailedException e = assertThrows(PeerFailedException.class,
@@ -134,8 +151,8 @@ class RingAllReduceTest {
 
   @Test
   void aMessageWithoutTheTokenIsRefusedAndChangesNothing() throws Exception {
-    try (PeerExchange peer = PeerExchange.open("127.0.0.1", ExchangeSecurity.none(), 5000);
-        PeerExchange sender = PeerExchange.open("127.0.0.1", ExchangeSecurity.none(), 5000);
+    try (PeerExchange peer = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 5000);
+        PeerExchange sender = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 5000);
         TransportContext context = new TransportContext(ExchangeSecurity.none().conf(),
             new NoOpRpcHandler());
         TransportClientFactory factory = context.createClientFactory()) {
@@ -181,8 +198,8 @@ class RingAllReduceTest {
       List<float[]> out = ring(2, right, inputs, 1);
       assertEquals(inputs.get(0)[5] + inputs.get(1)[5], out.get(1)[5], 1e-6);
 
-      try (PeerExchange peer = PeerExchange.open("127.0.0.1", right, 5000);
-          PeerExchange intruder = PeerExchange.open("127.0.0.1", wrong, 5000)) {
+      try (PeerExchange peer = PeerExchange.openNetworkOnly("127.0.0.1", right, 5000);
+          PeerExchange intruder = PeerExchange.openNetworkOnly("127.0.0.1", wrong, 5000)) {
         // Even holding the token, a client without the secret cannot connect.
         PeerFailedException e = assertThrows(PeerFailedException.class,
             () -> intruder.connectTo(peer.contact()));
