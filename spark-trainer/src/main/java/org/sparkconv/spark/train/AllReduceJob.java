@@ -114,7 +114,7 @@ final class AllReduceJob {
   }
 
   /** Partition 0's report, once every replica has reported the same final model. */
-  private static ReplicaReport check(List<ReplicaReport> all, int partitions) {
+  static ReplicaReport check(List<ReplicaReport> all, int partitions) {
     if (all.size() != partitions) {
       throw new IllegalStateException("the all-reduce job returned " + all.size()
           + " reports for " + partitions + " partitions");

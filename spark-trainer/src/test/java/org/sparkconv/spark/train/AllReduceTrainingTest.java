@@ -2,6 +2,7 @@ package org.sparkconv.spark.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,6 +22,8 @@ import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.spark.LocalSpark;
 import org.sparkconv.spark.TestImages;
 import org.sparkconv.spark.job.TrainJobFile;
+import org.sparkconv.spark.wire.ModelVector;
+import org.sparkconv.spark.wire.ReplicaReport;
 
 /**
  * {@code spark.sync=allreduce} on real Spark (local[2], two barrier tasks summing through the
@@ -140,5 +143,29 @@ public class AllReduceTrainingTest {
         () -> TrainJobFile.read(job, List.of("spark.sync=ring")));
     assertTrue(e.getMessage().contains("spark.sync") && e.getMessage().contains("\"tree\" or"
         + " \"allreduce\""), e.getMessage());
+  }
+
+  @Test
+  void replicasThatDifferByOneBitAreCaughtAndTheirModelIsNotTaken() {
+    Network net = Network.build(EquivalenceTest.plain());
+    net.initialize(1);
+    org.sparkconv.engine.optim.Optimizer adam = org.sparkconv.engine.optim.Optimizer.create(
+        OptimizerSpec.adam(0.01f), net.layout());
+    long same = ReplicaLoop.checksum(net, adam);
+    net.params()[17] = Math.nextUp(net.params()[17]);
+    long moved = ReplicaLoop.checksum(net, adam);
+    assertTrue(same != moved, "one ulp changes the checksum");
+    ModelVector model = ModelVector.weights(net.params(), net.state());
+    ReplicaReport zero = new ReplicaReport(0, new double[] {1}, new long[] {2},
+        new long[] {1}, 0, 0, same, model);
+    ReplicaReport one = new ReplicaReport(1, new double[] {1}, new long[] {2},
+        new long[] {1}, 0, 0, moved, null);
+    ReplicaReport agreeing = new ReplicaReport(0, new double[] {1}, new long[] {2},
+        new long[] {1}, 0, 0, moved, model);
+    assertSame(agreeing, AllReduceJob.check(List.of(one, agreeing), 2));
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> AllReduceJob.check(List.of(zero, one), 2));
+    assertTrue(e.getMessage().startsWith("replicas disagree after an all-reduce job: partition 1"),
+        e.getMessage());
   }
 }
