@@ -3,14 +3,10 @@ package org.sparkconv.engine.io;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32;
 import org.sparkconv.engine.layer.SpecException;
 import org.sparkconv.engine.net.Network;
@@ -147,31 +143,11 @@ public record ModelFile(NetworkSpec spec, float[] params, float[] state, String 
   }
 
   /**
-   * Writes atomically: to a temporary file beside {@code path}, forced to disk, then renamed
-   * over {@code path}. On failure the temporary file is removed and {@code path} is untouched.
+   * Writes atomically ({@link AtomicFiles}): a reader sees the old file or the whole new one,
+   * and a failed write leaves {@code path} untouched.
    */
   public void save(Path path) throws IOException {
-    Path dir = path.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + path.getFileName() + ".", ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer bytes = ByteBuffer.wrap(encode());
-        while (bytes.hasRemaining()) {
-          ch.write(bytes);
-        }
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE,
-            StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    AtomicFiles.write(path, encode());
   }
 
   /** Reads and fully validates the model file at {@code path}. */

@@ -2,8 +2,10 @@ package org.sparkconv.spark.job;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
@@ -28,6 +30,8 @@ import org.sparkconv.spark.checkpoint.Checkpointing;
 import org.sparkconv.spark.checkpoint.JobFingerprint;
 import org.sparkconv.spark.data.HadoopFiles;
 import org.sparkconv.spark.data.JobData;
+import org.sparkconv.spark.report.MetricsLines;
+import org.sparkconv.spark.report.TrainingReport;
 import org.sparkconv.spark.train.SparkSettings;
 import org.sparkconv.spark.train.SparkTrainer;
 import picocli.CommandLine.Command;
@@ -106,6 +110,7 @@ public final class TrainJob implements Callable<Integer> {
         model.save(Path.of(output));
       }
       System.out.println("model written to " + output);
+      writeReport(output, spec, net, config, spark, jsc, result, last);
       System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * last.accuracy());
     }
     return 0;
@@ -124,6 +129,39 @@ public final class TrainJob implements Callable<Integer> {
         JobFingerprint.of(spec, s, spark.sync().fingerprint(), partitions, normalization,
             data.train().source()),
         ModelMetadata.trained(normalization, s.epochs(), null), holder(jsc), System.out);
+  }
+
+  /**
+   * Writes the run's metrics ({@code <output>.metrics.jsonl}) and report
+   * ({@code <output>.report.html}) beside the model. The model is already safe: a report that
+   * cannot be written (a machine without fonts for the charts, a full disk) costs one line.
+   */
+  private static void writeReport(String output, NetworkSpec spec, Network net,
+      JobConfig config, SparkSettings spark, JavaSparkContext jsc, SparkTrainer.Result result,
+      Evaluation last) {
+    TrainSettings s = config.train();
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("job file", config.source());
+    settings.put("model", config.model());
+    settings.put("data", config.data().toString());
+    settings.put("epochs, batch, seed", s.epochs() + ", " + s.batchSize() + ", " + s.seed());
+    settings.put("optimizer", s.optimizer().toString());
+    settings.put("schedule", s.schedule().toString());
+    settings.put("spark", spark.sync().describe() + ", " + (spark.reduction().enabled()
+        ? spark.reduction().describe() : "tree depth " + spark.treeDepth()) + ", master "
+        + jsc.master());
+    settings.put("output", output);
+    try {
+      RunFiles.write(output + ".metrics.jsonl", MetricsLines.of(result.record()),
+          jsc.hadoopConfiguration());
+      RunFiles.write(output + ".report.html", TrainingReport.html("sparkconv: " + spec.name()
+              + " trained on Spark", result.record(), last, spec.classNames(),
+          net.summary(s.batchSize()).toString(), settings), jsc.hadoopConfiguration());
+      System.out.println("metrics and report written beside it: " + output
+          + ".metrics.jsonl, " + output + ".report.html");
+    } catch (java.io.IOException | RuntimeException | Error e) {
+      System.out.println("report not written (" + e + "); the model is");
+    }
   }
 
   /** The model spec at {@code location}: the local disk, or any Hadoop URI. */

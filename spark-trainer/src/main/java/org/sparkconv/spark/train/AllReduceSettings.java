@@ -63,7 +63,7 @@ public record AllReduceSettings(boolean enabled, int roundsPerJob, double timeou
     return (long) (timeoutSeconds * 1000);
   }
 
-  String describe() {
+  public String describe() {
     return enabled ? "all-reduce between executors, up to " + roundsPerJob + " rounds per job"
         : "tree aggregation to the driver, one job per round";
   }

@@ -18,6 +18,7 @@ final class Progress {
   private final long roundsAtStart;
   private final double everySeconds;
   private final RoundTimes times = new RoundTimes();
+  private final TrainingHistory history = new TrainingHistory();
   private final long start = System.nanoTime();
   private long lastReport = start;
   private long epochStart;
@@ -41,6 +42,10 @@ final class Progress {
     return times;
   }
 
+  TrainingHistory history() {
+    return history;
+  }
+
   /**
    * Starts counting an epoch at data round {@code firstRound} of {@code dataRounds}; an epoch
    * entered part way (resumed, or gone back to) says so in its summary.
@@ -62,6 +67,8 @@ final class Progress {
     epochCorrect += sum.correct();
     long now = System.nanoTime();
     lastRoundEnd = now;
+    history.addRound(new TrainingHistory.Round(epoch, rounds, sum.lossSum() / sum.count(),
+        (double) sum.correct() / sum.count(), lr, epochCount / ((now - epochStart) / 1e9)));
     if ((now - lastReport) / 1e9 >= everySeconds) {
       lastReport = now;
       double seconds = (now - start) / 1e9;
@@ -85,6 +92,9 @@ final class Progress {
     String partial = firstRound == 0 ? "" : String.format(Locale.ROOT, " (train figures cover"
         + " data rounds %d-%d of %d: the epoch was entered part way)", firstRound + 1,
         dataRounds, dataRounds);
+    history.addEpoch(new TrainingHistory.Epoch(epoch, epochLoss / epochCount,
+        (double) epochCorrect / epochCount, eval, seconds, epochCount / trainSeconds,
+        times.perRound()));
     log.printf(Locale.ROOT, "epoch %d/%d done: train loss %.4f, train accuracy %.2f%%, test"
             + " loss %.4f, test accuracy %.2f%%, %.1f s (train %.0f img/s)%s%n  per round: %s%n",
         epoch + 1, epochs, epochLoss / epochCount, 100.0 * epochCorrect / epochCount,

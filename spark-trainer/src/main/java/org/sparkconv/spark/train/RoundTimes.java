@@ -66,6 +66,26 @@ public final class RoundTimes {
         100 * compute / total);
   }
 
+  /** Mean milliseconds per round by part, the parts this kind of job has. */
+  java.util.Map<String, Double> perRound() {
+    java.util.Map<String, Double> split = TrainingHistory.split();
+    if (rounds == 0) {
+      return split;
+    }
+    if (allReduce > 0) {
+      split.put("compute", ms(compute));
+      split.put("all-reduce", ms(allReduce));
+      split.put("job start/end", ms(aggregateAndSchedule));
+      split.put("broadcast + update", ms(broadcast + update));
+    } else {
+      split.put("broadcast", ms(broadcast));
+      split.put("compute", ms(compute));
+      split.put("aggregate/schedule", ms(aggregateAndSchedule));
+      split.put("driver update", ms(update));
+    }
+    return split;
+  }
+
   private double ms(long nanos) {
     return nanos / (double) rounds / 1e6;
   }

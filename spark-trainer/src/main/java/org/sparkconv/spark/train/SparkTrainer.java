@@ -42,8 +42,12 @@ import org.sparkconv.spark.worker.TrainingRun;
  */
 public final class SparkTrainer {
 
-  /** What a run produced. */
-  public record Result(List<Evaluation> history, Optimizer optimizer, long rounds) {}
+  /**
+   * What a run produced: the test evaluation after each epoch, the optimizer's final state, the
+   * rounds run, and the round-by-round record for metrics and reports.
+   */
+  public record Result(List<Evaluation> history, Optimizer optimizer, long rounds,
+      TrainingHistory record) {}
 
   private final JavaSparkContext jsc;
   private final PrintStream log;
@@ -202,7 +206,7 @@ public final class SparkTrainer {
     if (history.isEmpty() || spark.maxRounds() > 0 && history.size() < settings.epochs()) {
       history.add(evaluate(test.rdd(), run, net, spark.treeDepth()));
     }
-    return new Result(history, optimizer, at.roundsDone());
+    return new Result(history, optimizer, at.roundsDone(), progress.history());
   }
 
   /** Puts the model back to {@code good} and returns where training goes on from. */
