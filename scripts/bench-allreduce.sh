@@ -7,7 +7,8 @@
 #     machine's 2 cores), with the per-round split
 #   - the ring all-reduce itself between two executor JVMs: per step for 62 K and 1 M floats,
 #     and the cost of one barrier job with its rendezvous
-#   scripts/bench-allreduce.sh [lenet5 images, 6400] [vgg-small images, 1280]   (REPS=3)
+#   scripts/bench-allreduce.sh [lenet5 images, 6400] [vgg-small images, 1280]   (REPS=3;
+#   CLUSTER=0 skips the local-cluster part)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_fashion_mnist
@@ -70,6 +71,7 @@ for m in lenet5 vgg-small; do
   echo "           local[2] all-reduce round: $(breakdown "$work/$m-allreduce-$reps.log")"
 done
 
+[ "${CLUSTER:-1}" = 0 ] && exit 0
 printf '%-10s %-10s %14s %14s %8s\n' model sync "1 executor" "2 executors" speedup
 for m in lenet5 vgg-small; do
   images=$lenet_images
