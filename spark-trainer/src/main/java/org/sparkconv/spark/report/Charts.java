@@ -71,8 +71,14 @@ final class Charts {
     if (chart.getPlot() instanceof org.jfree.chart.plot.XYPlot xy) {
       xy.setDomainGridlinePaint(Color.LIGHT_GRAY);
       xy.setRangeGridlinePaint(Color.LIGHT_GRAY);
+      // Epochs and rounds are whole numbers (one epoch would otherwise read "1E0" at each tick).
+      ((org.jfree.chart.axis.NumberAxis) xy.getDomainAxis()).setStandardTickUnits(
+          org.jfree.chart.axis.NumberAxis.createIntegerTickUnits());
     } else if (chart.getPlot() instanceof org.jfree.chart.plot.CategoryPlot category) {
       category.setRangeGridlinePaint(Color.LIGHT_GRAY);
+      category.getDomainAxis().setCategoryLabelPositions(
+          org.jfree.chart.axis.CategoryLabelPositions.UP_45);
+      category.getDomainAxis().setMaximumCategoryLabelWidthRatio(2f);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {

@@ -91,6 +91,10 @@ class YarnClusterModeTest {
     assertEquals("lenet5", model.spec().name());
     double trainedAccuracy = model.metadata().testAccuracy();
     assertTrue(trainedAccuracy > 0.65, "test accuracy after training " + trainedAccuracy);
+    for (String side : List.of(".metrics.jsonl", ".report.html")) {
+      assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/models/lenet5.spcv" + side)),
+          "the run's " + side + " is on HDFS beside the model");
+    }
     assertTrue(fs.listStatus(new org.apache.hadoop.fs.Path("/checkpoints/lenet5")).length > 0,
         "checkpoints were written to HDFS");
     assertEquals(3, containersOfNewestApplication(), "a driver and two executors ran");
