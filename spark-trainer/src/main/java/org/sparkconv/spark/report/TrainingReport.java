@@ -25,14 +25,7 @@ public final class TrainingReport {
    */
   public static String html(String title, TrainingHistory history, Evaluation test,
       List<String> classNames, String modelSummary, Map<String, String> settings) {
-    StringBuilder page = new StringBuilder();
-    page.append("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>")
-        .append(escape(title)).append("</title><style>")
-        .append("body{font-family:sans-serif;margin:2em;max-width:1320px}")
-        .append("img{margin:4px;border:1px solid #ddd}")
-        .append("table{border-collapse:collapse}td,th{padding:3px 6px;text-align:right}")
-        .append("table.settings td{text-align:left}pre{background:#f6f6f6;padding:1em}")
-        .append("</style></head><body>\n<h1>").append(escape(title)).append("</h1>\n");
+    StringBuilder page = new StringBuilder(ReportHtml.head(title));
     page.append(String.format(Locale.ROOT, "<p>Test accuracy %.2f%% (%d / %d), test loss %.4f;"
             + " %d epochs, %d rounds.</p>%n", 100 * test.accuracy(), test.correct(),
         test.count(), test.loss(), history.epochs().size(), history.rounds().size()));
@@ -41,14 +34,10 @@ public final class TrainingReport {
     for (String chart : charts(history, test, classNames)) {
       page.append("<img alt=\"chart\" src=\"").append(chart).append("\">\n");
     }
-    page.append("<h2>Test confusion matrix</h2>\n").append(heatMap(test, classNames));
-    page.append("<h2>Model</h2>\n<pre>").append(escape(modelSummary)).append("</pre>\n");
-    page.append("<h2>Settings</h2>\n<table class=\"settings\">\n");
-    for (Map.Entry<String, String> s : settings.entrySet()) {
-      page.append("<tr><td>").append(escape(s.getKey())).append("</td><td>")
-          .append(escape(s.getValue())).append("</td></tr>\n");
-    }
-    return page.append("</table>\n</body></html>\n").toString();
+    page.append("<h2>Test confusion matrix</h2>\n").append(ReportHtml.heatMap(test, classNames));
+    page.append("<h2>Model</h2>\n<pre>").append(ReportHtml.escape(modelSummary))
+        .append("</pre>\n");
+    return page.append(ReportHtml.settings(settings)).append(ReportHtml.END).toString();
   }
 
   private static List<String> charts(TrainingHistory history, Evaluation test,
@@ -104,44 +93,9 @@ public final class TrainingReport {
     }
     Map<String, Map<String, Double>> perClass = new LinkedHashMap<>();
     for (int k = 0; k < test.confusion().length; k++) {
-      perClass.put(name(classNames, k), Map.of("accuracy", 100 * test.classAccuracy(k)));
+      perClass.put(ReportHtml.name(classNames, k), Map.of("accuracy", 100 * test.classAccuracy(k)));
     }
     charts.add(Charts.bars("Per-class test accuracy", "", "accuracy (%)", perClass, false));
     return charts;
-  }
-
-  /** The confusion matrix as a table whose cells darken with their share of the true class. */
-  static String heatMap(Evaluation test, List<String> classNames) {
-    long[][] m = test.confusion();
-    StringBuilder t = new StringBuilder("<table><tr><th>true \\ predicted</th>");
-    for (int k = 0; k < m.length; k++) {
-      t.append("<th>").append(escape(name(classNames, k))).append("</th>");
-    }
-    t.append("</tr>\n");
-    for (int i = 0; i < m.length; i++) {
-      long total = 0;
-      for (long v : m[i]) {
-        total += v;
-      }
-      t.append("<tr><th>").append(escape(name(classNames, i))).append("</th>");
-      for (int j = 0; j < m.length; j++) {
-        double share = total == 0 ? 0 : m[i][j] / (double) total;
-        int shade = (int) Math.round(255 * (1 - share));
-        t.append(String.format(Locale.ROOT, "<td style=\"background:rgb(%d,%d,255);color:%s\">"
-            + "%d</td>", shade, shade, share > 0.5 ? "white" : "black", m[i][j]));
-      }
-      t.append("</tr>\n");
-    }
-    return t.append("</table>\n").toString();
-  }
-
-  private static String name(List<String> classNames, int k) {
-    return classNames != null && k < classNames.size() ? k + " " + classNames.get(k)
-        : Integer.toString(k);
-  }
-
-  static String escape(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        .replace("\"", "&quot;");
   }
 }

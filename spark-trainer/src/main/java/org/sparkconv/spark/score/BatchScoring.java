@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -19,6 +21,7 @@ import org.sparkconv.spark.data.HadoopFiles;
 import org.sparkconv.spark.data.ImageFiles;
 import org.sparkconv.spark.data.ParquetImages;
 import org.sparkconv.spark.data.SourceShards;
+import org.sparkconv.spark.report.ScoringReport;
 import org.sparkconv.spark.wire.ConfusionCounts;
 import org.sparkconv.spark.wire.ImageRow;
 import org.sparkconv.spark.wire.ScoredImage;
@@ -94,6 +97,7 @@ public final class BatchScoring {
       output.commitRows(session, results, out, fs, hadoop);
       Evaluation evaluation = counts.toEvaluation();
       output.writeMetrics(counts, evaluation, hadoop);
+      writeReport(results, counts, seconds, evaluation, model, hadoop);
       return new Summary(counts.images(), counts.errors(), seconds, evaluation,
           model.classNames(), settings.output());
     } finally {
@@ -176,14 +180,43 @@ public final class BatchScoring {
     };
   }
 
+  /**
+   * {@code <output>.report.html}, after the rows and metrics are safe: a report that cannot be
+   * written (no fonts for the chart, a full disk) costs one line.
+   */
+  private void writeReport(JavaRDD<ScoredImage> results, ConfusionCounts counts,
+      double seconds, Evaluation evaluation, TrainedModel model, Configuration hadoop) {
+    try {
+      List<ScoringReport.ErrorRow> errorRows = new ArrayList<>();
+      if (counts.errors() > 0) {
+        for (ScoredImage r : results.filter(r -> r.error() != null).take(20)) {
+          errorRows.add(new ScoringReport.ErrorRow(r.id(), r.error()));
+        }
+      }
+      Map<String, String> shown = new LinkedHashMap<>();
+      shown.put("model", model.source());
+      shown.put("input", settings.input() + " (" + settings.format() + ")");
+      shown.put("output", settings.output() + " (" + settings.outputFormat() + ")");
+      shown.put("batch size, top k", settings.batchSize() + ", " + settings.topK());
+      String html = ScoringReport.html("sparkconv: scoring with " + model.source(),
+          counts.images(), counts.errors(), seconds, evaluation, model.classNames(), errorRows,
+          shown);
+      HadoopFiles.writeAtomically(HadoopFiles.path(settings.output() + ".report.html"),
+          html.getBytes(java.nio.charset.StandardCharsets.UTF_8), hadoop);
+    } catch (Exception | Error e) {
+      log.println("report not written (" + e + "); the predictions and metrics are");
+    }
+  }
+
   private Thread progressReporter(LongAccumulator scored, long start) {
     Thread t = new Thread(() -> {
       try {
         while (true) {
           Thread.sleep(5000);
           double seconds = (System.nanoTime() - start) / 1e9;
-          log.printf(Locale.ROOT, "scored %d images, %.0f img/s%n", scored.value(),
-              scored.value() / seconds);
+          // Counts arrive as tasks finish, so a rate here would mislead: the final line has it.
+          log.printf(Locale.ROOT, "scored %d images so far (%.0f s)%n", scored.value(),
+              seconds);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

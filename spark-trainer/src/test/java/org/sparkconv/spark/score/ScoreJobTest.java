@@ -127,6 +127,16 @@ class ScoreJobTest {
         first.getList(first.fieldIndex("top_classes")).get(0));
     String metrics = Files.readString(Path.of(output + ".metrics.json"));
     assertTrue(metrics.contains("\"errors\" : 1") && metrics.contains("\"accuracy\""), metrics);
+    String report = Files.readString(Path.of(output + ".report.html"));
+    assertTrue(report.contains(String.format(java.util.Locale.ROOT, "Accuracy %.2f%% (%d / %d",
+        100 * engine.accuracy(), engine.correct(), engine.count()))
+        && report.contains("Images that could not be scored") && report.contains("corrupt.png")
+        && report.contains(">" + engine.confusion()[3][3] + "</td>"), report);
+    java.util.regex.Matcher chart = java.util.regex.Pattern.compile(
+        "data:image/png;base64,([A-Za-z0-9+/=]+)").matcher(report);
+    assertTrue(chart.find(), "the per-class chart is there");
+    assertEquals(640, javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+        java.util.Base64.getDecoder().decode(chart.group(1)))).getWidth());
     try (var listing = Files.list(out)) {
       assertTrue(listing.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")),
           "no temporary output left");
