@@ -15,17 +15,29 @@ args=()
 job_given=false
 data_given=false
 master_given=false
+help=false
 for arg in "$@"; do
   case "$arg" in
     --single-jvm) single=true; continue ;;
-    --job|--job=*|--help|-h) job_given=true ;;
+    --help|-h) help=true; job_given=true ;;
+    --job|--job=*) job_given=true ;;
     --data-dir|--data-dir=*) data_given=true ;;
     --master|--master=*) master_given=true ;;
   esac
   args+=("$arg")
 done
 
-$data_given || ensure_fashion_mnist
+if $help; then
+  cat <<'USAGE'
+scripts/train-local.sh [--single-jvm] [TrainJob options]
+  Trains in Spark local mode on this machine's cores and prints the test accuracy; with no
+  --job, conf/jobs/lenet5-fashion.json (LeNet-5 on Fashion-MNIST, installed if missing).
+      --single-jvm           Train with the engine alone, without Spark
+      --job=<job>            Optional here (default conf/jobs/lenet5-fashion.json)
+The TrainJob options:
+USAGE
+fi
+$data_given || $help || ensure_fashion_mnist
 ensure_built
 $job_given || args=(--job "$SPARKCONV_HOME/conf/jobs/lenet5-fashion.json" "${args[@]}")
 

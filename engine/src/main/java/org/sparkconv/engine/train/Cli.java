@@ -29,6 +29,28 @@ public final class Cli {
   /** The same, with errors written to {@code err}. */
   public static int execute(Object command, String[] args, PrintWriter err) {
     CommandLine cli = new CommandLine(command).setErr(err);
+    cli.getCommandSpec().version("sparkconv " + version() + " (Java "
+        + System.getProperty("java.version") + ")");
+    cli.setParameterExceptionHandler((e, arguments) -> {
+      // One line and what to do, not the whole usage: --help has that.
+      PrintWriter out = e.getCommandLine().getErr();
+      // A mistyped option is the cause of a "missing" one: report it first.
+      java.util.List<String> unknown = e.getCommandLine().getUnmatchedArguments();
+      CommandLine.ParameterException shown = e instanceof CommandLine.UnmatchedArgumentException
+          || unknown.isEmpty() ? e
+          : new CommandLine.UnmatchedArgumentException(e.getCommandLine(), unknown);
+      out.println("error: " + shown.getMessage());
+      if (!unknown.isEmpty() && unknown.get(0).startsWith("-")) {
+        String near = nearest(unknown.get(0).split("=")[0],
+            e.getCommandLine().getCommandSpec().optionsMap().keySet());
+        if (near != null) {
+          out.println("did you mean " + near + "?");
+        }
+      }
+      out.println("(--help lists the options)");
+      out.flush();
+      return 2;
+    });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PrintWriter out = commandLine.getErr();
       out.println("error: " + message(e));
@@ -41,6 +63,56 @@ public final class Cli {
       return e instanceof IllegalArgumentException || e instanceof IllegalStateException ? 2 : 1;
     });
     return cli.execute(args);
+  }
+
+  /** The option name within two edits of {@code typed} (the closest), or null. */
+  static String nearest(String typed, java.util.Collection<String> names) {
+    String best = null;
+    int bestDistance = 3;
+    for (String name : names) {
+      int d = editDistance(typed, name);
+      if (d < bestDistance) {
+        best = name;
+        bestDistance = d;
+      }
+    }
+    return best;
+  }
+
+  /** Insertions, deletions, substitutions and swaps of neighbours between a and b. */
+  static int editDistance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
+  }
+
+  /** This build's version, from the jar ("unknown" when run from unpacked classes). */
+  public static String version() {
+    try (java.io.InputStream in = Cli.class.getResourceAsStream(
+        "/org/sparkconv/engine/version.properties")) {
+      java.util.Properties p = new java.util.Properties();
+      if (in != null) {
+        p.load(in);
+      }
+      return p.getProperty("version", "unknown");
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
   }
 
   /**

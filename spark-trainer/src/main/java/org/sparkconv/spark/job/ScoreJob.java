@@ -37,7 +37,8 @@ public final class ScoreJob implements Callable<Integer> {
       description = "image_folder (default), parquet, idx or cifar")
   String format;
 
-  @Option(names = "--labels", description = "IDX label file for --format idx (optional)")
+  @Option(names = "--labels", description = "IDX label file for --format idx: needed for"
+      + " accuracy and the confusion matrix; without it the images are scored unlabelled")
   String labels;
 
   @Option(names = "--output", required = true, description = "Where the predictions go")
@@ -58,8 +59,14 @@ public final class ScoreJob implements Callable<Integer> {
   @Option(names = "--partitions", defaultValue = "0", description = "Partitions for IDX/CIFAR")
   int partitions;
 
-  @Option(names = "--image-column", defaultValue = "image") String imageColumn;
-  @Option(names = "--label-column", defaultValue = "label") String labelColumn;
+  @Option(names = "--image-column", defaultValue = "image", description = "Parquet column"
+      + " with the image: encoded PNG/JPEG bytes or pixel values (default: image)")
+  String imageColumn;
+
+  @Option(names = "--label-column", defaultValue = "label", description = "Parquet column"
+      + " with the class index, when known (default: label)")
+  String labelColumn;
+
   @Option(names = "--id-column", description = "Parquet column with row ids") String idColumn;
 
   @Option(names = "--pixel-range", defaultValue = "0-255", description = "0-255 or 0-1")
@@ -73,7 +80,8 @@ public final class ScoreJob implements Callable<Integer> {
       + " local[*])")
   String master;
 
-  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting")
+  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting"
+      + " (repeatable), for example:%n  --conf spark.executor.memory=4g")
   List<String> sparkConf = new ArrayList<>();
 
   @Option(names = "--verbose", description = "Print stack traces with errors")

@@ -54,8 +54,8 @@ public final class TrainJob implements Callable<Integer> {
       + " local[*])")
   String master;
 
-  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting, e.g."
-      + " --conf spark.executor.memory=4g (repeatable)")
+  @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A Spark setting"
+      + " (repeatable), for example:%n  --conf spark.executor.memory=4g")
   List<String> sparkConf = new ArrayList<>();
 
   @Override
