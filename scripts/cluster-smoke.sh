@@ -25,7 +25,7 @@ mkdir -p "$work/spark-home/jars" "$work/logs" "$work/tmp"
 export SPARK_HOME="$work/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
 cp="$SPARK_HOME/jars/*"
 # shellcheck disable=SC2206
-flags=($SPARK_JVM_FLAGS -Djava.io.tmpdir="$work/tmp")
+flags=($SPARK_JVM_FLAGS -Djava.io.tmpdir="$work/tmp" $(log4j_flags))
 port=$((17000 + RANDOM % 1000))
 pids=()
 cleanup() {

@@ -5,6 +5,14 @@ SPARKCONV_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SPARKCONV_VERSION=0.1.0-SNAPSHOT
 FASHION_MNIST_DIR=/usr/share/datasets/fashion-mnist
 
+# One logging configuration for every script: warnings only; INFO with --verbose among the
+# arguments or SPARKCONV_LOG_LEVEL=info.
+log4j_flags() {
+  local level=${SPARKCONV_LOG_LEVEL:-warn}
+  for arg in "$@"; do [ "$arg" = --verbose ] && level=info; done
+  echo "-Dlog4j2.configurationFile=$SPARKCONV_HOME/conf/log4j2.properties -Dsparkconv.log.level=$level"
+}
+
 # Installs Debian's dataset-fashion-mnist when its files are missing (needs root or sudo).
 ensure_fashion_mnist() {
   if [ -f "$FASHION_MNIST_DIR/train-images-idx3-ubyte.gz" ]; then

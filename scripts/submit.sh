@@ -74,7 +74,13 @@ if [ -z "$submit" ]; then
 fi
 # Defaults first, so a user's own --conf of the same key (later on the line) wins. The Vector API
 # module lets the engine use its fast pure-Java GEMM where a node has no native BLAS.
-exec $submit --class "$main" \
+# In client mode the driver runs here: the project's logging (warnings only) unless the user
+# gives driver options of their own.
+log_args=()
+if ! $cluster_mode && [[ " ${submit_args[*]} " != *" --driver-java-options "* ]]; then
+  log_args=(--driver-java-options "$(log4j_flags "$@")")
+fi
+exec $submit --class "$main" "${log_args[@]}" \
   --conf spark.executorEnv.OPENBLAS_NUM_THREADS=1 \
   --conf spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector \
   --conf spark.driver.extraJavaOptions=--add-modules=jdk.incubator.vector \

@@ -51,5 +51,5 @@ export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 tmp="$SPARKCONV_HOME/target/spark-tmp"
 mkdir -p "$tmp"
 # shellcheck disable=SC2086
-exec java -Xmx6g $SPARK_JVM_FLAGS -Djava.io.tmpdir="$tmp" -Dlog4j2.level=warn \
+exec java -Xmx6g $SPARK_JVM_FLAGS -Djava.io.tmpdir="$tmp" $(log4j_flags "${args[@]}") \
   -cp "$SPARK_LOCAL_CLASSPATH" org.sparkconv.spark.job.TrainJob "${args[@]}"

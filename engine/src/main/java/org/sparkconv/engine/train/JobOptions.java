@@ -28,8 +28,14 @@ public final class JobOptions {
   @Option(names = "--overwrite", description = "Replace the output model file if it exists")
   boolean overwrite;
 
-  @Option(names = "--verbose", description = "Print stack traces with errors")
+  @Option(names = "--verbose", description = "Print stack traces with errors, and Spark's"
+      + " INFO log")
   boolean verbose;
+
+  /** Whether {@code --verbose} was given. */
+  public boolean verbose() {
+    return verbose;
+  }
 
   /** The job file as given: a local path or a Hadoop URI. */
   public String job() {

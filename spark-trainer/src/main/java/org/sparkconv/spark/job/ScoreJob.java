@@ -84,7 +84,8 @@ public final class ScoreJob implements Callable<Integer> {
       + " (repeatable), for example:%n  --conf spark.executor.memory=4g")
   List<String> sparkConf = new ArrayList<>();
 
-  @Option(names = "--verbose", description = "Print stack traces with errors")
+  @Option(names = "--verbose", description = "Print stack traces with errors, and Spark's"
+      + " INFO log")
   boolean verbose;
 
   @Override
@@ -92,7 +93,9 @@ public final class ScoreJob implements Callable<Integer> {
     ScoreSettings settings = settings();
     SparkConf conf = SparkJobs.conf("sparkconv score", master, sparkConf);
     try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
-      jsc.setLogLevel("WARN");
+      if (!verbose) {
+        jsc.setLogLevel("WARN"); // spark-submit's own logging would print Spark's INFO
+      }
       SparkSession session = SparkSession.builder().sparkContext(jsc.sc()).getOrCreate();
       TrainedModel trained = ModelLoader.load(model, jsc.hadoopConfiguration(), System.out);
       System.out.print(new BatchScoring(settings, System.out).run(session, trained).report());

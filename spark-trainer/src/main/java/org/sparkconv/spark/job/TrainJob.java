@@ -78,7 +78,9 @@ public final class TrainJob implements Callable<Integer> {
       ModelOutput.requireWritableLocal(Path.of(output), options.overwrite());
     }
     try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
-      jsc.setLogLevel("WARN");
+      if (!options.verbose()) {
+        jsc.setLogLevel("WARN"); // spark-submit's own logging would print Spark's INFO
+      }
       if (DriverPaths.isUri(output)) {
         HadoopFiles.requireModelOutput(output, options.overwrite(),
             jsc.hadoopConfiguration());

@@ -84,6 +84,7 @@ public final class BatchScoring {
     try {
       ConfusionCounts counts = SparkActions.run(() -> results.treeAggregate(null,
           (m, r) -> ConfusionCounts.add(m, r, classes), ConfusionCounts::merge, 2));
+      progress.interrupt(); // scoring is done; what follows is writing
       if (counts == null) {
         throw new IllegalArgumentException(settings.input() + " holds no images");
       }
