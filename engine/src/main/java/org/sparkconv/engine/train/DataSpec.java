@@ -25,6 +25,9 @@ public sealed interface DataSpec extends java.io.Serializable {
   /** Where the training split is (for messages and job fingerprints). */
   String trainLocation();
 
+  /** Every file or folder the job reads, to check before anything starts. */
+  java.util.List<String> locations();
+
   /** A format that one JVM reads whole: the single-JVM trainer and the Spark driver. */
   sealed interface DriverRead extends DataSpec {
 
@@ -60,6 +63,11 @@ public sealed interface DataSpec extends java.io.Serializable {
     }
 
     @Override
+    public java.util.List<String> locations() {
+      return java.util.List.of(trainImages, trainLabels, testImages, testLabels);
+    }
+
+    @Override
     public ImageSet readTrain(Function<String, DataSource> open) {
       return IdxReader.read(open.apply(trainImages), open.apply(trainLabels), classes);
     }
@@ -90,6 +98,13 @@ public sealed interface DataSpec extends java.io.Serializable {
     }
 
     @Override
+    public java.util.List<String> locations() {
+      java.util.List<String> all = new java.util.ArrayList<>(trainFiles);
+      all.addAll(testFiles);
+      return all;
+    }
+
+    @Override
     public ImageSet readTrain(Function<String, DataSource> open) {
       return CifarReader.readSources(trainFiles.stream().map(open).toList(), classes);
     }
@@ -112,6 +127,12 @@ public sealed interface DataSpec extends java.io.Serializable {
     public String trainLocation() {
       return trainPath;
     }
+
+    @Override
+    public java.util.List<String> locations() {
+      return java.util.stream.Stream.of(trainPath, testPath).filter(java.util.Objects::nonNull)
+          .toList();
+    }
   }
 
   /**
@@ -129,6 +150,12 @@ public sealed interface DataSpec extends java.io.Serializable {
     @Override
     public String trainLocation() {
       return trainPath;
+    }
+
+    @Override
+    public java.util.List<String> locations() {
+      return java.util.stream.Stream.of(trainPath, testPath).filter(java.util.Objects::nonNull)
+          .toList();
     }
   }
 }

@@ -71,6 +71,7 @@ public final class TrainJob implements Callable<Integer> {
     String output = paths.resolve(config.output(), "output");
     MemoryBudget.requireDriverFits(spec, config.train().optimizer(),
         Runtime.getRuntime().maxMemory());
+    requireData(config, hadoop);
     Network net = Network.build(spec);
     net.initialize(config.train().seed());
     conf.setAppName("sparkconv train " + spec.name());
@@ -131,6 +132,28 @@ public final class TrainJob implements Callable<Integer> {
         JobFingerprint.of(spec, s, spark.sync().fingerprint(), partitions, normalization,
             data.train().source()),
         ModelMetadata.trained(normalization, s.epochs(), null), holder(jsc), System.out);
+  }
+
+  /**
+   * Fails, before Spark starts, when a file or folder of the job's data is missing (looked up
+   * through Hadoop, as the executors will), naming it and the settings behind it.
+   */
+  static void requireData(JobConfig config, Configuration hadoop) {
+    for (String location : config.data().locations()) {
+      boolean exists;
+      try {
+        // A plain path resolves against the default file system, as the executors read it.
+        org.apache.hadoop.fs.Path p = HadoopFiles.path(location);
+        exists = p.getFileSystem(hadoop).exists(p);
+      } catch (java.io.IOException | RuntimeException e) {
+        continue; // no connector or no access: the readers say so, with their own messages
+      }
+      if (!exists) {
+        throw new IllegalArgumentException("data " + location + " does not exist (data.dir"
+            + " and data." + (config.data().format().equals("idx") ? "train_images etc." : "*")
+            + " in " + config.source() + ", or --data-dir)");
+      }
+    }
   }
 
   /**

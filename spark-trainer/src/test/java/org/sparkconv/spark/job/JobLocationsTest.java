@@ -58,6 +58,16 @@ class JobLocationsTest {
       write(hdfs.root() + "/jobs/tiny.json", JOB, hdfs.conf());
       write(hdfs.root() + "/models/tiny.json", SPEC, hdfs.conf());
       assertResolvedAgainst(hdfs.root(), hdfs.conf());
+      TrainJobFile file = TrainJobFile.read(hdfs.root() + "/jobs/tiny.json", List.of(),
+          hdfs.conf());
+      IllegalArgumentException noData = assertThrows(IllegalArgumentException.class,
+          () -> TrainJob.requireData(file.job(), hdfs.conf()));
+      assertTrue(noData.getMessage().startsWith("data " + hdfs.root() + "/data/ti.gz does not"
+          + " exist") && noData.getMessage().contains("--data-dir"), noData.getMessage());
+      for (String name : List.of("ti.gz", "tl.gz", "vi.gz", "vl.gz")) {
+        write(hdfs.root() + "/data/" + name, "x", hdfs.conf());
+      }
+      TrainJob.requireData(file.job(), hdfs.conf());
       IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
           () -> TrainJobFile.read(hdfs.root() + "/jobs/none.json", List.of(), hdfs.conf()));
       assertEquals("job file " + hdfs.root() + "/jobs/none.json does not exist",
