@@ -10,9 +10,13 @@ import picocli.CommandLine.Option;
  */
 public final class JobOptions {
 
-  @Option(names = "--job", required = true, description = "Job file (JSON): a local path, e.g."
-      + " conf/jobs/lenet5-fashion.json, or any Hadoop URI")
+  @Option(names = "--job", description = "Job file (JSON): a local path, e.g."
+      + " conf/jobs/lenet5-fashion.json, or any Hadoop URI (required)")
   String job;
+
+  @Option(names = "--list-settings", description = "List every setting --set takes, with its"
+      + " type, default and meaning, and exit")
+  boolean listSettings;
 
   @Option(names = "--set", paramLabel = "SETTING=VALUE", description = "Override a job"
       + " setting, e.g. --set epochs=3 --set optimizer.lr=0.05 (repeatable)")
@@ -37,9 +41,18 @@ public final class JobOptions {
     return verbose;
   }
 
-  /** The job file as given: a local path or a Hadoop URI. */
+  /** The job file as given: a local path or a Hadoop URI; fails when none was. */
   public String job() {
+    if (job == null) {
+      throw new IllegalArgumentException("--job is required: a job file such as"
+          + " conf/jobs/lenet5-fashion.json (--list-settings shows what it may hold)");
+    }
     return job;
+  }
+
+  /** Whether {@code --list-settings} was given. */
+  public boolean listSettings() {
+    return listSettings;
   }
 
   /** Whether an existing output model may be replaced. */

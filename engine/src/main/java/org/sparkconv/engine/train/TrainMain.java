@@ -34,6 +34,10 @@ public final class TrainMain implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (options.listSettings()) {
+      System.out.print(SettingHelp.table(SettingHelp.JOB));
+      return 0;
+    }
     JobConfig config = JobConfig.read(Path.of(options.job()), options.overrides(),
         SPARK_SECTIONS);
     if (!(config.data() instanceof DataSpec.DriverRead data)) {

@@ -23,6 +23,7 @@ import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.engine.train.JobConfig;
 import org.sparkconv.engine.train.JobOptions;
 import org.sparkconv.engine.train.MemoryBudget;
+import org.sparkconv.engine.train.SettingHelp;
 import org.sparkconv.engine.train.TrainSettings;
 import org.sparkconv.spark.checkpoint.CheckpointSettings;
 import org.sparkconv.spark.checkpoint.CheckpointStore;
@@ -60,6 +61,10 @@ public final class TrainJob implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (options.listSettings()) {
+      System.out.print(SettingHelp.table(TrainJobFile.SETTINGS));
+      return 0;
+    }
     SparkConf conf = SparkJobs.conf("sparkconv train", master, sparkConf);
     Configuration hadoop = SparkHadoopUtil.get().newConfiguration(conf);
     DriverPaths paths = DriverPaths.of(conf, hadoop);

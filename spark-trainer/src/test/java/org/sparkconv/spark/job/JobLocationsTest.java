@@ -121,4 +121,21 @@ class JobLocationsTest {
     assertTrue(local.getMessage().contains("fs.defaultFS")
         && local.getMessage().contains("file:///models/x.spcv"), local.getMessage());
   }
+
+  @Test
+  void everyListedSettingIsTakenWithItsDefault() {
+    Path job = Path.of("..", "conf", "jobs", "lenet5-fashion.json");
+    List<String> defaults = TrainJobFile.SETTINGS.stream()
+        .filter(s -> !s.defaultValue().equals("-"))
+        .map(s -> s.key() + "=" + s.defaultValue()).toList();
+    // All at once: single defaults can clash with the job's own values (momentum 0 with
+    // nesterov true), the defaults together cannot.
+    TrainJobFile withDefaults = TrainJobFile.read(job, defaults);
+    assertTrue(defaults.size() > 40, defaults.size() + " settings");
+    assertEquals(1, withDefaults.job().train().epochs());
+    assertTrue(withDefaults.spark().reduction().enabled(), "allreduce is the default");
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> TrainJobFile.read(job, List.of("spark.no_such_setting=1")));
+    assertTrue(unknown.getMessage().contains("no_such_setting"), unknown.getMessage());
+  }
 }
