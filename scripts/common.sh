@@ -25,6 +25,24 @@ ensure_fashion_mnist() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
 }
 
+# Native BLAS (Debian's libopenblas0) makes training several times faster; the engine runs
+# without it (pure-Java GEMM). Installed when missing and running as root; otherwise one line.
+ensure_openblas() {
+  if ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0'; then
+    return 0
+  fi
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "native BLAS not found: installing Debian package libopenblas0 (optional, for speed)" >&2
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0 >&2 || {
+      env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+      env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0 >&2
+    } || echo "libopenblas0 could not be installed: using the pure-Java GEMM" >&2
+  else
+    echo "native BLAS not found: using the pure-Java GEMM (sudo apt-get install libopenblas0" \
+      "for speed)" >&2
+  fi
+}
+
 # Builds every module (tests skipped) when a jar is missing or older than any source.
 ensure_built() {
   local jar="$SPARKCONV_HOME/spark-trainer/target/sparkconv-spark-trainer-$SPARKCONV_VERSION.jar"

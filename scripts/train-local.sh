@@ -38,6 +38,7 @@ The TrainJob options:
 USAGE
 fi
 $data_given || $help || ensure_fashion_mnist
+$help || ensure_openblas
 ensure_built
 $job_given || args=(--job "$SPARKCONV_HOME/conf/jobs/lenet5-fashion.json" "${args[@]}")
 

@@ -21,11 +21,11 @@ import org.sparkconv.engine.optim.Schedule;
  * them. {@code output} is a local path or a Hadoop FileSystem URI.
  */
 public record JobConfig(String source, String model, DataSpec data, TrainSettings train,
-    NormalizationChoice normalize, int trainLimit, String output) {
+    NormalizationChoice normalize, int trainLimit, int testLimit, String output) {
 
   private static final Set<String> FIELDS = Set.of("model", "data", "epochs", "batch_size",
       "seed", "optimizer", "schedule", "normalize", "augment", "label_smoothing", "train_limit",
-      "output", "progress_seconds");
+      "test_limit", "output", "progress_seconds");
 
   /**
    * Reads {@code path} with {@code overrides} applied. {@code sectionsReadElsewhere} are
@@ -75,8 +75,13 @@ public record JobConfig(String source, String model, DataSpec data, TrainSetting
     if (limit < 0) {
       throw s.error("train_limit", "must be >= 0 (0 means all), got " + limit);
     }
+    int testLimit = s.integer("test_limit", 0);
+    if (testLimit < 0) {
+      throw s.error("test_limit", "must be >= 0 (0 means all), got " + testLimit);
+    }
     String output = location(base, s.text("output", "model.spcv"));
-    return new JobConfig(file.source(), model, data, train, normalize(s), limit, output);
+    return new JobConfig(file.source(), model, data, train, normalize(s), limit, testLimit,
+        output);
   }
 
   private static NormalizationChoice normalize(JobSettings s) {

@@ -23,6 +23,8 @@ public record SettingHelp(String key, String type, String defaultValue, String m
       new SettingHelp("batch_size", "integer", "64", "examples per optimizer step (global)"),
       new SettingHelp("seed", "integer", "1", "initialisation, order and augmentation"),
       new SettingHelp("train_limit", "integer", "0", "train on the first n images (0: all)"),
+      new SettingHelp("test_limit", "integer", "0", "evaluate on the first n test images"
+          + " (0: all)"),
       new SettingHelp("normalize", "text", "dataset", "dataset, unit, or {mean, std}"),
       new SettingHelp("label_smoothing", "number", "0", "label smoothing factor"),
       new SettingHelp("progress_seconds", "number", "5", "single JVM: seconds between progress"

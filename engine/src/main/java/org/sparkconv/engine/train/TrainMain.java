@@ -60,6 +60,9 @@ public final class TrainMain implements Callable<Integer> {
     if (config.trainLimit() > 0) {
       train = train.head(config.trainLimit());
     }
+    if (config.testLimit() > 0) {
+      test = test.head(config.testLimit());
+    }
     Normalization normalization = config.normalization(train);
     System.out.printf(Locale.ROOT, "data: %d training images from %s, %d test images from %s;"
         + " normalisation %s%n", train.count(), train.source(), test.count(), test.source(),

@@ -26,15 +26,17 @@ public record JobData(ShardedData train, ShardedData test, Normalization normali
     if (config.data() instanceof DataSpec.DriverRead data) {
       ShardedData train = SourceShards.training(jsc, data, config.trainLimit(), partitions, seed,
           spec.input());
-      ShardedData test = SourceShards.test(jsc, data, partitions, spec.input());
+      ShardedData test = SourceShards.test(jsc, data, config.testLimit(), partitions,
+          spec.input());
       log.printf(Locale.ROOT, "data: %d training images from %s, %d test images, read by the"
           + " executors%n", train.count(), train.source(), test.count());
       return new JobData(train, test, config.normalize().resolve(spec.input().channels(),
           train::statistics));
     }
-    if (config.trainLimit() > 0) {
-      throw new IllegalArgumentException(config.source() + ": setting 'train_limit' applies to"
-          + " idx and cifar data; data.format is " + config.data().format());
+    if (config.trainLimit() > 0 || config.testLimit() > 0) {
+      throw new IllegalArgumentException(config.source() + ": settings 'train_limit' and"
+          + " 'test_limit' apply to idx and cifar data; data.format is "
+          + config.data().format());
     }
     SparkSession session = SparkSession.builder().sparkContext(jsc.sc()).getOrCreate();
     ShardedData train = executorSide(session, config.data(), true, spec, partitions, log);

@@ -48,11 +48,20 @@ public final class SourceShards {
   /** The test split of {@code data} in contiguous ranges. */
   public static ShardedData test(JavaSparkContext jsc, DataSpec.DriverRead data, int partitions,
       Shape shape) {
+    return test(jsc, data, 0, partitions, shape);
+  }
+
+  /** The same, the first {@code limit} test images only (0: all). */
+  public static ShardedData test(JavaSparkContext jsc, DataSpec.DriverRead data, int limit,
+      int partitions, Shape shape) {
     Broadcast<HashMap<String, String>> hadoop = jsc.broadcast(settings(
         jsc.hadoopConfiguration()));
-    JavaRDD<Shard> shards = partitionIds(jsc, partitions).map(p -> Sharding.contiguous(
-        checked(data.readTest(location -> new HadoopSource(location, conf(hadoop))), shape),
-        partitions, p));
+    JavaRDD<Shard> shards = partitionIds(jsc, partitions).map(p -> {
+      ImageSet all = checked(data.readTest(location -> new HadoopSource(location, conf(hadoop))),
+          shape);
+      return Sharding.contiguous(limit > 0 && limit < all.count() ? all.head(limit) : all,
+          partitions, p);
+    });
     return ShardedData.cached(shards, shape, data.classes(), "the test split of "
         + data.trainLocation(), hadoop);
   }
