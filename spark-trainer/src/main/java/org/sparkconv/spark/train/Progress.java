@@ -68,7 +68,8 @@ final class Progress {
     long now = System.nanoTime();
     lastRoundEnd = now;
     history.addRound(new TrainingHistory.Round(epoch, rounds, sum.lossSum() / sum.count(),
-        (double) sum.correct() / sum.count(), lr, epochCount / ((now - epochStart) / 1e9)));
+        (double) sum.correct() / sum.count(), lr, epochCount / ((now - epochStart) / 1e9),
+        times.lastJobPerRound()));
     if ((now - lastReport) / 1e9 >= everySeconds) {
       lastReport = now;
       double seconds = (now - start) / 1e9;

@@ -18,6 +18,9 @@ public final class RoundTimes {
   private long aggregateAndSchedule;
   private long allReduce;
   private long update;
+  // The last job alone: its rounds and its parts, for the per-round metrics.
+  private int lastRounds;
+  private long[] last = new long[5]; // broadcast, compute, aggregate/schedule, all-reduce, update
 
   void reset() {
     rounds = jobs = broadcast = compute = aggregateAndSchedule = allReduce = update = 0;
@@ -25,6 +28,8 @@ public final class RoundTimes {
 
   /** A round's Spark job: its broadcast, longest compute, and aggregation plus scheduling. */
   void add(long broadcastNanos, long computeNanos, long aggregateNanos) {
+    lastRounds = 1;
+    last = new long[] {broadcastNanos, computeNanos, Math.max(aggregateNanos, 0), 0, 0};
     rounds++;
     jobs++;
     broadcast += broadcastNanos;
@@ -35,6 +40,8 @@ public final class RoundTimes {
   /** An all-reduce job of {@code jobRounds} rounds. */
   void addAllReduceJob(int jobRounds, long broadcastNanos, long computeNanos,
       long allReduceNanos, long jobNanos) {
+    lastRounds = jobRounds;
+    last = new long[] {broadcastNanos, computeNanos, Math.max(jobNanos, 0), allReduceNanos, 0};
     rounds += jobRounds;
     jobs++;
     broadcast += broadcastNanos;
@@ -45,6 +52,7 @@ public final class RoundTimes {
 
   /** The driver's update after the round's job. */
   void addUpdate(long updateNanos) {
+    last[4] += updateNanos;
     update += updateNanos;
   }
 
@@ -64,6 +72,27 @@ public final class RoundTimes {
             + " + aggregate/schedule %.1f + driver update %.1f (compute %.0f%%)",
         total / rounds / 1e6, ms(broadcast), ms(compute), ms(aggregateAndSchedule), ms(update),
         100 * compute / total);
+  }
+
+  /** The last job's milliseconds per round by part (a tree job is one round). */
+  java.util.Map<String, Double> lastJobPerRound() {
+    java.util.Map<String, Double> split = TrainingHistory.split();
+    if (lastRounds == 0) {
+      return split;
+    }
+    double r = lastRounds * 1e6;
+    if (last[3] > 0) {
+      split.put("compute", last[1] / r);
+      split.put("all-reduce", last[3] / r);
+      split.put("job start/end", last[2] / r);
+      split.put("broadcast + update", (last[0] + last[4]) / r);
+    } else {
+      split.put("broadcast", last[0] / r);
+      split.put("compute", last[1] / r);
+      split.put("aggregate/schedule", last[2] / r);
+      split.put("driver update", last[4] / r);
+    }
+    return split;
   }
 
   /** Mean milliseconds per round by part, the parts this kind of job has. */

@@ -15,9 +15,12 @@ import org.sparkconv.engine.train.Evaluation;
  */
 public final class TrainingHistory {
 
-  /** One round: {@code roundsDone} counts rounds of the whole run. */
+  /**
+   * One round: {@code roundsDone} counts rounds of the whole run; {@code split} is where its
+   * time went in milliseconds by part (for an all-reduce job, the job's mean per round).
+   */
   public record Round(int epoch, long roundsDone, double loss, double accuracy, double lr,
-      double imagesPerSecond) {}
+      double imagesPerSecond, Map<String, Double> split) {}
 
   /**
    * One epoch: {@code split} is the mean time of a round in milliseconds by part (broadcast,

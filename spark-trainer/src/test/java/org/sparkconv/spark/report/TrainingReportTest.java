@@ -102,7 +102,9 @@ class TrainingReportTest {
       JsonNode o = json.readTree(line);
       if (o.get("type").asText().equals("round")) {
         rounds++;
-        assertTrue(o.get("loss").asDouble() > 0 && o.get("lr").asDouble() == 0.05f, line);
+        assertTrue(o.get("loss").asDouble() > 0 && o.get("lr").asDouble() == 0.05f
+            && o.get("round_ms").get("compute").asDouble() > 0
+            && o.get("round_ms").has("aggregate/schedule"), line);
       } else {
         epochs.add(o);
       }
