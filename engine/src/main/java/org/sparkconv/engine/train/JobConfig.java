@@ -9,6 +9,7 @@ import java.util.Set;
 import org.sparkconv.engine.data.Augmentation;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.io.Locations;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.optim.Schedule;
 
@@ -150,10 +151,10 @@ public record JobConfig(String source, String model, DataSpec data, TrainSetting
 
   /** {@code name} against {@code dir}, unless it is absolute or a URI. */
   static String location(String dir, String name) {
-    if (isUri(name) || name.startsWith("/")) {
+    if (Locations.isUri(name) || name.startsWith("/")) {
       return name;
     }
-    if (isUri(dir)) {
+    if (Locations.isUri(dir)) {
       // URI resolution normalises "../"; it drops an empty authority ("file:///x" becomes
       // "file:/x"), which is put back so the result is still a URI as written.
       java.net.URI u = java.net.URI.create(dir.endsWith("/") ? dir : dir + "/")
@@ -162,11 +163,6 @@ public record JobConfig(String source, String model, DataSpec data, TrainSetting
           + u.getRawPath()).replace("%20", " ");
     }
     return Path.of(dir).resolve(name).normalize().toString();
-  }
-
-  private static boolean isUri(String s) {
-    int scheme = s.indexOf("://");
-    return scheme > 0 && s.substring(0, scheme).chars().allMatch(Character::isLetterOrDigit);
   }
 
   private static List<String> locations(JobSettings d, String field, String dir) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkconv.engine.io.Locations;
 
 /**
  * A job file as read from disk, with the command line's {@code --set setting=value} overrides
@@ -92,7 +93,7 @@ public final class JobFile {
   }
 
   private static String absolute(String location) {
-    return location.contains("://") ? location : Path.of(location).toAbsolutePath().toString();
+    return Locations.isUri(location) ? location : Path.of(location).toAbsolutePath().toString();
   }
 
   /** A job given as a tree (tests, programmatic use); relative paths resolve against base. */

@@ -4,6 +4,7 @@ import java.net.URI;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkConf;
+import org.sparkconv.engine.io.Locations;
 
 /**
  * Where a location the driver itself reads or writes (job file, model spec, output model)
@@ -31,20 +32,13 @@ final class DriverPaths {
         hadoop, System.getProperty("user.dir"));
   }
 
-  /** True for {@code scheme://...}: a Hadoop URI rather than a path on the driver's disk. */
-  static boolean isUri(String location) {
-    int colon = location.indexOf("://");
-    return colon > 0 && location.substring(0, colon).chars()
-        .allMatch(c -> Character.isLetterOrDigit(c) || c == '+' || c == '-' || c == '.');
-  }
-
   /**
    * {@code location} as the driver must use it: unchanged in client mode or when it is a URI;
    * in cluster mode an absolute path becomes a URI on the default file system. {@code what}
    * names it in errors ("--output", "job file").
    */
   String resolve(String location, String what) {
-    if (!clusterMode || isUri(location)) {
+    if (!clusterMode || Locations.isUri(location)) {
       return location;
     }
     if (!location.startsWith("/") || location.startsWith(workingDirectory + "/")) {

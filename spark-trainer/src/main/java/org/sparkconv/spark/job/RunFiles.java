@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkconv.engine.io.AtomicFiles;
+import org.sparkconv.engine.io.Locations;
 import org.sparkconv.spark.data.HadoopFiles;
 
 /**
@@ -17,7 +18,7 @@ final class RunFiles {
 
   static void write(String location, String text, Configuration hadoop) throws IOException {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    if (DriverPaths.isUri(location)) {
+    if (Locations.isUri(location)) {
       HadoopFiles.writeAtomically(HadoopFiles.path(location), bytes, hadoop);
     } else {
       AtomicFiles.write(Path.of(location), bytes);

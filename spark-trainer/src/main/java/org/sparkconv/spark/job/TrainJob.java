@@ -12,6 +12,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.deploy.SparkHadoopUtil;
 import org.sparkconv.engine.data.Normalization;
+import org.sparkconv.engine.io.Locations;
 import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.io.ModelMetadata;
 import org.sparkconv.engine.io.ModelOutput;
@@ -80,14 +81,14 @@ public final class TrainJob implements Callable<Integer> {
     Network net = Network.build(spec);
     net.initialize(config.train().seed());
     conf.setAppName("sparkconv train " + spec.name());
-    if (!DriverPaths.isUri(output)) {
+    if (!Locations.isUri(output)) {
       ModelOutput.requireWritableLocal(Path.of(output), options.overwrite());
     }
     try (JavaSparkContext jsc = new JavaSparkContext(conf)) {
       if (!options.verbose()) {
         jsc.setLogLevel("WARN"); // spark-submit's own logging would print Spark's INFO
       }
-      if (DriverPaths.isUri(output)) {
+      if (Locations.isUri(output)) {
         HadoopFiles.requireModelOutput(output, options.overwrite(),
             jsc.hadoopConfiguration());
       }
@@ -111,7 +112,7 @@ public final class TrainJob implements Callable<Integer> {
       System.out.print(last.report(spec.classNames()));
       ModelFile model = ModelFile.of(net, result.optimizer(),
           ModelMetadata.trained(normalization, s.epochs(), last.accuracy()));
-      if (DriverPaths.isUri(output)) {
+      if (Locations.isUri(output)) {
         HadoopFiles.writeAtomically(HadoopFiles.path(output), model.encode(),
             jsc.hadoopConfiguration());
       } else {
@@ -196,7 +197,7 @@ public final class TrainJob implements Callable<Integer> {
 
   /** The model spec at {@code location}: the local disk, or any Hadoop URI. */
   static NetworkSpec readSpec(String location, Configuration hadoop) {
-    if (!DriverPaths.isUri(location)) {
+    if (!Locations.isUri(location)) {
       return SpecJson.read(Path.of(location));
     }
     return SpecJson.parse(HadoopFiles.readText(location, "model spec", hadoop), location);

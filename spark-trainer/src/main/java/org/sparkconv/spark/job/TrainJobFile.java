@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.sparkconv.engine.io.Locations;
 import org.sparkconv.engine.train.JobConfig;
 import org.sparkconv.engine.train.JobFile;
 import org.sparkconv.engine.train.JobSettings;
@@ -78,7 +79,7 @@ public record TrainJobFile(JobConfig job, SparkSettings spark, CheckpointSetting
    */
   public static TrainJobFile read(String location, List<String> overrides,
       Configuration conf) {
-    if (!DriverPaths.isUri(location)) {
+    if (!Locations.isUri(location)) {
       return read(Path.of(location), overrides);
     }
     String text = HadoopFiles.readText(location, "job file", conf);

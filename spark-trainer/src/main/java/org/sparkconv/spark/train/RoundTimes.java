@@ -76,41 +76,32 @@ public final class RoundTimes {
 
   /** The last job's milliseconds per round by part (a tree job is one round). */
   java.util.Map<String, Double> lastJobPerRound() {
-    java.util.Map<String, Double> split = TrainingHistory.split();
-    if (lastRounds == 0) {
-      return split;
-    }
-    double r = lastRounds * 1e6;
-    if (last[3] > 0) {
-      split.put("compute", last[1] / r);
-      split.put("all-reduce", last[3] / r);
-      split.put("job start/end", last[2] / r);
-      split.put("broadcast + update", (last[0] + last[4]) / r);
-    } else {
-      split.put("broadcast", last[0] / r);
-      split.put("compute", last[1] / r);
-      split.put("aggregate/schedule", last[2] / r);
-      split.put("driver update", last[4] / r);
-    }
-    return split;
+    return split(last[0], last[1], last[2], last[3], last[4], lastRounds);
   }
 
-  /** Mean milliseconds per round by part, the parts this kind of job has. */
+  /** Mean milliseconds per round by part since the epoch began. */
   java.util.Map<String, Double> perRound() {
+    return split(broadcast, compute, aggregateAndSchedule, allReduce, update, rounds);
+  }
+
+  /** Parts in nanoseconds over {@code n} rounds as milliseconds per round, by kind of job. */
+  private static java.util.Map<String, Double> split(long broadcastNanos, long computeNanos,
+      long jobNanos, long allReduceNanos, long updateNanos, long n) {
     java.util.Map<String, Double> split = TrainingHistory.split();
-    if (rounds == 0) {
+    if (n == 0) {
       return split;
     }
-    if (allReduce > 0) {
-      split.put("compute", ms(compute));
-      split.put("all-reduce", ms(allReduce));
-      split.put("job start/end", ms(aggregateAndSchedule));
-      split.put("broadcast + update", ms(broadcast + update));
+    double r = n * 1e6;
+    if (allReduceNanos > 0) {
+      split.put("compute", computeNanos / r);
+      split.put("all-reduce", allReduceNanos / r);
+      split.put("job start/end", jobNanos / r);
+      split.put("broadcast + update", (broadcastNanos + updateNanos) / r);
     } else {
-      split.put("broadcast", ms(broadcast));
-      split.put("compute", ms(compute));
-      split.put("aggregate/schedule", ms(aggregateAndSchedule));
-      split.put("driver update", ms(update));
+      split.put("broadcast", broadcastNanos / r);
+      split.put("compute", computeNanos / r);
+      split.put("aggregate/schedule", jobNanos / r);
+      split.put("driver update", updateNanos / r);
     }
     return split;
   }
