@@ -28,7 +28,9 @@ ensure_fashion_mnist() {
 # Native BLAS (Debian's libopenblas0) makes training several times faster; the engine runs
 # without it (pure-Java GEMM). Installed when missing and running as root; otherwise one line.
 ensure_openblas() {
-  if ldconfig -p 2>/dev/null | grep -q 'libopenblas\.so\.0'; then
+  # Not "ldconfig -p | grep -q": with pipefail, grep quitting early fails the pipe.
+  if compgen -G "/usr/lib/*/libopenblas.so.0" >/dev/null \
+      || compgen -G "/usr/lib/libopenblas.so.0" >/dev/null; then
     return 0
   fi
   if [ "$(id -u)" -eq 0 ]; then
