@@ -25,7 +25,7 @@ import org.apache.spark.network.server.TransportServer;
  * One peer's end of a ring: a server of Spark's network layer that takes slices of float
  * vectors from the peer before it, and a client to the peer after it. Every message carries
  * the receiving peer's random token (16 bytes, made when the peer opens and handed to the
- * others through the barrier stage's {@code allGather}); a message without it is refused, its
+ * others through the driver's {@link Rendezvous}); a message without it is refused, its
  * connection closed, and nothing it carried is kept. Every wait has a timeout, so a peer that
  * died or hangs fails this one instead of stalling the job.
  *
@@ -54,7 +54,7 @@ public final class PeerExchange implements RingLink, AutoCloseable {
   private TransportClient next;
   private byte[] nextToken;
   private String nextAddress;
-  private CompletableFuture<Void> pendingSend;
+  private CompletableFuture<ByteBuffer> pendingSend;
   private PeerExchange nextInThisJvm;
   private final boolean sharesThisJvm;
   private Runnable cancellation = () -> { };
@@ -93,20 +93,28 @@ public final class PeerExchange implements RingLink, AutoCloseable {
     return address() + " " + Base64.getEncoder().encodeToString(token);
   }
 
+  /** A contact as {@link #contact()} and {@link Rendezvous#contact()} write it. */
+  private record Contact(String address, String host, int port, byte[] token) {
+    static Contact parse(String contact) {
+      String[] parts = contact.split(" ");
+      int colon = parts[0].lastIndexOf(':');
+      return new Contact(parts[0], parts[0].substring(0, colon),
+          Integer.parseInt(parts[0].substring(colon + 1)), Base64.getDecoder().decode(parts[1]));
+    }
+  }
+
   /** Connects to the peer whose {@link #contact()} is {@code contact}, the one to send to. */
   public void connectTo(String contact) {
-    String[] parts = contact.split(" ");
-    int colon = parts[0].lastIndexOf(':');
-    nextAddress = parts[0];
-    nextToken = Base64.getDecoder().decode(parts[1]);
+    Contact peer = Contact.parse(contact);
+    nextAddress = peer.address();
+    nextToken = peer.token();
     PeerExchange here = sharesThisJvm ? IN_THIS_JVM.get(nextAddress) : null;
     nextInThisJvm = here != null && MessageDigest.isEqual(here.token, nextToken) ? here : null;
     if (nextInThisJvm != null) {
       return;
     }
     try {
-      next = clients.createClient(parts[0].substring(0, colon),
-          Integer.parseInt(parts[0].substring(colon + 1)));
+      next = clients.createClient(peer.host(), peer.port());
     } catch (IOException | RuntimeException e) {
       // A failed authentication (wrong secret) arrives as a RuntimeException.
       throw new PeerFailedException("cannot connect to peer " + nextAddress + ": "
@@ -122,31 +130,14 @@ public final class PeerExchange implements RingLink, AutoCloseable {
    * {@code rendezvous}, and returns every peer's {@link #contact()} in rank order.
    */
   public String[] meet(String rendezvous, long meeting, int rank, int peers) {
-    String[] parts = rendezvous.split(" ");
-    int colon = parts[0].lastIndexOf(':');
+    Contact driver = Contact.parse(rendezvous);
     try {
-      TransportClient driver = clients.createClient(parts[0].substring(0, colon),
-          Integer.parseInt(parts[0].substring(colon + 1)));
-      CompletableFuture<ByteBuffer> answer = new CompletableFuture<>();
-      driver.sendRpc(Rendezvous.request(Base64.getDecoder().decode(parts[1]), meeting, rank,
-          peers, contact()), new RpcResponseCallback() {
-            @Override
-            public void onSuccess(ByteBuffer response) {
-              // Only valid during the call: copied out.
-              ByteBuffer copy = ByteBuffer.allocate(response.remaining());
-              copy.put(response.duplicate()).flip();
-              answer.complete(copy);
-            }
-
-            @Override
-            public void onFailure(Throwable e) {
-              answer.completeExceptionally(e);
-            }
-          });
-      ByteBuffer reply = await(answer, "meeting the other peers at " + parts[0]);
+      ByteBuffer reply = await(rpc(clients.createClient(driver.host(), driver.port()),
+          Rendezvous.request(driver.token(), meeting, rank, peers, contact())),
+          "meeting the other peers at " + driver.address());
       byte[] text = new byte[reply.remaining()];
       reply.get(text);
-      String[] contacts = new String(text, java.nio.charset.StandardCharsets.UTF_8).split("\n");
+      String[] contacts = new String(text, java.nio.charset.StandardCharsets.UTF_8).split("\\n");
       if (contacts.length != peers) {
         throw new PeerFailedException("the rendezvous returned " + contacts.length
             + " contacts for " + peers + " peers");
@@ -156,12 +147,32 @@ public final class PeerExchange implements RingLink, AutoCloseable {
       if (e instanceof PeerFailedException p) {
         throw p;
       }
-      throw new PeerFailedException("meeting the other peers at " + parts[0] + " failed or"
-          + " took over " + timeoutMillis + " ms: " + e.getMessage(), e);
+      throw new PeerFailedException("meeting the other peers at " + driver.address()
+          + " failed: " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new PeerFailedException("interrupted meeting the other peers", e);
     }
+  }
+
+  /** Sends {@code message}; the future completes with a copy of the reply, or the failure. */
+  private static CompletableFuture<ByteBuffer> rpc(TransportClient client, ByteBuffer message) {
+    CompletableFuture<ByteBuffer> reply = new CompletableFuture<>();
+    client.sendRpc(message, new RpcResponseCallback() {
+      @Override
+      public void onSuccess(ByteBuffer response) {
+        // Only valid during the call: copied out.
+        ByteBuffer copy = ByteBuffer.allocate(response.remaining());
+        copy.put(response.duplicate()).flip();
+        reply.complete(copy);
+      }
+
+      @Override
+      public void onFailure(Throwable e) {
+        reply.completeExceptionally(e);
+      }
+    });
+    return reply;
   }
 
   /** Messages refused for a missing or wrong token so far. */
@@ -192,24 +203,12 @@ public final class PeerExchange implements RingLink, AutoCloseable {
     message.put(nextToken).putLong(tag);
     message.asFloatBuffer().put(source, from, length);
     message.position(0);
-    CompletableFuture<Void> sent = new CompletableFuture<>();
-    pendingSend = sent;
-    next.sendRpc(message, new RpcResponseCallback() {
-      @Override
-      public void onSuccess(ByteBuffer response) {
-        sent.complete(null);
-      }
-
-      @Override
-      public void onFailure(Throwable e) {
-        sent.completeExceptionally(e);
-      }
-    });
+    pendingSend = rpc(next, message);
   }
 
   /** Waits for the acknowledgement of the last message sent, if any. */
   private void awaitSent() {
-    CompletableFuture<Void> sent = pendingSend;
+    CompletableFuture<ByteBuffer> sent = pendingSend;
     if (sent == null) {
       return;
     }
@@ -229,7 +228,7 @@ public final class PeerExchange implements RingLink, AutoCloseable {
         return result.get(Math.min(SLICE_MILLIS, Math.max(1, (deadline - System.nanoTime())
             / 1_000_000)), TimeUnit.MILLISECONDS);
       } catch (TimeoutException e) {
-        CompletableFuture<Void> sent = pendingSend;
+        CompletableFuture<ByteBuffer> sent = pendingSend;
         if (sent != null && sent != result && sent.isCompletedExceptionally()) {
           awaitSent();
         }
