@@ -9,7 +9,7 @@ import org.sparkconv.engine.io.Locations;
 import org.sparkconv.spark.data.HadoopFiles;
 
 /**
- * Text files a run writes beside its output (metrics, report): on the driver's disk for a
+ * Files a run writes (the model, and beside it metrics and report): on the driver's disk for a
  * plain path, through Hadoop for a URI; atomically either way, so a reader never sees half.
  */
 final class RunFiles {
@@ -17,7 +17,10 @@ final class RunFiles {
   private RunFiles() {}
 
   static void write(String location, String text, Configuration hadoop) throws IOException {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    write(location, text.getBytes(StandardCharsets.UTF_8), hadoop);
+  }
+
+  static void write(String location, byte[] bytes, Configuration hadoop) throws IOException {
     if (Locations.isUri(location)) {
       HadoopFiles.writeAtomically(HadoopFiles.path(location), bytes, hadoop);
     } else {

@@ -112,12 +112,7 @@ public final class TrainJob implements Callable<Integer> {
       System.out.print(last.report(spec.classNames()));
       ModelFile model = ModelFile.of(net, result.optimizer(),
           ModelMetadata.trained(normalization, s.epochs(), last.accuracy()));
-      if (Locations.isUri(output)) {
-        HadoopFiles.writeAtomically(HadoopFiles.path(output), model.encode(),
-            jsc.hadoopConfiguration());
-      } else {
-        model.save(Path.of(output));
-      }
+      RunFiles.write(output, model.encode(), jsc.hadoopConfiguration());
       System.out.println("model written to " + output);
       writeReport(output, spec, net, config, spark, jsc, result, last);
       System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * last.accuracy());

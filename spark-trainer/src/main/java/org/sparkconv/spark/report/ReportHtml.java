@@ -1,5 +1,6 @@
 package org.sparkconv.spark.report;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,6 +21,15 @@ final class ReportHtml {
         + "table{border-collapse:collapse}td,th{padding:3px 6px;text-align:right}"
         + "table.left td{text-align:left}pre{background:#f6f6f6;padding:1em}"
         + "</style></head><body>\n<h1>" + escape(title) + "</h1>\n";
+  }
+
+  /** A bar chart of each class's accuracy in {@code evaluation}, in percent. */
+  static String perClassChart(String title, Evaluation evaluation, List<String> classNames) {
+    Map<String, Map<String, Double>> perClass = new LinkedHashMap<>();
+    for (int k = 0; k < evaluation.confusion().length; k++) {
+      perClass.put(name(classNames, k), Map.of("accuracy", 100 * evaluation.classAccuracy(k)));
+    }
+    return Charts.bars(title, "", "accuracy (%)", perClass, false);
   }
 
   /** A "Settings" section listing {@code settings} in order. */

@@ -1,6 +1,5 @@
 package org.sparkconv.spark.report;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,13 +31,9 @@ public final class ScoringReport {
       page.append(String.format(Locale.ROOT, "<p>Accuracy %.2f%% (%d / %d labelled"
               + " images).</p>%n", 100 * evaluation.accuracy(), evaluation.correct(),
           evaluation.count()));
-      Map<String, Map<String, Double>> perClass = new LinkedHashMap<>();
-      for (int k = 0; k < evaluation.confusion().length; k++) {
-        perClass.put(ReportHtml.name(classNames, k),
-            Map.of("accuracy", 100 * evaluation.classAccuracy(k)));
-      }
-      page.append("<img alt=\"chart\" src=\"").append(Charts.bars("Per-class accuracy", "",
-          "accuracy (%)", perClass, false)).append("\">\n");
+      page.append("<img alt=\"chart\" src=\"")
+          .append(ReportHtml.perClassChart("Per-class accuracy", evaluation, classNames))
+          .append("\">\n");
       page.append("<h2>Confusion matrix</h2>\n")
           .append(ReportHtml.heatMap(evaluation, classNames));
     } else {

@@ -91,11 +91,7 @@ public final class TrainingReport {
       }
       charts.add(Charts.bars("Where a round's time goes", "", "ms per round", split, true));
     }
-    Map<String, Map<String, Double>> perClass = new LinkedHashMap<>();
-    for (int k = 0; k < test.confusion().length; k++) {
-      perClass.put(ReportHtml.name(classNames, k), Map.of("accuracy", 100 * test.classAccuracy(k)));
-    }
-    charts.add(Charts.bars("Per-class test accuracy", "", "accuracy (%)", perClass, false));
+    charts.add(ReportHtml.perClassChart("Per-class test accuracy", test, classNames));
     return charts;
   }
 }
