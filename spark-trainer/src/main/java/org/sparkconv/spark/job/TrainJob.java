@@ -114,7 +114,7 @@ public final class TrainJob implements Callable<Integer> {
           ModelMetadata.trained(normalization, s.epochs(), last.accuracy()));
       RunFiles.write(output, model.encode(), jsc.hadoopConfiguration());
       System.out.println("model written to " + output);
-      writeReport(output, spec, net, config, spark, jsc, result, last);
+      writeReport(output, spec, net, config, jsc, result, last);
       System.out.printf(Locale.ROOT, "test accuracy: %.2f%%%n", 100 * last.accuracy());
     }
     return 0;
@@ -163,7 +163,7 @@ public final class TrainJob implements Callable<Integer> {
    * cannot be written (a machine without fonts for the charts, a full disk) costs one line.
    */
   private static void writeReport(String output, NetworkSpec spec, Network net,
-      JobConfig config, SparkSettings spark, JavaSparkContext jsc, SparkTrainer.Result result,
+      JobConfig config, JavaSparkContext jsc, SparkTrainer.Result result,
       Evaluation last) {
     TrainSettings s = config.train();
     Map<String, String> settings = new LinkedHashMap<>();
@@ -173,9 +173,9 @@ public final class TrainJob implements Callable<Integer> {
     settings.put("epochs, batch, seed", s.epochs() + ", " + s.batchSize() + ", " + s.seed());
     settings.put("optimizer", s.optimizer().toString());
     settings.put("schedule", s.schedule().toString());
-    settings.put("spark", spark.sync().describe() + ", " + (spark.reduction().enabled()
-        ? spark.reduction().describe() : "tree depth " + spark.treeDepth()) + ", master "
-        + jsc.master());
+    settings.put("spark", result.spark().sync().describe() + ", "
+        + result.spark().describeSummation()
+        + ", master " + jsc.master());
     settings.put("output", output);
     try {
       RunFiles.write(output + ".metrics.jsonl", MetricsLines.of(result.record()),

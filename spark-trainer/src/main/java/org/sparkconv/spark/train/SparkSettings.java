@@ -67,6 +67,11 @@ public record SparkSettings(SyncRule sync, int partitions, int treeDepth, int ma
         reduction);
   }
 
+  /** How contributions are summed, as logs and reports say it. */
+  public String describeSummation() {
+    return reduction.enabled() ? reduction.describe() : "tree depth " + treeDepth;
+  }
+
   /** The same settings with {@code reduction} as the way contributions are summed. */
   public SparkSettings withReduction(AllReduceSettings reduction) {
     return new SparkSettings(sync, partitions, treeDepth, maxRounds, progressSeconds, recovery,

@@ -44,10 +44,11 @@ public final class SparkTrainer {
 
   /**
    * What a run produced: the test evaluation after each epoch, the optimizer's final state, the
-   * rounds run, and the round-by-round record for metrics and reports.
+   * rounds run, the round-by-round record for metrics and reports, and the settings it ran
+   * with (the tree, where the all-reduce default could not run).
    */
   public record Result(List<Evaluation> history, Optimizer optimizer, long rounds,
-      TrainingHistory record) {}
+      TrainingHistory record, SparkSettings spark) {}
 
   private final JavaSparkContext jsc;
   private final PrintStream log;
@@ -118,8 +119,7 @@ public final class SparkTrainer {
     log.printf(Locale.ROOT, "spark: %d partitions (%s), %d x %d examples per round, %d rounds"
             + " per epoch, %s, %s%n", plan.partitions(), jsc.master(),
         plan.partitions(), plan.share(0), plan.roundsPerEpoch(), sync.describe(),
-        spark.reduction().enabled() ? spark.reduction().describe()
-            : "tree depth " + spark.treeDepth());
+        spark.describeSummation());
 
     ModelMetadata.Position at = checkpoints.restore(net, optimizer);
     int perRound = sync.stepsPerRound();
@@ -206,7 +206,7 @@ public final class SparkTrainer {
     if (history.isEmpty() || spark.maxRounds() > 0 && history.size() < settings.epochs()) {
       history.add(evaluate(test.rdd(), run, net, spark.treeDepth()));
     }
-    return new Result(history, optimizer, at.roundsDone(), progress.history());
+    return new Result(history, optimizer, at.roundsDone(), progress.history(), spark);
   }
 
   /** Puts the model back to {@code good} and returns where training goes on from. */
