@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.sparkconv.engine.loss.SoftmaxCrossEntropy;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
-import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.optim.Optimizer;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.tensor.Tensor;
@@ -49,11 +49,11 @@ public class StepBenchmarks {
 
   static NetworkSpec spec(String model) {
     if (model.equals("lenet5")) {
-      return Sequential.input("lenet5", 1, 28, 28).conv2d(6, 5, 2).relu().maxPool(2)
+      return NetworkBuilder.input("lenet5", 1, 28, 28).conv2d(6, 5, 2).relu().maxPool(2)
           .conv2d(16, 5, 0).relu().maxPool(2).flatten().dense(120).relu().dense(84).relu()
           .dense(10).build();
     }
-    return Sequential.input("vgg-small", 1, 28, 28)
+    return NetworkBuilder.input("vgg-small", 1, 28, 28)
         .conv2d(32, 3, 1).batchNorm2d().relu().conv2d(32, 3, 1).batchNorm2d().relu().maxPool(2)
         .conv2d(64, 3, 1).batchNorm2d().relu().conv2d(64, 3, 1).batchNorm2d().relu().maxPool(2)
         .flatten().dense(256).relu().dense(10).build();

@@ -4,13 +4,14 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import org.sparkconv.engine.layer.Layer;
 import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.Node;
 import org.sparkconv.engine.net.SpecJson;
+import org.sparkconv.engine.tensor.Tensor;
 
 /**
- * Where a training step's time goes, layer by layer: runs every layer's forward and backward on
- * synthetic data (the network's own, bound layers, with buffers of this class) and prints the
+ * Where a training step's time goes, node by node: runs the network's forward and backward on
+ * synthetic data, timing each node inside the network's own passes, and prints the
  * median milliseconds per step of each, and each one's share. The backward gradient fed to the
  * last layer is random: the timing does not depend on the loss. A layer fused into the one
  * before it (see {@code Network.isFusedIntoPrevious}) shows zero: its time is in that layer.
@@ -35,48 +36,26 @@ public final class LayerProfile {
     boolean training = args.length <= 3 || !args[3].equals("infer");
     int layers = net.layerCount();
     SplittableRandom rng = new SplittableRandom(7);
-    float[] input = gaussian(rng, batch * net.inputShape().size());
-    float[][] outputs = new float[layers][];
-    float[][] inputGradients = new float[layers][];
-    for (int i = 0; i < layers; i++) {
-      Layer layer = net.layer(i);
-      layer.reserve(batch);
-      outputs[i] = new float[batch * layer.outputShape().size()];
-      inputGradients[i] = i == 0 ? null : new float[batch * layer.inputShape().size()];
-    }
-    float[] dLast = gaussian(rng, outputs[layers - 1].length);
+    Tensor input = new Tensor(gaussian(rng, batch * net.inputShape().size()), 0, batch,
+        net.inputShape());
+    float[] dLast = gaussian(rng, batch * net.outputShape().size());
     long[][] forwardNanos = new long[layers][steps];
     long[][] backwardNanos = new long[layers][steps];
     for (int s = -Math.max(3, steps / 3); s < steps; s++) {
-      for (int i = 0; i < layers; i++) {
-        if (net.isFusedIntoPrevious(i)) {
-          outputs[i] = outputs[i - 1];
-          continue;
-        }
-        long t0 = System.nanoTime();
-        net.layer(i).forward(i == 0 ? input : outputs[i - 1], outputs[i], batch, training);
-        if (s >= 0) {
-          forwardNanos[i][s] = System.nanoTime() - t0;
-        }
+      long[] forwardStep = new long[layers];
+      long[] backwardStep = new long[layers];
+      net.timeNodes(forwardStep, backwardStep);
+      net.forward(input, training);
+      if (training) {
+        net.zeroGrad();
+        net.backward(dLast);
       }
-      if (!training) {
-        continue;
-      }
-      net.zeroGrad();
-      float[] dOut = dLast;
-      for (int i = layers - 1; i >= 0; i--) {
-        if (net.isFusedIntoPrevious(i)) {
-          continue;
-        }
-        long t0 = System.nanoTime();
-        net.layer(i).backward(i == 0 ? input : outputs[i - 1], outputs[i], dOut,
-            inputGradients[i], batch);
-        if (s >= 0) {
-          backwardNanos[i][s] = System.nanoTime() - t0;
-        }
-        dOut = inputGradients[i];
+      for (int i = 0; s >= 0 && i < layers; i++) {
+        forwardNanos[i][s] = forwardStep[i];
+        backwardNanos[i][s] = backwardStep[i];
       }
     }
+    net.timeNodes(null, null);
     double total = 0;
     double[] forward = new double[layers];
     double[] backward = new double[layers];
@@ -85,12 +64,15 @@ public final class LayerProfile {
       backward[i] = medianMillis(backwardNanos[i]);
       total += forward[i] + backward[i];
     }
-    System.out.printf(Locale.ROOT, "%-3s %-14s %-14s %10s %10s %7s%n", "#", "layer", "output",
+    System.out.printf(Locale.ROOT, "%-3s %-28s %-14s %10s %10s %7s%n", "#", "layer", "output",
         "fwd ms", "bwd ms", "share");
     for (int i = 0; i < layers; i++) {
-      System.out.printf(Locale.ROOT, "%-3d %-14s %-14s %10.3f %10.3f %6.1f%%%n", i,
-          net.spec().layers().get(i).type(), net.layer(i).outputShape(), forward[i],
-          backward[i], 100 * (forward[i] + backward[i]) / total);
+      Node node = net.spec().nodes().get(i);
+      String label = net.spec().isChain() ? node.layer().type()
+          : node.name() + " (" + node.layer().type() + ")";
+      System.out.printf(Locale.ROOT, "%-3d %-28s %-14s %10.3f %10.3f %6.1f%%%n", i, label,
+          net.layer(i).outputShape(), forward[i], backward[i],
+          100 * (forward[i] + backward[i]) / total);
     }
     System.out.printf(Locale.ROOT, "total %.2f ms per %s step of %d images (%.0f img/s without"
         + " loss and update)%n", total, training ? "training" : "inference", batch,

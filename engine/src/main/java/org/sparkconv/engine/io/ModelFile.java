@@ -16,12 +16,13 @@ import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.optim.Optimizer;
 
 /**
- * The sparkconv model file, version 1. Little-endian throughout:
+ * The sparkconv model file, version 2. Little-endian throughout:
  *
  * <pre>
  * magic        4 bytes  "SPCV"
- * version      int32    1
- * spec         int32 length + UTF-8 JSON of the model spec
+ * version      int32    2
+ * spec         int32 length + UTF-8 JSON of the model spec (a graph: layers with names and
+ *              inputs where they are not a chain's)
  * params       int32 count + count float32
  * state        int32 count + count float32
  * optimizer    int32 length + UTF-8 type ("" when absent), int64 steps,
@@ -31,7 +32,8 @@ import org.sparkconv.engine.optim.Optimizer;
  * </pre>
  *
  * Reading checks magic, version, every length against the bytes that remain, the counts against
- * the spec's parameter layout, and the CRC, and names the file and what is wrong. Writing to a
+ * the spec's parameter layout, and the CRC, and names the file and what is wrong. Version 1
+ * files (the same layout; their specs are always chains) are read as they are. Writing to a
  * path goes through a temporary file that is synced and then atomically renamed, so a reader
  * never sees a partial file and a failed write leaves the previous file intact. No Java
  * serialization is involved.
@@ -39,7 +41,9 @@ import org.sparkconv.engine.optim.Optimizer;
 public record ModelFile(NetworkSpec spec, float[] params, float[] state, String optimizerType,
     long optimizerSteps, float[][] optimizerSlots, ModelMetadata metadata) {
 
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
+  /** The oldest version this build reads. */
+  public static final int OLDEST_READABLE = 1;
   private static final byte[] MAGIC = {'S', 'P', 'C', 'V'};
 
   /** Whether {@code head} starts like a sparkconv model file (its magic). */
@@ -174,9 +178,9 @@ public record ModelFile(NetworkSpec spec, float[] params, float[] state, String 
     }
     r.b.position(4);
     int version = r.b.getInt();
-    if (version != VERSION) {
+    if (version < OLDEST_READABLE || version > VERSION) {
       throw r.error(4, "format version " + version + " is not supported (this build reads"
-          + " version " + VERSION + ")");
+          + " versions " + OLDEST_READABLE + " to " + VERSION + ")");
     }
     if (bytes.length < 12) {
       throw r.error(bytes.length, "file is truncated after its header");

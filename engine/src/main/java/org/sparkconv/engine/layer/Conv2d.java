@@ -28,11 +28,20 @@ public final class Conv2d implements Layer {
 
   /**
    * What a model file says about a convolution. {@code inChannels == 0} means "whatever the
-   * previous layer gives"; a positive value is checked against it.
+   * previous layer gives"; a positive value is checked against it. With {@code groups} g the
+   * input and output channels are split into g groups and output group i sees only input group
+   * i (depthwise when g equals the channels), as in PyTorch's {@code Conv2d(groups=g)}.
    */
   public record Spec(int inChannels, int outChannels, int kernelH, int kernelW,
-      int strideH, int strideW, Padding padding, int dilationH, int dilationW,
+      int strideH, int strideW, Padding padding, int dilationH, int dilationW, int groups,
       boolean bias, Init init) implements LayerSpec {
+
+    /** An ungrouped convolution. */
+    public Spec(int inChannels, int outChannels, int kernelH, int kernelW, int strideH,
+        int strideW, Padding padding, int dilationH, int dilationW, boolean bias, Init init) {
+      this(inChannels, outChannels, kernelH, kernelW, strideH, strideW, padding, dilationH,
+          dilationW, 1, bias, init);
+    }
 
     /** A square kernel with stride 1, explicit padding, bias and He-normal init. */
     public static Spec of(int outChannels, int kernel, int padding) {
@@ -62,19 +71,27 @@ public final class Conv2d implements Layer {
       LayerSpec.requirePositive(dilationW, index, type(), "dilation");
       LayerSpec.requireNonNegative(padding.h(), index, type(), "padding");
       LayerSpec.requireNonNegative(padding.w(), index, type(), "padding");
+      LayerSpec.requirePositive(groups, index, type(), "groups");
       if (inChannels > 0 && inChannels != input.channels()) {
         throw SpecException.at(index, type(), "in_channels", "is " + inChannels
             + " but the input to this layer has " + input.channels() + " channels (shape "
             + input + ")");
       }
-      return windowGeometry(input, index, type(), kernelH, kernelW, strideH, strideW, padding,
+      if (input.channels() % groups != 0 || outChannels % groups != 0) {
+        throw SpecException.at(index, type(), "groups", groups + " groups must divide both the"
+            + " input's " + input.channels() + " channels and the " + outChannels
+            + " output channels");
+      }
+      // The lowering of one group: its share of the input channels.
+      Shape group = new Shape(input.channels() / groups, input.height(), input.width());
+      return windowGeometry(group, index, type(), kernelH, kernelW, strideH, strideW, padding,
           dilationH, dilationW);
     }
 
     @Override
     public List<ParamBlock> paramBlocks(Shape input) {
-      return LayerSpec.weightAndBias((long) outChannels * input.channels() * kernelH * kernelW,
-          outChannels, bias, type());
+      return LayerSpec.weightAndBias((long) outChannels * (input.channels() / groups) * kernelH
+          * kernelW, outChannels, bias, type());
     }
 
     @Override
@@ -132,7 +149,10 @@ public final class Conv2d implements Layer {
   private final Gemm gemm;
   private final Parallel parallel;
   private final ElementLoops loops;
-  private final int kernelSize; // Cin * kh * kw: the GEMM depth
+  private final int kernelSize; // Cin/groups * kh * kw: the GEMM depth
+  private final int groups;
+  private final int groupOut; // output channels per group
+  private final int groupInSize; // floats of one group's input planes
   private final float[][] cols; // per worker thread: (Cin*kh*kw, Ho*Wo), reused for every image
   private final float[][] partialGrads; // per worker thread > 0: its dW ++ db, summed after
   private float[] params;
@@ -149,12 +169,16 @@ public final class Conv2d implements Layer {
     this.parallel = context.parallel();
     this.loops = context.loops();
     this.kernelSize = geometry.colRows();
+    this.groups = spec.groups();
+    this.groupOut = spec.outChannels() / groups;
+    this.groupInSize = geometry.imageSize();
     int threads = parallel.threads();
     this.cols = new float[threads][];
     for (int t = 0; t < threads; t++) {
       cols[t] = geometry.isIdentityLowering() ? null : new float[geometry.colSize()];
     }
     int paramCount = spec.outChannels() * kernelSize + (spec.bias() ? spec.outChannels() : 0);
+
     this.partialGrads = new float[threads][];
     for (int t = 1; t < threads; t++) {
       partialGrads[t] = new float[paramCount];
@@ -202,9 +226,15 @@ public final class Conv2d implements Layer {
     int outSize = outputShape.size();
     int cout = spec.outChannels();
     for (int n = from; n < to; n++) {
-      float[] lowered = lower(in, n * inSize, col);
-      gemm.sgemm(false, false, cout, pixels, kernelSize, 1f, params, weightOffset, kernelSize,
-          lowered, col == null ? n * inSize : 0, pixels, 0f, out, n * outSize, pixels);
+      for (int g = 0; g < groups; g++) {
+        // y_g (Cout/G, P) = W_g (Cout/G, K) * col_g (K, P)
+        int inOff = n * inSize + g * groupInSize;
+        float[] lowered = lower(in, inOff, col);
+        gemm.sgemm(false, false, groupOut, pixels, kernelSize, 1f, params,
+            weightOffset + g * groupOut * kernelSize, kernelSize, lowered,
+            col == null ? inOff : 0, pixels, 0f, out, n * outSize + g * groupOut * pixels,
+            pixels);
+      }
       if (spec.bias()) {
         for (int c = 0; c < cout; c++) {
           float b = params[biasOffset + c];
@@ -249,28 +279,35 @@ public final class Conv2d implements Layer {
     int outSize = outputShape.size();
     int cout = spec.outChannels();
     for (int n = from; n < to; n++) {
-      int dOutOff = n * outSize;
-      float[] lowered = lower(in, n * inSize, col);
-      // dW (Cout, K) += dY_n (Cout, P) * col^T (P, K)
-      gemm.sgemm(false, true, cout, kernelSize, pixels, 1f, dOut, dOutOff, pixels,
-          lowered, col == null ? n * inSize : 0, pixels, 1f, g, wOff, kernelSize);
-      if (spec.bias()) {
-        for (int c = 0; c < cout; c++) {
-          int start = dOutOff + c * pixels;
-          g[bOff + c] += loops.sum(dOut, start, start + pixels);
+      if (dIn != null && col != null) {
+        Arrays.fill(dIn, n * inSize, (n + 1) * inSize, 0f);
+      }
+      for (int grp = 0; grp < groups; grp++) {
+        int inOff = n * inSize + grp * groupInSize;
+        int dOutOff = n * outSize + grp * groupOut * pixels;
+        int wGroup = grp * groupOut * kernelSize;
+        float[] lowered = lower(in, inOff, col);
+        // dW_g (Cout/G, K) += dY_g (Cout/G, P) * col_g^T (P, K)
+        gemm.sgemm(false, true, groupOut, kernelSize, pixels, 1f, dOut, dOutOff, pixels,
+            lowered, col == null ? inOff : 0, pixels, 1f, g, wOff + wGroup, kernelSize);
+        if (dIn == null) {
+          continue;
+        }
+        if (col == null) {
+          // dx_g (K, P) = W_g^T (K, Cout/G) * dY_g (Cout/G, P)
+          gemm.sgemm(true, false, kernelSize, pixels, groupOut, 1f, params,
+              weightOffset + wGroup, kernelSize, dOut, dOutOff, pixels, 0f, dIn, inOff, pixels);
+        } else {
+          // dCol (K, P) = W_g^T (K, Cout/G) * dY_g (Cout/G, P), then scatter back to the image
+          gemm.sgemm(true, false, kernelSize, pixels, groupOut, 1f, params,
+              weightOffset + wGroup, kernelSize, dOut, dOutOff, pixels, 0f, col, 0, pixels);
+          Im2col.col2im(geometry, col, 0, dIn, inOff, loops);
         }
       }
-      if (dIn != null) {
-        if (col == null) {
-          // dx_n (Cin, P) = W^T (Cin, Cout) * dY_n (Cout, P)
-          gemm.sgemm(true, false, kernelSize, pixels, cout, 1f, params, weightOffset, kernelSize,
-              dOut, dOutOff, pixels, 0f, dIn, n * inSize, pixels);
-        } else {
-          // dCol (K, P) = W^T (K, Cout) * dY_n (Cout, P), then scatter back to the image
-          gemm.sgemm(true, false, kernelSize, pixels, cout, 1f, params, weightOffset, kernelSize,
-              dOut, dOutOff, pixels, 0f, col, 0, pixels);
-          Arrays.fill(dIn, n * inSize, (n + 1) * inSize, 0f);
-          Im2col.col2im(geometry, col, 0, dIn, n * inSize, loops);
+      if (spec.bias()) {
+        for (int c = 0; c < cout; c++) {
+          int start = n * outSize + c * pixels;
+          g[bOff + c] += loops.sum(dOut, start, start + pixels);
         }
       }
     }

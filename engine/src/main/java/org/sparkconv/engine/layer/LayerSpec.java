@@ -11,7 +11,8 @@ import org.sparkconv.engine.tensor.Shape;
  */
 public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, MaxPool2d.Spec,
     AvgPool2d.Spec, LpPool2d.Spec, GlobalAvgPool2d.Spec, GlobalMaxPool2d.Spec, BatchNorm.Spec,
-    Dense.Spec, Flatten.Spec, Relu.Spec, LeakyRelu.Spec, Sigmoid.Spec, Tanh.Spec, Dropout.Spec {
+    Dense.Spec, Flatten.Spec, Relu.Spec, LeakyRelu.Spec, Sigmoid.Spec, Tanh.Spec, Dropout.Spec,
+    MergeSpec {
 
   /** The type name model files use, e.g. {@code conv2d}. */
   String type();

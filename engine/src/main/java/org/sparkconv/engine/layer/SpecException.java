@@ -11,12 +11,19 @@ public final class SpecException extends IllegalArgumentException {
   private final String layerType;
   private final String field;
   private final String detail;
+  private final String nodeName;
 
   public SpecException(String source, int layerIndex, String layerType, String field,
       String detail) {
-    super(format(source, layerIndex, layerType, field, detail));
+    this(source, layerIndex, null, layerType, field, detail);
+  }
+
+  private SpecException(String source, int layerIndex, String nodeName, String layerType,
+      String field, String detail) {
+    super(format(source, layerIndex, nodeName, layerType, field, detail));
     this.source = source;
     this.layerIndex = layerIndex;
+    this.nodeName = nodeName;
     this.layerType = layerType;
     this.field = field;
     this.detail = detail;
@@ -34,9 +41,22 @@ public final class SpecException extends IllegalArgumentException {
 
   /** The same error attributed to a file. */
   public SpecException inSource(String newSource) {
-    SpecException e = new SpecException(newSource, layerIndex, layerType, field, detail);
+    SpecException e = new SpecException(newSource, layerIndex, nodeName, layerType, field,
+        detail);
     e.setStackTrace(getStackTrace());
     return e;
+  }
+
+  /** The same error naming the layer also by its node name (graphs name their nodes). */
+  public SpecException atNode(String name) {
+    SpecException e = new SpecException(source, layerIndex, name, layerType, field, detail);
+    e.setStackTrace(getStackTrace());
+    return e;
+  }
+
+  /** The node name the error names, or null. */
+  public String nodeName() {
+    return nodeName;
   }
 
   public String source() {
@@ -51,14 +71,17 @@ public final class SpecException extends IllegalArgumentException {
     return field;
   }
 
-  private static String format(String source, int index, String type, String field,
-      String detail) {
+  private static String format(String source, int index, String nodeName, String type,
+      String field, String detail) {
     StringBuilder sb = new StringBuilder();
     if (source != null) {
       sb.append(source).append(": ");
     }
     if (index >= 0) {
       sb.append("layer ").append(index);
+      if (nodeName != null) {
+        sb.append(" '").append(nodeName).append('\'');
+      }
       if (type != null) {
         sb.append(" (").append(type).append(')');
       }

@@ -4,18 +4,19 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.sparkconv.engine.layer.Layer;
-import org.sparkconv.engine.layer.LayerSpec;
+import org.sparkconv.engine.layer.MergeLayer;
+import org.sparkconv.engine.layer.MergeSpec;
 import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.tensor.Shape;
 import org.sparkconv.engine.tensor.Tensor;
 
 /**
- * A sequential network built from a {@link NetworkSpec}. It allocates exactly three flat buffers
- * from its {@link ParamLayout}: {@code params}, {@code grads} (same layout) and {@code state}
- * (batch-norm running statistics); layers hold offsets into them. Activations and the two
- * ping-pong gradient buffers are allocated for the largest batch seen and reused, so a training
- * step allocates nothing.
+ * A network built from a {@link NetworkSpec}: a chain of layers or a graph of them. It allocates
+ * exactly three flat buffers from its {@link ParamLayout}: {@code params}, {@code grads} (same
+ * layout) and {@code state} (batch-norm running statistics); layers hold offsets into them.
+ * Activations (one per node) and the pooled gradient buffers that {@link GraphPlan} assigns are
+ * allocated for the largest batch seen and reused, so a training step allocates nothing.
  *
  * <p>Not thread-safe: layers keep per-batch caches and workspaces. Use one network per thread.
  */
@@ -23,41 +24,56 @@ public final class Network {
 
   private final NetworkSpec spec;
   private final Layer[] layers;
-  private final boolean[] fusedIntoPrevious; // applied inside the layer before; skipped here
+  private final GraphPlan plan;
   private final ParamLayout layout;
   private final float[] params;
   private final float[] grads;
   private final float[] state;
   private final Shape inputShape;
+  private final Shape outputShape;
   private final int maxActivation;
   private final int threads;
 
   private int capacity; // batch size the buffers below hold
-  private float[][] activations = new float[0][]; // activations[i]: output of layer i
+  private float[][] activations = new float[0][]; // activations[i]: output of node i
   private float[] inputCopy = new float[0];
-  private float[] gradientA = new float[0];
-  private float[] gradientB = new float[0];
+  private float[][] gradients = new float[0][]; // the plan's pooled gradient buffers
+  private float[][] scratch = new float[0][]; // where a second consumer's gradient goes first
+  private final float[][][] inputValues; // per node: its inputs' arrays, refilled each pass
+  private final float[][][] inputGradients; // per node: where backward writes its inputs' grads
   private float[] lastInput;
+  private long[] forwardNanos; // when set, each node's forward time is added here
+  private long[] backwardNanos;
   private int lastBatch;
 
   private Network(NetworkSpec spec, ComputeContext context) {
     this.spec = spec;
     List<Shape> shapes = spec.shapes();
     this.inputShape = spec.input();
-    this.layers = new Layer[spec.layers().size()];
-    Shape in = inputShape;
-    int max = in.size();
+    this.outputShape = shapes.get(shapes.size() - 1);
+    this.plan = new GraphPlan(spec);
+    this.layers = new Layer[spec.nodes().size()];
+    int max = inputShape.size();
     for (int i = 0; i < layers.length; i++) {
-      LayerSpec layerSpec = spec.layers().get(i);
-      layers[i] = layerSpec.build(in, i, context);
-      in = shapes.get(i);
-      max = Math.max(max, in.size());
+      Node node = spec.nodes().get(i);
+      if (node.layer() instanceof MergeSpec merge) {
+        List<Shape> ins = node.inputs().stream().map(ref -> spec.shapeOf(ref, shapes)).toList();
+        layers[i] = merge.build(ins, i, context);
+      } else {
+        layers[i] = node.layer().build(spec.shapeOf(node.inputs().get(0), shapes), i, context);
+      }
+      max = Math.max(max, shapes.get(i).size());
     }
     this.maxActivation = max;
-    this.fusedIntoPrevious = NetworkSummary.fusedIntoPrevious(spec);
+    this.inputValues = new float[layers.length][][];
+    this.inputGradients = new float[layers.length][][];
+    for (int i = 0; i < layers.length; i++) {
+      inputValues[i] = new float[plan.inputs[i].length][];
+      inputGradients[i] = new float[plan.inputs[i].length][];
+    }
     for (int i = 0; i + 1 < layers.length; i++) {
-      if (fusedIntoPrevious[i + 1] && !layers[i].fuseNext(layers[i + 1])) {
-        throw new IllegalStateException("layer " + i + " (" + spec.layers().get(i).type()
+      if (plan.fusedIntoPrevious[i + 1] && !layers[i].fuseNext(layers[i + 1])) {
+        throw new IllegalStateException("layer " + i + " (" + spec.nodes().get(i).layer().type()
             + ") declares it fuses the next layer but did not take it");
       }
     }
@@ -146,7 +162,7 @@ public final class Network {
    * {@link Layer#fuseNext}): it shares that layer's output buffer and is skipped in both passes.
    */
   public boolean isFusedIntoPrevious(int index) {
-    return fusedIntoPrevious[index];
+    return plan.fusedIntoPrevious[index];
   }
 
   public Layer layer(int index) {
@@ -158,7 +174,7 @@ public final class Network {
   }
 
   public Shape outputShape() {
-    return layers[layers.length - 1].outputShape();
+    return outputShape;
   }
 
   /**
@@ -211,46 +227,102 @@ public final class Network {
       System.arraycopy(input.data(), input.offset(), inputCopy, 0, input.length());
       x = inputCopy;
     }
-    float[] in = x;
-    for (int i = 0; i < layers.length; i++) {
-      if (!fusedIntoPrevious[i]) {
-        layers[i].forward(in, activations[i], batch, training);
-      }
-      in = activations[i];
-    }
     lastInput = x;
+    for (int i = 0; i < layers.length; i++) {
+      if (plan.fusedIntoPrevious[i]) {
+        continue;
+      }
+      long start = forwardNanos == null ? 0 : System.nanoTime();
+      if (layers[i] instanceof MergeLayer merge) {
+        merge.forward(values(i), activations[i], batch);
+      } else {
+        layers[i].forward(value(plan.inputs[i][0]), activations[i], batch, training);
+      }
+      if (forwardNanos != null) {
+        forwardNanos[i] += System.nanoTime() - start;
+      }
+    }
     lastBatch = batch;
-    return new Tensor(in, 0, batch, outputShape());
+    return new Tensor(activations[layers.length - 1], 0, batch, outputShape);
   }
 
   /**
    * Backpropagates {@code dOutput} (gradient of the loss with respect to the last forward's
-   * output, same layout) through every layer, accumulating parameter gradients into
-   * {@link #grads()}. Returns the gradient with respect to the input when
-   * {@code wantInputGradient} (a reused buffer, valid until the next call), else null.
+   * output, same layout) through every node, accumulating parameter gradients into
+   * {@link #grads()} and summing the gradients of a node that feeds several others. Returns the
+   * gradient with respect to the input when {@code wantInputGradient} (a reused buffer, valid
+   * until the next call), else null.
    */
   public float[] backward(float[] dOutput, boolean wantInputGradient) {
     if (lastInput == null) {
       throw new IllegalStateException("backward called before forward");
     }
     int batch = lastBatch;
-    float[] dOut = dOutput;
-    for (int i = layers.length - 1; i >= 0; i--) {
-      if (fusedIntoPrevious[i]) {
-        continue; // its gradient is applied by layer i - 1, which receives dOut as it is
+    for (int head = layers.length - 1; head >= 0; head--) {
+      if (plan.fusedIntoPrevious[head]) {
+        continue; // its gradient is applied by the layer before, which receives dOut as it is
       }
-      float[] in = i == 0 ? lastInput : activations[i - 1];
-      float[] dIn = i == 0 && !wantInputGradient ? null
-          : dOut == gradientA ? gradientB : gradientA;
-      layers[i].backward(in, activations[i], dOut, dIn, batch);
-      dOut = dIn;
+      long start = backwardNanos == null ? 0 : System.nanoTime();
+      int own = plan.gradientBuffer[plan.tail(head)];
+      float[] dOut = own == GraphPlan.EXTERNAL ? dOutput : gradients[own];
+      int[] refs = plan.inputs[head];
+      float[][] dIns = inputGradients[head];
+      for (int k = 0; k < refs.length; k++) {
+        int scratchIndex = plan.inputGradientScratch[head][k];
+        dIns[k] = refs[k] == Node.INPUT && !wantInputGradient ? null
+            : scratchIndex >= 0 ? scratch[scratchIndex]
+            : gradients[plan.inputGradientTarget[head][k]];
+      }
+      if (layers[head] instanceof MergeLayer merge) {
+        merge.backward(values(head), dOut, dIns, batch);
+      } else {
+        layers[head].backward(value(refs[0]), activations[head], dOut, dIns[0], batch);
+      }
+      for (int k = 0; k < refs.length; k++) {
+        if (dIns[k] != null && plan.inputGradientScratch[head][k] >= 0) {
+          float[] sum = gradients[plan.inputGradientTarget[head][k]];
+          float[] part = dIns[k];
+          int n = batch * (refs[k] == Node.INPUT ? inputShape : layers[refs[k]].outputShape())
+              .size();
+          for (int i = 0; i < n; i++) {
+            sum[i] += part[i];
+          }
+        }
+      }
+      if (backwardNanos != null) {
+        backwardNanos[head] += System.nanoTime() - start;
+      }
     }
-    return dOut;
+    return wantInputGradient ? gradients[plan.inputGradientBuffer] : null;
+  }
+
+  /**
+   * Makes every later forward and backward add each node's time (nanoseconds) into
+   * {@code forward[i]} and {@code backward[i]}; null arrays stop the timing. For profiling: a
+   * fused activation's time is in the node before it.
+   */
+  public void timeNodes(long[] forward, long[] backward) {
+    this.forwardNanos = forward;
+    this.backwardNanos = backward;
   }
 
   /** Backward without the input gradient (what training needs). */
   public void backward(float[] dOutput) {
     backward(dOutput, false);
+  }
+
+  /** The output of node reference {@code ref} in the current forward. */
+  private float[] value(int ref) {
+    return ref == Node.INPUT ? lastInput : activations[ref];
+  }
+
+  private float[][] values(int node) {
+    int[] refs = plan.inputs[node];
+    float[][] ins = inputValues[node];
+    for (int k = 0; k < refs.length; k++) {
+      ins[k] = value(refs[k]);
+    }
+    return ins;
   }
 
   private void reserve(int batch) {
@@ -259,13 +331,19 @@ public final class Network {
     }
     activations = new float[layers.length][];
     for (int i = 0; i < layers.length; i++) {
-      activations[i] = fusedIntoPrevious[i] ? activations[i - 1]
+      activations[i] = plan.fusedIntoPrevious[i] ? activations[i - 1]
           : new float[batch * layers[i].outputShape().size()];
       layers[i].reserve(batch);
     }
     inputCopy = new float[batch * inputShape.size()];
-    gradientA = new float[batch * maxActivation];
-    gradientB = new float[batch * maxActivation];
+    gradients = new float[plan.bufferCount][];
+    for (int b = 0; b < gradients.length; b++) {
+      gradients[b] = new float[batch * maxActivation];
+    }
+    scratch = new float[plan.scratchCount][];
+    for (int b = 0; b < scratch.length; b++) {
+      scratch[b] = new float[batch * maxActivation];
+    }
     capacity = batch;
   }
 

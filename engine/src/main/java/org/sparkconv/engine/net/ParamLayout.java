@@ -7,7 +7,7 @@ import org.sparkconv.engine.layer.ParamBlock;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
- * Where every layer's parameters and state sit in the network's flat buffers: layer by layer, in
+ * Where every node's parameters and state sit in the network's flat buffers: layer by layer, in
  * the order of each layer spec's {@link ParamBlock}s. {@code grads} mirrors {@code params}
  * exactly. Computed from a {@link NetworkSpec} alone, so model sizes are known before anything
  * is allocated.
@@ -28,9 +28,10 @@ public record ParamLayout(List<Entry> params, int paramCount, int[] layerParamOf
     int[] stateOffsets = new int[layers];
     long offset = 0;
     long stateOffset = 0;
-    Shape input = spec.input();
     for (int i = 0; i < layers; i++) {
-      LayerSpec layer = spec.layers().get(i);
+      Node node = spec.nodes().get(i);
+      LayerSpec layer = node.layer();
+      Shape input = spec.shapeOf(node.inputs().get(0), outputs);
       paramOffsets[i] = (int) offset;
       stateOffsets[i] = (int) stateOffset;
       for (ParamBlock block : layer.paramBlocks(input)) {
@@ -43,7 +44,6 @@ public record ParamLayout(List<Entry> params, int paramCount, int[] layerParamOf
         throw new IllegalArgumentException("the model has more than 2^31 parameters at layer "
             + i + " (" + layer.type() + "); one flat float[] cannot hold it");
       }
-      input = outputs.get(i);
     }
     return new ParamLayout(List.copyOf(entries), (int) offset, paramOffsets, stateOffsets,
         (int) stateOffset);

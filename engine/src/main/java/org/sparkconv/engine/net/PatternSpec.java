@@ -94,7 +94,7 @@ public record PatternSpec(int convsPerBlock, List<Integer> channels, int kernel,
     f.rejectUnknown(Set.of("convs_per_block", "channels", "kernel", "padding", "batchnorm",
         "pool", "pool_kernel", "dense", "dropout", "outputs"));
     return new PatternSpec(f.integer("convs_per_block", 1), intList(f, node, "channels", true),
-        f.integer("kernel", 3), SpecJson.convPadding(f, node, Padding.SAME), f.bool("batchnorm", false),
+        f.integer("kernel", 3), LayerJson.convPadding(f, node, Padding.SAME), f.bool("batchnorm", false),
         f.text("pool", "max"), f.integer("pool_kernel", 2), intList(f, node, "dense", false),
         f.number("dropout", 0f), f.integer("outputs", classCount));
   }

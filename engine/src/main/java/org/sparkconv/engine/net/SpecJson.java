@@ -12,27 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import org.sparkconv.engine.layer.AvgPool2d;
-import org.sparkconv.engine.layer.BatchNorm;
-import org.sparkconv.engine.layer.Conv2d;
-import org.sparkconv.engine.layer.ConvTranspose2d;
-import org.sparkconv.engine.layer.Dense;
-import org.sparkconv.engine.layer.Dropout;
-import org.sparkconv.engine.layer.Flatten;
-import org.sparkconv.engine.layer.GlobalAvgPool2d;
-import org.sparkconv.engine.layer.GlobalMaxPool2d;
-import org.sparkconv.engine.layer.Init;
 import org.sparkconv.engine.layer.LayerSpec;
-import org.sparkconv.engine.layer.LeakyRelu;
-import org.sparkconv.engine.layer.LpPool2d;
-import org.sparkconv.engine.layer.MaxPool2d;
-import org.sparkconv.engine.layer.Padding;
-import org.sparkconv.engine.layer.Relu;
-import org.sparkconv.engine.layer.Sigmoid;
 import org.sparkconv.engine.layer.SpecException;
-import org.sparkconv.engine.layer.Tanh;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -45,10 +30,15 @@ import org.sparkconv.engine.tensor.Shape;
  *  "layers": [{"type": "conv2d", "out_channels": 6, "kernel": 5, "padding": 2}, ...]}
  * </pre>
  *
- * Reading is strict: unknown fields, wrong types and missing fields fail with the file, the
- * layer index and type, and the field. Sizes are an integer or {@code [height, width]}; conv
- * padding may also be {@code "valid"}, {@code "same"} or {@code "full"}. Writing emits every
- * field, so that write then read gives an equal spec.
+ * Each layer (see {@link LayerJson}) takes the output of the layer before it. A graph names
+ * layers ({@code "name": "stem"}) and gives a layer other inputs ({@code "inputs": ["branch",
+ * "stem"]}, names of earlier layers, {@code "input"} for the network input); {@code add} and
+ * {@code concat} merge two or more. Repeated structure is written once under {@code "blocks"} and
+ * instantiated with parameters ({@link BlockTemplates}). Reading is strict: unknown fields, wrong
+ * types, unknown or later input names fail with the file, the layer index, name and type, and
+ * the field. Writing emits every layer of the expanded graph with every field, and a name and
+ * inputs only where they are not the defaults, so a chain's file looks as it always did and
+ * write then read gives an equal spec.
  */
 public final class SpecJson {
 
@@ -96,9 +86,87 @@ public final class SpecJson {
       throw SpecException.top(null, "a model spec must be a JSON object");
     }
     JsonFields top = new JsonFields(root, -1, null);
-    top.rejectUnknown(Set.of("name", "input", "classes", "layers", "pattern"));
+    top.rejectUnknown(Set.of("name", "input", "classes", "layers", "pattern", "blocks"));
     String name = top.text("name", "model");
-    JsonNode inputNode = top.require("input", "{\"channels\": C, \"height\": H, \"width\": W}");
+    Shape input = inputShape(top.require("input",
+        "{\"channels\": C, \"height\": H, \"width\": W}"));
+    List<String> classes = classNames(top, root);
+    if (top.has("pattern")) {
+      if (top.has("layers") || top.has("blocks")) {
+        throw SpecException.top("pattern", "give either \"layers\" (with \"blocks\") or"
+            + " \"pattern\", not both");
+      }
+      List<LayerSpec> layers = PatternSpec.fromJson(root.get("pattern"), classes.size())
+          .expand();
+      return NetworkSpec.sequential(name, input, layers, classes);
+    }
+    JsonNode layerNodes = top.require("layers", "an array of layers (or a \"pattern\")");
+    if (!layerNodes.isArray()) {
+      throw SpecException.top("layers", "expected an array of layers, got " + layerNodes);
+    }
+    List<BlockTemplates.Expanded> expanded =
+        BlockTemplates.expand(layerNodes, top.has("blocks") ? root.get("blocks") : null);
+    return new NetworkSpec(name, input, nodes(expanded), classes);
+  }
+
+  /** Resolves every layer's input names to earlier layers and parses the layers. */
+  private static List<Node> nodes(List<BlockTemplates.Expanded> expanded) {
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < expanded.size(); i++) {
+      BlockTemplates.Expanded e = expanded.get(i);
+      Integer before = index.putIfAbsent(e.name(), i);
+      if (before != null || e.name().equals(Node.INPUT_NAME)) {
+        throw SpecException.at(i, e.type(), "name", "\"" + e.name() + "\" is already "
+            + (before == null ? "the name of the network input" : "the name of layer " + before)
+            + "; names must be unique").atNode(e.name());
+      }
+    }
+    List<Node> nodes = new ArrayList<>(expanded.size());
+    for (int i = 0; i < expanded.size(); i++) {
+      BlockTemplates.Expanded e = expanded.get(i);
+      List<Integer> inputs = new ArrayList<>();
+      if (e.inputs() == null) {
+        inputs.add(i - 1);
+      } else {
+        for (String inputName : e.inputs()) {
+          inputs.add(resolve(inputName, i, e, index));
+        }
+      }
+      LayerSpec layer;
+      try {
+        layer = LayerJson.layer(e.layer(), i);
+      } catch (SpecException ex) {
+        throw e.named() ? ex.atNode(e.name()) : ex;
+      }
+      nodes.add(new Node(e.name(), layer, inputs));
+    }
+    return nodes;
+  }
+
+  private static int resolve(String inputName, int i, BlockTemplates.Expanded e,
+      Map<String, Integer> index) {
+    if (inputName.equals(Node.INPUT_NAME)) {
+      return Node.INPUT;
+    }
+    Integer ref = index.get(inputName);
+    String problem = null;
+    if (ref == null) {
+      problem = "no layer is named \"" + inputName + "\"";
+    } else if (ref == i) {
+      problem = "\"" + inputName + "\" is this layer itself: a graph may not have a cycle";
+    } else if (ref > i) {
+      problem = "\"" + inputName + "\" is layer " + ref + ", after this one: inputs must come"
+          + " before the layer that takes them, so a graph has no cycles";
+    }
+    if (problem == null) {
+      return ref;
+    }
+    SpecException ex = SpecException.at(i, e.type(), "inputs", problem + " (expected \""
+        + Node.INPUT_NAME + "\" or the name of an earlier layer)");
+    throw e.named() ? ex.atNode(e.name()) : ex;
+  }
+
+  private static Shape inputShape(JsonNode inputNode) {
     JsonFields input = new JsonFields(inputNode, -1, null);
     input.rejectUnknown(Set.of("channels", "height", "width"));
     int c = input.integer("channels");
@@ -112,6 +180,10 @@ public final class SpecJson {
       throw SpecException.top("input", "an example of " + c + "x" + h + "x" + w + " holds "
           + (long) c * h * w + " values; one array holds at most 2^31");
     }
+    return new Shape(c, h, w);
+  }
+
+  private static List<String> classNames(JsonFields top, JsonNode root) {
     List<String> classes = new ArrayList<>();
     if (top.has("classes")) {
       JsonNode names = root.get("classes");
@@ -125,139 +197,7 @@ public final class SpecJson {
         classes.add(n.textValue());
       }
     }
-    if (top.has("pattern")) {
-      if (top.has("layers")) {
-        throw SpecException.top("pattern", "give either \"layers\" or \"pattern\", not both");
-      }
-      List<LayerSpec> layers = PatternSpec.fromJson(root.get("pattern"), classes.size())
-          .expand();
-      return new NetworkSpec(name, new Shape(c, h, w), layers, classes);
-    }
-    JsonNode layerNodes = top.require("layers", "an array of layers (or a \"pattern\")");
-    if (!layerNodes.isArray()) {
-      throw SpecException.top("layers", "expected an array of layers, got " + layerNodes);
-    }
-    List<LayerSpec> layers = new ArrayList<>();
-    for (int i = 0; i < layerNodes.size(); i++) {
-      layers.add(layer(layerNodes.get(i), i));
-    }
-    return new NetworkSpec(name, new Shape(c, h, w), layers, classes);
-  }
-
-  private static LayerSpec layer(JsonNode node, int index) {
-    if (!node.isObject()) {
-      throw SpecException.at(index, null, null, "expected a JSON object, got " + node);
-    }
-    JsonNode typeNode = node.get("type");
-    if (typeNode == null || !typeNode.isTextual()) {
-      throw SpecException.at(index, null, "type", "missing or not a string; expected one of "
-          + LayerTypes.NAMES);
-    }
-    String type = typeNode.textValue();
-    JsonFields f = new JsonFields(node, index, type);
-    return switch (type) {
-      case "conv2d" -> {
-        f.rejectUnknown(Set.of("type", "in_channels", "out_channels", "kernel", "stride",
-            "padding", "dilation", "bias", "init"));
-        int[] k = f.pair("kernel");
-        int[] s = f.pair("stride", new int[] {1, 1});
-        int[] d = f.pair("dilation", new int[] {1, 1});
-        yield new Conv2d.Spec(f.integer("in_channels", 0), f.integer("out_channels"), k[0], k[1],
-            s[0], s[1], convPadding(f, node), d[0], d[1], f.bool("bias", true), init(f));
-      }
-      case "conv_transpose2d" -> {
-        f.rejectUnknown(Set.of("type", "in_channels", "out_channels", "kernel", "stride",
-            "padding", "output_padding", "dilation", "bias", "init"));
-        int[] k = f.pair("kernel");
-        int[] s = f.pair("stride", new int[] {1, 1});
-        int[] p = f.pair("padding", new int[] {0, 0});
-        int[] op = f.pair("output_padding", new int[] {0, 0});
-        int[] d = f.pair("dilation", new int[] {1, 1});
-        yield new ConvTranspose2d.Spec(f.integer("in_channels", 0), f.integer("out_channels"),
-            k[0], k[1], s[0], s[1], p[0], p[1], op[0], op[1], d[0], d[1], f.bool("bias", true),
-            init(f));
-      }
-      case "maxpool2d", "avgpool2d" -> {
-        f.rejectUnknown(Set.of("type", "kernel", "stride", "padding"));
-        int[] k = f.pair("kernel");
-        int[] s = f.pair("stride", k);
-        int[] p = f.pair("padding", new int[] {0, 0});
-        yield type.equals("maxpool2d") ? new MaxPool2d.Spec(k[0], k[1], s[0], s[1], p[0], p[1])
-            : new AvgPool2d.Spec(k[0], k[1], s[0], s[1], p[0], p[1]);
-      }
-      case "lppool2d" -> {
-        f.rejectUnknown(Set.of("type", "norm", "kernel", "stride"));
-        int[] k = f.pair("kernel");
-        int[] s = f.pair("stride", k);
-        yield new LpPool2d.Spec(f.integer("norm", 2), k[0], k[1], s[0], s[1]);
-      }
-      case "global_avgpool2d" -> noFields(f, new GlobalAvgPool2d.Spec());
-      case "global_maxpool2d" -> noFields(f, new GlobalMaxPool2d.Spec());
-      case "flatten" -> noFields(f, new Flatten.Spec());
-      case "relu" -> noFields(f, new Relu.Spec());
-      case "sigmoid" -> noFields(f, new Sigmoid.Spec());
-      case "tanh" -> noFields(f, new Tanh.Spec());
-      case "leaky_relu" -> {
-        f.rejectUnknown(Set.of("type", "slope"));
-        yield new LeakyRelu.Spec(f.number("slope", 0.01f));
-      }
-      case "batchnorm2d", "batchnorm1d" -> {
-        f.rejectUnknown(Set.of("type", "features", "momentum", "eps"));
-        yield new BatchNorm.Spec(type.equals("batchnorm2d"), f.integer("features", 0),
-            f.number("momentum", 0.1f), f.number("eps", 1e-5f));
-      }
-      case "dense" -> {
-        f.rejectUnknown(Set.of("type", "in_features", "units", "bias", "init"));
-        yield new Dense.Spec(f.integer("in_features", 0), f.integer("units"),
-            f.bool("bias", true), init(f));
-      }
-      case "dropout" -> {
-        f.rejectUnknown(Set.of("type", "rate", "seed"));
-        yield new Dropout.Spec(f.number("rate"), f.longInteger("seed", 0L));
-      }
-      default -> throw SpecException.at(index, type, "type", "unknown layer type '" + type
-          + "'; expected one of " + LayerTypes.NAMES);
-    };
-  }
-
-  private static LayerSpec noFields(JsonFields f, LayerSpec spec) {
-    f.rejectUnknown(Set.of("type"));
-    return spec;
-  }
-
-  private static Padding convPadding(JsonFields f, JsonNode node) {
-    return convPadding(f, node, Padding.of(0));
-  }
-
-  static Padding convPadding(JsonFields f, JsonNode node, Padding fallback) {
-    if (!f.has("padding")) {
-      return fallback;
-    }
-    JsonNode p = node.get("padding");
-    if (p.isTextual()) {
-      return switch (p.textValue()) {
-        case "valid" -> Padding.VALID;
-        case "same" -> Padding.SAME;
-        case "full" -> Padding.FULL;
-        default -> throw f.error("padding", "expected \"valid\", \"same\", \"full\", an integer"
-            + " or [height, width], got " + p);
-      };
-    }
-    int[] hw = f.asPair("padding", p);
-    return Padding.of(hw[0], hw[1]);
-  }
-
-  private static Init init(JsonFields f) {
-    String name = f.text("init", Init.HE_NORMAL.jsonName());
-    Init init = Init.fromJsonName(name);
-    if (init == null) {
-      List<String> names = new ArrayList<>();
-      for (Init i : Init.values()) {
-        names.add(i.jsonName());
-      }
-      throw f.error("init", "unknown scheme '" + name + "'; expected one of " + names);
-    }
-    return init;
+    return classes;
   }
 
   /** The JSON text of {@code spec}, every field written out. */
@@ -282,92 +222,18 @@ public final class SpecJson {
       spec.classNames().forEach(classes::add);
     }
     ArrayNode layers = root.putArray("layers");
-    for (LayerSpec layer : spec.layers()) {
-      layers.add(layerTree(layer));
+    for (int i = 0; i < spec.nodes().size(); i++) {
+      Node node = spec.nodes().get(i);
+      ObjectNode layer = LayerJson.tree(node.layer());
+      if (!node.name().equals(Node.defaultName(node.layer(), i))) {
+        layer.put("name", node.name());
+      }
+      if (!node.isChained(i)) {
+        ArrayNode inputs = layer.putArray("inputs");
+        node.inputs().forEach(ref -> inputs.add(spec.nameOf(ref)));
+      }
+      layers.add(layer);
     }
     return root;
-  }
-
-  private static ObjectNode layerTree(LayerSpec layer) {
-    ObjectNode o = NODES.objectNode();
-    o.put("type", layer.type());
-    if (layer instanceof Conv2d.Spec s) {
-      if (s.inChannels() > 0) {
-        o.put("in_channels", s.inChannels());
-      }
-      o.put("out_channels", s.outChannels());
-      o.set("kernel", pair(s.kernelH(), s.kernelW()));
-      o.set("stride", pair(s.strideH(), s.strideW()));
-      o.set("padding", s.padding().mode() == Padding.Mode.EXPLICIT
-          ? pair(s.padding().h(), s.padding().w()) : NODES.textNode(s.padding().toString()));
-      o.set("dilation", pair(s.dilationH(), s.dilationW()));
-      o.put("bias", s.bias());
-      o.put("init", s.init().jsonName());
-    } else if (layer instanceof ConvTranspose2d.Spec s) {
-      if (s.inChannels() > 0) {
-        o.put("in_channels", s.inChannels());
-      }
-      o.put("out_channels", s.outChannels());
-      o.set("kernel", pair(s.kernelH(), s.kernelW()));
-      o.set("stride", pair(s.strideH(), s.strideW()));
-      o.set("padding", pair(s.padH(), s.padW()));
-      o.set("output_padding", pair(s.outputPadH(), s.outputPadW()));
-      o.set("dilation", pair(s.dilationH(), s.dilationW()));
-      o.put("bias", s.bias());
-      o.put("init", s.init().jsonName());
-    } else if (layer instanceof MaxPool2d.Spec s) {
-      poolWindow(o, s.kernelH(), s.kernelW(), s.strideH(), s.strideW())
-          .set("padding", pair(s.padH(), s.padW()));
-    } else if (layer instanceof AvgPool2d.Spec s) {
-      poolWindow(o, s.kernelH(), s.kernelW(), s.strideH(), s.strideW())
-          .set("padding", pair(s.padH(), s.padW()));
-    } else if (layer instanceof LpPool2d.Spec s) {
-      poolWindow(o, s.kernelH(), s.kernelW(), s.strideH(), s.strideW()).put("norm", s.norm());
-    } else if (layer instanceof BatchNorm.Spec s) {
-      if (s.features() > 0) {
-        o.put("features", s.features());
-      }
-      o.put("momentum", s.momentum());
-      o.put("eps", s.eps());
-    } else if (layer instanceof Dense.Spec s) {
-      if (s.inFeatures() > 0) {
-        o.put("in_features", s.inFeatures());
-      }
-      o.put("units", s.units());
-      o.put("bias", s.bias());
-      o.put("init", s.init().jsonName());
-    } else if (layer instanceof LeakyRelu.Spec s) {
-      o.put("slope", s.slope());
-    } else if (layer instanceof Dropout.Spec s) {
-      o.put("rate", s.rate());
-      o.put("seed", s.seed());
-    }
-    // The remaining types (pools without settings, flatten, activations) have only "type".
-    return o;
-  }
-
-  private static ObjectNode poolWindow(ObjectNode o, int kh, int kw, int sh, int sw) {
-    o.set("kernel", pair(kh, kw));
-    o.set("stride", pair(sh, sw));
-    return o;
-  }
-
-  private static JsonNode pair(int h, int w) {
-    if (h == w) {
-      return NODES.numberNode(h);
-    }
-    ArrayNode a = NODES.arrayNode();
-    a.add(h);
-    a.add(w);
-    return a;
-  }
-
-  /** The layer type names model files may use. */
-  static final class LayerTypes {
-    static final List<String> NAMES = List.of("conv2d", "conv_transpose2d", "maxpool2d",
-        "avgpool2d", "lppool2d", "global_avgpool2d", "global_maxpool2d", "batchnorm2d",
-        "batchnorm1d", "dense", "flatten", "relu", "leaky_relu", "sigmoid", "tanh", "dropout");
-
-    private LayerTypes() {}
   }
 }

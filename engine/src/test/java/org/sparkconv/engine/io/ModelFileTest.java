@@ -16,7 +16,7 @@ import org.sparkconv.engine.TestArrays;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
-import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.tensor.Tensor;
 
 class ModelFileTest {
@@ -25,7 +25,7 @@ class ModelFileTest {
   Path dir;
 
   private static Network trainedLikeNetwork() {
-    NetworkSpec spec = Sequential.input("small", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu()
+    NetworkSpec spec = NetworkBuilder.input("small", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu()
         .maxPool(2).flatten().dense(3).classes(List.of("a", "b", "c")).build();
     Network net = Network.build(spec);
     net.initialize(11);

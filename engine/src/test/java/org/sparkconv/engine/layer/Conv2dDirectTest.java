@@ -15,7 +15,7 @@ import org.sparkconv.engine.tensor.Tensor;
 class Conv2dDirectTest {
 
   private static void assertMatchesDirect(Shape input, int batch, Conv2d.Spec spec) {
-    Network net = Network.build(new NetworkSpec("direct", input, List.of(spec)));
+    Network net = Network.build(NetworkSpec.sequential("direct", input, List.of(spec)));
     System.arraycopy(uniform(net.params().length, 5), 0, net.params(), 0, net.params().length);
     float[] x = uniform(batch * input.size(), 6);
     Tensor y = net.forward(new Tensor(x, 0, batch, input), false);

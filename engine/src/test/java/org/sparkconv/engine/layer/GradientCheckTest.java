@@ -85,7 +85,7 @@ class GradientCheckTest {
   @MethodSource("cases")
   void backpropMatchesCentralDifferences(String name, Shape input, int batch,
       List<LayerSpec> layers, Inputs inputs) {
-    GradientCheck.check(name, new NetworkSpec(name, input, layers), batch, inputs,
+    GradientCheck.check(name, NetworkSpec.sequential(name, input, layers), batch, inputs,
         name.hashCode());
   }
 }

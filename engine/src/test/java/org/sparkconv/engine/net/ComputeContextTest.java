@@ -17,7 +17,7 @@ import org.sparkconv.engine.tensor.Tensor;
  */
 class ComputeContextTest {
 
-  static final NetworkSpec SPEC = Sequential.input("ctx", 2, 10, 10).conv2d(6, 3, 1)
+  static final NetworkSpec SPEC = NetworkBuilder.input("ctx", 2, 10, 10).conv2d(6, 3, 1)
       .batchNorm2d().relu().maxPool(2).conv2d(4, 3, 1).flatten().dense(5).build();
 
   static float[][] forwardAndGradients(ComputeContext context) {

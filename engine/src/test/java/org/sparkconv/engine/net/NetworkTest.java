@@ -29,7 +29,7 @@ class NetworkTest {
 
   /** LeNet-5 as the engine-training issue defines it. */
   static NetworkSpec lenet5() {
-    return new NetworkSpec("lenet5", new Shape(1, 28, 28), List.of(
+    return NetworkSpec.sequential("lenet5", new Shape(1, 28, 28), List.of(
         Conv2d.Spec.of(6, 5, 2), new Relu.Spec(), MaxPool2d.Spec.of(2),
         Conv2d.Spec.of(16, 5, 0), new Relu.Spec(), MaxPool2d.Spec.of(2),
         new Flatten.Spec(), Dense.Spec.of(120), new Relu.Spec(), Dense.Spec.of(84),
@@ -39,7 +39,7 @@ class NetworkTest {
   @Test
   void sameSeedGivesBitIdenticalParametersAndDifferentSeedsDiffer() {
     for (Init init : Init.values()) {
-      NetworkSpec spec = new NetworkSpec("init", new Shape(3, 8, 8), List.of(
+      NetworkSpec spec = NetworkSpec.sequential("init", new Shape(3, 8, 8), List.of(
           new Conv2d.Spec(0, 4, 3, 3, 1, 1, Padding.SAME, 1, 1, true, init), new Flatten.Spec(),
           new Dense.Spec(0, 5, true, init)));
       Network a = Network.build(spec);
@@ -56,7 +56,7 @@ class NetworkTest {
   void initialisationHasTheSchemeVariance() {
     int fanIn = 400;
     int units = 500;
-    NetworkSpec spec = new NetworkSpec("var", Shape.flat(fanIn),
+    NetworkSpec spec = NetworkSpec.sequential("var", Shape.flat(fanIn),
         List.of(new Dense.Spec(0, units, false, Init.HE_NORMAL)));
     Network net = Network.build(spec);
     net.initialize(9);
@@ -83,7 +83,7 @@ class NetworkTest {
       expectedOffset += e.length();
     }
     assertEquals(ParamBlock.Kind.BIAS, layout.params().get(1).kind());
-    Network bn = Network.build(new NetworkSpec("bn", new Shape(3, 4, 4),
+    Network bn = Network.build(NetworkSpec.sequential("bn", new Shape(3, 4, 4),
         List.of(BatchNorm.Spec.spatial2d())));
     assertEquals(6, bn.params().length, "gamma and beta are parameters");
     assertEquals(6, bn.state().length, "running mean and variance are state, not parameters");
@@ -186,9 +186,9 @@ class NetworkTest {
   void fusedBatchNormReluMatchesTheSeparateLayers() {
     Shape input = new Shape(2, 6, 5);
     Conv2d.Spec conv = Conv2d.Spec.of(3, 3, 1);
-    Network fused = Network.build(new NetworkSpec("fused", input, List.of(conv,
+    Network fused = Network.build(NetworkSpec.sequential("fused", input, List.of(conv,
         BatchNorm.Spec.spatial2d(), new Relu.Spec(), new Flatten.Spec(), Dense.Spec.of(4))));
-    Network separate = Network.build(new NetworkSpec("separate", input, List.of(conv,
+    Network separate = Network.build(NetworkSpec.sequential("separate", input, List.of(conv,
         BatchNorm.Spec.spatial2d(), new AvgPool2d.Spec(1, 1, 1, 1, 0, 0), new Relu.Spec(),
         new Flatten.Spec(), Dense.Spec.of(4))));
     assertTrue(fused.isFusedIntoPrevious(2), "relu after batch norm is fused");

@@ -14,8 +14,8 @@ class ParamLayoutTest {
 
   @Test
   void theLayoutOfASpecCountsEveryBlockByHand() {
-    NetworkSpec spec = Sequential.input("count", 3, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu()
-        .add(new ConvTranspose2d.Spec(0, 2, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, true, Init.HE_NORMAL))
+    NetworkSpec spec = NetworkBuilder.input("count", 3, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu()
+        .layer(new ConvTranspose2d.Spec(0, 2, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, true, Init.HE_NORMAL))
         .flatten().dense(5).batchNorm1d().build();
     ParamLayout layout = ParamLayout.of(spec);
     int conv = 4 * 3 * 3 * 3 + 4;
@@ -36,7 +36,7 @@ class ParamLayoutTest {
   @Test
   void aSummaryOfAModelTooLargeToBuildComesFromTheSpecAlone() {
     // 1.6 billion parameters: 12.8 GB to build with its gradients, far above the test heap.
-    NetworkSpec big = Sequential.input("big", 1, 400, 400).flatten().dense(10000).build();
+    NetworkSpec big = NetworkBuilder.input("big", 1, 400, 400).flatten().dense(10000).build();
     NetworkSummary summary = NetworkSummary.of(big, 32, 2);
     long params = 160000L * 10000 + 10000;
     assertEquals(params, summary.paramCount());
@@ -46,7 +46,7 @@ class ParamLayoutTest {
 
   @Test
   void convolutionWorkspaceCountsOneLoweredImageAndOneGradientPartialPerThread() {
-    NetworkSpec spec = Sequential.input("ws", 3, 8, 8).conv2d(4, 3, 1).build();
+    NetworkSpec spec = NetworkBuilder.input("ws", 3, 8, 8).conv2d(4, 3, 1).build();
     long colSize = 3 * 3 * 3 * 8 * 8;
     long params = 4 * 27 + 4;
     assertEquals(colSize * Float.BYTES, NetworkSummary.of(spec, 1, 1).workspaceBytes());
@@ -56,7 +56,7 @@ class ParamLayoutTest {
 
   @Test
   void aModelTooLargeForOneArrayIsRefusedFromTheSpecNamingTheLayer() {
-    NetworkSpec huge = Sequential.input("huge", 1, 1000, 1000).flatten().dense(3000)
+    NetworkSpec huge = NetworkBuilder.input("huge", 1, 1000, 1000).flatten().dense(3000)
         .dense(10).build();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ParamLayout.of(huge));

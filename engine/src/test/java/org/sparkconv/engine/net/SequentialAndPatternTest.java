@@ -16,7 +16,7 @@ class SequentialAndPatternTest {
 
   @Test
   void builderEqualsTheShippedLenet5FileAndRoundTripsThroughJson() {
-    NetworkSpec built = Sequential.input("lenet5", 1, 28, 28)
+    NetworkSpec built = NetworkBuilder.input("lenet5", 1, 28, 28)
         .conv2d(6, 5, 2).relu().maxPool(2)
         .conv2d(16, 5, 0).relu().maxPool(2)
         .flatten().dense(120).relu().dense(84).relu().dense(10)

@@ -27,7 +27,7 @@ class SpecJsonTest {
 
   @Test
   void everyLayerTypeSurvivesWriteThenRead() {
-    NetworkSpec spec = new NetworkSpec("all", new Shape(3, 16, 12), List.of(
+    NetworkSpec spec = NetworkSpec.sequential("all", new Shape(3, 16, 12), List.of(
         new Conv2d.Spec(3, 8, 3, 2, 1, 2, Padding.SAME, 1, 1, false, Init.XAVIER_UNIFORM),
         new BatchNorm.Spec(true, 8, 0.05f, 1e-3f),
         new LeakyRelu.Spec(0.2f),
@@ -49,7 +49,7 @@ class SpecJsonTest {
     NetworkSpec back = SpecJson.parse(json, "round-trip");
     assertEquals(spec, back);
     assertEquals(json, SpecJson.write(back));
-    NetworkSpec global = new NetworkSpec("g", new Shape(2, 4, 4),
+    NetworkSpec global = NetworkSpec.sequential("g", new Shape(2, 4, 4),
         List.of(new GlobalAvgPool2d.Spec()));
     assertEquals(global, SpecJson.parse(SpecJson.write(global), "g"));
   }

@@ -23,7 +23,7 @@ class OptimizerTest {
 
   /** A dense 2 -> 2 layer: 4 weights then 2 biases, as the PyTorch traces lay them out. */
   private static ParamLayout denseLayout() {
-    return Network.build(new NetworkSpec("d", Shape.flat(2), List.of(Dense.Spec.of(2))))
+    return Network.build(NetworkSpec.sequential("d", Shape.flat(2), List.of(Dense.Spec.of(2))))
         .layout();
   }
 

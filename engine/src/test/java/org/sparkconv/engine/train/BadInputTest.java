@@ -17,7 +17,7 @@ import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.layer.SpecException;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
-import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.optim.OptimizerSpec;
 
@@ -31,14 +31,14 @@ class BadInputTest {
 
   @Test
   void absurdSizesAreRefusedFromTheSpecBeforeAnyAllocation() {
-    NetworkSpec wide = Sequential.input("wide", 1, 28, 28).flatten().dense(3_000_000).build();
+    NetworkSpec wide = NetworkBuilder.input("wide", 1, 28, 28).flatten().dense(3_000_000).build();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> MemoryBudget.requireTrainingFits(wide, 64, 256, OptimizerSpec.sgd(0.1f, 0.9f), 1,
             HEAP));
     assertTrue(e.getMessage().contains("dense") && e.getMessage().contains("2^31"),
         e.getMessage());
 
-    SpecException c = assertThrows(SpecException.class, () -> Sequential.input("channels", 3,
+    SpecException c = assertThrows(SpecException.class, () -> NetworkBuilder.input("channels", 3,
         224, 224).conv2d(100_000, 3, 1).build());
     assertTrue(c.getMessage().contains("layer 0") && c.getMessage().contains("2^31"),
         c.getMessage());
@@ -49,7 +49,7 @@ class BadInputTest {
     assertTrue(input.getMessage().contains("input") && input.getMessage().contains("2^31"),
         input.getMessage());
 
-    NetworkSpec big = Sequential.input("big", 3, 64, 64).conv2d(256, 3, 1).relu()
+    NetworkSpec big = NetworkBuilder.input("big", 3, 64, 64).conv2d(256, 3, 1).relu()
         .conv2d(256, 3, 1).relu().flatten().dense(10).build();
     IllegalArgumentException budget = assertThrows(IllegalArgumentException.class,
         () -> MemoryBudget.requireTrainingFits(big, 512, 512, OptimizerSpec.adam(0.01f), 1,
@@ -61,7 +61,7 @@ class BadInputTest {
 
   @Test
   void evaluationsBatchIsPartOfTheBudget() {
-    NetworkSpec big = Sequential.input("big", 3, 64, 64).conv2d(256, 3, 1).relu()
+    NetworkSpec big = NetworkBuilder.input("big", 3, 64, 64).conv2d(256, 3, 1).relu()
         .flatten().dense(10).build();
     MemoryBudget.requireTrainingFits(big, 8, 8, OptimizerSpec.adam(0.01f), 1, HEAP);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
@@ -91,7 +91,7 @@ class BadInputTest {
     assertEquals("{\"name\": \"precious\"}", Files.readString(spec), "left as it was");
 
     Path model = dir.resolve("old.spcv");
-    byte[] bytes = ModelFile.of(Network.build(Sequential.input("m", 1, 4, 4).flatten()
+    byte[] bytes = ModelFile.of(Network.build(NetworkBuilder.input("m", 1, 4, 4).flatten()
         .dense(2).build())).encode();
     Files.write(model, bytes);
     err = new StringWriter();

@@ -16,7 +16,7 @@ import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
-import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.optim.Schedule;
 import org.sparkconv.engine.tensor.Shape;
@@ -43,7 +43,7 @@ class TrainerTest {
   }
 
   static NetworkSpec smallNet(float dropout) {
-    Sequential s = Sequential.input("q", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu().maxPool(2)
+    NetworkBuilder s = NetworkBuilder.input("q", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu().maxPool(2)
         .flatten();
     if (dropout > 0) {
       s.dropout(dropout, 5);
@@ -96,7 +96,7 @@ class TrainerTest {
   @Test
   void wrongImageShapeIsRejectedBeforeTraining() {
     ImageSet set = quadrants(16, 3);
-    NetworkSpec other = Sequential.input("other", 1, 28, 28).flatten().dense(4).build();
+    NetworkSpec other = NetworkBuilder.input("other", 1, 28, 28).flatten().dense(4).build();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> train(other, settings(1, Augmentation.NONE), set, new java.util.ArrayList<>()));
     assertTrue(e.getMessage().contains("(1, 8, 8)") && e.getMessage().contains("(1, 28, 28)"),

@@ -27,7 +27,7 @@ import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.io.ModelMetadata;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
-import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.optim.Schedule;
 import org.sparkconv.engine.train.TrainSettings;
@@ -63,7 +63,7 @@ class CheckpointTest {
 
   /** BN, dropout and Adam: state, RNG position and optimizer moments all matter for resume. */
   static NetworkSpec net() {
-    return Sequential.input("ckpt", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu().maxPool(2)
+    return NetworkBuilder.input("ckpt", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu().maxPool(2)
         .flatten().dropout(0.3f, 5).dense(4).build();
   }
 

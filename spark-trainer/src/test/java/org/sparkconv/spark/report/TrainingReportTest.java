@@ -26,7 +26,7 @@ import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
-import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.engine.optim.Schedule;
 import org.sparkconv.engine.train.Evaluation;
@@ -50,7 +50,7 @@ class TrainingReportTest {
   @BeforeAll
   static void train() {
     ImageSet data = TestImages.quadrants(512, 8, 31);
-    NetworkSpec spec = Sequential.input("tiny", 1, 8, 8).conv2d(4, 3, 1).relu().maxPool(2)
+    NetworkSpec spec = NetworkBuilder.input("tiny", 1, 8, 8).conv2d(4, 3, 1).relu().maxPool(2)
         .flatten().dense(4).build();
     Network net = Network.build(spec);
     net.initialize(3);

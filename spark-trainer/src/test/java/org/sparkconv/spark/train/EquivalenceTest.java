@@ -18,7 +18,7 @@ import org.sparkconv.engine.layer.Padding;
 import org.sparkconv.engine.loss.SoftmaxCrossEntropy;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
-import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.optim.Optimizer;
 import org.sparkconv.engine.optim.OptimizerSpec;
@@ -44,7 +44,7 @@ public class EquivalenceTest {
   public static final long SEED = 17;
 
   public static NetworkSpec plain() {
-    return Sequential.input("plain", 1, 8, 8).conv2d(4, 3, 1).relu().maxPool(2).flatten()
+    return NetworkBuilder.input("plain", 1, 8, 8).conv2d(4, 3, 1).relu().maxPool(2).flatten()
         .dense(4).build();
   }
 
@@ -53,10 +53,10 @@ public class EquivalenceTest {
    * which Adam would blow up into full-size steps of either sign.
    */
   public static NetworkSpec withBatchNorm() {
-    return Sequential.input("bn", 1, 8, 8)
-        .add(new Conv2d.Spec(0, 4, 3, 3, 1, 1, Padding.of(1), 1, 1, false, Init.HE_NORMAL))
+    return NetworkBuilder.input("bn", 1, 8, 8)
+        .layer(new Conv2d.Spec(0, 4, 3, 3, 1, 1, Padding.of(1), 1, 1, false, Init.HE_NORMAL))
         .batchNorm2d().relu().maxPool(2).flatten()
-        .add(new Dense.Spec(0, 8, false, Init.HE_NORMAL)).batchNorm1d().relu().dense(4).build();
+        .layer(new Dense.Spec(0, 8, false, Init.HE_NORMAL)).batchNorm1d().relu().dense(4).build();
   }
 
   public static TrainSettings settings(OptimizerSpec optimizer) {

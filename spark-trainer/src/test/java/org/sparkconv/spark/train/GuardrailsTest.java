@@ -11,7 +11,7 @@ import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.net.Network;
-import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.spark.LocalSpark;
 import org.sparkconv.spark.TestImages;
@@ -49,7 +49,7 @@ class GuardrailsTest {
 
   @Test
   void modelLargerThanMaxResultSizeIsRejectedWithTheSetting() {
-    Network net = Network.build(Sequential.input("wide", 1, 28, 28).flatten().dense(4096)
+    Network net = Network.build(NetworkBuilder.input("wide", 1, 28, 28).flatten().dense(4096)
         .dense(10).build());
     SparkConf conf = new SparkConf().set("spark.driver.maxResultSize", "8m");
     IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -61,7 +61,7 @@ class GuardrailsTest {
 
   @Test
   void executorMemoryTooSmallForTheBatchIsRejectedWithNumbers() {
-    Network net = Network.build(Sequential.input("big", 3, 64, 64).conv2d(64, 3, 1).relu()
+    Network net = Network.build(NetworkBuilder.input("big", 3, 64, 64).conv2d(64, 3, 1).relu()
         .conv2d(64, 3, 1).relu().flatten().dense(10).build());
     IllegalStateException e = assertThrows(IllegalStateException.class,
         () -> Preflight.check(net.summary(256), 4L * net.params().length, 2, 2,

@@ -7,7 +7,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
-import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.optim.Optimizer;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.spark.wire.Contribution;
@@ -19,7 +19,7 @@ import org.sparkconv.spark.wire.Contribution;
  */
 class SyncRuleLayoutTest {
 
-  static final NetworkSpec SPEC = Sequential.input("layout", 1, 4, 4).conv2d(2, 3, 1)
+  static final NetworkSpec SPEC = NetworkBuilder.input("layout", 1, 4, 4).conv2d(2, 3, 1)
       .batchNorm2d().relu().flatten().dense(3).build();
   static final int N1 = 3;
   static final int N2 = 5;

@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.sparkconv.engine.net.Sequential;
+import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.net.SpecJson;
 
 /** The per-JVM pool: reuse per model, never one worker twice at once, bounded with eviction. */
 class NetworkPoolTest {
 
   static String spec(String name, int units) {
-    return SpecJson.write(Sequential.input(name, 1, 4, 4).flatten().dense(units).build());
+    return SpecJson.write(NetworkBuilder.input(name, 1, 4, 4).flatten().dense(units).build());
   }
 
   @Test

@@ -1,0 +1,76 @@
+package org.sparkconv.engine.layer;
+
+import java.util.List;
+import org.sparkconv.engine.math.ComputeContext;
+import org.sparkconv.engine.tensor.Shape;
+
+/**
+ * Element-wise sum of two or more inputs of one shape: the join of a residual connection
+ * ({@code y = F(x) + x}, He et al. 2016, "Deep Residual Learning for Image Recognition").
+ * Each input's gradient is the output's gradient, unchanged.
+ */
+public final class Add implements MergeLayer {
+
+  /** An {@code add} node; it has no settings. */
+  public record Spec() implements MergeSpec {
+
+    @Override
+    public String type() {
+      return "add";
+    }
+
+    @Override
+    public Shape outputShape(List<Shape> inputs, List<String> inputNames, int index) {
+      for (Shape shape : inputs) {
+        if (!shape.equals(inputs.get(0))) {
+          throw SpecException.at(index, type(), "inputs", "adds inputs of one shape, got "
+              + MergeSpec.describe(inputs, inputNames));
+        }
+      }
+      return inputs.get(0);
+    }
+
+    @Override
+    public MergeLayer build(List<Shape> inputs, int index, ComputeContext context) {
+      return new Add(inputs.get(0));
+    }
+  }
+
+  private final Shape shape;
+
+  private Add(Shape shape) {
+    this.shape = shape;
+  }
+
+  @Override
+  public Shape inputShape() {
+    return shape;
+  }
+
+  @Override
+  public Shape outputShape() {
+    return shape;
+  }
+
+  @Override
+  public void forward(float[][] ins, float[] out, int batch) {
+    int n = batch * shape.size();
+    System.arraycopy(ins[0], 0, out, 0, n);
+    for (int k = 1; k < ins.length; k++) {
+      float[] in = ins[k];
+      for (int i = 0; i < n; i++) {
+        out[i] += in[i];
+      }
+    }
+  }
+
+  @Override
+  public void backward(float[][] ins, float[] dOut, float[][] dIns, int batch) {
+    int n = batch * shape.size();
+    for (float[] dIn : dIns) {
+      if (dIn != null) {
+        System.arraycopy(dOut, 0, dIn, 0, n);
+      }
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package org.sparkconv.engine.net;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import org.sparkconv.engine.layer.LayerSpec;
+import org.sparkconv.engine.layer.MergeSpec;
+
+/**
+ * How a network of {@link NetworkSpec} runs, worked out from the spec alone: which activation
+ * layers are fused into the layer before them, and which gradient buffers backward uses.
+ *
+ * <p>Backward visits the nodes in reverse. The gradient with respect to a node's output lives
+ * in a pooled buffer from the moment its last consumer (the first one backward reaches) writes
+ * it until the node itself has been back-propagated; then the buffer is free for another node.
+ * A later consumer of the same node (fan-out: a residual shortcut, a dense block's input) writes
+ * into a scratch buffer that is then added in, so every layer keeps the simple contract of
+ * writing, never accumulating, its input gradient. For a chain this is the usual ping-pong of
+ * two buffers; a ResNet needs three.
+ */
+final class GraphPlan {
+
+  /** Marks the network output's gradient: the caller's array, not a pooled buffer. */
+  static final int EXTERNAL = -2;
+
+  final int[][] inputs; // per node: node indices, Node.INPUT for the network input
+  final boolean[] fusedIntoPrevious;
+  final int[] gradientBuffer; // per node whose output is consumed: the pooled buffer, or EXTERNAL
+  final int inputGradientBuffer;
+  final int[][] inputGradientTarget; // per node, per input: the buffer its gradient ends up in
+  final int[][] inputGradientScratch; // per node, per input: scratch buffer to add from, or -1
+  final int bufferCount;
+  final int scratchCount;
+
+  GraphPlan(NetworkSpec spec) {
+    List<Node> nodes = spec.nodes();
+    int n = nodes.size();
+    inputs = new int[n][];
+    int[] consumers = new int[n];
+    for (int i = 0; i < n; i++) {
+      inputs[i] = nodes.get(i).inputs().stream().mapToInt(Integer::intValue).toArray();
+      for (int ref : inputs[i]) {
+        if (ref >= 0) {
+          consumers[ref]++;
+        }
+      }
+    }
+    fusedIntoPrevious = new boolean[n];
+    for (int i = 0; i + 1 < n; i++) {
+      LayerSpec layer = nodes.get(i).layer();
+      fusedIntoPrevious[i + 1] = !fusedIntoPrevious[i] && !(layer instanceof MergeSpec)
+          && nodes.get(i + 1).isChained(i + 1) && consumers[i] == 1
+          && layer.fusesNext(nodes.get(i + 1).layer());
+    }
+
+    gradientBuffer = new int[n];
+    Arrays.fill(gradientBuffer, -1);
+    gradientBuffer[n - 1] = EXTERNAL;
+    inputGradientTarget = new int[n][];
+    inputGradientScratch = new int[n][];
+    TreeSet<Integer> free = new TreeSet<>();
+    int created = 0;
+    int inputGradient = -1;
+    int maxScratch = 0;
+    for (int head = n - 1; head >= 0; head--) {
+      if (fusedIntoPrevious[head]) {
+        continue;
+      }
+      int[] refs = inputs[head];
+      inputGradientTarget[head] = new int[refs.length];
+      inputGradientScratch[head] = new int[refs.length];
+      int scratch = 0;
+      for (int k = 0; k < refs.length; k++) {
+        int target = refs[k] == Node.INPUT ? inputGradient : gradientBuffer[refs[k]];
+        if (target == -1) {
+          target = free.isEmpty() ? created++ : free.pollFirst();
+          if (refs[k] == Node.INPUT) {
+            inputGradient = target;
+          } else {
+            gradientBuffer[refs[k]] = target;
+          }
+          inputGradientScratch[head][k] = -1;
+        } else {
+          inputGradientScratch[head][k] = scratch++;
+        }
+        inputGradientTarget[head][k] = target;
+      }
+      maxScratch = Math.max(maxScratch, scratch);
+      int own = gradientBuffer[tail(head)];
+      if (own >= 0) {
+        free.add(own);
+      }
+    }
+    inputGradientBuffer = inputGradient;
+    bufferCount = created;
+    scratchCount = maxScratch;
+  }
+
+  /** The last node of the unit that starts at {@code head}: itself or its fused activation. */
+  int tail(int head) {
+    return head + 1 < fusedIntoPrevious.length && fusedIntoPrevious[head + 1] ? head + 1 : head;
+  }
+}
