@@ -166,8 +166,10 @@ final class BlockTemplates {
     JsonFields f = new JsonFields(entry, index, type);
     boolean named = f.has("name");
     String name = named ? f.text("name", null) : null;
-    if (named && (name.isEmpty() || name.contains("/"))) {
-      throw f.error("name", "must be a non-empty name without '/', got \"" + name + "\"");
+    if (named && (name.isEmpty() || prefix != null && name.contains("/"))) {
+      throw f.error("name", "must be a non-empty name" + (prefix == null ? ""
+          : " without '/' (a block's layer names get their use's name and '/' in front)")
+          + ", got \"" + name + "\"");
     }
     if (named && prefix != null) {
       name = prefix + "/" + name;

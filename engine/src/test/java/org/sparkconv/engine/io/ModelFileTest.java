@@ -113,4 +113,64 @@ class ModelFileTest {
       assertEquals(2, files.count(), "only model.spcv and blocked.spcv: no temporary left");
     }
   }
+
+  @Test
+  void aGraphModelSavesAsVersion2AndLoadsWithIdenticalPredictions() throws IOException {
+    NetworkSpec spec = NetworkBuilder.input("res", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu()
+        .named("stem").conv2d(4, 3, 1).batchNorm2d().named("branch").add("branch", "stem")
+        .named("sum").from("stem").conv2d(2, 1, 0).named("side").concat("sum", "side")
+        .flatten().dense(3).build();
+    Network net = Network.build(spec);
+    net.initialize(5);
+    net.forward(new Tensor(TestArrays.uniform(4 * 64, 6), 0, 4, net.inputShape()), true);
+    Path file = dir.resolve("res.spcv");
+    ModelFile.of(net).save(file);
+    byte[] bytes = Files.readAllBytes(file);
+    assertEquals(2, bytes[4], "format version");
+    Network loaded = ModelFile.load(file).toNetwork();
+    assertEquals(spec, loaded.spec());
+    Tensor x = new Tensor(TestArrays.uniform(3 * 64, 7), 0, 3, net.inputShape());
+    float[] expected = net.forward(x, false).data().clone();
+    assertArrayEquals(Arrays.copyOf(expected, 9),
+        Arrays.copyOf(loaded.forward(x, false).data(), 9));
+  }
+
+  /**
+   * A version-1 file written before graphs existed (checked in, with the logits it gave then)
+   * still loads and predicts the same.
+   */
+  @Test
+  void aVersion1FileStillLoads() throws IOException {
+    ModelFile file;
+    try (var in = ModelFileTest.class.getResourceAsStream("/modelfile/v1-small.spcv")) {
+      byte[] bytes = in.readAllBytes();
+      assertEquals(1, bytes[4], "the fixture is a version-1 file");
+      file = ModelFile.decode(bytes, "v1-small.spcv");
+    }
+    assertTrue(file.spec().isChain());
+    Network net = file.toNetwork();
+    float[] x = new float[2 * 64];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) Math.sin(i);
+    }
+    float[] logits = Arrays.copyOf(net.forward(new Tensor(x, 0, 2, net.inputShape()), false)
+        .data(), 8);
+    var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        ModelFileTest.class.getResourceAsStream("/modelfile/v1-small-logits.json"));
+    float[] expected = new float[8];
+    for (int i = 0; i < 8; i++) {
+      expected[i] = (float) json.get("logits").get(i).doubleValue();
+    }
+    TestArrays.assertClose("logits of the version-1 file", expected, logits, 1e-6, 1e-6);
+  }
+
+  @Test
+  void aFutureVersionIsRefusedByNumber() {
+    byte[] bytes = ModelFile.of(trainedLikeNetwork()).encode();
+    bytes[4] = 3;
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ModelFile.decode(bytes, "future.spcv"));
+    assertTrue(e.getMessage().contains("future.spcv at byte 4: format version 3 is not"
+        + " supported (this build reads versions 1 to 2)"), e.getMessage());
+  }
 }
