@@ -111,6 +111,143 @@ def layer_case(case, model_layers, modules, input_shape, batch, seed, training=T
     })
 
 
+def graph_case(case, model_layers, modules, forward, input_shape, batch, seed, blocks=None):
+    """A graph network: `forward(x)` wires `modules` (listed in sparkconv's node order, which is
+    also its parameter and state order) as `model_layers` does; loss = sum(out * dout)."""
+    gen = torch.Generator().manual_seed(seed)
+    for m in modules:
+        m.double().train()
+    randomize(modules, gen)
+    state_before = state_of(modules)
+    params, _ = params_of(modules)
+    x = f32(torch.rand([batch] + input_shape, generator=gen, dtype=torch.float64) * 2 - 1)
+    x.requires_grad_(True)
+    out = forward(x)
+    dout = f32(torch.rand(out.shape, generator=gen, dtype=torch.float64) * 2 - 1)
+    (out * dout).sum().backward()
+    _, grads = params_of(modules)
+    model = {"name": case, "input": dict(zip(["channels", "height", "width"], input_shape)),
+             "layers": model_layers}
+    if blocks:
+        model["blocks"] = blocks
+    write(case, {
+        "model": model, "training": True, "batch": batch, "params": params,
+        "state": state_before, "x": flat(x), "dout": flat(dout), "out": flat(out),
+        "out_shape": shape(out), "dx": flat(x.grad), "dparams": grads,
+        "state_after": state_of(modules),
+    })
+
+
+def conv_spec(out, kernel, stride=1, padding=0, bias=False, name=None, inputs=None, groups=1):
+    layer = {"type": "conv2d", "out_channels": out, "kernel": kernel, "stride": stride,
+             "padding": padding, "bias": bias}
+    if groups != 1:
+        layer["groups"] = groups
+    if name:
+        layer["name"] = name
+    if inputs:
+        layer["inputs"] = inputs
+    return layer
+
+
+def graph_cases():
+    # A basic residual block, identity shortcut: relu(bn(conv(relu(bn(conv(x))))) + x).
+    c1, b1, c2, b2 = nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4), \
+        nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4)
+    graph_case("residual_identity",
+               [conv_spec(4, 3, padding=1), {"type": "batchnorm2d"}, {"type": "relu"},
+                conv_spec(4, 3, padding=1), {"type": "batchnorm2d", "name": "branch"},
+                {"type": "add", "inputs": ["branch", "input"]}, {"type": "relu"}],
+               [c1, b1, c2, b2], lambda x: F.relu(b2(c2(F.relu(b1(c1(x))))) + x),
+               [4, 6, 6], 3, 30)
+
+    # The same with stride 2 and a projection shortcut (1x1 conv, stride 2, batch norm).
+    c1, b1, c2, b2 = nn.Conv2d(3, 6, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(6), \
+        nn.Conv2d(6, 6, 3, padding=1, bias=False), nn.BatchNorm2d(6)
+    cp, bp = nn.Conv2d(3, 6, 1, stride=2, bias=False), nn.BatchNorm2d(6)
+    graph_case("residual_projection_stride2",
+               [conv_spec(6, 3, stride=2, padding=1), {"type": "batchnorm2d"}, {"type": "relu"},
+                conv_spec(6, 3, padding=1), {"type": "batchnorm2d", "name": "branch"},
+                conv_spec(6, 1, stride=2, name="projection", inputs=["input"]),
+                {"type": "batchnorm2d", "name": "shortcut"},
+                {"type": "add", "inputs": ["branch", "shortcut"]}, {"type": "relu"}],
+               [c1, b1, c2, b2, cp, bp],
+               lambda x: F.relu(b2(c2(F.relu(b1(c1(x))))) + bp(cp(x))), [3, 7, 7], 2, 31)
+
+    # A dense block of three BN-ReLU-conv3x3 layers (growth 3) on the concatenation of all
+    # earlier maps, then a transition BN-ReLU-conv1x1-avgpool.
+    growth, channels = 3, 4
+    norms, convs = [], []
+    layers = []
+    previous = "input"
+    for i in range(3):
+        norms.append(nn.BatchNorm2d(channels + i * growth))
+        convs.append(nn.Conv2d(channels + i * growth, growth, 3, padding=1, bias=False))
+        layers += [{"type": "batchnorm2d", "inputs": [previous]} if i else
+                   {"type": "batchnorm2d"}, {"type": "relu"},
+                   conv_spec(growth, 3, padding=1, name="new%d" % i),
+                   {"type": "concat", "name": "features%d" % i,
+                    "inputs": [previous, "new%d" % i]}]
+        previous = "features%d" % i
+    tn, tc = nn.BatchNorm2d(channels + 3 * growth), nn.Conv2d(channels + 3 * growth, 5, 1,
+                                                             bias=False)
+    layers += [{"type": "batchnorm2d"}, {"type": "relu"}, conv_spec(5, 1),
+               {"type": "avgpool2d", "kernel": 2}]
+    modules = []
+    for n, c in zip(norms, convs):
+        modules += [n, c]
+    modules += [tn, tc]
+
+    def dense(x):
+        for n, c in zip(norms, convs):
+            x = torch.cat([x, c(F.relu(n(x)))], dim=1)
+        return F.avg_pool2d(tc(F.relu(tn(x))), 2)
+    graph_case("dense_block_transition", layers, modules, dense, [4, 6, 6], 2, 32)
+
+    # Grouped convolution (2 groups) then depthwise (groups = channels, stride 2).
+    g2 = nn.Conv2d(4, 6, 3, padding=1, groups=2)
+    dw = nn.Conv2d(6, 6, 3, stride=2, padding=1, groups=6)
+    graph_case("grouped_conv",
+               [conv_spec(6, 3, padding=1, bias=True, groups=2),
+                conv_spec(6, 3, stride=2, padding=1, bias=True, groups=6)],
+               [g2, dw], lambda x: dw(g2(x)), [4, 7, 6], 2, 33)
+
+    # A complete small ResNet in the block form of the model files: stem, an identity block,
+    # a stride-2 projection block, global average pooling and a dense layer.
+    blocks = {
+        "basic": {"params": {"channels": None}, "layers": [
+            conv_spec("$channels", 3, padding=1), {"type": "batchnorm2d"}, {"type": "relu"},
+            conv_spec("$channels", 3, padding=1), {"type": "batchnorm2d", "name": "branch"},
+            {"type": "add", "inputs": ["branch", "$in"]}, {"type": "relu"}]},
+        "down": {"params": {"channels": None}, "layers": [
+            conv_spec("$channels", 3, stride=2, padding=1), {"type": "batchnorm2d"},
+            {"type": "relu"}, conv_spec("$channels", 3, padding=1),
+            {"type": "batchnorm2d", "name": "branch"},
+            conv_spec("$channels", 1, stride=2, name="projection", inputs=["$in"]),
+            {"type": "batchnorm2d", "name": "shortcut"},
+            {"type": "add", "inputs": ["branch", "shortcut"]}, {"type": "relu"}]},
+    }
+    stem, stem_bn = nn.Conv2d(1, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4)
+    a = [nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4),
+         nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4)]
+    d = [nn.Conv2d(4, 8, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(8),
+         nn.Conv2d(8, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8),
+         nn.Conv2d(4, 8, 1, stride=2, bias=False), nn.BatchNorm2d(8)]
+    fc = nn.Linear(8, 5)
+
+    def resnet(x):
+        x = F.relu(stem_bn(stem(x)))
+        x = F.relu(a[3](a[2](F.relu(a[1](a[0](x))))) + x)
+        x = F.relu(d[3](d[2](F.relu(d[1](d[0](x))))) + d[5](d[4](x)))
+        return fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+    graph_case("small_resnet",
+               [conv_spec(4, 3, padding=1), {"type": "batchnorm2d"}, {"type": "relu"},
+                {"block": "basic", "name": "stage1", "with": {"channels": 4}},
+                {"block": "down", "name": "stage2", "with": {"channels": 8}},
+                {"type": "global_avgpool2d"}, {"type": "flatten"}, {"type": "dense", "units": 5}],
+               [stem, stem_bn] + a + d + [fc], resnet, [1, 8, 8], 3, 34, blocks=blocks)
+
+
 def distinct_values(gen, shape_):
     """A random arrangement of well-separated values: no ties for max pooling."""
     n = 1
@@ -277,3 +414,4 @@ def optimizer_traces():
 if __name__ == "__main__":
     optimizer_traces()
     main()
+    graph_cases()

@@ -33,7 +33,10 @@ class ReferenceVectorTest {
         "conv_transpose2d_dilation_nonsquare", "maxpool2d_overlapping_padded", "avgpool2d_padded",
         "lppool2d_l2", "lppool2d_l1_overlapping", "batchnorm2d_train", "batchnorm2d_eval",
         "dense_batchnorm1d", "activations", "leaky_relu_negative", "global_pools",
-        "global_maxpool");
+        "global_maxpool", "grouped_conv",
+        // graphs: residual blocks, a dense block with its transition, a small ResNet
+        "residual_identity", "residual_projection_stride2", "dense_block_transition",
+        "small_resnet");
   }
 
   static JsonNode load(String name) throws IOException {
