@@ -41,10 +41,18 @@ public final class Preflight {
       throw new IllegalStateException(String.format(Locale.ROOT, "an executor would need about"
               + " %s (%d concurrent tasks x (%s for the model, activations and workspaces at"
               + " %d examples per partition + %s of cached data)) but has %s usable of %s heap:"
-              + " raise spark.executor.memory, lower spark.executor.cores, or lower batch_size",
+              + " set spark.executor.memory to at least %s for a batch of %d per partition,"
+              + " lower spark.executor.cores, or lower batch_size",
           mib(needed), concurrentTasks, mib(summary.trainingBytes()), summary.batch(),
-          mib(shardBytes), mib(usable), mib(executorMemoryBytes)));
+          mib(shardBytes), mib(usable), mib(executorMemoryBytes), memorySetting(needed),
+          summary.batch()));
     }
+  }
+
+  /** A {@code spark.executor.memory} value whose usable share holds {@code needed} bytes. */
+  static String memorySetting(long needed) {
+    long mib = (long) Math.ceil(needed / 0.6 / (1L << 20));
+    return mib >= 1024 ? (long) Math.ceil(mib / 1024.0) + "g" : mib + "m";
   }
 
   /**

@@ -265,8 +265,8 @@ public final class SparkTrainer {
         / plan.partitions();
     int threads = ComputeContext.defaults().parallel().threads();
     NetworkSummary training = NetworkSummary.of(net.spec(), plan.share(0), threads);
-    NetworkSummary evaluation = NetworkSummary.of(net.spec(), PartitionEvaluation.BATCH,
-        threads);
+    NetworkSummary evaluation = NetworkSummary.of(net.spec(),
+        PartitionEvaluation.batchFor(net.spec(), 1), threads);
     NetworkSummary perPartition = training.trainingBytes() >= evaluation.trainingBytes()
         ? training : evaluation;
     Preflight.check(perPartition, resultBytes, plan.partitions(), spark.treeDepth(),

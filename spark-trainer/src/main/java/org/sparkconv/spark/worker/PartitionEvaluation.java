@@ -1,6 +1,8 @@
 package org.sparkconv.spark.worker;
 
 import org.sparkconv.engine.data.ImageSet;
+import org.sparkconv.engine.net.NetworkSpec;
+import org.sparkconv.engine.net.NetworkSummary;
 import org.sparkconv.engine.train.Evaluator;
 import org.sparkconv.spark.wire.ConfusionCounts;
 import org.sparkconv.spark.wire.ModelVector;
@@ -9,8 +11,22 @@ import org.sparkconv.spark.wire.Shard;
 /** The test-set evaluation of one partition, run inside a Spark task. */
 public final class PartitionEvaluation {
 
-  /** Images per forward pass of the evaluation. */
+  /** Images per forward pass of the evaluation, for models of ordinary size. */
   public static final int BATCH = 256;
+
+  /** The activations one evaluation pass may hold, so that a large model's does not OOM. */
+  static final long ACTIVATION_BUDGET_BYTES = 256L << 20;
+
+  /**
+   * Images per evaluation pass of {@code spec}: {@link #BATCH}, fewer when that many examples'
+   * activations would pass {@link #ACTIVATION_BUDGET_BYTES} (VGG16 at 224x224 holds 61 MB per
+   * image), but never fewer than the training share, whose buffers the network has anyway.
+   */
+  public static int batchFor(NetworkSpec spec, int trainingShare) {
+    long perExample = Math.max(1, NetworkSummary.of(spec, 1, 1).activationBytes());
+    long fits = Math.max(1, ACTIVATION_BUDGET_BYTES / perExample);
+    return (int) Math.max(trainingShare, Math.min(BATCH, fits));
+  }
 
   private PartitionEvaluation() {}
 
@@ -26,7 +42,8 @@ public final class PartitionEvaluation {
       }
       ImageSet set = new ImageSet("partition " + shard.partition(), run.inputShape(),
           shard.count(), pixels, labels, run.classes());
-      return ConfusionCounts.of(Evaluator.evaluate(w.network(), set, run.normalization(), BATCH));
+      return ConfusionCounts.of(Evaluator.evaluate(w.network(), set, run.normalization(),
+          batchFor(w.network().spec(), 1)));
     });
   }
 }

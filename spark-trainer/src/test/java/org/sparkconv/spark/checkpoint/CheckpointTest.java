@@ -61,10 +61,14 @@ class CheckpointTest {
     }
   }
 
-  /** BN, dropout and Adam: state, RNG position and optimizer moments all matter for resume. */
+  /**
+   * BN, dropout and Adam: state, RNG position and optimizer moments all matter for resume. A
+   * graph (a residual block), so that its wiring travels through checkpoints too.
+   */
   static NetworkSpec net() {
-    return NetworkBuilder.input("ckpt", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu().maxPool(2)
-        .flatten().dropout(0.3f, 5).dense(4).build();
+    return NetworkBuilder.input("ckpt", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu()
+        .named("stem").conv2d(4, 3, 1).batchNorm2d().named("branch").add("branch", "stem")
+        .relu().maxPool(2).flatten().dropout(0.3f, 5).dense(4).build();
   }
 
   static final TrainSettings SETTINGS = new TrainSettings(2, 32, 7, OptimizerSpec.adam(0.01f),

@@ -17,13 +17,18 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkconv.engine.data.Augmentation;
 import org.sparkconv.engine.data.IdxReader;
 import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.io.ModelMetadata;
 import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.NetworkBuilder;
+import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.SpecJson;
+import org.sparkconv.engine.optim.OptimizerSpec;
+import org.sparkconv.engine.optim.Schedule;
 import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.engine.train.Evaluator;
 import org.sparkconv.engine.train.TrainMain;
@@ -43,6 +48,7 @@ class ScoreJobTest {
 
   static final Path FASHION = Path.of("/usr/share/datasets/fashion-mnist");
   static ImageSet test;
+  static ImageSet train;
   static Network net;
   static Normalization norm;
   static Path modelFile;
@@ -53,7 +59,7 @@ class ScoreJobTest {
     // The pure-Java GEMM computes every example the same way whatever batch it is in, so the
     // Spark scores and the engine's evaluation can be compared exactly.
     System.setProperty("sparkconv.gemm", "java");
-    ImageSet train = IdxReader.read(FASHION.resolve("train-images-idx3-ubyte.gz"),
+    train = IdxReader.read(FASHION.resolve("train-images-idx3-ubyte.gz"),
         FASHION.resolve("train-labels-idx1-ubyte.gz"), 10).head(6000);
     test = IdxReader.read(FASHION.resolve("t10k-images-idx3-ubyte.gz"),
         FASHION.resolve("t10k-labels-idx1-ubyte.gz"), 10).head(600);
@@ -146,6 +152,32 @@ class ScoreJobTest {
             output).score(session(), ModelLoader.load(modelFile.toString(),
             LocalSpark.get().hadoopConfiguration(), System.out)));
     assertTrue(exists.getMessage().contains("--overwrite"), exists.getMessage());
+  }
+
+  /** A graph model (residual block, concatenated side branch) scores like any other. */
+  @Test
+  void aGraphModelScoresTheFolderAsTheEngineEvaluates(@TempDir Path out) throws Exception {
+    NetworkSpec spec = NetworkBuilder.input("graph", 1, 28, 28).conv2d(6, 5, 2).batchNorm2d()
+        .relu().named("stem").conv2d(6, 3, 1).batchNorm2d().named("branch")
+        .add("branch", "stem").relu().named("block").from("stem").conv2d(2, 1, 0).named("side")
+        .concat("block", "side").maxPool(4).flatten().dense(10)
+        .classes(net.spec().classNames()).build();
+    Network graph = Network.build(spec);
+    graph.initialize(3);
+    new Trainer(graph, new TrainSettings(1, 64, 3, OptimizerSpec.sgd(0.05f, 0.9f),
+        Schedule.constant(), 0f, Augmentation.NONE, 60),
+        new PrintStream(new ByteArrayOutputStream())).fit(train.head(3000), test, norm);
+    Path file = out.resolve("graph.spcv");
+    ModelFile.of(graph).withMetadata(ModelMetadata.trained(norm, 1, 0.0)).save(file);
+    String output = out.resolve("graph-predictions").toString();
+    BatchScoring.Summary summary = job("--model", file.toString(), "--input",
+        pngRoot.toString(), "--output", output).score(session(), ModelLoader.load(
+            file.toString(), LocalSpark.get().hadoopConfiguration(), System.out));
+    Evaluation engine = Evaluator.evaluate(graph, test, norm, 256);
+    assertTrue(engine.accuracy() > 0.6, "a trained graph model: " + engine.accuracy());
+    assertEquals(engine.correct(), summary.evaluation().correct(),
+        "Spark's scores of the PNG folder = the engine's evaluation");
+    assertEquals(test.count() + 1, session().read().parquet(output).count());
   }
 
   @Test

@@ -87,6 +87,12 @@ public class AllReduceTrainingTest {
   }
 
   @Test
+  void aGraphModelWithMomentumEqualsTreeAndSingleJvm() {
+    assertAllThreeAgree(EquivalenceTest.graph(), TestImages.quadrants(800, 8, 26),
+        EquivalenceTest.settings(OptimizerSpec.sgd(0.05f, 0.9f)));
+  }
+
+  @Test
   void parameterAveragingWithThreeLocalStepsEqualsItsTreeRun() {
     ImageSet data = TestImages.quadrants(800, 8, 24);
     TrainSettings adam = EquivalenceTest.settings(OptimizerSpec.adam(0.01f));

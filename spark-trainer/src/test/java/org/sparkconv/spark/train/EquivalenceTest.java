@@ -59,6 +59,22 @@ public class EquivalenceTest {
         .layer(new Dense.Spec(0, 8, false, Init.HE_NORMAL)).batchNorm1d().relu().dense(4).build();
   }
 
+  /**
+   * A graph: a residual block (identity shortcut from a fused BN+ReLU that feeds two layers)
+   * and a side branch joined by concatenation.
+   */
+  public static NetworkSpec graph() {
+    Conv2d.Spec conv = new Conv2d.Spec(0, 4, 3, 3, 1, 1, Padding.of(1), 1, 1, false,
+        Init.HE_NORMAL);
+    return NetworkBuilder.input("graph", 1, 8, 8)
+        .layer(conv).batchNorm2d().relu().named("stem")
+        .layer(conv).batchNorm2d().relu().layer(conv).batchNorm2d().named("branch")
+        .add("branch", "stem").relu().named("block")
+        .from("stem").layer(new Conv2d.Spec(0, 2, 1, 1, 1, 1, Padding.of(0), 1, 1, false,
+            Init.HE_NORMAL)).named("side")
+        .concat("block", "side").maxPool(2).flatten().dense(4).build();
+  }
+
   public static TrainSettings settings(OptimizerSpec optimizer) {
     return new TrainSettings(1, BATCH, SEED, optimizer, Schedule.constant(), 0f,
         Augmentation.NONE, 60);

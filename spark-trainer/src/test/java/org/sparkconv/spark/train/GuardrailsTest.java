@@ -1,5 +1,6 @@
 package org.sparkconv.spark.train;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkBuilder;
+import org.sparkconv.engine.net.NetworkSpec;
+import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.optim.OptimizerSpec;
 import org.sparkconv.spark.LocalSpark;
 import org.sparkconv.spark.TestImages;
@@ -57,6 +60,30 @@ class GuardrailsTest {
             4L << 30, 0));
     assertTrue(e.getMessage().contains("spark.driver.maxResultSize")
         && e.getMessage().contains("8.0 MiB"), e.getMessage());
+  }
+
+  /**
+   * VGG16 at 224x224 (138,357,544 parameters, 6.1 GB to train a batch of 32): the pre-flight,
+   * sized from the spec alone, says what executor memory that batch needs.
+   */
+  @Test
+  void vgg16SaysWhatExecutorMemoryABatchOf32Needs() {
+    NetworkSpec vgg16 = SpecJson.read(java.nio.file.Path.of("..", "conf", "models",
+        "vgg16.json"));
+    org.sparkconv.engine.net.NetworkSummary summary =
+        org.sparkconv.engine.net.NetworkSummary.of(vgg16, 32, 1);
+    long resultBytes = 4L * summary.paramCount();
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> Preflight.check(summary, resultBytes, 1, 2,
+            new SparkConf().set("spark.driver.maxResultSize", "0"), 1, 4L << 30, 0));
+    long needed = summary.trainingBytes() + 2 * resultBytes;
+    String setting = (long) Math.ceil(needed / 0.6 / (1L << 30)) + "g";
+    assertTrue(e.getMessage().contains("set spark.executor.memory to at least " + setting
+        + " for a batch of 32 per partition"), e.getMessage());
+    assertEquals(32, org.sparkconv.spark.worker.PartitionEvaluation.batchFor(vgg16, 32),
+        "evaluation does not raise a large model's batch above its training share");
+    assertEquals(org.sparkconv.spark.worker.PartitionEvaluation.BATCH,
+        org.sparkconv.spark.worker.PartitionEvaluation.batchFor(EquivalenceTest.plain(), 8));
   }
 
   @Test
