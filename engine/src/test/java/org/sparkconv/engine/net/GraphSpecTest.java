@@ -88,13 +88,16 @@ class GraphSpecTest {
   void densenetConcatenatesEveryEarlierMap() {
     NetworkSpec spec = SpecJson.read(MODELS.resolve("densenet-bc.json"));
     NetworkSummary summary = NetworkSummary.of(spec, 1, 1);
-    // Stem 24 channels + 6 x growth 12 = 96 after the first dense block; compression 0.5 -> 48.
+    // Stem 24 channels + 4 x growth 12 = 72 after the first dense block; compression 0.5 -> 36.
     NetworkSummary.Row dense1 = summary.rows().stream()
-        .filter(r -> r.name().equals("dense1.6/features")).findFirst().orElseThrow();
-    assertEquals(96, dense1.outputShape().channels());
+        .filter(r -> r.name().equals("dense1.4/features")).findFirst().orElseThrow();
+    assertEquals(72, dense1.outputShape().channels());
+    NetworkSummary.Row transition = summary.rows().stream()
+        .filter(r -> r.name().startsWith("transition1/conv2d")).findFirst().orElseThrow();
+    assertEquals(36, transition.outputShape().channels());
     NetworkSummary.Row last = summary.rows().stream()
-        .filter(r -> r.name().equals("dense3.6/features")).findFirst().orElseThrow();
-    assertEquals(60 + 72, last.outputShape().channels());
+        .filter(r -> r.name().equals("dense3.4/features")).findFirst().orElseThrow();
+    assertEquals(42 + 48, last.outputShape().channels());
     assertEquals(7, last.outputShape().height());
   }
 
