@@ -94,6 +94,6 @@ public class StepBenchmarks {
 
   @Benchmark
   public float[] inferBatch256() {
-    return net.forward(inferBatch, false).data();
+    return net.infer(inferBatch).data();
   }
 }

@@ -45,7 +45,11 @@ public final class LayerProfile {
       long[] forwardStep = new long[layers];
       long[] backwardStep = new long[layers];
       net.timeNodes(forwardStep, backwardStep);
-      net.forward(input, training);
+      if (training) {
+        net.forward(input, true);
+      } else {
+        net.infer(input);
+      }
       if (training) {
         net.zeroGrad();
         net.backward(dLast);

@@ -54,7 +54,7 @@ public final class StepBenchmark {
       loss.lossAndGradient(logits.data(), labels, batch, classes, dLogits);
       net.backward(dLogits);
       sgd.step(net.params(), net.grads(), 0.01f);
-    } : () -> net.forward(input, false);
+    } : () -> net.infer(input);
     for (int i = 0; i < Math.max(3, steps / 4); i++) {
       step.run();
     }

@@ -8,7 +8,9 @@ import org.sparkconv.engine.layer.MergeSpec;
 
 /**
  * How a network of {@link NetworkSpec} runs, worked out from the spec alone: which activation
- * layers are fused into the layer before them, and which gradient buffers backward uses.
+ * layers are fused into the layer before them, which gradient buffers backward uses, and which
+ * buffers an inference forward writes (training keeps every node's output for backward;
+ * inference reuses a buffer as soon as the node that wrote it has no consumer left to run).
  *
  * <p>Backward visits the nodes in reverse. The gradient with respect to a node's output lives
  * in a pooled buffer from the moment its last consumer (the first one backward reaches) writes
@@ -31,6 +33,8 @@ final class GraphPlan {
   final int[][] inputGradientScratch; // per node, per input: scratch buffer to add from, or -1
   final int bufferCount;
   final int scratchCount;
+  final int[] forwardBuffer; // per node: its output's buffer in an inference forward
+  final int forwardBufferCount;
 
   GraphPlan(NetworkSpec spec) {
     List<Node> nodes = spec.nodes();
@@ -94,6 +98,26 @@ final class GraphPlan {
     inputGradientBuffer = inputGradient;
     bufferCount = created;
     scratchCount = maxScratch;
+
+    // Inference: a unit's output takes a free buffer; its inputs' buffers are free again once
+    // their last consumer has run. The output never is.
+    forwardBuffer = new int[n];
+    int[] remaining = consumers.clone();
+    free.clear();
+    created = 0;
+    for (int i = 0; i < n; i++) {
+      if (fusedIntoPrevious[i]) {
+        forwardBuffer[i] = forwardBuffer[i - 1];
+        continue;
+      }
+      forwardBuffer[i] = free.isEmpty() ? created++ : free.pollFirst();
+      for (int ref : inputs[i]) {
+        if (ref >= 0 && --remaining[ref] == 0) {
+          free.add(forwardBuffer[ref]);
+        }
+      }
+    }
+    forwardBufferCount = created;
   }
 
   /** The last node of the unit that starts at {@code head}: itself or its fused activation. */

@@ -34,8 +34,12 @@ public final class Network {
   private final int maxActivation;
   private final int threads;
 
-  private int capacity; // batch size the buffers below hold
+  private int capacity; // batch size the training buffers below hold
   private float[][] activations = new float[0][]; // activations[i]: output of node i
+  private int inferenceCapacity; // batch size the inference buffers hold
+  private float[][] inferenceOutputs = new float[0][]; // node i's output in the plan's pool
+  private float[][] outputs = activations; // what the last forward wrote: one of the two above
+  private boolean keptForBackward; // whether the last forward kept what backward reads
   private float[] inputCopy = new float[0];
   private float[][] gradients = new float[0][]; // the plan's pooled gradient buffers
   private float[][] scratch = new float[0][]; // where a second consumer's gradient goes first
@@ -211,17 +215,39 @@ public final class Network {
   }
 
   /**
-   * Runs the network on {@code input}. In training mode layers keep what backward needs and
-   * batch norm uses (and updates the running values from) batch statistics. The returned tensor
-   * views a buffer the network reuses: it is valid until the next forward.
+   * Runs the network on {@code input}, keeping every node's output for {@link #backward}. In
+   * training mode batch norm uses (and updates the running values from) batch statistics and
+   * dropout drops; otherwise they run as in inference (a backward after it gives the gradients
+   * of the inference function). The returned tensor views a buffer the network reuses: it is
+   * valid until the next forward.
    */
   public Tensor forward(Tensor input, boolean training) {
+    return run(input, training, true);
+  }
+
+  /**
+   * Inference only: evaluation mode, and node outputs in the plan's pooled buffers, each reused
+   * once every consumer of its node has run (two maps for a chain instead of one per layer).
+   * No {@link #backward} may follow. The returned tensor is valid until the next forward.
+   */
+  public Tensor infer(Tensor input) {
+    return run(input, false, false);
+  }
+
+  private Tensor run(Tensor input, boolean training, boolean keep) {
     if (!input.shape().equals(inputShape)) {
       throw new IllegalArgumentException("input examples have shape " + input.shape()
           + " but the network '" + spec.name() + "' expects " + inputShape);
     }
     int batch = input.batch();
-    reserve(batch);
+    if (keep) {
+      reserve(batch);
+      outputs = activations;
+    } else {
+      reserveInference(batch);
+      outputs = inferenceOutputs;
+    }
+    keptForBackward = keep;
     float[] x = input.data();
     if (input.offset() != 0) {
       System.arraycopy(input.data(), input.offset(), inputCopy, 0, input.length());
@@ -234,16 +260,16 @@ public final class Network {
       }
       long start = forwardNanos == null ? 0 : System.nanoTime();
       if (layers[i] instanceof MergeLayer merge) {
-        merge.forward(values(i), activations[i], batch);
+        merge.forward(values(i), outputs[i], batch);
       } else {
-        layers[i].forward(value(plan.inputs[i][0]), activations[i], batch, training);
+        layers[i].forward(value(plan.inputs[i][0]), outputs[i], batch, training);
       }
       if (forwardNanos != null) {
         forwardNanos[i] += System.nanoTime() - start;
       }
     }
     lastBatch = batch;
-    return new Tensor(activations[layers.length - 1], 0, batch, outputShape);
+    return new Tensor(outputs[layers.length - 1], 0, batch, outputShape);
   }
 
   /**
@@ -254,8 +280,9 @@ public final class Network {
    * until the next call), else null.
    */
   public float[] backward(float[] dOutput, boolean wantInputGradient) {
-    if (lastInput == null) {
-      throw new IllegalStateException("backward called before forward");
+    if (lastInput == null || !keptForBackward) {
+      throw new IllegalStateException("backward needs a forward first (infer keeps nothing for"
+          + " backward)");
     }
     int batch = lastBatch;
     for (int head = layers.length - 1; head >= 0; head--) {
@@ -313,7 +340,7 @@ public final class Network {
 
   /** The output of node reference {@code ref} in the current forward. */
   private float[] value(int ref) {
-    return ref == Node.INPUT ? lastInput : activations[ref];
+    return ref == Node.INPUT ? lastInput : outputs[ref];
   }
 
   private float[][] values(int node) {
@@ -323,6 +350,28 @@ public final class Network {
       ins[k] = value(refs[k]);
     }
     return ins;
+  }
+
+  /**
+   * Inference keeps no activation for backward: node outputs share the plan's pool, each buffer
+   * free again once every consumer of its node has run (two buffers for a chain).
+   */
+  private void reserveInference(int batch) {
+    if (batch <= inferenceCapacity) {
+      return;
+    }
+    float[][] pool = new float[plan.forwardBufferCount][];
+    for (int b = 0; b < pool.length; b++) {
+      pool[b] = new float[batch * maxActivation];
+    }
+    inferenceOutputs = new float[layers.length][];
+    for (int i = 0; i < layers.length; i++) {
+      inferenceOutputs[i] = pool[plan.forwardBuffer[i]];
+      layers[i].reserve(batch);
+    }
+    inputCopy = inputCopy.length >= batch * inputShape.size() ? inputCopy
+        : new float[batch * inputShape.size()];
+    inferenceCapacity = batch;
   }
 
   private void reserve(int batch) {
@@ -335,7 +384,8 @@ public final class Network {
           : new float[batch * layers[i].outputShape().size()];
       layers[i].reserve(batch);
     }
-    inputCopy = new float[batch * inputShape.size()];
+    inputCopy = inputCopy.length >= batch * inputShape.size() ? inputCopy
+        : new float[batch * inputShape.size()];
     gradients = new float[plan.bufferCount][];
     for (int b = 0; b < gradients.length; b++) {
       gradients[b] = new float[batch * maxActivation];

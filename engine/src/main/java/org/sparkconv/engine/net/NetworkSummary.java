@@ -15,7 +15,8 @@ import org.sparkconv.engine.tensor.Shape;
  * hand arithmetic does: a 224x224x64 float32 map is 3,211,264 values, 12.8 MB.
  */
 public record NetworkSummary(String name, Shape input, int batch, List<Row> rows,
-    long paramCount, long stateCount, long workspaceBytes, long gradientBufferBytes) {
+    long paramCount, long stateCount, long workspaceBytes, long gradientBufferBytes,
+    long inferenceActivationBytes) {
 
   /**
    * One node: its index, name, type, the names of its inputs ({@code input} for the network
@@ -64,9 +65,10 @@ public record NetworkSummary(String name, Shape input, int batch, List<Row> rows
     }
     long gradientBuffers = (long) (plan.bufferCount + plan.scratchCount) * batch * maxActivation
         + (long) batch * spec.input().size();
+    long inference = (long) plan.forwardBufferCount * batch * maxActivation;
     return new NetworkSummary(spec.name(), spec.input(), batch, List.copyOf(rows),
         layout.paramCount(), layout.stateCount(), workspace * Float.BYTES,
-        gradientBuffers * Float.BYTES);
+        gradientBuffers * Float.BYTES, inference * Float.BYTES);
   }
 
   /** The larger of two fields along each axis: what a merge of two paths sees. */
@@ -127,6 +129,8 @@ public record NetworkSummary(String name, Shape input, int batch, List<Row> rows
         "activations: %s, gradient buffers: %s, workspace: %s, total for training: %s%n",
         bytes(activationBytes()), bytes(gradientBufferBytes), bytes(workspaceBytes),
         bytes(trainingBytes())));
+    sb.append(String.format(Locale.ROOT, "inference: activations %s (buffers reused once every"
+        + " consumer has run)%n", bytes(inferenceActivationBytes)));
     return sb.toString();
   }
 

@@ -28,7 +28,7 @@ public final class Evaluator {
     for (int from = 0; from < set.count(); from += batchSize) {
       int n = Math.min(batchSize, set.count() - from);
       batches.assembleInOrder(from, n, images, labels);
-      Tensor logits = net.forward(new Tensor(images, 0, n, net.inputShape()), false);
+      Tensor logits = net.infer(new Tensor(images, 0, n, net.inputShape()));
       accumulate(logits.data(), labels, n, classes, confusion);
       lossSum += loss.lossAndGradient(logits.data(), labels, n, classes, scratch, 1.0);
     }

@@ -89,7 +89,7 @@ public final class Scorer {
           Minibatches.prepare(batch.get(i).pixels(), 0, net.inputShape(), model.normalization(),
               Augmentation.NONE, 0, -1, i, images, i * size, scratch);
         }
-        Tensor logits = net.forward(new Tensor(images, 0, n, net.inputShape()), false);
+        Tensor logits = net.infer(new Tensor(images, 0, n, net.inputShape()));
         int k = Math.min(topK, classes);
         for (int i = 0; i < n; i++) {
           ready.add(top(batch.get(i), logits.data(), i * classes, classes, k,

@@ -1,0 +1,64 @@
+package org.sparkconv.engine.net;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.sparkconv.engine.TestArrays;
+import org.sparkconv.engine.tensor.Tensor;
+
+/** The buffers a graph network plans for backward and for inference, and what they give. */
+class GraphPlanTest {
+
+  private static final Path MODELS = Path.of("..", "conf", "models");
+
+  @Test
+  void aChainPingPongsTwoBuffersEachWay() {
+    GraphPlan plan = new GraphPlan(SpecJson.read(MODELS.resolve("vgg-small.json")));
+    assertEquals(2, plan.bufferCount, "backward");
+    assertEquals(0, plan.scratchCount);
+    assertEquals(2, plan.forwardBufferCount, "inference");
+  }
+
+  @Test
+  void resnet20NeedsThreeBuffersAndOneScratch() {
+    GraphPlan plan = new GraphPlan(SpecJson.read(MODELS.resolve("resnet20.json")));
+    assertEquals(3, plan.bufferCount, "the shortcut's gradient waits while the branch runs");
+    assertEquals(1, plan.scratchCount, "a second consumer's gradient is added in");
+    assertEquals(3, plan.forwardBufferCount, "the block input stays until the add");
+  }
+
+  @Test
+  void vgg16InferenceHoldsTwoMapsNotSixteen() {
+    NetworkSummary summary = NetworkSummary.of(SpecJson.read(MODELS.resolve("vgg16.json")), 32,
+        1);
+    assertEquals(2L * 32 * 3_211_264 * 4, summary.inferenceActivationBytes());
+  }
+
+  /**
+   * Without batch norm or dropout, training and inference compute the same thing: the pooled
+   * inference buffers must give the training forward's output bit for bit, batch after batch.
+   */
+  @Test
+  void inferenceThroughPooledBuffersEqualsTheTrainingForward() {
+    NetworkSpec spec = NetworkBuilder.input("g", 2, 6, 6).conv2d(3, 3, 1).relu().named("a")
+        .conv2d(3, 3, 1).named("b").add("b", "a").named("sum").from("a").conv2d(2, 1, 0)
+        .named("side").concat("sum", "side", "a").relu().conv2d(4, 3, 1).flatten().dense(5)
+        .build();
+    Network net = Network.build(spec);
+    net.initialize(9);
+    for (int batch : new int[] {3, 7, 2}) {
+      Tensor x = new Tensor(TestArrays.uniform(batch * 72, batch), 0, batch, spec.input());
+      float[] training = Arrays.copyOf(net.forward(x, true).data(), batch * 5);
+      float[] inference = Arrays.copyOf(net.infer(x).data(), batch * 5);
+      assertArrayEquals(training, inference, "batch " + batch);
+    }
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> net.backward(new float[2 * 5]));
+    assertEquals("backward needs a forward first (infer keeps nothing for backward)",
+        e.getMessage());
+  }
+}
