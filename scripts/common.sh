@@ -50,9 +50,11 @@ ensure_built() {
   local jar="$SPARKCONV_HOME/spark-trainer/target/sparkconv-spark-trainer-$SPARKCONV_VERSION.jar"
   local stale
   stale=$(find "$SPARKCONV_HOME/engine/src/main" "$SPARKCONV_HOME/spark-trainer/src/main" \
+    "$SPARKCONV_HOME/onnx/src/main" "$SPARKCONV_HOME/onnx/pom.xml" \
     "$SPARKCONV_HOME/pom.xml" "$SPARKCONV_HOME/engine/pom.xml" "$SPARKCONV_HOME/spark-trainer/pom.xml" \
     -newer "$jar" -print -quit 2>/dev/null || true)
-  if [ ! -f "$jar" ] || [ -n "$stale" ]; then
+  if [ ! -f "$jar" ] || [ ! -f "$SPARKCONV_HOME/onnx/target/sparkconv-onnx-$SPARKCONV_VERSION.jar" ] \
+    || [ -n "$stale" ]; then
     echo "building sparkconv (mvn package, tests skipped) ..." >&2
     (cd "$SPARKCONV_HOME" && mvn -B -q -ntp -DskipTests package) >&2
   fi

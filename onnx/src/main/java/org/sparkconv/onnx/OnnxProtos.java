@@ -10,6 +10,7 @@ import com.google.protobuf.ByteString;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Small builders and readers over ONNX's generated protobuf classes: attributes, float tensors
@@ -69,5 +70,79 @@ final class OnnxProtos {
     return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
         .setTensorType(TypeProto.Tensor.newBuilder()
             .setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
+  }
+
+  /** A constant tensor of a model: its dims and values (float32 or int64, as stored). */
+  record Constant(String name, long[] dims, float[] floats, long[] longs) {
+
+    long count() {
+      long n = 1;
+      for (long d : dims) {
+        n *= d;
+      }
+      return n;
+    }
+  }
+
+  /**
+   * The values of {@code t}, from raw little-endian data or the typed fields; fails, naming the
+   * tensor, for external data files and element types other than float32 and int64.
+   */
+  static Constant read(TensorProto t) {
+    if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL || t.getExternalDataCount() > 0) {
+      throw new IllegalArgumentException("tensor '" + t.getName() + "' keeps its data in an"
+          + " external file, which is not supported: save the model with every tensor inside it"
+          + " (onnx.save_model(model, path, save_as_external_data=False))");
+    }
+    long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+    ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    if (t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+      float[] values;
+      if (!t.getRawData().isEmpty()) {
+        values = new float[raw.remaining() / 4];
+        raw.asFloatBuffer().get(values);
+      } else {
+        values = new float[t.getFloatDataCount()];
+        for (int i = 0; i < values.length; i++) {
+          values[i] = t.getFloatData(i);
+        }
+      }
+      return new Constant(t.getName(), dims, values, null);
+    }
+    if (t.getDataType() == TensorProto.DataType.INT64_VALUE) {
+      long[] values;
+      if (!t.getRawData().isEmpty()) {
+        values = new long[raw.remaining() / 8];
+        raw.asLongBuffer().get(values);
+      } else {
+        values = t.getInt64DataList().stream().mapToLong(Long::longValue).toArray();
+      }
+      return new Constant(t.getName(), dims, null, values);
+    }
+    throw new IllegalArgumentException("tensor '" + t.getName() + "' holds "
+        + TensorProto.DataType.forNumber(t.getDataType()) + " values; sparkconv reads float32"
+        + " weights (and int64 shapes)");
+  }
+
+  static Optional<AttributeProto> attribute(NodeProto node, String name) {
+    return node.getAttributeList().stream().filter(a -> a.getName().equals(name)).findFirst();
+  }
+
+  static long integer(NodeProto node, String name, long fallback) {
+    return attribute(node, name).map(AttributeProto::getI).orElse(fallback);
+  }
+
+  static float real(NodeProto node, String name, float fallback) {
+    return attribute(node, name).map(AttributeProto::getF).orElse(fallback);
+  }
+
+  static String text(NodeProto node, String name, String fallback) {
+    return attribute(node, name).map(a -> a.getS().toStringUtf8()).orElse(fallback);
+  }
+
+  /** An INTS attribute, or {@code fallback} when absent. */
+  static int[] ints(NodeProto node, String name, int... fallback) {
+    return attribute(node, name).map(a -> a.getIntsList().stream()
+        .mapToInt(Long::intValue).toArray()).orElse(fallback);
   }
 }
