@@ -11,7 +11,8 @@ public record SettingHelp(String key, String type, String defaultValue, String m
 
   /** The settings every job file has (the engine's part). */
   public static final List<SettingHelp> JOB = List.of(
-      new SettingHelp("model", "path", "-", "model spec (JSON), relative to the job file"),
+      new SettingHelp("model", "path", "-", "model spec (JSON), or a model file (.spcv) to"
+          + " fine-tune; relative to the job file"),
       new SettingHelp("data.format", "text", "idx", "idx, cifar, image_folder or parquet"),
       new SettingHelp("data.dir", "path", ".", "folder the data file names are relative to"),
       new SettingHelp("data.classes", "integer", "10", "number of classes"),

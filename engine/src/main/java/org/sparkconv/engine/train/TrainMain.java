@@ -10,10 +10,10 @@ import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.io.ModelMetadata;
 import org.sparkconv.engine.io.ModelOutput;
+import org.sparkconv.engine.io.StartingModel;
 import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
-import org.sparkconv.engine.net.SpecJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -46,13 +46,13 @@ public final class TrainMain implements Callable<Integer> {
           + " scripts/train-local.sh (Spark local mode), not --single-jvm");
     }
     ModelOutput.requireWritableLocal(Path.of(config.output()), options.overwrite());
-    NetworkSpec spec = SpecJson.read(Path.of(config.model()));
+    StartingModel start = StartingModel.read(Path.of(config.model()));
+    NetworkSpec spec = start.spec();
     TrainSettings s = config.train();
     MemoryBudget.requireTrainingFits(spec, s.batchSize(), Trainer.evaluationBatch(s),
         s.optimizer(), ComputeContext.defaults().parallel().threads(),
         Runtime.getRuntime().maxMemory());
-    Network net = Network.build(spec);
-    net.initialize(config.train().seed());
+    Network net = start.network(config.train().seed());
     System.out.print(net.summary(config.train().batchSize()));
 
     ImageSet train = data.readTrain();

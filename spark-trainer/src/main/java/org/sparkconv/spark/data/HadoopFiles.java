@@ -82,9 +82,14 @@ public final class HadoopFiles {
    * system), with one clear line when it is missing or its scheme has no file system here.
    */
   public static String readText(String location, String what, Configuration conf) {
+    return new String(readBytes(location, what, conf), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** The bytes of {@code what} at {@code location}, failing as {@link #readText} does. */
+  public static byte[] readBytes(String location, String what, Configuration conf) {
     Path file = path(location);
     try {
-      return new String(readAll(file, conf), java.nio.charset.StandardCharsets.UTF_8);
+      return readAll(file, conf);
     } catch (java.io.FileNotFoundException e) {
       throw new IllegalArgumentException(what + " " + location + " does not exist");
     } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {

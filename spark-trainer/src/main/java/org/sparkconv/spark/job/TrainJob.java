@@ -16,9 +16,9 @@ import org.sparkconv.engine.io.Locations;
 import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.io.ModelMetadata;
 import org.sparkconv.engine.io.ModelOutput;
+import org.sparkconv.engine.io.StartingModel;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkSpec;
-import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.train.Cli;
 import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.engine.train.JobConfig;
@@ -73,13 +73,16 @@ public final class TrainJob implements Callable<Integer> {
         options.overrides(), hadoop);
     JobConfig config = file.job();
     SparkSettings spark = file.spark();
-    NetworkSpec spec = readSpec(paths.resolve(config.model(), "model spec"), hadoop);
+    StartingModel start = readModel(paths.resolve(config.model(), "model spec"), hadoop);
+    NetworkSpec spec = start.spec();
     String output = paths.resolve(config.output(), "output");
     MemoryBudget.requireDriverFits(spec, config.train().optimizer(),
         Runtime.getRuntime().maxMemory());
     requireData(config, hadoop);
-    Network net = Network.build(spec);
-    net.initialize(config.train().seed());
+    Network net = start.network(config.train().seed());
+    if (start.weights() != null) {
+      System.out.println("model: " + start.describe());
+    }
     conf.setAppName("sparkconv train " + spec.name());
     if (!Locations.isUri(output)) {
       ModelOutput.requireWritableLocal(Path.of(output), options.overwrite());
@@ -192,10 +195,18 @@ public final class TrainJob implements Callable<Integer> {
 
   /** The model spec at {@code location}: the local disk, or any Hadoop URI. */
   static NetworkSpec readSpec(String location, Configuration hadoop) {
+    return readModel(location, hadoop).spec();
+  }
+
+  /**
+   * The model at {@code location} (the local disk or any Hadoop URI): a spec, or a model file
+   * to fine-tune.
+   */
+  static StartingModel readModel(String location, Configuration hadoop) {
     if (!Locations.isUri(location)) {
-      return SpecJson.read(Path.of(location));
+      return StartingModel.read(Path.of(location));
     }
-    return SpecJson.parse(HadoopFiles.readText(location, "model spec", hadoop), location);
+    return StartingModel.of(HadoopFiles.readBytes(location, "model spec", hadoop), location);
   }
 
   /** Who holds a checkpoint directory's lease: this application, its host and process. */
