@@ -73,6 +73,29 @@ class OnnxImportTest {
         Arrays.copyOf(logits, expected.get("logits").size()));
   }
 
+  /** Initialisers may hold their values in the typed float_data field instead of raw bytes. */
+  @Test
+  void typedFieldInitialisersReadLikeRawOnes() throws IOException {
+    ModelProto model = ModelProto.parseFrom(fixture("residual_block.onnx"));
+    var graph = model.getGraph().toBuilder();
+    for (int i = 0; i < graph.getInitializerCount(); i++) {
+      TensorProto t = graph.getInitializer(i);
+      if (t.getDataType() == TensorProto.DataType.FLOAT_VALUE) {
+        float[] values = OnnxProtos.read(t).floats();
+        TensorProto.Builder typed = t.toBuilder().clearRawData();
+        for (float v : values) {
+          typed.addFloatData(v);
+        }
+        graph.setInitializer(i, typed);
+      }
+    }
+    ModelFile raw = OnnxImport.fromBytes(model.toByteArray(), "raw");
+    ModelFile typed = OnnxImport.fromBytes(model.toBuilder().setGraph(graph).build()
+        .toByteArray(), "typed");
+    assertTrue(Arrays.equals(raw.params(), typed.params())
+        && Arrays.equals(raw.state(), typed.state()));
+  }
+
   @Test
   void theFixturesBringWhatTheyShould() throws IOException {
     ModelFile separate = OnnxImport.fromBytes(fixture("conv_bn_relu_separate.onnx"), "s");
