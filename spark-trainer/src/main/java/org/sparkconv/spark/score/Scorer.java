@@ -127,6 +127,6 @@ public final class Scorer {
       probs[j] = (float) (Math.exp(logits[off + arg] - max) / sum);
     }
     return new ScoredImage(in.id(), in.label(), best[0], classNames.get(best[0]), best, probs,
-        null);
+        java.util.Arrays.copyOfRange(logits, off, off + classes), null);
   }
 }

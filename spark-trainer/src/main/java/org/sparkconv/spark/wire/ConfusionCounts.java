@@ -12,7 +12,7 @@ import org.sparkconv.engine.train.Evaluation;
  * and the confusion matrix of the labelled, scored ones ({@code (actual, predicted)},
  * row-major). Training's test evaluation and batch scoring both add up these.
  */
-public final class ConfusionCounts {
+public final class ConfusionCounts implements java.io.Serializable {
 
   private final int classes;
   private long images;

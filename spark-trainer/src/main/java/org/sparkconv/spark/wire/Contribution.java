@@ -10,7 +10,7 @@ import com.esotericsoftware.kryo.io.Output;
  * of sums laid out by the round's synchronisation rule, the loss sum, the example and
  * correct-prediction counts, and the longest compute time of any partition.
  */
-public final class Contribution {
+public final class Contribution implements java.io.Serializable {
 
   private final float[] sums;
   private double lossSum;

@@ -9,7 +9,8 @@ import com.esotericsoftware.kryo.io.Output;
  * A packed block of labelled 8-bit images, {@code count} of them NCHW in one {@code byte[]}:
  * the unit in which training data is cached and shipped (never one row per image).
  */
-public record DataBlock(int count, int imageSize, byte[] pixels, int[] labels) {
+public record DataBlock(int count, int imageSize, byte[] pixels, int[] labels)
+    implements java.io.Serializable {
 
   public DataBlock {
     if ((long) count * imageSize != pixels.length || labels.length != count) {

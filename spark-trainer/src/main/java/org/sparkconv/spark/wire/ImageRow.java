@@ -10,7 +10,8 @@ import com.esotericsoftware.kryo.io.Output;
  * or row key), its label if known (-1 otherwise), and its pixels in the model's CHW layout, or
  * the reason it could not be read or converted (then pixels are null).
  */
-public record ImageRow(String id, int label, byte[] pixels, String error) {
+public record ImageRow(String id, int label, byte[] pixels, String error)
+    implements java.io.Serializable {
 
   /** An image that could not be read or converted. */
   public static ImageRow failed(String id, int label, String error) {

@@ -105,4 +105,24 @@ public final class KryoRegistration implements KryoRegistrator {
     }
     return null;
   }
+
+  /**
+   * Fails, naming the setting to add, when {@code conf} requires Kryo registration but does not
+   * register sparkconv's classes (a user's own SparkSession). Spark's default Java serializer
+   * and Kryo without required registration work as they are.
+   */
+  public static void requireUsable(SparkConf conf) {
+    boolean kryo = conf.get("spark.serializer", "").endsWith("KryoSerializer");
+    if (!kryo || !conf.getBoolean("spark.kryo.registrationRequired", false)) {
+      return;
+    }
+    java.util.List<String> registrators = java.util.Arrays.stream(
+        conf.get("spark.kryo.registrator", "").split(",")).map(String::trim).toList();
+    if (!registrators.contains(KryoRegistration.class.getName())) {
+      throw new IllegalStateException("this SparkSession requires Kryo registration"
+          + " (spark.kryo.registrationRequired=true) but does not register sparkconv's classes:"
+          + " set spark.kryo.registrator=" + KryoRegistration.class.getName()
+          + " (after a comma, if you have a registrator of your own)");
+    }
+  }
 }

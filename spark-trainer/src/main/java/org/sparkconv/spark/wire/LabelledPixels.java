@@ -6,7 +6,8 @@ import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 
 /** One training example on its way into a shard: where it came from, its label, CHW pixels. */
-public record LabelledPixels(String origin, int label, byte[] pixels) {
+public record LabelledPixels(String origin, int label, byte[] pixels)
+    implements java.io.Serializable {
 
   static final class KryoSerializer extends Serializer<LabelledPixels> {
     @Override

@@ -9,7 +9,8 @@ import com.esotericsoftware.kryo.io.Output;
  * What the driver broadcasts for a round: parameters, batch-norm state and, when the
  * synchronisation rule needs them on the executors, the optimizer slots and step count.
  */
-public record ModelVector(float[] params, float[] state, float[][] slots, long optimizerSteps) {
+public record ModelVector(float[] params, float[] state, float[][] slots, long optimizerSteps)
+    implements java.io.Serializable {
 
   /** Parameters and state only (gradient averaging, evaluation). */
   public static ModelVector weights(float[] params, float[] state) {

@@ -12,7 +12,8 @@ import com.esotericsoftware.kryo.io.Output;
  * state, and, from partition 0 only, that model (null from the others).
  */
 public record ReplicaReport(int partition, double[] lossSums, long[] counts, long[] correct,
-    long computeNanos, long reduceNanos, long checksum, ModelVector model) {
+    long computeNanos, long reduceNanos, long checksum, ModelVector model)
+    implements java.io.Serializable {
 
   /** Rounds the job ran. */
   public int rounds() {

@@ -7,14 +7,16 @@ import com.esotericsoftware.kryo.io.Output;
 
 /**
  * One output row of a scoring job: the id, the label when known (-1 otherwise), the predicted
- * class index and name, the top-k classes and their probabilities; or, for an image that could
- * not be scored, the error and nothing else (prediction -1).
+ * class index and name, the top-k classes and their probabilities, and every class's logit
+ * (the ML model's raw prediction); or, for an image that could not be scored, the error and
+ * nothing else (prediction -1).
  */
 public record ScoredImage(String id, int label, int prediction, String className,
-    int[] topClasses, float[] topProbabilities, String error) {
+    int[] topClasses, float[] topProbabilities, float[] logits, String error)
+    implements java.io.Serializable {
 
   public static ScoredImage failed(String id, int label, String error) {
-    return new ScoredImage(id, label, -1, null, new int[0], new float[0], error);
+    return new ScoredImage(id, label, -1, null, new int[0], new float[0], new float[0], error);
   }
 
   static final class KryoSerializer extends Serializer<ScoredImage> {
@@ -27,6 +29,8 @@ public record ScoredImage(String id, int label, int prediction, String className
       out.writeInt(s.topClasses.length, true);
       out.writeInts(s.topClasses);
       out.writeFloats(s.topProbabilities);
+      out.writeInt(s.logits.length, true);
+      out.writeFloats(s.logits);
       out.writeString(s.error);
     }
 
@@ -39,7 +43,9 @@ public record ScoredImage(String id, int label, int prediction, String className
       int k = in.readInt(true);
       int[] top = in.readInts(k);
       float[] probs = in.readFloats(k);
-      return new ScoredImage(id, label, prediction, className, top, probs, in.readString());
+      float[] logits = in.readFloats(in.readInt(true));
+      return new ScoredImage(id, label, prediction, className, top, probs, logits,
+          in.readString());
     }
   }
 }

@@ -9,7 +9,8 @@ import com.esotericsoftware.kryo.io.Output;
  * All of one partition's examples, as a few packed blocks. Local example {@code i} is example
  * {@code i % blockSize} of block {@code i / blockSize}.
  */
-public record Shard(int partition, int count, int blockSize, DataBlock[] blocks) {
+public record Shard(int partition, int count, int blockSize, DataBlock[] blocks)
+    implements java.io.Serializable {
 
   /** The label of local example {@code local}. */
   public int label(int local) {

@@ -18,7 +18,8 @@ import org.sparkconv.engine.tensor.Shape;
  * class, and where it came from (for messages).
  */
 public record TrainedModel(String specJson, float[] params, float[] state,
-    Normalization normalization, List<String> classNames, String source) {
+    Normalization normalization, List<String> classNames, String source)
+    implements java.io.Serializable {
 
   /**
    * The model in {@code file} (read from {@code source}); fails when the file records no
