@@ -240,7 +240,7 @@ class ScoreJobTest {
   }
 
   @Test
-  void theDataFrameTransformerAddsPredictionColumns() throws IOException {
+  void theMlModelScoresRawPixelColumnsAsTheEngineEvaluates() throws IOException {
     TrainedModel model = ModelLoader.load(modelFile.toString(),
         LocalSpark.get().hadoopConfiguration(), System.out);
     List<Row> input = new java.util.ArrayList<>();
@@ -252,17 +252,18 @@ class ScoreJobTest {
         .add("name", org.apache.spark.sql.types.DataTypes.StringType)
         .add("pixels", org.apache.spark.sql.types.DataTypes.BinaryType);
     var frame = session().createDataFrame(input, schema);
-    List<Row> out = new ImageClassifier(model).setImageColumn("pixels").transform(frame)
-        .collectAsList();
+    List<Row> out = new org.sparkconv.spark.ml.ConvNetClassificationModel(model)
+        .setImageCol("pixels").transform(frame).collectAsList();
     assertEquals(50, out.size());
     Evaluation engine = Evaluator.evaluate(net, test.head(50), norm, 256);
     long correct = 0;
     for (Row r : out) {
       int n = Integer.parseInt(r.getString(0).substring(3));
-      if (r.getInt(r.fieldIndex("prediction")) == test.labels()[n]) {
+      if (r.getDouble(r.fieldIndex("prediction")) == test.labels()[n]) {
         correct++;
       }
-      assertTrue(r.getFloat(r.fieldIndex("probability")) > 0f);
+      assertTrue(r.<org.apache.spark.ml.linalg.Vector>getAs("probability").apply(
+          (int) r.getDouble(r.fieldIndex("prediction"))) > 0.0);
     }
     assertEquals(engine.correct(), correct);
   }
