@@ -15,28 +15,19 @@ OPENBLAS_NUM_THREADS as scripts/compare-recipe.sh does.
 """
 import argparse
 import copy
-import gzip
 import json
 import math
 import os
+import sys
 import time
 import warnings
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb") as fh:
-        data = fh.read()
-    magic = int.from_bytes(data[0:4], "big")
-    count = int.from_bytes(data[4:8], "big")
-    if magic == 0x803:
-        rows, cols = int.from_bytes(data[8:12], "big"), int.from_bytes(data[12:16], "big")
-        return np.frombuffer(data, np.uint8, offset=16).reshape(count, 1, rows, cols)
-    return np.frombuffer(data, np.uint8, offset=8).astype(np.int64)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_reference import read_idx  # noqa: E402
 
 
 def expand(spec):

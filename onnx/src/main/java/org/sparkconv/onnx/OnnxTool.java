@@ -9,6 +9,7 @@ import org.sparkconv.engine.net.NetworkSummary;
 import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.train.Cli;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -45,6 +46,14 @@ public final class OnnxTool implements Runnable, picocli.CommandLine.IVersionPro
     }
   }
 
+  /** The options both subcommands take. */
+  static final class Common {
+    @Option(names = "--overwrite", description = "replace existing outputs")
+    boolean overwrite;
+    @Option(names = "--verbose", description = "stack traces on errors")
+    boolean verbose;
+  }
+
   /** A sparkconv model file to ONNX. */
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = "Writes MODEL.spcv as an ONNX model (opset 13, dynamic batch)")
@@ -53,14 +62,12 @@ public final class OnnxTool implements Runnable, picocli.CommandLine.IVersionPro
     Path model;
     @Parameters(index = "1", paramLabel = "OUT.onnx")
     Path out;
-    @Option(names = "--overwrite", description = "replace OUT.onnx if it exists")
-    boolean overwrite;
-    @Option(names = "--verbose", description = "stack traces on errors")
-    boolean verbose;
+    @Mixin
+    Common common;
 
     @Override
     public Integer call() throws Exception {
-      requireNew(out, overwrite);
+      requireNew(out, common.overwrite);
       ModelFile file = ModelFile.load(model);
       OnnxExport.write(file, out);
       System.out.println("wrote " + out + ": '" + file.spec().name() + "', "
@@ -83,16 +90,14 @@ public final class OnnxTool implements Runnable, picocli.CommandLine.IVersionPro
     @Option(names = "--spec-out", paramLabel = "SPEC.json",
         description = "also write the model spec as JSON (a file for conf/models/)")
     Path specOut;
-    @Option(names = "--overwrite", description = "replace existing outputs")
-    boolean overwrite;
-    @Option(names = "--verbose", description = "stack traces on errors")
-    boolean verbose;
+    @Mixin
+    Common common;
 
     @Override
     public Integer call() throws Exception {
-      requireNew(out, overwrite);
+      requireNew(out, common.overwrite);
       if (specOut != null) {
-        requireNew(specOut, overwrite);
+        requireNew(specOut, common.overwrite);
       }
       ModelFile file = OnnxImport.read(model);
       file.save(out);
