@@ -23,7 +23,7 @@ import org.sparkconv.engine.tensor.Tensor;
 
 /**
  * Whole steps on synthetic data: a training step (forward, loss, backward, SGD momentum update)
- * at batch 64 and an inference forward at batch 256, for LeNet-5 and VGG-small as
+ * at batch 64 and an inference forward at batch 256, for LeNet-5, VGG-small and ResNet-20 as
  * {@code conf/models/} defines them. Images/s = batch / (seconds per operation).
  *
  * <pre>OPENBLAS_NUM_THREADS=1 java -jar benchmarks/target/benchmarks.jar StepBenchmarks</pre>
@@ -36,7 +36,7 @@ import org.sparkconv.engine.tensor.Tensor;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "--add-modules=jdk.incubator.vector"})
 public class StepBenchmarks {
 
-  @Param({"lenet5", "vgg-small"})
+  @Param({"lenet5", "vgg-small", "resnet20"})
   public String model;
 
   private Network net;
