@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -309,9 +308,5 @@ public final class OnnxImport {
       name = base + "_" + k;
     }
     return name;
-  }
-
-  static float[] copy(float[] values) {
-    return Arrays.copyOf(values, values.length);
   }
 }

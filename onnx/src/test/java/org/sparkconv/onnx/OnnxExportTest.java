@@ -8,7 +8,6 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -165,9 +164,5 @@ class OnnxExportTest {
         .getValue();
     assertTrue(classes.contains("Ankle boot"), classes);
     assertTrue(proto.getGraph().getDocString().contains("raw pixel values 0-255"));
-  }
-
-  static Path temp() throws IOException {
-    return Files.createTempDirectory("onnx-test");
   }
 }

@@ -3,7 +3,6 @@ package org.sparkconv.spark.ml;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -317,10 +316,5 @@ public final class ConvNetClassificationModel extends Model<ConvNetClassificatio
       metadata.getAndSetParams(loaded, Option.empty());
       return loaded;
     }
-  }
-
-  static List<String> outputColumns(ConvNetParams p) {
-    return List.of(p.getPredictionCol(), p.getProbabilityCol(), p.getRawPredictionCol(),
-        p.getErrorCol());
   }
 }

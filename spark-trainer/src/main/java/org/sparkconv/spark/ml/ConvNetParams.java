@@ -50,7 +50,6 @@ public interface ConvNetParams extends Params {
    */
   default StructType outputSchema(StructType schema) {
     ImageColumn.check(schema, getImageCol());
-    StructType out = schema;
     for (String column : new String[] {getPredictionCol(), getProbabilityCol(),
         getRawPredictionCol(), getErrorCol()}) {
       if (java.util.List.of(schema.fieldNames()).contains(column)) {
@@ -58,7 +57,7 @@ public interface ConvNetParams extends Params {
             + " the DataFrame; set another name (e.g. setPredictionCol)");
       }
     }
-    return out.add(getPredictionCol(), DataTypes.DoubleType, true)
+    return schema.add(getPredictionCol(), DataTypes.DoubleType, true)
         .add(getProbabilityCol(), SQLDataTypes.VectorType(), true)
         .add(getRawPredictionCol(), SQLDataTypes.VectorType(), true)
         .add(getErrorCol(), DataTypes.StringType, true);
