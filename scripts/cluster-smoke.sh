@@ -18,10 +18,15 @@ rm -rf "$work"
 mkdir -p "$work/spark-home/jars" "$work/logs" "$work/tmp"
 # From the root, with package in the same run: the engine module resolves from the reactor, so
 # nothing needs to have been installed into ~/.m2 before.
+# No -DexcludeGroupIds here: a -D property reaches every goal of the run, and the modules'
+# build-classpath files (runtime-classpath.txt, local-classpath.txt) would lose the engine jar,
+# picocli and netlib, breaking train-local.sh afterwards. What Spark's own jars would not hold
+# (sparkconv, picocli, netlib: the application jar brings them) is removed from the copy instead.
 (cd "$SPARKCONV_HOME" && mvn -B -q -ntp -pl spark-trainer -am -DskipTests package \
   dependency:copy-dependencies -DincludeScope=compile \
-  -DexcludeGroupIds=org.sparkconv,info.picocli,dev.ludovic.netlib \
   -DoutputDirectory="$work/spark-home/jars") >&2
+rm -f "$work/spark-home/jars"/sparkconv-*.jar "$work/spark-home/jars"/picocli-*.jar \
+  "$work/spark-home/jars"/blas-*.jar
 export SPARK_HOME="$work/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
 cp="$SPARK_HOME/jars/*"
 # shellcheck disable=SC2206
