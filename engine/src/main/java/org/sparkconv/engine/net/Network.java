@@ -250,6 +250,9 @@ public final class Network {
     keptForBackward = keep;
     float[] x = input.data();
     if (input.offset() != 0) {
+      if (inputCopy.length < input.length()) {
+        inputCopy = new float[input.length()]; // grows once, with the largest batch seen
+      }
       System.arraycopy(input.data(), input.offset(), inputCopy, 0, input.length());
       x = inputCopy;
     }
@@ -369,8 +372,6 @@ public final class Network {
       inferenceOutputs[i] = pool[plan.forwardBuffer[i]];
       layers[i].reserve(batch);
     }
-    inputCopy = inputCopy.length >= batch * inputShape.size() ? inputCopy
-        : new float[batch * inputShape.size()];
     inferenceCapacity = batch;
   }
 
@@ -384,8 +385,6 @@ public final class Network {
           : new float[batch * layers[i].outputShape().size()];
       layers[i].reserve(batch);
     }
-    inputCopy = inputCopy.length >= batch * inputShape.size() ? inputCopy
-        : new float[batch * inputShape.size()];
     gradients = new float[plan.bufferCount][];
     for (int b = 0; b < gradients.length; b++) {
       gradients[b] = new float[batch * maxActivation];
