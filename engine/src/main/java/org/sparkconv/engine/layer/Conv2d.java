@@ -22,6 +22,9 @@ import org.sparkconv.engine.tensor.Shape;
  * </pre>
  *
  * A 1x1 kernel with stride 1 and no padding skips im2col: the image is its own lowered matrix.
+ * Larger ungrouped stride-1 kernels run {@link DirectConv} instead, forward and for the input
+ * gradient, where the JVM has the Vector API (and {@link ComputeContext#directConvolution()}):
+ * no lowered matrix, the image read in place from a padded copy.
  * Weights are laid out {@code (Cout, Cin, kh, kw)}, as PyTorch stores them.
  */
 public final class Conv2d implements Layer {
@@ -99,14 +102,21 @@ public final class Conv2d implements Layer {
       return in.window(kernelH, kernelW, strideH, strideW, dilationH, dilationW);
     }
 
-    /** One lowered image per thread (none for 1x1), and a gradient partial per extra thread. */
+    /**
+     * A gradient partial per extra thread, and one lowered image per thread (none for 1x1) or,
+     * where the direct kernel applies, its scratch.
+     */
     @Override
     public long workspaceFloats(Shape input, int threads) {
       ConvGeometry g = geometry(input, -1);
       long params = (long) outChannels * g.colRows() + (bias ? outChannels : 0);
       long colSize = (long) g.colRows() * g.outH() * g.outW();
-      return (g.isIdentityLowering() ? 0 : threads * colSize)
-          + (long) (threads - 1) * params;
+      long lowered = g.isIdentityLowering() ? 0 : threads * colSize;
+      // The larger of the two when direct applies: a context may turn it off.
+      long passes = DirectConvPasses.applies(g, groups)
+          ? Math.max(lowered, DirectConvPasses.workspaceFloats(g, outChannels, threads))
+          : lowered;
+      return passes + (long) (threads - 1) * params;
     }
 
     @Override
@@ -155,6 +165,7 @@ public final class Conv2d implements Layer {
   private final int groupInSize; // floats of one group's input planes
   private final float[][] cols; // per worker thread: (Cin*kh*kw, Ho*Wo), reused for every image
   private final float[][] partialGrads; // per worker thread > 0: its dW ++ db, summed after
+  private final DirectConvPasses direct; // null where im2col + GEMM computes the passes
   private float[] params;
   private float[] grads;
   private int weightOffset;
@@ -173,9 +184,12 @@ public final class Conv2d implements Layer {
     this.groupOut = spec.outChannels() / groups;
     this.groupInSize = geometry.imageSize();
     int threads = parallel.threads();
+    this.direct = context.directConvolution() && DirectConvPasses.applies(geometry, groups)
+        ? new DirectConvPasses(geometry, spec.outChannels(), threads, gemm) : null;
     this.cols = new float[threads][];
     for (int t = 0; t < threads; t++) {
-      cols[t] = geometry.isIdentityLowering() ? null : new float[geometry.colSize()];
+      boolean lowers = direct == null && !geometry.isIdentityLowering();
+      cols[t] = lowers ? new float[geometry.colSize()] : null;
     }
     int paramCount = spec.outChannels() * kernelSize + (spec.bias() ? spec.outChannels() : 0);
 
@@ -217,6 +231,11 @@ public final class Conv2d implements Layer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
+    if (direct != null) {
+      direct.forward(parallel, params, weightOffset, spec.bias() ? params : null, biasOffset, in,
+          out, batch);
+      return;
+    }
     parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to, cols[t]));
   }
 
@@ -254,6 +273,9 @@ public final class Conv2d implements Layer {
    */
   @Override
   public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
+    if (direct != null && dIn != null) {
+      direct.prepareBackward(params, weightOffset);
+    }
     parallel.forRange(batch, (t, from, to) -> {
       float[] g = t == 0 ? grads : partialGrads[t];
       int wOff = t == 0 ? weightOffset : 0;
@@ -261,7 +283,12 @@ public final class Conv2d implements Layer {
       if (t > 0) {
         java.util.Arrays.fill(g, 0f);
       }
-      backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff);
+      if (direct != null) {
+        direct.backward(t, in, dOut, dIn, from, to, g, wOff);
+        addBiasGradient(dOut, from, to, g, bOff);
+      } else {
+        backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff);
+      }
     });
     int used = Math.min(parallel.threads(), batch);
     for (int t = 1; t < used; t++) {
@@ -304,11 +331,21 @@ public final class Conv2d implements Layer {
           Im2col.col2im(geometry, col, 0, dIn, inOff, loops);
         }
       }
-      if (spec.bias()) {
-        for (int c = 0; c < cout; c++) {
-          int start = n * outSize + c * pixels;
-          g[bOff + c] += loops.sum(dOut, start, start + pixels);
-        }
+    }
+    addBiasGradient(dOut, from, to, g, bOff);
+  }
+
+  /** With a bias, adds the sums of images [from, to)'s output gradient planes to it. */
+  private void addBiasGradient(float[] dOut, int from, int to, float[] g, int bOff) {
+    if (!spec.bias()) {
+      return;
+    }
+    int pixels = geometry.colCols();
+    int outSize = outputShape.size();
+    for (int n = from; n < to; n++) {
+      for (int c = 0; c < spec.outChannels(); c++) {
+        int start = n * outSize + c * pixels;
+        g[bOff + c] += loops.sum(dOut, start, start + pixels);
       }
     }
   }

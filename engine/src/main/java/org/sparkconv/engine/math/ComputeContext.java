@@ -1,5 +1,7 @@
 package org.sparkconv.engine.math;
 
+import java.util.Locale;
+
 /**
  * What a network computes with, chosen once and handed to {@code Network.build}: the GEMM
  * implementation, the intra-op threads that split a batch, and the element loops (SIMD or
@@ -10,9 +12,12 @@ package org.sparkconv.engine.math;
  * <p>{@link #defaults()} reads the settings once per JVM from system properties or the
  * environment: {@code sparkconv.gemm} / {@code SPARKCONV_GEMM} ({@link GemmSelector}) and
  * {@code sparkconv.threads} / {@code SPARKCONV_THREADS} ({@link Parallel}); the loops are the
- * Vector API ones when the incubator module is resolved.
+ * Vector API ones when the incubator module is resolved. {@code directConvolution} lets stride-1
+ * convolutions run {@link DirectConv} where it applies instead of im2col + GEMM; it is on unless
+ * {@code sparkconv.conv} / {@code SPARKCONV_CONV} says {@code im2col} (for comparisons).
  */
-public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops) {
+public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
+    boolean directConvolution) {
 
   private static volatile ComputeContext defaults;
 
@@ -23,7 +28,7 @@ public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops) {
       synchronized (ComputeContext.class) {
         if (defaults == null) {
           defaults = new ComputeContext(GemmSelector.get(), Parallel.of(Parallel.configured()),
-              ElementLoops.BEST);
+              ElementLoops.BEST, convolutionSetting());
         }
         d = defaults;
       }
@@ -31,18 +36,41 @@ public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops) {
     return d;
   }
 
+  /** {@code sparkconv.conv} or {@code SPARKCONV_CONV}: {@code auto} (default) or {@code im2col}. */
+  static boolean convolutionSetting() {
+    String s = System.getProperty("sparkconv.conv");
+    if (s == null) {
+      s = System.getenv("SPARKCONV_CONV");
+    }
+    String setting = s == null ? "auto" : s.trim().toLowerCase(Locale.ROOT);
+    switch (setting) {
+      case "auto":
+        return true;
+      case "im2col":
+        return false;
+      default:
+        throw new IllegalArgumentException("setting 'sparkconv.conv' must be auto or im2col, got '"
+            + s + "'");
+    }
+  }
+
   /** The same context computing its matrix products with {@code other}. */
   public ComputeContext withGemm(Gemm other) {
-    return new ComputeContext(other, parallel, loops);
+    return new ComputeContext(other, parallel, loops, directConvolution);
   }
 
   /** The same context splitting batches over {@code threads} threads. */
   public ComputeContext withThreads(int threads) {
-    return new ComputeContext(gemm, Parallel.of(threads), loops);
+    return new ComputeContext(gemm, Parallel.of(threads), loops, directConvolution);
   }
 
   /** The same context with {@code other} element loops. */
   public ComputeContext withLoops(ElementLoops other) {
-    return new ComputeContext(gemm, parallel, other);
+    return new ComputeContext(gemm, parallel, other, directConvolution);
+  }
+
+  /** The same context with direct stride-1 convolutions on or off (then im2col + GEMM). */
+  public ComputeContext withDirectConvolution(boolean on) {
+    return new ComputeContext(gemm, parallel, loops, on);
   }
 }

@@ -12,8 +12,18 @@ public final class Im2col {
 
   /** Writes the lowered matrix of image {@code x[xOff ...]} to {@code col[colOff ...]}. */
   public static void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff) {
+    im2col(g, x, xOff, col, colOff, g.colCols());
+  }
+
+  /**
+   * Writes the lowered matrix of image {@code x[xOff ...]} to {@code col[colOff ...]} with its
+   * rows {@code rowStride} apart ({@code >= colCols()}): several images lowered side by side
+   * make one matrix whose product covers them all.
+   */
+  public static void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff,
+      int rowStride) {
     if (isPlaneShift(g)) {
-      im2colByPlaneShifts(g, x, xOff, col, colOff);
+      im2colByPlaneShifts(g, x, xOff, col, colOff, rowStride);
       return;
     }
     int height = g.height();
@@ -21,11 +31,12 @@ public final class Im2col {
     int outH = g.outH();
     int outW = g.outW();
     int strideW = g.strideW();
-    int dst = colOff;
+    int row = 0;
     for (int c = 0; c < g.channels(); c++) {
       int plane = xOff + c * height * width;
       for (int ki = 0; ki < g.kernelH(); ki++) {
-        for (int kj = 0; kj < g.kernelW(); kj++) {
+        for (int kj = 0; kj < g.kernelW(); kj++, row++) {
+          int dst = colOff + row * rowStride;
           int rowShift = ki * g.dilationH() - g.padTop();
           int colShift = kj * g.dilationW() - g.padLeft();
           // Output columns whose input column ox * strideW + colShift lies inside the image.
@@ -127,7 +138,7 @@ public final class Im2col {
   }
 
   private static void im2colByPlaneShifts(ConvGeometry g, float[] x, int xOff, float[] col,
-      int colOff) {
+      int colOff, int rowStride) {
     int width = g.width();
     int planeSize = g.height() * width;
     int pixels = g.colCols();
@@ -135,7 +146,7 @@ public final class Im2col {
     for (int c = 0; c < g.channels(); c++) {
       int plane = xOff + c * planeSize;
       for (int ki = 0; ki < g.kernelH(); ki++) {
-        for (int kj = 0; kj < g.kernelW(); kj++, dst += pixels) {
+        for (int kj = 0; kj < g.kernelW(); kj++, dst += rowStride) {
           PlaneShift s = new PlaneShift(g, ki, kj);
           zero(col, dst, dst + s.start);
           if (s.start < s.stop) {

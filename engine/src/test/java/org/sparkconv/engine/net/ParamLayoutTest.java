@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.sparkconv.engine.layer.Conv2d;
 import org.sparkconv.engine.layer.ConvTranspose2d;
 import org.sparkconv.engine.layer.Init;
+import org.sparkconv.engine.layer.Padding;
 
 /** Parameter layouts come from the spec alone, before (and without) any allocation. */
 class ParamLayoutTest {
@@ -46,11 +48,34 @@ class ParamLayoutTest {
 
   @Test
   void convolutionWorkspaceCountsOneLoweredImageAndOneGradientPartialPerThread() {
-    NetworkSpec spec = NetworkBuilder.input("ws", 3, 8, 8).conv2d(4, 3, 1).build();
-    long colSize = 3 * 3 * 3 * 8 * 8;
+    // Stride 2: lowered by im2col, one (27 x 16) matrix per thread.
+    NetworkSpec spec = NetworkBuilder.input("ws", 3, 8, 8)
+        .layer(new Conv2d.Spec(0, 4, 3, 3, 2, 2, Padding.of(1), 1, 1, true, Init.HE_NORMAL))
+        .build();
+    long colSize = 3 * 3 * 3 * 4 * 4;
     long params = 4 * 27 + 4;
     assertEquals(colSize * Float.BYTES, NetworkSummary.of(spec, 1, 1).workspaceBytes());
     assertEquals((2 * colSize + params) * Float.BYTES,
+        NetworkSummary.of(spec, 1, 2).workspaceBytes());
+  }
+
+  @Test
+  void aDirectConvolutionCountsItsPaddedImagesSpreadGradientsAndPackedWeights() {
+    // Stride 1, 3x3, "same" on 3 x 8 x 8: the direct kernel (the tests run with the Vector API).
+    NetworkSpec spec = NetworkBuilder.input("ws", 3, 8, 8).conv2d(4, 3, 1).build();
+    // Rows 10 wide; a run of 8 rows = 80 pixels rounded up to 96; the last reduction step
+    // reads from 2 * 100 + 2 * 10 + 2 = 222: a padded image is 222 + 96 = 318 floats, the
+    // gradient spread to rows 4 x 96 = 384, a result 4 x 96 = 384. The input gradient pads the
+    // (4, 8, 8) output gradient the same way: 3 * 100 + 22 + 96 = 418, result 4 x 96 (3
+    // channels rounded up to 4). 64 pixels: the weight gradient lowers 1024 / 64 = 16 images
+    // side by side, 16 x (27 x 64) floats and 16 x (4 x 64) of gradients. The forward pass
+    // keeps its own padded image. Packed weights: 4 x 27 and 4 x 36.
+    long perThread = 318 + 16 * 27 * 64 + 16 * 4 * 64 + 384 + 418 + 384;
+    long packed = 4 * 27 + 4 * 36;
+    long params = 4 * 27 + 4;
+    assertEquals((perThread + packed) * Float.BYTES,
+        NetworkSummary.of(spec, 1, 1).workspaceBytes());
+    assertEquals((2 * perThread + packed + params) * Float.BYTES,
         NetworkSummary.of(spec, 1, 2).workspaceBytes());
   }
 

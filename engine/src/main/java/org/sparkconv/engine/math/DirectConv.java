@@ -1,0 +1,246 @@
+package org.sparkconv.engine.math;
+
+/**
+ * A stride-1 convolution of one image computed straight from a zero-padded copy of it, without
+ * a lowered matrix ("implicit GEMM"). Lay the padded image out with rows {@code paddedW} wide;
+ * then output pixel {@code (oy, ox)}, indexed {@code oy * paddedW + ox}, reads input
+ * {@code (c, oy + ki * dilationH, ox + kj * dilationW)} at the same index plus a fixed offset
+ * per {@code (c, ki, kj)}. A run of 2 x LANES consecutive output indices therefore reads one
+ * contiguous run of the padded image per reduction step: the B panel of a GEMM micro-kernel,
+ * read in place. The micro-kernel is {@link VectorGemm}'s (4 output channels x 2 vectors of
+ * pixels, 8 accumulators, fused multiply-adds over the whole depth), fed through an offset table
+ * instead of a packed panel.
+ *
+ * <p>What it saves: im2col writes the image out {@code kernelH * kernelW} times (9x for 3x3) and
+ * col2im reads it back as often; here the image is copied once, padded. What it costs: the
+ * {@code paddedW - outW} columns at the end of every padded row are computed and dropped (2 of
+ * 30 for a 3x3 "same" conv at 28x28, 2 of 9 at 7x7).
+ *
+ * <p>The input gradient of a stride-1 convolution is itself a stride-1 convolution of the output
+ * gradient, padded by {@code extent - 1 - pad} on each side, with the kernel rotated by 180
+ * degrees and its channel axes swapped: {@link #adjoint} plans it, {@link #packAdjointWeights}
+ * arranges the weights. The arithmetic is {@link DirectConvKernel}'s, on the Vector API: this
+ * class only plans and moves data, so {@link #supports} can be asked in any JVM.
+ */
+public final class DirectConv {
+
+  private static final int MR = DirectConvKernel.ROWS;
+  /** Pixels per micro-tile rounded up to a multiple of every vector width: runs are whole. */
+  private static final int NR = 32;
+
+  private final int inChannels;
+  private final int inH;
+  private final int inW;
+  private final int padTop;
+  private final int padLeft;
+  private final int paddedW;
+  private final int paddedPlane;
+  private final int outChannels;
+  private final int outH;
+  private final int outW;
+  private final int depth; // inChannels * kernelH * kernelW
+  private final int[] offsets; // per reduction step (c, ki, kj): its shift in the padded image
+  private final int runLength; // outH * paddedW rounded up to whole micro-tiles
+  private final int kernelH;
+  private final int kernelW;
+
+  /**
+   * A convolution of {@code (inChannels, inH, inW)} zero-padded by the given amounts, with a
+   * {@code kernelH x kernelW} kernel dilated as given, stride 1, {@code outChannels} outputs.
+   */
+  public DirectConv(int inChannels, int inH, int inW, int padTop, int padBottom, int padLeft,
+      int padRight, int kernelH, int kernelW, int dilationH, int dilationW, int outChannels) {
+    if (padTop < 0 || padBottom < 0 || padLeft < 0 || padRight < 0) {
+      throw new IllegalArgumentException("negative padding " + padTop + "/" + padBottom + "/"
+          + padLeft + "/" + padRight);
+    }
+    this.inChannels = inChannels;
+    this.inH = inH;
+    this.inW = inW;
+    this.padTop = padTop;
+    this.padLeft = padLeft;
+    this.kernelH = kernelH;
+    this.kernelW = kernelW;
+    int paddedH = inH + padTop + padBottom;
+    this.paddedW = inW + padLeft + padRight;
+    this.outH = paddedH - (kernelH - 1) * dilationH;
+    this.outW = paddedW - (kernelW - 1) * dilationW;
+    if (outH <= 0 || outW <= 0) {
+      throw new IllegalArgumentException("empty output " + outH + "x" + outW);
+    }
+    this.outChannels = outChannels;
+    this.depth = inChannels * kernelH * kernelW;
+    this.offsets = new int[depth];
+    this.runLength = roundUp(outH * paddedW, NR);
+    // The last micro-tile reads past the padded image: whole runs of zeros after it.
+    this.paddedPlane = paddedH * paddedW;
+    for (int c = 0, p = 0; c < inChannels; c++) {
+      for (int ki = 0; ki < kernelH; ki++) {
+        for (int kj = 0; kj < kernelW; kj++, p++) {
+          offsets[p] = c * paddedPlane + ki * dilationH * paddedW + kj * dilationW;
+        }
+      }
+    }
+  }
+
+  /** True when this JVM can run the kernel and the geometry is one it computes. */
+  public static boolean supports(ConvGeometry g) {
+    return VectorApi.RESOLVED && g.strideH() == 1 && g.strideW() == 1
+        && g.padTop() <= (g.kernelH() - 1) * g.dilationH()
+        && g.padLeft() <= (g.kernelW() - 1) * g.dilationW()
+        && padAfter(g.height(), g.outH(), g.padTop(), g.kernelH(), g.dilationH()) >= 0
+        && padAfter(g.height(), g.outH(), g.padTop(), g.kernelH(), g.dilationH())
+            <= (g.kernelH() - 1) * g.dilationH()
+        && padAfter(g.width(), g.outW(), g.padLeft(), g.kernelW(), g.dilationW()) >= 0
+        && padAfter(g.width(), g.outW(), g.padLeft(), g.kernelW(), g.dilationW())
+            <= (g.kernelW() - 1) * g.dilationW();
+  }
+
+  /** The forward convolution of {@code g} (stride 1) with {@code outChannels} outputs. */
+  public static DirectConv forward(ConvGeometry g, int outChannels) {
+    return new DirectConv(g.channels(), g.height(), g.width(), g.padTop(),
+        padAfter(g.height(), g.outH(), g.padTop(), g.kernelH(), g.dilationH()), g.padLeft(),
+        padAfter(g.width(), g.outW(), g.padLeft(), g.kernelW(), g.dilationW()), g.kernelH(),
+        g.kernelW(), g.dilationH(), g.dilationW(), outChannels);
+  }
+
+  /**
+   * The convolution that computes the input gradient of {@code g}'s forward convolution from
+   * its output gradient {@code (outChannels, outH, outW)}: padding {@code extent - 1 - pad} per
+   * side, weights from {@link #packAdjointWeights}.
+   */
+  public static DirectConv adjoint(ConvGeometry g, int outChannels) {
+    int extentH = (g.kernelH() - 1) * g.dilationH();
+    int extentW = (g.kernelW() - 1) * g.dilationW();
+    return new DirectConv(outChannels, g.outH(), g.outW(), extentH - g.padTop(),
+        extentH - padAfter(g.height(), g.outH(), g.padTop(), g.kernelH(), g.dilationH()),
+        extentW - g.padLeft(),
+        extentW - padAfter(g.width(), g.outW(), g.padLeft(), g.kernelW(), g.dilationW()),
+        g.kernelH(), g.kernelW(), g.dilationH(), g.dilationW(), g.channels());
+  }
+
+  /** The bottom (or right) padding a stride-1 window needs for this output length. */
+  private static int padAfter(int n, int out, int padBefore, int kernel, int dilation) {
+    return out + (kernel - 1) * dilation - n - padBefore;
+  }
+
+  /** Floats of the padded copy of one input image, with the zeros the last tile reads. */
+  public int paddedSize() {
+    return offsets[depth - 1] + runLength;
+  }
+
+  /** Floats of the result before its dropped columns are removed. */
+  public int resultSize() {
+    return roundUp(outChannels, MR) * runLength;
+  }
+
+  /** Floats of the packed weights. */
+  public int packedWeightsSize() {
+    return roundUp(outChannels, MR) * depth;
+  }
+
+  /**
+   * Packs weights {@code (outChannels, inChannels, kh, kw)} at {@code w[off]} as panels of 4
+   * output channels: channel {@code q + r}, step p at {@code (q * depth + p * 4) + r}.
+   */
+  public void packWeights(float[] w, int off, float[] packed) {
+    int rows = roundUp(outChannels, MR);
+    for (int o = 0; o < rows; o++) {
+      int panel = (o / MR) * MR * depth + o % MR;
+      for (int p = 0; p < depth; p++) {
+        packed[panel + p * MR] = o < outChannels ? w[off + o * depth + p] : 0f;
+      }
+    }
+  }
+
+  /**
+   * Packs, for an {@link #adjoint} plan, the forward weights {@code (Cout, Cin, kh, kw)} at
+   * {@code w[off]} rotated by 180 degrees with the channel axes swapped: this plan's output
+   * channel c, step {@code (o, ki, kj)} is forward weight {@code (o, c, kh-1-ki, kw-1-kj)}.
+   */
+  public void packAdjointWeights(float[] w, int off, float[] packed) {
+    int rows = roundUp(outChannels, MR);
+    int taps = kernelH * kernelW;
+    int forwardDepth = outChannels * taps;
+    for (int c = 0; c < rows; c++) {
+      int panel = (c / MR) * MR * depth + c % MR;
+      for (int o = 0, p = 0; o < inChannels; o++) {
+        for (int t = 0; t < taps; t++, p++) {
+          packed[panel + p * MR] = c < outChannels
+              ? w[off + o * forwardDepth + c * taps + (taps - 1 - t)] : 0f;
+        }
+      }
+    }
+  }
+
+  /**
+   * Copies image {@code x[xOff ...]} into the interior of {@code padded[paddedOff ...]}, whose
+   * border (zero when allocated) is never written.
+   */
+  public void pad(float[] x, int xOff, float[] padded, int paddedOff) {
+    int plane = inH * inW;
+    for (int c = 0; c < inChannels; c++) {
+      for (int y = 0; y < inH; y++) {
+        System.arraycopy(x, xOff + c * plane + y * inW, padded,
+            paddedOff + c * paddedPlane + (y + padTop) * paddedW + padLeft, inW);
+      }
+    }
+  }
+
+  /**
+   * {@code out[outOff ...] (outChannels, outH, outW)} = the convolution of the image held in
+   * {@code padded} (see {@link #pad}) with {@code packed} weights, plus {@code bias[biasOff + o]}
+   * per channel when {@code bias} is not null. {@code result} is scratch of
+   * {@link #resultSize()}.
+   */
+  public void convolve(float[] padded, float[] packed, float[] bias, int biasOff, float[] out,
+      int outOff, float[] result) {
+    DirectConvKernel.run(packed, roundUp(outChannels, MR), depth, offsets, padded, result,
+        runLength);
+    int plane = outH * outW;
+    for (int o = 0; o < outChannels; o++) {
+      float b = bias == null ? 0f : bias[biasOff + o];
+      for (int y = 0; y < outH; y++) {
+        int from = o * runLength + y * paddedW;
+        int to = outOff + o * plane + y * outW;
+        for (int x = 0; x < outW; x++) {
+          out[to + x] = result[from + x] + b;
+        }
+      }
+    }
+  }
+
+  /** Floats of one image's output gradient laid out as {@link #spreadGradient} writes it. */
+  public int gradientRowsSize() {
+    return outChannels * runLength;
+  }
+
+  /**
+   * Writes the output gradient {@code (outChannels, outH, outW)} at {@code dOut[off]} into
+   * {@code rows[rowsOff ...]} in the layout of this plan's result (rows {@code paddedW} wide),
+   * leaving the dropped columns and the tail as they were: zero when allocated, never written.
+   */
+  public void spreadGradient(float[] dOut, int off, float[] rows, int rowsOff) {
+    int plane = outH * outW;
+    for (int o = 0; o < outChannels; o++) {
+      for (int y = 0; y < outH; y++) {
+        System.arraycopy(dOut, off + o * plane + y * outW, rows,
+            rowsOff + o * runLength + y * paddedW, outW);
+      }
+    }
+  }
+
+  /**
+   * Adds to the weight gradient {@code g[gOff ...] (outChannels, inChannels, kh, kw)} the
+   * contribution of {@code images} images: image i padded at {@code padded[i * paddedSize()]}
+   * (see {@link #pad}), its output gradient spread at {@code rows[i * gradientRowsSize()]}.
+   */
+  public void weightGradient(float[] padded, float[] rows, int images, float[] g, int gOff) {
+    DirectConvKernel.weightGradient(rows, gradientRowsSize(), padded, paddedSize(), images,
+        outChannels, depth, offsets, runLength, g, gOff);
+  }
+
+  private static int roundUp(int x, int multiple) {
+    return (x + multiple - 1) / multiple * multiple;
+  }
+}

@@ -1,0 +1,69 @@
+package org.sparkconv.engine.layer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkconv.engine.TestArrays.uniform;
+
+import org.junit.jupiter.api.Test;
+import org.sparkconv.engine.math.ComputeContext;
+import org.sparkconv.engine.math.ConvGeometry;
+import org.sparkconv.engine.tensor.Shape;
+
+/**
+ * A convolution layer computed by the direct kernel equals the same layer lowered by im2col:
+ * output, input gradient, weight and bias gradients, at 1 and 2 threads, on a plane large
+ * enough for the weight gradient by dot products and one small enough for the side-by-side
+ * lowering, with a batch that splits unevenly across threads and chunks.
+ */
+class DirectConvolutionLayerTest {
+
+  @Test
+  void directPassesEqualTheLoweredOnes() {
+    check(new Shape(3, 24, 24), new Conv2d.Spec(0, 5, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL));
+    check(new Shape(6, 7, 7), new Conv2d.Spec(0, 10, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL));
+    check(new Shape(2, 9, 8), new Conv2d.Spec(0, 3, 2, 3, 1, 1, Padding.SAME, 2, 1, false,
+        Init.HE_NORMAL));
+  }
+
+  private static void check(Shape input, Conv2d.Spec spec) {
+    ConvGeometry g = spec.geometry(input, 0);
+    boolean large = g.colCols() >= DirectConvPasses.MIN_DOT_PIXELS;
+    assertTrue(DirectConvPasses.applies(g, 1), "the direct kernel applies to " + g);
+    int batch = 19;
+    float[] x = uniform(batch * input.size(), 3);
+    for (int threads : new int[] {1, 2}) {
+      ComputeContext base = ComputeContext.defaults().withThreads(threads);
+      float[][] lowered = passes(spec, input, base.withDirectConvolution(false), x, batch);
+      float[][] direct = passes(spec, input, base.withDirectConvolution(true), x, batch);
+      String[] names = {"output", "input gradient", "parameter gradients",
+          "output after a backward pass (scratch reused)"};
+      for (int k = 0; k < names.length; k++) {
+        for (int i = 0; i < lowered[k].length; i++) {
+          assertEquals(lowered[k][i], direct[k][i], 2e-4 * (1 + Math.abs(lowered[k][i])),
+              names[k] + " at " + i + " (" + (large ? "dots" : "side by side") + ", " + threads
+                  + " threads, " + g + ")");
+        }
+      }
+    }
+  }
+
+  private static float[][] passes(Conv2d.Spec spec, Shape input, ComputeContext context,
+      float[] x, int batch) {
+    Layer conv = spec.build(input, 0, context);
+    int paramCount = spec.paramBlocks(input).stream().mapToInt(ParamBlock::length).sum();
+    float[] params = uniform(paramCount, 7);
+    float[] grads = uniform(paramCount, 11); // accumulated onto
+    conv.bind(params, grads, 0, new float[0], 0);
+    Shape out = conv.outputShape();
+    float[] y = new float[batch * out.size()];
+    conv.forward(x, y, batch, true);
+    float[] dy = uniform(y.length, 5);
+    float[] dx = new float[x.length];
+    conv.backward(x, y, dy, dx, batch);
+    float[] again = new float[y.length];
+    conv.forward(x, again, batch, true);
+    return new float[][] {y, dx, grads, again};
+  }
+}

@@ -1,0 +1,148 @@
+package org.sparkconv.engine.math;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkconv.engine.TestArrays.uniform;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The direct stride-1 kernel against convolution from its definition, summed in double: the
+ * forward pass, the input gradient through the adjoint plan and the weight gradient over
+ * several images, for kernels, paddings (valid, "same" incl. the asymmetric even-kernel case,
+ * "full"), dilations and channel counts that exercise every edge of the 4 x 2-vector tiles and
+ * the 2 x 4 dot tiles.
+ */
+class DirectConvTest {
+
+  /** (inChannels, outChannels, h, w, kh, kw, padTop, padLeft, padBottom, padRight, dh, dw). */
+  private static final int[][] CASES = {
+      {1, 6, 28, 28, 5, 5, 2, 2, 2, 2, 1, 1}, // LeNet-5's first conv, "same"
+      {16, 16, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1}, // ResNet-20 stage 1
+      {64, 64, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1}, // stage 3: runs shorter than a tile
+      {3, 5, 9, 7, 3, 3, 0, 0, 0, 0, 1, 1}, // valid; 5 outputs: partial panels and dot tiles
+      {2, 3, 6, 5, 4, 4, 1, 1, 2, 2, 1, 1}, // "same" with an even kernel: asymmetric
+      {2, 7, 8, 7, 3, 3, 2, 2, 2, 2, 2, 2}, // "same" with dilation 2
+      {3, 2, 4, 4, 3, 3, 2, 2, 2, 2, 1, 1}, // "full"
+      {5, 9, 5, 11, 2, 3, 0, 1, 1, 1, 1, 2}, // mixed kernel and dilation per axis
+      {1, 1, 7, 1, 3, 1, 1, 0, 1, 0, 1, 1}, // one-pixel-wide rows
+  };
+
+  static ConvGeometry geometry(int[] c) {
+    int outH = ConvGeometry.outputLength(c[2], c[6], c[8], c[4], 1, c[10]);
+    int outW = ConvGeometry.outputLength(c[3], c[7], c[9], c[5], 1, c[11]);
+    return new ConvGeometry(c[0], c[2], c[3], c[4], c[5], 1, 1, c[6], c[7], c[10], c[11], outH,
+        outW);
+  }
+
+  @Test
+  void forwardInputGradientAndWeightGradientMatchTheDefinition() {
+    long seed = 7;
+    for (int[] c : CASES) {
+      ConvGeometry g = geometry(c);
+      int cout = c[1];
+      assertTrue(DirectConv.supports(g), "supported: " + g);
+      int images = 11; // more than one weight-gradient chunk
+      int inSize = g.imageSize();
+      int outSize = cout * g.outH() * g.outW();
+      float[] x = uniform(images * inSize, seed++);
+      float[] w = uniform(cout * g.colRows(), seed++);
+      float[] bias = uniform(cout, seed++);
+      float[] dy = uniform(images * outSize, seed++);
+
+      DirectConv f = DirectConv.forward(g, cout);
+      DirectConv b = DirectConv.adjoint(g, cout);
+      float[] packed = new float[f.packedWeightsSize()];
+      f.packWeights(w, 0, packed);
+      float[] packedAdjoint = new float[b.packedWeightsSize()];
+      b.packAdjointWeights(w, 0, packedAdjoint);
+      float[] y = new float[images * outSize];
+      float[] dx = new float[images * inSize];
+      float[] padded = new float[images * f.paddedSize()];
+      float[] rows = new float[images * f.gradientRowsSize()];
+      float[] result = new float[f.resultSize()];
+      float[] paddedGrad = new float[b.paddedSize()];
+      float[] resultGrad = new float[b.resultSize()];
+      for (int n = 0; n < images; n++) {
+        f.pad(x, n * inSize, padded, n * f.paddedSize());
+        f.convolve(java.util.Arrays.copyOfRange(padded, n * f.paddedSize(),
+            (n + 1) * f.paddedSize()), packed, bias, 0, y, n * outSize, result);
+        f.spreadGradient(dy, n * outSize, rows, n * f.gradientRowsSize());
+        b.pad(dy, n * outSize, paddedGrad, 0);
+        b.convolve(paddedGrad, packedAdjoint, null, 0, dx, n * inSize, resultGrad);
+      }
+      float[] dw = uniform(w.length, seed++); // accumulated onto, as a layer's gradient is
+      float[] dwBefore = dw.clone();
+      f.weightGradient(padded, rows, 4, dw, 0);
+      f.weightGradient(java.util.Arrays.copyOfRange(padded, 4 * f.paddedSize(), padded.length),
+          java.util.Arrays.copyOfRange(rows, 4 * f.gradientRowsSize(), rows.length), images - 4,
+          dw, 0);
+
+      double[][] expected = reference(g, cout, images, x, w, bias, dy);
+      assertClose(expected[0], y, "forward " + g);
+      assertClose(expected[1], dx, "input gradient " + g);
+      double[] dwExpected = expected[2];
+      for (int i = 0; i < dw.length; i++) {
+        dwExpected[i] += dwBefore[i];
+      }
+      assertClose(dwExpected, dw, "weight gradient " + g);
+    }
+  }
+
+  @Test
+  void stridesAndPaddingsBeyondTheKernelAreLeftToIm2col() {
+    assertFalse(DirectConv.supports(new ConvGeometry(2, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1, 4, 4)));
+    // padding 5 > kernel extent 2: rows of only zeros, whose adjoint would need negative padding
+    assertFalse(DirectConv.supports(new ConvGeometry(1, 3, 4, 3, 3, 1, 1, 5, 1, 1, 1, 11, 4)));
+  }
+
+  /** {y, dx, dw} from the definition, in double. */
+  private static double[][] reference(ConvGeometry g, int cout, int images, float[] x,
+      float[] w, float[] bias, float[] dy) {
+    int cin = g.channels();
+    int kh = g.kernelH();
+    int kw = g.kernelW();
+    int inSize = g.imageSize();
+    int outSize = cout * g.outH() * g.outW();
+    double[] y = new double[images * outSize];
+    double[] dx = new double[images * inSize];
+    double[] dw = new double[w.length];
+    for (int n = 0; n < images; n++) {
+      for (int o = 0; o < cout; o++) {
+        for (int oy = 0; oy < g.outH(); oy++) {
+          for (int ox = 0; ox < g.outW(); ox++) {
+            int yi = n * outSize + (o * g.outH() + oy) * g.outW() + ox;
+            double sum = bias[o];
+            for (int c = 0; c < cin; c++) {
+              for (int i = 0; i < kh; i++) {
+                for (int j = 0; j < kw; j++) {
+                  int iy = oy - g.padTop() + i * g.dilationH();
+                  int ix = ox - g.padLeft() + j * g.dilationW();
+                  if (iy < 0 || iy >= g.height() || ix < 0 || ix >= g.width()) {
+                    continue;
+                  }
+                  int xi = n * inSize + (c * g.height() + iy) * g.width() + ix;
+                  int wi = ((o * cin + c) * kh + i) * kw + j;
+                  sum += (double) w[wi] * x[xi];
+                  dx[xi] += (double) w[wi] * dy[yi];
+                  dw[wi] += (double) dy[yi] * x[xi];
+                }
+              }
+            }
+            y[yi] = sum;
+          }
+        }
+      }
+    }
+    return new double[][] {y, dx, dw};
+  }
+
+  private static void assertClose(double[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length, what);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])),
+          what + " at " + i);
+    }
+  }
+}
