@@ -41,7 +41,13 @@ public final class LayerProfile {
     float[] dLast = gaussian(rng, batch * net.outputShape().size());
     long[][] forwardNanos = new long[layers][steps];
     long[][] backwardNanos = new long[layers][steps];
-    for (int s = -Math.max(3, steps / 3); s < steps; s++) {
+    // Warm-up: at least 5 seconds, until the JIT has compiled the Vector API kernels.
+    long warmUntil = System.nanoTime() + 5_000_000_000L;
+    int warmSteps = Math.max(3, steps / 3);
+    for (int s = -warmSteps; s < steps; s++) {
+      if (s == -1 && System.nanoTime() < warmUntil) {
+        s = -2; // one more warm-up step
+      }
       long[] forwardStep = new long[layers];
       long[] backwardStep = new long[layers];
       net.timeNodes(forwardStep, backwardStep);
