@@ -185,7 +185,7 @@ public final class Conv2d implements Layer {
     this.groupInSize = geometry.imageSize();
     int threads = parallel.threads();
     this.direct = context.directConvolution() && DirectConvPasses.applies(geometry, groups)
-        ? new DirectConvPasses(geometry, spec.outChannels(), threads, gemm) : null;
+        ? new DirectConvPasses(geometry, spec.outChannels(), threads, gemm, loops) : null;
     this.cols = new float[threads][];
     for (int t = 0; t < threads; t++) {
       boolean lowers = direct == null && !geometry.isIdentityLowering();
@@ -197,6 +197,11 @@ public final class Conv2d implements Layer {
     for (int t = 1; t < threads; t++) {
       partialGrads[t] = new float[paramCount];
     }
+  }
+
+  /** The direct passes, or null where im2col + GEMM computes this convolution. */
+  DirectConvPasses directPasses() {
+    return direct;
   }
 
   @Override
@@ -284,7 +289,7 @@ public final class Conv2d implements Layer {
         java.util.Arrays.fill(g, 0f);
       }
       if (direct != null) {
-        direct.backward(t, in, dOut, dIn, from, to, g, wOff);
+        direct.backward(t, params, weightOffset, in, dOut, dIn, from, to, g, wOff);
         addBiasGradient(dOut, from, to, g, bOff);
       } else {
         backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff);

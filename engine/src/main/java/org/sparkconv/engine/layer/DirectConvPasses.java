@@ -1,69 +1,118 @@
 package org.sparkconv.engine.layer;
 
+import java.util.Arrays;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.DirectConv;
+import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Im2col;
 import org.sparkconv.engine.math.Parallel;
 
 /**
- * The passes of an ungrouped stride-1 {@link Conv2d} computed by {@link DirectConv}, with no
- * lowered matrix: forward, the input gradient (the adjoint convolution of the output gradient)
- * and the weight gradient. On large planes the weight gradient is dot products of the spread
- * output gradient with the shifted padded images, a chunk of images at a time so the lanes are
- * summed once per chunk; on small planes, where those dot products are a few vectors long, it is
- * one GEMM over a chunk of images lowered side by side (im2col with a row stride), long enough
- * to run at full speed. Owns each worker's scratch and the weights packed once per pass.
+ * The passes of an ungrouped stride-1 {@link Conv2d} computed with {@link DirectConv}. The
+ * forward pass never lowers. The backward pass takes, per geometry, the cheaper of:
+ * <ul>
+ *   <li>the input gradient as the adjoint stride-1 convolution of the output gradient, and the
+ *       weight gradient as dot products of the spread output gradient with the shifted padded
+ *       images (a chunk of images at a time, lanes summed once per chunk) on planes of at least
+ *       {@link #MIN_DOT_PIXELS} pixels;
+ *   <li>otherwise a chunk of images lowered side by side (im2col with a row stride): one GEMM
+ *       for the weight gradient, long enough to run at full speed where per-image dot products
+ *       would be a few vectors long; and, where the adjoint would multiply mostly padding (a
+ *       "valid" 5x5 conv's adjoint pads by 4 on every side), one GEMM and col2im for the input
+ *       gradient too.
+ * </ul>
+ * Owns each worker's scratch and the weights packed once per pass.
  */
 final class DirectConvPasses {
 
+  /** Output pixels from which the weight gradient is computed as dot products. */
+  static final int MIN_DOT_PIXELS = 400;
+  /** The adjoint computes the input gradient unless it multiplies this much more than GEMM. */
+  private static final double MAX_ADJOINT_OVERWORK = 1.5;
   /** Floats of padded images and spread gradients held per worker for a weight gradient. */
   private static final int CHUNK_FLOATS = 1 << 18;
   private static final int MAX_CHUNK = 8;
-  /** Output pixels from which the weight gradient is computed as dot products. */
-  static final int MIN_DOT_PIXELS = 400;
   /** Columns of a side-by-side lowering of small planes. */
   private static final int LOWERED_COLUMNS = 1024;
 
+  private final Plan plan;
   private final ConvGeometry geometry;
   private final Gemm gemm;
-  private final DirectConv forward;
-  private final DirectConv adjoint;
-  private final boolean byDots; // else by a GEMM over images lowered side by side
-  private final int chunk; // images per weight-gradient call
+  private final ElementLoops loops;
   private final Scratch[] scratch; // per worker thread
   private final float[] packedWeights;
-  private final float[] packedAdjointWeights;
+  private final float[] packedAdjointWeights; // with the adjoint only
   private final int inSize;
   private final int outSize;
+  private final int outChannels;
+
+  /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
+  private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
+      boolean byDots, int chunk, int weightBufferA, int weightBufferB) {
+
+    static Plan of(ConvGeometry g, int outChannels) {
+      DirectConv forward = DirectConv.forward(g, outChannels);
+      DirectConv adjoint = DirectConv.adjoint(g, outChannels);
+      long lowered = (long) g.colRows() * g.colCols() * outChannels;
+      boolean byAdjoint = adjoint.multiplyAdds() <= MAX_ADJOINT_OVERWORK * lowered;
+      boolean byDots = byAdjoint && g.colCols() >= MIN_DOT_PIXELS;
+      if (byDots) {
+        int perImage = forward.paddedSize() + forward.gradientRowsSize();
+        int chunk = Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage));
+        return new Plan(forward, adjoint, true, true, chunk, chunk * forward.paddedSize(),
+            chunk * forward.gradientRowsSize());
+      }
+      int chunk = Math.max(1, LOWERED_COLUMNS / g.colCols());
+      return new Plan(forward, adjoint, byAdjoint, false, chunk, chunk * g.colSize(),
+          chunk * outChannels * g.colCols());
+    }
+
+    long floatsPerThread() {
+      long adjointFloats = byAdjoint ? adjoint.paddedSize() + adjoint.resultSize() : 0;
+      return (long) forward.paddedSize() + forward.resultSize() + weightBufferA + weightBufferB
+          + adjointFloats;
+    }
+
+    long sharedFloats() {
+      return forward.packedWeightsSize() + (byAdjoint ? adjoint.packedWeightsSize() : 0);
+    }
+  }
 
   /**
    * One worker's buffers: the padded image of the forward pass (its border stays zero: nothing
-   * else writes it), padded images and gradients spread to rows (by dots) or the lowered images
-   * and gradients side by side (by GEMM), and the results of both kernels.
+   * else writes it) and its result; for the weight gradient, padded images and gradients spread
+   * to rows (by dots) or the lowered images and gradients side by side (by GEMM); for the
+   * adjoint, the padded output gradient and its result.
    */
-  private record Scratch(float[] image, float[] padded, float[] rows, float[] result,
+  private record Scratch(float[] image, float[] result, float[] weightA, float[] weightB,
       float[] paddedGrad, float[] resultGrad) {}
 
-  DirectConvPasses(ConvGeometry g, int outChannels, int threads, Gemm gemm) {
+  DirectConvPasses(ConvGeometry g, int outChannels, int threads, Gemm gemm, ElementLoops loops) {
+    this.plan = Plan.of(g, outChannels);
     this.geometry = g;
     this.gemm = gemm;
-    this.forward = DirectConv.forward(g, outChannels);
-    this.adjoint = DirectConv.adjoint(g, outChannels);
-    this.byDots = g.colCols() >= MIN_DOT_PIXELS;
-    this.chunk = byDots ? chunkFor(forward) : loweredChunk(g);
-    int[] sizes = weightGradientSizes(g, outChannels, forward, byDots, chunk);
+    this.loops = loops;
     this.scratch = new Scratch[threads];
+    DirectConv f = plan.forward();
+    DirectConv b = plan.adjoint();
     for (int t = 0; t < threads; t++) {
-      scratch[t] = new Scratch(new float[forward.paddedSize()], new float[sizes[0]],
-          new float[sizes[1]],
-          new float[forward.resultSize()], new float[adjoint.paddedSize()],
-          new float[adjoint.resultSize()]);
+      scratch[t] = new Scratch(new float[f.paddedSize()], new float[f.resultSize()],
+          new float[plan.weightBufferA()], new float[plan.weightBufferB()],
+          plan.byAdjoint() ? new float[b.paddedSize()] : null,
+          plan.byAdjoint() ? new float[b.resultSize()] : null);
     }
-    this.packedWeights = new float[forward.packedWeightsSize()];
-    this.packedAdjointWeights = new float[adjoint.packedWeightsSize()];
+    this.packedWeights = new float[f.packedWeightsSize()];
+    this.packedAdjointWeights = plan.byAdjoint() ? new float[b.packedWeightsSize()] : null;
     this.inSize = g.imageSize();
-    this.outSize = outChannels * g.outH() * g.outW();
+    this.outSize = outChannels * g.colCols();
+    this.outChannels = outChannels;
+  }
+
+  /** How the backward pass is computed, for tests and profiles. */
+  String backwardStrategy() {
+    return (plan.byAdjoint() ? "input gradient by adjoint, " : "input gradient by GEMM, ")
+        + (plan.byDots() ? "weight gradient by dots" : "weight gradient by GEMM");
   }
 
   /** Whether these passes compute a convolution of geometry {@code g} with {@code groups}. */
@@ -73,91 +122,97 @@ final class DirectConvPasses {
 
   /** The floats {@link #DirectConvPasses} allocates for {@code threads} workers. */
   static long workspaceFloats(ConvGeometry g, int outChannels, int threads) {
-    DirectConv f = DirectConv.forward(g, outChannels);
-    DirectConv b = DirectConv.adjoint(g, outChannels);
-    boolean dots = g.colCols() >= MIN_DOT_PIXELS;
-    int[] sizes = weightGradientSizes(g, outChannels, f, dots,
-        dots ? chunkFor(f) : loweredChunk(g));
-    long perThread = (long) f.paddedSize() + sizes[0] + sizes[1] + f.resultSize()
-        + b.paddedSize() + b.resultSize();
-    return threads * perThread + f.packedWeightsSize() + b.packedWeightsSize();
-  }
-
-  /** Floats of the two weight-gradient buffers: {padded or lowered, rows or side by side}. */
-  private static int[] weightGradientSizes(ConvGeometry g, int outChannels, DirectConv f,
-      boolean dots, int chunk) {
-    return dots ? new int[] {chunk * f.paddedSize(), chunk * f.gradientRowsSize()}
-        : new int[] {chunk * g.colSize(), chunk * outChannels * g.colCols()};
-  }
-
-  private static int loweredChunk(ConvGeometry g) {
-    return Math.max(1, LOWERED_COLUMNS / g.colCols());
-  }
-
-  private static int chunkFor(DirectConv f) {
-    int perImage = f.paddedSize() + f.gradientRowsSize();
-    return Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage));
+    Plan plan = Plan.of(g, outChannels);
+    return threads * plan.floatsPerThread() + plan.sharedFloats();
   }
 
   /** {@code out} = the convolution of every image in {@code in}, plus the bias if any. */
   void forward(Parallel parallel, float[] params, int weightOffset, float[] bias, int biasOffset,
       float[] in, float[] out, int batch) {
-    forward.packWeights(params, weightOffset, packedWeights);
+    DirectConv f = plan.forward();
+    f.packWeights(params, weightOffset, packedWeights);
     parallel.forRange(batch, (t, from, to) -> {
       Scratch s = scratch[t];
       for (int n = from; n < to; n++) {
-        forward.pad(in, n * inSize, s.image(), 0);
-        forward.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize,
-            s.result());
+        f.pad(in, n * inSize, s.image(), 0);
+        f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize, s.result());
       }
     });
   }
 
   /** Packs the weights the input gradient needs; call once per backward pass, before workers. */
   void prepareBackward(float[] params, int weightOffset) {
-    adjoint.packAdjointWeights(params, weightOffset, packedAdjointWeights);
+    if (plan.byAdjoint()) {
+      plan.adjoint().packAdjointWeights(params, weightOffset, packedAdjointWeights);
+    }
   }
 
   /**
    * Worker t's share of a backward pass over images [from, to): adds their weight gradient to
    * {@code g[wOff ...]} and, when {@code dIn} is not null, writes their input gradient.
    */
-  void backward(int t, float[] in, float[] dOut, float[] dIn, int from, int to, float[] g,
-      int wOff) {
+  void backward(int t, float[] params, int weightOffset, float[] in, float[] dOut, float[] dIn,
+      int from, int to, float[] g, int wOff) {
     Scratch s = scratch[t];
-    int paddedSize = forward.paddedSize();
-    int rowsSize = forward.gradientRowsSize();
-    int pixels = geometry.colCols();
-    int outChannels = outSize / pixels;
-    for (int first = from; first < to; first += chunk) {
-      int count = Math.min(chunk, to - first);
-      int width = count * pixels; // of the side-by-side matrices
-      for (int i = 0; i < count; i++) {
-        int n = first + i;
-        if (byDots) {
-          forward.pad(in, n * inSize, s.padded(), i * paddedSize);
-          forward.spreadGradient(dOut, n * outSize, s.rows(), i * rowsSize);
-        } else {
-          Im2col.im2col(geometry, in, n * inSize, s.padded(), i * pixels, width);
-          for (int o = 0; o < outChannels; o++) {
-            System.arraycopy(dOut, n * outSize + o * pixels, s.rows(), o * width + i * pixels,
-                pixels);
-          }
-        }
-        if (dIn != null) {
-          adjoint.pad(dOut, n * outSize, s.paddedGrad(), 0);
-          adjoint.convolve(s.paddedGrad(), packedAdjointWeights, null, 0, dIn, n * inSize,
-              s.resultGrad());
-        }
-      }
-      if (byDots) {
-        forward.weightGradient(s.padded(), s.rows(), count, g, wOff);
+    for (int first = from; first < to; first += plan.chunk()) {
+      int count = Math.min(plan.chunk(), to - first);
+      if (plan.byDots()) {
+        backwardByDots(s, in, dOut, dIn, first, count, g, wOff);
       } else {
-        // dW (Cout, K) += dY (Cout, count * P) * col^T (count * P, K)
-        int depth = geometry.colRows();
-        gemm.sgemm(false, true, outChannels, depth, width, 1f, s.rows(), 0, width, s.padded(),
-            0, width, 1f, g, wOff, depth);
+        backwardSideBySide(s, params, weightOffset, in, dOut, dIn, first, count, g, wOff);
       }
     }
+  }
+
+  private void backwardByDots(Scratch s, float[] in, float[] dOut, float[] dIn, int first,
+      int count, float[] g, int wOff) {
+    DirectConv f = plan.forward();
+    for (int i = 0; i < count; i++) {
+      int n = first + i;
+      f.pad(in, n * inSize, s.weightA(), i * f.paddedSize());
+      f.spreadGradient(dOut, n * outSize, s.weightB(), i * f.gradientRowsSize());
+      if (dIn != null) {
+        inputGradientByAdjoint(s, dOut, dIn, n);
+      }
+    }
+    f.weightGradient(s.weightA(), s.weightB(), count, g, wOff);
+  }
+
+  private void backwardSideBySide(Scratch s, float[] params, int weightOffset, float[] in,
+      float[] dOut, float[] dIn, int first, int count, float[] g, int wOff) {
+    int pixels = geometry.colCols();
+    int depth = geometry.colRows();
+    int width = count * pixels;
+    float[] col = s.weightA();
+    float[] dy = s.weightB();
+    for (int i = 0; i < count; i++) {
+      int n = first + i;
+      Im2col.im2col(geometry, in, n * inSize, col, i * pixels, width);
+      for (int o = 0; o < outChannels; o++) {
+        System.arraycopy(dOut, n * outSize + o * pixels, dy, o * width + i * pixels, pixels);
+      }
+      if (dIn != null && plan.byAdjoint()) {
+        inputGradientByAdjoint(s, dOut, dIn, n);
+      }
+    }
+    // dW (Cout, K) += dY (Cout, count * P) * col^T (count * P, K)
+    gemm.sgemm(false, true, outChannels, depth, width, 1f, dy, 0, width, col, 0, width, 1f, g,
+        wOff, depth);
+    if (dIn != null && !plan.byAdjoint()) {
+      // dCol (K, count * P) = W^T (K, Cout) * dY (Cout, count * P), scattered back per image
+      gemm.sgemm(true, false, depth, width, outChannels, 1f, params, weightOffset, depth, dy, 0,
+          width, 0f, col, 0, width);
+      for (int i = 0; i < count; i++) {
+        int n = first + i;
+        Arrays.fill(dIn, n * inSize, (n + 1) * inSize, 0f);
+        Im2col.col2im(geometry, col, i * pixels, dIn, n * inSize, loops, width);
+      }
+    }
+  }
+
+  private void inputGradientByAdjoint(Scratch s, float[] dOut, float[] dIn, int n) {
+    DirectConv b = plan.adjoint();
+    b.pad(dOut, n * outSize, s.paddedGrad(), 0);
+    b.convolve(s.paddedGrad(), packedAdjointWeights, null, 0, dIn, n * inSize, s.resultGrad());
   }
 }

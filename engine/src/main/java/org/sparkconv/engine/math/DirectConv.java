@@ -134,6 +134,11 @@ public final class DirectConv {
     return roundUp(outChannels, MR) * runLength;
   }
 
+  /** Multiply-adds of one {@link #convolve}, dropped columns and padded channels included. */
+  public long multiplyAdds() {
+    return (long) roundUp(outChannels, MR) * depth * runLength;
+  }
+
   /** Floats of the packed weights. */
   public int packedWeightsSize() {
     return roundUp(outChannels, MR) * depth;

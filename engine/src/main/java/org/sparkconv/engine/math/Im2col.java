@@ -86,8 +86,18 @@ public final class Im2col {
   /** {@link #col2im(ConvGeometry, float[], int, float[], int)} accumulating with {@code loops}. */
   public static void col2im(ConvGeometry g, float[] col, int colOff, float[] x, int xOff,
       ElementLoops loops) {
+    col2im(g, col, colOff, x, xOff, loops, g.colCols());
+  }
+
+  /**
+   * {@link #col2im(ConvGeometry, float[], int, float[], int, ElementLoops)} from a lowered
+   * matrix whose rows are {@code rowStride} apart, as {@link #im2col(ConvGeometry, float[], int,
+   * float[], int, int)} writes images side by side.
+   */
+  public static void col2im(ConvGeometry g, float[] col, int colOff, float[] x, int xOff,
+      ElementLoops loops, int rowStride) {
     if (isPlaneShift(g)) {
-      col2imByPlaneShifts(g, col, colOff, x, xOff, loops);
+      col2imByPlaneShifts(g, col, colOff, x, xOff, loops, rowStride);
       return;
     }
     int height = g.height();
@@ -95,11 +105,12 @@ public final class Im2col {
     int outH = g.outH();
     int outW = g.outW();
     int strideW = g.strideW();
-    int src = colOff;
+    int row = 0;
     for (int c = 0; c < g.channels(); c++) {
       int plane = xOff + c * height * width;
       for (int ki = 0; ki < g.kernelH(); ki++) {
-        for (int kj = 0; kj < g.kernelW(); kj++) {
+        for (int kj = 0; kj < g.kernelW(); kj++, row++) {
+          int src = colOff + row * rowStride;
           int rowShift = ki * g.dilationH() - g.padTop();
           int colShift = kj * g.dilationW() - g.padLeft();
           int first = firstInside(colShift, strideW);
@@ -160,15 +171,14 @@ public final class Im2col {
   }
 
   private static void col2imByPlaneShifts(ConvGeometry g, float[] col, int colOff, float[] x,
-      int xOff, ElementLoops loops) {
+      int xOff, ElementLoops loops, int rowStride) {
     int width = g.width();
     int planeSize = g.height() * width;
-    int pixels = g.colCols();
     int src = colOff;
     for (int c = 0; c < g.channels(); c++) {
       int plane = xOff + c * planeSize;
       for (int ki = 0; ki < g.kernelH(); ki++) {
-        for (int kj = 0; kj < g.kernelW(); kj++, src += pixels) {
+        for (int kj = 0; kj < g.kernelW(); kj++, src += rowStride) {
           PlaneShift s = new PlaneShift(g, ki, kj);
           s.zeroWrappedColumns(col, src, width);
           int from = src + s.start;

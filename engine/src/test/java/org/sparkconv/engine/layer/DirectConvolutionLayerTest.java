@@ -11,26 +11,33 @@ import org.sparkconv.engine.tensor.Shape;
 
 /**
  * A convolution layer computed by the direct kernel equals the same layer lowered by im2col:
- * output, input gradient, weight and bias gradients, at 1 and 2 threads, on a plane large
- * enough for the weight gradient by dot products and one small enough for the side-by-side
- * lowering, with a batch that splits unevenly across threads and chunks.
+ * output, input gradient, weight and bias gradients, and the output again after a backward
+ * pass (scratch reused), at 1 and 2 threads, for each way the backward pass can go, with a
+ * batch that splits unevenly across threads and chunks.
  */
 class DirectConvolutionLayerTest {
 
   @Test
   void directPassesEqualTheLoweredOnes() {
-    check(new Shape(3, 24, 24), new Conv2d.Spec(0, 5, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
-        Init.HE_NORMAL));
-    check(new Shape(6, 7, 7), new Conv2d.Spec(0, 10, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
-        Init.HE_NORMAL));
+    check(new Shape(8, 24, 24), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL), "input gradient by adjoint, weight gradient by dots");
+    check(new Shape(8, 14, 14), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL), "input gradient by adjoint, weight gradient by GEMM");
+    // LeNet-5's second conv: its adjoint would pad 10x10 by 4 on every side
+    check(new Shape(6, 14, 14), new Conv2d.Spec(0, 16, 5, 5, 1, 1, Padding.of(0), 1, 1, true,
+        Init.HE_NORMAL), "input gradient by GEMM, weight gradient by GEMM");
     check(new Shape(2, 9, 8), new Conv2d.Spec(0, 3, 2, 3, 1, 1, Padding.SAME, 2, 1, false,
-        Init.HE_NORMAL));
+        Init.HE_NORMAL), null);
   }
 
-  private static void check(Shape input, Conv2d.Spec spec) {
+  private static void check(Shape input, Conv2d.Spec spec, String strategy) {
     ConvGeometry g = spec.geometry(input, 0);
-    boolean large = g.colCols() >= DirectConvPasses.MIN_DOT_PIXELS;
     assertTrue(DirectConvPasses.applies(g, 1), "the direct kernel applies to " + g);
+    Conv2d built = (Conv2d) spec.build(input, 0, ComputeContext.defaults());
+    String actual = built.directPasses().backwardStrategy();
+    if (strategy != null) {
+      assertEquals(strategy, actual, "for " + g);
+    }
     int batch = 19;
     float[] x = uniform(batch * input.size(), 3);
     for (int threads : new int[] {1, 2}) {
@@ -42,7 +49,7 @@ class DirectConvolutionLayerTest {
       for (int k = 0; k < names.length; k++) {
         for (int i = 0; i < lowered[k].length; i++) {
           assertEquals(lowered[k][i], direct[k][i], 2e-4 * (1 + Math.abs(lowered[k][i])),
-              names[k] + " at " + i + " (" + (large ? "dots" : "side by side") + ", " + threads
+              names[k] + " at " + i + " (" + actual + ", " + threads
                   + " threads, " + g + ")");
         }
       }

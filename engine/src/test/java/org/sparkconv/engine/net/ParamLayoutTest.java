@@ -64,14 +64,13 @@ class ParamLayoutTest {
     // Stride 1, 3x3, "same" on 3 x 8 x 8: the direct kernel (the tests run with the Vector API).
     NetworkSpec spec = NetworkBuilder.input("ws", 3, 8, 8).conv2d(4, 3, 1).build();
     // Rows 10 wide; a run of 8 rows = 80 pixels rounded up to 96; the last reduction step
-    // reads from 2 * 100 + 2 * 10 + 2 = 222: a padded image is 222 + 96 = 318 floats, the
-    // gradient spread to rows 4 x 96 = 384, a result 4 x 96 = 384. The input gradient pads the
-    // (4, 8, 8) output gradient the same way: 3 * 100 + 22 + 96 = 418, result 4 x 96 (3
-    // channels rounded up to 4). 64 pixels: the weight gradient lowers 1024 / 64 = 16 images
-    // side by side, 16 x (27 x 64) floats and 16 x (4 x 64) of gradients. The forward pass
-    // keeps its own padded image. Packed weights: 4 x 27 and 4 x 36.
-    long perThread = 318 + 16 * 27 * 64 + 16 * 4 * 64 + 384 + 418 + 384;
-    long packed = 4 * 27 + 4 * 36;
+    // reads from 2 * 100 + 2 * 10 + 2 = 222: a padded image is 222 + 96 = 318 floats, a result
+    // 4 x 96 = 384. The adjoint would multiply 4 (3 channels rounded up) x 36 x 96 = 13,824
+    // times, more than 1.5x the 27 x 64 x 4 = 6,912 of a GEMM, so the backward pass lowers: 64
+    // pixels, 1024 / 64 = 16 images side by side, 16 x (27 x 64) floats and 16 x (4 x 64) of
+    // gradients. Packed weights: 4 x 27.
+    long perThread = 318 + 384 + 16 * 27 * 64 + 16 * 4 * 64;
+    long packed = 4 * 27;
     long params = 4 * 27 + 4;
     assertEquals((perThread + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
