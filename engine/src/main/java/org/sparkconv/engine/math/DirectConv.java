@@ -1,8 +1,8 @@
 package org.sparkconv.engine.math;
 
 /**
- * A stride-1 convolution of one image computed straight from a zero-padded copy of it, without
- * a lowered matrix ("implicit GEMM"). Lay the padded image out with rows {@code paddedW} wide;
+ * A convolution of one image computed straight from a zero-padded copy of it, without a lowered
+ * matrix ("implicit GEMM"). Stride 1 first (strides below). Lay the padded image out with rows {@code paddedW} wide;
  * then output pixel {@code (oy, ox)}, indexed {@code oy * paddedW + ox}, reads input
  * {@code (c, oy + ki * dilationH, ox + kj * dilationW)} at the same index plus a fixed offset
  * per {@code (c, ki, kj)}. A run of 2 x LANES consecutive output indices therefore reads one
@@ -17,9 +17,13 @@ package org.sparkconv.engine.math;
  * 30 for a 3x3 "same" conv at 28x28, 2 of 9 at 7x7).
  *
  * <p>The input gradient of a stride-1 convolution is itself a stride-1 convolution of the output
- * gradient, padded by {@code extent - 1 - pad} on each side, with the kernel rotated by 180
- * degrees and its channel axes swapped: {@link #adjoint} plans it, {@link #packAdjointWeights}
- * arranges the weights. The arithmetic is {@link DirectConvKernel}'s, on the Vector API: this
+ * gradient, padded by {@code extent - pad} on each side (extent = dilation x (kernel - 1)), with
+ * the kernel rotated by 180 degrees and its channel axes swapped: {@link #adjoint} plans it,
+ * {@link #packAdjointWeights} arranges the weights.
+ *
+ * <p>A stride s > 1 splits the padded copy into s x s phase planes (see the constructor), which
+ * makes every window tap read consecutive entries again; the input gradient of a strided
+ * convolution is not a convolution and is left to GEMM + col2im. The arithmetic is {@link DirectConvKernel}'s, on the Vector API: this
  * class only plans and moves data, so {@link #supports} can be asked in any JVM.
  */
 public final class DirectConv {
@@ -33,26 +37,38 @@ public final class DirectConv {
   private final int inW;
   private final int padTop;
   private final int padLeft;
+  private final int paddedH; // the extent the windows read, padding included
   private final int paddedW;
-  private final int paddedPlane;
+  private final int strideH;
+  private final int strideW;
+  private final int rowWidth; // of a phase plane: output rows are laid out this wide
+  private final int phasePlane;
+  private final int channelBlock; // strideH * strideW phase planes
   private final int outChannels;
   private final int outH;
   private final int outW;
   private final int depth; // inChannels * kernelH * kernelW
   private final int[] offsets; // per reduction step (c, ki, kj): its shift in the padded image
-  private final int runLength; // outH * paddedW rounded up to whole micro-tiles
+  private final int runLength; // outH * rowWidth rounded up to whole micro-tiles
   private final int kernelH;
   private final int kernelW;
 
   /**
-   * A convolution of {@code (inChannels, inH, inW)} zero-padded by the given amounts, with a
-   * {@code kernelH x kernelW} kernel dilated as given, stride 1, {@code outChannels} outputs.
+   * A convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop} and
+   * {@code padLeft} (either may be negative: rows or columns no window reads) and at the
+   * bottom and right by as much as {@code outH x outW} outputs read, with a
+   * {@code kernelH x kernelW} kernel, strided and dilated as given, {@code outChannels} outputs.
+   *
+   * <p>With stride s the padded image is stored as s x s phase planes, phase (py, px) holding
+   * padded pixels {@code (py + s i, px + s j)}: a window tap then reads, for consecutive
+   * outputs of a row, consecutive entries of one phase plane, and everything above holds with
+   * the phase plane's width in place of the padded width.
    */
-  public DirectConv(int inChannels, int inH, int inW, int padTop, int padBottom, int padLeft,
-      int padRight, int kernelH, int kernelW, int dilationH, int dilationW, int outChannels) {
-    if (padTop < 0 || padBottom < 0 || padLeft < 0 || padRight < 0) {
-      throw new IllegalArgumentException("negative padding " + padTop + "/" + padBottom + "/"
-          + padLeft + "/" + padRight);
+  private DirectConv(int inChannels, int inH, int inW, int padTop, int padLeft, int kernelH,
+      int kernelW, int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
+      int outChannels) {
+    if (outH <= 0 || outW <= 0) {
+      throw new IllegalArgumentException("empty output " + outH + "x" + outW);
     }
     this.inChannels = inChannels;
     this.inH = inH;
@@ -61,62 +77,72 @@ public final class DirectConv {
     this.padLeft = padLeft;
     this.kernelH = kernelH;
     this.kernelW = kernelW;
-    int paddedH = inH + padTop + padBottom;
-    this.paddedW = inW + padLeft + padRight;
-    this.outH = paddedH - (kernelH - 1) * dilationH;
-    this.outW = paddedW - (kernelW - 1) * dilationW;
-    if (outH <= 0 || outW <= 0) {
-      throw new IllegalArgumentException("empty output " + outH + "x" + outW);
-    }
+    this.strideH = strideH;
+    this.strideW = strideW;
+    this.outH = outH;
+    this.outW = outW;
+    this.paddedH = strideH * (outH - 1) + (kernelH - 1) * dilationH + 1;
+    this.paddedW = strideW * (outW - 1) + (kernelW - 1) * dilationW + 1;
+    this.rowWidth = (paddedW + strideW - 1) / strideW;
+    this.phasePlane = (paddedH + strideH - 1) / strideH * rowWidth;
+    this.channelBlock = strideH * strideW * phasePlane;
     this.outChannels = outChannels;
     this.depth = inChannels * kernelH * kernelW;
     this.offsets = new int[depth];
-    this.runLength = roundUp(outH * paddedW, NR);
-    // The last micro-tile reads past the padded image: whole runs of zeros after it.
-    this.paddedPlane = paddedH * paddedW;
+    this.runLength = roundUp(outH * rowWidth, NR);
     for (int c = 0, p = 0; c < inChannels; c++) {
       for (int ki = 0; ki < kernelH; ki++) {
         for (int kj = 0; kj < kernelW; kj++, p++) {
-          offsets[p] = c * paddedPlane + ki * dilationH * paddedW + kj * dilationW;
+          int row = ki * dilationH;
+          int column = kj * dilationW;
+          int phase = (row % strideH) * strideW + column % strideW;
+          offsets[p] = c * channelBlock + phase * phasePlane + row / strideH * rowWidth
+              + column / strideW;
         }
       }
     }
   }
 
-  /** True when this JVM can run the kernel and the geometry is one it computes. */
+  /** True when this JVM can run the kernel (the Vector API is resolved): any geometry then. */
   public static boolean supports(ConvGeometry g) {
-    return VectorApi.RESOLVED && g.strideH() == 1 && g.strideW() == 1
-        && g.padTop() <= (g.kernelH() - 1) * g.dilationH()
-        && g.padLeft() <= (g.kernelW() - 1) * g.dilationW()
-        && padAfter(g.height(), g.outH(), g.padTop(), g.kernelH(), g.dilationH()) >= 0
-        && padAfter(g.height(), g.outH(), g.padTop(), g.kernelH(), g.dilationH())
-            <= (g.kernelH() - 1) * g.dilationH()
-        && padAfter(g.width(), g.outW(), g.padLeft(), g.kernelW(), g.dilationW()) >= 0
-        && padAfter(g.width(), g.outW(), g.padLeft(), g.kernelW(), g.dilationW())
-            <= (g.kernelW() - 1) * g.dilationW();
+    return VectorApi.RESOLVED;
   }
 
-  /** The forward convolution of {@code g} (stride 1) with {@code outChannels} outputs. */
+  /**
+   * True when the input gradient of {@code g} is a stride-1 convolution {@link #adjoint} plans:
+   * stride 1 and no padding beyond the kernel's extent (an output row of only padding).
+   */
+  public static boolean hasAdjoint(ConvGeometry g) {
+    int extentH = (g.kernelH() - 1) * g.dilationH();
+    int extentW = (g.kernelW() - 1) * g.dilationW();
+    int padBottom = padAfter(g.height(), g.outH(), g.padTop(), g.kernelH(), g.dilationH());
+    int padRight = padAfter(g.width(), g.outW(), g.padLeft(), g.kernelW(), g.dilationW());
+    return g.strideH() == 1 && g.strideW() == 1 && g.padTop() <= extentH && padBottom >= 0
+        && padBottom <= extentH && g.padLeft() <= extentW && padRight >= 0
+        && padRight <= extentW;
+  }
+
+  /** The forward convolution of {@code g} with {@code outChannels} outputs. */
   public static DirectConv forward(ConvGeometry g, int outChannels) {
-    return new DirectConv(g.channels(), g.height(), g.width(), g.padTop(),
-        padAfter(g.height(), g.outH(), g.padTop(), g.kernelH(), g.dilationH()), g.padLeft(),
-        padAfter(g.width(), g.outW(), g.padLeft(), g.kernelW(), g.dilationW()), g.kernelH(),
-        g.kernelW(), g.dilationH(), g.dilationW(), outChannels);
+    return new DirectConv(g.channels(), g.height(), g.width(), g.padTop(), g.padLeft(),
+        g.kernelH(), g.kernelW(), g.strideH(), g.strideW(), g.dilationH(), g.dilationW(),
+        g.outH(), g.outW(), outChannels);
   }
 
   /**
    * The convolution that computes the input gradient of {@code g}'s forward convolution from
-   * its output gradient {@code (outChannels, outH, outW)}: padding {@code extent - 1 - pad} per
-   * side, weights from {@link #packAdjointWeights}.
+   * its output gradient {@code (outChannels, outH, outW)}: padding {@code extent - pad} per
+   * side, weights from {@link #packAdjointWeights}. Only where {@link #hasAdjoint}.
    */
   public static DirectConv adjoint(ConvGeometry g, int outChannels) {
+    if (!hasAdjoint(g)) {
+      throw new IllegalArgumentException("no stride-1 adjoint for " + g);
+    }
     int extentH = (g.kernelH() - 1) * g.dilationH();
     int extentW = (g.kernelW() - 1) * g.dilationW();
     return new DirectConv(outChannels, g.outH(), g.outW(), extentH - g.padTop(),
-        extentH - padAfter(g.height(), g.outH(), g.padTop(), g.kernelH(), g.dilationH()),
-        extentW - g.padLeft(),
-        extentW - padAfter(g.width(), g.outW(), g.padLeft(), g.kernelW(), g.dilationW()),
-        g.kernelH(), g.kernelW(), g.dilationH(), g.dilationW(), g.channels());
+        extentW - g.padLeft(), g.kernelH(), g.kernelW(), 1, 1, g.dilationH(), g.dilationW(),
+        g.height(), g.width(), g.channels());
   }
 
   /** The bottom (or right) padding a stride-1 window needs for this output length. */
@@ -126,7 +152,11 @@ public final class DirectConv {
 
   /** Floats of the padded copy of one input image, with the zeros the last tile reads. */
   public int paddedSize() {
-    return offsets[depth - 1] + runLength;
+    int lastRead = 0;
+    for (int offset : offsets) {
+      lastRead = Math.max(lastRead, offset);
+    }
+    return Math.max(inChannels * channelBlock, lastRead + runLength);
   }
 
   /** Floats of the result before its dropped columns are removed. */
@@ -180,14 +210,32 @@ public final class DirectConv {
 
   /**
    * Copies image {@code x[xOff ...]} into the interior of {@code padded[paddedOff ...]}, whose
-   * border (zero when allocated) is never written.
+   * border (zero when allocated) is never written: the same positions every call.
    */
   public void pad(float[] x, int xOff, float[] padded, int paddedOff) {
     int plane = inH * inW;
+    int firstRow = Math.max(0, -padTop);
+    int lastRow = Math.min(inH, paddedH - padTop); // exclusive
+    int firstColumn = Math.max(0, -padLeft);
+    int lastColumn = Math.min(inW, paddedW - padLeft);
+    if (lastColumn <= firstColumn) {
+      return;
+    }
     for (int c = 0; c < inChannels; c++) {
-      for (int y = 0; y < inH; y++) {
-        System.arraycopy(x, xOff + c * plane + y * inW, padded,
-            paddedOff + c * paddedPlane + (y + padTop) * paddedW + padLeft, inW);
+      int source = xOff + c * plane;
+      int block = paddedOff + c * channelBlock;
+      for (int y = firstRow; y < lastRow; y++) {
+        int py = y + padTop;
+        if (strideH == 1 && strideW == 1) {
+          System.arraycopy(x, source + y * inW + firstColumn, padded,
+              block + py * rowWidth + padLeft + firstColumn, lastColumn - firstColumn);
+          continue;
+        }
+        int rowStart = block + (py % strideH) * strideW * phasePlane + py / strideH * rowWidth;
+        for (int xi = firstColumn; xi < lastColumn; xi++) {
+          int px = xi + padLeft;
+          padded[rowStart + (px % strideW) * phasePlane + px / strideW] = x[source + y * inW + xi];
+        }
       }
     }
   }
@@ -206,7 +254,7 @@ public final class DirectConv {
     for (int o = 0; o < outChannels; o++) {
       float b = bias == null ? 0f : bias[biasOff + o];
       for (int y = 0; y < outH; y++) {
-        int from = o * runLength + y * paddedW;
+        int from = o * runLength + y * rowWidth;
         int to = outOff + o * plane + y * outW;
         for (int x = 0; x < outW; x++) {
           out[to + x] = result[from + x] + b;
@@ -222,7 +270,7 @@ public final class DirectConv {
 
   /**
    * Writes the output gradient {@code (outChannels, outH, outW)} at {@code dOut[off]} into
-   * {@code rows[rowsOff ...]} in the layout of this plan's result (rows {@code paddedW} wide),
+   * {@code rows[rowsOff ...]} in the layout of this plan's result (rows {@code rowWidth} wide),
    * leaving the dropped columns and the tail as they were: zero when allocated, never written.
    */
   public void spreadGradient(float[] dOut, int off, float[] rows, int rowsOff) {
@@ -230,7 +278,7 @@ public final class DirectConv {
     for (int o = 0; o < outChannels; o++) {
       for (int y = 0; y < outH; y++) {
         System.arraycopy(dOut, off + o * plane + y * outW, rows,
-            rowsOff + o * runLength + y * paddedW, outW);
+            rowsOff + o * runLength + y * rowWidth, outW);
       }
     }
   }

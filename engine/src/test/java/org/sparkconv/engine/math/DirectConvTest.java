@@ -16,7 +16,10 @@ import org.junit.jupiter.api.Test;
  */
 class DirectConvTest {
 
-  /** (inChannels, outChannels, h, w, kh, kw, padTop, padLeft, padBottom, padRight, dh, dw). */
+  /**
+   * (inChannels, outChannels, h, w, kh, kw, padTop, padLeft, padBottom, padRight, dh, dw[, sh,
+   * sw]): stride 1 unless given.
+   */
   private static final int[][] CASES = {
       {1, 6, 28, 28, 5, 5, 2, 2, 2, 2, 1, 1}, // LeNet-5's first conv, "same"
       {16, 16, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1}, // ResNet-20 stage 1
@@ -27,13 +30,20 @@ class DirectConvTest {
       {3, 2, 4, 4, 3, 3, 2, 2, 2, 2, 1, 1}, // "full"
       {5, 9, 5, 11, 2, 3, 0, 1, 1, 1, 1, 2}, // mixed kernel and dilation per axis
       {1, 1, 7, 1, 3, 1, 1, 0, 1, 0, 1, 1}, // one-pixel-wide rows
+      // Strided: phase planes; the input gradient is left to GEMM + col2im.
+      {16, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 2, 2}, // ResNet-20's downsampling conv
+      {16, 32, 28, 28, 1, 1, 0, 0, 0, 0, 1, 1, 2, 2}, // and its projection shortcut
+      {3, 5, 11, 9, 3, 2, 1, 0, 1, 1, 2, 1, 3, 2}, // stride 3x2, dilated rows, unused last rows
+      {2, 3, 8, 8, 5, 5, 2, 2, 2, 2, 1, 1, 2, 2}, // odd padded extent: phases of unequal size
   };
 
   static ConvGeometry geometry(int[] c) {
-    int outH = ConvGeometry.outputLength(c[2], c[6], c[8], c[4], 1, c[10]);
-    int outW = ConvGeometry.outputLength(c[3], c[7], c[9], c[5], 1, c[11]);
-    return new ConvGeometry(c[0], c[2], c[3], c[4], c[5], 1, 1, c[6], c[7], c[10], c[11], outH,
-        outW);
+    int sh = c.length > 12 ? c[12] : 1;
+    int sw = c.length > 12 ? c[13] : 1;
+    int outH = ConvGeometry.outputLength(c[2], c[6], c[8], c[4], sh, c[10]);
+    int outW = ConvGeometry.outputLength(c[3], c[7], c[9], c[5], sw, c[11]);
+    return new ConvGeometry(c[0], c[2], c[3], c[4], c[5], sh, sw, c[6], c[7], c[10], c[11],
+        outH, outW);
   }
 
   @Test
@@ -51,26 +61,32 @@ class DirectConvTest {
       float[] bias = uniform(cout, seed++);
       float[] dy = uniform(images * outSize, seed++);
 
+      boolean strided = g.strideH() > 1 || g.strideW() > 1;
+      assertEquals(!strided, DirectConv.hasAdjoint(g), "an adjoint for " + g);
       DirectConv f = DirectConv.forward(g, cout);
-      DirectConv b = DirectConv.adjoint(g, cout);
+      DirectConv b = strided ? null : DirectConv.adjoint(g, cout);
       float[] packed = new float[f.packedWeightsSize()];
       f.packWeights(w, 0, packed);
-      float[] packedAdjoint = new float[b.packedWeightsSize()];
-      b.packAdjointWeights(w, 0, packedAdjoint);
+      float[] packedAdjoint = strided ? null : new float[b.packedWeightsSize()];
+      if (!strided) {
+        b.packAdjointWeights(w, 0, packedAdjoint);
+      }
       float[] y = new float[images * outSize];
       float[] dx = new float[images * inSize];
       float[] padded = new float[images * f.paddedSize()];
       float[] rows = new float[images * f.gradientRowsSize()];
       float[] result = new float[f.resultSize()];
-      float[] paddedGrad = new float[b.paddedSize()];
-      float[] resultGrad = new float[b.resultSize()];
+      float[] paddedGrad = strided ? null : new float[b.paddedSize()];
+      float[] resultGrad = strided ? null : new float[b.resultSize()];
       for (int n = 0; n < images; n++) {
         f.pad(x, n * inSize, padded, n * f.paddedSize());
         f.convolve(java.util.Arrays.copyOfRange(padded, n * f.paddedSize(),
             (n + 1) * f.paddedSize()), packed, bias, 0, y, n * outSize, result);
         f.spreadGradient(dy, n * outSize, rows, n * f.gradientRowsSize());
-        b.pad(dy, n * outSize, paddedGrad, 0);
-        b.convolve(paddedGrad, packedAdjoint, null, 0, dx, n * inSize, resultGrad);
+        if (!strided) {
+          b.pad(dy, n * outSize, paddedGrad, 0);
+          b.convolve(paddedGrad, packedAdjoint, null, 0, dx, n * inSize, resultGrad);
+        }
       }
       float[] dw = uniform(w.length, seed++); // accumulated onto, as a layer's gradient is
       float[] dwBefore = dw.clone();
@@ -81,7 +97,9 @@ class DirectConvTest {
 
       double[][] expected = reference(g, cout, images, x, w, bias, dy);
       assertClose(expected[0], y, "forward " + g);
-      assertClose(expected[1], dx, "input gradient " + g);
+      if (!strided) {
+        assertClose(expected[1], dx, "input gradient " + g);
+      }
       double[] dwExpected = expected[2];
       for (int i = 0; i < dw.length; i++) {
         dwExpected[i] += dwBefore[i];
@@ -91,10 +109,22 @@ class DirectConvTest {
   }
 
   @Test
-  void stridesAndPaddingsBeyondTheKernelAreLeftToIm2col() {
-    assertFalse(DirectConv.supports(new ConvGeometry(2, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1, 4, 4)));
-    // padding 5 > kernel extent 2: rows of only zeros, whose adjoint would need negative padding
-    assertFalse(DirectConv.supports(new ConvGeometry(1, 3, 4, 3, 3, 1, 1, 5, 1, 1, 1, 11, 4)));
+  void paddingBeyondTheKernelHasNoAdjointButConvolvesForward() {
+    // padding 5 > kernel extent 2: output rows of only zeros; the adjoint would need negative
+    // padding, so the input gradient is left to GEMM + col2im
+    ConvGeometry g = new ConvGeometry(1, 3, 4, 3, 3, 1, 1, 5, 1, 1, 1, 11, 4);
+    assertFalse(DirectConv.hasAdjoint(g));
+    float[] x = uniform(g.imageSize(), 1);
+    float[] w = uniform(2 * g.colRows(), 2);
+    DirectConv f = DirectConv.forward(g, 2);
+    float[] packed = new float[f.packedWeightsSize()];
+    f.packWeights(w, 0, packed);
+    float[] padded = new float[f.paddedSize()];
+    f.pad(x, 0, padded, 0);
+    float[] y = new float[2 * 11 * 4];
+    f.convolve(padded, packed, null, 0, y, 0, new float[f.resultSize()]);
+    double[][] expected = reference(g, 2, 1, x, w, new float[2], new float[y.length]);
+    assertClose(expected[0], y, "forward " + g);
   }
 
   /** {y, dx, dw} from the definition, in double. */
@@ -117,8 +147,8 @@ class DirectConvTest {
             for (int c = 0; c < cin; c++) {
               for (int i = 0; i < kh; i++) {
                 for (int j = 0; j < kw; j++) {
-                  int iy = oy - g.padTop() + i * g.dilationH();
-                  int ix = ox - g.padLeft() + j * g.dilationW();
+                  int iy = oy * g.strideH() - g.padTop() + i * g.dilationH();
+                  int ix = ox * g.strideW() - g.padLeft() + j * g.dilationW();
                   if (iy < 0 || iy >= g.height() || ix < 0 || ix >= g.width()) {
                     continue;
                   }

@@ -48,12 +48,12 @@ class ParamLayoutTest {
 
   @Test
   void convolutionWorkspaceCountsOneLoweredImageAndOneGradientPartialPerThread() {
-    // Stride 2: lowered by im2col, one (27 x 16) matrix per thread.
-    NetworkSpec spec = NetworkBuilder.input("ws", 3, 8, 8)
-        .layer(new Conv2d.Spec(0, 4, 3, 3, 2, 2, Padding.of(1), 1, 1, true, Init.HE_NORMAL))
+    // Grouped: lowered by im2col, one group's (18 x 64) matrix per thread.
+    NetworkSpec spec = NetworkBuilder.input("ws", 4, 8, 8)
+        .layer(new Conv2d.Spec(0, 4, 3, 3, 1, 1, Padding.of(1), 1, 1, 2, true, Init.HE_NORMAL))
         .build();
-    long colSize = 3 * 3 * 3 * 4 * 4;
-    long params = 4 * 27 + 4;
+    long colSize = 2 * 3 * 3 * 8 * 8;
+    long params = 4 * 18 + 4;
     assertEquals(colSize * Float.BYTES, NetworkSummary.of(spec, 1, 1).workspaceBytes());
     assertEquals((2 * colSize + params) * Float.BYTES,
         NetworkSummary.of(spec, 1, 2).workspaceBytes());
