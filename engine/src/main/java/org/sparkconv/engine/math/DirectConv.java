@@ -7,9 +7,9 @@ package org.sparkconv.engine.math;
  * {@code (c, oy + ki * dilationH, ox + kj * dilationW)} at the same index plus a fixed offset
  * per {@code (c, ki, kj)}. A run of 2 x LANES consecutive output indices therefore reads one
  * contiguous run of the padded image per reduction step: the B panel of a GEMM micro-kernel,
- * read in place. The micro-kernel is {@link VectorGemm}'s (4 output channels x 2 vectors of
- * pixels, 8 accumulators, fused multiply-adds over the whole depth), fed through an offset table
- * instead of a packed panel.
+ * read in place. The micro-kernel is a GEMM's (8 output channels x 2 vectors of pixels, 16
+ * accumulators, fused multiply-adds over the whole depth), fed through an offset table instead
+ * of a packed panel.
  *
  * <p>What it saves: im2col writes the image out {@code kernelH * kernelW} times (9x for 3x3) and
  * col2im reads it back as often; here the image is copied once, padded. What it costs: the
@@ -175,8 +175,8 @@ public final class DirectConv {
   }
 
   /**
-   * Packs weights {@code (outChannels, inChannels, kh, kw)} at {@code w[off]} as panels of 4
-   * output channels: channel {@code q + r}, step p at {@code (q * depth + p * 4) + r}.
+   * Packs weights {@code (outChannels, inChannels, kh, kw)} at {@code w[off]} as panels of 8
+   * output channels: channel {@code q + r}, step p at {@code (q * depth + p * 8) + r}.
    */
   public void packWeights(float[] w, int off, float[] packed) {
     int rows = roundUp(outChannels, MR);

@@ -65,12 +65,12 @@ class ParamLayoutTest {
     NetworkSpec spec = NetworkBuilder.input("ws", 3, 8, 8).conv2d(4, 3, 1).build();
     // Rows 10 wide; a run of 8 rows = 80 pixels rounded up to 96; the last reduction step
     // reads from 2 * 100 + 2 * 10 + 2 = 222: a padded image is 222 + 96 = 318 floats, a result
-    // 4 x 96 = 384. The adjoint would multiply 4 (3 channels rounded up) x 36 x 96 = 13,824
-    // times, more than 1.5x the 27 x 64 x 4 = 6,912 of a GEMM, so the backward pass lowers: 64
-    // pixels, 1024 / 64 = 16 images side by side, 16 x (27 x 64) floats and 16 x (4 x 64) of
-    // gradients. Packed weights: 4 x 27.
-    long perThread = 318 + 384 + 16 * 27 * 64 + 16 * 4 * 64;
-    long packed = 4 * 27;
+    // 8 x 96 = 768 (4 channels rounded up to the kernel's 8 rows). The adjoint would multiply
+    // 8 x 36 x 96 = 27,648 times, more than 1.5x the 27 x 64 x 4 = 6,912 of a GEMM, so the
+    // backward pass lowers: 64 pixels, 1024 / 64 = 16 images side by side, 16 x (27 x 64)
+    // floats and 16 x (4 x 64) of gradients. Packed weights: 8 x 27.
+    long perThread = 318 + 768 + 16 * 27 * 64 + 16 * 4 * 64;
+    long packed = 8 * 27;
     long params = 4 * 27 + 4;
     assertEquals((perThread + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
