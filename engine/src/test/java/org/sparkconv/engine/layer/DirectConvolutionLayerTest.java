@@ -21,7 +21,7 @@ class DirectConvolutionLayerTest {
   void directPassesEqualTheLoweredOnes() {
     check(new Shape(8, 24, 24), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL), "input gradient by adjoint, weight gradient by dots");
-    check(new Shape(8, 14, 14), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+    check(new Shape(8, 7, 7), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL), "input gradient by adjoint, weight gradient by GEMM");
     // LeNet-5's second conv: its adjoint would pad 10x10 by 4 on every side
     check(new Shape(6, 14, 14), new Conv2d.Spec(0, 16, 5, 5, 1, 1, Padding.of(0), 1, 1, true,
