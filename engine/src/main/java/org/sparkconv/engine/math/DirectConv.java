@@ -5,9 +5,9 @@ package org.sparkconv.engine.math;
  * matrix ("implicit GEMM"). Stride 1 first (strides below). Lay the padded image out with rows {@code paddedW} wide;
  * then output pixel {@code (oy, ox)}, indexed {@code oy * paddedW + ox}, reads input
  * {@code (c, oy + ki * dilationH, ox + kj * dilationW)} at the same index plus a fixed offset
- * per {@code (c, ki, kj)}. A run of 2 x LANES consecutive output indices therefore reads one
+ * per {@code (c, ki, kj)}. A run of LANES consecutive output indices therefore reads one
  * contiguous run of the padded image per reduction step: the B panel of a GEMM micro-kernel,
- * read in place. The micro-kernel is a GEMM's (8 output channels x 2 vectors of pixels, 16
+ * read in place. The micro-kernel is a GEMM's (8 output channels x 3 vectors of pixels, 24
  * accumulators, fused multiply-adds over the whole depth), fed through an offset table instead
  * of a packed panel.
  *
