@@ -2,8 +2,8 @@ package org.sparkconv.engine.math;
 
 /**
  * A convolution of one image computed straight from a zero-padded copy of it, without a lowered
- * matrix ("implicit GEMM"). Stride 1 first (strides below). Lay the padded image out with rows {@code paddedW} wide;
- * then output pixel {@code (oy, ox)}, indexed {@code oy * paddedW + ox}, reads input
+ * matrix ("implicit GEMM"). Stride 1 first (strides below). Lay the padded image out with rows
+ * {@code paddedW} wide; then output pixel {@code (oy, ox)}, indexed {@code oy * paddedW + ox}, reads input
  * {@code (c, oy + ki * dilationH, ox + kj * dilationW)} at the same index plus a fixed offset
  * per {@code (c, ki, kj)}. A run of LANES consecutive output indices therefore reads one
  * contiguous run of the padded image per reduction step: the B panel of a GEMM micro-kernel,
