@@ -3,13 +3,13 @@ package org.sparkconv.engine.math;
 /**
  * A convolution of one image computed straight from a zero-padded copy of it, without a lowered
  * matrix ("implicit GEMM"). Stride 1 first (strides below). Lay the padded image out with rows
- * {@code paddedW} wide; then output pixel {@code (oy, ox)}, indexed {@code oy * paddedW + ox}, reads input
- * {@code (c, oy + ki * dilationH, ox + kj * dilationW)} at the same index plus a fixed offset
- * per {@code (c, ki, kj)}. A run of LANES consecutive output indices therefore reads one
- * contiguous run of the padded image per reduction step: the B panel of a GEMM micro-kernel,
- * read in place. The micro-kernel is a GEMM's (8 output channels x 3 vectors of pixels, 24
- * accumulators, fused multiply-adds over the whole depth), fed through an offset table instead
- * of a packed panel.
+ * {@code paddedW} wide; then output pixel {@code (oy, ox)}, indexed {@code oy * paddedW + ox},
+ * reads input {@code (c, oy + ki * dilationH, ox + kj * dilationW)} at the same index plus a
+ * fixed offset per {@code (c, ki, kj)}. A run of LANES consecutive output indices therefore
+ * reads one contiguous run of the padded image per reduction step: the B panel of a GEMM
+ * micro-kernel, read in place. The micro-kernel is a GEMM's (8 output channels x 3 vectors of
+ * pixels, 24 accumulators, fused multiply-adds over the whole depth), fed through an offset
+ * table instead of a packed panel.
  *
  * <p>What it saves: im2col writes the image out {@code kernelH * kernelW} times (9x for 3x3) and
  * col2im reads it back as often; here the image is copied once, padded. What it costs: the
@@ -23,8 +23,10 @@ package org.sparkconv.engine.math;
  *
  * <p>A stride s > 1 splits the padded copy into s x s phase planes (see the constructor), which
  * makes every window tap read consecutive entries again; the input gradient of a strided
- * convolution is not a convolution and is left to GEMM + col2im. The arithmetic is {@link DirectConvKernel}'s, on the Vector API: this
- * class only plans and moves data, so {@link #supports} can be asked in any JVM.
+ * convolution is not a convolution and is left to GEMM + col2im.
+ *
+ * <p>The arithmetic is {@link DirectConvKernel}'s, on the Vector API: this class only plans and
+ * moves data, so {@link #supports} can be asked in any JVM.
  */
 public final class DirectConv {
 
