@@ -2,6 +2,7 @@ package org.sparkconv.engine.layer;
 
 import java.util.List;
 import org.sparkconv.engine.math.ComputeContext;
+import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -32,14 +33,16 @@ public final class Add implements MergeLayer {
 
     @Override
     public MergeLayer build(List<Shape> inputs, int index, ComputeContext context) {
-      return new Add(inputs.get(0));
+      return new Add(inputs.get(0), context.parallel());
     }
   }
 
   private final Shape shape;
+  private final Parallel parallel;
 
-  private Add(Shape shape) {
+  private Add(Shape shape, Parallel parallel) {
     this.shape = shape;
+    this.parallel = parallel;
   }
 
   @Override
@@ -54,23 +57,29 @@ public final class Add implements MergeLayer {
 
   @Override
   public void forward(float[][] ins, float[] out, int batch) {
-    int n = batch * shape.size();
-    System.arraycopy(ins[0], 0, out, 0, n);
-    for (int k = 1; k < ins.length; k++) {
-      float[] in = ins[k];
-      for (int i = 0; i < n; i++) {
-        out[i] += in[i];
+    int size = shape.size();
+    parallel.forRange(batch, (t, first, last) -> {
+      int from = first * size;
+      int to = last * size;
+      System.arraycopy(ins[0], from, out, from, to - from);
+      for (int k = 1; k < ins.length; k++) {
+        float[] in = ins[k];
+        for (int i = from; i < to; i++) {
+          out[i] += in[i];
+        }
       }
-    }
+    });
   }
 
   @Override
   public void backward(float[][] ins, float[] dOut, float[][] dIns, int batch) {
-    int n = batch * shape.size();
-    for (float[] dIn : dIns) {
-      if (dIn != null) {
-        System.arraycopy(dOut, 0, dIn, 0, n);
+    int size = shape.size();
+    parallel.forRange(batch, (t, first, last) -> {
+      for (float[] dIn : dIns) {
+        if (dIn != null) {
+          System.arraycopy(dOut, first * size, dIn, first * size, (last - first) * size);
+        }
       }
-    }
+    });
   }
 }

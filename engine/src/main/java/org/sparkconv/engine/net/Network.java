@@ -7,6 +7,7 @@ import org.sparkconv.engine.layer.Layer;
 import org.sparkconv.engine.layer.MergeLayer;
 import org.sparkconv.engine.layer.MergeSpec;
 import org.sparkconv.engine.math.ComputeContext;
+import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.tensor.Shape;
 import org.sparkconv.engine.tensor.Tensor;
@@ -46,6 +47,7 @@ public final class Network {
   private final float[][][] inputValues; // per node: its inputs' arrays, refilled each pass
   private final float[][][] inputGradients; // per node: where backward writes its inputs' grads
   private float[] lastInput;
+  private final Parallel parallel; // splits the summing of a fanned-out node's gradients
   private long[] forwardNanos; // when set, each node's forward time is added here
   private long[] backwardNanos;
   private int lastBatch;
@@ -82,6 +84,7 @@ public final class Network {
       }
     }
     this.threads = context.parallel().threads();
+    this.parallel = context.parallel();
     this.layout = ParamLayout.of(spec);
     this.params = new float[layout.paramCount()];
     this.grads = new float[layout.paramCount()];
@@ -312,11 +315,12 @@ public final class Network {
         if (dIns[k] != null && plan.inputGradientScratch[head][k] >= 0) {
           float[] sum = gradients[plan.inputGradientTarget[head][k]];
           float[] part = dIns[k];
-          int n = batch * (refs[k] == Node.INPUT ? inputShape : layers[refs[k]].outputShape())
-              .size();
-          for (int i = 0; i < n; i++) {
-            sum[i] += part[i];
-          }
+          int size = (refs[k] == Node.INPUT ? inputShape : layers[refs[k]].outputShape()).size();
+          parallel.forRange(batch, (t, first, last) -> {
+            for (int i = first * size; i < last * size; i++) {
+              sum[i] += part[i];
+            }
+          });
         }
       }
       if (backwardNanos != null) {
