@@ -11,4 +11,17 @@ final class VectorApi {
       ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
   private VectorApi() {}
+
+  /**
+   * Whether the Vector API's preferred species is 512 bits or wider (AVX-512); only call when
+   * {@link #RESOLVED}. The species is read in a nested class, so this class loads without the
+   * module.
+   */
+  static boolean hasWideVectors() {
+    return Wide.BITS >= 512;
+  }
+
+  private static final class Wide {
+    static final int BITS = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
+  }
 }
