@@ -13,27 +13,22 @@ import org.sparkconv.engine.math.Parallel;
  * never lowers. The backward pass takes, per geometry, the cheaper of:
  * <ul>
  *   <li>the input gradient as the adjoint stride-1 convolution of the output gradient, and the
- *       weight gradient as dot products of the spread output gradient with the shifted padded
- *       images (a chunk of images at a time, lanes summed once per chunk) on planes of at least
- *       {@link #MIN_DOT_PIXELS} pixels;
- *   <li>otherwise a chunk of images lowered side by side (im2col with a row stride): one GEMM
- *       for the weight gradient, long enough to run at full speed where per-image dot products
- *       would be a few vectors long; and, where the adjoint would multiply mostly padding (a
- *       "valid" 5x5 conv's adjoint pads by 4 on every side), one GEMM and col2im for the input
- *       gradient too.
+ *       weight gradient "by channels": a GEMM whose reduction runs over output pixels, vectors
+ *       over output channels of the transposed output gradient, taps of the padded image
+ *       broadcast (a chunk of images at a time into a transposed accumulator, added to the
+ *       gradient once per worker);
+ *   <li>for strided convs and where the adjoint would multiply mostly padding (a "valid" 5x5
+ *       conv's adjoint pads by 4 on every side; tiny planes, where its rows are mostly dropped
+ *       columns), a chunk of images lowered side by side (im2col with a row stride): one GEMM
+ *       for the weight gradient, one GEMM and col2im for the input gradient.
  * </ul>
  * Owns each worker's scratch and the weights packed once per pass.
  */
 final class DirectConvPasses {
 
-  /**
-   * Output pixels from which the weight gradient is computed as dot products: ResNet-20's 14x14
-   * stage trains 395 -> 420 img/s by dots, its 7x7 stage gains nothing (runs of 4 vectors).
-   */
-  static final int MIN_DOT_PIXELS = 150;
   /** The adjoint computes the input gradient unless it multiplies this much more than GEMM. */
   private static final double MAX_ADJOINT_OVERWORK = 1.5;
-  /** Floats of padded images and spread gradients held per worker for a weight gradient. */
+  /** Floats of padded images and transposed gradients held per worker for a weight gradient. */
   private static final int CHUNK_FLOATS = 1 << 18;
   private static final int MAX_CHUNK = 8;
   /** Columns of a side-by-side lowering of small planes, and at most so many images. */
@@ -52,8 +47,8 @@ final class DirectConvPasses {
   private final int outChannels;
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
-  private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
-      boolean byDots, int chunk, int weightBufferA, int weightBufferB) {
+  private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint, int chunk,
+      int weightBufferA, int weightBufferB) {
 
     static Plan of(ConvGeometry g, int outChannels) {
       DirectConv forward = DirectConv.forward(g, outChannels);
@@ -61,24 +56,25 @@ final class DirectConvPasses {
       long lowered = (long) g.colRows() * g.colCols() * outChannels;
       boolean byAdjoint = adjoint != null
           && adjoint.multiplyAdds() <= MAX_ADJOINT_OVERWORK * lowered;
-      boolean byDots = byAdjoint && g.colCols() >= MIN_DOT_PIXELS;
-      // (A strided conv has no adjoint, so it lowers side by side: its input gradient is
-      // col2im's scatter anyway.)
-      if (byDots) {
-        int perImage = forward.paddedSize() + forward.gradientRowsSize();
+      // With the adjoint, the weight gradient goes by channels: on ResNet-20's 7x7 stage too
+      // (whole training steps 311/332/455 -> 332/415/459 img/s in three pairs against the
+      // side-by-side GEMM). A strided conv has no adjoint: it lowers side by side for both.
+      if (byAdjoint) {
+        int perImage = forward.paddedSize() + forward.transposedGradientSize();
         int chunk = Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage));
-        return new Plan(forward, adjoint, true, true, chunk, chunk * forward.paddedSize(),
-            chunk * forward.gradientRowsSize());
+        return new Plan(forward, adjoint, true, chunk, chunk * forward.paddedSize(),
+            chunk * forward.transposedGradientSize());
       }
       int chunk = Math.max(1, Math.min(MAX_LOWERED_IMAGES, LOWERED_COLUMNS / g.colCols()));
-      return new Plan(forward, adjoint, byAdjoint, false, chunk, chunk * g.colSize(),
+      return new Plan(forward, adjoint, false, chunk, chunk * g.colSize(),
           chunk * outChannels * g.colCols());
     }
 
     long floatsPerThread() {
       long adjointFloats = byAdjoint ? adjoint.paddedSize() + adjoint.resultSize() : 0;
+      long transposed = byAdjoint ? forward.transposedWeightsSize() : 0;
       return (long) forward.paddedSize() + forward.resultSize() + weightBufferA + weightBufferB
-          + adjointFloats;
+          + adjointFloats + transposed;
     }
 
     long sharedFloats() {
@@ -88,12 +84,12 @@ final class DirectConvPasses {
 
   /**
    * One worker's buffers: the padded image of the forward pass (its border stays zero: nothing
-   * else writes it) and its result; for the weight gradient, padded images and gradients spread
-   * to rows (by dots) or the lowered images and gradients side by side (by GEMM); for the
-   * adjoint, the padded output gradient and its result.
+   * else writes it) and its result; for the weight gradient, padded images and transposed
+   * gradients and the transposed accumulator (by channels) or the lowered images and gradients
+   * side by side (by GEMM); for the adjoint, the padded output gradient and its result.
    */
   private record Scratch(float[] image, float[] result, float[] weightA, float[] weightB,
-      float[] paddedGrad, float[] resultGrad) {}
+      float[] paddedGrad, float[] resultGrad, float[] transposedWeights) {}
 
   DirectConvPasses(ConvGeometry g, int outChannels, int threads, Gemm gemm, ElementLoops loops) {
     this.plan = Plan.of(g, outChannels);
@@ -107,7 +103,8 @@ final class DirectConvPasses {
       scratch[t] = new Scratch(new float[f.paddedSize()], new float[f.resultSize()],
           new float[plan.weightBufferA()], new float[plan.weightBufferB()],
           plan.byAdjoint() ? new float[b.paddedSize()] : null,
-          plan.byAdjoint() ? new float[b.resultSize()] : null);
+          plan.byAdjoint() ? new float[b.resultSize()] : null,
+          plan.byAdjoint() ? new float[f.transposedWeightsSize()] : null);
     }
     this.packedWeights = new float[f.packedWeightsSize()];
     this.packedAdjointWeights = plan.byAdjoint() ? new float[b.packedWeightsSize()] : null;
@@ -118,8 +115,8 @@ final class DirectConvPasses {
 
   /** How the backward pass is computed, for tests and profiles. */
   String backwardStrategy() {
-    return (plan.byAdjoint() ? "input gradient by adjoint, " : "input gradient by GEMM, ")
-        + (plan.byDots() ? "weight gradient by dots" : "weight gradient by GEMM");
+    return plan.byAdjoint() ? "input gradient by adjoint, weight gradient by channels"
+        : "both gradients by GEMM over images side by side";
   }
 
   /**
@@ -168,26 +165,30 @@ final class DirectConvPasses {
     Scratch s = scratch[t];
     for (int first = from; first < to; first += plan.chunk()) {
       int count = Math.min(plan.chunk(), to - first);
-      if (plan.byDots()) {
-        backwardByDots(s, in, dOut, dIn, first, count, g, wOff);
+      if (plan.byAdjoint()) {
+        backwardByChannels(s, in, dOut, dIn, first, count);
       } else {
         backwardSideBySide(s, params, weightOffset, in, dOut, dIn, first, count, g, wOff);
       }
     }
+    if (plan.byAdjoint()) {
+      plan.forward().addTransposedWeights(s.transposedWeights(), g, wOff);
+      Arrays.fill(s.transposedWeights(), 0f);
+    }
   }
 
-  private void backwardByDots(Scratch s, float[] in, float[] dOut, float[] dIn, int first,
-      int count, float[] g, int wOff) {
+  private void backwardByChannels(Scratch s, float[] in, float[] dOut, float[] dIn, int first,
+      int count) {
     DirectConv f = plan.forward();
     for (int i = 0; i < count; i++) {
       int n = first + i;
       f.pad(in, n * inSize, s.weightA(), i * f.paddedSize());
-      f.spreadGradient(dOut, n * outSize, s.weightB(), i * f.gradientRowsSize());
+      f.transposeGradient(dOut, n * outSize, s.weightB(), i * f.transposedGradientSize());
       if (dIn != null) {
         inputGradientByAdjoint(s, dOut, dIn, n);
       }
     }
-    f.weightGradient(s.weightA(), s.weightB(), count, g, wOff);
+    f.weightGradientByChannels(s.weightA(), s.weightB(), count, s.transposedWeights());
   }
 
   private void backwardSideBySide(Scratch s, float[] params, int weightOffset, float[] in,
@@ -203,14 +204,11 @@ final class DirectConvPasses {
       for (int o = 0; o < outChannels; o++) {
         System.arraycopy(dOut, n * outSize + o * pixels, dy, o * width + i * pixels, pixels);
       }
-      if (dIn != null && plan.byAdjoint()) {
-        inputGradientByAdjoint(s, dOut, dIn, n);
-      }
     }
     // dW (Cout, K) += dY (Cout, count * P) * col^T (count * P, K)
     gemm.sgemm(false, true, outChannels, depth, width, 1f, dy, 0, width, col, 0, width, 1f, g,
         wOff, depth);
-    if (dIn != null && !plan.byAdjoint()) {
+    if (dIn != null) {
       // dCol (K, count * P) = W^T (K, Cout) * dY (Cout, count * P), scattered back per image
       gemm.sgemm(true, false, depth, width, outChannels, 1f, params, weightOffset, depth, dy, 0,
           width, 0f, col, 0, width);

@@ -51,6 +51,7 @@ public final class DirectConv {
   private final int outW;
   private final int depth; // inChannels * kernelH * kernelW
   private final int[] offsets; // per reduction step (c, ki, kj): its shift in the padded image
+  private final int[] pixelOffsets; // per output pixel (oy, ox): oy * rowWidth + ox
   private final int runLength; // outH * rowWidth rounded up to whole micro-tiles
   private final int kernelH;
   private final int kernelW;
@@ -92,6 +93,12 @@ public final class DirectConv {
     this.depth = inChannels * kernelH * kernelW;
     this.offsets = new int[depth];
     this.runLength = roundUp(outH * rowWidth, NR);
+    this.pixelOffsets = new int[outH * outW];
+    for (int oy = 0, q = 0; oy < outH; oy++) {
+      for (int ox = 0; ox < outW; ox++, q++) {
+        pixelOffsets[q] = oy * rowWidth + ox;
+      }
+    }
     for (int c = 0, p = 0; c < inChannels; c++) {
       for (int ki = 0; ki < kernelH; ki++) {
         for (int kj = 0; kj < kernelW; kj++, p++) {
@@ -265,34 +272,58 @@ public final class DirectConv {
     }
   }
 
-  /** Floats of one image's output gradient laid out as {@link #spreadGradient} writes it. */
-  public int gradientRowsSize() {
-    return outChannels * runLength;
+  /**
+   * Output channels rounded up to a whole number of vectors (16 floats, the widest): the row
+   * length of a transposed output gradient.
+   */
+  public int channelsPadded() {
+    return roundUp(outChannels, 16);
+  }
+
+  /** Floats of one image's transposed output gradient, {@code (outH * outW, channelsPadded)}. */
+  public int transposedGradientSize() {
+    return outH * outW * channelsPadded();
+  }
+
+  /** Floats of a transposed weight-gradient accumulator, {@code (depth, channelsPadded)}. */
+  public int transposedWeightsSize() {
+    return depth * channelsPadded();
   }
 
   /**
-   * Writes the output gradient {@code (outChannels, outH, outW)} at {@code dOut[off]} into
-   * {@code rows[rowsOff ...]} in the layout of this plan's result (rows {@code rowWidth} wide),
-   * leaving the dropped columns and the tail as they were: zero when allocated, never written.
+   * Writes the output gradient {@code (outChannels, outH, outW)} at {@code dOut[off]} transposed
+   * to {@code dyT[dyOff ...] (outH * outW, channelsPadded)}; the padding channels are never
+   * written (zero when allocated).
    */
-  public void spreadGradient(float[] dOut, int off, float[] rows, int rowsOff) {
-    int plane = outH * outW;
+  public void transposeGradient(float[] dOut, int off, float[] dyT, int dyOff) {
+    int pixels = outH * outW;
+    int width = channelsPadded();
     for (int o = 0; o < outChannels; o++) {
-      for (int y = 0; y < outH; y++) {
-        System.arraycopy(dOut, off + o * plane + y * outW, rows,
-            rowsOff + o * runLength + y * rowWidth, outW);
+      int from = off + o * pixels;
+      for (int q = 0; q < pixels; q++) {
+        dyT[dyOff + q * width + o] = dOut[from + q];
       }
     }
   }
 
   /**
-   * Adds to the weight gradient {@code g[gOff ...] (outChannels, inChannels, kh, kw)} the
-   * contribution of {@code images} images: image i padded at {@code padded[i * paddedSize()]}
-   * (see {@link #pad}), its output gradient spread at {@code rows[i * gradientRowsSize()]}.
+   * Adds to {@code accT (depth, channelsPadded)} the transposed weight gradient of
+   * {@code images} images: image i padded at {@code padded[i * paddedSize()]}, its output
+   * gradient transposed at {@code dyT[i * transposedGradientSize()]}.
    */
-  public void weightGradient(float[] padded, float[] rows, int images, float[] g, int gOff) {
-    DirectConvKernel.weightGradient(rows, gradientRowsSize(), padded, paddedSize(), images,
-        outChannels, depth, offsets, runLength, g, gOff);
+  public void weightGradientByChannels(float[] padded, float[] dyT, int images, float[] accT) {
+    DirectConvKernel.weightGradientByChannels(dyT, transposedGradientSize(), channelsPadded(),
+        padded, paddedSize(), images, depth, offsets, pixelOffsets, accT);
+  }
+
+  /** {@code g[gOff + o * depth + p] += accT[p * channelsPadded() + o]}. */
+  public void addTransposedWeights(float[] accT, float[] g, int gOff) {
+    int width = channelsPadded();
+    for (int o = 0; o < outChannels; o++) {
+      for (int p = 0; p < depth; p++) {
+        g[gOff + o * depth + p] += accT[p * width + o];
+      }
+    }
   }
 
   private static int roundUp(int x, int multiple) {

@@ -1,15 +1,14 @@
 package org.sparkconv.engine.math;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The arithmetic of {@link DirectConv} on the Vector API: a GEMM micro-kernel (as
  * {@link VectorGemm}'s, but 8 rows by 3 vectors instead of 4 by 2) with its B panel read in
  * place from a padded image through a table of offsets, one offset per reduction step; and the
- * dot products of the weight gradient. Touched only when the incubator module is resolved.
+ * weight gradient with the roles turned (vectors over output channels). Touched only when the
+ * incubator module is resolved.
  */
 final class DirectConvKernel {
 
@@ -182,144 +181,219 @@ final class DirectConvKernel {
   }
 
   /**
-   * {@code g[gOff + o * depth + p] +=} the sum over images i < images and j < runLength of
-   * {@code rows[i * rowsStride + o * runLength + j] * padded[i * paddedStride + offsets[p] + j]}:
-   * a weight gradient as dot products along the pixels, 4 output channels by 4 reduction steps
-   * at a time, accumulated across all the images before the lanes are added.
+   * {@code accT[p * outPad + o] +=} the sum over images i < images and pixels q < pixels of
+   * {@code padded[i * paddedStride + offsets[p] + pixelOffsets[q]] * dyT[i * dyStride + q * outPad
+   * + o]}: the weight gradient, transposed, as a GEMM whose reduction runs over the output pixels
+   * (the dropped columns skipped) and whose vectors run over output channels, with the image
+   * broadcast one tap at a time. No lanes are summed; {@code outPad} is a multiple of LANES.
    */
-  static void weightGradient(float[] rows, int rowsStride, float[] padded, int paddedStride,
-      int images, int outChannels, int depth, int[] offsets, int runLength, float[] g,
-      int gOff) {
-    float[] sums = new float[16 * LANES];
-    int o = 0;
-    for (; o + 4 <= outChannels; o += 4) {
+  static void weightGradientByChannels(float[] dyT, int dyStride, int outPad, float[] padded,
+      int paddedStride, int images, int depth, int[] offsets, int[] pixelOffsets,
+      float[] accT) {
+    int pixels = pixelOffsets.length;
+    boolean pairs = outPad % (2 * LANES) == 0;
+    int taps = pairs ? 8 : 16;
+    for (int o = 0; o < outPad; o += pairs ? 2 * LANES : LANES) {
       int p = 0;
-      for (; p + 4 <= depth; p += 4) {
-        dotTile(rows, rowsStride, padded, paddedStride, images, o, p, depth, offsets, runLength,
-            g, gOff, sums);
+      for (; p + taps <= depth; p += taps) {
+        for (int i = 0; i < images; i++) {
+          if (pairs) {
+            taps8x2(dyT, i * dyStride, outPad, padded, i * paddedStride, offsets, p,
+                pixelOffsets, pixels, accT, o);
+          } else {
+            taps16x1(dyT, i * dyStride, outPad, padded, i * paddedStride, offsets, p,
+                pixelOffsets, pixels, accT, o);
+          }
+        }
       }
       for (; p < depth; p++) {
-        for (int r = o; r < o + 4; r++) {
-          g[gOff + r * depth + p] += dot(rows, rowsStride, padded, paddedStride, images,
-              r * runLength, offsets[p], runLength);
+        for (int v = 0; v < (pairs ? 2 : 1); v++) {
+          for (int i = 0; i < images; i++) {
+            taps1x1(dyT, i * dyStride, outPad, padded, i * paddedStride, offsets, p,
+                pixelOffsets, pixels, accT, o + v * LANES);
+          }
         }
       }
     }
-    for (; o < outChannels; o++) {
-      for (int p = 0; p < depth; p++) {
-        g[gOff + o * depth + p] += dot(rows, rowsStride, padded, paddedStride, images,
-            o * runLength, offsets[p], runLength);
-      }
-    }
   }
 
-  /** One 4 x 4 block of the weight gradient: 4 output channels by 4 reduction steps. */
-  private static void dotTile(float[] rows, int rowsStride, float[] padded, int paddedStride,
-      int images, int o, int p, int depth, int[] offsets, int runLength, float[] g, int gOff,
-      float[] sums) {
-    // The sums stay in an array between images: vectors live across one loop only, which the
-    // JIT keeps in registers (across the image loop too, JDK 17 boxed them: 10x slower).
-    Arrays.fill(sums, 0f);
-    for (int i = 0; i < images; i++) {
-      int r0 = i * rowsStride + o * runLength;
-      int base = i * paddedStride;
-      dotTileOfImage(rows, r0, runLength, padded, base + offsets[p], base + offsets[p + 1],
-          base + offsets[p + 2], base + offsets[p + 3], sums);
+  /** 8 taps by 2 vectors of output channels: 16 accumulators, 2 loads + 8 broadcasts. */
+  private static void taps8x2(float[] dyT, int dyAt, int outPad, float[] padded, int base,
+      int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
+    int x0 = base + offsets[p];
+    int x1 = base + offsets[p + 1];
+    int x2 = base + offsets[p + 2];
+    int x3 = base + offsets[p + 3];
+    int x4 = base + offsets[p + 4];
+    int x5 = base + offsets[p + 5];
+    int x6 = base + offsets[p + 6];
+    int x7 = base + offsets[p + 7];
+    FloatVector s0_0 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o);
+    FloatVector s0_1 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o + 1 * LANES);
+    FloatVector s1_0 = FloatVector.fromArray(SPECIES, accT, (p + 1) * outPad + o);
+    FloatVector s1_1 = FloatVector.fromArray(SPECIES, accT, (p + 1) * outPad + o + 1 * LANES);
+    FloatVector s2_0 = FloatVector.fromArray(SPECIES, accT, (p + 2) * outPad + o);
+    FloatVector s2_1 = FloatVector.fromArray(SPECIES, accT, (p + 2) * outPad + o + 1 * LANES);
+    FloatVector s3_0 = FloatVector.fromArray(SPECIES, accT, (p + 3) * outPad + o);
+    FloatVector s3_1 = FloatVector.fromArray(SPECIES, accT, (p + 3) * outPad + o + 1 * LANES);
+    FloatVector s4_0 = FloatVector.fromArray(SPECIES, accT, (p + 4) * outPad + o);
+    FloatVector s4_1 = FloatVector.fromArray(SPECIES, accT, (p + 4) * outPad + o + 1 * LANES);
+    FloatVector s5_0 = FloatVector.fromArray(SPECIES, accT, (p + 5) * outPad + o);
+    FloatVector s5_1 = FloatVector.fromArray(SPECIES, accT, (p + 5) * outPad + o + 1 * LANES);
+    FloatVector s6_0 = FloatVector.fromArray(SPECIES, accT, (p + 6) * outPad + o);
+    FloatVector s6_1 = FloatVector.fromArray(SPECIES, accT, (p + 6) * outPad + o + 1 * LANES);
+    FloatVector s7_0 = FloatVector.fromArray(SPECIES, accT, (p + 7) * outPad + o);
+    FloatVector s7_1 = FloatVector.fromArray(SPECIES, accT, (p + 7) * outPad + o + 1 * LANES);
+    for (int q = 0; q < pixels; q++) {
+      int at = dyAt + q * outPad + o;
+      int j = pixelOffsets[q];
+      FloatVector g0 = FloatVector.fromArray(SPECIES, dyT, at);
+      FloatVector g1 = FloatVector.fromArray(SPECIES, dyT, at + 1 * LANES);
+      FloatVector a0 = FloatVector.broadcast(SPECIES, padded[x0 + j]);
+      s0_0 = a0.fma(g0, s0_0);
+      s0_1 = a0.fma(g1, s0_1);
+      FloatVector a1 = FloatVector.broadcast(SPECIES, padded[x1 + j]);
+      s1_0 = a1.fma(g0, s1_0);
+      s1_1 = a1.fma(g1, s1_1);
+      FloatVector a2 = FloatVector.broadcast(SPECIES, padded[x2 + j]);
+      s2_0 = a2.fma(g0, s2_0);
+      s2_1 = a2.fma(g1, s2_1);
+      FloatVector a3 = FloatVector.broadcast(SPECIES, padded[x3 + j]);
+      s3_0 = a3.fma(g0, s3_0);
+      s3_1 = a3.fma(g1, s3_1);
+      FloatVector a4 = FloatVector.broadcast(SPECIES, padded[x4 + j]);
+      s4_0 = a4.fma(g0, s4_0);
+      s4_1 = a4.fma(g1, s4_1);
+      FloatVector a5 = FloatVector.broadcast(SPECIES, padded[x5 + j]);
+      s5_0 = a5.fma(g0, s5_0);
+      s5_1 = a5.fma(g1, s5_1);
+      FloatVector a6 = FloatVector.broadcast(SPECIES, padded[x6 + j]);
+      s6_0 = a6.fma(g0, s6_0);
+      s6_1 = a6.fma(g1, s6_1);
+      FloatVector a7 = FloatVector.broadcast(SPECIES, padded[x7 + j]);
+      s7_0 = a7.fma(g0, s7_0);
+      s7_1 = a7.fma(g1, s7_1);
     }
-    for (int r = 0; r < 4; r++) {
-      int at = gOff + (o + r) * depth + p;
-      for (int k = 0; k < 4; k++) {
-        g[at + k] += FloatVector.fromArray(SPECIES, sums, (r * 4 + k) * LANES)
-            .reduceLanes(VectorOperators.ADD);
-      }
-    }
+    s0_0.intoArray(accT, (p) * outPad + o);
+    s0_1.intoArray(accT, (p) * outPad + o + 1 * LANES);
+    s1_0.intoArray(accT, (p + 1) * outPad + o);
+    s1_1.intoArray(accT, (p + 1) * outPad + o + 1 * LANES);
+    s2_0.intoArray(accT, (p + 2) * outPad + o);
+    s2_1.intoArray(accT, (p + 2) * outPad + o + 1 * LANES);
+    s3_0.intoArray(accT, (p + 3) * outPad + o);
+    s3_1.intoArray(accT, (p + 3) * outPad + o + 1 * LANES);
+    s4_0.intoArray(accT, (p + 4) * outPad + o);
+    s4_1.intoArray(accT, (p + 4) * outPad + o + 1 * LANES);
+    s5_0.intoArray(accT, (p + 5) * outPad + o);
+    s5_1.intoArray(accT, (p + 5) * outPad + o + 1 * LANES);
+    s6_0.intoArray(accT, (p + 6) * outPad + o);
+    s6_1.intoArray(accT, (p + 6) * outPad + o + 1 * LANES);
+    s7_0.intoArray(accT, (p + 7) * outPad + o);
+    s7_1.intoArray(accT, (p + 7) * outPad + o + 1 * LANES);
   }
 
-  /**
-   * Adds to {@code sums} (16 vectors, row-major 4 x 4) the products of 4 gradient rows
-   * ({@code runLength} apart from r0) with 4 shifted runs: 8 loads per 16 fused multiply-adds.
-   */
-  private static void dotTileOfImage(float[] rows, int r0, int runLength, float[] padded,
-      int x0, int x1, int x2, int x3, float[] sums) {
-    FloatVector s00 = FloatVector.fromArray(SPECIES, sums, 0 * LANES);
-    FloatVector s01 = FloatVector.fromArray(SPECIES, sums, 1 * LANES);
-    FloatVector s02 = FloatVector.fromArray(SPECIES, sums, 2 * LANES);
-    FloatVector s03 = FloatVector.fromArray(SPECIES, sums, 3 * LANES);
-    FloatVector s10 = FloatVector.fromArray(SPECIES, sums, 4 * LANES);
-    FloatVector s11 = FloatVector.fromArray(SPECIES, sums, 5 * LANES);
-    FloatVector s12 = FloatVector.fromArray(SPECIES, sums, 6 * LANES);
-    FloatVector s13 = FloatVector.fromArray(SPECIES, sums, 7 * LANES);
-    FloatVector s20 = FloatVector.fromArray(SPECIES, sums, 8 * LANES);
-    FloatVector s21 = FloatVector.fromArray(SPECIES, sums, 9 * LANES);
-    FloatVector s22 = FloatVector.fromArray(SPECIES, sums, 10 * LANES);
-    FloatVector s23 = FloatVector.fromArray(SPECIES, sums, 11 * LANES);
-    FloatVector s30 = FloatVector.fromArray(SPECIES, sums, 12 * LANES);
-    FloatVector s31 = FloatVector.fromArray(SPECIES, sums, 13 * LANES);
-    FloatVector s32 = FloatVector.fromArray(SPECIES, sums, 14 * LANES);
-    FloatVector s33 = FloatVector.fromArray(SPECIES, sums, 15 * LANES);
-    int r1 = r0 + runLength;
-    int r2 = r1 + runLength;
-    int r3 = r2 + runLength;
-    for (int j = 0; j < runLength; j += LANES) {
-      FloatVector y0 = FloatVector.fromArray(SPECIES, rows, r0 + j);
-      FloatVector y1 = FloatVector.fromArray(SPECIES, rows, r1 + j);
-      FloatVector y2 = FloatVector.fromArray(SPECIES, rows, r2 + j);
-      FloatVector y3 = FloatVector.fromArray(SPECIES, rows, r3 + j);
-      FloatVector v0 = FloatVector.fromArray(SPECIES, padded, x0 + j);
-      FloatVector v1 = FloatVector.fromArray(SPECIES, padded, x1 + j);
-      FloatVector v2 = FloatVector.fromArray(SPECIES, padded, x2 + j);
-      FloatVector v3 = FloatVector.fromArray(SPECIES, padded, x3 + j);
-      s00 = y0.fma(v0, s00);
-      s01 = y0.fma(v1, s01);
-      s02 = y0.fma(v2, s02);
-      s03 = y0.fma(v3, s03);
-      s10 = y1.fma(v0, s10);
-      s11 = y1.fma(v1, s11);
-      s12 = y1.fma(v2, s12);
-      s13 = y1.fma(v3, s13);
-      s20 = y2.fma(v0, s20);
-      s21 = y2.fma(v1, s21);
-      s22 = y2.fma(v2, s22);
-      s23 = y2.fma(v3, s23);
-      s30 = y3.fma(v0, s30);
-      s31 = y3.fma(v1, s31);
-      s32 = y3.fma(v2, s32);
-      s33 = y3.fma(v3, s33);
+  /** 16 taps by 1 vector of output channels (16 or fewer channels). */
+  private static void taps16x1(float[] dyT, int dyAt, int outPad, float[] padded, int base,
+      int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
+    int x0 = base + offsets[p];
+    int x1 = base + offsets[p + 1];
+    int x2 = base + offsets[p + 2];
+    int x3 = base + offsets[p + 3];
+    int x4 = base + offsets[p + 4];
+    int x5 = base + offsets[p + 5];
+    int x6 = base + offsets[p + 6];
+    int x7 = base + offsets[p + 7];
+    int x8 = base + offsets[p + 8];
+    int x9 = base + offsets[p + 9];
+    int x10 = base + offsets[p + 10];
+    int x11 = base + offsets[p + 11];
+    int x12 = base + offsets[p + 12];
+    int x13 = base + offsets[p + 13];
+    int x14 = base + offsets[p + 14];
+    int x15 = base + offsets[p + 15];
+    FloatVector s0_0 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o);
+    FloatVector s1_0 = FloatVector.fromArray(SPECIES, accT, (p + 1) * outPad + o);
+    FloatVector s2_0 = FloatVector.fromArray(SPECIES, accT, (p + 2) * outPad + o);
+    FloatVector s3_0 = FloatVector.fromArray(SPECIES, accT, (p + 3) * outPad + o);
+    FloatVector s4_0 = FloatVector.fromArray(SPECIES, accT, (p + 4) * outPad + o);
+    FloatVector s5_0 = FloatVector.fromArray(SPECIES, accT, (p + 5) * outPad + o);
+    FloatVector s6_0 = FloatVector.fromArray(SPECIES, accT, (p + 6) * outPad + o);
+    FloatVector s7_0 = FloatVector.fromArray(SPECIES, accT, (p + 7) * outPad + o);
+    FloatVector s8_0 = FloatVector.fromArray(SPECIES, accT, (p + 8) * outPad + o);
+    FloatVector s9_0 = FloatVector.fromArray(SPECIES, accT, (p + 9) * outPad + o);
+    FloatVector s10_0 = FloatVector.fromArray(SPECIES, accT, (p + 10) * outPad + o);
+    FloatVector s11_0 = FloatVector.fromArray(SPECIES, accT, (p + 11) * outPad + o);
+    FloatVector s12_0 = FloatVector.fromArray(SPECIES, accT, (p + 12) * outPad + o);
+    FloatVector s13_0 = FloatVector.fromArray(SPECIES, accT, (p + 13) * outPad + o);
+    FloatVector s14_0 = FloatVector.fromArray(SPECIES, accT, (p + 14) * outPad + o);
+    FloatVector s15_0 = FloatVector.fromArray(SPECIES, accT, (p + 15) * outPad + o);
+    for (int q = 0; q < pixels; q++) {
+      int at = dyAt + q * outPad + o;
+      int j = pixelOffsets[q];
+      FloatVector g0 = FloatVector.fromArray(SPECIES, dyT, at);
+      FloatVector a0 = FloatVector.broadcast(SPECIES, padded[x0 + j]);
+      s0_0 = a0.fma(g0, s0_0);
+      FloatVector a1 = FloatVector.broadcast(SPECIES, padded[x1 + j]);
+      s1_0 = a1.fma(g0, s1_0);
+      FloatVector a2 = FloatVector.broadcast(SPECIES, padded[x2 + j]);
+      s2_0 = a2.fma(g0, s2_0);
+      FloatVector a3 = FloatVector.broadcast(SPECIES, padded[x3 + j]);
+      s3_0 = a3.fma(g0, s3_0);
+      FloatVector a4 = FloatVector.broadcast(SPECIES, padded[x4 + j]);
+      s4_0 = a4.fma(g0, s4_0);
+      FloatVector a5 = FloatVector.broadcast(SPECIES, padded[x5 + j]);
+      s5_0 = a5.fma(g0, s5_0);
+      FloatVector a6 = FloatVector.broadcast(SPECIES, padded[x6 + j]);
+      s6_0 = a6.fma(g0, s6_0);
+      FloatVector a7 = FloatVector.broadcast(SPECIES, padded[x7 + j]);
+      s7_0 = a7.fma(g0, s7_0);
+      FloatVector a8 = FloatVector.broadcast(SPECIES, padded[x8 + j]);
+      s8_0 = a8.fma(g0, s8_0);
+      FloatVector a9 = FloatVector.broadcast(SPECIES, padded[x9 + j]);
+      s9_0 = a9.fma(g0, s9_0);
+      FloatVector a10 = FloatVector.broadcast(SPECIES, padded[x10 + j]);
+      s10_0 = a10.fma(g0, s10_0);
+      FloatVector a11 = FloatVector.broadcast(SPECIES, padded[x11 + j]);
+      s11_0 = a11.fma(g0, s11_0);
+      FloatVector a12 = FloatVector.broadcast(SPECIES, padded[x12 + j]);
+      s12_0 = a12.fma(g0, s12_0);
+      FloatVector a13 = FloatVector.broadcast(SPECIES, padded[x13 + j]);
+      s13_0 = a13.fma(g0, s13_0);
+      FloatVector a14 = FloatVector.broadcast(SPECIES, padded[x14 + j]);
+      s14_0 = a14.fma(g0, s14_0);
+      FloatVector a15 = FloatVector.broadcast(SPECIES, padded[x15 + j]);
+      s15_0 = a15.fma(g0, s15_0);
     }
-    s00.intoArray(sums, 0 * LANES);
-    s01.intoArray(sums, 1 * LANES);
-    s02.intoArray(sums, 2 * LANES);
-    s03.intoArray(sums, 3 * LANES);
-    s10.intoArray(sums, 4 * LANES);
-    s11.intoArray(sums, 5 * LANES);
-    s12.intoArray(sums, 6 * LANES);
-    s13.intoArray(sums, 7 * LANES);
-    s20.intoArray(sums, 8 * LANES);
-    s21.intoArray(sums, 9 * LANES);
-    s22.intoArray(sums, 10 * LANES);
-    s23.intoArray(sums, 11 * LANES);
-    s30.intoArray(sums, 12 * LANES);
-    s31.intoArray(sums, 13 * LANES);
-    s32.intoArray(sums, 14 * LANES);
-    s33.intoArray(sums, 15 * LANES);
+    s0_0.intoArray(accT, (p) * outPad + o);
+    s1_0.intoArray(accT, (p + 1) * outPad + o);
+    s2_0.intoArray(accT, (p + 2) * outPad + o);
+    s3_0.intoArray(accT, (p + 3) * outPad + o);
+    s4_0.intoArray(accT, (p + 4) * outPad + o);
+    s5_0.intoArray(accT, (p + 5) * outPad + o);
+    s6_0.intoArray(accT, (p + 6) * outPad + o);
+    s7_0.intoArray(accT, (p + 7) * outPad + o);
+    s8_0.intoArray(accT, (p + 8) * outPad + o);
+    s9_0.intoArray(accT, (p + 9) * outPad + o);
+    s10_0.intoArray(accT, (p + 10) * outPad + o);
+    s11_0.intoArray(accT, (p + 11) * outPad + o);
+    s12_0.intoArray(accT, (p + 12) * outPad + o);
+    s13_0.intoArray(accT, (p + 13) * outPad + o);
+    s14_0.intoArray(accT, (p + 14) * outPad + o);
+    s15_0.intoArray(accT, (p + 15) * outPad + o);
   }
 
-  private static float dot(float[] rows, int rowsStride, float[] padded, int paddedStride,
-      int images, int rowAt, int offset, int runLength) {
-    float sum = 0f;
-    for (int i = 0; i < images; i++) {
-      sum += dotOfImage(rows, i * rowsStride + rowAt, padded, i * paddedStride + offset,
-          runLength);
+  /** One tap by one vector: the taps left over. */
+  private static void taps1x1(float[] dyT, int dyAt, int outPad, float[] padded, int base,
+      int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
+    int x0 = base + offsets[p];
+    FloatVector s0_0 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o);
+    for (int q = 0; q < pixels; q++) {
+      int at = dyAt + q * outPad + o;
+      int j = pixelOffsets[q];
+      FloatVector g0 = FloatVector.fromArray(SPECIES, dyT, at);
+      FloatVector a0 = FloatVector.broadcast(SPECIES, padded[x0 + j]);
+      s0_0 = a0.fma(g0, s0_0);
     }
-    return sum;
-  }
-
-  private static float dotOfImage(float[] rows, int r, float[] padded, int x, int runLength) {
-    FloatVector s = FloatVector.zero(SPECIES);
-    for (int j = 0; j < runLength; j += LANES) {
-      s = FloatVector.fromArray(SPECIES, rows, r + j)
-          .fma(FloatVector.fromArray(SPECIES, padded, x + j), s);
-    }
-    return s.reduceLanes(VectorOperators.ADD);
+    s0_0.intoArray(accT, (p) * outPad + o);
   }
 }

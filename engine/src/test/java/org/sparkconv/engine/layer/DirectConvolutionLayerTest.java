@@ -20,12 +20,12 @@ class DirectConvolutionLayerTest {
   @Test
   void directPassesEqualTheLoweredOnes() {
     check(new Shape(8, 24, 24), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
-        Init.HE_NORMAL), "input gradient by adjoint, weight gradient by dots");
+        Init.HE_NORMAL), "input gradient by adjoint, weight gradient by channels");
     check(new Shape(8, 7, 7), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
-        Init.HE_NORMAL), "input gradient by adjoint, weight gradient by GEMM");
+        Init.HE_NORMAL), "input gradient by adjoint, weight gradient by channels");
     // LeNet-5's second conv: its adjoint would pad 10x10 by 4 on every side
     check(new Shape(6, 14, 14), new Conv2d.Spec(0, 16, 5, 5, 1, 1, Padding.of(0), 1, 1, true,
-        Init.HE_NORMAL), "input gradient by GEMM, weight gradient by GEMM");
+        Init.HE_NORMAL), "both gradients by GEMM over images side by side");
     check(new Shape(2, 9, 8), new Conv2d.Spec(0, 3, 2, 3, 1, 1, Padding.SAME, 2, 1, false,
         Init.HE_NORMAL), null);
   }

@@ -5,14 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkconv.engine.TestArrays.uniform;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
  * The direct stride-1 kernel against convolution from its definition, summed in double: the
  * forward pass, the input gradient through the adjoint plan and the weight gradient over
  * several images, for kernels, paddings (valid, "same" incl. the asymmetric even-kernel case,
- * "full"), dilations and channel counts that exercise every edge of the 4 x 2-vector tiles and
- * the 2 x 4 dot tiles.
+ * "full"), strides, dilations and channel counts that exercise every edge of the 8 x 3-vector
+ * tiles, the 1-vector run ends, and the 8- and 16-tap tiles of the weight gradient by channels
+ * (outputs 1 to 64, depths 2 to 576).
  */
 class DirectConvTest {
 
@@ -74,15 +76,15 @@ class DirectConvTest {
       float[] y = new float[images * outSize];
       float[] dx = new float[images * inSize];
       float[] padded = new float[images * f.paddedSize()];
-      float[] rows = new float[images * f.gradientRowsSize()];
+      float[] dyT = new float[images * f.transposedGradientSize()];
       float[] result = new float[f.resultSize()];
       float[] paddedGrad = strided ? null : new float[b.paddedSize()];
       float[] resultGrad = strided ? null : new float[b.resultSize()];
       for (int n = 0; n < images; n++) {
         f.pad(x, n * inSize, padded, n * f.paddedSize());
-        f.convolve(java.util.Arrays.copyOfRange(padded, n * f.paddedSize(),
+        f.convolve(Arrays.copyOfRange(padded, n * f.paddedSize(),
             (n + 1) * f.paddedSize()), packed, bias, 0, y, n * outSize, result);
-        f.spreadGradient(dy, n * outSize, rows, n * f.gradientRowsSize());
+        f.transposeGradient(dy, n * outSize, dyT, n * f.transposedGradientSize());
         if (!strided) {
           b.pad(dy, n * outSize, paddedGrad, 0);
           b.convolve(paddedGrad, packedAdjoint, null, 0, dx, n * inSize, resultGrad);
@@ -90,10 +92,11 @@ class DirectConvTest {
       }
       float[] dw = uniform(w.length, seed++); // accumulated onto, as a layer's gradient is
       float[] dwBefore = dw.clone();
-      f.weightGradient(padded, rows, 4, dw, 0);
-      f.weightGradient(java.util.Arrays.copyOfRange(padded, 4 * f.paddedSize(), padded.length),
-          java.util.Arrays.copyOfRange(rows, 4 * f.gradientRowsSize(), rows.length), images - 4,
-          dw, 0);
+      float[] accT = new float[f.transposedWeightsSize()];
+      f.weightGradientByChannels(padded, dyT, 4, accT);
+      f.weightGradientByChannels(Arrays.copyOfRange(padded, 4 * f.paddedSize(), padded.length),
+          Arrays.copyOfRange(dyT, 4 * f.transposedGradientSize(), dyT.length), images - 4, accT);
+      f.addTransposedWeights(accT, dw, 0);
 
       double[][] expected = reference(g, cout, images, x, w, bias, dy);
       assertClose(expected[0], y, "forward " + g);
