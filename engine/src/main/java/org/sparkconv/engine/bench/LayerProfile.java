@@ -41,26 +41,26 @@ public final class LayerProfile {
     float[] dLast = gaussian(rng, batch * net.outputShape().size());
     long[][] forwardNanos = new long[layers][steps];
     long[][] backwardNanos = new long[layers][steps];
-    // Warm-up: at least 5 seconds, until the JIT has compiled the Vector API kernels.
-    long warmUntil = System.nanoTime() + 5_000_000_000L;
-    int warmSteps = Math.max(3, steps / 3);
-    for (int s = -warmSteps; s < steps; s++) {
-      if (s == -1 && System.nanoTime() < warmUntil) {
-        s = -2; // one more warm-up step
-      }
-      long[] forwardStep = new long[layers];
-      long[] backwardStep = new long[layers];
-      net.timeNodes(forwardStep, backwardStep);
+    Runnable step = () -> {
       if (training) {
         net.forward(input, true);
+        net.zeroGrad();
+        net.backward(dLast);
       } else {
         net.infer(input);
       }
-      if (training) {
-        net.zeroGrad();
-        net.backward(dLast);
-      }
-      for (int i = 0; s >= 0 && i < layers; i++) {
+    };
+    // Warm-up: at least 5 seconds, until the JIT has compiled the Vector API kernels.
+    long warmUntil = System.nanoTime() + 5_000_000_000L;
+    for (int w = 0; w < Math.max(3, steps / 3) || System.nanoTime() < warmUntil; w++) {
+      step.run();
+    }
+    for (int s = 0; s < steps; s++) {
+      long[] forwardStep = new long[layers];
+      long[] backwardStep = new long[layers];
+      net.timeNodes(forwardStep, backwardStep);
+      step.run();
+      for (int i = 0; i < layers; i++) {
         forwardNanos[i][s] = forwardStep[i];
         backwardNanos[i][s] = backwardStep[i];
       }
