@@ -2,13 +2,16 @@ package org.sparkconv.engine.layer;
 
 import java.util.List;
 import org.sparkconv.engine.math.ComputeContext;
+import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
  * Element-wise sum of two or more inputs of one shape: the join of a residual connection
  * ({@code y = F(x) + x}, He et al. 2016, "Deep Residual Learning for Image Recognition").
- * Each input's gradient is the output's gradient, unchanged.
+ * Each input's gradient is the output's gradient, unchanged. A ReLU right after is fused in
+ * ({@link #fuseNext}), as batch norm fuses one: forward writes {@code max(sum, 0)}, backward
+ * passes the gradient where that output is positive.
  */
 public final class Add implements MergeLayer {
 
@@ -31,6 +34,12 @@ public final class Add implements MergeLayer {
       return inputs.get(0);
     }
 
+    /** A ReLU right after (the end of a residual block) is applied inside the sum's passes. */
+    @Override
+    public boolean fusesNext(LayerSpec next) {
+      return next instanceof Relu.Spec;
+    }
+
     @Override
     public MergeLayer build(List<Shape> inputs, int index, ComputeContext context) {
       return new Add(inputs.get(0), context.parallel());
@@ -39,6 +48,7 @@ public final class Add implements MergeLayer {
 
   private final Shape shape;
   private final Parallel parallel;
+  private boolean reluFused; // forward writes max(sum, 0); backward masks dOut by that output
 
   private Add(Shape shape, Parallel parallel) {
     this.shape = shape;
@@ -55,6 +65,16 @@ public final class Add implements MergeLayer {
     return shape;
   }
 
+  /** Takes over a ReLU that follows: one pass over memory each way instead of two. */
+  @Override
+  public boolean fuseNext(Layer next) {
+    if (next instanceof Relu) {
+      reluFused = true;
+      return true;
+    }
+    return false;
+  }
+
   @Override
   public void forward(float[][] ins, float[] out, int batch) {
     int size = shape.size();
@@ -64,19 +84,32 @@ public final class Add implements MergeLayer {
       System.arraycopy(ins[0], from, out, from, to - from);
       for (int k = 1; k < ins.length; k++) {
         float[] in = ins[k];
-        for (int i = from; i < to; i++) {
-          out[i] += in[i];
+        if (k == ins.length - 1 && reluFused) {
+          for (int i = from; i < to; i++) {
+            out[i] = Math.max(out[i] + in[i], 0f);
+          }
+        } else {
+          for (int i = from; i < to; i++) {
+            out[i] += in[i];
+          }
         }
       }
     });
   }
 
   @Override
-  public void backward(float[][] ins, float[] dOut, float[][] dIns, int batch) {
+  public void backward(float[][] ins, float[] out, float[] dOut, float[][] dIns, int batch) {
     int size = shape.size();
     parallel.forRange(batch, (t, first, last) -> {
       for (float[] dIn : dIns) {
-        if (dIn != null) {
+        if (dIn == null) {
+          continue;
+        }
+        if (reluFused) {
+          for (int i = first * size; i < last * size; i++) {
+            dIn[i] = ElementLoops.passWherePositive(dOut[i], out[i]);
+          }
+        } else {
           System.arraycopy(dOut, first * size, dIn, first * size, (last - first) * size);
         }
       }

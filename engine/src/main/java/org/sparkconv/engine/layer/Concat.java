@@ -78,7 +78,7 @@ public final class Concat implements MergeLayer {
   }
 
   @Override
-  public void backward(float[][] ins, float[] dOut, float[][] dIns, int batch) {
+  public void backward(float[][] ins, float[] out, float[] dOut, float[][] dIns, int batch) {
     int outSize = outputShape.size();
     for (int n = 0; n < batch; n++) {
       int at = n * outSize;

@@ -9,8 +9,11 @@ public interface MergeLayer extends Layer {
   /** {@code out} from {@code ins} (one array per input, in input order) for {@code batch}. */
   void forward(float[][] ins, float[] out, int batch);
 
-  /** Writes {@code dIns[k]} (skipping null entries) from {@code dOut}. */
-  void backward(float[][] ins, float[] dOut, float[][] dIns, int batch);
+  /**
+   * Writes {@code dIns[k]} (skipping null entries) from {@code dOut}; {@code out} is what the
+   * forward pass wrote (an activation fused into the merge is applied there).
+   */
+  void backward(float[][] ins, float[] out, float[] dOut, float[][] dIns, int batch);
 
   @Override
   default void forward(float[] in, float[] out, int batch, boolean training) {

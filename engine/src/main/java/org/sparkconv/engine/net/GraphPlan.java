@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 import org.sparkconv.engine.layer.LayerSpec;
-import org.sparkconv.engine.layer.MergeSpec;
 
 /**
  * How a network of {@link NetworkSpec} runs, worked out from the spec alone: which activation
@@ -52,9 +51,8 @@ final class GraphPlan {
     fusedIntoPrevious = new boolean[n];
     for (int i = 0; i + 1 < n; i++) {
       LayerSpec layer = nodes.get(i).layer();
-      fusedIntoPrevious[i + 1] = !fusedIntoPrevious[i] && !(layer instanceof MergeSpec)
-          && nodes.get(i + 1).isChained(i + 1) && consumers[i] == 1
-          && layer.fusesNext(nodes.get(i + 1).layer());
+      fusedIntoPrevious[i + 1] = !fusedIntoPrevious[i] && nodes.get(i + 1).isChained(i + 1)
+          && consumers[i] == 1 && layer.fusesNext(nodes.get(i + 1).layer());
     }
 
     gradientBuffer = new int[n];

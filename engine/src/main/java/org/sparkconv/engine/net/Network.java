@@ -307,7 +307,7 @@ public final class Network {
             : gradients[plan.inputGradientTarget[head][k]];
       }
       if (layers[head] instanceof MergeLayer merge) {
-        merge.backward(values(head), dOut, dIns, batch);
+        merge.backward(values(head), activations[plan.tail(head)], dOut, dIns, batch);
       } else {
         layers[head].backward(value(refs[0]), activations[head], dOut, dIns[0], batch);
       }

@@ -67,9 +67,9 @@ class GraphGradientCheckTest {
 
   /**
    * The graph of a ResNet block with ReLU fused into batch norm (whose output then feeds two
-   * layers) against the same graph with an unfusable ReLU (leaky, slope 0): equal outputs, input
-   * and parameter gradients. Central differences cannot check this one, since ReLU after batch
-   * norm puts kinks within any finite step.
+   * layers) and into the residual sum, against the same graph with an unfusable ReLU (leaky,
+   * slope 0): equal outputs, input and parameter gradients. Central differences cannot check
+   * this one, since ReLU after batch norm puts kinks within any finite step.
    */
   @org.junit.jupiter.api.Test
   void fusedBatchNormReluFeedingTwoLayersEqualsUnfused() {
