@@ -185,10 +185,11 @@ public final class Conv2d implements Layer {
     this.groupInSize = geometry.imageSize();
     int threads = parallel.threads();
     this.direct = context.directConvolution() && DirectConvPasses.applies(geometry, groups)
-        ? new DirectConvPasses(geometry, spec.outChannels(), threads, gemm, loops) : null;
+        ? new DirectConvPasses(geometry, spec.outChannels(), threads) : null;
     this.cols = new float[threads][];
     for (int t = 0; t < threads; t++) {
-      boolean lowers = direct == null && !geometry.isIdentityLowering();
+      boolean lowers = (direct == null || !direct.computesBackward())
+          && !geometry.isIdentityLowering();
       cols[t] = lowers ? new float[geometry.colSize()] : null;
     }
     int paramCount = spec.outChannels() * kernelSize + (spec.bias() ? spec.outChannels() : 0);
@@ -278,7 +279,8 @@ public final class Conv2d implements Layer {
    */
   @Override
   public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
-    if (direct != null && dIn != null) {
+    boolean directBackward = direct != null && direct.computesBackward();
+    if (directBackward && dIn != null) {
       direct.prepareBackward(params, weightOffset);
     }
     parallel.forRange(batch, (t, from, to) -> {
@@ -288,8 +290,8 @@ public final class Conv2d implements Layer {
       if (t > 0) {
         java.util.Arrays.fill(g, 0f);
       }
-      if (direct != null) {
-        direct.backward(t, params, weightOffset, in, dOut, dIn, from, to, g, wOff);
+      if (directBackward) {
+        direct.backward(t, in, dOut, dIn, from, to, g, wOff);
         addBiasGradient(dOut, from, to, g, bOff);
       } else {
         backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff);

@@ -3,26 +3,19 @@ package org.sparkconv.engine.layer;
 import java.util.Arrays;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.DirectConv;
-import org.sparkconv.engine.math.ElementLoops;
-import org.sparkconv.engine.math.Gemm;
-import org.sparkconv.engine.math.Im2col;
 import org.sparkconv.engine.math.Parallel;
 
 /**
  * The passes of an ungrouped {@link Conv2d} computed with {@link DirectConv}. The forward pass
- * never lowers. The backward pass takes, per geometry, the cheaper of:
- * <ul>
- *   <li>the input gradient as the adjoint stride-1 convolution of the output gradient, and the
- *       weight gradient "by channels": a GEMM whose reduction runs over output pixels, vectors
- *       over output channels of the transposed output gradient, taps of the padded image
- *       broadcast (a chunk of images at a time into a transposed accumulator, added to the
- *       gradient once per worker);
- *   <li>for strided convs and where the adjoint would multiply mostly padding (a "valid" 5x5
- *       conv's adjoint pads by 4 on every side; tiny planes, where its rows are mostly dropped
- *       columns), a chunk of images lowered side by side (im2col with a row stride): one GEMM
- *       for the weight gradient, one GEMM and col2im for the input gradient.
- * </ul>
- * Owns each worker's scratch and the weights packed once per pass.
+ * never lowers. The backward pass, where the input gradient is a stride-1 convolution that does
+ * not multiply mostly padding, computes it as that adjoint convolution of the output gradient,
+ * and the weight gradient "by channels": a GEMM whose reduction runs over output pixels, vectors
+ * over output channels of the transposed output gradient, taps of the padded image broadcast (a
+ * chunk of images at a time into a transposed accumulator, added to the gradient once per
+ * worker). Elsewhere (strided convs; a "valid" 5x5 conv, whose adjoint pads by 4 on every side;
+ * tiny planes, whose runs are mostly dropped columns) the layer's own im2col backward runs:
+ * {@link #computesBackward()} says which. Owns each worker's scratch and the weights packed once
+ * per pass.
  */
 final class DirectConvPasses {
 
@@ -31,14 +24,8 @@ final class DirectConvPasses {
   /** Floats of padded images and transposed gradients held per worker for a weight gradient. */
   private static final int CHUNK_FLOATS = 1 << 18;
   private static final int MAX_CHUNK = 8;
-  /** Columns of a side-by-side lowering of small planes, and at most so many images. */
-  private static final int LOWERED_COLUMNS = 1024;
-  private static final int MAX_LOWERED_IMAGES = 32;
 
   private final Plan plan;
-  private final ConvGeometry geometry;
-  private final Gemm gemm;
-  private final ElementLoops loops;
   private final Scratch[] scratch; // per worker thread
   private final float[] packedWeights;
   private final float[] packedAdjointWeights; // with the adjoint only
@@ -57,24 +44,23 @@ final class DirectConvPasses {
       boolean byAdjoint = adjoint != null
           && adjoint.multiplyAdds() <= MAX_ADJOINT_OVERWORK * lowered;
       // With the adjoint, the weight gradient goes by channels: on ResNet-20's 7x7 stage too
-      // (whole training steps 311/332/455 -> 332/415/459 img/s in three pairs against the
-      // side-by-side GEMM). A strided conv has no adjoint: it lowers side by side for both.
-      if (byAdjoint) {
-        int perImage = forward.paddedSize() + forward.transposedGradientSize();
-        int chunk = Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage));
-        return new Plan(forward, adjoint, true, chunk, chunk * forward.paddedSize(),
-            chunk * forward.transposedGradientSize());
+      // (whole training steps 311/332/455 -> 332/415/459 img/s in three pairs against a GEMM
+      // over images lowered side by side, since dropped; against the per-image im2col backward
+      // that GEMM also lost on LeNet-5's second conv, 3.25 vs 2.85 ms a batch under JMH).
+      if (!byAdjoint) {
+        return new Plan(forward, null, false, 0, 0, 0);
       }
-      int chunk = Math.max(1, Math.min(MAX_LOWERED_IMAGES, LOWERED_COLUMNS / g.colCols()));
-      return new Plan(forward, adjoint, false, chunk, chunk * g.colSize(),
-          chunk * outChannels * g.colCols());
+      int perImage = forward.paddedSize() + forward.transposedGradientSize();
+      int chunk = Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage));
+      return new Plan(forward, adjoint, true, chunk, chunk * forward.paddedSize(),
+          chunk * forward.transposedGradientSize());
     }
 
-    long floatsPerThread() {
-      long adjointFloats = byAdjoint ? adjoint.paddedSize() + adjoint.resultSize() : 0;
-      long transposed = byAdjoint ? forward.transposedWeightsSize() : 0;
-      return (long) forward.paddedSize() + forward.resultSize() + weightBufferA + weightBufferB
-          + adjointFloats + transposed;
+    /** Per thread: the forward's buffers, and the backward's (else one lowered image). */
+    long floatsPerThread(ConvGeometry g) {
+      long backward = byAdjoint ? (long) weightBufferA + weightBufferB + adjoint.paddedSize()
+          + adjoint.resultSize() + forward.transposedWeightsSize() : g.colSize();
+      return (long) forward.paddedSize() + forward.resultSize() + backward;
     }
 
     long sharedFloats() {
@@ -84,24 +70,22 @@ final class DirectConvPasses {
 
   /**
    * One worker's buffers: the padded image of the forward pass (its border stays zero: nothing
-   * else writes it) and its result; for the weight gradient, padded images and transposed
-   * gradients and the transposed accumulator (by channels) or the lowered images and gradients
-   * side by side (by GEMM); for the adjoint, the padded output gradient and its result.
+   * else writes it) and its result; with {@link #computesBackward()}, padded images, transposed
+   * gradients and the transposed accumulator of the weight gradient, and the padded output
+   * gradient and result of the adjoint.
    */
   private record Scratch(float[] image, float[] result, float[] weightA, float[] weightB,
       float[] paddedGrad, float[] resultGrad, float[] transposedWeights) {}
 
-  DirectConvPasses(ConvGeometry g, int outChannels, int threads, Gemm gemm, ElementLoops loops) {
+  DirectConvPasses(ConvGeometry g, int outChannels, int threads) {
     this.plan = Plan.of(g, outChannels);
-    this.geometry = g;
-    this.gemm = gemm;
-    this.loops = loops;
     this.scratch = new Scratch[threads];
     DirectConv f = plan.forward();
     DirectConv b = plan.adjoint();
     for (int t = 0; t < threads; t++) {
       scratch[t] = new Scratch(new float[f.paddedSize()], new float[f.resultSize()],
-          new float[plan.weightBufferA()], new float[plan.weightBufferB()],
+          plan.byAdjoint() ? new float[plan.weightBufferA()] : null,
+          plan.byAdjoint() ? new float[plan.weightBufferB()] : null,
           plan.byAdjoint() ? new float[b.paddedSize()] : null,
           plan.byAdjoint() ? new float[b.resultSize()] : null,
           plan.byAdjoint() ? new float[f.transposedWeightsSize()] : null);
@@ -113,10 +97,9 @@ final class DirectConvPasses {
     this.outChannels = outChannels;
   }
 
-  /** How the backward pass is computed, for tests and profiles. */
-  String backwardStrategy() {
-    return plan.byAdjoint() ? "input gradient by adjoint, weight gradient by channels"
-        : "both gradients by GEMM over images side by side";
+  /** Whether {@link #backward} computes the backward pass (else the layer lowers by im2col). */
+  boolean computesBackward() {
+    return plan.byAdjoint();
   }
 
   /**
@@ -129,10 +112,14 @@ final class DirectConvPasses {
     return groups == 1 && g.kernelH() * g.kernelW() > 1 && DirectConv.supports(g);
   }
 
-  /** The floats {@link #DirectConvPasses} allocates for {@code threads} workers. */
+  /**
+   * The floats {@link #DirectConvPasses} allocates for {@code threads} workers, and the lowered
+   * image per worker the layer's im2col backward needs where {@link #computesBackward()} is
+   * false.
+   */
   static long workspaceFloats(ConvGeometry g, int outChannels, int threads) {
     Plan plan = Plan.of(g, outChannels);
-    return threads * plan.floatsPerThread() + plan.sharedFloats();
+    return threads * plan.floatsPerThread(g) + plan.sharedFloats();
   }
 
   /** {@code out} = the convolution of every image in {@code in}, plus the bias if any. */
@@ -157,24 +144,18 @@ final class DirectConvPasses {
   }
 
   /**
-   * Worker t's share of a backward pass over images [from, to): adds their weight gradient to
-   * {@code g[wOff ...]} and, when {@code dIn} is not null, writes their input gradient.
+   * Worker t's share of a backward pass over images [from, to) (only where
+   * {@link #computesBackward()}): adds their weight gradient to {@code g[wOff ...]} and, when
+   * {@code dIn} is not null, writes their input gradient.
    */
-  void backward(int t, float[] params, int weightOffset, float[] in, float[] dOut, float[] dIn,
-      int from, int to, float[] g, int wOff) {
+  void backward(int t, float[] in, float[] dOut, float[] dIn, int from, int to, float[] g,
+      int wOff) {
     Scratch s = scratch[t];
     for (int first = from; first < to; first += plan.chunk()) {
-      int count = Math.min(plan.chunk(), to - first);
-      if (plan.byAdjoint()) {
-        backwardByChannels(s, in, dOut, dIn, first, count);
-      } else {
-        backwardSideBySide(s, params, weightOffset, in, dOut, dIn, first, count, g, wOff);
-      }
+      backwardByChannels(s, in, dOut, dIn, first, Math.min(plan.chunk(), to - first));
     }
-    if (plan.byAdjoint()) {
-      plan.forward().addTransposedWeights(s.transposedWeights(), g, wOff);
-      Arrays.fill(s.transposedWeights(), 0f);
-    }
+    plan.forward().addTransposedWeights(s.transposedWeights(), g, wOff);
+    Arrays.fill(s.transposedWeights(), 0f);
   }
 
   private void backwardByChannels(Scratch s, float[] in, float[] dOut, float[] dIn, int first,
@@ -189,35 +170,6 @@ final class DirectConvPasses {
       }
     }
     f.weightGradientByChannels(s.weightA(), s.weightB(), count, s.transposedWeights());
-  }
-
-  private void backwardSideBySide(Scratch s, float[] params, int weightOffset, float[] in,
-      float[] dOut, float[] dIn, int first, int count, float[] g, int wOff) {
-    int pixels = geometry.colCols();
-    int depth = geometry.colRows();
-    int width = count * pixels;
-    float[] col = s.weightA();
-    float[] dy = s.weightB();
-    for (int i = 0; i < count; i++) {
-      int n = first + i;
-      Im2col.im2col(geometry, in, n * inSize, col, i * pixels, width);
-      for (int o = 0; o < outChannels; o++) {
-        System.arraycopy(dOut, n * outSize + o * pixels, dy, o * width + i * pixels, pixels);
-      }
-    }
-    // dW (Cout, K) += dY (Cout, count * P) * col^T (count * P, K)
-    gemm.sgemm(false, true, outChannels, depth, width, 1f, dy, 0, width, col, 0, width, 1f, g,
-        wOff, depth);
-    if (dIn != null) {
-      // dCol (K, count * P) = W^T (K, Cout) * dY (Cout, count * P), scattered back per image
-      gemm.sgemm(true, false, depth, width, outChannels, 1f, params, weightOffset, depth, dy, 0,
-          width, 0f, col, 0, width);
-      for (int i = 0; i < count; i++) {
-        int n = first + i;
-        Arrays.fill(dIn, n * inSize, (n + 1) * inSize, 0f);
-        Im2col.col2im(geometry, col, i * pixels, dIn, n * inSize, loops, width);
-      }
-    }
   }
 
   private void inputGradientByAdjoint(Scratch s, float[] dOut, float[] dIn, int n) {

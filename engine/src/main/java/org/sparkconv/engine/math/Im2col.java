@@ -12,16 +12,7 @@ public final class Im2col {
 
   /** Writes the lowered matrix of image {@code x[xOff ...]} to {@code col[colOff ...]}. */
   public static void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff) {
-    im2col(g, x, xOff, col, colOff, g.colCols());
-  }
-
-  /**
-   * Writes the lowered matrix of image {@code x[xOff ...]} to {@code col[colOff ...]} with its
-   * rows {@code rowStride} apart ({@code >= colCols()}): several images lowered side by side
-   * make one matrix whose product covers them all.
-   */
-  public static void im2col(ConvGeometry g, float[] x, int xOff, float[] col, int colOff,
-      int rowStride) {
+    int rowStride = g.colCols();
     if (isPlaneShift(g)) {
       im2colByPlaneShifts(g, x, xOff, col, colOff, rowStride);
       return;
@@ -86,16 +77,7 @@ public final class Im2col {
   /** {@link #col2im(ConvGeometry, float[], int, float[], int)} accumulating with {@code loops}. */
   public static void col2im(ConvGeometry g, float[] col, int colOff, float[] x, int xOff,
       ElementLoops loops) {
-    col2im(g, col, colOff, x, xOff, loops, g.colCols());
-  }
-
-  /**
-   * {@link #col2im(ConvGeometry, float[], int, float[], int, ElementLoops)} from a lowered
-   * matrix whose rows are {@code rowStride} apart, as {@link #im2col(ConvGeometry, float[], int,
-   * float[], int, int)} writes images side by side.
-   */
-  public static void col2im(ConvGeometry g, float[] col, int colOff, float[] x, int xOff,
-      ElementLoops loops, int rowStride) {
+    int rowStride = g.colCols();
     if (isPlaneShift(g)) {
       col2imByPlaneShifts(g, col, colOff, x, xOff, loops, rowStride);
       return;

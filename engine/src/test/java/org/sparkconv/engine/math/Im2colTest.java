@@ -31,32 +31,6 @@ class Im2colTest {
   }
 
   @Test
-  void imagesLoweredSideBySideHoldEachImagesLoweringInTheirColumns() {
-    long seed = 300;
-    for (int[] spec : GEOMETRIES) {
-      ConvGeometry g = geometry(spec);
-      int images = 3;
-      int cols = g.colCols();
-      int stride = images * cols;
-      float[] x = uniform(images * g.imageSize(), seed++);
-      float[] wide = uniform(g.colRows() * stride, seed++); // overwritten in full
-      for (int n = 0; n < images; n++) {
-        Im2col.im2col(g, x, n * g.imageSize(), wide, n * cols, stride);
-      }
-      for (int n = 0; n < images; n++) {
-        float[] alone = new float[g.colSize()];
-        Im2col.im2col(g, x, n * g.imageSize(), alone, 0);
-        for (int r = 0; r < g.colRows(); r++) {
-          for (int c = 0; c < cols; c++) {
-            assertEquals(alone[r * cols + c], wide[r * stride + n * cols + c],
-                "image " + n + " row " + r + " column " + c + " of " + g);
-          }
-        }
-      }
-    }
-  }
-
-  @Test
   void col2imIsTheAdjointOfIm2col() {
     long seed = 100;
     for (int[] spec : GEOMETRIES) {

@@ -67,9 +67,8 @@ class ParamLayoutTest {
     // reads from 2 * 100 + 2 * 10 + 2 = 222: a padded image is 222 + 96 = 318 floats, a result
     // 8 x 96 = 768 (4 channels rounded up to the kernel's 8 rows). The adjoint would multiply
     // 8 x 36 x 96 = 27,648 times, more than 1.5x the 27 x 64 x 4 = 6,912 of a GEMM, so the
-    // backward pass lowers: 64 pixels, 1024 / 64 = 16 images side by side, 16 x (27 x 64)
-    // floats and 16 x (4 x 64) of gradients. Packed weights: 8 x 27.
-    long perThread = 318 + 768 + 16 * 27 * 64 + 16 * 4 * 64;
+    // backward pass lowers by im2col: one 27 x 64 matrix per thread. Packed weights: 8 x 27.
+    long perThread = 318 + 768 + 27 * 64;
     long packed = 8 * 27;
     long params = 4 * 27 + 4;
     assertEquals((perThread + packed) * Float.BYTES,
