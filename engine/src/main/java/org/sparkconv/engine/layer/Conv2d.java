@@ -22,9 +22,9 @@ import org.sparkconv.engine.tensor.Shape;
  * </pre>
  *
  * A 1x1 kernel with stride 1 and no padding skips im2col: the image is its own lowered matrix.
- * Larger ungrouped stride-1 kernels run {@link DirectConv} instead, forward and for the input
- * gradient, where the JVM has the Vector API (and {@link ComputeContext#directConvolution()}):
- * no lowered matrix, the image read in place from a padded copy.
+ * Ungrouped kernels larger than 1x1 run {@link DirectConvPasses} instead where the JVM has the
+ * Vector API (and {@link ComputeContext#directConvolution()}): the forward pass always, the
+ * backward pass where its plan says the adjoint pays (else the im2col backward below).
  * Weights are laid out {@code (Cout, Cin, kh, kw)}, as PyTorch stores them.
  */
 public final class Conv2d implements Layer {
@@ -186,10 +186,10 @@ public final class Conv2d implements Layer {
     int threads = parallel.threads();
     this.direct = context.directConvolution() && DirectConvPasses.applies(geometry, groups)
         ? new DirectConvPasses(geometry, spec.outChannels(), threads) : null;
+    boolean lowers = (direct == null || !direct.computesBackward())
+        && !geometry.isIdentityLowering();
     this.cols = new float[threads][];
     for (int t = 0; t < threads; t++) {
-      boolean lowers = (direct == null || !direct.computesBackward())
-          && !geometry.isIdentityLowering();
       cols[t] = lowers ? new float[geometry.colSize()] : null;
     }
     int paramCount = spec.outChannels() * kernelSize + (spec.bias() ? spec.outChannels() : 0);
