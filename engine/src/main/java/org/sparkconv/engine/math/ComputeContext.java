@@ -36,12 +36,18 @@ public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
     return d;
   }
 
+  /**
+   * An engine setting: the system property {@code sparkconv.NAME} if set, else the environment
+   * variable {@code SPARKCONV_NAME}, else null.
+   */
+  static String setting(String name) {
+    String s = System.getProperty("sparkconv." + name);
+    return s != null ? s : System.getenv("SPARKCONV_" + name.toUpperCase(Locale.ROOT));
+  }
+
   /** {@code sparkconv.conv} or {@code SPARKCONV_CONV}: {@code auto} (default) or {@code im2col}. */
   static boolean convolutionSetting() {
-    String s = System.getProperty("sparkconv.conv");
-    if (s == null) {
-      s = System.getenv("SPARKCONV_CONV");
-    }
+    String s = setting("conv");
     String setting = s == null ? "auto" : s.trim().toLowerCase(Locale.ROOT);
     switch (setting) {
       case "auto":

@@ -48,10 +48,7 @@ public final class GemmSelector {
   }
 
   static String setting() {
-    String s = System.getProperty("sparkconv.gemm");
-    if (s == null) {
-      s = System.getenv("SPARKCONV_GEMM");
-    }
+    String s = ComputeContext.setting("gemm");
     return s == null ? "auto" : s.trim().toLowerCase(Locale.ROOT);
   }
 

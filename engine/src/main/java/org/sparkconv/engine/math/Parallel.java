@@ -86,10 +86,7 @@ public final class Parallel {
 
   /** The thread count the system property or environment sets; 1 when neither does. */
   public static int configured() {
-    String s = System.getProperty("sparkconv.threads");
-    if (s == null) {
-      s = System.getenv("SPARKCONV_THREADS");
-    }
+    String s = ComputeContext.setting("threads");
     if (s == null || s.isBlank()) {
       return 1;
     }
