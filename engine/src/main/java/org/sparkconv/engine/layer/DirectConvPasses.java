@@ -34,8 +34,7 @@ final class DirectConvPasses {
   private final int outChannels;
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
-  private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint, int chunk,
-      int weightBufferA, int weightBufferB) {
+  private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint, int chunk) {
 
     static Plan of(ConvGeometry g, int outChannels) {
       DirectConv forward = DirectConv.forward(g, outChannels);
@@ -48,18 +47,28 @@ final class DirectConvPasses {
       // over images lowered side by side, since dropped; against the per-image im2col backward
       // that GEMM also lost on LeNet-5's second conv, 3.25 vs 2.85 ms a batch under JMH).
       if (!byAdjoint) {
-        return new Plan(forward, null, false, 0, 0, 0);
+        return new Plan(forward, null, false, 0);
       }
       int perImage = forward.paddedSize() + forward.transposedGradientSize();
-      int chunk = Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage));
-      return new Plan(forward, adjoint, true, chunk, chunk * forward.paddedSize(),
-          chunk * forward.transposedGradientSize());
+      return new Plan(forward, adjoint, true,
+          Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage)));
+    }
+
+    /** Floats of a chunk of padded images for the weight gradient. */
+    int paddedImagesSize() {
+      return chunk * forward.paddedSize();
+    }
+
+    /** Floats of a chunk of transposed output gradients. */
+    int transposedGradientsSize() {
+      return chunk * forward.transposedGradientSize();
     }
 
     /** Per thread: the forward's buffers, and the backward's (else one lowered image). */
     long floatsPerThread(ConvGeometry g) {
-      long backward = byAdjoint ? (long) weightBufferA + weightBufferB + adjoint.paddedSize()
-          + adjoint.resultSize() + forward.transposedWeightsSize() : g.colSize();
+      long backward = byAdjoint ? (long) paddedImagesSize() + transposedGradientsSize()
+          + adjoint.paddedSize() + adjoint.resultSize() + forward.transposedWeightsSize()
+          : g.colSize();
       return (long) forward.paddedSize() + forward.resultSize() + backward;
     }
 
@@ -74,8 +83,9 @@ final class DirectConvPasses {
    * gradients and the transposed accumulator of the weight gradient, and the padded output
    * gradient and result of the adjoint.
    */
-  private record Scratch(float[] image, float[] result, float[] weightA, float[] weightB,
-      float[] paddedGrad, float[] resultGrad, float[] transposedWeights) {}
+  private record Scratch(float[] image, float[] result, float[] paddedImages,
+      float[] transposedGradients, float[] paddedGrad, float[] resultGrad,
+      float[] transposedWeights) {}
 
   DirectConvPasses(ConvGeometry g, int outChannels, int threads) {
     this.plan = Plan.of(g, outChannels);
@@ -84,8 +94,8 @@ final class DirectConvPasses {
     DirectConv b = plan.adjoint();
     for (int t = 0; t < threads; t++) {
       scratch[t] = new Scratch(new float[f.paddedSize()], new float[f.resultSize()],
-          plan.byAdjoint() ? new float[plan.weightBufferA()] : null,
-          plan.byAdjoint() ? new float[plan.weightBufferB()] : null,
+          plan.byAdjoint() ? new float[plan.paddedImagesSize()] : null,
+          plan.byAdjoint() ? new float[plan.transposedGradientsSize()] : null,
           plan.byAdjoint() ? new float[b.paddedSize()] : null,
           plan.byAdjoint() ? new float[b.resultSize()] : null,
           plan.byAdjoint() ? new float[f.transposedWeightsSize()] : null);
@@ -163,13 +173,13 @@ final class DirectConvPasses {
     DirectConv f = plan.forward();
     for (int i = 0; i < count; i++) {
       int n = first + i;
-      f.pad(in, n * inSize, s.weightA(), i * f.paddedSize());
-      f.transposeGradient(dOut, n * outSize, s.weightB(), i * f.transposedGradientSize());
+      f.pad(in, n * inSize, s.paddedImages(), i * f.paddedSize());
+      f.transposeGradient(dOut, n * outSize, s.transposedGradients(), i * f.transposedGradientSize());
       if (dIn != null) {
         inputGradientByAdjoint(s, dOut, dIn, n);
       }
     }
-    f.weightGradientByChannels(s.weightA(), s.weightB(), count, s.transposedWeights());
+    f.weightGradientByChannels(s.paddedImages(), s.transposedGradients(), count, s.transposedWeights());
   }
 
   private void inputGradientByAdjoint(Scratch s, float[] dOut, float[] dIn, int n) {

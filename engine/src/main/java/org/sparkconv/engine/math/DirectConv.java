@@ -53,6 +53,7 @@ public final class DirectConv {
   private final int[] offsets; // per reduction step (c, ki, kj): its shift in the padded image
   private final int[] pixelOffsets; // per output pixel (oy, ox): oy * rowWidth + ox
   private final int runLength; // outH * rowWidth rounded up to whole micro-tiles
+  private final int paddedSize; // floats of the padded copy, with what the last tile reads
   private final int kernelH;
   private final int kernelW;
 
@@ -110,6 +111,11 @@ public final class DirectConv {
         }
       }
     }
+    int lastRead = 0;
+    for (int offset : offsets) {
+      lastRead = Math.max(lastRead, offset);
+    }
+    this.paddedSize = Math.max(inChannels * channelBlock, lastRead + runLength);
   }
 
   /** True when this JVM can run the kernel (the Vector API is resolved): any geometry then. */
@@ -161,11 +167,7 @@ public final class DirectConv {
 
   /** Floats of the padded copy of one input image, with the zeros the last tile reads. */
   public int paddedSize() {
-    int lastRead = 0;
-    for (int offset : offsets) {
-      lastRead = Math.max(lastRead, offset);
-    }
-    return Math.max(inChannels * channelBlock, lastRead + runLength);
+    return paddedSize;
   }
 
   /** Floats of the result before its dropped columns are removed. */
