@@ -50,11 +50,7 @@ public final class LayerProfile {
         net.infer(input);
       }
     };
-    // Warm-up: at least 5 seconds, until the JIT has compiled the Vector API kernels.
-    long warmUntil = System.nanoTime() + 5_000_000_000L;
-    for (int w = 0; w < Math.max(3, steps / 3) || System.nanoTime() < warmUntil; w++) {
-      step.run();
-    }
+    WarmUp.run(step, Math.max(3, steps / 3));
     for (int s = 0; s < steps; s++) {
       long[] forwardStep = new long[layers];
       long[] backwardStep = new long[layers];

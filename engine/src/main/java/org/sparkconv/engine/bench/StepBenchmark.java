@@ -15,9 +15,7 @@ import org.sparkconv.engine.tensor.Tensor;
  * Whole-step throughput of a model on synthetic data, for side-by-side comparison with
  * {@code scripts/pytorch_bench.py}: training steps (forward, loss, backward, SGD momentum
  * update) or inference forwards, timed over {@code steps} steps after warm-up, {@code repeats}
- * times; prints every rate and the median. Warm-up runs at least 5 seconds: the JIT compiles the
- * Vector API kernels late, and until it has they run boxed, many times slower, so a short
- * warm-up measured a mix (the same model and build gave 383-536 img/s across JVMs).
+ * times ({@link WarmUp} first); prints every rate and the median.
  *
  * <pre>StepBenchmark MODEL.json train|infer BATCH [steps 20] [repeats 5]</pre>
  */
@@ -57,10 +55,7 @@ public final class StepBenchmark {
       net.backward(dLogits);
       sgd.step(net.params(), net.grads(), 0.01f);
     } : () -> net.infer(input);
-    long warmUntil = System.nanoTime() + 5_000_000_000L;
-    for (int i = 0; i < Math.max(3, steps / 4) || System.nanoTime() < warmUntil; i++) {
-      step.run();
-    }
+    WarmUp.run(step, Math.max(3, steps / 4));
     double[] rates = new double[repeats];
     for (int r = 0; r < repeats; r++) {
       long t0 = System.nanoTime();
