@@ -26,17 +26,23 @@ final class DirectConvKernel {
    */
   static void run(float[] packed, int rows, int depth, int[] offsets, float[] padded,
       float[] result, int runLength) {
+    run(packed, 0, rows, depth, offsets, padded, result, 0, runLength);
+  }
+
+  /** As above with the packed panels from {@code packed[packedAt]}, the result at {@code result[resultAt]}. */
+  static void run(float[] packed, int packedAt, int rows, int depth, int[] offsets,
+      float[] padded, float[] result, int resultAt, int runLength) {
     int j = 0;
     for (; j + 3 * LANES <= runLength; j += 3 * LANES) {
       for (int q = 0; q < rows; q += ROWS) {
-        microKernel3(packed, q * depth, depth, offsets, padded, j, result, q * runLength + j,
-            runLength);
+        microKernel3(packed, packedAt + q * depth, depth, offsets, padded, j, result,
+            resultAt + q * runLength + j, runLength);
       }
     }
     for (; j < runLength; j += LANES) {
       for (int q = 0; q < rows; q += ROWS) {
-        microKernel1(packed, q * depth, depth, offsets, padded, j, result, q * runLength + j,
-            runLength);
+        microKernel1(packed, packedAt + q * depth, depth, offsets, padded, j, result,
+            resultAt + q * runLength + j, runLength);
       }
     }
   }

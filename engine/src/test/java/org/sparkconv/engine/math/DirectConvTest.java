@@ -131,7 +131,7 @@ class DirectConvTest {
   }
 
   /** {y, dx, dw} from the definition, in double. */
-  private static double[][] reference(ConvGeometry g, int cout, int images, float[] x,
+  static double[][] reference(ConvGeometry g, int cout, int images, float[] x,
       float[] w, float[] bias, float[] dy) {
     int cin = g.channels();
     int kh = g.kernelH();
@@ -171,7 +171,7 @@ class DirectConvTest {
     return new double[][] {y, dx, dw};
   }
 
-  private static void assertClose(double[] expected, float[] actual, String what) {
+  static void assertClose(double[] expected, float[] actual, String what) {
     assertEquals(expected.length, actual.length, what);
     for (int i = 0; i < expected.length; i++) {
       assertEquals(expected[i], actual[i], 1e-4 * (1 + Math.abs(expected[i])),

@@ -1,0 +1,329 @@
+package org.sparkconv.engine.math;
+
+/**
+ * A stride-1 3x3 convolution by Winograd's minimal filtering F(2x2, 3x3)
+ * (Lavin &amp; Gray 2015, "Fast Algorithms for Convolutional Neural Networks"): each 2x2 block of
+ * outputs (a tile) comes from the 4x4 window of input under it as
+ *
+ * <pre>
+ *   Y = A^T [ sum over c of (G g_c G^T) . (B^T d_c B) ] A        (. : elementwise, 4x4)
+ *
+ *   B^T = | 1  0 -1  0 |    G = | 1    0    0   |    A^T = | 1  1  1  0 |
+ *         | 0  1  1  0 |        | 1/2  1/2  1/2 |          | 0  1 -1 -1 |
+ *         | 0 -1  1  0 |        | 1/2 -1/2  1/2 |
+ *         | 0  1  0 -1 |        | 0    0    1   |
+ * </pre>
+ *
+ * so the sum over input channels is 16 independent GEMMs, one per position xi of the 4x4
+ * transformed tile: {@code M[xi] (Cout, tiles) = U[xi] (Cout, Cin) x V[xi] (Cin, tiles)}, 16
+ * multiply-adds per tile and channel pair where the direct method takes 36 (2.25x fewer). The
+ * transforms only add and subtract (and halve, in G); against the direct method the outputs
+ * differ by float rounding of those sums (tested within 1e-5 of {@code 1 + |y|} against the
+ * definition summed in double).
+ *
+ * <p>Layout: the padded image is stored as 2x2 phase planes (as {@link DirectConv} does for
+ * stride 2): phase (py, px) holds padded pixels {@code (py + 2i, px + 2j)} in rows
+ * {@code rowWidth = tilesW + 1} wide. Tile {@code (ty, tx)} is numbered {@code ty * rowWidth +
+ * tx}, and its window entry {@code (i, j)} sits in phase {@code (i % 2, j % 2)} at that number
+ * plus {@code (i / 2) * rowWidth + j / 2}: the input transform of a run of consecutive tiles
+ * reads 16 runs of consecutive entries, and vectors run over tiles (the last tile of each row is
+ * computed and dropped). The GEMMs are {@link DirectConvKernel}'s micro-kernel with one offset per
+ * input channel. The transforms are {@link WinogradKernel}'s.
+ *
+ * <p>Blocks: the transformed input and the products of a block of tiles are kept to about half
+ * of a 1 MB L2 cache, so the GEMMs read what the input transform just wrote and the output
+ * transform what the GEMMs wrote: several whole images per block where they fit (small planes),
+ * else an image in parts of whole tile rows. The 16 positions of a block sit a little more than
+ * a power of two apart; they are skewed by a cache line so their 16 streams do not share L1
+ * sets (blocks and skew together took the input transform of 32x28x28 from 1.95 to 0.8 ms
+ * a batch of 64).
+ *
+ * <p>Plans only and moves data: the constructor and {@link #applies} run in any JVM.
+ */
+public final class WinogradConv {
+
+  /** Positions of a transformed tile. */
+  static final int POSITIONS = 16;
+  /** Floats a block's transformed input and products take at most (unless 48 tiles exceed it). */
+  private static final int BLOCK_FLOATS = 1 << 17;
+  private static final int SKEW = 16;
+  private static final int MR = DirectConvKernel.ROWS;
+  /** Tile runs are rounded to this: a multiple of every vector width. */
+  private static final int RUN_MULTIPLE = 16;
+
+  private final int inChannels;
+  private final int inH;
+  private final int inW;
+  private final int padTop;
+  private final int padLeft;
+  private final int outChannels;
+  private final int outRows; // outChannels rounded up to whole micro-tiles
+  private final int outH;
+  private final int outW;
+  private final int tilesH;
+  private final int tilesW;
+  private final int rowWidth; // of a phase plane, and of a row of tile numbers
+  private final int imageRun; // tilesH * rowWidth rounded up: an image's tiles in a block
+  private final int phasePlane; // floats of one phase plane, with what the last run reads
+  private final int parts; // blocks per image: 1 where a block holds whole images
+  private final int partRows; // tile rows per part
+  private final int chunk; // images per block (1 where an image is split into parts)
+  private final int block; // tiles per block: the GEMMs' columns
+  private final int inStride; // floats per position of a transformed block
+  private final int outStride; // floats per position of a block's products
+  private final int[][] offsets; // per position: per input channel, its run in the block
+
+  /**
+   * A stride-1 3x3 convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop}
+   * and {@code padLeft} at the top and left (and at the bottom and right by what the output
+   * reads), {@code outChannels} outputs of {@code outH x outW}.
+   */
+  public WinogradConv(int inChannels, int inH, int inW, int padTop, int padLeft, int outH,
+      int outW, int outChannels) {
+    if (outH <= 0 || outW <= 0) {
+      throw new IllegalArgumentException("empty output " + outH + "x" + outW);
+    }
+    this.inChannels = inChannels;
+    this.inH = inH;
+    this.inW = inW;
+    this.padTop = padTop;
+    this.padLeft = padLeft;
+    this.outChannels = outChannels;
+    this.outRows = roundUp(outChannels, MR);
+    this.outH = outH;
+    this.outW = outW;
+    this.tilesH = (outH + 1) / 2;
+    this.tilesW = (outW + 1) / 2;
+    this.rowWidth = tilesW + 1;
+    // A block's transformed input and products stay within about half of a 1 MB L2 cache:
+    // whole images where one fits, else parts of an image of whole tile rows.
+    int target = Math.max(48, BLOCK_FLOATS / (POSITIONS * (inChannels + outRows))
+        / RUN_MULTIPLE * RUN_MULTIPLE);
+    this.imageRun = roundUp(tilesH * rowWidth, RUN_MULTIPLE);
+    int parts = Math.min(tilesH, (imageRun + target - 1) / target);
+    this.partRows = (tilesH + parts - 1) / parts;
+    this.parts = (tilesH + partRows - 1) / partRows;
+    this.chunk = this.parts > 1 ? 1 : Math.max(1, target / imageRun);
+    this.block = this.parts > 1 ? roundUp(partRows * rowWidth, RUN_MULTIPLE) : chunk * imageRun;
+    // The last block's runs read up to RUN_MULTIPLE tiles past its rows, and their windows a
+    // row and a column beyond.
+    this.phasePlane = this.parts * partRows * rowWidth + RUN_MULTIPLE + rowWidth + 1;
+    // Skewed by a cache line: 16 streams a power-of-two apart would share L1 sets.
+    this.inStride = inChannels * block + SKEW;
+    this.outStride = outRows * block + SKEW;
+    this.offsets = new int[POSITIONS][inChannels];
+    for (int xi = 0; xi < POSITIONS; xi++) {
+      for (int c = 0; c < inChannels; c++) {
+        offsets[xi][c] = xi * inStride + c * block;
+      }
+    }
+  }
+
+  /** The forward convolution of {@code g}; see {@link #applies}. */
+  public static WinogradConv forward(ConvGeometry g, int outChannels) {
+    return new WinogradConv(g.channels(), g.height(), g.width(), g.padTop(), g.padLeft(),
+        g.outH(), g.outW(), outChannels);
+  }
+
+  /**
+   * The convolution computing the input gradient of {@code g} from its output gradient: 3x3,
+   * stride 1, padded by {@code 2 - pad} (the adjoint {@link DirectConv#adjoint} describes);
+   * weights from {@link #packAdjointWeights}.
+   */
+  public static WinogradConv adjoint(ConvGeometry g, int outChannels) {
+    return new WinogradConv(outChannels, g.outH(), g.outW(), 2 - g.padTop(), 2 - g.padLeft(),
+        g.height(), g.width(), g.channels());
+  }
+
+  /**
+   * Whether {@code g} is a convolution this computes: 3x3, stride 1, no dilation, with a
+   * stride-1 adjoint (no padding beyond the kernel's extent), on a JVM with the Vector API.
+   */
+  public static boolean applies(ConvGeometry g) {
+    return VectorApi.RESOLVED && g.kernelH() == 3 && g.kernelW() == 3 && g.strideH() == 1
+        && g.strideW() == 1 && g.dilationH() == 1 && g.dilationW() == 1
+        && DirectConv.hasAdjoint(g);
+  }
+
+  /** Floats of one image's padded phase planes. */
+  public int paddedImageSize() {
+    return inChannels * 4 * phasePlane;
+  }
+
+  /** Floats of the padded chunk {@link #pad} fills: {@code chunk} images. */
+  public int paddedSize() {
+    return chunk * paddedImageSize();
+  }
+
+  /** Floats of a transformed block, {@code (16, inChannels, block)} with skewed positions. */
+  public int transformedInputSize() {
+    return POSITIONS * inStride;
+  }
+
+  /** Floats of a block's products, {@code (16, outChannels rounded to 8, block)}, skewed. */
+  public int productSize() {
+    return POSITIONS * outStride;
+  }
+
+  /** Floats of the output transform's scratch: four output phases of one block, and a vector. */
+  public int outputScratchSize() {
+    return 4 * block + RUN_MULTIPLE;
+  }
+
+  /** Floats of the packed transformed weights. */
+  public int packedWeightsSize() {
+    return POSITIONS * outRows * inChannels;
+  }
+
+  /** Multiply-adds of the GEMMs for one image, dropped tiles and padded channels included. */
+  public long multiplyAdds() {
+    return (long) POSITIONS * outRows * inChannels * (parts > 1 ? parts * block : imageRun);
+  }
+
+  /** Images {@link #convolve} takes at a time: a block's worth (at least one). */
+  public int chunk() {
+    return chunk;
+  }
+
+  /**
+   * Transforms weights {@code (outChannels, inChannels, 3, 3)} at {@code w[off]} to
+   * {@code U = G g G^T} and packs them as 16 GEMMs' panels of 8 output channels.
+   */
+  public void packWeights(float[] w, int off, float[] packed) {
+    float[] g = new float[9];
+    for (int o = 0; o < outRows; o++) {
+      for (int c = 0; c < inChannels; c++) {
+        if (o < outChannels) {
+          System.arraycopy(w, off + (o * inChannels + c) * 9, g, 0, 9);
+        } else {
+          java.util.Arrays.fill(g, 0f);
+        }
+        packTransformed(g, o, c, packed);
+      }
+    }
+  }
+
+  /**
+   * As {@link #packWeights} for an {@link #adjoint} plan, from the forward weights
+   * {@code (Cout, Cin, 3, 3)}: this plan's output channel c, input channel o, tap (ki, kj) is
+   * forward weight {@code (o, c, 2 - ki, 2 - kj)}.
+   */
+  public void packAdjointWeights(float[] w, int off, float[] packed) {
+    float[] g = new float[9];
+    for (int c = 0; c < outRows; c++) {
+      for (int o = 0; o < inChannels; o++) {
+        for (int t = 0; t < 9; t++) {
+          g[t] = c < outChannels ? w[off + (o * outChannels + c) * 9 + 8 - t] : 0f;
+        }
+        packTransformed(g, c, o, packed);
+      }
+    }
+  }
+
+  /** {@code U = G g G^T} of one 3x3 kernel into its 16 GEMMs' panels at (row o, depth c). */
+  private void packTransformed(float[] g, int o, int c, float[] packed) {
+    float[] gg = new float[12]; // G g: 4 x 3
+    for (int j = 0; j < 3; j++) {
+      float g0 = g[j];
+      float g1 = g[3 + j];
+      float g2 = g[6 + j];
+      gg[j] = g0;
+      gg[3 + j] = 0.5f * (g0 + g1 + g2);
+      gg[6 + j] = 0.5f * (g0 - g1 + g2);
+      gg[9 + j] = g2;
+    }
+    int panel = (o / MR * inChannels + c) * MR + o % MR;
+    int gemm = outRows * inChannels;
+    for (int a = 0; a < 4; a++) {
+      float r0 = gg[3 * a];
+      float r1 = gg[3 * a + 1];
+      float r2 = gg[3 * a + 2];
+      int xi = 4 * a;
+      packed[xi * gemm + panel] = r0;
+      packed[(xi + 1) * gemm + panel] = 0.5f * (r0 + r1 + r2);
+      packed[(xi + 2) * gemm + panel] = 0.5f * (r0 - r1 + r2);
+      packed[(xi + 3) * gemm + panel] = r2;
+    }
+  }
+
+  /**
+   * Copies image {@code x[xOff ...]} into slot {@code slot} (below {@link #chunk}) of the padded
+   * chunk as phase planes; the positions no input pixel lands on (the padding) are never
+   * written: zero when allocated.
+   */
+  public void pad(float[] x, int xOff, float[] padded, int slot) {
+    int plane = inH * inW;
+    int extentH = 2 * (tilesH + 1); // padded rows the tiles read
+    int extentW = 2 * rowWidth;
+    int firstRow = Math.max(0, -padTop);
+    int lastRow = Math.min(inH, extentH - padTop);
+    int firstColumn = Math.max(0, -padLeft);
+    int lastColumn = Math.min(inW, extentW - padLeft);
+    // phase column k of phase px holds input column 2k + px - padLeft
+    int evenFrom = (firstColumn + padLeft + 1) >> 1;
+    int evenTo = (lastColumn + padLeft + 1) >> 1;
+    int oddFrom = (firstColumn + padLeft) >> 1;
+    int oddTo = (lastColumn + padLeft) >> 1;
+    int image = slot * paddedImageSize();
+    for (int c = 0; c < inChannels; c++) {
+      int source = xOff + c * plane;
+      int block = image + c * 4 * phasePlane;
+      for (int y = firstRow; y < lastRow; y++) {
+        int py = y + padTop;
+        int even = block + (py & 1) * 2 * phasePlane + (py >> 1) * rowWidth;
+        int odd = even + phasePlane;
+        int from = source + y * inW - padLeft;
+        for (int k = evenFrom; k < evenTo; k++) {
+          padded[even + k] = x[from + 2 * k];
+        }
+        for (int k = oddFrom; k < oddTo; k++) {
+          padded[odd + k] = x[from + 2 * k + 1];
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code out[outOff + i * outSize ...]} for the first {@code images} (at most {@link #chunk})
+   * images padded in {@code padded} = their convolution with {@code packed} weights (from
+   * {@link #packWeights}), plus {@code bias[biasOff + o]} when {@code bias} is not null.
+   * {@code transformed}, {@code products} and {@code phases} are scratch of
+   * {@link #transformedInputSize()}, {@link #productSize()}, {@link #outputScratchSize()}.
+   */
+  public void convolve(float[] padded, int images, float[] packed, float[] bias, int biasOff,
+      float[] out, int outOff, int outSize, float[] transformed, float[] products,
+      float[] phases) {
+    for (int part = 0; part < parts; part++) {
+      int firstRow = part * partRows;
+      int from = firstRow * rowWidth; // the block's first tile of each image
+      int length = parts > 1 ? block : imageRun;
+      int planeStride = 4 * phasePlane;
+      for (int i = 0; i < images; i++) {
+        for (int c = 0; c < inChannels; c++) {
+          WinogradKernel.transformInput(padded, i * paddedImageSize() + c * planeStride + from,
+              phasePlane, rowWidth, length, transformed, c * block + i * length, inStride);
+        }
+      }
+      int gemm = outRows * inChannels;
+      for (int xi = 0; xi < POSITIONS; xi++) {
+        DirectConvKernel.run(packed, xi * gemm, outRows, inChannels, offsets[xi], transformed,
+            products, xi * outStride, block);
+      }
+      int rows = Math.min(partRows, tilesH - firstRow);
+      int plane = outH * outW;
+      for (int i = 0; i < images; i++) {
+        for (int o = 0; o < outChannels; o++) {
+          float b = bias == null ? 0f : bias[biasOff + o];
+          WinogradKernel.transformOutput(products, o * block + i * length, outStride, length, b,
+              phases);
+          WinogradKernel.interleave(phases, length, rowWidth, 2 * firstRow, 2 * rows, outH,
+              outW, out, outOff + i * outSize + o * plane);
+        }
+      }
+    }
+  }
+
+  private static int roundUp(int x, int multiple) {
+    return (x + multiple - 1) / multiple * multiple;
+  }
+}

@@ -1,0 +1,210 @@
+package org.sparkconv.engine.math;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The transforms of {@link WinogradConv} on the Vector API, vectors over consecutive tiles.
+ * Touched only when the incubator module is resolved.
+ */
+final class WinogradKernel {
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+  /** Lane k takes lane k / 2 (and + LANES / 2): with {@link #ODD_LANES}, two vectors zipped. */
+  private static final VectorShuffle<Float> ZIP_LOW =
+      VectorShuffle.fromOp(SPECIES, k -> k / 2);
+  private static final VectorShuffle<Float> ZIP_HIGH =
+      VectorShuffle.fromOp(SPECIES, k -> LANES / 2 + k / 2);
+  private static final VectorMask<Float> ODD_LANES = oddLanes();
+
+  private WinogradKernel() {}
+
+  /**
+   * {@code v[vAt + xi * positionStride + t] = (B^T d_t B)[xi]} for tiles t < run (a multiple of
+   * LANES), where window entry (i, j) of tile t is
+   * {@code padded[at + ((i % 2) * 2 + j % 2) * phasePlane + (i / 2) * rowWidth + j / 2 + t]}.
+   * Rows first: {@code w = d B} is {@code (d0 - d2, d1 + d2, d2 - d1, d1 - d3)} along j; then
+   * {@code B^T w} is the same along i.
+   */
+  static void transformInput(float[] padded, int at, int phasePlane, int rowWidth, int run,
+      float[] v, int vAt, int positionStride) {
+    int p00 = at;
+    int p01 = at + phasePlane;
+    int p10 = at + 2 * phasePlane;
+    int p11 = at + 3 * phasePlane;
+    for (int t = 0; t < run; t += LANES) {
+      // window rows 0 and 2 live in phase row 0, rows 1 and 3 in phase row 1 (one row down)
+      FloatVector w00, w01, w02, w03;
+      FloatVector w10, w11, w12, w13;
+      FloatVector w20, w21, w22, w23;
+      FloatVector w30, w31, w32, w33;
+      {
+        FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p00 + t);
+        FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p01 + t);
+        FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p00 + t + 1);
+        FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p01 + t + 1);
+        w00 = d0.sub(d2);
+        w01 = d1.add(d2);
+        w02 = d2.sub(d1);
+        w03 = d1.sub(d3);
+      }
+      {
+        FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p10 + t);
+        FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p11 + t);
+        FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p10 + t + 1);
+        FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p11 + t + 1);
+        w10 = d0.sub(d2);
+        w11 = d1.add(d2);
+        w12 = d2.sub(d1);
+        w13 = d1.sub(d3);
+      }
+      {
+        int r = t + rowWidth;
+        FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p00 + r);
+        FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p01 + r);
+        FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p00 + r + 1);
+        FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p01 + r + 1);
+        w20 = d0.sub(d2);
+        w21 = d1.add(d2);
+        w22 = d2.sub(d1);
+        w23 = d1.sub(d3);
+      }
+      {
+        int r = t + rowWidth;
+        FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p10 + r);
+        FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p11 + r);
+        FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p10 + r + 1);
+        FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p11 + r + 1);
+        w30 = d0.sub(d2);
+        w31 = d1.add(d2);
+        w32 = d2.sub(d1);
+        w33 = d1.sub(d3);
+      }
+      int o = vAt + t;
+      w00.sub(w20).intoArray(v, o);
+      w01.sub(w21).intoArray(v, o + positionStride);
+      w02.sub(w22).intoArray(v, o + 2 * positionStride);
+      w03.sub(w23).intoArray(v, o + 3 * positionStride);
+      w10.add(w20).intoArray(v, o + 4 * positionStride);
+      w11.add(w21).intoArray(v, o + 5 * positionStride);
+      w12.add(w22).intoArray(v, o + 6 * positionStride);
+      w13.add(w23).intoArray(v, o + 7 * positionStride);
+      w20.sub(w10).intoArray(v, o + 8 * positionStride);
+      w21.sub(w11).intoArray(v, o + 9 * positionStride);
+      w22.sub(w12).intoArray(v, o + 10 * positionStride);
+      w23.sub(w13).intoArray(v, o + 11 * positionStride);
+      w10.sub(w30).intoArray(v, o + 12 * positionStride);
+      w11.sub(w31).intoArray(v, o + 13 * positionStride);
+      w12.sub(w32).intoArray(v, o + 14 * positionStride);
+      w13.sub(w33).intoArray(v, o + 15 * positionStride);
+    }
+  }
+
+  /**
+   * {@code phases[ab * run + t]} for tiles t < run = output (a, b) of tile t,
+   * {@code (A^T m_t A)[a][b] + bias}, where {@code m_t[xi] = products[at + xi * positionStride +
+   * t]}. Along each row of m, {@code m A} is {@code (m0 + m1 + m2, m1 - m2 - m3)}; then the same
+   * down the columns.
+   */
+  static void transformOutput(float[] products, int at, int positionStride, int run, float bias,
+      float[] phases) {
+    FloatVector b = FloatVector.broadcast(SPECIES, bias);
+    for (int t = 0; t < run; t += LANES) {
+      int m = at + t;
+      FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
+      {
+        FloatVector m0 = FloatVector.fromArray(SPECIES, products, m);
+        FloatVector m1 = FloatVector.fromArray(SPECIES, products, m + positionStride);
+        FloatVector m2 = FloatVector.fromArray(SPECIES, products, m + 2 * positionStride);
+        FloatVector m3 = FloatVector.fromArray(SPECIES, products, m + 3 * positionStride);
+        s00 = m0.add(m1).add(m2);
+        s01 = m1.sub(m2).sub(m3);
+      }
+      {
+        int r = m + 4 * positionStride;
+        FloatVector m0 = FloatVector.fromArray(SPECIES, products, r);
+        FloatVector m1 = FloatVector.fromArray(SPECIES, products, r + positionStride);
+        FloatVector m2 = FloatVector.fromArray(SPECIES, products, r + 2 * positionStride);
+        FloatVector m3 = FloatVector.fromArray(SPECIES, products, r + 3 * positionStride);
+        s10 = m0.add(m1).add(m2);
+        s11 = m1.sub(m2).sub(m3);
+      }
+      {
+        int r = m + 8 * positionStride;
+        FloatVector m0 = FloatVector.fromArray(SPECIES, products, r);
+        FloatVector m1 = FloatVector.fromArray(SPECIES, products, r + positionStride);
+        FloatVector m2 = FloatVector.fromArray(SPECIES, products, r + 2 * positionStride);
+        FloatVector m3 = FloatVector.fromArray(SPECIES, products, r + 3 * positionStride);
+        s20 = m0.add(m1).add(m2);
+        s21 = m1.sub(m2).sub(m3);
+      }
+      {
+        int r = m + 12 * positionStride;
+        FloatVector m0 = FloatVector.fromArray(SPECIES, products, r);
+        FloatVector m1 = FloatVector.fromArray(SPECIES, products, r + positionStride);
+        FloatVector m2 = FloatVector.fromArray(SPECIES, products, r + 2 * positionStride);
+        FloatVector m3 = FloatVector.fromArray(SPECIES, products, r + 3 * positionStride);
+        s30 = m0.add(m1).add(m2);
+        s31 = m1.sub(m2).sub(m3);
+      }
+      s00.add(s10).add(s20).add(b).intoArray(phases, t);
+      s01.add(s11).add(s21).add(b).intoArray(phases, run + t);
+      s10.sub(s20).sub(s30).add(b).intoArray(phases, 2 * run + t);
+      s11.sub(s21).sub(s31).add(b).intoArray(phases, 3 * run + t);
+    }
+  }
+
+  /**
+   * Writes output rows {@code firstRow ... firstRow + rows - 1} (those below {@code outH}) of
+   * one channel's plane at {@code out[at]} (outH x outW) from the four output phases of its
+   * tiles: row {@code firstRow + 2 r + a}, column {@code 2 tx + b} is
+   * {@code phases[(2a + b) * length + r * rowWidth + tx]}. Even and odd phases are zipped two
+   * vectors at a time; a row's last vectors may run into the rows after it, which are written
+   * later, but never past the plane (those lanes are stored one by one).
+   */
+  static void interleave(float[] phases, int length, int rowWidth, int firstRow, int rows,
+      int outH, int outW, float[] out, int at) {
+    int planeEnd = at + outH * outW;
+    for (int r = 0; r < rows && firstRow + r < outH; r++) {
+      int a = r & 1;
+      int even = 2 * a * length + (r >> 1) * rowWidth;
+      int odd = even + length;
+      int row = at + (firstRow + r) * outW;
+      for (int x = 0; x < outW; x += 2 * LANES) {
+        int tx = x / 2;
+        FloatVector e = FloatVector.fromArray(SPECIES, phases, even + tx);
+        FloatVector o = FloatVector.fromArray(SPECIES, phases, odd + tx);
+        store(e.rearrange(ZIP_LOW).blend(o.rearrange(ZIP_LOW), ODD_LANES), phases, even + tx,
+            odd + tx, out, row + x, Math.min(LANES, outW - x), planeEnd);
+        if (x + LANES < outW) {
+          store(e.rearrange(ZIP_HIGH).blend(o.rearrange(ZIP_HIGH), ODD_LANES), phases,
+              even + tx + LANES / 2, odd + tx + LANES / 2, out, row + x + LANES,
+              Math.min(LANES, outW - x - LANES), planeEnd);
+        }
+      }
+    }
+  }
+
+  /** Stores a zipped vector whole where it stays inside the plane, else its first lanes. */
+  private static void store(FloatVector zipped, float[] phases, int even, int odd, float[] out,
+      int at, int lanes, int planeEnd) {
+    if (at + LANES <= planeEnd) {
+      zipped.intoArray(out, at);
+      return;
+    }
+    for (int k = 0; k < lanes; k++) {
+      out[at + k] = phases[((k & 1) == 0 ? even : odd) + (k >> 1)];
+    }
+  }
+
+  private static VectorMask<Float> oddLanes() {
+    boolean[] odd = new boolean[LANES];
+    for (int k = 0; k < LANES; k++) {
+      odd[k] = (k & 1) == 1;
+    }
+    return VectorMask.fromArray(SPECIES, odd, 0);
+  }
+}

@@ -1,0 +1,109 @@
+package org.sparkconv.engine.math;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkconv.engine.TestArrays.uniform;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Winograd F(2x2, 3x3) against convolution from its definition, summed in double: the forward
+ * pass with bias and the input gradient through the adjoint plan, for "same", "valid", "full" and
+ * asymmetric paddings, odd output sizes (a last tile half outside), channel counts that are not
+ * multiples of the 8-row panels, and chunks that the last images fill only partly. Tolerance:
+ * the transforms add up to 16 terms before the GEMM and 16 products after it, so the result
+ * carries a few more float roundings than the direct sum; it stays within 1e-5 of
+ * {@code 1 + |y|} here (the direct kernel's test allows 1e-4).
+ */
+class WinogradConvTest {
+
+  private static final double TOLERANCE = 1e-5;
+
+  /** (inChannels, outChannels, h, w, padTop, padLeft, padBottom, padRight). */
+  private static final int[][] CASES = {
+      {16, 16, 28, 28, 1, 1, 1, 1}, // ResNet-20 stage 1
+      {64, 64, 7, 7, 1, 1, 1, 1}, // stage 3: odd plane, tiles half outside
+      {32, 64, 14, 14, 1, 1, 1, 1}, // VGG-small's third conv
+      {3, 5, 9, 7, 0, 0, 0, 0}, // valid, odd outputs
+      {3, 2, 4, 4, 2, 2, 2, 2}, // "full"
+      {5, 13, 6, 9, 1, 0, 1, 2}, // asymmetric padding
+      {1, 9, 5, 5, 1, 1, 1, 1}, // one input channel
+      {2, 3, 1, 6, 1, 1, 1, 1}, // one row
+      {32, 32, 28, 28, 1, 1, 1, 1}, // VGG-small's second conv: an image in two blocks
+      {8, 8, 3, 5, 1, 1, 1, 1}, // many images to a block, the last block partly filled
+  };
+
+  @Test
+  void forwardAndInputGradientMatchTheDefinition() {
+    long seed = 11;
+    for (int[] c : CASES) {
+      int outH = ConvGeometry.outputLength(c[2], c[4], c[6], 3, 1, 1);
+      int outW = ConvGeometry.outputLength(c[3], c[5], c[7], 3, 1, 1);
+      ConvGeometry g = new ConvGeometry(c[0], c[2], c[3], 3, 3, 1, 1, c[4], c[5], 1, 1, outH,
+          outW);
+      int cout = c[1];
+      assertTrue(WinogradConv.applies(g), "applies: " + g);
+      int images = 7;
+      int inSize = g.imageSize();
+      int outSize = cout * outH * outW;
+      float[] x = uniform(images * inSize, seed++);
+      float[] w = uniform(cout * g.colRows(), seed++);
+      float[] bias = uniform(cout, seed++);
+      float[] dy = uniform(images * outSize, seed++);
+
+      WinogradConv f = WinogradConv.forward(g, cout);
+      WinogradConv b = WinogradConv.adjoint(g, cout);
+      float[] y = new float[images * outSize];
+      float[] dx = new float[images * inSize];
+      run(f, false, w, x, inSize, bias, y, outSize, images);
+      run(b, true, w, dy, outSize, null, dx, inSize, images);
+
+      double[][] expected = DirectConvTest.reference(g, cout, images, x, w, bias, dy);
+      assertClose(expected[0], y, "forward " + g);
+      assertClose(expected[1], dx, "input gradient " + g);
+    }
+  }
+
+  @Test
+  void appliesToStrideOneThreeByThreeOnly() {
+    assertFalse(WinogradConv.applies(new ConvGeometry(4, 8, 8, 3, 3, 2, 2, 1, 1, 1, 1, 4, 4)));
+    assertFalse(WinogradConv.applies(new ConvGeometry(4, 8, 8, 3, 3, 1, 1, 2, 2, 2, 2, 8, 8)));
+    assertFalse(WinogradConv.applies(new ConvGeometry(4, 8, 8, 5, 5, 1, 1, 2, 2, 1, 1, 8, 8)));
+    // padding beyond the kernel: rows of only padding, no stride-1 adjoint
+    assertFalse(WinogradConv.applies(new ConvGeometry(4, 8, 8, 3, 3, 1, 1, 3, 3, 1, 1, 12, 12)));
+  }
+
+  /** Within TOLERANCE of the definition, relative to 1 + |expected| (inputs are in [-1, 1)). */
+  private static void assertClose(double[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length, what);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], TOLERANCE * (1 + Math.abs(expected[i])),
+          what + " at " + i);
+    }
+  }
+
+  /** Convolves every image through {@code plan} a chunk at a time, as the layer does. */
+  private static void run(WinogradConv plan, boolean adjoint, float[] w, float[] in, int inSize,
+      float[] bias, float[] out, int outSize, int images) {
+    float[] packed = new float[plan.packedWeightsSize()];
+    if (adjoint) {
+      plan.packAdjointWeights(w, 0, packed);
+    } else {
+      plan.packWeights(w, 0, packed);
+    }
+    float[] padded = new float[plan.paddedSize()];
+    float[] transformed = new float[plan.transformedInputSize()];
+    float[] products = new float[plan.productSize()];
+    float[] scratch = new float[plan.outputScratchSize()];
+    for (int first = 0; first < images; first += plan.chunk()) {
+      int count = Math.min(plan.chunk(), images - first);
+      for (int i = 0; i < count; i++) {
+        plan.pad(in, (first + i) * inSize, padded, i);
+      }
+      plan.convolve(padded, count, packed, bias, 0, out, first * outSize, outSize, transformed,
+          products, scratch);
+    }
+    assertEquals(images * outSize, out.length);
+  }
+}
