@@ -23,8 +23,9 @@ import org.sparkconv.engine.tensor.Shape;
 
 /**
  * One convolution layer over a batch of 64, forward alone and forward + backward, computed by
- * im2col + GEMM or by the direct stride-1 kernel, one thread. Shapes (Cin x H x W -> Cout,
- * kernel, padding): ResNet-20's three stages, VGG-small's second conv, LeNet-5's second conv.
+ * im2col + GEMM, by the direct kernel, or by Winograd F(2x2, 3x3) where the layer runs it
+ * (else as direct), one thread. Shapes (Cin x H x W -> Cout,
+ * kernel, padding): ResNet-20's three stages, VGG-small's second and fourth convs, LeNet-5's second conv.
  *
  * <pre>OPENBLAS_NUM_THREADS=1 java -jar benchmarks/target/benchmarks.jar ConvLayerBenchmark</pre>
  */
@@ -38,13 +39,16 @@ public class ConvLayerBenchmark {
 
   private static final int BATCH = 64;
 
-  /** im2col: lowered per image and multiplied by the configured GEMM; direct: DirectConv. */
-  @Param({"im2col", "direct"})
+  /**
+   * im2col: lowered per image and multiplied by the configured GEMM; direct: DirectConv;
+   * winograd: WinogradConv where the layer's plan takes it.
+   */
+  @Param({"im2col", "direct", "winograd"})
   public String conv;
 
   /** Cin x H x W -> Cout / kernel / padding. */
   @Param({"16x28x28-16/3/1", "32x14x14-32/3/1", "64x7x7-64/3/1", "32x28x28-32/3/1",
-      "6x14x14-16/5/0"})
+      "64x14x14-64/3/1", "6x14x14-16/5/0"})
   public String shape;
 
   private Layer layer;
@@ -64,7 +68,7 @@ public class ConvLayerBenchmark {
     Conv2d.Spec spec = new Conv2d.Spec(0, Integer.parseInt(layerDims[0]), kernel, kernel, 1, 1,
         Padding.of(Integer.parseInt(layerDims[2])), 1, 1, false, Init.HE_NORMAL);
     ComputeContext context = ComputeContext.defaults().withThreads(1)
-        .withDirectConvolution(conv.equals("direct"));
+        .withDirectConvolution(!conv.equals("im2col")).withWinograd(conv.equals("winograd"));
     layer = spec.build(inputShape, 0, context);
     int params = spec.paramBlocks(inputShape).stream().mapToInt(ParamBlock::length).sum();
     SplittableRandom rng = new SplittableRandom(1);

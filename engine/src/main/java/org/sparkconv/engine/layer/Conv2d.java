@@ -112,9 +112,10 @@ public final class Conv2d implements Layer {
       long params = (long) outChannels * g.colRows() + (bias ? outChannels : 0);
       long colSize = (long) g.colRows() * g.outH() * g.outW();
       long lowered = g.isIdentityLowering() ? 0 : threads * colSize;
-      // The larger of the two when direct applies: a context may turn it off.
+      // The largest when direct applies: a context may turn it, or Winograd, off.
       long passes = DirectConvPasses.applies(g, groups)
-          ? Math.max(lowered, DirectConvPasses.workspaceFloats(g, outChannels, threads))
+          ? Math.max(lowered, Math.max(DirectConvPasses.workspaceFloats(g, outChannels, threads,
+              true), DirectConvPasses.workspaceFloats(g, outChannels, threads, false)))
           : lowered;
       return passes + (long) (threads - 1) * params;
     }
@@ -185,7 +186,8 @@ public final class Conv2d implements Layer {
     this.groupInSize = geometry.imageSize();
     int threads = parallel.threads();
     this.direct = context.directConvolution() && DirectConvPasses.applies(geometry, groups)
-        ? new DirectConvPasses(geometry, spec.outChannels(), threads) : null;
+        ? new DirectConvPasses(geometry, spec.outChannels(), threads, context.winograd())
+        : null;
     boolean lowers = (direct == null || !direct.computesBackward())
         && !geometry.isIdentityLowering();
     this.cols = new float[threads][];

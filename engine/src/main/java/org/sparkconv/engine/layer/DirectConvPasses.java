@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.DirectConv;
 import org.sparkconv.engine.math.Parallel;
+import org.sparkconv.engine.math.WinogradConv;
 
 /**
  * The passes of an ungrouped {@link Conv2d} computed with {@link DirectConv}. The forward pass
@@ -14,8 +15,11 @@ import org.sparkconv.engine.math.Parallel;
  * chunk of images at a time into a transposed accumulator, added to the gradient once per
  * worker). Elsewhere (strided convs; a "valid" 5x5 conv, whose adjoint pads by 4 on every side;
  * tiny planes, whose runs are mostly dropped columns) the layer's own im2col backward runs:
- * {@link #computesBackward()} says which. Owns each worker's scratch and the weights packed once
- * per pass.
+ * {@link #computesBackward()} says which. Stride-1 3x3 convolutions with at least 32 channels
+ * each way run the forward pass and the adjoint by {@link WinogradConv} instead, where it
+ * multiplies at most {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7
+ * planes, whose 2x2 tiles overhang). Owns each worker's scratch and the weights packed once per
+ * pass.
  */
 final class DirectConvPasses {
 
@@ -24,6 +28,17 @@ final class DirectConvPasses {
   /** Floats of padded images and transposed gradients held per worker for a weight gradient. */
   private static final int CHUNK_FLOATS = 1 << 18;
   private static final int MAX_CHUNK = 8;
+  /**
+   * Winograd runs where its GEMMs take at most this share of the direct kernel's multiply-adds,
+   * and on at least {@link #MIN_WINOGRAD_CHANNELS} channels each way: its transforms and data
+   * movement cost per channel, its savings per pair of channels. One layer, 64 images, one
+   * thread, direct vs Winograd in ms: 32x28x28->32 5.74 vs 4.61, 32x14x14->64 3.08 vs 2.48,
+   * 64x14x14->64 5.73 vs 4.35, 32x14x14->32 1.58 vs 1.42; on 16 channels 1.72 vs 1.62 alone
+   * and nothing measurable inside ResNet-20; 64x7x7->64, where it would do 0.9 of the direct
+   * work, 1.67 vs 2.21.
+   */
+  static final double MAX_WINOGRAD_WORK = 0.6;
+  private static final int MIN_WINOGRAD_CHANNELS = 32;
 
   private final Plan plan;
   private final Scratch[] scratch; // per worker thread
@@ -34,24 +49,39 @@ final class DirectConvPasses {
   private final int outChannels;
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
-  private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint, int chunk) {
+  private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint, int chunk,
+      WinogradConv winograd, WinogradConv winogradAdjoint) {
 
-    static Plan of(ConvGeometry g, int outChannels) {
+    static Plan of(ConvGeometry g, int outChannels, boolean winograd) {
       DirectConv forward = DirectConv.forward(g, outChannels);
       DirectConv adjoint = DirectConv.hasAdjoint(g) ? DirectConv.adjoint(g, outChannels) : null;
       long lowered = (long) g.colRows() * g.colCols() * outChannels;
       boolean byAdjoint = adjoint != null
           && adjoint.multiplyAdds() <= MAX_ADJOINT_OVERWORK * lowered;
+      WinogradConv fast = winograd ? winogradFor(g, outChannels, forward, false) : null;
       // With the adjoint, the weight gradient goes by channels: on ResNet-20's 7x7 stage too
       // (whole training steps 311/332/455 -> 332/415/459 img/s in three pairs against a GEMM
       // over images lowered side by side, since dropped; against the per-image im2col backward
       // that GEMM also lost on LeNet-5's second conv, 3.25 vs 2.85 ms a batch under JMH).
       if (!byAdjoint) {
-        return new Plan(forward, null, false, 0);
+        return new Plan(forward, null, false, 0, fast, null);
       }
+      WinogradConv fastAdjoint = winograd ? winogradFor(g, outChannels, adjoint, true) : null;
       int perImage = forward.paddedSize() + forward.transposedGradientSize();
       return new Plan(forward, adjoint, true,
-          Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage)));
+          Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage)), fast, fastAdjoint);
+    }
+
+    /** The Winograd plan of {@code direct} (the forward or adjoint convolution), or null. */
+    private static WinogradConv winogradFor(ConvGeometry g, int outChannels, DirectConv direct,
+        boolean adjoint) {
+      if (!WinogradConv.applies(g)
+          || Math.min(g.channels(), outChannels) < MIN_WINOGRAD_CHANNELS) {
+        return null;
+      }
+      WinogradConv w = adjoint ? WinogradConv.adjoint(g, outChannels)
+          : WinogradConv.forward(g, outChannels);
+      return w.multiplyAdds() <= MAX_WINOGRAD_WORK * direct.multiplyAdds() ? w : null;
     }
 
     /** Floats of a chunk of padded images for the weight gradient. */
@@ -66,14 +96,55 @@ final class DirectConvPasses {
 
     /** Per thread: the forward's buffers, and the backward's (else one lowered image). */
     long floatsPerThread(ConvGeometry g) {
-      long backward = byAdjoint ? (long) paddedImagesSize() + transposedGradientsSize()
-          + adjoint.paddedSize() + adjoint.resultSize() + forward.transposedWeightsSize()
-          : g.colSize();
-      return (long) forward.paddedSize() + forward.resultSize() + backward;
+      long forwardFloats = winograd != null ? scratchFloats(winograd)
+          : (long) forward.paddedSize() + forward.resultSize();
+      if (!byAdjoint) {
+        return forwardFloats + g.colSize();
+      }
+      long inputGradient = winogradAdjoint != null ? scratchFloats(winogradAdjoint)
+          : (long) adjoint.paddedSize() + adjoint.resultSize();
+      return forwardFloats + paddedImagesSize() + transposedGradientsSize() + inputGradient
+          + forward.transposedWeightsSize();
     }
 
     long sharedFloats() {
-      return forward.packedWeightsSize() + (byAdjoint ? adjoint.packedWeightsSize() : 0);
+      long forwardWeights = winograd != null ? winograd.packedWeightsSize()
+          : forward.packedWeightsSize();
+      long adjointWeights = !byAdjoint ? 0 : winogradAdjoint != null
+          ? winogradAdjoint.packedWeightsSize() : adjoint.packedWeightsSize();
+      return forwardWeights + adjointWeights;
+    }
+
+    private static long scratchFloats(WinogradConv w) {
+      return (long) w.paddedSize() + w.transformedInputSize() + w.productSize()
+          + w.outputScratchSize();
+    }
+  }
+
+  /** A worker's buffers for one {@link WinogradConv}: padded chunk, transforms, products. */
+  private record WinogradScratch(float[] padded, float[] transformed, float[] products,
+      float[] phases) {
+
+    static WinogradScratch of(WinogradConv w) {
+      return w == null ? null : new WinogradScratch(new float[w.paddedSize()],
+          new float[w.transformedInputSize()], new float[w.productSize()],
+          new float[w.outputScratchSize()]);
+    }
+
+    /**
+     * {@code out} = the convolution by {@code w} of images [from, to) of {@code in}, a chunk
+     * at a time.
+     */
+    void convolve(WinogradConv w, float[] packed, float[] bias, int biasOffset, float[] in,
+        int inSize, float[] out, int outSize, int from, int to) {
+      for (int first = from; first < to; first += w.chunk()) {
+        int count = Math.min(w.chunk(), to - first);
+        for (int i = 0; i < count; i++) {
+          w.pad(in, (first + i) * inSize, padded, i);
+        }
+        w.convolve(padded, count, packed, bias, biasOffset, out, first * outSize, outSize,
+            transformed, products, phases);
+      }
     }
   }
 
@@ -85,26 +156,37 @@ final class DirectConvPasses {
    */
   private record Scratch(float[] image, float[] result, float[] paddedImages,
       float[] transposedGradients, float[] paddedGrad, float[] resultGrad,
-      float[] transposedWeights) {}
+      float[] transposedWeights, WinogradScratch winograd, WinogradScratch winogradAdjoint) {}
 
-  DirectConvPasses(ConvGeometry g, int outChannels, int threads) {
-    this.plan = Plan.of(g, outChannels);
+  DirectConvPasses(ConvGeometry g, int outChannels, int threads, boolean winograd) {
+    this.plan = Plan.of(g, outChannels, winograd);
     this.scratch = new Scratch[threads];
     DirectConv f = plan.forward();
     DirectConv b = plan.adjoint();
+    boolean directForward = plan.winograd() == null;
+    boolean directAdjoint = plan.byAdjoint() && plan.winogradAdjoint() == null;
     for (int t = 0; t < threads; t++) {
-      scratch[t] = new Scratch(new float[f.paddedSize()], new float[f.resultSize()],
+      scratch[t] = new Scratch(directForward ? new float[f.paddedSize()] : null,
+          directForward ? new float[f.resultSize()] : null,
           plan.byAdjoint() ? new float[plan.paddedImagesSize()] : null,
           plan.byAdjoint() ? new float[plan.transposedGradientsSize()] : null,
-          plan.byAdjoint() ? new float[b.paddedSize()] : null,
-          plan.byAdjoint() ? new float[b.resultSize()] : null,
-          plan.byAdjoint() ? new float[f.transposedWeightsSize()] : null);
+          directAdjoint ? new float[b.paddedSize()] : null,
+          directAdjoint ? new float[b.resultSize()] : null,
+          plan.byAdjoint() ? new float[f.transposedWeightsSize()] : null,
+          WinogradScratch.of(plan.winograd()), WinogradScratch.of(plan.winogradAdjoint()));
     }
-    this.packedWeights = new float[f.packedWeightsSize()];
-    this.packedAdjointWeights = plan.byAdjoint() ? new float[b.packedWeightsSize()] : null;
+    this.packedWeights = new float[directForward ? f.packedWeightsSize()
+        : plan.winograd().packedWeightsSize()];
+    this.packedAdjointWeights = !plan.byAdjoint() ? null : new float[directAdjoint
+        ? b.packedWeightsSize() : plan.winogradAdjoint().packedWeightsSize()];
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
     this.outChannels = outChannels;
+  }
+
+  /** Whether the forward pass runs {@link WinogradConv}. */
+  boolean runsWinograd() {
+    return plan.winograd() != null;
   }
 
   /** Whether {@link #backward} computes the backward pass (else the layer lowers by im2col). */
@@ -127,14 +209,21 @@ final class DirectConvPasses {
    * image per worker the layer's im2col backward needs where {@link #computesBackward()} is
    * false.
    */
-  static long workspaceFloats(ConvGeometry g, int outChannels, int threads) {
-    Plan plan = Plan.of(g, outChannels);
+  static long workspaceFloats(ConvGeometry g, int outChannels, int threads, boolean winograd) {
+    Plan plan = Plan.of(g, outChannels, winograd);
     return threads * plan.floatsPerThread(g) + plan.sharedFloats();
   }
 
   /** {@code out} = the convolution of every image in {@code in}, plus the bias if any. */
   void forward(Parallel parallel, float[] params, int weightOffset, float[] bias, int biasOffset,
       float[] in, float[] out, int batch) {
+    WinogradConv w = plan.winograd();
+    if (w != null) {
+      w.packWeights(params, weightOffset, packedWeights);
+      parallel.forRange(batch, (t, from, to) -> scratch[t].winograd().convolve(w, packedWeights,
+          bias, biasOffset, in, inSize, out, outSize, from, to));
+      return;
+    }
     DirectConv f = plan.forward();
     f.packWeights(params, weightOffset, packedWeights);
     parallel.forRange(batch, (t, from, to) -> {
@@ -148,7 +237,9 @@ final class DirectConvPasses {
 
   /** Packs the weights the input gradient needs; call once per backward pass, before workers. */
   void prepareBackward(float[] params, int weightOffset) {
-    if (plan.byAdjoint()) {
+    if (plan.winogradAdjoint() != null) {
+      plan.winogradAdjoint().packAdjointWeights(params, weightOffset, packedAdjointWeights);
+    } else if (plan.byAdjoint()) {
       plan.adjoint().packAdjointWeights(params, weightOffset, packedAdjointWeights);
     }
   }
@@ -171,13 +262,18 @@ final class DirectConvPasses {
   private void backwardByChannels(Scratch s, float[] in, float[] dOut, float[] dIn, int first,
       int count) {
     DirectConv f = plan.forward();
+    WinogradConv w = plan.winogradAdjoint();
     for (int i = 0; i < count; i++) {
       int n = first + i;
       f.pad(in, n * inSize, s.paddedImages(), i * f.paddedSize());
       f.transposeGradient(dOut, n * outSize, s.transposedGradients(), i * f.transposedGradientSize());
-      if (dIn != null) {
+      if (dIn != null && w == null) {
         inputGradientByAdjoint(s, dOut, dIn, n);
       }
+    }
+    if (dIn != null && w != null) {
+      s.winogradAdjoint().convolve(w, packedAdjointWeights, null, 0, dOut, outSize, dIn, inSize,
+          first, first + count);
     }
     f.weightGradientByChannels(s.paddedImages(), s.transposedGradients(), count, s.transposedWeights());
   }

@@ -12,12 +12,14 @@ import java.util.Locale;
  * <p>{@link #defaults()} reads the settings once per JVM from system properties or the
  * environment: {@code sparkconv.gemm} / {@code SPARKCONV_GEMM} ({@link GemmSelector}) and
  * {@code sparkconv.threads} / {@code SPARKCONV_THREADS} ({@link Parallel}); the loops are the
- * Vector API ones when the incubator module is resolved. {@code directConvolution} lets stride-1
- * convolutions run {@link DirectConv} where it applies instead of im2col + GEMM; it is on unless
- * {@code sparkconv.conv} / {@code SPARKCONV_CONV} says {@code im2col} (for comparisons).
+ * Vector API ones when the incubator module is resolved. {@code directConvolution} lets
+ * convolutions run {@link DirectConv} where it applies instead of im2col + GEMM, and
+ * {@code winograd} lets stride-1 3x3 ones among them run {@link WinogradConv} where it pays;
+ * both are on unless {@code sparkconv.conv} / {@code SPARKCONV_CONV} says {@code direct} (no
+ * Winograd) or {@code im2col} (neither), for comparisons.
  */
 public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
-    boolean directConvolution) {
+    boolean directConvolution, boolean winograd) {
 
   private static volatile ComputeContext defaults;
 
@@ -28,7 +30,8 @@ public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
       synchronized (ComputeContext.class) {
         if (defaults == null) {
           defaults = new ComputeContext(GemmSelector.get(), Parallel.of(Parallel.configured()),
-              ElementLoops.BEST, convolutionSetting());
+              ElementLoops.BEST, !convolutionSetting().equals("im2col"),
+              convolutionSetting().equals("auto"));
         }
         d = defaults;
       }
@@ -45,38 +48,42 @@ public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
     return s != null ? s : System.getenv("SPARKCONV_" + name.toUpperCase(Locale.ROOT));
   }
 
-  /** {@code sparkconv.conv} or {@code SPARKCONV_CONV}: {@code auto} (default) or {@code im2col}. */
-  static boolean convolutionSetting() {
+  /**
+   * {@code sparkconv.conv} or {@code SPARKCONV_CONV}: {@code auto} (default), {@code direct} or
+   * {@code im2col}.
+   */
+  static String convolutionSetting() {
     String s = setting("conv");
     String setting = s == null ? "auto" : s.trim().toLowerCase(Locale.ROOT);
-    switch (setting) {
-      case "auto":
-        return true;
-      case "im2col":
-        return false;
-      default:
-        throw new IllegalArgumentException("setting 'sparkconv.conv' must be auto or im2col, got '"
-            + s + "'");
+    if (!setting.equals("auto") && !setting.equals("direct") && !setting.equals("im2col")) {
+      throw new IllegalArgumentException(
+          "setting 'sparkconv.conv' must be auto, direct or im2col, got '" + s + "'");
     }
+    return setting;
   }
 
   /** The same context computing its matrix products with {@code other}. */
   public ComputeContext withGemm(Gemm other) {
-    return new ComputeContext(other, parallel, loops, directConvolution);
+    return new ComputeContext(other, parallel, loops, directConvolution, winograd);
   }
 
   /** The same context splitting batches over {@code threads} threads. */
   public ComputeContext withThreads(int threads) {
-    return new ComputeContext(gemm, Parallel.of(threads), loops, directConvolution);
+    return new ComputeContext(gemm, Parallel.of(threads), loops, directConvolution, winograd);
   }
 
   /** The same context with {@code other} element loops. */
   public ComputeContext withLoops(ElementLoops other) {
-    return new ComputeContext(gemm, parallel, other, directConvolution);
+    return new ComputeContext(gemm, parallel, other, directConvolution, winograd);
   }
 
   /** The same context with direct stride-1 convolutions on or off (then im2col + GEMM). */
   public ComputeContext withDirectConvolution(boolean on) {
-    return new ComputeContext(gemm, parallel, loops, on);
+    return new ComputeContext(gemm, parallel, loops, on, winograd);
+  }
+
+  /** The same context with Winograd 3x3 convolutions on or off where direct ones run. */
+  public ComputeContext withWinograd(boolean on) {
+    return new ComputeContext(gemm, parallel, loops, directConvolution, on);
   }
 }

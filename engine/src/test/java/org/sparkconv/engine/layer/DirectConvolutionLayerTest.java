@@ -1,6 +1,7 @@
 package org.sparkconv.engine.layer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkconv.engine.TestArrays.uniform;
 
@@ -33,6 +34,22 @@ class DirectConvolutionLayerTest {
         Init.HE_NORMAL), false);
   }
 
+  @Test
+  void winogradPassesEqualTheLoweredOnes() {
+    Shape input = new Shape(32, 12, 12);
+    Conv2d.Spec spec = new Conv2d.Spec(0, 40, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL);
+    assertTrue(((Conv2d) spec.build(input, 0, ComputeContext.defaults().withWinograd(true)))
+        .directPasses().runsWinograd(), "Winograd runs 32x12x12 -> 40");
+    assertFalse(((Conv2d) spec.build(input, 0, ComputeContext.defaults().withWinograd(false)))
+        .directPasses().runsWinograd(), "Winograd off");
+    check(input, spec, true);
+    // 16 channels: the direct kernel, Winograd or not
+    assertFalse(((Conv2d) new Conv2d.Spec(0, 16, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL).build(new Shape(16, 28, 28), 0, ComputeContext.defaults()))
+        .directPasses().runsWinograd(), "16 channels");
+  }
+
   private static void check(Shape input, Conv2d.Spec spec, Boolean directBackward) {
     ConvGeometry g = spec.geometry(input, 0);
     assertTrue(DirectConvPasses.applies(g, 1), "the direct kernel applies to " + g);
@@ -47,15 +64,22 @@ class DirectConvolutionLayerTest {
     for (int threads : new int[] {1, 2}) {
       ComputeContext base = ComputeContext.defaults().withThreads(threads);
       float[][] lowered = passes(spec, input, base.withDirectConvolution(false), x, batch);
-      float[][] direct = passes(spec, input, base.withDirectConvolution(true), x, batch);
-      String[] names = {"output", "input gradient", "parameter gradients",
-          "output after a backward pass (scratch reused)"};
-      for (int k = 0; k < names.length; k++) {
-        for (int i = 0; i < lowered[k].length; i++) {
-          assertEquals(lowered[k][i], direct[k][i], 2e-4 * (1 + Math.abs(lowered[k][i])),
-              names[k] + " at " + i + " (" + actual + ", " + threads
-                  + " threads, " + g + ")");
-        }
+      for (boolean winograd : new boolean[] {false, true}) {
+        compare(lowered, passes(spec, input,
+            base.withDirectConvolution(true).withWinograd(winograd), x, batch),
+            actual + (winograd ? ", Winograd where it runs" : ", no Winograd") + ", " + threads
+                + " threads, " + g);
+      }
+    }
+  }
+
+  private static void compare(float[][] lowered, float[][] direct, String what) {
+    String[] names = {"output", "input gradient", "parameter gradients",
+        "output after a backward pass (scratch reused)"};
+    for (int k = 0; k < names.length; k++) {
+      for (int i = 0; i < lowered[k].length; i++) {
+        assertEquals(lowered[k][i], direct[k][i], 2e-4 * (1 + Math.abs(lowered[k][i])),
+            names[k] + " at " + i + " (" + what + ")");
       }
     }
   }
