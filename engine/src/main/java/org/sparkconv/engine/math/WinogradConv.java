@@ -72,6 +72,7 @@ public final class WinogradConv {
   private final int inStride; // floats per position of a transformed block
   private final int outStride; // floats per position of a block's products
   private final int[][] offsets; // per position: per input channel, its run in the block
+  private final int[] overrunPadding; // see overrunPadding()
 
   /**
    * A stride-1 3x3 convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop}
@@ -117,6 +118,7 @@ public final class WinogradConv {
         offsets[xi][c] = xi * inStride + c * block;
       }
     }
+    this.overrunPadding = overrunPadding();
   }
 
   /** The forward convolution of {@code g}; see {@link #applies}. */
@@ -265,6 +267,7 @@ public final class WinogradConv {
     int oddFrom = (firstColumn + padLeft) >> 1;
     int oddTo = (lastColumn + padLeft) >> 1;
     int image = slot * paddedImageSize();
+    boolean whole = firstColumn == 0 && lastColumn == inW; // no column clipped: vectors
     for (int c = 0; c < inChannels; c++) {
       int source = xOff + c * plane;
       int block = image + c * 4 * phasePlane;
@@ -273,6 +276,13 @@ public final class WinogradConv {
         int even = block + (py & 1) * 2 * phasePlane + (py >> 1) * rowWidth;
         int odd = even + phasePlane;
         int from = source + y * inW - padLeft;
+        if (whole) {
+          // input column 2m lands in phase padLeft % 2, column 2m + 1 in the other
+          WinogradKernel.deinterleave(x, source + y * inW, inW, padded,
+              (padLeft & 1) == 0 ? even + (padLeft >> 1) : odd + (padLeft >> 1),
+              (padLeft & 1) == 0 ? odd + (padLeft >> 1) : even + ((padLeft + 1) >> 1));
+          continue;
+        }
         for (int k = evenFrom; k < evenTo; k++) {
           padded[even + k] = x[from + 2 * k];
         }
@@ -280,7 +290,49 @@ public final class WinogradConv {
           padded[odd + k] = x[from + 2 * k + 1];
         }
       }
+      if (whole) {
+        for (int z : overrunPadding) {
+          padded[block + z] = 0f;
+        }
+      }
     }
+  }
+
+  /**
+   * The padding positions of a channel's phase planes (relative to its first) that the
+   * vector stores of {@link #pad} run over: a row's whole vectors reach up to
+   * {@link #RUN_MULTIPLE} - 1 floats past its last pixel, into padding columns and rows, which
+   * are zeroed again after the channel. Past the rows the tiles read they land in the slack at
+   * the end of the plane, which only dropped tiles read.
+   */
+  private int[] overrunPadding() {
+    int extent = (tilesH + 1) * rowWidth;
+    boolean[] data = new boolean[4 * phasePlane];
+    boolean[] overrun = new boolean[4 * phasePlane];
+    int firstRow = Math.max(0, -padTop);
+    int lastRow = Math.min(inH, 2 * (tilesH + 1) - padTop);
+    if (padLeft < 0 || inW + padLeft > 2 * rowWidth) {
+      return new int[0]; // columns clipped: pad copies one by one
+    }
+    for (int y = firstRow; y < lastRow; y++) {
+      int py = y + padTop;
+      for (int parity = 0; parity < 2; parity++) {
+        int px = padLeft + parity; // of input column `parity`
+        int start = ((py & 1) * 2 + (px & 1)) * phasePlane + (py >> 1) * rowWidth + (px >> 1);
+        int count = (inW - parity + 1) / 2;
+        for (int k = 0; k < roundUp(count, RUN_MULTIPLE); k++) {
+          (k < count ? data : overrun)[start + k] = true;
+        }
+      }
+    }
+    int n = 0;
+    int[] positions = new int[4 * phasePlane];
+    for (int q = 0; q < positions.length; q++) {
+      if (overrun[q] && !data[q] && q % phasePlane < extent) {
+        positions[n++] = q;
+      }
+    }
+    return java.util.Arrays.copyOf(positions, n);
   }
 
   /**

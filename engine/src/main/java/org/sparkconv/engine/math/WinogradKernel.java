@@ -18,7 +18,12 @@ final class WinogradKernel {
       VectorShuffle.fromOp(SPECIES, k -> k / 2);
   private static final VectorShuffle<Float> ZIP_HIGH =
       VectorShuffle.fromOp(SPECIES, k -> LANES / 2 + k / 2);
-  private static final VectorMask<Float> ODD_LANES = oddLanes();
+  private static final VectorMask<Float> ODD_LANES = lanes(k -> (k & 1) == 1);
+  /** Lane k takes lane 2k (or 2k + 1) modulo LANES: with {@link #HIGH_LANES}, a pair unzipped. */
+  private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(SPECIES, k -> 2 * k % LANES);
+  private static final VectorShuffle<Float> ODDS =
+      VectorShuffle.fromOp(SPECIES, k -> (2 * k + 1) % LANES);
+  private static final VectorMask<Float> HIGH_LANES = lanes(k -> k >= LANES / 2);
 
   private WinogradKernel() {}
 
@@ -200,11 +205,32 @@ final class WinogradKernel {
     }
   }
 
-  private static VectorMask<Float> oddLanes() {
-    boolean[] odd = new boolean[LANES];
+  private static VectorMask<Float> lanes(java.util.function.IntPredicate set) {
+    boolean[] bits = new boolean[LANES];
     for (int k = 0; k < LANES; k++) {
-      odd[k] = (k & 1) == 1;
+      bits[k] = set.test(k);
     }
-    return VectorMask.fromArray(SPECIES, odd, 0);
+    return VectorMask.fromArray(SPECIES, bits, 0);
+  }
+
+  /**
+   * Splits {@code x[from ... from + count)} into its even entries, stored from
+   * {@code evens[evensAt]}, and odd ones, from {@code evens[oddsAt]} (one array, two places), a
+   * pair of vectors at a time: the stores are whole vectors, so up to LANES - 1 floats past the
+   * last entry of either are overwritten (the caller zeroes what must stay zero). Near the end
+   * of {@code x} the rest goes one by one.
+   */
+  static void deinterleave(float[] x, int from, int count, float[] evens, int evensAt,
+      int oddsAt) {
+    int m = 0;
+    for (; 2 * m < count && from + 2 * m + 2 * LANES <= x.length; m += LANES) {
+      FloatVector v0 = FloatVector.fromArray(SPECIES, x, from + 2 * m);
+      FloatVector v1 = FloatVector.fromArray(SPECIES, x, from + 2 * m + LANES);
+      v0.rearrange(EVENS).blend(v1.rearrange(EVENS), HIGH_LANES).intoArray(evens, evensAt + m);
+      v0.rearrange(ODDS).blend(v1.rearrange(ODDS), HIGH_LANES).intoArray(evens, oddsAt + m);
+    }
+    for (int k = 2 * m; k < count; k++) {
+      evens[((k & 1) == 0 ? evensAt : oddsAt) + (k >> 1)] = x[from + k];
+    }
   }
 }
