@@ -18,8 +18,8 @@ import org.sparkconv.engine.math.WinogradConv;
  * {@link #computesBackward()} says which. Stride-1 3x3 convolutions with at least 32 channels
  * each way run the forward pass and the adjoint by {@link WinogradConv} instead, where it
  * multiplies at most {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7
- * planes, whose 2x2 tiles overhang). Owns each worker's scratch and the weights packed once per
- * pass.
+ * planes, whose 2x2 tiles overhang); from 16 channels, their weight gradient by Winograd too.
+ * Owns each worker's scratch and the weights packed once per pass.
  */
 final class DirectConvPasses {
 
@@ -39,6 +39,13 @@ final class DirectConvPasses {
    */
   static final double MAX_WINOGRAD_WORK = 0.6;
   private static final int MIN_WINOGRAD_CHANNELS = 32;
+  /**
+   * The weight gradient by Winograd pays from 16 channels (per layer, 64 images, one thread, by
+   * channels vs Winograd in ms: 16x28x28->16 2.52 vs 2.15, 32x14x14->32 1.48 vs 1.25,
+   * 32x28x28->32 6.63 vs 5.46, 64x14x14->64 7.50 vs 5.59; 64x7x7->64 1.50 vs 1.51, left out by
+   * the work ratio).
+   */
+  private static final int MIN_WINOGRAD_WEIGHT_CHANNELS = 16;
 
   private final Plan plan;
   private final Scratch[] scratch; // per worker thread
@@ -50,7 +57,7 @@ final class DirectConvPasses {
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
   private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint, int chunk,
-      WinogradConv winograd, WinogradConv winogradAdjoint) {
+      WinogradConv winograd, WinogradConv winogradAdjoint, WinogradConv winogradWeights) {
 
     static Plan of(ConvGeometry g, int outChannels, boolean winograd) {
       DirectConv forward = DirectConv.forward(g, outChannels);
@@ -58,25 +65,29 @@ final class DirectConvPasses {
       long lowered = (long) g.colRows() * g.colCols() * outChannels;
       boolean byAdjoint = adjoint != null
           && adjoint.multiplyAdds() <= MAX_ADJOINT_OVERWORK * lowered;
-      WinogradConv fast = winograd ? winogradFor(g, outChannels, forward, false) : null;
+      WinogradConv fast = winograd
+          ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_CHANNELS) : null;
       // With the adjoint, the weight gradient goes by channels: on ResNet-20's 7x7 stage too
       // (whole training steps 311/332/455 -> 332/415/459 img/s in three pairs against a GEMM
       // over images lowered side by side, since dropped; against the per-image im2col backward
       // that GEMM also lost on LeNet-5's second conv, 3.25 vs 2.85 ms a batch under JMH).
       if (!byAdjoint) {
-        return new Plan(forward, null, false, 0, fast, null);
+        return new Plan(forward, null, false, 0, fast, null, null);
       }
-      WinogradConv fastAdjoint = winograd ? winogradFor(g, outChannels, adjoint, true) : null;
+      WinogradConv fastAdjoint = winograd
+          ? winogradFor(g, outChannels, adjoint, true, MIN_WINOGRAD_CHANNELS) : null;
+      WinogradConv fastWeights = winograd
+          ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_WEIGHT_CHANNELS) : null;
       int perImage = forward.paddedSize() + forward.transposedGradientSize();
       return new Plan(forward, adjoint, true,
-          Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage)), fast, fastAdjoint);
+          Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage)), fast, fastAdjoint,
+          fastWeights);
     }
 
     /** The Winograd plan of {@code direct} (the forward or adjoint convolution), or null. */
     private static WinogradConv winogradFor(ConvGeometry g, int outChannels, DirectConv direct,
-        boolean adjoint) {
-      if (!WinogradConv.applies(g)
-          || Math.min(g.channels(), outChannels) < MIN_WINOGRAD_CHANNELS) {
+        boolean adjoint, int minChannels) {
+      if (!WinogradConv.applies(g) || Math.min(g.channels(), outChannels) < minChannels) {
         return null;
       }
       WinogradConv w = adjoint ? WinogradConv.adjoint(g, outChannels)
@@ -103,8 +114,13 @@ final class DirectConvPasses {
       }
       long inputGradient = winogradAdjoint != null ? scratchFloats(winogradAdjoint)
           : (long) adjoint.paddedSize() + adjoint.resultSize();
-      return forwardFloats + paddedImagesSize() + transposedGradientsSize() + inputGradient
-          + forward.transposedWeightsSize();
+      long weightGradient = winogradWeights != null
+          ? scratchFloats(winogradWeights) + (long) winogradWeights.chunk()
+              * forward.transposedGradientSize() + winogradWeights.transformedGradientSize()
+              + winogradWeights.transformedWeightsSize()
+          : (long) paddedImagesSize() + transposedGradientsSize()
+              + forward.transposedWeightsSize();
+      return forwardFloats + inputGradient + weightGradient;
     }
 
     long sharedFloats() {
@@ -156,7 +172,9 @@ final class DirectConvPasses {
    */
   private record Scratch(float[] image, float[] result, float[] paddedImages,
       float[] transposedGradients, float[] paddedGrad, float[] resultGrad,
-      float[] transposedWeights, WinogradScratch winograd, WinogradScratch winogradAdjoint) {}
+      float[] transposedWeights, WinogradScratch winograd, WinogradScratch winogradAdjoint,
+      WinogradScratch winogradWeights, float[] weightsGradientT, float[] weightsDm,
+      float[] weightsAcc) {}
 
   DirectConvPasses(ConvGeometry g, int outChannels, int threads, boolean winograd) {
     this.plan = Plan.of(g, outChannels, winograd);
@@ -165,15 +183,21 @@ final class DirectConvPasses {
     DirectConv b = plan.adjoint();
     boolean directForward = plan.winograd() == null;
     boolean directAdjoint = plan.byAdjoint() && plan.winogradAdjoint() == null;
+    WinogradConv ww = plan.winogradWeights();
+    boolean byChannels = plan.byAdjoint() && ww == null;
     for (int t = 0; t < threads; t++) {
       scratch[t] = new Scratch(directForward ? new float[f.paddedSize()] : null,
           directForward ? new float[f.resultSize()] : null,
-          plan.byAdjoint() ? new float[plan.paddedImagesSize()] : null,
-          plan.byAdjoint() ? new float[plan.transposedGradientsSize()] : null,
+          byChannels ? new float[plan.paddedImagesSize()] : null,
+          byChannels ? new float[plan.transposedGradientsSize()] : null,
           directAdjoint ? new float[b.paddedSize()] : null,
           directAdjoint ? new float[b.resultSize()] : null,
-          plan.byAdjoint() ? new float[f.transposedWeightsSize()] : null,
-          WinogradScratch.of(plan.winograd()), WinogradScratch.of(plan.winogradAdjoint()));
+          byChannels ? new float[f.transposedWeightsSize()] : null,
+          WinogradScratch.of(plan.winograd()), WinogradScratch.of(plan.winogradAdjoint()),
+          WinogradScratch.of(ww),
+          ww != null ? new float[ww.chunk() * f.transposedGradientSize()] : null,
+          ww != null ? new float[ww.transformedGradientSize()] : null,
+          ww != null ? new float[ww.transformedWeightsSize()] : null);
     }
     this.packedWeights = new float[directForward ? f.packedWeightsSize()
         : plan.winograd().packedWeightsSize()];
@@ -187,6 +211,11 @@ final class DirectConvPasses {
   /** Whether the forward pass runs {@link WinogradConv}. */
   boolean runsWinograd() {
     return plan.winograd() != null;
+  }
+
+  /** Whether the weight gradient runs {@link WinogradConv}. */
+  boolean runsWinogradWeights() {
+    return plan.winogradWeights() != null;
   }
 
   /** Whether {@link #backward} computes the backward pass (else the layer lowers by im2col). */
@@ -252,11 +281,47 @@ final class DirectConvPasses {
   void backward(int t, float[] in, float[] dOut, float[] dIn, int from, int to, float[] g,
       int wOff) {
     Scratch s = scratch[t];
+    WinogradConv ww = plan.winogradWeights();
+    if (ww != null) {
+      for (int first = from; first < to; first += ww.chunk()) {
+        backwardByWinograd(s, in, dOut, dIn, first, Math.min(ww.chunk(), to - first));
+      }
+      ww.addWeightGradient(s.weightsAcc(), g, wOff);
+      Arrays.fill(s.weightsAcc(), 0f);
+      return;
+    }
     for (int first = from; first < to; first += plan.chunk()) {
       backwardByChannels(s, in, dOut, dIn, first, Math.min(plan.chunk(), to - first));
     }
     plan.forward().addTransposedWeights(s.transposedWeights(), g, wOff);
     Arrays.fill(s.transposedWeights(), 0f);
+  }
+
+  /** Weight gradient by Winograd for a chunk of images; the input gradient as elsewhere. */
+  private void backwardByWinograd(Scratch s, float[] in, float[] dOut, float[] dIn, int first,
+      int count) {
+    DirectConv f = plan.forward();
+    WinogradConv ww = plan.winogradWeights();
+    WinogradScratch ws = s.winogradWeights();
+    int dyStride = f.transposedGradientSize();
+    for (int i = 0; i < count; i++) {
+      ww.pad(in, (first + i) * inSize, ws.padded(), i);
+      f.transposeGradient(dOut, (first + i) * outSize, s.weightsGradientT(), i * dyStride);
+    }
+    ww.weightGradient(ws.padded(), count, s.weightsGradientT(), dyStride, ws.transformed(),
+        s.weightsDm(), s.weightsAcc());
+    if (dIn == null) {
+      return;
+    }
+    WinogradConv wa = plan.winogradAdjoint();
+    if (wa != null) {
+      s.winogradAdjoint().convolve(wa, packedAdjointWeights, null, 0, dOut, outSize, dIn, inSize,
+          first, first + count);
+      return;
+    }
+    for (int n = first; n < first + count; n++) {
+      inputGradientByAdjoint(s, dOut, dIn, n);
+    }
   }
 
   private void backwardByChannels(Scratch s, float[] in, float[] dOut, float[] dIn, int first,

@@ -196,26 +196,36 @@ final class DirectConvKernel {
   static void weightGradientByChannels(float[] dyT, int dyStride, int outPad, float[] padded,
       int paddedStride, int images, int depth, int[] offsets, int[] pixelOffsets,
       float[] accT) {
-    int pixels = pixelOffsets.length;
+    weightGradientByChannels(dyT, 0, dyStride, outPad, padded, paddedStride, images, 0, depth,
+        offsets, pixelOffsets, pixelOffsets.length, accT);
+  }
+
+  /**
+   * As above for reduction steps p in [firstTap, endTap) only, the output gradient from
+   * {@code dyT[dyAt]}, and the first {@code pixels} pixel offsets.
+   */
+  static void weightGradientByChannels(float[] dyT, int dyAt, int dyStride, int outPad,
+      float[] padded, int paddedStride, int images, int firstTap, int endTap, int[] offsets,
+      int[] pixelOffsets, int pixels, float[] accT) {
     boolean pairs = outPad % (2 * LANES) == 0;
     int taps = pairs ? 8 : 16;
     for (int o = 0; o < outPad; o += pairs ? 2 * LANES : LANES) {
-      int p = 0;
-      for (; p + taps <= depth; p += taps) {
+      int p = firstTap;
+      for (; p + taps <= endTap; p += taps) {
         for (int i = 0; i < images; i++) {
           if (pairs) {
-            taps8x2(dyT, i * dyStride, outPad, padded, i * paddedStride, offsets, p,
+            taps8x2(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
                 pixelOffsets, pixels, accT, o);
           } else {
-            taps16x1(dyT, i * dyStride, outPad, padded, i * paddedStride, offsets, p,
+            taps16x1(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
                 pixelOffsets, pixels, accT, o);
           }
         }
       }
-      for (; p < depth; p++) {
+      for (; p < endTap; p++) {
         for (int v = 0; v < (pairs ? 2 : 1); v++) {
           for (int i = 0; i < images; i++) {
-            taps1x1(dyT, i * dyStride, outPad, padded, i * paddedStride, offsets, p,
+            taps1x1(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
                 pixelOffsets, pixels, accT, o + v * LANES);
           }
         }

@@ -73,6 +73,10 @@ public final class WinogradConv {
   private final int outStride; // floats per position of a block's products
   private final int[][] offsets; // per position: per input channel, its run in the block
   private final int[] overrunPadding; // see overrunPadding()
+  private final int outPad; // outChannels rounded up to 16: a transposed gradient's row
+  private final int gradientStride; // floats per position of a transformed output gradient
+  private final int[] tapOffsets; // offsets flattened: position xi, channel c at xi * inChannels + c
+  private final int[][] tileOffsets; // per part: the block column of each real tile, in order
 
   /**
    * A stride-1 3x3 convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop}
@@ -119,6 +123,27 @@ public final class WinogradConv {
       }
     }
     this.overrunPadding = overrunPadding();
+    this.outPad = roundUp(outChannels, RUN_MULTIPLE);
+    this.tapOffsets = new int[POSITIONS * inChannels];
+    for (int xi = 0; xi < POSITIONS; xi++) {
+      System.arraycopy(offsets[xi], 0, tapOffsets, xi * inChannels, inChannels);
+    }
+    this.tileOffsets = new int[this.parts][];
+    for (int part = 0; part < this.parts; part++) {
+      int first = part * partRows;
+      int rows = Math.min(partRows, tilesH - first);
+      int images = this.parts > 1 ? 1 : chunk;
+      int[] columns = new int[images * rows * tilesW];
+      for (int i = 0, q = 0; i < images; i++) {
+        for (int ty = 0; ty < rows; ty++) {
+          for (int tx = 0; tx < tilesW; tx++, q++) {
+            columns[q] = i * imageRun + ty * rowWidth + tx;
+          }
+        }
+      }
+      tileOffsets[part] = columns;
+    }
+    this.gradientStride = tileOffsets[0].length * outPad + SKEW;
   }
 
   /** The forward convolution of {@code g}; see {@link #applies}. */
@@ -170,6 +195,19 @@ public final class WinogradConv {
   /** Floats of the output transform's scratch: four output phases of one block, and a vector. */
   public int outputScratchSize() {
     return 4 * block + RUN_MULTIPLE;
+  }
+
+  /**
+   * Floats of a block's transformed output gradient for {@link #weightGradient},
+   * {@code (16, real tiles, outChannels rounded to 16)}.
+   */
+  public int transformedGradientSize() {
+    return POSITIONS * gradientStride;
+  }
+
+  /** Floats of the transformed weight-gradient accumulator, {@code (16 * inChannels, outPad)}. */
+  public int transformedWeightsSize() {
+    return POSITIONS * inChannels * outPad;
   }
 
   /** Floats of the packed transformed weights. */
@@ -349,13 +387,7 @@ public final class WinogradConv {
       int firstRow = part * partRows;
       int from = firstRow * rowWidth; // the block's first tile of each image
       int length = parts > 1 ? block : imageRun;
-      int planeStride = 4 * phasePlane;
-      for (int i = 0; i < images; i++) {
-        for (int c = 0; c < inChannels; c++) {
-          WinogradKernel.transformInput(padded, i * paddedImageSize() + c * planeStride + from,
-              phasePlane, rowWidth, length, transformed, c * block + i * length, inStride);
-        }
-      }
+      transformBlock(padded, images, from, length, transformed);
       int gemm = outRows * inChannels;
       for (int xi = 0; xi < POSITIONS; xi++) {
         DirectConvKernel.run(packed, xi * gemm, outRows, inChannels, offsets[xi], transformed,
@@ -370,6 +402,86 @@ public final class WinogradConv {
               phases);
           WinogradKernel.interleave(phases, length, rowWidth, 2 * firstRow, 2 * rows, outH,
               outW, out, outOff + i * outSize + o * plane);
+        }
+      }
+    }
+  }
+
+  /** The input transform of tiles [from, from + length) of each image into a block. */
+  private void transformBlock(float[] padded, int images, int from, int length,
+      float[] transformed) {
+    int planeStride = 4 * phasePlane;
+    for (int i = 0; i < images; i++) {
+      for (int c = 0; c < inChannels; c++) {
+        WinogradKernel.transformInput(padded, i * paddedImageSize() + c * planeStride + from,
+            phasePlane, rowWidth, length, transformed, c * block + i * length, inStride);
+      }
+    }
+  }
+
+  /**
+   * Adds to {@code accT} ({@link #transformedWeightsSize()}) the gradient of the transformed
+   * weights from the first {@code images} images padded in {@code padded} and their output
+   * gradients transposed, image i at {@code dyT[i * dyStride]} as
+   * {@link DirectConv#transposeGradient} writes them ({@code (outH * outW, outPad)}): backward
+   * through {@code Y = A^T (U . V) A}, {@code dU[xi] += sum over tiles of (A dY A^T)[xi] V[xi]},
+   * 16 GEMMs whose reduction runs over the tiles, on the direct kernel's weight-gradient tiles
+   * (vectors over output channels, V broadcast). {@link #addWeightGradient} takes it back to
+   * 3x3 weights. {@code transformed} and {@code dm} are scratch of
+   * {@link #transformedInputSize()} and {@link #transformedGradientSize()}.
+   */
+  public void weightGradient(float[] padded, int images, float[] dyT, int dyStride,
+      float[] transformed, float[] dm, float[] accT) {
+    for (int part = 0; part < parts; part++) {
+      int firstRow = part * partRows;
+      int rows = Math.min(partRows, tilesH - firstRow);
+      transformBlock(padded, images, firstRow * rowWidth, parts > 1 ? block : imageRun,
+          transformed);
+      int tiles = 0;
+      for (int i = 0; i < images; i++) {
+        WinogradKernel.transformGradient(dyT, i * dyStride, outPad, outH, outW, firstRow, rows,
+            tilesW, dm, tiles, gradientStride);
+        tiles += rows * tilesW;
+      }
+      for (int xi = 0; xi < POSITIONS; xi++) {
+        DirectConvKernel.weightGradientByChannels(dm, xi * gradientStride, 0, outPad,
+            transformed, 0, 1, xi * inChannels, (xi + 1) * inChannels, tapOffsets,
+            tileOffsets[part], tiles, accT);
+      }
+    }
+  }
+
+  /**
+   * {@code g[gOff ...] (outChannels, inChannels, 3, 3) +=} {@code G^T dU G} of the accumulated
+   * {@code accT} (entry {@code ((xi * inChannels + c) * outPad + o)}): the chain rule through
+   * {@code U = G g G^T}.
+   */
+  public void addWeightGradient(float[] accT, float[] g, int gOff) {
+    float[] du = new float[POSITIONS];
+    float[] h = new float[12];
+    for (int o = 0; o < outChannels; o++) {
+      for (int c = 0; c < inChannels; c++) {
+        for (int xi = 0; xi < POSITIONS; xi++) {
+          du[xi] = accT[(xi * inChannels + c) * outPad + o];
+        }
+        for (int a = 0; a < 4; a++) { // h = dU G, 4 x 3
+          float d0 = du[4 * a];
+          float d1 = du[4 * a + 1];
+          float d2 = du[4 * a + 2];
+          float d3 = du[4 * a + 3];
+          h[3 * a] = d0 + 0.5f * (d1 + d2);
+          h[3 * a + 1] = 0.5f * (d1 - d2);
+          h[3 * a + 2] = 0.5f * (d1 + d2) + d3;
+        }
+        int at = gOff + (o * inChannels + c) * 9;
+        for (int l = 0; l < 3; l++) { // G^T h, 3 x 3
+          float h0 = h[l];
+          float h1 = h[3 + l];
+          float h2 = h[6 + l];
+          float h3 = h[9 + l];
+          g[at + l] += h0 + 0.5f * (h1 + h2);
+          g[at + 3 + l] += 0.5f * (h1 - h2);
+          g[at + 6 + l] += 0.5f * (h1 + h2) + h3;
         }
       }
     }

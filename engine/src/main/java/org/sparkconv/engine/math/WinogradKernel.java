@@ -233,4 +233,57 @@ final class WinogradKernel {
       evens[((k & 1) == 0 ? evensAt : oddsAt) + (k >> 1)] = x[from + k];
     }
   }
+
+  /**
+   * The output gradient of a stride-1 Winograd convolution, transformed for its weight
+   * gradient: for tile rows [firstRow, firstRow + rows) and every tile of them, numbered q from
+   * {@code q} in row order, {@code dm[xi * positionStride + q * outPad + o] = (A dY A^T)[xi]},
+   * where dY is the tile's 2x2 block of {@code dyT[dyAt + pixel * outPad + o]} (zero past the
+   * plane) and A = (1 0; 1 1; 1 -1; 0 -1): the transpose of the output transform, so that
+   * {@code dU[xi] = sum over tiles of dm[xi] V[xi]} is the gradient of the transformed weights.
+   * Vectors over output channels ({@code outPad} a multiple of LANES).
+   */
+  static void transformGradient(float[] dyT, int dyAt, int outPad, int outH, int outW,
+      int firstRow, int rows, int tilesW, float[] dm, int q, int positionStride) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    for (int ty = firstRow; ty < firstRow + rows; ty++) {
+      boolean below = 2 * ty + 1 < outH;
+      for (int tx = 0; tx < tilesW; tx++, q++) {
+        boolean right = 2 * tx + 1 < outW;
+        int p00 = dyAt + ((2 * ty) * outW + 2 * tx) * outPad;
+        int p10 = p00 + outW * outPad;
+        for (int o = 0; o < outPad; o += LANES) {
+          FloatVector y00 = FloatVector.fromArray(SPECIES, dyT, p00 + o);
+          FloatVector y01 = right ? FloatVector.fromArray(SPECIES, dyT, p00 + outPad + o) : zero;
+          FloatVector y10 = below ? FloatVector.fromArray(SPECIES, dyT, p10 + o) : zero;
+          FloatVector y11 = right && below
+              ? FloatVector.fromArray(SPECIES, dyT, p10 + outPad + o) : zero;
+          // rows: r = (y0, y0 + y1, y0 - y1, -y1); then the same down the columns
+          FloatVector r01 = y00.add(y01);
+          FloatVector r02 = y00.sub(y01);
+          FloatVector r03 = y01.neg();
+          FloatVector r11 = y10.add(y11);
+          FloatVector r12 = y10.sub(y11);
+          FloatVector r13 = y11.neg();
+          int at = q * outPad + o;
+          y00.intoArray(dm, at);
+          r01.intoArray(dm, at + positionStride);
+          r02.intoArray(dm, at + 2 * positionStride);
+          r03.intoArray(dm, at + 3 * positionStride);
+          y00.add(y10).intoArray(dm, at + 4 * positionStride);
+          r01.add(r11).intoArray(dm, at + 5 * positionStride);
+          r02.add(r12).intoArray(dm, at + 6 * positionStride);
+          r03.add(r13).intoArray(dm, at + 7 * positionStride);
+          y00.sub(y10).intoArray(dm, at + 8 * positionStride);
+          r01.sub(r11).intoArray(dm, at + 9 * positionStride);
+          r02.sub(r12).intoArray(dm, at + 10 * positionStride);
+          r03.sub(r13).intoArray(dm, at + 11 * positionStride);
+          y10.neg().intoArray(dm, at + 12 * positionStride);
+          r11.neg().intoArray(dm, at + 13 * positionStride);
+          r12.neg().intoArray(dm, at + 14 * positionStride);
+          y11.intoArray(dm, at + 15 * positionStride);
+        }
+      }
+    }
+  }
 }

@@ -44,10 +44,14 @@ class DirectConvolutionLayerTest {
     assertFalse(((Conv2d) spec.build(input, 0, ComputeContext.defaults().withWinograd(false)))
         .directPasses().runsWinograd(), "Winograd off");
     check(input, spec, true);
-    // 16 channels: the direct kernel, Winograd or not
-    assertFalse(((Conv2d) new Conv2d.Spec(0, 16, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
-        Init.HE_NORMAL).build(new Shape(16, 28, 28), 0, ComputeContext.defaults()))
+    // 16 channels: the direct kernel forward, the weight gradient by Winograd
+    Conv2d.Spec sixteen = new Conv2d.Spec(0, 16, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL);
+    assertFalse(((Conv2d) sixteen.build(new Shape(16, 28, 28), 0, ComputeContext.defaults()))
         .directPasses().runsWinograd(), "16 channels");
+    assertTrue(((Conv2d) sixteen.build(new Shape(16, 10, 9), 0, ComputeContext.defaults()))
+        .directPasses().runsWinogradWeights(), "16 channels: weight gradient by Winograd");
+    check(new Shape(16, 10, 9), sixteen, true);
   }
 
   private static void check(Shape input, Conv2d.Spec spec, Boolean directBackward) {

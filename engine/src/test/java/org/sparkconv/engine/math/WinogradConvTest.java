@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Winograd F(2x2, 3x3) against convolution from its definition, summed in double: the forward
- * pass with bias and the input gradient through the adjoint plan, for "same", "valid", "full" and
+ * pass with bias, the input gradient through the adjoint plan and the weight gradient, for "same", "valid", "full" and
  * asymmetric paddings, odd output sizes (a last tile half outside), channel counts that are not
  * multiples of the 8-row panels, and chunks that the last images fill only partly. Tolerance:
  * the transforms add up to 16 terms before the GEMM and 16 products after it, so the result
@@ -59,9 +59,21 @@ class WinogradConvTest {
       run(f, false, w, x, inSize, bias, y, outSize, images);
       run(b, true, w, dy, outSize, null, dx, inSize, images);
 
+      float[] dw = uniform(w.length, seed++); // accumulated onto, as a layer's gradient is
+      float[] dwBefore = dw.clone();
+      weightGradient(f, DirectConv.forward(g, cout), x, inSize, dy, outSize, images, dw);
+
       double[][] expected = DirectConvTest.reference(g, cout, images, x, w, bias, dy);
       assertClose(expected[0], y, "forward " + g);
       assertClose(expected[1], dx, "input gradient " + g);
+      for (int i = 0; i < dw.length; i++) {
+        expected[2][i] += dwBefore[i];
+      }
+      // summed over 7 images' tiles: a larger sum, a proportionally larger rounding
+      for (int i = 0; i < dw.length; i++) {
+        assertEquals(expected[2][i], dw[i], 1e-4 * (1 + Math.abs(expected[2][i])),
+            "weight gradient " + g + " at " + i);
+      }
     }
   }
 
@@ -81,6 +93,26 @@ class WinogradConvTest {
       assertEquals(expected[i], actual[i], TOLERANCE * (1 + Math.abs(expected[i])),
           what + " at " + i);
     }
+  }
+
+  /** Adds the weight gradient of {@code images} images to {@code dw}, a chunk at a time. */
+  private static void weightGradient(WinogradConv plan, DirectConv transposer, float[] x,
+      int inSize, float[] dy, int outSize, int images, float[] dw) {
+    float[] padded = new float[plan.paddedSize()];
+    int dyStride = transposer.transposedGradientSize();
+    float[] dyT = new float[plan.chunk() * dyStride];
+    float[] transformed = new float[plan.transformedInputSize()];
+    float[] dm = new float[plan.transformedGradientSize()];
+    float[] accT = new float[plan.transformedWeightsSize()];
+    for (int first = 0; first < images; first += plan.chunk()) {
+      int count = Math.min(plan.chunk(), images - first);
+      for (int i = 0; i < count; i++) {
+        plan.pad(x, (first + i) * inSize, padded, i);
+        transposer.transposeGradient(dy, (first + i) * outSize, dyT, i * dyStride);
+      }
+      plan.weightGradient(padded, count, dyT, dyStride, transformed, dm, accT);
+    }
+    plan.addWeightGradient(accT, dw, 0);
   }
 
   /** Convolves every image through {@code plan} a chunk at a time, as the layer does. */
