@@ -81,8 +81,21 @@ public final class Add implements MergeLayer {
     parallel.forRange(batch, (t, first, last) -> {
       int from = first * size;
       int to = last * size;
-      System.arraycopy(ins[0], from, out, from, to - from);
-      for (int k = 1; k < ins.length; k++) {
+      // the first two inputs summed in one pass (a residual sum has exactly two)
+      float[] a = ins[0];
+      float[] b = ins.length > 1 ? ins[1] : null;
+      if (b == null) {
+        System.arraycopy(a, from, out, from, to - from);
+      } else if (ins.length == 2 && reluFused) {
+        for (int i = from; i < to; i++) {
+          out[i] = Math.max(a[i] + b[i], 0f);
+        }
+      } else {
+        for (int i = from; i < to; i++) {
+          out[i] = a[i] + b[i];
+        }
+      }
+      for (int k = 2; k < ins.length; k++) {
         float[] in = ins[k];
         if (k == ins.length - 1 && reluFused) {
           for (int i = from; i < to; i++) {
@@ -97,20 +110,25 @@ public final class Add implements MergeLayer {
     });
   }
 
+  /** Every input's gradient is dOut (masked by a fused ReLU): computed once, copied to the rest. */
   @Override
   public void backward(float[][] ins, float[] out, float[] dOut, float[][] dIns, int batch) {
     int size = shape.size();
     parallel.forRange(batch, (t, first, last) -> {
+      int from = first * size;
+      int length = (last - first) * size;
+      float[] computed = reluFused ? null : dOut;
       for (float[] dIn : dIns) {
         if (dIn == null) {
           continue;
         }
-        if (reluFused) {
-          for (int i = first * size; i < last * size; i++) {
+        if (computed == null) {
+          for (int i = from; i < from + length; i++) {
             dIn[i] = ElementLoops.passWherePositive(dOut[i], out[i]);
           }
+          computed = dIn;
         } else {
-          System.arraycopy(dOut, first * size, dIn, first * size, (last - first) * size);
+          System.arraycopy(computed, from, dIn, from, length);
         }
       }
     });
