@@ -28,7 +28,8 @@ package org.sparkconv.engine.math;
  * plus {@code (i / 2) * rowWidth + j / 2}: the input transform of a run of consecutive tiles
  * reads 16 runs of consecutive entries, and vectors run over tiles (the last tile of each row is
  * computed and dropped). The GEMMs are {@link DirectConvKernel}'s micro-kernel with one offset per
- * input channel. The transforms are {@link WinogradKernel}'s.
+ * input channel. The data transforms are {@link WinogradKernel}'s, the filter's
+ * {@link WinogradFilter}'s, and {@link PhasePlanes} fills the phase planes.
  *
  * <p>Blocks: the transformed input and the products of a block of tiles are kept to about half
  * of a 1 MB L2 cache, so the GEMMs read what the input transform just wrote and the output
@@ -52,10 +53,6 @@ public final class WinogradConv {
   private static final int RUN_MULTIPLE = 16;
 
   private final int inChannels;
-  private final int inH;
-  private final int inW;
-  private final int padTop;
-  private final int padLeft;
   private final int outChannels;
   private final int outRows; // outChannels rounded up to whole micro-tiles
   private final int outH;
@@ -72,7 +69,7 @@ public final class WinogradConv {
   private final int inStride; // floats per position of a transformed block
   private final int outStride; // floats per position of a block's products
   private final int[][] offsets; // per position: per input channel, its run in the block
-  private final int[] overrunPadding; // see overrunPadding()
+  private final PhasePlanes planes;
   private final int outPad; // outChannels rounded up to 16: a transposed gradient's row
   private final int gradientStride; // floats per position of a transformed output gradient
   private final int[] tapOffsets; // offsets flattened: position xi, channel c at xi * inChannels + c
@@ -89,10 +86,6 @@ public final class WinogradConv {
       throw new IllegalArgumentException("empty output " + outH + "x" + outW);
     }
     this.inChannels = inChannels;
-    this.inH = inH;
-    this.inW = inW;
-    this.padTop = padTop;
-    this.padLeft = padLeft;
     this.outChannels = outChannels;
     this.outRows = roundUp(outChannels, MR);
     this.outH = outH;
@@ -122,7 +115,8 @@ public final class WinogradConv {
         offsets[xi][c] = xi * inStride + c * block;
       }
     }
-    this.overrunPadding = overrunPadding();
+    this.planes = new PhasePlanes(inChannels, inH, inW, padTop, padLeft, tilesH + 1, rowWidth,
+        phasePlane);
     this.outPad = roundUp(outChannels, RUN_MULTIPLE);
     this.tapOffsets = new int[POSITIONS * inChannels];
     for (int xi = 0; xi < POSITIONS; xi++) {
@@ -174,7 +168,7 @@ public final class WinogradConv {
 
   /** Floats of one image's padded phase planes. */
   public int paddedImageSize() {
-    return inChannels * 4 * phasePlane;
+    return planes.imageSize();
   }
 
   /** Floats of the padded chunk {@link #pad} fills: {@code chunk} images. */
@@ -262,115 +256,21 @@ public final class WinogradConv {
 
   /** {@code U = G g G^T} of one 3x3 kernel into its 16 GEMMs' panels at (row o, depth c). */
   private void packTransformed(float[] g, int o, int c, float[] packed) {
-    float[] gg = new float[12]; // G g: 4 x 3
-    for (int j = 0; j < 3; j++) {
-      float g0 = g[j];
-      float g1 = g[3 + j];
-      float g2 = g[6 + j];
-      gg[j] = g0;
-      gg[3 + j] = 0.5f * (g0 + g1 + g2);
-      gg[6 + j] = 0.5f * (g0 - g1 + g2);
-      gg[9 + j] = g2;
-    }
+    float[] u = new float[POSITIONS];
+    WinogradFilter.transform(g, u);
     int panel = (o / MR * inChannels + c) * MR + o % MR;
     int gemm = outRows * inChannels;
-    for (int a = 0; a < 4; a++) {
-      float r0 = gg[3 * a];
-      float r1 = gg[3 * a + 1];
-      float r2 = gg[3 * a + 2];
-      int xi = 4 * a;
-      packed[xi * gemm + panel] = r0;
-      packed[(xi + 1) * gemm + panel] = 0.5f * (r0 + r1 + r2);
-      packed[(xi + 2) * gemm + panel] = 0.5f * (r0 - r1 + r2);
-      packed[(xi + 3) * gemm + panel] = r2;
+    for (int xi = 0; xi < POSITIONS; xi++) {
+      packed[xi * gemm + panel] = u[xi];
     }
   }
 
   /**
    * Copies image {@code x[xOff ...]} into slot {@code slot} (below {@link #chunk}) of the padded
-   * chunk as phase planes; the positions no input pixel lands on (the padding) are never
-   * written: zero when allocated.
+   * chunk as phase planes; the padding stays zero.
    */
   public void pad(float[] x, int xOff, float[] padded, int slot) {
-    int plane = inH * inW;
-    int extentH = 2 * (tilesH + 1); // padded rows the tiles read
-    int extentW = 2 * rowWidth;
-    int firstRow = Math.max(0, -padTop);
-    int lastRow = Math.min(inH, extentH - padTop);
-    int firstColumn = Math.max(0, -padLeft);
-    int lastColumn = Math.min(inW, extentW - padLeft);
-    // phase column k of phase px holds input column 2k + px - padLeft
-    int evenFrom = (firstColumn + padLeft + 1) >> 1;
-    int evenTo = (lastColumn + padLeft + 1) >> 1;
-    int oddFrom = (firstColumn + padLeft) >> 1;
-    int oddTo = (lastColumn + padLeft) >> 1;
-    int image = slot * paddedImageSize();
-    boolean whole = firstColumn == 0 && lastColumn == inW; // no column clipped: vectors
-    for (int c = 0; c < inChannels; c++) {
-      int source = xOff + c * plane;
-      int block = image + c * 4 * phasePlane;
-      for (int y = firstRow; y < lastRow; y++) {
-        int py = y + padTop;
-        int even = block + (py & 1) * 2 * phasePlane + (py >> 1) * rowWidth;
-        int odd = even + phasePlane;
-        int from = source + y * inW - padLeft;
-        if (whole) {
-          // input column 2m lands in phase padLeft % 2, column 2m + 1 in the other
-          WinogradKernel.deinterleave(x, source + y * inW, inW, padded,
-              (padLeft & 1) == 0 ? even + (padLeft >> 1) : odd + (padLeft >> 1),
-              (padLeft & 1) == 0 ? odd + (padLeft >> 1) : even + ((padLeft + 1) >> 1));
-          continue;
-        }
-        for (int k = evenFrom; k < evenTo; k++) {
-          padded[even + k] = x[from + 2 * k];
-        }
-        for (int k = oddFrom; k < oddTo; k++) {
-          padded[odd + k] = x[from + 2 * k + 1];
-        }
-      }
-      if (whole) {
-        for (int z : overrunPadding) {
-          padded[block + z] = 0f;
-        }
-      }
-    }
-  }
-
-  /**
-   * The padding positions of a channel's phase planes (relative to its first) that the
-   * vector stores of {@link #pad} run over: a row's whole vectors reach up to
-   * {@link #RUN_MULTIPLE} - 1 floats past its last pixel, into padding columns and rows, which
-   * are zeroed again after the channel. Past the rows the tiles read they land in the slack at
-   * the end of the plane, which only dropped tiles read.
-   */
-  private int[] overrunPadding() {
-    int extent = (tilesH + 1) * rowWidth;
-    boolean[] data = new boolean[4 * phasePlane];
-    boolean[] overrun = new boolean[4 * phasePlane];
-    int firstRow = Math.max(0, -padTop);
-    int lastRow = Math.min(inH, 2 * (tilesH + 1) - padTop);
-    if (padLeft < 0 || inW + padLeft > 2 * rowWidth) {
-      return new int[0]; // columns clipped: pad copies one by one
-    }
-    for (int y = firstRow; y < lastRow; y++) {
-      int py = y + padTop;
-      for (int parity = 0; parity < 2; parity++) {
-        int px = padLeft + parity; // of input column `parity`
-        int start = ((py & 1) * 2 + (px & 1)) * phasePlane + (py >> 1) * rowWidth + (px >> 1);
-        int count = (inW - parity + 1) / 2;
-        for (int k = 0; k < roundUp(count, RUN_MULTIPLE); k++) {
-          (k < count ? data : overrun)[start + k] = true;
-        }
-      }
-    }
-    int n = 0;
-    int[] positions = new int[4 * phasePlane];
-    for (int q = 0; q < positions.length; q++) {
-      if (overrun[q] && !data[q] && q % phasePlane < extent) {
-        positions[n++] = q;
-      }
-    }
-    return java.util.Arrays.copyOf(positions, n);
+    planes.copy(x, xOff, padded, slot * paddedImageSize());
   }
 
   /**
@@ -458,31 +358,12 @@ public final class WinogradConv {
    */
   public void addWeightGradient(float[] accT, float[] g, int gOff) {
     float[] du = new float[POSITIONS];
-    float[] h = new float[12];
     for (int o = 0; o < outChannels; o++) {
       for (int c = 0; c < inChannels; c++) {
         for (int xi = 0; xi < POSITIONS; xi++) {
           du[xi] = accT[(xi * inChannels + c) * outPad + o];
         }
-        for (int a = 0; a < 4; a++) { // h = dU G, 4 x 3
-          float d0 = du[4 * a];
-          float d1 = du[4 * a + 1];
-          float d2 = du[4 * a + 2];
-          float d3 = du[4 * a + 3];
-          h[3 * a] = d0 + 0.5f * (d1 + d2);
-          h[3 * a + 1] = 0.5f * (d1 - d2);
-          h[3 * a + 2] = 0.5f * (d1 + d2) + d3;
-        }
-        int at = gOff + (o * inChannels + c) * 9;
-        for (int l = 0; l < 3; l++) { // G^T h, 3 x 3
-          float h0 = h[l];
-          float h1 = h[3 + l];
-          float h2 = h[6 + l];
-          float h3 = h[9 + l];
-          g[at + l] += h0 + 0.5f * (h1 + h2);
-          g[at + 3 + l] += 0.5f * (h1 - h2);
-          g[at + 6 + l] += 0.5f * (h1 + h2) + h3;
-        }
+        WinogradFilter.addGradient(du, g, gOff + (o * inChannels + c) * 9);
       }
     }
   }
