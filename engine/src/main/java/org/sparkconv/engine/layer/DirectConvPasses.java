@@ -13,8 +13,9 @@ import org.sparkconv.engine.math.WinogradConv;
  * and the weight gradient "by channels": a GEMM whose reduction runs over output pixels, vectors
  * over output channels of the transposed output gradient, taps of the padded image broadcast (a
  * chunk of images at a time into a transposed accumulator, added to the gradient once per
- * worker). Elsewhere (strided convs; a "valid" 5x5 conv, whose adjoint pads by 4 on every side;
- * tiny planes, whose runs are mostly dropped columns) the layer's own im2col backward runs:
+ * worker). Elsewhere (strided convs; an adjoint that would multiply more than
+ * {@link #MAX_ADJOINT_OVERWORK} times the lowered work, as a one-channel output padded to 8
+ * rows) the layer's own im2col backward runs:
  * {@link #computesBackward()} says which. Stride-1 3x3 convolutions with at least 32 channels
  * each way run the forward pass and the adjoint by {@link WinogradConv} instead, where it
  * multiplies at most {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7
@@ -23,8 +24,16 @@ import org.sparkconv.engine.math.WinogradConv;
  */
 final class DirectConvPasses {
 
-  /** The adjoint computes the input gradient unless it multiplies this much more than GEMM. */
-  private static final double MAX_ADJOINT_OVERWORK = 1.5;
+  /**
+   * The adjoint computes the input gradient unless it multiplies this much more than GEMM.
+   * LeNet-5's second conv (6x14x14 -> 16, "valid" 5x5: the adjoint pads 10x10 by 4 and rounds
+   * 6 output rows to 8, 3.4x the lowered work) still gains: backward 2.40 -> 0.97-1.07 ms a
+   * batch of 64, the whole step 4.51 -> 2.89-3.18 ms (one thread, layer profile). A first conv
+   * (one input channel: 8x) does not, nor does its weight gradient alone by channels (LeNet-5's
+   * 0.43-0.53 -> 0.96 ms, VGG-small's 1.08 -> 2.03 ms: six or 32 outputs padded to 16-lane
+   * vectors, 9 or 25 taps).
+   */
+  private static final double MAX_ADJOINT_OVERWORK = 3.5;
   /** Floats of padded images and transposed gradients held per worker for a weight gradient. */
   private static final int CHUNK_FLOATS = 1 << 18;
   private static final int MAX_CHUNK = 8;

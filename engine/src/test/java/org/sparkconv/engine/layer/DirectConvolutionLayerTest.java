@@ -24,8 +24,11 @@ class DirectConvolutionLayerTest {
         Init.HE_NORMAL), true);
     check(new Shape(8, 7, 7), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL), true);
-    // LeNet-5's second conv: its adjoint would pad 10x10 by 4 on every side
+    // LeNet-5's second conv: its adjoint pads 10x10 by 4 on every side, and still gains
     check(new Shape(6, 14, 14), new Conv2d.Spec(0, 16, 5, 5, 1, 1, Padding.of(0), 1, 1, true,
+        Init.HE_NORMAL), true);
+    // A first conv: one input channel, whose adjoint would be 8x the lowered work
+    check(new Shape(1, 28, 28), new Conv2d.Spec(0, 6, 5, 5, 1, 1, Padding.of(2), 1, 1, true,
         Init.HE_NORMAL), false);
     check(new Shape(2, 9, 8), new Conv2d.Spec(0, 3, 2, 3, 1, 1, Padding.SAME, 2, 1, false,
         Init.HE_NORMAL), null);

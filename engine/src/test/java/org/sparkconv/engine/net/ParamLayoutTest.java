@@ -66,7 +66,7 @@ class ParamLayoutTest {
     // Rows 10 wide; a run of 8 rows = 80 pixels rounded up to 96; the last reduction step
     // reads from 2 * 100 + 2 * 10 + 2 = 222: a padded image is 222 + 96 = 318 floats, a result
     // 8 x 96 = 768 (4 channels rounded up to the kernel's 8 rows). The adjoint would multiply
-    // 8 x 36 x 96 = 27,648 times, more than 1.5x the 27 x 64 x 4 = 6,912 of a GEMM, so the
+    // 8 x 36 x 96 = 27,648 times, 4x the 27 x 64 x 4 = 6,912 of a GEMM (more than 3.5x), so the
     // backward pass lowers by im2col: one 27 x 64 matrix per thread. Packed weights: 8 x 27.
     long perThread = 318 + 768 + 27 * 64;
     long packed = 8 * 27;
