@@ -85,7 +85,8 @@ final class DirectConvPasses {
       }
       WinogradConv fastAdjoint = winograd
           ? winogradFor(g, outChannels, adjoint, true, MIN_WINOGRAD_CHANNELS) : null;
-      WinogradConv fastWeights = winograd
+      // the forward plan where there is one: the weight gradient reads the same transforms
+      WinogradConv fastWeights = fast != null ? fast : winograd
           ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_WEIGHT_CHANNELS) : null;
       int perImage = forward.paddedSize() + forward.transposedGradientSize();
       return new Plan(forward, adjoint, true,
@@ -124,7 +125,8 @@ final class DirectConvPasses {
       long inputGradient = winogradAdjoint != null ? scratchFloats(winogradAdjoint)
           : (long) adjoint.paddedSize() + adjoint.resultSize();
       long weightGradient = winogradWeights != null
-          ? scratchFloats(winogradWeights) + (long) winogradWeights.chunk()
+          ? (winogradWeights == winograd ? 0 : (long) winogradWeights.paddedSize()
+              + winogradWeights.transformedInputSize()) + (long) winogradWeights.chunk()
               * forward.transposedGradientSize() + winogradWeights.transformedGradientSize()
               + winogradWeights.transformedWeightsSize()
           : (long) paddedImagesSize() + transposedGradientsSize()
@@ -154,6 +156,19 @@ final class DirectConvPasses {
       return w == null ? null : new WinogradScratch(new float[w.paddedSize()],
           new float[w.transformedInputSize()], new float[w.productSize()],
           new float[w.outputScratchSize()]);
+    }
+
+    /**
+     * What the weight gradient by {@code w} needs (a padded chunk and its transforms): the
+     * forward pass's buffers when it runs the same plan (the passes never overlap), else new.
+     */
+    static WinogradScratch forWeights(WinogradConv w, WinogradConv forward,
+        WinogradScratch forwardScratch) {
+      if (w == null || w == forward) {
+        return forwardScratch;
+      }
+      return new WinogradScratch(new float[w.paddedSize()], new float[w.transformedInputSize()],
+          null, null);
     }
 
     /**
@@ -195,6 +210,7 @@ final class DirectConvPasses {
     WinogradConv ww = plan.winogradWeights();
     boolean byChannels = plan.byAdjoint() && ww == null;
     for (int t = 0; t < threads; t++) {
+      WinogradScratch forwardScratch = WinogradScratch.of(plan.winograd());
       scratch[t] = new Scratch(directForward ? new float[f.paddedSize()] : null,
           directForward ? new float[f.resultSize()] : null,
           byChannels ? new float[plan.paddedImagesSize()] : null,
@@ -202,8 +218,8 @@ final class DirectConvPasses {
           directAdjoint ? new float[b.paddedSize()] : null,
           directAdjoint ? new float[b.resultSize()] : null,
           byChannels ? new float[f.transposedWeightsSize()] : null,
-          WinogradScratch.of(plan.winograd()), WinogradScratch.of(plan.winogradAdjoint()),
-          WinogradScratch.of(ww),
+          forwardScratch, WinogradScratch.of(plan.winogradAdjoint()),
+          WinogradScratch.forWeights(ww, plan.winograd(), forwardScratch),
           ww != null ? new float[ww.chunk() * f.transposedGradientSize()] : null,
           ww != null ? new float[ww.transformedGradientSize()] : null,
           ww != null ? new float[ww.transformedWeightsSize()] : null);
