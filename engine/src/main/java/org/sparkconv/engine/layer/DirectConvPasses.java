@@ -335,37 +335,35 @@ final class DirectConvPasses {
     }
     ww.weightGradient(ws.padded(), count, s.weightsGradientT(), dyStride, ws.transformed(),
         s.weightsDm(), s.weightsAcc());
+    inputGradient(s, dOut, dIn, first, count);
+  }
+
+  private void backwardByChannels(Scratch s, float[] in, float[] dOut, float[] dIn, int first,
+      int count) {
+    DirectConv f = plan.forward();
+    for (int i = 0; i < count; i++) {
+      int n = first + i;
+      f.pad(in, n * inSize, s.paddedImages(), i * f.paddedSize());
+      f.transposeGradient(dOut, n * outSize, s.transposedGradients(), i * f.transposedGradientSize());
+    }
+    f.weightGradientByChannels(s.paddedImages(), s.transposedGradients(), count, s.transposedWeights());
+    inputGradient(s, dOut, dIn, first, count);
+  }
+
+  /** The input gradient of images [first, first + count), if asked for: Winograd or direct. */
+  private void inputGradient(Scratch s, float[] dOut, float[] dIn, int first, int count) {
     if (dIn == null) {
       return;
     }
-    WinogradConv wa = plan.winogradAdjoint();
-    if (wa != null) {
-      s.winogradAdjoint().convolve(wa, packedAdjointWeights, null, 0, dOut, outSize, dIn, inSize,
+    WinogradConv w = plan.winogradAdjoint();
+    if (w != null) {
+      s.winogradAdjoint().convolve(w, packedAdjointWeights, null, 0, dOut, outSize, dIn, inSize,
           first, first + count);
       return;
     }
     for (int n = first; n < first + count; n++) {
       inputGradientByAdjoint(s, dOut, dIn, n);
     }
-  }
-
-  private void backwardByChannels(Scratch s, float[] in, float[] dOut, float[] dIn, int first,
-      int count) {
-    DirectConv f = plan.forward();
-    WinogradConv w = plan.winogradAdjoint();
-    for (int i = 0; i < count; i++) {
-      int n = first + i;
-      f.pad(in, n * inSize, s.paddedImages(), i * f.paddedSize());
-      f.transposeGradient(dOut, n * outSize, s.transposedGradients(), i * f.transposedGradientSize());
-      if (dIn != null && w == null) {
-        inputGradientByAdjoint(s, dOut, dIn, n);
-      }
-    }
-    if (dIn != null && w != null) {
-      s.winogradAdjoint().convolve(w, packedAdjointWeights, null, 0, dOut, outSize, dIn, inSize,
-          first, first + count);
-    }
-    f.weightGradientByChannels(s.paddedImages(), s.transposedGradients(), count, s.transposedWeights());
   }
 
   private void inputGradientByAdjoint(Scratch s, float[] dOut, float[] dIn, int n) {

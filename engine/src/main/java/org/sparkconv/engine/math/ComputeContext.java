@@ -29,9 +29,9 @@ public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
     if (d == null) {
       synchronized (ComputeContext.class) {
         if (defaults == null) {
+          String conv = convolutionSetting();
           defaults = new ComputeContext(GemmSelector.get(), Parallel.of(Parallel.configured()),
-              ElementLoops.BEST, !convolutionSetting().equals("im2col"),
-              convolutionSetting().equals("auto"));
+              ElementLoops.BEST, !conv.equals("im2col"), conv.equals("auto"));
         }
         d = defaults;
       }
