@@ -1,0 +1,36 @@
+package org.sparkconv.engine.math;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@code sparkconv.conv} setting: its three values, and a clear error for any other. */
+class ComputeContextTest {
+
+  @AfterEach
+  void clear() {
+    System.clearProperty("sparkconv.conv");
+  }
+
+  @Test
+  void readsTheThreeValuesWhateverTheirCase() {
+    System.setProperty("sparkconv.conv", "auto");
+    assertEquals("auto", ComputeContext.convolutionSetting());
+    System.setProperty("sparkconv.conv", " Direct ");
+    assertEquals("direct", ComputeContext.convolutionSetting());
+    System.setProperty("sparkconv.conv", "IM2COL");
+    assertEquals("im2col", ComputeContext.convolutionSetting());
+  }
+
+  @Test
+  void anyOtherValueNamesTheSettingAndWhatItTakes() {
+    System.setProperty("sparkconv.conv", "winograd");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        ComputeContext::convolutionSetting);
+    assertTrue(e.getMessage().contains("'sparkconv.conv' must be auto, direct or im2col")
+        && e.getMessage().contains("'winograd'"), e.getMessage());
+  }
+}
