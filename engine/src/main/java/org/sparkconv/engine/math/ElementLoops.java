@@ -56,6 +56,14 @@ public interface ElementLoops {
   void add(float[] src, int srcOff, float[] dst, int dstOff, int length);
 
   /**
+   * Max pooling of 2x2 windows at stride 2, values only: planes [fromPlane, toPlane) of
+   * {@code h x w} ({@code w} even) in {@code in} to planes of {@code h / 2 x w / 2} in
+   * {@code out} (an odd last row is dropped), each output the {@link Math#max} of its window (a
+   * NaN in a window wins).
+   */
+  void maxPool2x2(float[] in, float[] out, int fromPlane, int toPlane, int h, int w);
+
+  /**
    * {@code g} where {@code y > 0}, else 0: the gradient through a ReLU whose output is y,
    * without a branch. y > 0 exactly when its bits b are a positive int, i.e. when neither b nor
    * b - 1 has the sign bit (this also rejects -0, whose bits are the most negative int); the

@@ -128,4 +128,20 @@ final class ScalarLoops implements ElementLoops {
       dst[dstOff + i] += src[srcOff + i];
     }
   }
+
+  @Override
+  public void maxPool2x2(float[] in, float[] out, int fromPlane, int toPlane, int h, int w) {
+    int outH = h / 2;
+    int outW = w / 2;
+    int o = fromPlane * outH * outW;
+    for (int p = fromPlane; p < toPlane; p++) {
+      for (int r = 0; r < outH; r++) {
+        int top = p * h * w + 2 * r * w;
+        for (int x = 0; x < w; x += 2, o++) {
+          out[o] = Math.max(Math.max(in[top + x], in[top + x + 1]),
+              Math.max(in[top + w + x], in[top + w + x + 1]));
+        }
+      }
+    }
+  }
 }

@@ -106,4 +106,44 @@ final class VectorLoops implements ElementLoops {
     }
     tail.add(src, srcOff + i, dst, dstOff + i, length - i);
   }
+
+  /**
+   * Two passes a plane: the maxima of each row pair, written back to back into a small buffer
+   * (a row's last vector runs into the next row's place, written after it), then the maxima of
+   * adjacent entries over the whole buffer at once, which are the outputs in order (w is even):
+   * whole vectors even where rows are narrower than a vector (VGG-small's 14, LeNet-5's 10).
+   */
+  @Override
+  public void maxPool2x2(float[] in, float[] out, int fromPlane, int toPlane, int h, int w) {
+    int outH = h / 2;
+    int outPlane = outH * (w / 2);
+    int rowEnd = (w + LANES - 1) / LANES * LANES; // what a row's vectors read
+    float[] pairs = new float[outH * w + 2 * LANES];
+    for (int p = fromPlane; p < toPlane; p++) {
+      for (int r = 0; r < outH; r++) {
+        int top = p * h * w + 2 * r * w;
+        int bottom = top + w;
+        if (bottom + rowEnd > in.length) {
+          for (int x = 0; x < w; x++) {
+            pairs[r * w + x] = Math.max(in[top + x], in[bottom + x]);
+          }
+          continue;
+        }
+        for (int x = 0; x < w; x += LANES) {
+          FloatVector.fromArray(SPECIES, in, top + x)
+              .max(FloatVector.fromArray(SPECIES, in, bottom + x)).intoArray(pairs, r * w + x);
+        }
+      }
+      int o = p * outPlane;
+      int k = 0;
+      for (; k + LANES <= outPlane; k += LANES) {
+        FloatVector low = FloatVector.fromArray(SPECIES, pairs, 2 * k);
+        FloatVector high = FloatVector.fromArray(SPECIES, pairs, 2 * k + LANES);
+        PairLanes.evens(low, high).max(PairLanes.odds(low, high)).intoArray(out, o + k);
+      }
+      for (; k < outPlane; k++) {
+        out[o + k] = Math.max(pairs[2 * k], pairs[2 * k + 1]);
+      }
+    }
+  }
 }

@@ -19,11 +19,6 @@ final class WinogradKernel {
   private static final VectorShuffle<Float> ZIP_HIGH =
       VectorShuffle.fromOp(SPECIES, k -> LANES / 2 + k / 2);
   private static final VectorMask<Float> ODD_LANES = lanes(k -> (k & 1) == 1);
-  /** Lane k takes lane 2k (or 2k + 1) modulo LANES: with {@link #HIGH_LANES}, a pair unzipped. */
-  private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(SPECIES, k -> 2 * k % LANES);
-  private static final VectorShuffle<Float> ODDS =
-      VectorShuffle.fromOp(SPECIES, k -> (2 * k + 1) % LANES);
-  private static final VectorMask<Float> HIGH_LANES = lanes(k -> k >= LANES / 2);
 
   private WinogradKernel() {}
 
@@ -226,8 +221,8 @@ final class WinogradKernel {
     for (; 2 * m < count && from + 2 * m + 2 * LANES <= x.length; m += LANES) {
       FloatVector v0 = FloatVector.fromArray(SPECIES, x, from + 2 * m);
       FloatVector v1 = FloatVector.fromArray(SPECIES, x, from + 2 * m + LANES);
-      v0.rearrange(EVENS).blend(v1.rearrange(EVENS), HIGH_LANES).intoArray(evens, evensAt + m);
-      v0.rearrange(ODDS).blend(v1.rearrange(ODDS), HIGH_LANES).intoArray(evens, oddsAt + m);
+      PairLanes.evens(v0, v1).intoArray(evens, evensAt + m);
+      PairLanes.odds(v0, v1).intoArray(evens, oddsAt + m);
     }
     for (int k = 2 * m; k < count; k++) {
       evens[((k & 1) == 0 ? evensAt : oddsAt) + (k >> 1)] = x[from + k];

@@ -78,4 +78,57 @@ class MaxPool2dDirectTest {
     assertMatchesDirect(new Shape(2, 6, 7), 2, new MaxPool2d.Spec(2, 3, 1, 2, 1, 1));
     assertMatchesDirect(new Shape(1, 9, 9), 1, MaxPool2d.Spec.of(3));
   }
+
+  /**
+   * Inference keeps no switches and pools 2x2 windows in vectors where the width is even: the
+   * same values as the direct scan, at one and two threads, on planes narrower and wider than a
+   * vector; the last plane ends the array (no read or write past it).
+   */
+  @Test
+  void inferenceMatchesTheDirectScan() {
+    Shape[] shapes = {new Shape(3, 8, 6), new Shape(2, 7, 10), new Shape(4, 28, 28),
+        new Shape(6, 14, 14), new Shape(16, 10, 10), new Shape(1, 2, 2), new Shape(2, 9, 7)};
+    for (int threads = 1; threads <= 2; threads++) {
+      for (Shape input : shapes) {
+        int batch = 3;
+        Layer pool = MaxPool2d.Spec.of(2).build(input, 0,
+            ComputeContext.defaults().withThreads(threads));
+        SplittableRandom rng = new SplittableRandom(input.size());
+        float[] x = new float[batch * input.size()];
+        for (int i = 0; i < x.length; i++) {
+          x[i] = (float) rng.nextGaussian();
+        }
+        Shape out = pool.outputShape();
+        float[] y = new float[batch * out.size()];
+        pool.forward(x, y, batch, false);
+        int h = input.height();
+        int w = input.width();
+        for (int p = 0; p < batch * input.channels(); p++) {
+          for (int oy = 0; oy < out.height(); oy++) {
+            for (int ox = 0; ox < out.width(); ox++) {
+              int at = (p * h + 2 * oy) * w + 2 * ox;
+              float expected = Math.max(Math.max(x[at], x[at + 1]),
+                  Math.max(x[at + w], x[at + w + 1]));
+              assertEquals(expected, y[(p * out.height() + oy) * out.width() + ox],
+                  "inference output " + p + "," + oy + "," + ox + " on " + input + " at "
+                      + threads + " threads");
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void aNanInAWindowWinsInInference() {
+    Shape input = new Shape(1, 4, 36);
+    Layer pool = MaxPool2d.Spec.of(2).build(input, 0, ComputeContext.defaults());
+    float[] x = new float[input.size()];
+    x[3 * 36 + 21] = Float.NaN; // bottom row of window (1, 10)
+    float[] y = new float[pool.outputShape().size()];
+    pool.forward(x, y, 1, false);
+    for (int o = 0; o < y.length; o++) {
+      assertEquals(o == 18 + 10 ? Float.NaN : 0f, y[o], "output " + o);
+    }
+  }
 }

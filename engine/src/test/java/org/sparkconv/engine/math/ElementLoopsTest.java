@@ -112,4 +112,35 @@ class ElementLoopsTest {
       }
     }
   }
+
+  @Test
+  void maxPoolTakesTheMaximumOfEachTwoByTwoWindow() {
+    int[][] shapes = {{2, 2}, {4, 6}, {7, 10}, {14, 14}, {28, 28}, {10, 40}, {3, 34}};
+    for (ElementLoops loops : BOTH) {
+      for (int[] shape : shapes) {
+        int h = shape[0];
+        int w = shape[1];
+        int planes = 5;
+        float[] in = uniform(planes * h * w, h * 100 + w);
+        int outPlane = (h / 2) * (w / 2);
+        float[] out = uniform(planes * outPlane, 9); // what is not written stays
+        float[] before = out.clone();
+        loops.maxPool2x2(in, out, 1, planes, h, w); // the last plane ends the array
+        for (int i = 0; i < outPlane; i++) {
+          assertEquals(before[i], out[i], name(loops) + ": plane 0 is not in the range");
+        }
+        for (int p = 1; p < planes; p++) {
+          for (int r = 0; r < h / 2; r++) {
+            for (int c = 0; c < w / 2; c++) {
+              int at = p * h * w + 2 * r * w + 2 * c;
+              float expected = Math.max(Math.max(in[at], in[at + 1]),
+                  Math.max(in[at + w], in[at + w + 1]));
+              assertEquals(expected, out[p * outPlane + r * (w / 2) + c],
+                  name(loops) + " " + h + "x" + w + " plane " + p + " at " + r + "," + c);
+            }
+          }
+        }
+      }
+    }
+  }
 }

@@ -1,0 +1,43 @@
+package org.sparkconv.engine.math;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The even and the odd entries of two consecutive vectors, each as one vector, by single-vector
+ * {@code rearrange} and {@code blend} (JDK 17 runs its two-vector {@code rearrange} 10x slower).
+ * Touched only when the incubator module is resolved.
+ */
+final class PairLanes {
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+  /** Lane k takes lane 2k (or 2k + 1) modulo LANES: with {@link #HIGH_LANES}, a pair unzipped. */
+  private static final VectorShuffle<Float> EVENS =
+      VectorShuffle.fromOp(SPECIES, k -> 2 * k % LANES);
+  private static final VectorShuffle<Float> ODDS =
+      VectorShuffle.fromOp(SPECIES, k -> (2 * k + 1) % LANES);
+  private static final VectorMask<Float> HIGH_LANES = highLanes();
+
+  private PairLanes() {}
+
+  /** Entries 0, 2, ..., 2 LANES - 2 of {@code low} followed by {@code high}. */
+  static FloatVector evens(FloatVector low, FloatVector high) {
+    return low.rearrange(EVENS).blend(high.rearrange(EVENS), HIGH_LANES);
+  }
+
+  /** Entries 1, 3, ..., 2 LANES - 1 of {@code low} followed by {@code high}. */
+  static FloatVector odds(FloatVector low, FloatVector high) {
+    return low.rearrange(ODDS).blend(high.rearrange(ODDS), HIGH_LANES);
+  }
+
+  private static VectorMask<Float> highLanes() {
+    boolean[] bits = new boolean[LANES];
+    for (int k = LANES / 2; k < LANES; k++) {
+      bits[k] = true;
+    }
+    return VectorMask.fromArray(SPECIES, bits, 0);
+  }
+}
