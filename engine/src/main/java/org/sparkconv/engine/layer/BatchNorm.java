@@ -162,6 +162,23 @@ public final class BatchNorm implements Layer {
     Arrays.fill(state, runningVarOffset, runningVarOffset + channels, 1f);
   }
 
+  /**
+   * The inference map as {@code y = x * scale[c] + shift[c]} (the running statistics folded
+   * in), for a convolution that applies it in its own pass; then a ReLU if {@link #reluFused}.
+   */
+  void inferenceAffine(float[] scale, float[] shift) {
+    for (int c = 0; c < channels; c++) {
+      float is = (float) (1.0 / Math.sqrt(state[runningVarOffset + c] + spec.eps()));
+      scale[c] = params[gammaOffset + c] * is;
+      shift[c] = params[betaOffset + c] - state[runningMeanOffset + c] * scale[c];
+    }
+  }
+
+  /** Whether a ReLU after this layer is applied in its passes. */
+  boolean reluFused() {
+    return reluFused;
+  }
+
   /** Takes over a ReLU that follows (batch norm then ReLU is the usual block). */
   @Override
   public boolean fuseNext(Layer next) {

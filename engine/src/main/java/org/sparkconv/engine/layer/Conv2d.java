@@ -120,6 +120,12 @@ public final class Conv2d implements Layer {
       return passes + (long) (threads - 1) * params;
     }
 
+    /** A spatial batch norm after it, applied per image as the convolution writes it. */
+    @Override
+    public boolean foldsNextInInference(LayerSpec next) {
+      return next instanceof BatchNorm.Spec norm && norm.spatial();
+    }
+
     @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new Conv2d(this, input, geometry(input, index), context);
@@ -167,6 +173,7 @@ public final class Conv2d implements Layer {
   private final float[][] cols; // per worker thread: (Cin*kh*kw, Ho*Wo), reused for every image
   private final float[][] partialGrads; // per worker thread > 0: its dW ++ db, summed after
   private final DirectConvPasses direct; // null where im2col + GEMM computes the passes
+  private final ChannelAffine folded; // a following batch norm's map, in inference
   private float[] params;
   private float[] grads;
   private int weightOffset;
@@ -196,6 +203,7 @@ public final class Conv2d implements Layer {
     }
     int paramCount = spec.outChannels() * kernelSize + (spec.bias() ? spec.outChannels() : 0);
 
+    this.folded = new ChannelAffine(spec.outChannels(), geometry.outH() * geometry.outW());
     this.partialGrads = new float[threads][];
     for (int t = 1; t < threads; t++) {
       partialGrads[t] = new float[paramCount];
@@ -239,15 +247,31 @@ public final class Conv2d implements Layer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
-    if (direct != null) {
-      direct.forward(parallel, params, weightOffset, spec.bias() ? params : null, biasOffset, in,
-          out, batch);
-      return;
-    }
-    parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to, cols[t]));
+    forward(in, out, batch, null);
   }
 
-  private void forwardImages(float[] in, float[] out, int from, int to, float[] col) {
+  /**
+   * The batch norm after this layer in inference: its map is applied to each image (or chunk
+   * of images) right after the convolution writes it, instead of in a pass of its own (batch
+   * 256, one thread: ResNet-20's 21 norms took 14 ms of 172 a batch, its convolutions are as
+   * fast with the map as without, 8.25 vs 8.20 ms on stage 1).
+   */
+  @Override
+  public void inferFoldingNext(Layer next, float[] in, float[] out, int batch) {
+    forward(in, out, batch, folded.of((BatchNorm) next));
+  }
+
+  private void forward(float[] in, float[] out, int batch, ChannelAffine after) {
+    if (direct != null) {
+      direct.forward(parallel, params, weightOffset, spec.bias() ? params : null, biasOffset, in,
+          out, batch, after);
+      return;
+    }
+    parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to, cols[t], after));
+  }
+
+  private void forwardImages(float[] in, float[] out, int from, int to, float[] col,
+      ChannelAffine after) {
     int inSize = inputShape.size();
     int pixels = geometry.colCols();
     int outSize = outputShape.size();
@@ -270,6 +294,9 @@ public final class Conv2d implements Layer {
             out[p] += b;
           }
         }
+      }
+      if (after != null) {
+        after.apply(out, n * outSize, 1);
       }
     }
   }

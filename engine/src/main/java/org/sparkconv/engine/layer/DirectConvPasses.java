@@ -176,7 +176,7 @@ final class DirectConvPasses {
      * at a time.
      */
     void convolve(WinogradConv w, float[] packed, float[] bias, int biasOffset, float[] in,
-        int inSize, float[] out, int outSize, int from, int to) {
+        int inSize, float[] out, int outSize, int from, int to, ChannelAffine after) {
       for (int first = from; first < to; first += w.chunk()) {
         int count = Math.min(w.chunk(), to - first);
         for (int i = 0; i < count; i++) {
@@ -184,6 +184,9 @@ final class DirectConvPasses {
         }
         w.convolve(padded, count, packed, bias, biasOffset, out, first * outSize, outSize,
             transformed, products, phases);
+        if (after != null) {
+          after.apply(out, first * outSize, count);
+        }
       }
     }
   }
@@ -268,14 +271,17 @@ final class DirectConvPasses {
     return threads * plan.floatsPerThread(g) + plan.sharedFloats();
   }
 
-  /** {@code out} = the convolution of every image in {@code in}, plus the bias if any. */
+  /**
+   * {@code out} = the convolution of every image in {@code in}, plus the bias if any, then
+   * {@code after} (if not null) on each image or chunk as soon as it is written.
+   */
   void forward(Parallel parallel, float[] params, int weightOffset, float[] bias, int biasOffset,
-      float[] in, float[] out, int batch) {
+      float[] in, float[] out, int batch, ChannelAffine after) {
     WinogradConv w = plan.winograd();
     if (w != null) {
       w.packWeights(params, weightOffset, packedWeights);
       parallel.forRange(batch, (t, from, to) -> scratch[t].winograd().convolve(w, packedWeights,
-          bias, biasOffset, in, inSize, out, outSize, from, to));
+          bias, biasOffset, in, inSize, out, outSize, from, to, after));
       return;
     }
     DirectConv f = plan.forward();
@@ -285,6 +291,9 @@ final class DirectConvPasses {
       for (int n = from; n < to; n++) {
         f.pad(in, n * inSize, s.image(), 0);
         f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize, s.result());
+        if (after != null) {
+          after.apply(out, n * outSize, 1);
+        }
       }
     });
   }
@@ -358,7 +367,7 @@ final class DirectConvPasses {
     WinogradConv w = plan.winogradAdjoint();
     if (w != null) {
       s.winogradAdjoint().convolve(w, packedAdjointWeights, null, 0, dOut, outSize, dIn, inSize,
-          first, first + count);
+          first, first + count, null);
       return;
     }
     for (int n = first; n < first + count; n++) {

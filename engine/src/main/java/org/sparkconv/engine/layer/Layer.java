@@ -50,4 +50,14 @@ public interface Layer {
   default boolean fuseNext(Layer next) {
     return false;
   }
+
+  /**
+   * Inference only, where this layer's spec {@link LayerSpec#foldsNextInInference folds}
+   * {@code next} in: writes to {@code out} what {@code next} would output after this layer's
+   * inference forward on {@code in}.
+   */
+  default void inferFoldingNext(Layer next, float[] in, float[] out, int batch) {
+    throw new UnsupportedOperationException(getClass().getSimpleName()
+        + " does not fold the layer after it");
+  }
 }

@@ -59,6 +59,15 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
     return false;
   }
 
+  /**
+   * Whether a layer of this spec can compute, in inference, what {@code next} would output
+   * after it ({@link Layer#inferFoldingNext}): the network then skips {@code next} when it
+   * infers, and both share one buffer.
+   */
+  default boolean foldsNextInInference(LayerSpec next) {
+    return false;
+  }
+
   /** The live layer for {@code input}; call only after {@link #outputShape} accepted it. */
   Layer build(Shape input, int index, ComputeContext context);
 

@@ -26,6 +26,7 @@ final class GraphPlan {
 
   final int[][] inputs; // per node: node indices, Node.INPUT for the network input
   final boolean[] fusedIntoPrevious;
+  final boolean[] foldedInInference; // computed by the node before it when inferring
   final int[] gradientBuffer; // per node whose output is consumed: the pooled buffer, or EXTERNAL
   final int inputGradientBuffer;
   final int[][] inputGradientTarget; // per node, per input: the buffer its gradient ends up in
@@ -53,6 +54,13 @@ final class GraphPlan {
       LayerSpec layer = nodes.get(i).layer();
       fusedIntoPrevious[i + 1] = !fusedIntoPrevious[i] && nodes.get(i + 1).isChained(i + 1)
           && consumers[i] == 1 && layer.fusesNext(nodes.get(i + 1).layer());
+    }
+    foldedInInference = new boolean[n];
+    for (int i = 0; i + 1 < n; i++) {
+      foldedInInference[i + 1] = !fusedIntoPrevious[i] && !foldedInInference[i]
+          && !fusedIntoPrevious[i + 1] && nodes.get(i + 1).isChained(i + 1)
+          && consumers[i] == 1
+          && nodes.get(i).layer().foldsNextInInference(nodes.get(i + 1).layer());
     }
 
     gradientBuffer = new int[n];
@@ -98,13 +106,14 @@ final class GraphPlan {
     scratchCount = maxScratch;
 
     // Inference: a unit's output takes a free buffer; its inputs' buffers are free again once
-    // their last consumer has run. The output never is.
+    // their last consumer has run. The output never is. A node folded into the one before it
+    // shares that one's buffer, as a fused activation does.
     forwardBuffer = new int[n];
     int[] remaining = consumers.clone();
     free.clear();
     created = 0;
     for (int i = 0; i < n; i++) {
-      if (fusedIntoPrevious[i]) {
+      if (fusedIntoPrevious[i] || foldedInInference[i]) {
         forwardBuffer[i] = forwardBuffer[i - 1];
         continue;
       }

@@ -172,6 +172,14 @@ public final class Network {
     return plan.fusedIntoPrevious[index];
   }
 
+  /**
+   * True when {@link #infer} skips layer {@code index} (a batch norm) because the convolution
+   * before it applies it ({@link Layer#inferFoldingNext}).
+   */
+  public boolean isFoldedInInference(int index) {
+    return plan.foldedInInference[index];
+  }
+
   public Layer layer(int index) {
     return layers[index];
   }
@@ -230,8 +238,10 @@ public final class Network {
 
   /**
    * Inference only: evaluation mode, and node outputs in the plan's pooled buffers, each reused
-   * once every consumer of its node has run (two maps for a chain instead of one per layer).
-   * No {@link #backward} may follow. The returned tensor is valid until the next forward.
+   * once every consumer of its node has run (two maps for a chain instead of one per layer); a
+   * batch norm right after a convolution is applied by the convolution as it writes each image
+   * ({@link org.sparkconv.engine.layer.Layer#inferFoldingNext}), not in a pass of its own. No
+   * {@link #backward} may follow. The returned tensor is valid until the next forward.
    */
   public Tensor infer(Tensor input) {
     return run(input, false, false);
@@ -261,12 +271,14 @@ public final class Network {
     }
     lastInput = x;
     for (int i = 0; i < layers.length; i++) {
-      if (plan.fusedIntoPrevious[i]) {
+      if (plan.fusedIntoPrevious[i] || !keep && plan.foldedInInference[i]) {
         continue;
       }
       long start = forwardNanos == null ? 0 : System.nanoTime();
       if (layers[i] instanceof MergeLayer merge) {
         merge.forward(values(i), outputs[i], batch);
+      } else if (!keep && i + 1 < layers.length && plan.foldedInInference[i + 1]) {
+        layers[i].inferFoldingNext(layers[i + 1], value(plan.inputs[i][0]), outputs[i], batch);
       } else {
         layers[i].forward(value(plan.inputs[i][0]), outputs[i], batch, training);
       }
@@ -333,7 +345,8 @@ public final class Network {
   /**
    * Makes every later forward and backward add each node's time (nanoseconds) into
    * {@code forward[i]} and {@code backward[i]}; null arrays stop the timing. For profiling: a
-   * fused activation's time is in the node before it.
+   * fused activation's time is in the node before it, as is, in {@link #infer}, a folded batch
+   * norm's.
    */
   public void timeNodes(long[] forward, long[] backward) {
     this.forwardNanos = forward;

@@ -1,0 +1,103 @@
+package org.sparkconv.engine.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkconv.engine.TestArrays.uniform;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.sparkconv.engine.layer.BatchNorm;
+import org.sparkconv.engine.layer.Conv2d;
+import org.sparkconv.engine.layer.Dense;
+import org.sparkconv.engine.layer.Flatten;
+import org.sparkconv.engine.layer.Init;
+import org.sparkconv.engine.layer.Padding;
+import org.sparkconv.engine.layer.Relu;
+import org.sparkconv.engine.math.ComputeContext;
+import org.sparkconv.engine.tensor.Shape;
+import org.sparkconv.engine.tensor.Tensor;
+
+/**
+ * {@link Network#infer} applies a batch norm that follows a convolution inside the
+ * convolution's pass: its outputs equal the layer-by-layer evaluation forward's (within float
+ * rounding of {@code x * scale + shift} against {@code (x - mean) * scale + beta}) on ResNet-20
+ * (Winograd, direct and strided convolutions, the branch norm before a sum), VGG-small (norms
+ * with their ReLU) and a network whose convolution has a bias and lowers to im2col, at one and
+ * two threads, with running statistics and affine parameters far from their initial values.
+ */
+class InferenceFoldingTest {
+
+  private static final Path MODELS = Path.of("..", "conf", "models");
+
+  @Test
+  void resnet20InfersAsItEvaluates() {
+    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("resnet20.json")), 21);
+  }
+
+  @Test
+  void vggSmallInfersAsItEvaluates() {
+    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("vgg-small.json")), 4);
+  }
+
+  @Test
+  void aBiasedLoweredConvolutionFoldsItsNormToo() {
+    NetworkSpec spec = NetworkSpec.sequential("folds", new Shape(3, 9, 7), List.of(
+        new Conv2d.Spec(0, 5, 2, 3, 2, 1, Padding.of(1), 1, 1, true, Init.HE_NORMAL),
+        BatchNorm.Spec.spatial2d(),
+        new Conv2d.Spec(0, 4, 3, 3, 1, 1, Padding.SAME, 1, 1, true, Init.HE_NORMAL),
+        BatchNorm.Spec.spatial2d(), new Relu.Spec(), new Flatten.Spec(), Dense.Spec.of(10),
+        BatchNorm.Spec.flat1d()));
+    assertFoldedInferenceMatches(spec, 2);
+  }
+
+  private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds) {
+    for (int threads = 1; threads <= 2; threads++) {
+      Network net = Network.build(spec, ComputeContext.defaults().withThreads(threads));
+      net.initialize(5);
+      int folds = 0;
+      for (int i = 0; i < net.layerCount(); i++) {
+        if (net.isFoldedInInference(i)) {
+          folds++;
+          assertTrue(net.layer(i) instanceof BatchNorm, "only batch norms fold: " + i);
+          assertFalse(net.isFusedIntoPrevious(i));
+        }
+      }
+      assertEquals(expectedFolds, folds, spec.name() + ": batch norms folded");
+      int batch = 5;
+      int inSize = net.inputShape().size();
+      // running statistics away from (0, 1): a few training forwards on shifted, scaled data
+      float[] x = uniform(batch * inSize, 21);
+      for (int i = 0; i < x.length; i++) {
+        x[i] = 3 * x[i] + 0.5f;
+      }
+      for (int step = 0; step < 3; step++) {
+        net.forward(new Tensor(x, 0, batch, net.inputShape()), true);
+      }
+      perturbAffineParameters(net);
+      float[] expected = net.forward(new Tensor(x, 0, batch, net.inputShape()), false)
+          .toArray();
+      float[] folded = net.infer(new Tensor(x, 0, batch, net.inputShape())).toArray();
+      double scale = 0;
+      for (float e : expected) {
+        scale = Math.max(scale, Math.abs(e));
+      }
+      assertTrue(scale > 0, "a nontrivial output");
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], folded[i], 1e-4 * scale,
+            spec.name() + " at " + threads + " threads, output " + i);
+      }
+    }
+  }
+
+  /** Every parameter scaled by a random factor in [0.5, 1.5) and shifted a little. */
+  private static void perturbAffineParameters(Network net) {
+    float[] params = net.params();
+    SplittableRandom rng = new SplittableRandom(3);
+    for (int i = 0; i < params.length; i++) {
+      params[i] = params[i] * (float) (0.5 + rng.nextDouble()) + 0.1f * (float) rng.nextGaussian();
+    }
+  }
+}
