@@ -64,6 +64,16 @@ public interface ElementLoops {
   void maxPool2x2(float[] in, float[] out, int fromPlane, int toPlane, int h, int w);
 
   /**
+   * As {@link #maxPool2x2}, keeping in {@code switches} (indexed as {@code out}) the index in
+   * {@code in} of each window's winner, for backward: a tournament, left against right in each
+   * row, then bottom over top only when strictly greater, each comparison the sign bit of a
+   * difference (so the first of equal values wins, except that +0 beats an earlier -0, as in
+   * {@link Math#max}; a NaN difference has its sign bit set on x86).
+   */
+  void maxPool2x2(float[] in, float[] out, int[] switches, int fromPlane, int toPlane, int h,
+      int w);
+
+  /**
    * {@code g} where {@code y > 0}, else 0: the gradient through a ReLU whose output is y,
    * without a branch. y > 0 exactly when its bits b are a positive int, i.e. when neither b nor
    * b - 1 has the sign bit (this also rejects -0, whose bits are the most negative int); the

@@ -1,6 +1,8 @@
 package org.sparkconv.engine.math;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -17,6 +19,11 @@ final class VectorLoops implements ElementLoops {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
+
+  private static final VectorSpecies<Integer> INT_SPECIES =
+      SPECIES.withLanes(int.class);
+  /** 0, 2, 4, ...: the left column of consecutive windows. */
+  private static final IntVector EVEN_COLUMNS = IntVector.zero(INT_SPECIES).addIndex(2);
 
   private final ScalarLoops tail = new ScalarLoops();
 
@@ -145,5 +152,57 @@ final class VectorLoops implements ElementLoops {
         out[o + k] = Math.max(pairs[2 * k], pairs[2 * k + 1]);
       }
     }
+  }
+
+  /**
+   * The scalar tournament's arithmetic on vectors of consecutive windows of a row pair: each
+   * row's even and odd entries split apart ({@link PairLanes}), the sign bits of the same
+   * differences as masks. A row's last vector may pass its windows into the next row's
+   * outputs, which are written after it; where it would pass the range's last output or read
+   * past the input, the scalar tournament takes the rest of the row.
+   */
+  @Override
+  public void maxPool2x2(float[] in, float[] out, int[] switches, int fromPlane, int toPlane,
+      int h, int w) {
+    int outW = w / 2;
+    int end = toPlane * (h / 2) * outW;
+    IntVector zero = IntVector.zero(INT_SPECIES);
+    for (int p = fromPlane; p < toPlane; p++) {
+      for (int r = 0; r < h / 2; r++) {
+        int top = p * h * w + 2 * r * w;
+        int o = (p * (h / 2) + r) * outW;
+        int k = 0;
+        for (; k < outW && o + k + LANES <= end && top + w + 2 * k + 2 * LANES <= in.length;
+            k += LANES) {
+          int x = top + 2 * k;
+          FloatVector t0 = FloatVector.fromArray(SPECIES, in, x);
+          FloatVector t1 = FloatVector.fromArray(SPECIES, in, x + LANES);
+          FloatVector b0 = FloatVector.fromArray(SPECIES, in, x + w);
+          FloatVector b1 = FloatVector.fromArray(SPECIES, in, x + w + LANES);
+          FloatVector topLeft = PairLanes.evens(t0, t1);
+          FloatVector topRight = PairLanes.odds(t0, t1);
+          FloatVector bottomLeft = PairLanes.evens(b0, b1);
+          FloatVector bottomRight = PairLanes.odds(b0, b1);
+          VectorMask<Integer> topRightWins = signBits(topLeft.sub(topRight));
+          VectorMask<Integer> bottomRightWins = signBits(bottomLeft.sub(bottomRight));
+          FloatVector topBest = topLeft.blend(topRight, topRightWins.cast(SPECIES));
+          FloatVector bottomBest = bottomLeft.blend(bottomRight, bottomRightWins.cast(SPECIES));
+          VectorMask<Integer> bottomWins = signBits(topBest.sub(bottomBest));
+          topBest.blend(bottomBest, bottomWins.cast(SPECIES)).intoArray(out, o + k);
+          IntVector column = zero.blend(1, topRightWins)
+              .blend(zero.blend(w + 1, bottomRightWins).blend(w, bottomRightWins.not()),
+                  bottomWins);
+          EVEN_COLUMNS.add(x).add(column).intoArray(switches, o + k);
+        }
+        if (k < outW) {
+          ScalarLoops.windows(in, out, switches, top, w, o, k, outW);
+        }
+      }
+    }
+  }
+
+  /** Lanes whose float has its sign bit set. */
+  private static VectorMask<Integer> signBits(FloatVector v) {
+    return v.reinterpretAsInts().lt(0);
   }
 }

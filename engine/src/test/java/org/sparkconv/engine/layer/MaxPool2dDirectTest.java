@@ -70,6 +70,8 @@ class MaxPool2dDirectTest {
   void pairWindowsMatchTheDirectScan() {
     assertMatchesDirect(new Shape(3, 8, 6), 2, MaxPool2d.Spec.of(2));
     assertMatchesDirect(new Shape(2, 7, 9), 3, MaxPool2d.Spec.of(2)); // odd: last row/column unused
+    assertMatchesDirect(new Shape(4, 28, 28), 3, MaxPool2d.Spec.of(2)); // a vector a row
+    assertMatchesDirect(new Shape(3, 6, 70), 2, MaxPool2d.Spec.of(2)); // three vectors a row
   }
 
   @Test
@@ -93,6 +95,7 @@ class MaxPool2dDirectTest {
         int batch = 3;
         Layer pool = MaxPool2d.Spec.of(2).build(input, 0,
             ComputeContext.defaults().withThreads(threads));
+        pool.reserve(batch);
         SplittableRandom rng = new SplittableRandom(input.size());
         float[] x = new float[batch * input.size()];
         for (int i = 0; i < x.length; i++) {
@@ -123,6 +126,7 @@ class MaxPool2dDirectTest {
   void aNanInAWindowWinsInInference() {
     Shape input = new Shape(1, 4, 36);
     Layer pool = MaxPool2d.Spec.of(2).build(input, 0, ComputeContext.defaults());
+    pool.reserve(1);
     float[] x = new float[input.size()];
     x[3 * 36 + 21] = Float.NaN; // bottom row of window (1, 10)
     float[] y = new float[pool.outputShape().size()];

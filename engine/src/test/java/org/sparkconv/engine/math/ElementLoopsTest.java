@@ -143,4 +143,36 @@ class ElementLoopsTest {
       }
     }
   }
+
+  /**
+   * The vector tournament picks the scalar one's winners: on ties, signed zeros and NaNs, with
+   * rows of one vector, three, and less than one, and a range whose last row ends the array.
+   */
+  @Test
+  void maxPoolWinnersAreTheScalarTournaments() {
+    float[] values = {-1f, 0f, -0f, 1f, Float.NaN, 1f, 0f};
+    int[][] shapes = {{4, 32}, {6, 70}, {5, 9}, {28, 28}, {2, 2}};
+    for (int[] shape : shapes) {
+      int h = shape[0];
+      int w = shape[1];
+      int planes = 4;
+      java.util.SplittableRandom rng = new java.util.SplittableRandom(h * 31 + w);
+      float[] in = new float[planes * h * w];
+      for (int i = 0; i < in.length; i++) {
+        in[i] = values[rng.nextInt(values.length)];
+      }
+      int outputs = planes * (h / 2) * (w / 2);
+      float[] expected = new float[outputs];
+      int[] expectedSwitches = new int[outputs];
+      new ScalarLoops().maxPool2x2(in, expected, expectedSwitches, 1, planes, h, w);
+      float[] actual = new float[outputs];
+      int[] actualSwitches = new int[outputs];
+      new VectorLoops().maxPool2x2(in, actual, actualSwitches, 1, planes, h, w);
+      for (int o = (h / 2) * (w / 2); o < outputs; o++) {
+        assertEquals(expectedSwitches[o], actualSwitches[o], h + "x" + w + " winner " + o);
+        assertEquals(Float.floatToRawIntBits(expected[o]), Float.floatToRawIntBits(actual[o]),
+            h + "x" + w + " value " + o);
+      }
+    }
+  }
 }
