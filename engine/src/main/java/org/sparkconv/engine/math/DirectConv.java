@@ -262,15 +262,11 @@ public final class DirectConv {
     DirectConvKernel.run(packed, roundUp(outChannels, MR), depth, offsets, padded, result,
         runLength);
     int plane = outH * outW;
+    int limit = outOff + outChannels * plane; // this image's end: another worker's image after
     for (int o = 0; o < outChannels; o++) {
       float b = bias == null ? 0f : bias[biasOff + o];
-      for (int y = 0; y < outH; y++) {
-        int from = o * runLength + y * rowWidth;
-        int to = outOff + o * plane + y * outW;
-        for (int x = 0; x < outW; x++) {
-          out[to + x] = result[from + x] + b;
-        }
-      }
+      DirectConvKernel.copyPlane(result, o * runLength, rowWidth, b, out, outOff + o * plane,
+          outW, outH, limit);
     }
   }
 

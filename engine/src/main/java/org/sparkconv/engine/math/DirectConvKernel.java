@@ -48,6 +48,30 @@ final class DirectConvKernel {
   }
 
   /**
+   * {@code out[to + y * outW + x] = result[from + y * rowWidth + x] + bias} for rows y below
+   * {@code rows} and x below {@code outW}: a plane of the result, its padding columns dropped.
+   * Whole vectors, a row's last one running into the next row's place (written after it), or
+   * past the plane into the next one's; lanes that would pass {@code limit} in {@code out}, or
+   * read past {@code result}, go one by one.
+   */
+  static void copyPlane(float[] result, int from, int rowWidth, float bias, float[] out, int to,
+      int outW, int rows, int limit) {
+    FloatVector b = FloatVector.broadcast(SPECIES, bias);
+    for (int y = 0; y < rows; y++) {
+      int source = from + y * rowWidth;
+      int target = to + y * outW;
+      int x = 0;
+      for (; x < outW && target + x + LANES <= limit && source + x + LANES <= result.length;
+          x += LANES) {
+        FloatVector.fromArray(SPECIES, result, source + x).add(b).intoArray(out, target + x);
+      }
+      for (; x < outW; x++) {
+        out[target + x] = result[source + x] + bias;
+      }
+    }
+  }
+
+  /**
    * The 8 x 3-vector tile at result[at] from panel {@code a[aAt]} and pixels from j: 24
    * accumulators, 3 loads and 8 broadcasts per 24 fused multiply-adds. Measured, ResNet-20
    * inference at 1 thread: a 4 x 2 tile (as in {@link VectorGemm}) 1,160 img/s, 8 x 2
