@@ -5,7 +5,9 @@
 # sparkconv / PyTorch. sparkconv's threads are intra-op workers (SPARKCONV_THREADS, images of a
 # batch split across them) with one OpenBLAS thread each; PyTorch's are torch.set_num_threads
 # with OPENBLAS_NUM_THREADS equal to it, in-place ReLU, gradients set to None, and glibc kept
-# from unmapping each step's activations (without that it loses ~25% here).
+# from unmapping each step's activations (without that it loses ~25% here), in the fastest of
+# its expert setups for the row (channels_last training, a frozen network for inference, ...:
+# see pytorch_bench.py), named in the last column.
 # The machine this was written on is shared and noisy (ratios moved by 0.3 between runs), so
 # ROUNDS=N runs the whole table N times, rounds after one another, and ends with each row's
 # median of sparkconv, of PyTorch and of the per-round ratios, with the lowest and highest ratio.
@@ -24,7 +26,7 @@ models=("$@")
 [[ ${#models[@]} -gt 0 ]] || models=(lenet5 vgg-small resnet20)
 cases=()
 for m in "${models[@]}"; do cases+=("$m train 64" "$m infer 256"); done
-printf '%-5s %-10s %-6s %6s %8s %14s %14s %7s\n' round model mode batch threads sparkconv pytorch ratio
+printf '%-5s %-10s %-6s %6s %8s %14s %14s %7s  %s\n' round model mode batch threads sparkconv pytorch ratio 'pytorch as'
 for round in $(seq 1 "$rounds"); do
   for case in "${cases[@]}"; do
     set -- $case
@@ -32,13 +34,16 @@ for round in $(seq 1 "$rounds"); do
       s=$(SPARKCONV_THREADS=$threads OPENBLAS_NUM_THREADS=1 java -Xmx4g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" \
         org.sparkconv.engine.bench.StepBenchmark "$SPARKCONV_HOME/conf/models/$1.json" "$2" "$3" \
         "$steps" "$repeats" 2>/dev/null | rate)
-      p=$(MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 \
+      line=$(MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 \
         OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \
         /usr/bin/python3 "$SPARKCONV_HOME/scripts/pytorch_bench.py" \
-        "$SPARKCONV_HOME/conf/models/$1.json" "$2" "$3" "$threads" "$steps" "$repeats" | rate)
+        "$SPARKCONV_HOME/conf/models/$1.json" "$2" "$3" "$threads" "$steps" "$repeats")
+      p=$(rate <<< "$line")
+      setup=$(sed -n 's/.*cpu\/wall [0-9.]*; \([a-z_]*\);.*/\1/p' <<< "$line") # PyTorch's fastest setup
       echo "$1 $2 $3 $threads $s $p" >> "$results"
-      awk -v r="$round" -v m="$1" -v mode="$2" -v b="$3" -v t="$threads" -v s="$s" -v p="$p" 'BEGIN {
-        printf "%-5d %-10s %-6s %6d %8d %8d img/s %8d img/s %6.2fx\n", r, m, mode, b, t, s, p, s / p }'
+      awk -v r="$round" -v m="$1" -v mode="$2" -v b="$3" -v t="$threads" -v s="$s" -v p="$p" \
+        -v setup="$setup" 'BEGIN {
+        printf "%-5d %-10s %-6s %6d %8d %8d img/s %8d img/s %6.2fx  %s\n", r, m, mode, b, t, s, p, s / p, setup }'
     done
   done
 done
