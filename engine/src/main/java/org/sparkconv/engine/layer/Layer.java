@@ -32,8 +32,20 @@ public interface Layer {
   /** Allocates per-batch caches for up to {@code batch} examples; called before forward. */
   default void reserve(int batch) {}
 
-  /** Computes {@code out} from {@code in} for {@code batch} examples. */
+  /**
+   * Computes {@code out} from {@code in} for {@code batch} examples, keeping what
+   * {@link #backward} needs: in training mode, or in evaluation mode (a backward after it gives
+   * the gradients of the inference function).
+   */
   void forward(float[] in, float[] out, int batch, boolean training);
+
+  /**
+   * The evaluation-mode forward when no backward follows ({@code Network.infer}): a layer may
+   * skip what only backward reads.
+   */
+  default void infer(float[] in, float[] out, int batch) {
+    forward(in, out, batch, false);
+  }
 
   /**
    * Given {@code dOut}, accumulates parameter gradients and, unless {@code dIn} is null, writes

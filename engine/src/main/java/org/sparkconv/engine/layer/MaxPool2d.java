@@ -8,10 +8,10 @@ import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
- * Max pooling. In training, forward remembers for every output the index of the winning input
+ * Max pooling. Forward remembers for every output the index of the winning input
  * (the "switches" of Zeiler & Fergus 2014) so that backward routes each gradient to its winner;
  * padding never wins. On ties the first element in row-major window order wins (except that
- * +0 beats an earlier -0, as in {@link Math#max}); NaN is not ordered. In inference 2x2
+ * +0 beats an earlier -0, as in {@link Math#max}); NaN is not ordered. In {@link #infer} 2x2
  * windows at stride 2 (on even widths) keep no switches and take {@link Math#max} of each
  * window in vectors ({@link ElementLoops#maxPool2x2}), where a NaN wins.
  */
@@ -99,26 +99,34 @@ public final class MaxPool2d implements Layer {
     }
   }
 
+  /**
+   * No backward follows: 2x2 windows on an even width keep no switches and take values only, in
+   * vectors (batch 256, one thread: VGG-small's two pools 4.6 and 2.5 ms -> 1.3 and 0.8,
+   * LeNet-5's 0.87 and 0.32 -> 0.26 and 0.14).
+   */
   @Override
-  public void forward(float[] in, float[] out, int batch, boolean training) {
-    if (!training && pairWindows && g.width() % 2 == 0) {
-      // no switches to keep: values only, in vectors (batch 256, one thread: VGG-small's two
-      // pools 4.6 and 2.5 ms -> 1.3 and 0.8, LeNet-5's 0.87 and 0.32 -> 0.26 and 0.14)
-      parallel.forRange(batch * inputShape.channels(), (t, from, to) -> loops.maxPool2x2(in,
-          out, from, to, g.height(), g.width()));
+  public void infer(float[] in, float[] out, int batch) {
+    if (!pairWindows || g.width() % 2 != 0) {
+      forward(in, out, batch, false);
       return;
     }
+    parallel.forRange(batch * inputShape.channels(), (t, from, to) -> loops.maxPool2x2(in,
+        out, from, to, g.height(), g.width()));
+  }
+
+  /** Records the winners in either mode: a backward may follow an evaluation forward. */
+  @Override
+  public void forward(float[] in, float[] out, int batch, boolean training) {
     // 2x2 windows at stride 2 without padding are whole: a tournament that picks the same
     // winner as the general loop, in vectors (JMH, batch 256, one thread: VGG-small's pools
     // 6.82 and 2.67 ms -> 2.25 and 2.11, LeNet-5's 0.93 and 0.36 -> 0.39 and 0.36; rows of 7
     // and 5 windows fill a 16-lane vector less than half)
     parallel.forRange(batch * inputShape.channels(), pairWindows
         ? (t, from, to) -> loops.maxPool2x2(in, out, switches, from, to, g.height(), g.width())
-        : (t, from, to) -> forwardPlanes(in, out, from, to, training));
+        : (t, from, to) -> forwardPlanes(in, out, from, to));
   }
 
-  private void forwardPlanes(float[] in, float[] out, int fromPlane, int toPlane,
-      boolean training) {
+  private void forwardPlanes(float[] in, float[] out, int fromPlane, int toPlane) {
     int h = g.height();
     int w = g.width();
     int o = fromPlane * g.outH() * g.outW();
@@ -143,9 +151,7 @@ public final class MaxPool2d implements Layer {
             }
           }
           out[o] = in[best];
-          if (training) {
-            switches[o] = best;
-          }
+          switches[o] = best;
           o++;
         }
       }

@@ -279,6 +279,8 @@ public final class Network {
         merge.forward(values(i), outputs[i], batch);
       } else if (!keep && i + 1 < layers.length && plan.foldedInInference[i + 1]) {
         layers[i].inferFoldingNext(layers[i + 1], value(plan.inputs[i][0]), outputs[i], batch);
+      } else if (!keep) {
+        layers[i].infer(value(plan.inputs[i][0]), outputs[i], batch);
       } else {
         layers[i].forward(value(plan.inputs[i][0]), outputs[i], batch, training);
       }

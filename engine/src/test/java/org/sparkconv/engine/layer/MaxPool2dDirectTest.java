@@ -82,7 +82,7 @@ class MaxPool2dDirectTest {
   }
 
   /**
-   * Inference keeps no switches and pools 2x2 windows in vectors where the width is even: the
+   * {@code infer} keeps no switches and pools 2x2 windows in vectors where the width is even: the
    * same values as the direct scan, at one and two threads, on planes narrower and wider than a
    * vector; the last plane ends the array (no read or write past it).
    */
@@ -103,7 +103,7 @@ class MaxPool2dDirectTest {
         }
         Shape out = pool.outputShape();
         float[] y = new float[batch * out.size()];
-        pool.forward(x, y, batch, false);
+        pool.infer(x, y, batch);
         int h = input.height();
         int w = input.width();
         for (int p = 0; p < batch * input.channels(); p++) {
@@ -130,7 +130,7 @@ class MaxPool2dDirectTest {
     float[] x = new float[input.size()];
     x[3 * 36 + 21] = Float.NaN; // bottom row of window (1, 10)
     float[] y = new float[pool.outputShape().size()];
-    pool.forward(x, y, 1, false);
+    pool.infer(x, y, 1);
     for (int o = 0; o < y.length; o++) {
       assertEquals(o == 18 + 10 ? Float.NaN : 0f, y[o], "output " + o);
     }

@@ -213,4 +213,25 @@ class NetworkTest {
       assertClose("running statistics" + mode, separate.state(), fused.state(), 0, 0);
     }
   }
+
+  /**
+   * A backward after an evaluation-mode forward gives the gradients of the inference function:
+   * with nothing mode-dependent but max pooling (LeNet-5), the same as after a training
+   * forward of the same images, not gradients routed by the winners of an earlier batch.
+   */
+  @Test
+  void backwardAfterAnEvaluationForwardRoutesThroughItsOwnWinners() {
+    Network net = Network.build(lenet5());
+    net.initialize(4);
+    int batch = 3;
+    float[] earlier = uniform(batch * 784, 5);
+    float[] x = uniform(batch * 784, 6);
+    float[] dOut = uniform(batch * 10, 7);
+    net.forward(new Tensor(x, 0, batch, net.inputShape()), true);
+    float[] expected = net.backward(dOut, true).clone();
+    net.forward(new Tensor(earlier, 0, batch, net.inputShape()), true);
+    net.forward(new Tensor(x, 0, batch, net.inputShape()), false);
+    float[] actual = net.backward(dOut, true);
+    assertArrayEquals(expected, actual, "input gradient after forward(x, false)");
+  }
 }
