@@ -2,10 +2,11 @@ package org.sparkconv.engine.math;
 
 /**
  * The element loops of the engine that the JIT does not vectorize by itself: the per-plane sums
- * of batch norm and bias gradients, batch norm's input gradient through a fused ReLU, and the
- * accumulation at the heart of col2im. {@link #BEST} runs them in SIMD registers when the Vector
- * API is resolved ({@link VectorLoops}), else as scalar loops with independent accumulators
- * ({@link ScalarLoops}); the same seam as {@link Gemm} and {@link GemmSelector}, one level down.
+ * of batch norm and bias gradients, batch norm's input gradient through a fused ReLU, the
+ * accumulation at the heart of col2im, and 2x2 max pooling (with or without its winners).
+ * {@link #BEST} runs them in SIMD registers when the Vector API is resolved ({@link VectorLoops}),
+ * else as scalar loops with independent accumulators ({@link ScalarLoops}); the same seam as
+ * {@link Gemm} and {@link GemmSelector}, one level down.
  *
  * <p>Callers sum runs of a few hundred elements (one feature-map plane) and add the run results
  * in double, so the float partial sums stay short. Every range is [from, to).
