@@ -19,9 +19,9 @@ import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
- * 2x2 max pooling at stride 2 over a batch of 256, one thread: the training forward (a
- * branch-free tournament per window that keeps the winner's index for backward) against the
- * inference forward (values only, two vector passes a plane). Shapes: VGG-small's two pools,
+ * 2x2 max pooling at stride 2 over a batch of 256, one thread: the forward that keeps the
+ * winner's index for backward (a branch-free tournament per window, in vectors) against
+ * {@code infer} (values only, two vector passes a plane). Shapes: VGG-small's two pools,
  * LeNet-5's two.
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar MaxPoolBenchmark</pre>
@@ -67,7 +67,7 @@ public class MaxPoolBenchmark {
 
   @Benchmark
   public float[] inference() {
-    pool.forward(in, out, BATCH, false);
+    pool.infer(in, out, BATCH);
     return out;
   }
 }
