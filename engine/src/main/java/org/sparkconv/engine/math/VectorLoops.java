@@ -20,8 +20,7 @@ final class VectorLoops implements ElementLoops {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
 
-  private static final VectorSpecies<Integer> INT_SPECIES =
-      SPECIES.withLanes(int.class);
+  private static final VectorSpecies<Integer> INT_SPECIES = SPECIES.withLanes(int.class);
   /** 0, 2, 4, ...: the left column of consecutive windows. */
   private static final IntVector EVEN_COLUMNS = IntVector.zero(INT_SPECIES).addIndex(2);
 
@@ -189,9 +188,9 @@ final class VectorLoops implements ElementLoops {
           FloatVector bottomBest = bottomLeft.blend(bottomRight, bottomRightWins.cast(SPECIES));
           VectorMask<Integer> bottomWins = signBits(topBest.sub(bottomBest));
           topBest.blend(bottomBest, bottomWins.cast(SPECIES)).intoArray(out, o + k);
+          // the winner's offset from the window's top-left: its column, plus w if in the bottom row
           IntVector column = zero.blend(1, topRightWins)
-              .blend(zero.blend(w + 1, bottomRightWins).blend(w, bottomRightWins.not()),
-                  bottomWins);
+              .blend(zero.blend(1, bottomRightWins).add(w), bottomWins);
           EVEN_COLUMNS.add(x).add(column).intoArray(switches, o + k);
         }
         if (k < outW) {
