@@ -34,13 +34,10 @@ package org.sparkconv.engine.math;
  * <p>Blocks: the transformed input and the products of a block of tiles are kept to about half
  * of a 1 MB L2 cache, so the GEMMs read what the input transform just wrote and the output
  * transform what the GEMMs wrote: several whole images per block where they fit (small planes),
- * else an image in parts of whole tile rows. Images sit back to back in a block, not each
- * rounded up to whole vectors (per layer, 64 images, one thread, forward + backward in
- * interleaved pairs: 32x14x14->32 5.25 and 5.37 -> 5.03 and 4.92 ms; 64x7x7->64, where a
- * rounded image was 32 tiles for 20, 6.51 and 6.56 -> 5.53 and 5.39). The 16 positions of a
- * block sit a little more than a power of two apart; they are skewed by a cache line so their
- * 16 streams do not share L1 sets (blocks and skew together took the input transform of
- * 32x28x28 from 1.95 to 0.8 ms a batch of 64).
+ * else an image in parts of whole tile rows. The 16 positions of a block sit a little more than
+ * a power of two apart; they are skewed by a cache line so their 16 streams do not share L1
+ * sets (blocks and skew together took the input transform of 32x28x28 from 1.95 to 0.8 ms
+ * a batch of 64).
  *
  * <p>Plans only and moves data: the constructor and {@link #applies} run in any JVM.
  */
@@ -63,7 +60,7 @@ public final class WinogradConv {
   private final int tilesH;
   private final int tilesW;
   private final int rowWidth; // of a phase plane, and of a row of tile numbers
-  private final int imageRun; // tilesH * rowWidth: an image's tiles in a block
+  private final int imageRun; // tilesH * rowWidth rounded up: an image's tiles in a block
   private final int phasePlane; // floats of one phase plane, with what the last run reads
   private final int parts; // blocks per image: 1 where a block holds whole images
   private final int partRows; // tile rows per part
@@ -100,12 +97,12 @@ public final class WinogradConv {
     // whole images where one fits, else parts of an image of whole tile rows.
     int target = Math.max(48, BLOCK_FLOATS / (POSITIONS * (inChannels + outRows))
         / RUN_MULTIPLE * RUN_MULTIPLE);
-    this.imageRun = tilesH * rowWidth;
+    this.imageRun = roundUp(tilesH * rowWidth, RUN_MULTIPLE);
     int parts = Math.min(tilesH, (imageRun + target - 1) / target);
     this.partRows = (tilesH + parts - 1) / parts;
     this.parts = (tilesH + partRows - 1) / partRows;
     this.chunk = this.parts > 1 ? 1 : Math.max(1, target / imageRun);
-    this.block = roundUp(this.parts > 1 ? partRows * rowWidth : chunk * imageRun, RUN_MULTIPLE);
+    this.block = this.parts > 1 ? roundUp(partRows * rowWidth, RUN_MULTIPLE) : chunk * imageRun;
     // The last block's runs read up to RUN_MULTIPLE tiles past its rows, and their windows a
     // row and a column beyond.
     this.phasePlane = this.parts * partRows * rowWidth + RUN_MULTIPLE + rowWidth + 1;
@@ -214,7 +211,7 @@ public final class WinogradConv {
 
   /** Multiply-adds of the GEMMs for one image, dropped tiles and padded channels included. */
   public long multiplyAdds() {
-    return (long) POSITIONS * outRows * inChannels * (parts > 1 ? parts * block : block / chunk);
+    return (long) POSITIONS * outRows * inChannels * (parts > 1 ? parts * block : imageRun);
   }
 
   /** Images {@link #convolve} takes at a time: a block's worth (at least one). */
@@ -290,7 +287,6 @@ public final class WinogradConv {
       int firstRow = part * partRows;
       int from = firstRow * rowWidth; // the block's first tile of each image
       int length = parts > 1 ? block : imageRun;
-      int phaseStride = roundUp(length, RUN_MULTIPLE);
       transformBlock(padded, images, from, length, transformed);
       int gemm = outRows * inChannels;
       for (int xi = 0; xi < POSITIONS; xi++) {
@@ -303,24 +299,20 @@ public final class WinogradConv {
         for (int o = 0; o < outChannels; o++) {
           float b = bias == null ? 0f : bias[biasOff + o];
           WinogradKernel.transformOutput(products, o * block + i * length, outStride, length, b,
-              phases, phaseStride);
-          WinogradKernel.interleave(phases, phaseStride, rowWidth, 2 * firstRow, 2 * rows, outH,
+              phases);
+          WinogradKernel.interleave(phases, length, rowWidth, 2 * firstRow, 2 * rows, outH,
               outW, out, outOff + i * outSize + o * plane);
         }
       }
     }
   }
 
-  /**
-   * The input transform of tiles [from, from + length) of each image into a block. Channels
-   * outside, images inside: a run's last vector passes an image's tiles into the next image's,
-   * or the next channel's, which are transformed after it.
-   */
+  /** The input transform of tiles [from, from + length) of each image into a block. */
   private void transformBlock(float[] padded, int images, int from, int length,
       float[] transformed) {
     int planeStride = 4 * phasePlane;
-    for (int c = 0; c < inChannels; c++) {
-      for (int i = 0; i < images; i++) {
+    for (int i = 0; i < images; i++) {
+      for (int c = 0; c < inChannels; c++) {
         WinogradKernel.transformInput(padded, i * paddedImageSize() + c * planeStride + from,
             phasePlane, rowWidth, length, transformed, c * block + i * length, inStride);
       }

@@ -23,8 +23,8 @@ final class WinogradKernel {
   private WinogradKernel() {}
 
   /**
-   * {@code v[vAt + xi * positionStride + t] = (B^T d_t B)[xi]} for tiles t < run (rounded up to
-   * whole vectors: the caller owns what they pass), where window entry (i, j) of tile t is
+   * {@code v[vAt + xi * positionStride + t] = (B^T d_t B)[xi]} for tiles t < run (a multiple of
+   * LANES), where window entry (i, j) of tile t is
    * {@code padded[at + ((i % 2) * 2 + j % 2) * phasePlane + (i / 2) * rowWidth + j / 2 + t]}.
    * Rows first: {@code w = d B} is {@code (d0 - d2, d1 + d2, d2 - d1, d1 - d3)} along j; then
    * {@code B^T w} is the same along i.
@@ -104,13 +104,13 @@ final class WinogradKernel {
   }
 
   /**
-   * {@code phases[ab * phaseStride + t]} for tiles t < run (rounded up to whole vectors, at
-   * most phaseStride) = output (a, b) of tile t, {@code (A^T m_t A)[a][b] + bias}, where
-   * {@code m_t[xi] = products[at + xi * positionStride + t]}. Along each row of m, {@code m A}
-   * is {@code (m0 + m1 + m2, m1 - m2 - m3)}; then the same down the columns.
+   * {@code phases[ab * run + t]} for tiles t < run = output (a, b) of tile t,
+   * {@code (A^T m_t A)[a][b] + bias}, where {@code m_t[xi] = products[at + xi * positionStride +
+   * t]}. Along each row of m, {@code m A} is {@code (m0 + m1 + m2, m1 - m2 - m3)}; then the same
+   * down the columns.
    */
   static void transformOutput(float[] products, int at, int positionStride, int run, float bias,
-      float[] phases, int phaseStride) {
+      float[] phases) {
     FloatVector b = FloatVector.broadcast(SPECIES, bias);
     for (int t = 0; t < run; t += LANES) {
       int m = at + t;
@@ -151,9 +151,9 @@ final class WinogradKernel {
         s31 = m1.sub(m2).sub(m3);
       }
       s00.add(s10).add(s20).add(b).intoArray(phases, t);
-      s01.add(s11).add(s21).add(b).intoArray(phases, phaseStride + t);
-      s10.sub(s20).sub(s30).add(b).intoArray(phases, 2 * phaseStride + t);
-      s11.sub(s21).sub(s31).add(b).intoArray(phases, 3 * phaseStride + t);
+      s01.add(s11).add(s21).add(b).intoArray(phases, run + t);
+      s10.sub(s20).sub(s30).add(b).intoArray(phases, 2 * run + t);
+      s11.sub(s21).sub(s31).add(b).intoArray(phases, 3 * run + t);
     }
   }
 
@@ -161,17 +161,17 @@ final class WinogradKernel {
    * Writes output rows {@code firstRow ... firstRow + rows - 1} (those below {@code outH}) of
    * one channel's plane at {@code out[at]} (outH x outW) from the four output phases of its
    * tiles: row {@code firstRow + 2 r + a}, column {@code 2 tx + b} is
-   * {@code phases[(2a + b) * phaseStride + r * rowWidth + tx]}. Even and odd phases are zipped two
+   * {@code phases[(2a + b) * length + r * rowWidth + tx]}. Even and odd phases are zipped two
    * vectors at a time; a row's last vectors may run into the rows after it, which are written
    * later, but never past the plane (those lanes are stored one by one).
    */
-  static void interleave(float[] phases, int phaseStride, int rowWidth, int firstRow, int rows,
+  static void interleave(float[] phases, int length, int rowWidth, int firstRow, int rows,
       int outH, int outW, float[] out, int at) {
     int planeEnd = at + outH * outW;
     for (int r = 0; r < rows && firstRow + r < outH; r++) {
       int a = r & 1;
-      int even = 2 * a * phaseStride + (r >> 1) * rowWidth;
-      int odd = even + phaseStride;
+      int even = 2 * a * length + (r >> 1) * rowWidth;
+      int odd = even + length;
       int row = at + (firstRow + r) * outW;
       for (int x = 0; x < outW; x += 2 * LANES) {
         int tx = x / 2;
