@@ -16,8 +16,9 @@ import org.sparkconv.engine.math.WinogradConv;
  * worker). Elsewhere (strided convs; an adjoint that would multiply more than
  * {@link #MAX_ADJOINT_OVERWORK} times the lowered work, as a one-channel output padded to 8
  * rows) the layer's own im2col backward runs:
- * {@link #computesBackward()} says which. Stride-1 3x3 convolutions with at least 32 channels
- * each way run the forward pass and the adjoint by {@link WinogradConv} instead, where it
+ * {@link #computesBackward()} says which. Where the context turns Winograd on (not the
+ * default), stride-1 3x3 convolutions with at least 32 channels each way run the forward pass
+ * and the adjoint by {@link WinogradConv} instead, where it
  * multiplies at most {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7
  * planes, whose 2x2 tiles overhang); from 16 channels, their weight gradient by Winograd too.
  * Owns each worker's scratch and the weights packed once per pass.

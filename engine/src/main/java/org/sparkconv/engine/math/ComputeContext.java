@@ -14,9 +14,13 @@ import java.util.Locale;
  * {@code sparkconv.threads} / {@code SPARKCONV_THREADS} ({@link Parallel}); the loops are the
  * Vector API ones when the incubator module is resolved. {@code directConvolution} lets
  * convolutions run {@link DirectConv} where it applies instead of im2col + GEMM, and
- * {@code winograd} lets stride-1 3x3 ones among them run {@link WinogradConv} where it pays;
- * both are on unless {@code sparkconv.conv} / {@code SPARKCONV_CONV} says {@code direct} (no
- * Winograd) or {@code im2col} (neither), for comparisons.
+ * {@code winograd} lets stride-1 3x3 ones among them run {@link WinogradConv} where its work
+ * gate allows. {@code sparkconv.conv} / {@code SPARKCONV_CONV} says which: {@code direct}
+ * (the default), {@code winograd} (direct, and Winograd where it applies) or {@code im2col}
+ * (neither). Winograd is not the default: in whole training and inference steps of ResNet-20
+ * and VGG-small, interleaved in one process on this project's machine (2026-11-30), the direct
+ * kernel alone was 5-20% faster at one and two threads; its transforms move more memory than
+ * the multiply-adds they save on these channel counts.
  */
 public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
     boolean directConvolution, boolean winograd) {
@@ -31,7 +35,7 @@ public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
         if (defaults == null) {
           String conv = convolutionSetting();
           defaults = new ComputeContext(GemmSelector.get(), Parallel.of(Parallel.configured()),
-              ElementLoops.BEST, !conv.equals("im2col"), conv.equals("auto"));
+              ElementLoops.BEST, !conv.equals("im2col"), conv.equals("winograd"));
         }
         d = defaults;
       }
@@ -49,15 +53,15 @@ public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
   }
 
   /**
-   * {@code sparkconv.conv} or {@code SPARKCONV_CONV}: {@code auto} (default), {@code direct} or
-   * {@code im2col}.
+   * {@code sparkconv.conv} or {@code SPARKCONV_CONV}: {@code direct} (default), {@code winograd}
+   * or {@code im2col}.
    */
   static String convolutionSetting() {
     String s = setting("conv");
-    String setting = s == null ? "auto" : s.trim().toLowerCase(Locale.ROOT);
-    if (!setting.equals("auto") && !setting.equals("direct") && !setting.equals("im2col")) {
+    String setting = s == null ? "direct" : s.trim().toLowerCase(Locale.ROOT);
+    if (!setting.equals("direct") && !setting.equals("winograd") && !setting.equals("im2col")) {
       throw new IllegalArgumentException(
-          "setting 'sparkconv.conv' must be auto, direct or im2col, got '" + s + "'");
+          "setting 'sparkconv.conv' must be direct, winograd or im2col, got '" + s + "'");
     }
     return setting;
   }

@@ -50,9 +50,10 @@ class DirectConvolutionLayerTest {
     // 16 channels: the direct kernel forward, the weight gradient by Winograd
     Conv2d.Spec sixteen = new Conv2d.Spec(0, 16, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);
-    assertFalse(((Conv2d) sixteen.build(new Shape(16, 28, 28), 0, ComputeContext.defaults()))
+    ComputeContext winograd = ComputeContext.defaults().withWinograd(true);
+    assertFalse(((Conv2d) sixteen.build(new Shape(16, 28, 28), 0, winograd))
         .directPasses().runsWinograd(), "16 channels");
-    assertTrue(((Conv2d) sixteen.build(new Shape(16, 10, 9), 0, ComputeContext.defaults()))
+    assertTrue(((Conv2d) sixteen.build(new Shape(16, 10, 9), 0, winograd))
         .directPasses().runsWinogradWeights(), "16 channels: weight gradient by Winograd");
     check(new Shape(16, 10, 9), sixteen, true);
   }

@@ -17,8 +17,9 @@ class ComputeContextTest {
 
   @Test
   void readsTheThreeValuesWhateverTheirCase() {
-    System.setProperty("sparkconv.conv", "auto");
-    assertEquals("auto", ComputeContext.convolutionSetting());
+    assertEquals("direct", ComputeContext.convolutionSetting(), "unset: direct");
+    System.setProperty("sparkconv.conv", "Winograd");
+    assertEquals("winograd", ComputeContext.convolutionSetting());
     System.setProperty("sparkconv.conv", " Direct ");
     assertEquals("direct", ComputeContext.convolutionSetting());
     System.setProperty("sparkconv.conv", "IM2COL");
@@ -27,10 +28,10 @@ class ComputeContextTest {
 
   @Test
   void anyOtherValueNamesTheSettingAndWhatItTakes() {
-    System.setProperty("sparkconv.conv", "winograd");
+    System.setProperty("sparkconv.conv", "auto");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         ComputeContext::convolutionSetting);
-    assertTrue(e.getMessage().contains("'sparkconv.conv' must be auto, direct or im2col")
-        && e.getMessage().contains("'winograd'"), e.getMessage());
+    assertTrue(e.getMessage().contains("'sparkconv.conv' must be direct, winograd or im2col")
+        && e.getMessage().contains("'auto'"), e.getMessage());
   }
 }

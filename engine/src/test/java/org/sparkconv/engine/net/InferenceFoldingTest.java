@@ -26,7 +26,8 @@ import org.sparkconv.engine.tensor.Tensor;
  * rounding of {@code x * scale + shift} against {@code (x - mean) * scale + beta}) on ResNet-20
  * (Winograd, direct and strided convolutions, the branch norm before a sum), VGG-small (norms
  * with their ReLU) and a network whose convolution has a bias and lowers to im2col, at one and
- * two threads, with running statistics and affine parameters far from their initial values.
+ * two threads, with Winograd on and off, with running statistics and affine parameters far
+ * from their initial values.
  */
 class InferenceFoldingTest {
 
@@ -54,8 +55,11 @@ class InferenceFoldingTest {
   }
 
   private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds) {
-    for (int threads = 1; threads <= 2; threads++) {
-      Network net = Network.build(spec, ComputeContext.defaults().withThreads(threads));
+    for (int run = 0; run < 4; run++) {
+      int threads = 1 + run % 2;
+      boolean winograd = run >= 2;
+      Network net = Network.build(spec,
+          ComputeContext.defaults().withThreads(threads).withWinograd(winograd));
       net.initialize(5);
       int folds = 0;
       for (int i = 0; i < net.layerCount(); i++) {
@@ -87,7 +91,7 @@ class InferenceFoldingTest {
       assertTrue(scale > 0, "a nontrivial output");
       for (int i = 0; i < expected.length; i++) {
         assertEquals(expected[i], folded[i], 1e-4 * scale,
-            spec.name() + " at " + threads + " threads, output " + i);
+            spec.name() + " at " + threads + " threads, Winograd " + winograd + ", output " + i);
       }
     }
   }
