@@ -22,8 +22,11 @@ package org.sparkconv.engine.math;
  * {@link #packAdjointWeights} arranges the weights.
  *
  * <p>A stride s > 1 splits the padded copy into s x s phase planes (see the constructor), which
- * makes every window tap read consecutive entries again; the input gradient of a strided
- * convolution is not a convolution and is left to GEMM + col2im.
+ * makes every window tap read consecutive entries again (stride 2 both ways fills them a pair
+ * of vectors at a time, with {@link PhasePlanes}: one float at a time took a third of ResNet-20's
+ * downsampling forward, 16x28x28->32 2.46-2.62 -> 1.55-1.59 ms and 32x14x14->64 1.81-2.00 ->
+ * 1.27-1.28 a batch of 64); the input gradient of a strided convolution is not a convolution
+ * and is left to GEMM + col2im.
  *
  * <p>The arithmetic is {@link DirectConvKernel}'s, on the Vector API: this class only plans and
  * moves data, so {@link #supports} can be asked in any JVM.
@@ -33,6 +36,11 @@ public final class DirectConv {
   private static final int MR = DirectConvKernel.ROWS;
   /** Pixels per micro-tile rounded up to a multiple of every vector width: runs are whole. */
   private static final int NR = 32;
+  /**
+   * Floats after the rows of a stride-2 phase plane, where {@link PhasePlanes}' whole-vector
+   * row copies may run (only outputs that are dropped read them).
+   */
+  private static final int PHASE_SLACK = 16;
 
   private final int inChannels;
   private final int inH;
@@ -45,6 +53,7 @@ public final class DirectConv {
   private final int strideW;
   private final int rowWidth; // of a phase plane: output rows are laid out this wide
   private final int phasePlane;
+  private final PhasePlanes halves; // stride 2 both ways: the vector copy into phase planes
   private final int channelBlock; // strideH * strideW phase planes
   private final int outChannels;
   private final int outH;
@@ -88,7 +97,12 @@ public final class DirectConv {
     this.paddedH = strideH * (outH - 1) + (kernelH - 1) * dilationH + 1;
     this.paddedW = strideW * (outW - 1) + (kernelW - 1) * dilationW + 1;
     this.rowWidth = (paddedW + strideW - 1) / strideW;
-    this.phasePlane = (paddedH + strideH - 1) / strideH * rowWidth;
+    int phaseRows = (paddedH + strideH - 1) / strideH;
+    boolean halves = strideH == 2 && strideW == 2;
+    this.phasePlane = phaseRows * rowWidth + (halves ? PHASE_SLACK : 0);
+    this.halves = halves
+        ? new PhasePlanes(inChannels, inH, inW, padTop, padLeft, phaseRows, rowWidth, phasePlane)
+        : null;
     this.channelBlock = strideH * strideW * phasePlane;
     this.outChannels = outChannels;
     this.depth = inChannels * kernelH * kernelW;
@@ -230,6 +244,10 @@ public final class DirectConv {
     int firstColumn = Math.max(0, -padLeft);
     int lastColumn = Math.min(inW, paddedW - padLeft);
     if (lastColumn <= firstColumn) {
+      return;
+    }
+    if (halves != null) {
+      halves.copy(x, xOff, padded, paddedOff);
       return;
     }
     for (int c = 0; c < inChannels; c++) {
