@@ -309,6 +309,7 @@ public final class Conv2d implements Layer {
   @Override
   public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
     boolean directBackward = direct != null && direct.computesBackward();
+    boolean directWeights = direct != null && direct.computesWeightGradient();
     if (directBackward && dIn != null) {
       direct.prepareBackward(params, weightOffset);
     }
@@ -322,8 +323,11 @@ public final class Conv2d implements Layer {
       if (directBackward) {
         direct.backward(t, in, dOut, dIn, from, to, g, wOff);
         addBiasGradient(dOut, from, to, g, bOff);
+      } else if (directWeights) {
+        direct.backward(t, in, dOut, null, from, to, g, wOff);
+        backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff, false);
       } else {
-        backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff);
+        backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff, true);
       }
     });
     int used = Math.min(parallel.threads(), batch);
@@ -335,8 +339,13 @@ public final class Conv2d implements Layer {
     }
   }
 
+  /**
+   * The lowered backward pass of images [from, to): with {@code weights}, their weight
+   * gradient added to {@code g[wOff ...]} (else it is computed elsewhere); the bias gradient
+   * added to {@code g[bOff ...]}; their input gradient written where {@code dIn} is not null.
+   */
   private void backwardImages(float[] in, float[] dOut, float[] dIn, int from, int to,
-      float[] col, float[] g, int wOff, int bOff) {
+      float[] col, float[] g, int wOff, int bOff, boolean weights) {
     int inSize = inputShape.size();
     int pixels = geometry.colCols();
     int outSize = outputShape.size();
@@ -349,10 +358,12 @@ public final class Conv2d implements Layer {
         int inOff = n * inSize + grp * groupInSize;
         int dOutOff = n * outSize + grp * groupOut * pixels;
         int wGroup = grp * groupOut * kernelSize;
-        float[] lowered = lower(in, inOff, col);
-        // dW_g (Cout/G, K) += dY_g (Cout/G, P) * col_g^T (P, K)
-        gemm.sgemm(false, true, groupOut, kernelSize, pixels, 1f, dOut, dOutOff, pixels,
-            lowered, col == null ? inOff : 0, pixels, 1f, g, wOff + wGroup, kernelSize);
+        if (weights) {
+          float[] lowered = lower(in, inOff, col);
+          // dW_g (Cout/G, K) += dY_g (Cout/G, P) * col_g^T (P, K)
+          gemm.sgemm(false, true, groupOut, kernelSize, pixels, 1f, dOut, dOutOff, pixels,
+              lowered, col == null ? inOff : 0, pixels, 1f, g, wOff + wGroup, kernelSize);
+        }
         if (dIn == null) {
           continue;
         }

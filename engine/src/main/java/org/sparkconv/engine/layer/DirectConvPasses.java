@@ -15,8 +15,9 @@ import org.sparkconv.engine.math.WinogradConv;
  * chunk of images at a time into a transposed accumulator, added to the gradient once per
  * worker). Elsewhere (strided convs; an adjoint that would multiply more than
  * {@link #MAX_ADJOINT_OVERWORK} times the lowered work, as a one-channel output padded to 8
- * rows) the layer's own im2col backward runs:
- * {@link #computesBackward()} says which. Where the context turns Winograd on (not the
+ * rows) the layer's own im2col backward runs, except that a strided conv whose outputs fill
+ * whole vectors still takes its weight gradient by channels here:
+ * {@link #computesBackward()} and {@link #computesWeightGradient()} say which. Where the context turns Winograd on (not the
  * default), stride-1 3x3 convolutions with at least 32 channels each way run the forward pass
  * and the adjoint by {@link WinogradConv} instead, where it
  * multiplies at most {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7
@@ -66,8 +67,9 @@ final class DirectConvPasses {
   private final int outChannels;
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
-  private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint, int chunk,
-      WinogradConv winograd, WinogradConv winogradAdjoint, WinogradConv winogradWeights) {
+  private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
+      boolean weightsByChannels, int chunk, WinogradConv winograd, WinogradConv winogradAdjoint,
+      WinogradConv winogradWeights) {
 
     static Plan of(ConvGeometry g, int outChannels, boolean winograd) {
       DirectConv forward = DirectConv.forward(g, outChannels);
@@ -77,22 +79,34 @@ final class DirectConvPasses {
           && adjoint.multiplyAdds() <= MAX_ADJOINT_OVERWORK * lowered;
       WinogradConv fast = winograd
           ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_CHANNELS) : null;
+      int perImage = forward.paddedSize() + forward.transposedGradientSize();
+      int chunk = Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage));
       // With the adjoint, the weight gradient goes by channels: on ResNet-20's 7x7 stage too
       // (whole training steps 311/332/455 -> 332/415/459 img/s in three pairs against a GEMM
       // over images lowered side by side, since dropped; against the per-image im2col backward
       // that GEMM also lost on LeNet-5's second conv, 3.25 vs 2.85 ms a batch under JMH).
       if (!byAdjoint) {
-        return new Plan(forward, null, false, 0, fast, null, null);
+        return new Plan(forward, null, false, stridedWeightsByChannels(g, outChannels), chunk,
+            fast, null, null);
       }
       WinogradConv fastAdjoint = winograd
           ? winogradFor(g, outChannels, adjoint, true, MIN_WINOGRAD_CHANNELS) : null;
       // the forward plan where there is one: the weight gradient reads the same transforms
       WinogradConv fastWeights = fast != null ? fast : winograd
           ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_WEIGHT_CHANNELS) : null;
-      int perImage = forward.paddedSize() + forward.transposedGradientSize();
-      return new Plan(forward, adjoint, true,
-          Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage)), fast, fastAdjoint,
+      return new Plan(forward, adjoint, true, fastWeights == null, chunk, fast, fastAdjoint,
           fastWeights);
+    }
+
+    /**
+     * Whether a strided convolution (no stride-1 adjoint: its input gradient lowers) takes its
+     * weight gradient by channels from the forward pass's phase planes instead of im2col +
+     * GEMM: where the outputs fill whole 16-lane vectors. ResNet-20's downsampling convs, 64
+     * images, one thread, weight gradient alone in ms, lowered vs by channels: 16x28x28->32
+     * 4.0 vs 1.6-1.9, 32x14x14->64 2.65 vs 1.2-1.3 (the input gradient, lowered, 2.8-3.9).
+     */
+    private static boolean stridedWeightsByChannels(ConvGeometry g, int outChannels) {
+      return g.strideH() * g.strideW() > 1 && outChannels % 16 == 0;
     }
 
     /** The Winograd plan of {@code direct} (the forward or adjoint convolution), or null. */
@@ -121,7 +135,7 @@ final class DirectConvPasses {
       long forwardFloats = winograd != null ? scratchFloats(winograd)
           : (long) forward.paddedSize() + forward.resultSize();
       if (!byAdjoint) {
-        return forwardFloats + g.colSize();
+        return forwardFloats + g.colSize() + (weightsByChannels ? byChannelsFloats() : 0);
       }
       long inputGradient = winogradAdjoint != null ? scratchFloats(winogradAdjoint)
           : (long) adjoint.paddedSize() + adjoint.resultSize();
@@ -130,9 +144,14 @@ final class DirectConvPasses {
               + winogradWeights.transformedInputSize()) + (long) winogradWeights.chunk()
               * forward.transposedGradientSize() + winogradWeights.transformedGradientSize()
               + winogradWeights.transformedWeightsSize()
-          : (long) paddedImagesSize() + transposedGradientsSize()
-              + forward.transposedWeightsSize();
+          : byChannelsFloats();
       return forwardFloats + inputGradient + weightGradient;
+    }
+
+    /** Per thread, the weight gradient by channels: images, gradients, the accumulator. */
+    private long byChannelsFloats() {
+      return (long) paddedImagesSize() + transposedGradientsSize()
+          + forward.transposedWeightsSize();
     }
 
     long sharedFloats() {
@@ -212,7 +231,7 @@ final class DirectConvPasses {
     boolean directForward = plan.winograd() == null;
     boolean directAdjoint = plan.byAdjoint() && plan.winogradAdjoint() == null;
     WinogradConv ww = plan.winogradWeights();
-    boolean byChannels = plan.byAdjoint() && ww == null;
+    boolean byChannels = plan.weightsByChannels();
     for (int t = 0; t < threads; t++) {
       WinogradScratch forwardScratch = WinogradScratch.of(plan.winograd());
       scratch[t] = new Scratch(directForward ? new float[f.paddedSize()] : null,
@@ -247,9 +266,21 @@ final class DirectConvPasses {
     return plan.winogradWeights() != null;
   }
 
-  /** Whether {@link #backward} computes the backward pass (else the layer lowers by im2col). */
+  /**
+   * Whether {@link #backward} computes the whole backward pass (else the layer lowers by
+   * im2col, at least for the input gradient).
+   */
   boolean computesBackward() {
     return plan.byAdjoint();
+  }
+
+  /**
+   * Whether {@link #backward} computes the weight gradient: with the whole backward pass, and
+   * for strided convolutions whose input gradient the layer lowers (call it with no
+   * {@code dIn}).
+   */
+  boolean computesWeightGradient() {
+    return plan.weightsByChannels() || plan.winogradWeights() != null;
   }
 
   /**
@@ -310,11 +341,15 @@ final class DirectConvPasses {
 
   /**
    * Worker t's share of a backward pass over images [from, to) (only where
-   * {@link #computesBackward()}): adds their weight gradient to {@code g[wOff ...]} and, when
-   * {@code dIn} is not null, writes their input gradient.
+   * {@link #computesWeightGradient()}): adds their weight gradient to {@code g[wOff ...]} and,
+   * when {@code dIn} is not null (only where {@link #computesBackward()}), writes their input
+   * gradient.
    */
   void backward(int t, float[] in, float[] dOut, float[] dIn, int from, int to, float[] g,
       int wOff) {
+    if (dIn != null && !plan.byAdjoint()) {
+      throw new IllegalStateException("no direct input gradient for this convolution");
+    }
     Scratch s = scratch[t];
     WinogradConv ww = plan.winogradWeights();
     if (ww != null) {

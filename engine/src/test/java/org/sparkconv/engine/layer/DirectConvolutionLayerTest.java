@@ -13,8 +13,9 @@ import org.sparkconv.engine.tensor.Shape;
 /**
  * A convolution layer computed by the direct kernel equals the same layer lowered by im2col:
  * output, input gradient, weight and bias gradients, and the output again after a backward
- * pass (scratch reused), at 1 and 2 threads, with the backward pass direct and by im2col after
- * a direct forward pass, with a batch that splits unevenly across threads and chunks.
+ * pass (scratch reused), at 1 and 2 threads, with the backward pass direct, by im2col after
+ * a direct forward pass, and split (a strided conv's weight gradient direct, its input
+ * gradient lowered), with a batch that splits unevenly across threads and chunks.
  */
 class DirectConvolutionLayerTest {
 
@@ -32,9 +33,20 @@ class DirectConvolutionLayerTest {
         Init.HE_NORMAL), false);
     check(new Shape(2, 9, 8), new Conv2d.Spec(0, 3, 2, 3, 1, 1, Padding.SAME, 2, 1, false,
         Init.HE_NORMAL), null);
-    // Stride 2 (ResNet-20's downsampling): forward direct, backward by im2col
-    check(new Shape(16, 28, 28), new Conv2d.Spec(0, 32, 3, 3, 2, 2, Padding.of(1), 1, 1, false,
-        Init.HE_NORMAL), false);
+    // Stride 2 (ResNet-20's downsampling): forward direct, the weight gradient by channels,
+    // the input gradient by im2col
+    Conv2d.Spec downsampling = new Conv2d.Spec(0, 32, 3, 3, 2, 2, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL);
+    assertTrue(((Conv2d) downsampling.build(new Shape(16, 28, 28), 0, ComputeContext.defaults()))
+        .directPasses().computesWeightGradient(), "stride 2, 32 outputs: weights by channels");
+    check(new Shape(16, 28, 28), downsampling, false);
+    check(new Shape(16, 9, 11), downsampling, false); // odd sides: phases of unequal size
+    // 24 outputs do not fill whole vectors: the whole backward pass by im2col
+    Conv2d.Spec partial = new Conv2d.Spec(0, 24, 3, 3, 2, 2, Padding.of(1), 1, 1, false,
+        Init.HE_NORMAL);
+    assertFalse(((Conv2d) partial.build(new Shape(4, 10, 10), 0, ComputeContext.defaults()))
+        .directPasses().computesWeightGradient(), "stride 2, 24 outputs: weights lowered");
+    check(new Shape(4, 10, 10), partial, false);
   }
 
   @Test
@@ -63,7 +75,8 @@ class DirectConvolutionLayerTest {
     assertTrue(DirectConvPasses.applies(g, 1), "the direct kernel applies to " + g);
     Conv2d built = (Conv2d) spec.build(input, 0, ComputeContext.defaults());
     String actual = built.directPasses().computesBackward() ? "backward by adjoint and channels"
-        : "backward by im2col";
+        : built.directPasses().computesWeightGradient()
+            ? "weight gradient by channels, input gradient by im2col" : "backward by im2col";
     if (directBackward != null) {
       assertEquals(directBackward, built.directPasses().computesBackward(), actual + " for " + g);
     }
