@@ -342,6 +342,66 @@ public final class DirectConv {
     }
   }
 
+  /**
+   * Floats of one output-gradient channel laid out as {@link #padGradient} does: the output
+   * rows {@code rowWidth} wide, rounded up to 16.
+   */
+  public int gradientRun() {
+    return roundUp(outH * rowWidth, 16);
+  }
+
+  /** Floats of one image's padded output gradient, {@code (outChannels, gradientRun())}. */
+  public int paddedGradientSize() {
+    return outChannels * gradientRun();
+  }
+
+  /** Floats of the lane partial sums {@link #weightGradientByPixels} accumulates. */
+  public int pixelPartialsSize() {
+    return outChannels * depth * 16;
+  }
+
+  /**
+   * Copies the output gradient {@code (outChannels, outH, outW)} at {@code dOut[off]} to
+   * {@code dyP[at ...]} with its rows {@code rowWidth} apart, as output pixels lie in the
+   * padded image's run; the columns between (and the run's tail) are never written: zero when
+   * allocated. Stride 1 only.
+   */
+  public void padGradient(float[] dOut, int off, float[] dyP, int at) {
+    requireStrideOne();
+    int run = gradientRun();
+    int plane = outH * outW;
+    for (int o = 0; o < outChannels; o++) {
+      for (int y = 0; y < outH; y++) {
+        System.arraycopy(dOut, off + o * plane + y * outW, dyP, at + o * run + y * rowWidth,
+            outW);
+      }
+    }
+  }
+
+  /**
+   * Adds to {@code partial} (of {@link #pixelPartialsSize()}) the weight gradient of
+   * {@code images} images by {@link PixelWeightGradient}: image i padded at
+   * {@code padded[i * paddedSize()]}, its output gradient from {@link #padGradient} at
+   * {@code dyP[i * paddedGradientSize()]}. Stride 1 only.
+   */
+  public void weightGradientByPixels(float[] padded, float[] dyP, int images, float[] partial) {
+    requireStrideOne();
+    PixelWeightGradient.accumulate(dyP, paddedGradientSize(), gradientRun(), outChannels,
+        padded, paddedSize, images, depth, offsets, partial);
+  }
+
+  /** {@code g[gOff + o * depth + p] +=} the lanes of that entry of {@code partial}, summed. */
+  public void addPixelPartials(float[] partial, float[] g, int gOff) {
+    PixelWeightGradient.addTo(partial, outChannels * depth, g, gOff);
+  }
+
+  private void requireStrideOne() {
+    if (strideH != 1 || strideW != 1) {
+      throw new IllegalStateException("by pixels needs stride 1, not " + strideH + "x"
+          + strideW);
+    }
+  }
+
   private static int roundUp(int x, int multiple) {
     return (x + multiple - 1) / multiple * multiple;
   }

@@ -21,8 +21,11 @@ class DirectConvolutionLayerTest {
 
   @Test
   void directPassesEqualTheLoweredOnes() {
-    check(new Shape(8, 24, 24), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
-        Init.HE_NORMAL), true);
+    Conv2d.Spec eight = new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL);
+    assertTrue(((Conv2d) eight.build(new Shape(8, 24, 24), 0, ComputeContext.defaults()))
+        .directPasses().runsWeightsByPixels(), "8 outputs on 24x24: weights by pixels");
+    check(new Shape(8, 24, 24), eight, true);
     check(new Shape(8, 7, 7), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL), true);
     // LeNet-5's second conv: its adjoint pads 10x10 by 4 on every side, and still gains

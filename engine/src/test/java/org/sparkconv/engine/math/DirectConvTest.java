@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * several images, for kernels, paddings (valid, "same" incl. the asymmetric even-kernel case,
  * "full"), strides, dilations and channel counts that exercise every edge of the 8 x 3-vector
  * tiles, the 1-vector run ends, and the 8- and 16-tap tiles of the weight gradient by channels
- * (outputs 1 to 64, depths 2 to 576).
+ * (outputs 1 to 64, depths 2 to 576); at stride 1 the weight gradient by pixels too (its 4 x 4
+ * tiles and the rows and steps left over, its runs crossing from one image to the next).
  */
 class DirectConvTest {
 
@@ -108,6 +109,21 @@ class DirectConvTest {
         dwExpected[i] += dwBefore[i];
       }
       assertClose(dwExpected, dw, "weight gradient " + g);
+      if (!strided) {
+        // by pixels: the output gradient in the padded image's rows, chunks of 4 and 7 images
+        float[] dyP = new float[images * f.paddedGradientSize()];
+        for (int n = 0; n < images; n++) {
+          f.padGradient(dy, n * outSize, dyP, n * f.paddedGradientSize());
+        }
+        float[] partial = new float[f.pixelPartialsSize()];
+        f.weightGradientByPixels(padded, dyP, 4, partial);
+        f.weightGradientByPixels(Arrays.copyOfRange(padded, 4 * f.paddedSize(), padded.length),
+            Arrays.copyOfRange(dyP, 4 * f.paddedGradientSize(), dyP.length), images - 4,
+            partial);
+        float[] dwByPixels = dwBefore.clone();
+        f.addPixelPartials(partial, dwByPixels, 0);
+        assertClose(dwExpected, dwByPixels, "weight gradient by pixels " + g);
+      }
     }
   }
 

@@ -1,0 +1,165 @@
+package org.sparkconv.engine.math;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The weight gradient of a stride-1 {@link DirectConv} "by pixels": vectors run over output
+ * pixels, so neither operand is transposed. With the output gradient laid out as the padded
+ * image's rows are (rows {@code rowWidth} wide, zero in the columns past the output's), output
+ * channel k's gradient and input step p's shifted image are two runs of the same length, and
+ * {@code dW[k][p]} is their dot product. A tile of 4 output channels by 4 steps keeps 16 lane
+ * partial sums in registers: 8 loads per 16 fused multiply-adds, against the 17 of the
+ * by-channels kernel on 16 output channels (one vector of gradients, 16 taps broadcast). The
+ * partial sums run across a chunk of images in one loop and are summed across lanes once per
+ * pass. Touched only when the incubator module is resolved.
+ */
+final class PixelWeightGradient {
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+  private static final int TILE = 4;
+
+  private PixelWeightGradient() {}
+
+  /**
+   * {@code partial[(k * depth + p) * 16 + l]} for lanes l < LANES += the sum over images
+   * i < images and runs j (j mod LANES = l, j < run) of
+   * {@code dy[i * dyStride + k * run + j] * padded[i * paddedStride + offsets[p] + j]}, for
+   * output channels k < rows and steps p < depth; {@code run} is a multiple of 16.
+   */
+  static void accumulate(float[] dy, int dyStride, int run, int rows, float[] padded,
+      int paddedStride, int images, int depth, int[] offsets, float[] partial) {
+    int steps = images * (run / LANES);
+    for (int k = 0; k < rows; k += TILE) {
+      if (k + TILE > rows) {
+        for (int kk = k; kk < rows; kk++) {
+          for (int p = 0; p < depth; p++) {
+            tile1x1(dy, dyStride, run, kk, padded, paddedStride, steps, offsets[p],
+                partial, kk * depth + p);
+          }
+        }
+        break;
+      }
+      int p = 0;
+      for (; p + TILE <= depth; p += TILE) {
+        tile4x4(dy, dyStride, run, k, padded, paddedStride, steps, offsets, p, depth, partial);
+      }
+      for (; p < depth; p++) {
+        for (int kk = k; kk < k + TILE; kk++) {
+          tile1x1(dy, dyStride, run, kk, padded, paddedStride, steps, offsets[p], partial,
+              kk * depth + p);
+        }
+      }
+    }
+  }
+
+  /** {@code g[gOff + i] += } the lanes of {@code partial[i * 16 ...]} summed, for i < count. */
+  static void addTo(float[] partial, int count, float[] g, int gOff) {
+    for (int i = 0; i < count; i++) {
+      g[gOff + i] += FloatVector.fromArray(SPECIES, partial, i * 16)
+          .reduceLanes(VectorOperators.ADD);
+    }
+  }
+
+  /** Output channels k..k+3 by steps p..p+3: 16 partial sums, 4 + 4 loads a vector step. */
+  private static void tile4x4(float[] dy, int dyStride, int run, int k, float[] padded,
+      int paddedStride, int steps, int[] offsets, int p, int depth, float[] partial) {
+    int at0 = (k * depth + p) * 16;
+    int at1 = at0 + depth * 16;
+    int at2 = at1 + depth * 16;
+    int at3 = at2 + depth * 16;
+    FloatVector s00 = FloatVector.fromArray(SPECIES, partial, at0);
+    FloatVector s01 = FloatVector.fromArray(SPECIES, partial, at0 + 16);
+    FloatVector s02 = FloatVector.fromArray(SPECIES, partial, at0 + 32);
+    FloatVector s03 = FloatVector.fromArray(SPECIES, partial, at0 + 48);
+    FloatVector s10 = FloatVector.fromArray(SPECIES, partial, at1);
+    FloatVector s11 = FloatVector.fromArray(SPECIES, partial, at1 + 16);
+    FloatVector s12 = FloatVector.fromArray(SPECIES, partial, at1 + 32);
+    FloatVector s13 = FloatVector.fromArray(SPECIES, partial, at1 + 48);
+    FloatVector s20 = FloatVector.fromArray(SPECIES, partial, at2);
+    FloatVector s21 = FloatVector.fromArray(SPECIES, partial, at2 + 16);
+    FloatVector s22 = FloatVector.fromArray(SPECIES, partial, at2 + 32);
+    FloatVector s23 = FloatVector.fromArray(SPECIES, partial, at2 + 48);
+    FloatVector s30 = FloatVector.fromArray(SPECIES, partial, at3);
+    FloatVector s31 = FloatVector.fromArray(SPECIES, partial, at3 + 16);
+    FloatVector s32 = FloatVector.fromArray(SPECIES, partial, at3 + 32);
+    FloatVector s33 = FloatVector.fromArray(SPECIES, partial, at3 + 48);
+    int o0 = offsets[p];
+    int o1 = offsets[p + 1];
+    int o2 = offsets[p + 2];
+    int o3 = offsets[p + 3];
+    int y = k * run; // channel k's run in the current image's gradient
+    int x = 0; // the current image's padded copy
+    int j = 0;
+    for (int step = 0; step < steps; step++) {
+      FloatVector d0 = FloatVector.fromArray(SPECIES, dy, y + j);
+      FloatVector d1 = FloatVector.fromArray(SPECIES, dy, y + run + j);
+      FloatVector d2 = FloatVector.fromArray(SPECIES, dy, y + 2 * run + j);
+      FloatVector d3 = FloatVector.fromArray(SPECIES, dy, y + 3 * run + j);
+      FloatVector x0 = FloatVector.fromArray(SPECIES, padded, x + o0 + j);
+      s00 = d0.fma(x0, s00);
+      s10 = d1.fma(x0, s10);
+      s20 = d2.fma(x0, s20);
+      s30 = d3.fma(x0, s30);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, padded, x + o1 + j);
+      s01 = d0.fma(x1, s01);
+      s11 = d1.fma(x1, s11);
+      s21 = d2.fma(x1, s21);
+      s31 = d3.fma(x1, s31);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, padded, x + o2 + j);
+      s02 = d0.fma(x2, s02);
+      s12 = d1.fma(x2, s12);
+      s22 = d2.fma(x2, s22);
+      s32 = d3.fma(x2, s32);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, padded, x + o3 + j);
+      s03 = d0.fma(x3, s03);
+      s13 = d1.fma(x3, s13);
+      s23 = d2.fma(x3, s23);
+      s33 = d3.fma(x3, s33);
+      j += LANES;
+      if (j == run) { // the next image, in one loop: the partial sums stay in registers
+        j = 0;
+        y += dyStride;
+        x += paddedStride;
+      }
+    }
+    s00.intoArray(partial, at0);
+    s01.intoArray(partial, at0 + 16);
+    s02.intoArray(partial, at0 + 32);
+    s03.intoArray(partial, at0 + 48);
+    s10.intoArray(partial, at1);
+    s11.intoArray(partial, at1 + 16);
+    s12.intoArray(partial, at1 + 32);
+    s13.intoArray(partial, at1 + 48);
+    s20.intoArray(partial, at2);
+    s21.intoArray(partial, at2 + 16);
+    s22.intoArray(partial, at2 + 32);
+    s23.intoArray(partial, at2 + 48);
+    s30.intoArray(partial, at3);
+    s31.intoArray(partial, at3 + 16);
+    s32.intoArray(partial, at3 + 32);
+    s33.intoArray(partial, at3 + 48);
+  }
+
+  /** One output channel by one step: the rows and steps left over. */
+  private static void tile1x1(float[] dy, int dyStride, int run, int k, float[] padded,
+      int paddedStride, int steps, int offset, float[] partial, int index) {
+    FloatVector s = FloatVector.fromArray(SPECIES, partial, index * 16);
+    int y = k * run;
+    int x = offset;
+    int j = 0;
+    for (int step = 0; step < steps; step++) {
+      s = FloatVector.fromArray(SPECIES, dy, y + j)
+          .fma(FloatVector.fromArray(SPECIES, padded, x + j), s);
+      j += LANES;
+      if (j == run) {
+        j = 0;
+        y += dyStride;
+        x += paddedStride;
+      }
+    }
+    s.intoArray(partial, index * 16);
+  }
+}
