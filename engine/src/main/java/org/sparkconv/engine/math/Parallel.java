@@ -2,15 +2,12 @@ package org.sparkconv.engine.math;
 
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadFactory;
 
 /**
  * Intra-op parallelism: splits a range (the images of a batch) into one contiguous chunk per
- * thread. One instance per thread count, sharing one pool of daemon workers; a network gets its
- * instance from its {@link ComputeContext}, by default {@link #configured()} threads
+ * thread. One instance per thread count, sharing one {@link WorkerCrew} of daemon workers that
+ * spin briefly between ranges; a network gets its instance from its {@link ComputeContext}, by
+ * default {@link #configured()} threads
  * ({@code sparkconv.threads} or {@code SPARKCONV_THREADS}, default 1: no extra threads). Chunk t
  * always goes to worker t, so for a fixed thread count results are deterministic. With several
  * threads, keep BLAS single-threaded ({@code OPENBLAS_NUM_THREADS=1}) so the two do not oversubscribe cores.
@@ -27,11 +24,11 @@ public final class Parallel {
       new ConcurrentHashMap<>();
 
   private final int threads;
-  private final ExecutorService pool;
+  private final WorkerCrew crew;
 
   private Parallel(int threads) {
     this.threads = threads;
-    this.pool = threads > 1 ? Executors.newFixedThreadPool(threads - 1, daemonThreads()) : null;
+    this.crew = threads > 1 ? new WorkerCrew(threads) : null;
   }
 
   /** The instance for {@code threads} threads (one pool per count, made on first use). */
@@ -49,7 +46,9 @@ public final class Parallel {
 
   /**
    * Runs {@code chunk} over [0, n) in {@code threads()} contiguous pieces (fewer if n is
-   * smaller); the calling thread runs piece 0. Returns when all pieces are done.
+   * smaller); the calling thread runs piece 0. Returns when all pieces are done, rethrowing a
+   * piece's exception. A caller that finds the workers busy with another caller's range (or
+   * calls from inside a piece) runs every piece itself, in order, with the same split.
    */
   public void forRange(int n, Chunk chunk) {
     int pieces = Math.min(threads, n);
@@ -57,31 +56,7 @@ public final class Parallel {
       chunk.run(0, 0, n);
       return;
     }
-    @SuppressWarnings("unchecked")
-    Future<?>[] others = new Future<?>[pieces - 1];
-    for (int t = 1; t < pieces; t++) {
-      int thread = t;
-      others[t - 1] = pool.submit(() -> chunk.run(thread, start(n, pieces, thread),
-          start(n, pieces, thread + 1)));
-    }
-    chunk.run(0, 0, start(n, pieces, 1));
-    for (Future<?> f : others) {
-      try {
-        f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for a worker", e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (e.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        throw new IllegalStateException(e.getCause());
-      }
-    }
-  }
-
-  private static int start(int n, int pieces, int t) {
-    return (int) ((long) n * t / pieces);
+    crew.run(n, pieces, chunk);
   }
 
   /** The thread count the system property or environment sets; 1 when neither does. */
@@ -102,11 +77,4 @@ public final class Parallel {
     }
   }
 
-  private static ThreadFactory daemonThreads() {
-    return r -> {
-      Thread t = new Thread(r, "sparkconv-intra-op");
-      t.setDaemon(true);
-      return t;
-    };
-  }
 }
