@@ -28,6 +28,21 @@ final class ChannelAffine {
     return this;
   }
 
+  /** The scale per channel (live: read it after {@link #of}). */
+  float[] scale() {
+    return scale;
+  }
+
+  /** The shift per channel (live). */
+  float[] shift() {
+    return shift;
+  }
+
+  /** Whether a ReLU follows the map. */
+  boolean relu() {
+    return relu;
+  }
+
   /** Applies the map to {@code images} images of {@code channels x plane} from {@code out[at]}. */
   void apply(float[] out, int at, int images) {
     for (int i = 0; i < images; i++) {

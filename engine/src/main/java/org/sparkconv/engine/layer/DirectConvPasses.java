@@ -348,9 +348,11 @@ final class DirectConvPasses {
       Scratch s = scratch[t];
       for (int n = from; n < to; n++) {
         f.pad(in, n * inSize, s.image(), 0);
-        f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize, s.result());
-        if (after != null) {
-          after.apply(out, n * outSize, 1);
+        if (after == null) {
+          f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize, s.result());
+        } else {
+          f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize, s.result(),
+              after.scale(), after.shift(), after.relu());
         }
       }
     });

@@ -277,14 +277,25 @@ public final class DirectConv {
    */
   public void convolve(float[] padded, float[] packed, float[] bias, int biasOff, float[] out,
       int outOff, float[] result) {
+    convolve(padded, packed, bias, biasOff, out, outOff, result, null, null, false);
+  }
+
+  /**
+   * As above, then {@code y * scale[o] + shift[o]} per output channel and ReLU if {@code relu}
+   * (a folded inference batch norm) where {@code scale} is not null, applied as the result is
+   * copied out: no second pass over the image.
+   */
+  public void convolve(float[] padded, float[] packed, float[] bias, int biasOff, float[] out,
+      int outOff, float[] result, float[] scale, float[] shift, boolean relu) {
     DirectConvKernel.run(packed, roundUp(outChannels, MR), depth, offsets, padded, result,
         runLength);
     int plane = outH * outW;
     int limit = outOff + outChannels * plane; // this image's end: another worker's image after
     for (int o = 0; o < outChannels; o++) {
       float b = bias == null ? 0f : bias[biasOff + o];
-      DirectConvKernel.copyPlane(result, o * runLength, rowWidth, b, out, outOff + o * plane,
-          outW, outH, limit);
+      DirectConvKernel.copyPlane(result, o * runLength, rowWidth, b,
+          scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], relu, out,
+          outOff + o * plane, outW, outH, limit);
     }
   }
 
