@@ -13,7 +13,8 @@ import org.sparkconv.engine.math.WinogradConv;
  * and the weight gradient "by channels": a GEMM whose reduction runs over output pixels, vectors
  * over output channels of the transposed output gradient, taps of the padded image broadcast (a
  * chunk of images at a time into a transposed accumulator, added to the gradient once per
- * worker). Elsewhere (strided convs; an adjoint that would multiply more than
+ * worker), or, for at most 16 outputs on large planes, "by pixels"
+ * ({@link DirectConv#weightGradientByPixels}: no transpose, lane partial sums). Elsewhere (strided convs; an adjoint that would multiply more than
  * {@link #MAX_ADJOINT_OVERWORK} times the lowered work, as a one-channel output padded to 8
  * rows) the layer's own im2col backward runs, except that a strided conv whose outputs fill
  * whole vectors still takes its weight gradient by channels here:
