@@ -14,11 +14,12 @@ import org.sparkconv.engine.math.WinogradConv;
  * over output channels of the transposed output gradient, taps of the padded image broadcast (a
  * chunk of images at a time into a transposed accumulator, added to the gradient once per
  * worker), or, for at most 16 outputs on large planes, "by pixels"
- * ({@link DirectConv#weightGradientByPixels}: no transpose, lane partial sums). Elsewhere (strided convs; an adjoint that would multiply more than
- * {@link #MAX_ADJOINT_OVERWORK} times the lowered work, as a one-channel output padded to 8
- * rows) the layer's own im2col backward runs, except that a strided conv whose outputs fill
- * whole vectors still takes its weight gradient by channels here:
- * {@link #computesBackward()} and {@link #computesWeightGradient()} say which. Where the context turns Winograd on (not the
+ * ({@link DirectConv#weightGradientByPixels}: no transpose, lane partial sums). Elsewhere
+ * (strided convs; an adjoint that would multiply more than {@link #MAX_ADJOINT_OVERWORK} times
+ * the lowered work, as a one-channel output padded to 8 rows) the layer's own im2col backward
+ * runs, except that a strided conv whose outputs fill whole vectors still takes its weight
+ * gradient by channels here: {@link #computesBackward()} and
+ * {@link #computesWeightGradient()} say which. Where the context turns Winograd on (not the
  * default), stride-1 3x3 convolutions with at least 32 channels each way run the forward pass
  * and the adjoint by {@link WinogradConv} instead, where it
  * multiplies at most {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7
