@@ -5,7 +5,9 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import org.sparkconv.engine.loss.SoftmaxCrossEntropy;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.optim.Optimizer;
 import org.sparkconv.engine.optim.OptimizerSpec;
@@ -17,7 +19,12 @@ import org.sparkconv.engine.tensor.Tensor;
  * update) or inference forwards, timed over {@code steps} steps after warm-up, {@code repeats}
  * times ({@link WarmUp} first); prints every rate and the median.
  *
- * <pre>StepBenchmark MODEL.json train|infer BATCH [steps 20] [repeats 5]</pre>
+ * <p>With {@code --pair A,B} (convolution settings: {@code direct}, {@code winograd},
+ * {@code im2col}) it builds the model once per setting in this JVM and alternates them
+ * repeat by repeat (A B, then B A), printing each one's rates and the ratio B/A per round:
+ * a comparison that holds while the machine's speed drifts, which separate JVMs do not give.
+ *
+ * <pre>StepBenchmark MODEL.json train|infer BATCH [steps 20] [repeats 5] [--pair A,B]</pre>
  */
 public final class StepBenchmark {
 
@@ -25,15 +32,68 @@ public final class StepBenchmark {
 
   public static void main(String[] args) {
     if (args.length < 3) {
-      System.err.println("usage: StepBenchmark MODEL.json train|infer BATCH [steps] [repeats]");
+      System.err.println("usage: StepBenchmark MODEL.json train|infer BATCH [steps] [repeats]"
+          + " [--pair A,B]");
       System.exit(2);
     }
-    Network net = Network.build(SpecJson.read(Path.of(args[0])));
-    net.initialize(1);
+    NetworkSpec spec = SpecJson.read(Path.of(args[0]));
     boolean train = args[1].equals("train");
     int batch = Integer.parseInt(args[2]);
     int steps = args.length > 3 ? Integer.parseInt(args[3]) : 20;
     int repeats = args.length > 4 ? Integer.parseInt(args[4]) : 5;
+    if (args.length > 6 && args[5].equals("--pair")) {
+      String[] settings = args[6].split(",");
+      if (settings.length != 2) {
+        throw new IllegalArgumentException("--pair takes two settings, A,B: " + args[6]);
+      }
+      Runnable[] pair = {step(spec, convolution(settings[0]), train, batch),
+          step(spec, convolution(settings[1]), train, batch)};
+      for (Runnable r : pair) {
+        WarmUp.run(r, Math.max(3, steps / 4));
+      }
+      double[][] rates = new double[2][repeats];
+      for (int r = 0; r < repeats; r++) {
+        for (int k = 0; k < 2; k++) {
+          int which = r % 2 == 0 ? k : 1 - k;
+          rates[which][r] = rate(pair[which], steps, batch);
+        }
+      }
+      StringBuilder ratios = new StringBuilder();
+      for (int r = 0; r < repeats; r++) {
+        ratios.append(String.format(Locale.ROOT, " %.2f", rates[1][r] / rates[0][r]));
+      }
+      for (int k = 0; k < 2; k++) {
+        report(spec, args[1], batch, settings[k], rates[k]);
+      }
+      System.out.println(settings[1] + " / " + settings[0] + " per round:" + ratios);
+      return;
+    }
+    Runnable step = step(spec, ComputeContext.defaults(), train, batch);
+    WarmUp.run(step, Math.max(3, steps / 4));
+    double[] rates = new double[repeats];
+    for (int r = 0; r < repeats; r++) {
+      rates[r] = rate(step, steps, batch);
+    }
+    report(spec, args[1], batch, null, rates);
+  }
+
+  /** The default context with convolution {@code setting}: direct, winograd or im2col. */
+  private static ComputeContext convolution(String setting) {
+    ComputeContext d = ComputeContext.defaults();
+    return switch (setting.trim()) {
+      case "direct" -> d.withDirectConvolution(true).withWinograd(false);
+      case "winograd" -> d.withDirectConvolution(true).withWinograd(true);
+      case "im2col" -> d.withDirectConvolution(false).withWinograd(false);
+      default -> throw new IllegalArgumentException(
+          "convolution setting must be direct, winograd or im2col, got '" + setting + "'");
+    };
+  }
+
+  /** One training step or inference forward of a new network of {@code spec}. */
+  private static Runnable step(NetworkSpec spec, ComputeContext context, boolean train,
+      int batch) {
+    Network net = Network.build(spec, context);
+    net.initialize(1);
     int classes = net.outputShape().size();
     SplittableRandom rng = new SplittableRandom(7);
     float[] images = new float[batch * net.inputShape().size()];
@@ -48,26 +108,30 @@ public final class StepBenchmark {
     SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
     float[] dLogits = new float[batch * classes];
     Tensor input = new Tensor(images, 0, batch, net.inputShape());
-    Runnable step = train ? () -> {
+    return train ? () -> {
       net.zeroGrad();
       Tensor logits = net.forward(input, true);
       loss.lossAndGradient(logits.data(), labels, batch, classes, dLogits);
       net.backward(dLogits);
       sgd.step(net.params(), net.grads(), 0.01f);
     } : () -> net.infer(input);
-    WarmUp.run(step, Math.max(3, steps / 4));
-    double[] rates = new double[repeats];
-    for (int r = 0; r < repeats; r++) {
-      long t0 = System.nanoTime();
-      for (int i = 0; i < steps; i++) {
-        step.run();
-      }
-      rates[r] = (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  private static double rate(Runnable step, int steps, int batch) {
+    long t0 = System.nanoTime();
+    for (int i = 0; i < steps; i++) {
+      step.run();
     }
+    return (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  private static void report(NetworkSpec spec, String mode, int batch, String setting,
+      double[] rates) {
     double[] sorted = rates.clone();
     Arrays.sort(sorted);
-    System.out.printf(Locale.ROOT, "sparkconv %s %s batch %d: %.0f img/s (median of %s)%n",
-        net.spec().name(), args[1], batch, sorted[repeats / 2], Arrays.toString(
-            Arrays.stream(rates).mapToLong(Math::round).toArray()));
+    System.out.printf(Locale.ROOT, "sparkconv %s %s batch %d%s: %.0f img/s (median of %s)%n",
+        spec.name(), mode, batch, setting == null ? "" : " (" + setting + ")",
+        sorted[rates.length / 2],
+        Arrays.toString(Arrays.stream(rates).mapToLong(Math::round).toArray()));
   }
 }
