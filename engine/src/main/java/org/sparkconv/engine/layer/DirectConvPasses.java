@@ -232,9 +232,11 @@ final class DirectConvPasses {
 
   /**
    * One worker's buffers: the padded image of the forward pass (its border stays zero: nothing
-   * else writes it) and its result; with {@link #computesBackward()}, padded images, transposed
-   * gradients and the transposed accumulator of the weight gradient, and the padded output
-   * gradient and result of the adjoint.
+   * else writes it) and its result; for the weight gradient by channels, padded images,
+   * transposed gradients and the transposed accumulator; by pixels, one padded image (in
+   * {@code paddedImages}), the output gradient in its rows and the lane partial sums; by
+   * Winograd, its transforms; with {@link #computesBackward()}, the padded output gradient and
+   * result of the adjoint.
    */
   private record Scratch(float[] image, float[] result, float[] paddedImages,
       float[] transposedGradients, float[] paddedGrad, float[] resultGrad,
