@@ -41,6 +41,13 @@ public final class DirectConv {
    * row copies may run (only outputs that are dropped read them).
    */
   private static final int PHASE_SLACK = 16;
+  /**
+   * Floats of transposed output-gradient rows {@link #transposeGradient} writes a block of pixels
+   * at a time (32 KB, within L1): each row is written once per channel, and channel by channel
+   * over a whole image the rows left L1 between channels (32x28x28->32, 64 images: 1.54 -> 0.83-1.14
+   * ms; 64x14x14->64 0.74 -> 0.41-0.56).
+   */
+  private static final int TRANSPOSE_BLOCK_FLOATS = 8192;
 
   private final int inChannels;
   private final int inH;
@@ -325,10 +332,14 @@ public final class DirectConv {
   public void transposeGradient(float[] dOut, int off, float[] dyT, int dyOff) {
     int pixels = outH * outW;
     int width = channelsPadded();
-    for (int o = 0; o < outChannels; o++) {
-      int from = off + o * pixels;
-      for (int q = 0; q < pixels; q++) {
-        dyT[dyOff + q * width + o] = dOut[from + q];
+    int block = Math.max(16, TRANSPOSE_BLOCK_FLOATS / width);
+    for (int first = 0; first < pixels; first += block) {
+      int end = Math.min(pixels, first + block);
+      for (int o = 0; o < outChannels; o++) {
+        int from = off + o * pixels;
+        for (int q = first; q < end; q++) {
+          dyT[dyOff + q * width + o] = dOut[from + q];
+        }
       }
     }
   }
