@@ -350,7 +350,7 @@ public final class DirectConv {
    * gradient transposed at {@code dyT[i * transposedGradientSize()]}.
    */
   public void weightGradientByChannels(float[] padded, float[] dyT, int images, float[] accT) {
-    DirectConvKernel.weightGradientByChannels(dyT, transposedGradientSize(), channelsPadded(),
+    ChannelWeightGradient.accumulate(dyT, transposedGradientSize(), channelsPadded(),
         padded, paddedSize(), images, depth, offsets, pixelOffsets, accT);
   }
 

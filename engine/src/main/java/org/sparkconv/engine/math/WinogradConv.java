@@ -325,7 +325,7 @@ public final class WinogradConv {
    * gradients transposed, image i at {@code dyT[i * dyStride]} as
    * {@link DirectConv#transposeGradient} writes them ({@code (outH * outW, outPad)}): backward
    * through {@code Y = A^T (U . V) A}, {@code dU[xi] += sum over tiles of (A dY A^T)[xi] V[xi]},
-   * 16 GEMMs whose reduction runs over the tiles, on the direct kernel's weight-gradient tiles
+   * 16 GEMMs whose reduction runs over the tiles, on {@link ChannelWeightGradient}'s tiles
    * (vectors over output channels, V broadcast). {@link #addWeightGradient} takes it back to
    * 3x3 weights. {@code transformed} and {@code dm} are scratch of
    * {@link #transformedInputSize()} and {@link #transformedGradientSize()}.
@@ -344,7 +344,7 @@ public final class WinogradConv {
         tiles += rows * tilesW;
       }
       for (int xi = 0; xi < POSITIONS; xi++) {
-        DirectConvKernel.weightGradientByChannels(dm, xi * gradientStride, 0, outPad,
+        ChannelWeightGradient.accumulate(dm, xi * gradientStride, 0, outPad,
             transformed, 0, 1, xi * inChannels, (xi + 1) * inChannels, tapOffsets,
             tileOffsets[part], tiles, accT);
       }
