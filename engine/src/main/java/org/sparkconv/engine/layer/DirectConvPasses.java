@@ -71,7 +71,8 @@ final class DirectConvPasses {
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
   private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
       boolean weightsByChannels, boolean weightsByPixels, int chunk, WinogradConv winograd,
-      WinogradConv winogradAdjoint, WinogradConv winogradWeights) {
+      WinogradConv winogradAdjoint, WinogradConv winogradWeights, boolean forwardLanes,
+      boolean adjointLanes) {
 
     static Plan of(ConvGeometry g, int outChannels, boolean winograd) {
       DirectConv forward = DirectConv.forward(g, outChannels);
@@ -87,9 +88,10 @@ final class DirectConvPasses {
       // (whole training steps 311/332/455 -> 332/415/459 img/s in three pairs against a GEMM
       // over images lowered side by side, since dropped; against the per-image im2col backward
       // that GEMM also lost on LeNet-5's second conv, 3.25 vs 2.85 ms a batch under JMH).
+      boolean forwardLanes = fast == null && channelLanes(forward);
       if (!byAdjoint) {
         return new Plan(forward, null, false, stridedWeightsByChannels(g, outChannels), false,
-            chunk, fast, null, null);
+            chunk, fast, null, null, forwardLanes, false);
       }
       WinogradConv fastAdjoint = winograd
           ? winogradFor(g, outChannels, adjoint, true, MIN_WINOGRAD_CHANNELS) : null;
@@ -98,7 +100,20 @@ final class DirectConvPasses {
           ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_WEIGHT_CHANNELS) : null;
       boolean byPixels = fastWeights == null && weightsByPixels(g, outChannels);
       return new Plan(forward, adjoint, true, fastWeights == null && !byPixels, byPixels, chunk,
-          fast, fastAdjoint, fastWeights);
+          fast, fastAdjoint, fastWeights, forwardLanes,
+          fastAdjoint == null && channelLanes(adjoint));
+    }
+
+    /**
+     * Whether {@code d} runs with vectors over output channels
+     * ({@link DirectConv#convolveByChannels}) instead of over pixels: where its outputs fill
+     * whole tiles of 4 vectors and a quarter or more of the pixel kernel's work would be
+     * dropped columns and rounding (7x7 planes). 256 images, one thread, pixels vs channels in
+     * ms: 64x7x7->64 7.29 vs 6.32; elsewhere channels lost or tied (64x14x14->64 23.7 vs 23.4,
+     * 32x14x14->32 6.56 vs 7.17, 32x7x7->32 2.17 vs 2.08, 32x28x28->32 24.2 vs 30.2).
+     */
+    private static boolean channelLanes(DirectConv d) {
+      return d.outChannels() % 64 == 0 && d.pixelShare() < 0.8;
     }
 
     /**
@@ -150,12 +165,12 @@ final class DirectConvPasses {
     /** Per thread: the forward's buffers, and the backward's (else one lowered image). */
     long floatsPerThread(ConvGeometry g) {
       long forwardFloats = winograd != null ? scratchFloats(winograd)
-          : (long) forward.paddedSize() + forward.resultSize();
+          : (long) forward.paddedSize() + resultSize(forward, forwardLanes);
       if (!byAdjoint) {
         return forwardFloats + g.colSize() + (weightsByChannels ? byChannelsFloats() : 0);
       }
       long inputGradient = winogradAdjoint != null ? scratchFloats(winogradAdjoint)
-          : (long) adjoint.paddedSize() + adjoint.resultSize();
+          : (long) adjoint.paddedSize() + resultSize(adjoint, adjointLanes);
       long weightGradient = weightsByPixels ? (long) forward.paddedSize()
           + forward.paddedGradientSize() + forward.pixelPartialsSize()
           : winogradWeights != null
@@ -175,10 +190,20 @@ final class DirectConvPasses {
 
     long sharedFloats() {
       long forwardWeights = winograd != null ? winograd.packedWeightsSize()
-          : forward.packedWeightsSize();
+          : packedSize(forward, forwardLanes);
       long adjointWeights = !byAdjoint ? 0 : winogradAdjoint != null
-          ? winogradAdjoint.packedWeightsSize() : adjoint.packedWeightsSize();
+          ? winogradAdjoint.packedWeightsSize() : packedSize(adjoint, adjointLanes);
       return forwardWeights + adjointWeights;
+    }
+
+    /** Floats of a direct pass's result scratch, by channels or by pixels. */
+    static int resultSize(DirectConv d, boolean lanes) {
+      return lanes ? d.channelResultSize() : d.resultSize();
+    }
+
+    /** Floats of a direct pass's packed weights, by channels or by pixels. */
+    static int packedSize(DirectConv d, boolean lanes) {
+      return lanes ? d.channelPackedWeightsSize() : d.packedWeightsSize();
     }
 
     private static long scratchFloats(WinogradConv w) {
@@ -257,12 +282,12 @@ final class DirectConvPasses {
     for (int t = 0; t < threads; t++) {
       WinogradScratch forwardScratch = WinogradScratch.of(plan.winograd());
       scratch[t] = new Scratch(directForward ? new float[f.paddedSize()] : null,
-          directForward ? new float[f.resultSize()] : null,
+          directForward ? new float[Plan.resultSize(f, plan.forwardLanes())] : null,
           byChannels ? new float[plan.paddedImagesSize()]
               : byPixels ? new float[f.paddedSize()] : null,
           byChannels ? new float[plan.transposedGradientsSize()] : null,
           directAdjoint ? new float[b.paddedSize()] : null,
-          directAdjoint ? new float[b.resultSize()] : null,
+          directAdjoint ? new float[Plan.resultSize(b, plan.adjointLanes())] : null,
           byChannels ? new float[f.transposedWeightsSize()] : null,
           forwardScratch, WinogradScratch.of(plan.winogradAdjoint()),
           WinogradScratch.forWeights(ww, plan.winograd(), forwardScratch),
@@ -272,10 +297,10 @@ final class DirectConvPasses {
           byPixels ? new float[f.paddedGradientSize()] : null,
           byPixels ? new float[f.pixelPartialsSize()] : null);
     }
-    this.packedWeights = new float[directForward ? f.packedWeightsSize()
+    this.packedWeights = new float[directForward ? Plan.packedSize(f, plan.forwardLanes())
         : plan.winograd().packedWeightsSize()];
     this.packedAdjointWeights = !plan.byAdjoint() ? null : new float[directAdjoint
-        ? b.packedWeightsSize() : plan.winogradAdjoint().packedWeightsSize()];
+        ? Plan.packedSize(b, plan.adjointLanes()) : plan.winogradAdjoint().packedWeightsSize()];
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
     this.outChannels = outChannels;
@@ -284,6 +309,14 @@ final class DirectConvPasses {
   /** Whether the forward pass runs {@link WinogradConv}. */
   boolean runsWinograd() {
     return plan.winograd() != null;
+  }
+
+  /**
+   * Whether the forward pass (and the adjoint, where it has one) runs with vectors over output
+   * channels ({@link DirectConv#convolveByChannels}).
+   */
+  boolean runsChannelLanes() {
+    return plan.forwardLanes();
   }
 
   /** Whether the weight gradient runs by pixels ({@link DirectConv#weightGradientByPixels}). */
@@ -347,6 +380,19 @@ final class DirectConvPasses {
       return;
     }
     DirectConv f = plan.forward();
+    if (plan.forwardLanes()) {
+      f.packWeightsByChannels(params, weightOffset, packedWeights);
+      parallel.forRange(batch, (t, from, to) -> {
+        Scratch s = scratch[t];
+        for (int n = from; n < to; n++) {
+          f.pad(in, n * inSize, s.image(), 0);
+          f.convolveByChannels(s.image(), packedWeights, bias, biasOffset, out, n * outSize,
+              s.result(), after == null ? null : after.scale(),
+              after == null ? null : after.shift(), after != null && after.relu());
+        }
+      });
+      return;
+    }
     f.packWeights(params, weightOffset, packedWeights);
     parallel.forRange(batch, (t, from, to) -> {
       Scratch s = scratch[t];
@@ -366,6 +412,8 @@ final class DirectConvPasses {
   void prepareBackward(float[] params, int weightOffset) {
     if (plan.winogradAdjoint() != null) {
       plan.winogradAdjoint().packAdjointWeights(params, weightOffset, packedAdjointWeights);
+    } else if (plan.adjointLanes()) {
+      plan.adjoint().packAdjointWeightsByChannels(params, weightOffset, packedAdjointWeights);
     } else if (plan.byAdjoint()) {
       plan.adjoint().packAdjointWeights(params, weightOffset, packedAdjointWeights);
     }
@@ -466,6 +514,12 @@ final class DirectConvPasses {
   private void inputGradientByAdjoint(Scratch s, float[] dOut, float[] dIn, int n) {
     DirectConv b = plan.adjoint();
     b.pad(dOut, n * outSize, s.paddedGrad(), 0);
-    b.convolve(s.paddedGrad(), packedAdjointWeights, null, 0, dIn, n * inSize, s.resultGrad());
+    if (plan.adjointLanes()) {
+      b.convolveByChannels(s.paddedGrad(), packedAdjointWeights, null, 0, dIn, n * inSize,
+          s.resultGrad(), null, null, false);
+    } else {
+      b.convolve(s.paddedGrad(), packedAdjointWeights, null, 0, dIn, n * inSize,
+          s.resultGrad());
+    }
   }
 }

@@ -41,6 +41,8 @@ public final class DirectConv {
    * row copies may run (only outputs that are dropped read them).
    */
   private static final int PHASE_SLACK = 16;
+  /** Pixels of a {@link #convolveByChannels} result are rounded up to this (its tile heights). */
+  private static final int CHANNEL_LANE_PIXELS = 12;
   /**
    * Floats of transposed output-gradient rows {@link #transposeGradient} writes a block of pixels
    * at a time (32 KB, within L1): each row is written once per channel, and channel by channel
@@ -69,6 +71,7 @@ public final class DirectConv {
   private final int depth; // inChannels * kernelH * kernelW
   private final int[] offsets; // per reduction step (c, ki, kj): its shift in the padded image
   private final int[] pixelOffsets; // per output pixel (oy, ox): oy * rowWidth + ox
+  private final int[] lanePixelOffsets; // the same, rounded up to whole channel-lane tiles
   private final int runLength; // outH * rowWidth rounded up to whole micro-tiles
   private final int paddedSize; // floats of the padded copy, with what the last tile reads
   private final int kernelH;
@@ -125,6 +128,11 @@ public final class DirectConv {
       for (int ox = 0; ox < outW; ox++, q++) {
         pixelOffsets[q] = oy * rowWidth + ox;
       }
+    }
+    int lanePixels = roundUp(outH * outW, CHANNEL_LANE_PIXELS);
+    this.lanePixelOffsets = new int[lanePixels];
+    for (int q = 0; q < lanePixels; q++) {
+      lanePixelOffsets[q] = pixelOffsets[Math.min(q, outH * outW - 1)];
     }
     for (int c = 0, p = 0; c < inChannels; c++) {
       for (int ki = 0; ki < kernelH; ki++) {
@@ -316,6 +324,86 @@ public final class DirectConv {
       DirectConvKernel.copyPlane(result, o * runLength, rowWidth, b,
           scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], relu, out,
           outOff + o * plane, outW, outH, limit);
+    }
+  }
+
+  /** Floats of the weights packed for {@link #convolveByChannels}. */
+  public int channelPackedWeightsSize() {
+    return depth * channelsPadded();
+  }
+
+  /** Floats of {@link #convolveByChannels}' pixel-major result. */
+  public int channelResultSize() {
+    return lanePixelOffsets.length * channelsPadded();
+  }
+
+  /**
+   * Packs weights {@code (outChannels, inChannels, kh, kw)} at {@code w[off]} for
+   * {@link #convolveByChannels}.
+   */
+  public void packWeightsByChannels(float[] w, int off, float[] packedT) {
+    int width = channelsPadded();
+    for (int o = 0; o < width; o++) {
+      for (int p = 0; p < depth; p++) {
+        packedT[ChannelLanesKernel.packedIndex(o, p, depth, width)] =
+            o < outChannels ? w[off + o * depth + p] : 0f;
+      }
+    }
+  }
+
+  /**
+   * Packs, for an {@link #adjoint} plan's {@link #convolveByChannels}, the forward weights
+   * {@code (Cout, Cin, kh, kw)} at {@code w[off]} as {@link #packAdjointWeights} arranges them.
+   */
+  public void packAdjointWeightsByChannels(float[] w, int off, float[] packedT) {
+    int width = channelsPadded();
+    int taps = kernelH * kernelW;
+    int forwardDepth = outChannels * taps;
+    for (int c = 0; c < width; c++) {
+      for (int o = 0, p = 0; o < inChannels; o++) {
+        for (int t = 0; t < taps; t++, p++) {
+          packedT[ChannelLanesKernel.packedIndex(c, p, depth, width)] = c < outChannels
+              ? w[off + o * forwardDepth + c * taps + (taps - 1 - t)] : 0f;
+        }
+      }
+    }
+  }
+
+  /**
+   * The share of the pixel-vector kernel's multiply-adds that land on output pixels: the rest
+   * are dropped columns and the run's rounding to whole tiles (0.77 on a 7x7 plane).
+   */
+  public double pixelShare() {
+    return (double) outH * outW / runLength;
+  }
+
+  /** Output channels. */
+  public int outChannels() {
+    return outChannels;
+  }
+
+  /**
+   * What {@link #convolve} computes, with vectors over output channels
+   * ({@link ChannelLanesKernel}): only the output's pixels are multiplied, into {@code resultT}
+   * ({@link #channelResultSize()}, pixel-major), then written to the output planes with the bias
+   * and a folded norm applied as in {@link #convolve}. Weights from
+   * {@link #packWeightsByChannels}.
+   */
+  public void convolveByChannels(float[] padded, float[] packedT, float[] bias, int biasOff,
+      float[] out, int outOff, float[] resultT, float[] scale, float[] shift, boolean relu) {
+    int width = channelsPadded();
+    ChannelLanesKernel.run(packedT, width, depth, offsets, padded, lanePixelOffsets,
+        outH * outW, resultT);
+    int plane = outH * outW;
+    for (int o = 0; o < outChannels; o++) {
+      float b = bias == null ? 0f : bias[biasOff + o];
+      float sc = scale == null ? 1f : scale[o];
+      float sh = scale == null ? 0f : shift[o];
+      int to = outOff + o * plane;
+      for (int q = 0; q < plane; q++) {
+        float v = (resultT[q * width + o] + b) * sc + sh;
+        out[to + q] = relu ? Math.max(v, 0f) : v;
+      }
     }
   }
 

@@ -44,6 +44,17 @@ class DirectConvolutionLayerTest {
         .directPasses().computesWeightGradient(), "stride 2, 32 outputs: weights by channels");
     check(new Shape(16, 28, 28), downsampling, false);
     check(new Shape(16, 9, 11), downsampling, false); // odd sides: phases of unequal size
+    // 64 outputs on 7x7 planes: forward and adjoint with vectors over output channels
+    Conv2d.Spec stage3 = new Conv2d.Spec(0, 64, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL);
+    assertTrue(((Conv2d) stage3.build(new Shape(64, 7, 7), 0, ComputeContext.defaults()))
+        .directPasses().runsChannelLanes(), "64 outputs on 7x7: channel lanes");
+    check(new Shape(64, 7, 7), stage3, true);
+    Conv2d.Spec down64 = new Conv2d.Spec(0, 64, 3, 3, 2, 2, Padding.of(1), 1, 1, false,
+        Init.HE_NORMAL);
+    assertTrue(((Conv2d) down64.build(new Shape(32, 14, 14), 0, ComputeContext.defaults()))
+        .directPasses().runsChannelLanes(), "stride 2 to 64x7x7: channel lanes");
+    check(new Shape(32, 14, 14), down64, false);
     // 24 outputs do not fill whole vectors: the whole backward pass by im2col
     Conv2d.Spec partial = new Conv2d.Spec(0, 24, 3, 3, 2, 2, Padding.of(1), 1, 1, false,
         Init.HE_NORMAL);

@@ -28,6 +28,7 @@ class DirectConvTest {
       {16, 16, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1}, // ResNet-20 stage 1
       {64, 64, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1}, // stage 3: runs shorter than a tile
       {5, 50, 6, 5, 3, 3, 1, 1, 1, 1, 1, 1}, // 50 outputs in 64 lanes: 6-tap tiles, 3 taps left
+      {3, 100, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1}, // 100 outputs: channel tiles of 4, 2 and 1 vectors
       {3, 5, 9, 7, 3, 3, 0, 0, 0, 0, 1, 1}, // valid; 5 outputs: partial panels and dot tiles
       {2, 3, 6, 5, 4, 4, 1, 1, 2, 2, 1, 1}, // "same" with an even kernel: asymmetric
       {2, 7, 8, 7, 3, 3, 2, 2, 2, 2, 2, 2}, // "same" with dilation 2
@@ -104,6 +105,31 @@ class DirectConvTest {
       assertClose(expected[0], y, "forward " + g);
       if (!strided) {
         assertClose(expected[1], dx, "input gradient " + g);
+      }
+      // vectors over output channels: the same convolutions, transposed
+      float[] packedT = new float[f.channelPackedWeightsSize()];
+      f.packWeightsByChannels(w, 0, packedT);
+      float[] resultT = new float[f.channelResultSize()];
+      float[] yT = new float[images * outSize];
+      float[] dxT = new float[images * inSize];
+      float[] packedAdjointT = strided ? null : new float[b.channelPackedWeightsSize()];
+      float[] resultGradT = strided ? null : new float[b.channelResultSize()];
+      if (!strided) {
+        b.packAdjointWeightsByChannels(w, 0, packedAdjointT);
+      }
+      for (int n = 0; n < images; n++) {
+        f.convolveByChannels(Arrays.copyOfRange(padded, n * f.paddedSize(),
+            (n + 1) * f.paddedSize()), packedT, bias, 0, yT, n * outSize, resultT, null, null,
+            false);
+        if (!strided) {
+          b.pad(dy, n * outSize, paddedGrad, 0);
+          b.convolveByChannels(paddedGrad, packedAdjointT, null, 0, dxT, n * inSize,
+              resultGradT, null, null, false);
+        }
+      }
+      assertClose(expected[0], yT, "forward by channels " + g);
+      if (!strided) {
+        assertClose(expected[1], dxT, "input gradient by channels " + g);
       }
       double[] dwExpected = expected[2];
       for (int i = 0; i < dw.length; i++) {
