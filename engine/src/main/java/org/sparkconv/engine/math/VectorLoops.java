@@ -29,22 +29,35 @@ final class VectorLoops implements ElementLoops {
   @Override
   public float sum(float[] a, int from, int to) {
     FloatVector acc = FloatVector.zero(SPECIES);
+    FloatVector acc2 = FloatVector.zero(SPECIES);
     int i = from;
+    for (; i + 2 * LANES <= to; i += 2 * LANES) {
+      acc = acc.add(FloatVector.fromArray(SPECIES, a, i));
+      acc2 = acc2.add(FloatVector.fromArray(SPECIES, a, i + LANES));
+    }
     for (; i + LANES <= to; i += LANES) {
       acc = acc.add(FloatVector.fromArray(SPECIES, a, i));
     }
-    return acc.reduceLanes(VectorOperators.ADD) + tail.sum(a, i, to);
+    return acc.add(acc2).reduceLanes(VectorOperators.ADD) + tail.sum(a, i, to);
   }
 
   @Override
   public float sumSquaredDeviations(float[] a, int from, int to, float center) {
     FloatVector acc = FloatVector.zero(SPECIES);
+    FloatVector acc2 = FloatVector.zero(SPECIES);
     int i = from;
+    for (; i + 2 * LANES <= to; i += 2 * LANES) {
+      FloatVector d = FloatVector.fromArray(SPECIES, a, i).sub(center);
+      acc = d.fma(d, acc);
+      FloatVector d2 = FloatVector.fromArray(SPECIES, a, i + LANES).sub(center);
+      acc2 = d2.fma(d2, acc2);
+    }
     for (; i + LANES <= to; i += LANES) {
       FloatVector d = FloatVector.fromArray(SPECIES, a, i).sub(center);
       acc = d.fma(d, acc);
     }
-    return acc.reduceLanes(VectorOperators.ADD) + tail.sumSquaredDeviations(a, i, to, center);
+    return acc.add(acc2).reduceLanes(VectorOperators.ADD)
+        + tail.sumSquaredDeviations(a, i, to, center);
   }
 
   @Override
@@ -62,20 +75,43 @@ final class VectorLoops implements ElementLoops {
   public float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale,
       float beta) {
     FloatVector acc = FloatVector.zero(SPECIES);
+    FloatVector acc2 = FloatVector.zero(SPECIES);
     int i = from;
+    for (; i + 2 * LANES <= to; i += 2 * LANES) {
+      FloatVector y = FloatVector.fromArray(SPECIES, x, i).sub(mu).mul(scale).add(beta);
+      acc = acc.add(FloatVector.fromArray(SPECIES, g, i), y.compare(VectorOperators.GT, 0f));
+      FloatVector y2 = FloatVector.fromArray(SPECIES, x, i + LANES).sub(mu).mul(scale)
+          .add(beta);
+      acc2 = acc2.add(FloatVector.fromArray(SPECIES, g, i + LANES),
+          y2.compare(VectorOperators.GT, 0f));
+    }
     for (; i + LANES <= to; i += LANES) {
       FloatVector y = FloatVector.fromArray(SPECIES, x, i).sub(mu).mul(scale).add(beta);
       acc = acc.add(FloatVector.fromArray(SPECIES, g, i), y.compare(VectorOperators.GT, 0f));
     }
-    return acc.reduceLanes(VectorOperators.ADD) + tail.maskedSum(g, x, i, to, mu, scale, beta);
+    return acc.add(acc2).reduceLanes(VectorOperators.ADD)
+        + tail.maskedSum(g, x, i, to, mu, scale, beta);
   }
 
   @Override
   public float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
       float beta) {
     FloatVector acc = FloatVector.zero(SPECIES);
+    FloatVector acc2 = FloatVector.zero(SPECIES);
     FloatVector zero = FloatVector.zero(SPECIES);
     int i = from;
+    for (; i + 2 * LANES <= to; i += 2 * LANES) {
+      FloatVector xv = FloatVector.fromArray(SPECIES, x, i);
+      FloatVector y = xv.sub(mu).mul(scale).add(beta);
+      FloatVector gm = zero.blend(FloatVector.fromArray(SPECIES, g, i),
+          y.compare(VectorOperators.GT, 0f));
+      acc = gm.fma(xv.sub(mu), acc);
+      FloatVector xv2 = FloatVector.fromArray(SPECIES, x, i + LANES);
+      FloatVector y2 = xv2.sub(mu).mul(scale).add(beta);
+      FloatVector gm2 = zero.blend(FloatVector.fromArray(SPECIES, g, i + LANES),
+          y2.compare(VectorOperators.GT, 0f));
+      acc2 = gm2.fma(xv2.sub(mu), acc2);
+    }
     for (; i + LANES <= to; i += LANES) {
       FloatVector xv = FloatVector.fromArray(SPECIES, x, i);
       FloatVector y = xv.sub(mu).mul(scale).add(beta);
@@ -83,7 +119,7 @@ final class VectorLoops implements ElementLoops {
           y.compare(VectorOperators.GT, 0f));
       acc = gm.fma(xv.sub(mu), acc);
     }
-    return acc.reduceLanes(VectorOperators.ADD)
+    return acc.add(acc2).reduceLanes(VectorOperators.ADD)
         + tail.maskedCenteredDot(g, x, i, to, mu, scale, beta);
   }
 
