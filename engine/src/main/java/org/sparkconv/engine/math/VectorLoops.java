@@ -63,12 +63,20 @@ final class VectorLoops implements ElementLoops {
   @Override
   public float centeredDot(float[] g, float[] x, int from, int to, float center) {
     FloatVector acc = FloatVector.zero(SPECIES);
+    FloatVector acc2 = FloatVector.zero(SPECIES);
     int i = from;
+    for (; i + 2 * LANES <= to; i += 2 * LANES) {
+      FloatVector d = FloatVector.fromArray(SPECIES, x, i).sub(center);
+      acc = FloatVector.fromArray(SPECIES, g, i).fma(d, acc);
+      FloatVector d2 = FloatVector.fromArray(SPECIES, x, i + LANES).sub(center);
+      acc2 = FloatVector.fromArray(SPECIES, g, i + LANES).fma(d2, acc2);
+    }
     for (; i + LANES <= to; i += LANES) {
       FloatVector d = FloatVector.fromArray(SPECIES, x, i).sub(center);
       acc = FloatVector.fromArray(SPECIES, g, i).fma(d, acc);
     }
-    return acc.reduceLanes(VectorOperators.ADD) + tail.centeredDot(g, x, i, to, center);
+    return acc.add(acc2).reduceLanes(VectorOperators.ADD)
+        + tail.centeredDot(g, x, i, to, center);
   }
 
   @Override
