@@ -1,10 +1,11 @@
 package org.sparkconv.engine.layer;
 
 /**
- * {@code y = x * scale[c] + shift[c]} per channel, then ReLU if asked, in place on images a
- * convolution has just written (while they are still in cache): an inference batch norm, and
- * the ReLU fused into it, folded into the convolution before it ({@link Conv2d#inferFoldingNext}),
- * which saves the batch norm's own pass over memory.
+ * {@code y = x * scale[c] + shift[c]} per channel, then plus a residual (the other input of a
+ * sum right after), then ReLU if asked, in place on images a convolution has just written
+ * (while they are still in cache): an inference batch norm, and the sum and ReLU after it,
+ * folded into the convolution before it ({@link Conv2d#inferFoldingNext}), which saves their own
+ * passes over memory.
  */
 final class ChannelAffine {
 
@@ -13,6 +14,7 @@ final class ChannelAffine {
   private final float[] scale;
   private final float[] shift;
   private boolean relu;
+  private float[] residual; // added at the same index as the output, or null
 
   ChannelAffine(int channels, int plane) {
     this.channels = channels;
@@ -25,7 +27,23 @@ final class ChannelAffine {
   ChannelAffine of(BatchNorm norm) {
     norm.inferenceAffine(scale, shift);
     relu = norm.reluFused();
+    residual = null;
     return this;
+  }
+
+  /**
+   * Adds {@code residual} (the sum's other input, laid out as the output) after the map, then
+   * ReLU if {@code reluAfter} (the sum's fused ReLU); after {@link #of} a norm with none.
+   */
+  ChannelAffine plus(float[] residual, boolean reluAfter) {
+    this.residual = residual;
+    this.relu = reluAfter;
+    return this;
+  }
+
+  /** The residual added after the map, or null (live). */
+  float[] residual() {
+    return residual;
   }
 
   /** The scale per channel (live: read it after {@link #of}). */
@@ -50,14 +68,12 @@ final class ChannelAffine {
         float s = scale[c];
         float t = shift[c];
         int from = at + (i * channels + c) * plane;
-        if (relu) {
-          for (int p = from; p < from + plane; p++) {
-            out[p] = Math.max(out[p] * s + t, 0f);
+        for (int p = from; p < from + plane; p++) {
+          float v = out[p] * s + t;
+          if (residual != null) {
+            v += residual[p];
           }
-        } else {
-          for (int p = from; p < from + plane; p++) {
-            out[p] = out[p] * s + t;
-          }
+          out[p] = relu ? Math.max(v, 0f) : v;
         }
       }
     }

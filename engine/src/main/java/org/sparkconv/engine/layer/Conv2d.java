@@ -261,6 +261,17 @@ public final class Conv2d implements Layer {
     forward(in, out, batch, folded.of((BatchNorm) next));
   }
 
+  /**
+   * The batch norm after this layer and the residual sum after it, in inference: the norm's
+   * map, the other input of the sum and the sum's ReLU applied as each image is written (batch
+   * 256, one thread: ResNet-20's nine sums took 5.2 ms of 141 a batch in passes of their own).
+   */
+  @Override
+  public void inferFoldingNextAndSum(Layer next, float[] in, float[] out, int batch,
+      float[] residual, boolean relu) {
+    forward(in, out, batch, folded.of((BatchNorm) next).plus(residual, relu));
+  }
+
   private void forward(float[] in, float[] out, int batch, ChannelAffine after) {
     if (direct != null) {
       direct.forward(parallel, params, weightOffset, spec.bias() ? params : null, biasOffset, in,

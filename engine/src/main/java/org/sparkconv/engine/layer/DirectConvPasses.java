@@ -388,7 +388,8 @@ final class DirectConvPasses {
           f.pad(in, n * inSize, s.image(), 0);
           f.convolveByChannels(s.image(), packedWeights, bias, biasOffset, out, n * outSize,
               s.result(), after == null ? null : after.scale(),
-              after == null ? null : after.shift(), after != null && after.relu());
+              after == null ? null : after.shift(), after != null && after.relu(),
+              after == null ? null : after.residual());
         }
       });
       return;
@@ -402,7 +403,7 @@ final class DirectConvPasses {
           f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize, s.result());
         } else {
           f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize, s.result(),
-              after.scale(), after.shift(), after.relu());
+              after.scale(), after.shift(), after.relu(), after.residual());
         }
       }
     });
@@ -516,7 +517,7 @@ final class DirectConvPasses {
     b.pad(dOut, n * outSize, s.paddedGrad(), 0);
     if (plan.adjointLanes()) {
       b.convolveByChannels(s.paddedGrad(), packedAdjointWeights, null, 0, dIn, n * inSize,
-          s.resultGrad(), null, null, false);
+          s.resultGrad(), null, null, false, null);
     } else {
       b.convolve(s.paddedGrad(), packedAdjointWeights, null, 0, dIn, n * inSize,
           s.resultGrad());

@@ -72,4 +72,16 @@ public interface Layer {
     throw new UnsupportedOperationException(getClass().getSimpleName()
         + " does not fold the layer after it");
   }
+
+  /**
+   * Inference only, where the network folds {@code next} (as in {@link #inferFoldingNext}) and
+   * the two-input sum after it: writes to {@code out} the sum of {@code next}'s output and
+   * {@code residual} (the sum's other input, laid out as {@code out}), then its ReLU if
+   * {@code relu}.
+   */
+  default void inferFoldingNextAndSum(Layer next, float[] in, float[] out, int batch,
+      float[] residual, boolean relu) {
+    throw new UnsupportedOperationException(getClass().getSimpleName()
+        + " does not fold the layers after it");
+  }
 }

@@ -305,16 +305,18 @@ public final class DirectConv {
    */
   public void convolve(float[] padded, float[] packed, float[] bias, int biasOff, float[] out,
       int outOff, float[] result) {
-    convolve(padded, packed, bias, biasOff, out, outOff, result, null, null, false);
+    convolve(padded, packed, bias, biasOff, out, outOff, result, null, null, false, null);
   }
 
   /**
-   * As above, then {@code y * scale[o] + shift[o]} per output channel and ReLU if {@code relu}
-   * (a folded inference batch norm) where {@code scale} is not null, applied as the result is
-   * copied out: no second pass over the image.
+   * As above, then {@code y * scale[o] + shift[o]} per output channel (a folded inference batch
+   * norm) where {@code scale} is not null, plus {@code residual} at the output's index (a folded
+   * sum) where that is not null, then ReLU if {@code relu}, applied as the result is copied
+   * out: no second pass over the image.
    */
   public void convolve(float[] padded, float[] packed, float[] bias, int biasOff, float[] out,
-      int outOff, float[] result, float[] scale, float[] shift, boolean relu) {
+      int outOff, float[] result, float[] scale, float[] shift, boolean relu,
+      float[] residual) {
     DirectConvKernel.run(packed, roundUp(outChannels, MR), depth, offsets, padded, result,
         runLength);
     int plane = outH * outW;
@@ -322,7 +324,7 @@ public final class DirectConv {
     for (int o = 0; o < outChannels; o++) {
       float b = bias == null ? 0f : bias[biasOff + o];
       DirectConvKernel.copyPlane(result, o * runLength, rowWidth, b,
-          scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], relu, out,
+          scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], relu, residual, out,
           outOff + o * plane, outW, outH, limit);
     }
   }
@@ -385,12 +387,13 @@ public final class DirectConv {
   /**
    * What {@link #convolve} computes, with vectors over output channels
    * ({@link ChannelLanesKernel}): only the output's pixels are multiplied, into {@code resultT}
-   * ({@link #channelResultSize()}, pixel-major), then written to the output planes with the bias
-   * and a folded norm applied as in {@link #convolve}. Weights from
+   * ({@link #channelResultSize()}, pixel-major), then written to the output planes with the bias,
+   * a folded norm and sum applied as in {@link #convolve}. Weights from
    * {@link #packWeightsByChannels}.
    */
   public void convolveByChannels(float[] padded, float[] packedT, float[] bias, int biasOff,
-      float[] out, int outOff, float[] resultT, float[] scale, float[] shift, boolean relu) {
+      float[] out, int outOff, float[] resultT, float[] scale, float[] shift, boolean relu,
+      float[] residual) {
     int width = channelsPadded();
     ChannelLanesKernel.run(packedT, width, depth, offsets, padded, lanePixelOffsets,
         outH * outW, resultT);
@@ -402,6 +405,9 @@ public final class DirectConv {
       int to = outOff + o * plane;
       for (int q = 0; q < plane; q++) {
         float v = (resultT[q * width + o] + b) * sc + sh;
+        if (residual != null) {
+          v += residual[to + q];
+        }
         out[to + q] = relu ? Math.max(v, 0f) : v;
       }
     }

@@ -49,15 +49,17 @@ final class DirectConvKernel {
 
   /**
    * {@code out[to + y * outW + x] = (result[from + y * rowWidth + x] + bias) * scale + shift},
-   * then {@code max(0, .)} if {@code relu}, for rows y below {@code rows} and x below
-   * {@code outW}: a plane of the result, its padding columns dropped, with the bias and (in
-   * inference) a folded batch norm's map applied on the way (scale 1, shift 0 without one).
+   * plus {@code residual} at the same index as {@code out} when not null, then
+   * {@code max(0, .)} if {@code relu}, for rows y below {@code rows} and x below {@code outW}: a
+   * plane of the result, its padding columns dropped, with the bias and (in inference) a folded
+   * batch norm's map and the sum after it applied on the way (scale 1, shift 0 without one).
    * Whole vectors, a row's last one running into the next row's place (written after it), or
    * past the plane into the next one's; lanes that would pass {@code limit} in {@code out}, or
    * read past {@code result}, go one by one.
    */
   static void copyPlane(float[] result, int from, int rowWidth, float bias, float scale,
-      float shift, boolean relu, float[] out, int to, int outW, int rows, int limit) {
+      float shift, boolean relu, float[] residual, float[] out, int to, int outW, int rows,
+      int limit) {
     FloatVector b = FloatVector.broadcast(SPECIES, bias);
     FloatVector s = FloatVector.broadcast(SPECIES, scale);
     FloatVector t = FloatVector.broadcast(SPECIES, shift);
@@ -69,10 +71,16 @@ final class DirectConvKernel {
       for (; x < outW && target + x + LANES <= limit && source + x + LANES <= result.length;
           x += LANES) {
         FloatVector v = FloatVector.fromArray(SPECIES, result, source + x).add(b).mul(s).add(t);
+        if (residual != null) {
+          v = v.add(FloatVector.fromArray(SPECIES, residual, target + x));
+        }
         (relu ? v.max(zero) : v).intoArray(out, target + x);
       }
       for (; x < outW; x++) {
         float v = (result[source + x] + bias) * scale + shift;
+        if (residual != null) {
+          v += residual[target + x];
+        }
         out[target + x] = relu ? Math.max(v, 0f) : v;
       }
     }

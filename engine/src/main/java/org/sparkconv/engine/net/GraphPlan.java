@@ -3,6 +3,7 @@ package org.sparkconv.engine.net;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
+import org.sparkconv.engine.layer.Add;
 import org.sparkconv.engine.layer.LayerSpec;
 
 /**
@@ -23,10 +24,13 @@ final class GraphPlan {
 
   /** Marks the network output's gradient: the caller's array, not a pooled buffer. */
   static final int EXTERNAL = -2;
+  /** In {@link #foldedSumResidual}: no sum folded there. */
+  static final int NO_RESIDUAL = Integer.MIN_VALUE;
 
   final int[][] inputs; // per node: node indices, Node.INPUT for the network input
   final boolean[] fusedIntoPrevious;
   final boolean[] foldedInInference; // computed by the node before it when inferring
+  final int[] foldedSumResidual; // per sum folded into the conv two before it: its other input
   final int[] gradientBuffer; // per node whose output is consumed: the pooled buffer, or EXTERNAL
   final int inputGradientBuffer;
   final int[][] inputGradientTarget; // per node, per input: the buffer its gradient ends up in
@@ -61,6 +65,24 @@ final class GraphPlan {
           && !fusedIntoPrevious[i + 1] && nodes.get(i + 1).isChained(i + 1)
           && consumers[i] == 1
           && nodes.get(i).layer().foldsNextInInference(nodes.get(i + 1).layer());
+    }
+    // A two-input sum whose first or second input is a batch norm folded into the convolution
+    // before it (a residual block's branch) folds into that convolution too: it adds the other
+    // input as it writes each image, and the sum's pass disappears.
+    foldedSumResidual = new int[n];
+    Arrays.fill(foldedSumResidual, NO_RESIDUAL);
+    for (int j = 2; j < n; j++) {
+      int[] in = inputs[j];
+      if (!(nodes.get(j).layer() instanceof Add.Spec) || in.length != 2
+          || !foldedInInference[j - 1] || foldedInInference[j] || fusedIntoPrevious[j]
+          || consumers[j - 1] != 1 || in[0] == in[1]) {
+        continue;
+      }
+      int other = in[0] == j - 1 ? in[1] : in[1] == j - 1 ? in[0] : NO_RESIDUAL;
+      if (other != NO_RESIDUAL) {
+        foldedSumResidual[j] = other;
+        foldedInInference[j] = true;
+      }
     }
 
     gradientBuffer = new int[n];
@@ -115,6 +137,10 @@ final class GraphPlan {
     for (int i = 0; i < n; i++) {
       if (fusedIntoPrevious[i] || foldedInInference[i]) {
         forwardBuffer[i] = forwardBuffer[i - 1];
+        int residual = foldedSumResidual[i]; // read by the convolution two nodes back
+        if (residual >= 0 && --remaining[residual] == 0) {
+          free.add(forwardBuffer[residual]);
+        }
         continue;
       }
       forwardBuffer[i] = free.isEmpty() ? created++ : free.pollFirst();

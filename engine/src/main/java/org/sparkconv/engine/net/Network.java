@@ -173,8 +173,9 @@ public final class Network {
   }
 
   /**
-   * True when {@link #infer} skips layer {@code index} (a batch norm) because the convolution
-   * before it applies it ({@link Layer#inferFoldingNext}).
+   * True when {@link #infer} skips layer {@code index} because the convolution before it
+   * applies it: a batch norm ({@link Layer#inferFoldingNext}), or the residual sum right after
+   * such a norm ({@link Layer#inferFoldingNextAndSum}).
    */
   public boolean isFoldedInInference(int index) {
     return plan.foldedInInference[index];
@@ -239,8 +240,9 @@ public final class Network {
   /**
    * Inference only: evaluation mode, and node outputs in the plan's pooled buffers, each reused
    * once every consumer of its node has run (two maps for a chain instead of one per layer); a
-   * batch norm right after a convolution is applied by the convolution as it writes each image
-   * ({@link org.sparkconv.engine.layer.Layer#inferFoldingNext}), not in a pass of its own. No
+   * batch norm right after a convolution, and a residual sum right after that norm, are applied
+   * by the convolution as it writes each image
+   * ({@link org.sparkconv.engine.layer.Layer#inferFoldingNext}), not in passes of their own. No
    * {@link #backward} may follow. The returned tensor is valid until the next forward.
    */
   public Tensor infer(Tensor input) {
@@ -277,6 +279,11 @@ public final class Network {
       long start = forwardNanos == null ? 0 : System.nanoTime();
       if (layers[i] instanceof MergeLayer merge) {
         merge.forward(values(i), outputs[i], batch);
+      } else if (!keep && i + 2 < layers.length
+          && plan.foldedSumResidual[i + 2] != GraphPlan.NO_RESIDUAL) {
+        boolean relu = i + 3 < layers.length && plan.fusedIntoPrevious[i + 3];
+        layers[i].inferFoldingNextAndSum(layers[i + 1], value(plan.inputs[i][0]), outputs[i],
+            batch, value(plan.foldedSumResidual[i + 2]), relu);
       } else if (!keep && i + 1 < layers.length && plan.foldedInInference[i + 1]) {
         layers[i].inferFoldingNext(layers[i + 1], value(plan.inputs[i][0]), outputs[i], batch);
       } else if (!keep) {

@@ -120,11 +120,11 @@ class DirectConvTest {
       for (int n = 0; n < images; n++) {
         f.convolveByChannels(Arrays.copyOfRange(padded, n * f.paddedSize(),
             (n + 1) * f.paddedSize()), packedT, bias, 0, yT, n * outSize, resultT, null, null,
-            false);
+            false, null);
         if (!strided) {
           b.pad(dy, n * outSize, paddedGrad, 0);
           b.convolveByChannels(paddedGrad, packedAdjointT, null, 0, dxT, n * inSize,
-              resultGradT, null, null, false);
+              resultGradT, null, null, false, null);
         }
       }
       assertClose(expected[0], yT, "forward by channels " + g);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.sparkconv.engine.layer.Add;
 import org.sparkconv.engine.layer.BatchNorm;
 import org.sparkconv.engine.layer.Conv2d;
 import org.sparkconv.engine.layer.Dense;
@@ -24,7 +25,8 @@ import org.sparkconv.engine.tensor.Tensor;
  * {@link Network#infer} applies a batch norm that follows a convolution inside the
  * convolution's pass: its outputs equal the layer-by-layer evaluation forward's (within float
  * rounding of {@code x * scale + shift} against {@code (x - mean) * scale + beta}) on ResNet-20
- * (Winograd, direct and strided convolutions, the branch norm before a sum), VGG-small (norms
+ * (Winograd, direct and strided convolutions, the branch norm and the residual sum after it
+ * folded into the convolution, ReLU included), VGG-small (norms
  * with their ReLU) and a network whose convolution has a bias and lowers to im2col, at one and
  * two threads, with Winograd on and off, with running statistics and affine parameters far
  * from their initial values.
@@ -35,12 +37,12 @@ class InferenceFoldingTest {
 
   @Test
   void resnet20InfersAsItEvaluates() {
-    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("resnet20.json")), 21);
+    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("resnet20.json")), 21, 9);
   }
 
   @Test
   void vggSmallInfersAsItEvaluates() {
-    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("vgg-small.json")), 4);
+    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("vgg-small.json")), 4, 0);
   }
 
   @Test
@@ -51,10 +53,11 @@ class InferenceFoldingTest {
         new Conv2d.Spec(0, 4, 3, 3, 1, 1, Padding.SAME, 1, 1, true, Init.HE_NORMAL),
         BatchNorm.Spec.spatial2d(), new Relu.Spec(), new Flatten.Spec(), Dense.Spec.of(10),
         BatchNorm.Spec.flat1d()));
-    assertFoldedInferenceMatches(spec, 2);
+    assertFoldedInferenceMatches(spec, 2, 0);
   }
 
-  private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds) {
+  private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds,
+      int expectedSums) {
     for (int run = 0; run < 4; run++) {
       int threads = 1 + run % 2;
       boolean winograd = run >= 2;
@@ -62,14 +65,21 @@ class InferenceFoldingTest {
           ComputeContext.defaults().withThreads(threads).withWinograd(winograd));
       net.initialize(5);
       int folds = 0;
+      int sums = 0;
       for (int i = 0; i < net.layerCount(); i++) {
         if (net.isFoldedInInference(i)) {
-          folds++;
-          assertTrue(net.layer(i) instanceof BatchNorm, "only batch norms fold: " + i);
+          if (net.layer(i) instanceof Add) {
+            sums++;
+            assertTrue(net.isFoldedInInference(i - 1), "a sum folds after a folded norm: " + i);
+          } else {
+            folds++;
+            assertTrue(net.layer(i) instanceof BatchNorm, "only norms and sums fold: " + i);
+          }
           assertFalse(net.isFusedIntoPrevious(i));
         }
       }
       assertEquals(expectedFolds, folds, spec.name() + ": batch norms folded");
+      assertEquals(expectedSums, sums, spec.name() + ": residual sums folded");
       int batch = 5;
       int inSize = net.inputShape().size();
       // running statistics away from (0, 1): a few training forwards on shifted, scaled data
