@@ -32,6 +32,18 @@ final class ChannelAffine {
   }
 
   /**
+   * The identity map then ReLU: a ReLU folded into the convolution before it ({@code x * 1 + 0}
+   * is {@code x}, so the output is bit for bit the ReLU's).
+   */
+  ChannelAffine ofRelu() {
+    java.util.Arrays.fill(scale, 1f);
+    java.util.Arrays.fill(shift, 0f);
+    relu = true;
+    residual = null;
+    return this;
+  }
+
+  /**
    * Adds {@code residual} (the sum's other input, laid out as the output) after the map, then
    * ReLU if {@code reluAfter} (the sum's fused ReLU); after {@link #of} a norm with none.
    */

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
 import org.sparkconv.engine.layer.Add;
+import org.sparkconv.engine.layer.BatchNorm;
 import org.sparkconv.engine.layer.LayerSpec;
 
 /**
@@ -74,6 +75,7 @@ final class GraphPlan {
     for (int j = 2; j < n; j++) {
       int[] in = inputs[j];
       if (!(nodes.get(j).layer() instanceof Add.Spec) || in.length != 2
+          || !(nodes.get(j - 1).layer() instanceof BatchNorm.Spec)
           || !foldedInInference[j - 1] || foldedInInference[j] || fusedIntoPrevious[j]
           || consumers[j - 1] != 1 || in[0] == in[1]) {
         continue;

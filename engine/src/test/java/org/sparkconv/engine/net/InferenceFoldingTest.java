@@ -46,6 +46,11 @@ class InferenceFoldingTest {
   }
 
   @Test
+  void lenet5FoldsTheReluAfterEachConvolution() {
+    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("lenet5.json")), 2, 0);
+  }
+
+  @Test
   void aBiasedLoweredConvolutionFoldsItsNormToo() {
     NetworkSpec spec = NetworkSpec.sequential("folds", new Shape(3, 9, 7), List.of(
         new Conv2d.Spec(0, 5, 2, 3, 2, 1, Padding.of(1), 1, 1, true, Init.HE_NORMAL),
@@ -73,12 +78,13 @@ class InferenceFoldingTest {
             assertTrue(net.isFoldedInInference(i - 1), "a sum folds after a folded norm: " + i);
           } else {
             folds++;
-            assertTrue(net.layer(i) instanceof BatchNorm, "only norms and sums fold: " + i);
+            assertTrue(net.layer(i) instanceof BatchNorm || net.layer(i) instanceof Relu,
+                "only norms, ReLUs and sums fold: " + i);
           }
           assertFalse(net.isFusedIntoPrevious(i));
         }
       }
-      assertEquals(expectedFolds, folds, spec.name() + ": batch norms folded");
+      assertEquals(expectedFolds, folds, spec.name() + ": batch norms and ReLUs folded");
       assertEquals(expectedSums, sums, spec.name() + ": residual sums folded");
       int batch = 5;
       int inSize = net.inputShape().size();
