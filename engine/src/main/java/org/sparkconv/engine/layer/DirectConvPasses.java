@@ -380,30 +380,26 @@ final class DirectConvPasses {
       return;
     }
     DirectConv f = plan.forward();
-    if (plan.forwardLanes()) {
+    boolean lanes = plan.forwardLanes();
+    if (lanes) {
       f.packWeightsByChannels(params, weightOffset, packedWeights);
-      parallel.forRange(batch, (t, from, to) -> {
-        Scratch s = scratch[t];
-        for (int n = from; n < to; n++) {
-          f.pad(in, n * inSize, s.image(), 0);
-          f.convolveByChannels(s.image(), packedWeights, bias, biasOffset, out, n * outSize,
-              s.result(), after == null ? null : after.scale(),
-              after == null ? null : after.shift(), after != null && after.relu(),
-              after == null ? null : after.residual());
-        }
-      });
-      return;
+    } else {
+      f.packWeights(params, weightOffset, packedWeights);
     }
-    f.packWeights(params, weightOffset, packedWeights);
+    float[] scale = after == null ? null : after.scale();
+    float[] shift = after == null ? null : after.shift();
+    boolean relu = after != null && after.relu();
+    float[] residual = after == null ? null : after.residual();
     parallel.forRange(batch, (t, from, to) -> {
       Scratch s = scratch[t];
       for (int n = from; n < to; n++) {
         f.pad(in, n * inSize, s.image(), 0);
-        if (after == null) {
-          f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize, s.result());
+        if (lanes) {
+          f.convolveByChannels(s.image(), packedWeights, bias, biasOffset, out, n * outSize,
+              s.result(), scale, shift, relu, residual);
         } else {
           f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize, s.result(),
-              after.scale(), after.shift(), after.relu(), after.residual());
+              scale, shift, relu, residual);
         }
       }
     });

@@ -41,8 +41,6 @@ public final class DirectConv {
    * row copies may run (only outputs that are dropped read them).
    */
   private static final int PHASE_SLACK = 16;
-  /** Pixels of a {@link #convolveByChannels} result are rounded up to this (its tile heights). */
-  private static final int CHANNEL_LANE_PIXELS = 12;
   /**
    * Floats of transposed output-gradient rows {@link #transposeGradient} writes a block of pixels
    * at a time (32 KB, within L1): each row is written once per channel, and channel by channel
@@ -129,7 +127,8 @@ public final class DirectConv {
         pixelOffsets[q] = oy * rowWidth + ox;
       }
     }
-    int lanePixels = roundUp(outH * outW, CHANNEL_LANE_PIXELS);
+    // a compile-time constant: reading it does not load the Vector API class
+    int lanePixels = roundUp(outH * outW, ChannelLanesKernel.PIXEL_MULTIPLE);
     this.lanePixelOffsets = new int[lanePixels];
     for (int q = 0; q < lanePixels; q++) {
       lanePixelOffsets[q] = pixelOffsets[Math.min(q, outH * outW - 1)];
@@ -240,17 +239,25 @@ public final class DirectConv {
    */
   public void packAdjointWeights(float[] w, int off, float[] packed) {
     int rows = roundUp(outChannels, MR);
-    int taps = kernelH * kernelW;
-    int forwardDepth = outChannels * taps;
     for (int c = 0; c < rows; c++) {
       int panel = (c / MR) * MR * depth + c % MR;
-      for (int o = 0, p = 0; o < inChannels; o++) {
-        for (int t = 0; t < taps; t++, p++) {
-          packed[panel + p * MR] = c < outChannels
-              ? w[off + o * forwardDepth + c * taps + (taps - 1 - t)] : 0f;
-        }
+      for (int p = 0; p < depth; p++) {
+        packed[panel + p * MR] = adjointWeight(w, off, c, p);
       }
     }
+  }
+
+  /**
+   * This adjoint plan's weight for output channel c and step {@code p = (o, ki, kj)}: forward
+   * weight {@code (o, c, kh-1-ki, kw-1-kj)} of {@code (Cout, Cin, kh, kw)} at {@code w[off]},
+   * zero for the padding channels.
+   */
+  private float adjointWeight(float[] w, int off, int c, int p) {
+    if (c >= outChannels) {
+      return 0f;
+    }
+    int taps = kernelH * kernelW;
+    return w[off + (p / taps) * outChannels * taps + c * taps + (taps - 1 - p % taps)];
   }
 
   /**
@@ -359,14 +366,9 @@ public final class DirectConv {
    */
   public void packAdjointWeightsByChannels(float[] w, int off, float[] packedT) {
     int width = channelsPadded();
-    int taps = kernelH * kernelW;
-    int forwardDepth = outChannels * taps;
     for (int c = 0; c < width; c++) {
-      for (int o = 0, p = 0; o < inChannels; o++) {
-        for (int t = 0; t < taps; t++, p++) {
-          packedT[ChannelLanesKernel.packedIndex(c, p, depth, width)] = c < outChannels
-              ? w[off + o * forwardDepth + c * taps + (taps - 1 - t)] : 0f;
-        }
+      for (int p = 0; p < depth; p++) {
+        packedT[ChannelLanesKernel.packedIndex(c, p, depth, width)] = adjointWeight(w, off, c, p);
       }
     }
   }
