@@ -47,8 +47,8 @@ final class ChannelLanesKernel {
 
   /**
    * {@code outT (pixelOffsets.length, outPad)} as in the class comment for the first
-   * {@code pixels} (and the repeated ones up to a multiple of the tile height), with weights from
-   * {@link #pack}; {@code pixelOffsets.length} is {@code pixels} rounded up to
+   * {@code pixels} (and the repeated ones up to a multiple of the tile height), with weights laid
+   * out by {@link #packedIndex}; {@code pixelOffsets.length} is {@code pixels} rounded up to
    * {@link #PIXEL_MULTIPLE}.
    */
   static void run(float[] packedT, int outPad, int depth, int[] offsets, float[] padded,
