@@ -28,19 +28,31 @@ final class WinogradKernel {
    * {@code padded[at + ((i % 2) * 2 + j % 2) * phasePlane + (i / 2) * rowWidth + j / 2 + t]}.
    * Rows first: {@code w = d B} is {@code (d0 - d2, d1 + d2, d2 - d1, d1 - d3)} along j; then
    * {@code B^T w} is the same along i.
+   *
+   * <p>Two loops of eight positions each, window rows 0-2 then 1-3, each in a method of its own:
+   * the 16 positions in one loop body (16 loads, 32 adds, 16 stores) made a compiled method in
+   * which JDK 17's C2, inside a network, left the last stores' vector types unresolved, so they
+   * ran the Vector API's Java fallback and allocated a vector each (VGG-small inference by
+   * Winograd: ~100 MB a step). Reloading two window rows costs less than that.
    */
   static void transformInput(float[] padded, int at, int phasePlane, int rowWidth, int run,
       float[] v, int vAt, int positionStride) {
+    transformRows012(padded, at, phasePlane, rowWidth, run, v, vAt, positionStride);
+    transformRows123(padded, at, phasePlane, rowWidth, run, v, vAt, positionStride);
+  }
+
+  /** Positions 0-7 of {@link #transformInput}: {@code w0 - w2} and {@code w1 + w2}. */
+  private static void transformRows012(float[] padded, int at, int phasePlane, int rowWidth,
+      int run, float[] v, int vAt, int positionStride) {
     int p00 = at;
     int p01 = at + phasePlane;
     int p10 = at + 2 * phasePlane;
     int p11 = at + 3 * phasePlane;
     for (int t = 0; t < run; t += LANES) {
-      // window rows 0 and 2 live in phase row 0, rows 1 and 3 in phase row 1 (one row down)
+      // window rows 0 and 2 live in phase row 0, row 1 in phase row 1; row 2 one row down
       FloatVector w00, w01, w02, w03;
       FloatVector w10, w11, w12, w13;
       FloatVector w20, w21, w22, w23;
-      FloatVector w30, w31, w32, w33;
       {
         FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p00 + t);
         FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p01 + t);
@@ -72,17 +84,6 @@ final class WinogradKernel {
         w22 = d2.sub(d1);
         w23 = d1.sub(d3);
       }
-      {
-        int r = t + rowWidth;
-        FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p10 + r);
-        FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p11 + r);
-        FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p10 + r + 1);
-        FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p11 + r + 1);
-        w30 = d0.sub(d2);
-        w31 = d1.add(d2);
-        w32 = d2.sub(d1);
-        w33 = d1.sub(d3);
-      }
       int o = vAt + t;
       w00.sub(w20).intoArray(v, o);
       w01.sub(w21).intoArray(v, o + positionStride);
@@ -92,14 +93,61 @@ final class WinogradKernel {
       w11.add(w21).intoArray(v, o + 5 * positionStride);
       w12.add(w22).intoArray(v, o + 6 * positionStride);
       w13.add(w23).intoArray(v, o + 7 * positionStride);
-      w20.sub(w10).intoArray(v, o + 8 * positionStride);
-      w21.sub(w11).intoArray(v, o + 9 * positionStride);
-      w22.sub(w12).intoArray(v, o + 10 * positionStride);
-      w23.sub(w13).intoArray(v, o + 11 * positionStride);
-      w10.sub(w30).intoArray(v, o + 12 * positionStride);
-      w11.sub(w31).intoArray(v, o + 13 * positionStride);
-      w12.sub(w32).intoArray(v, o + 14 * positionStride);
-      w13.sub(w33).intoArray(v, o + 15 * positionStride);
+    }
+  }
+
+  /** Positions 8-15 of {@link #transformInput}: {@code w2 - w1} and {@code w1 - w3}. */
+  private static void transformRows123(float[] padded, int at, int phasePlane, int rowWidth,
+      int run, float[] v, int vAt, int positionStride) {
+    int p00 = at;
+    int p01 = at + phasePlane;
+    int p10 = at + 2 * phasePlane;
+    int p11 = at + 3 * phasePlane;
+    for (int t = 0; t < run; t += LANES) {
+      // window row 1 lives in phase row 1; rows 2 and 3 one row down in phase rows 0 and 1
+      FloatVector w10, w11, w12, w13;
+      FloatVector w20, w21, w22, w23;
+      FloatVector w30, w31, w32, w33;
+      {
+        FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p10 + t);
+        FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p11 + t);
+        FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p10 + t + 1);
+        FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p11 + t + 1);
+        w10 = d0.sub(d2);
+        w11 = d1.add(d2);
+        w12 = d2.sub(d1);
+        w13 = d1.sub(d3);
+      }
+      int r = t + rowWidth;
+      {
+        FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p00 + r);
+        FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p01 + r);
+        FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p00 + r + 1);
+        FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p01 + r + 1);
+        w20 = d0.sub(d2);
+        w21 = d1.add(d2);
+        w22 = d2.sub(d1);
+        w23 = d1.sub(d3);
+      }
+      {
+        FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p10 + r);
+        FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p11 + r);
+        FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p10 + r + 1);
+        FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p11 + r + 1);
+        w30 = d0.sub(d2);
+        w31 = d1.add(d2);
+        w32 = d2.sub(d1);
+        w33 = d1.sub(d3);
+      }
+      int o = vAt + t + 8 * positionStride;
+      w20.sub(w10).intoArray(v, o);
+      w21.sub(w11).intoArray(v, o + positionStride);
+      w22.sub(w12).intoArray(v, o + 2 * positionStride);
+      w23.sub(w13).intoArray(v, o + 3 * positionStride);
+      w10.sub(w30).intoArray(v, o + 4 * positionStride);
+      w11.sub(w31).intoArray(v, o + 5 * positionStride);
+      w12.sub(w32).intoArray(v, o + 6 * positionStride);
+      w13.sub(w33).intoArray(v, o + 7 * positionStride);
     }
   }
 
