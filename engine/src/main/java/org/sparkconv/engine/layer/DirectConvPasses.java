@@ -19,11 +19,12 @@ import org.sparkconv.engine.math.WinogradConv;
  * the lowered work, as a one-channel output padded to 8 rows) the layer's own im2col backward
  * runs, except that a strided conv whose outputs fill whole vectors still takes its weight
  * gradient by channels here: {@link #computesBackward()} and
- * {@link #computesWeightGradient()} say which. Where the context turns Winograd on (not the
+ * {@link #computesWeightGradient()} say which. Where the context turns Winograd on (the
  * default), stride-1 3x3 convolutions with at least 32 channels each way run the forward pass
- * and the adjoint by {@link WinogradConv} instead, where it
- * multiplies at most {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7
- * planes, whose 2x2 tiles overhang); from 16 channels, their weight gradient by Winograd too.
+ * and the adjoint by {@link WinogradConv} instead, where it multiplies at most
+ * {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7 planes, whose 2x2 tiles
+ * overhang), and at most {@link #CLOSE_WINOGRAD_WORK} of the definition's unless there are
+ * {@link #MIN_WINOGRAD_CHANNEL_PAIRS} pairs of channels; their weight gradient by Winograd too.
  * Owns each worker's scratch and the weights packed once per pass.
  */
 final class DirectConvPasses {
@@ -53,12 +54,22 @@ final class DirectConvPasses {
   static final double MAX_WINOGRAD_WORK = 0.6;
   private static final int MIN_WINOGRAD_CHANNELS = 32;
   /**
-   * The weight gradient by Winograd pays from 16 channels (per layer, 64 images, one thread, by
-   * channels vs Winograd in ms: 16x28x28->16 2.52 vs 2.15, 32x14x14->32 1.48 vs 1.25,
-   * 32x28x28->32 6.63 vs 5.46, 64x14x14->64 7.50 vs 5.59; 64x7x7->64 1.50 vs 1.51, left out by
-   * the work ratio).
+   * Above this share of the definition's multiply-adds
+   * ({@link WinogradConv#definitionMultiplyAdds}: 0.58 on 14x14 planes, whose tiles overhang to
+   * 8x8 runs; 0.51 on 28x28), the forward pass and adjoint take Winograd only with at least
+   * {@link #MIN_WINOGRAD_CHANNEL_PAIRS} input-output channel pairs. Inside networks (layer
+   * profile, 64 images, one thread, forward direct vs Winograd in ms), 32x14x14->32 lost
+   * (1.92-1.97 vs 2.05-2.19, ResNet-20's stage 2) where 32x14x14->64 (3.7-3.8 vs 3.5) and
+   * 64x14x14->64 (6.8-6.9 vs 5.7-5.8) won; on 28x28, 32x28x28->32 won (6.6-6.7 vs 5.8-6.0).
    */
-  private static final int MIN_WINOGRAD_WEIGHT_CHANNELS = 16;
+  static final double CLOSE_WINOGRAD_WORK = 0.55;
+  static final int MIN_WINOGRAD_CHANNEL_PAIRS = 2048;
+  /**
+   * The weight gradient by Winograd (where the forward pass is direct) from this many channels
+   * each way: ResNet-20's 16x28x28->16 convs lost by it (backward 5.0-5.4 vs 4.8-5.1 ms by
+   * pixels inside the network), its 32x14x14->32 convs gained (4.0-4.3 vs 4.3-4.5).
+   */
+  private static final int MIN_WINOGRAD_WEIGHT_CHANNELS = 32;
 
   private final Plan plan;
   private final Scratch[] scratch; // per worker thread
@@ -81,7 +92,7 @@ final class DirectConvPasses {
       boolean byAdjoint = adjoint != null
           && adjoint.multiplyAdds() <= MAX_ADJOINT_OVERWORK * lowered;
       WinogradConv fast = winograd
-          ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_CHANNELS) : null;
+          ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_CHANNELS, false) : null;
       int perImage = forward.paddedSize() + forward.transposedGradientSize();
       int chunk = Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage));
       // With the adjoint, the weight gradient goes by channels: on ResNet-20's 7x7 stage too
@@ -94,10 +105,11 @@ final class DirectConvPasses {
             chunk, fast, null, null, forwardLanes, false);
       }
       WinogradConv fastAdjoint = winograd
-          ? winogradFor(g, outChannels, adjoint, true, MIN_WINOGRAD_CHANNELS) : null;
+          ? winogradFor(g, outChannels, adjoint, true, MIN_WINOGRAD_CHANNELS, false) : null;
       // the forward plan where there is one: the weight gradient reads the same transforms
       WinogradConv fastWeights = fast != null ? fast : winograd
-          ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_WEIGHT_CHANNELS) : null;
+          ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_WEIGHT_CHANNELS, true)
+          : null;
       boolean byPixels = fastWeights == null && weightsByPixels(g, outChannels);
       return new Plan(forward, adjoint, true, fastWeights == null && !byPixels, byPixels, chunk,
           fast, fastAdjoint, fastWeights, forwardLanes,
@@ -141,15 +153,21 @@ final class DirectConvPasses {
       return g.strideH() * g.strideW() > 1 && outChannels % 16 == 0;
     }
 
-    /** The Winograd plan of {@code direct} (the forward or adjoint convolution), or null. */
+    /**
+     * The Winograd plan of {@code direct} (the forward or adjoint convolution), or null; with
+     * {@code weightsOnly}, for the weight gradient alone (no channel-pair gate).
+     */
     private static WinogradConv winogradFor(ConvGeometry g, int outChannels, DirectConv direct,
-        boolean adjoint, int minChannels) {
+        boolean adjoint, int minChannels, boolean weightsOnly) {
       if (!WinogradConv.applies(g) || Math.min(g.channels(), outChannels) < minChannels) {
         return null;
       }
       WinogradConv w = adjoint ? WinogradConv.adjoint(g, outChannels)
           : WinogradConv.forward(g, outChannels);
-      return w.multiplyAdds() <= MAX_WINOGRAD_WORK * direct.multiplyAdds() ? w : null;
+      boolean close = (double) w.multiplyAdds() / w.definitionMultiplyAdds() > CLOSE_WINOGRAD_WORK
+          && g.channels() * outChannels < MIN_WINOGRAD_CHANNEL_PAIRS;
+      return w.multiplyAdds() <= MAX_WINOGRAD_WORK * direct.multiplyAdds()
+          && !(close && !weightsOnly) ? w : null;
     }
 
     /** Floats of a chunk of padded images for the weight gradient. */

@@ -15,12 +15,12 @@ import java.util.Locale;
  * Vector API ones when the incubator module is resolved. {@code directConvolution} lets
  * convolutions run {@link DirectConv} where it applies instead of im2col + GEMM, and
  * {@code winograd} lets stride-1 3x3 ones among them run {@link WinogradConv} where its work
- * gate allows. {@code sparkconv.conv} / {@code SPARKCONV_CONV} says which: {@code direct}
- * (the default), {@code winograd} (direct, and Winograd where it applies) or {@code im2col}
- * (neither). Winograd is not the default: in whole training and inference steps of ResNet-20
- * and VGG-small, interleaved in one process on this project's machine (2026-11-30), the direct
- * kernel alone was 5-20% faster at one and two threads; its transforms move more memory than
- * the multiply-adds they save on these channel counts.
+ * gate allows. {@code sparkconv.conv} / {@code SPARKCONV_CONV} says which: {@code winograd}
+ * (the default: direct, and Winograd where it applies), {@code direct} (no Winograd) or
+ * {@code im2col} (neither). Whole steps, interleaved in one process on this project's machine
+ * (2026-12-01, six rounds each), Winograd / direct: VGG-small training 1.07-1.17 at one thread
+ * and 1.02-1.10 at two, inference 1.10-1.22 and 1.10-1.15; ResNet-20, where the gate leaves
+ * only stage 2's weight gradient to Winograd, 1.01-1.03 training and 0.98-1.13 inference.
  */
 public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
     boolean directConvolution, boolean winograd) {
@@ -53,12 +53,12 @@ public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
   }
 
   /**
-   * {@code sparkconv.conv} or {@code SPARKCONV_CONV}: {@code direct} (default), {@code winograd}
+   * {@code sparkconv.conv} or {@code SPARKCONV_CONV}: {@code winograd} (default), {@code direct}
    * or {@code im2col}.
    */
   static String convolutionSetting() {
     String s = setting("conv");
-    String setting = s == null ? "direct" : s.trim().toLowerCase(Locale.ROOT);
+    String setting = s == null ? "winograd" : s.trim().toLowerCase(Locale.ROOT);
     if (!setting.equals("direct") && !setting.equals("winograd") && !setting.equals("im2col")) {
       throw new IllegalArgumentException(
           "setting 'sparkconv.conv' must be direct, winograd or im2col, got '" + s + "'");

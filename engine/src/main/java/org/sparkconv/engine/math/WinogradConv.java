@@ -214,6 +214,15 @@ public final class WinogradConv {
     return (long) POSITIONS * outRows * inChannels * (parts > 1 ? parts * block : imageRun);
   }
 
+  /**
+   * Multiply-adds of the convolution's definition for one image: 9 per output pixel and pair of
+   * channels. {@link #multiplyAdds} over this is what the tiles save after their overhang and
+   * rounding: 0.51 on 28x28 planes, 0.58 on 14x14, 1.16 on 7x7.
+   */
+  public long definitionMultiplyAdds() {
+    return 9L * outH * outW * inChannels * outChannels;
+  }
+
   /** Images {@link #convolve} takes at a time: a block's worth (at least one). */
   public int chunk() {
     return chunk;

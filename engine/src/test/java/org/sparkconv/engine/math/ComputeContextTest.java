@@ -17,7 +17,7 @@ class ComputeContextTest {
 
   @Test
   void readsTheThreeValuesWhateverTheirCase() {
-    assertEquals("direct", ComputeContext.convolutionSetting(), "unset: direct");
+    assertEquals("winograd", ComputeContext.convolutionSetting(), "unset: winograd");
     System.setProperty("sparkconv.conv", "Winograd");
     assertEquals("winograd", ComputeContext.convolutionSetting());
     System.setProperty("sparkconv.conv", " Direct ");
