@@ -255,7 +255,7 @@ final class DirectConvPasses {
 
     /**
      * {@code out} = the convolution by {@code w} of images [from, to) of {@code in}, a chunk
-     * at a time.
+     * at a time, with {@code after} (if not null) applied by the output transform.
      */
     void convolve(WinogradConv w, float[] packed, float[] bias, int biasOffset, float[] in,
         int inSize, float[] out, int outSize, int from, int to, ChannelAffine after) {
@@ -264,11 +264,10 @@ final class DirectConvPasses {
         for (int i = 0; i < count; i++) {
           w.pad(in, (first + i) * inSize, padded, i);
         }
-        w.convolve(padded, count, packed, bias, biasOffset, out, first * outSize, outSize,
-            transformed, products, phases);
-        if (after != null) {
-          after.apply(out, first * outSize, count);
-        }
+        w.convolve(padded, count, packed, bias, biasOffset,
+            after == null ? null : after.scale(), after == null ? null : after.shift(),
+            after != null && after.relu(), after == null ? null : after.residual(), out,
+            first * outSize, outSize, transformed, products, phases);
       }
     }
   }
@@ -386,7 +385,7 @@ final class DirectConvPasses {
 
   /**
    * {@code out} = the convolution of every image in {@code in}, plus the bias if any, then
-   * {@code after} (if not null) on each image or chunk as soon as it is written.
+   * {@code after} (if not null) on each image or chunk as it is written.
    */
   void forward(Parallel parallel, float[] params, int weightOffset, float[] bias, int biasOffset,
       float[] in, float[] out, int batch, ChannelAffine after) {

@@ -285,13 +285,16 @@ public final class WinogradConv {
   /**
    * {@code out[outOff + i * outSize ...]} for the first {@code images} (at most {@link #chunk})
    * images padded in {@code padded} = their convolution with {@code packed} weights (from
-   * {@link #packWeights}), plus {@code bias[biasOff + o]} when {@code bias} is not null.
+   * {@link #packWeights}), plus {@code bias[biasOff + o]} when {@code bias} is not null; then,
+   * where {@code scale} is not null (a folded inference batch norm), times {@code scale[o]} plus
+   * {@code shift[o]}, plus {@code residual} at the same index as {@code out} when not null, and
+   * {@code max(0, .)} if {@code relu}: the float operations of a separate pass, in its order.
    * {@code transformed}, {@code products} and {@code phases} are scratch of
    * {@link #transformedInputSize()}, {@link #productSize()}, {@link #outputScratchSize()}.
    */
   public void convolve(float[] padded, int images, float[] packed, float[] bias, int biasOff,
-      float[] out, int outOff, int outSize, float[] transformed, float[] products,
-      float[] phases) {
+      float[] scale, float[] shift, boolean relu, float[] residual, float[] out, int outOff,
+      int outSize, float[] transformed, float[] products, float[] phases) {
     for (int part = 0; part < parts; part++) {
       int firstRow = part * partRows;
       int from = firstRow * rowWidth; // the block's first tile of each image
@@ -308,9 +311,9 @@ public final class WinogradConv {
         for (int o = 0; o < outChannels; o++) {
           float b = bias == null ? 0f : bias[biasOff + o];
           WinogradKernel.transformOutput(products, o * block + i * length, outStride, length, b,
-              phases);
+              scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], phases);
           WinogradKernel.interleave(phases, length, rowWidth, 2 * firstRow, 2 * rows, outH,
-              outW, out, outOff + i * outSize + o * plane);
+              outW, out, outOff + i * outSize + o * plane, relu, residual);
         }
       }
     }

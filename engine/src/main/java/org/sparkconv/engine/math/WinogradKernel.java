@@ -153,13 +153,15 @@ final class WinogradKernel {
 
   /**
    * {@code phases[ab * run + t]} for tiles t < run = output (a, b) of tile t,
-   * {@code (A^T m_t A)[a][b] + bias}, where {@code m_t[xi] = products[at + xi * positionStride +
+   * {@code ((A^T m_t A)[a][b] + bias) * scale + shift}, where {@code m_t[xi] = products[at + xi * positionStride +
    * t]}. Along each row of m, {@code m A} is {@code (m0 + m1 + m2, m1 - m2 - m3)}; then the same
    * down the columns.
    */
   static void transformOutput(float[] products, int at, int positionStride, int run, float bias,
-      float[] phases) {
+      float scale, float shift, float[] phases) {
     FloatVector b = FloatVector.broadcast(SPECIES, bias);
+    FloatVector sc = FloatVector.broadcast(SPECIES, scale);
+    FloatVector sh = FloatVector.broadcast(SPECIES, shift);
     for (int t = 0; t < run; t += LANES) {
       int m = at + t;
       FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
@@ -198,10 +200,10 @@ final class WinogradKernel {
         s30 = m0.add(m1).add(m2);
         s31 = m1.sub(m2).sub(m3);
       }
-      s00.add(s10).add(s20).add(b).intoArray(phases, t);
-      s01.add(s11).add(s21).add(b).intoArray(phases, run + t);
-      s10.sub(s20).sub(s30).add(b).intoArray(phases, 2 * run + t);
-      s11.sub(s21).sub(s31).add(b).intoArray(phases, 3 * run + t);
+      s00.add(s10).add(s20).add(b).mul(sc).add(sh).intoArray(phases, t);
+      s01.add(s11).add(s21).add(b).mul(sc).add(sh).intoArray(phases, run + t);
+      s10.sub(s20).sub(s30).add(b).mul(sc).add(sh).intoArray(phases, 2 * run + t);
+      s11.sub(s21).sub(s31).add(b).mul(sc).add(sh).intoArray(phases, 3 * run + t);
     }
   }
 
@@ -209,12 +211,13 @@ final class WinogradKernel {
    * Writes output rows {@code firstRow ... firstRow + rows - 1} (those below {@code outH}) of
    * one channel's plane at {@code out[at]} (outH x outW) from the four output phases of its
    * tiles: row {@code firstRow + 2 r + a}, column {@code 2 tx + b} is
-   * {@code phases[(2a + b) * length + r * rowWidth + tx]}. Even and odd phases are zipped two
-   * vectors at a time; a row's last vectors may run into the rows after it, which are written
-   * later, but never past the plane (those lanes are stored one by one).
+   * {@code phases[(2a + b) * length + r * rowWidth + tx]}, plus {@code residual} at the same
+   * index as {@code out} when not null, then {@code max(0, .)} if {@code relu}. Even and odd
+   * phases are zipped two vectors at a time; a row's last vectors may run into the rows after
+   * it, which are written later, but never past the plane (those lanes are stored one by one).
    */
   static void interleave(float[] phases, int length, int rowWidth, int firstRow, int rows,
-      int outH, int outW, float[] out, int at) {
+      int outH, int outW, float[] out, int at, boolean relu, float[] residual) {
     int planeEnd = at + outH * outW;
     for (int r = 0; r < rows && firstRow + r < outH; r++) {
       int a = r & 1;
@@ -226,25 +229,34 @@ final class WinogradKernel {
         FloatVector e = FloatVector.fromArray(SPECIES, phases, even + tx);
         FloatVector o = FloatVector.fromArray(SPECIES, phases, odd + tx);
         store(e.rearrange(ZIP_LOW).blend(o.rearrange(ZIP_LOW), ODD_LANES), phases, even + tx,
-            odd + tx, out, row + x, Math.min(LANES, outW - x), planeEnd);
+            odd + tx, out, row + x, Math.min(LANES, outW - x), planeEnd, relu, residual);
         if (x + LANES < outW) {
           store(e.rearrange(ZIP_HIGH).blend(o.rearrange(ZIP_HIGH), ODD_LANES), phases,
               even + tx + LANES / 2, odd + tx + LANES / 2, out, row + x + LANES,
-              Math.min(LANES, outW - x - LANES), planeEnd);
+              Math.min(LANES, outW - x - LANES), planeEnd, relu, residual);
         }
       }
     }
   }
 
-  /** Stores a zipped vector whole where it stays inside the plane, else its first lanes. */
+  /**
+   * Stores a zipped vector, plus the residual and through the ReLU as asked, whole where it
+   * stays inside the plane, else its first lanes.
+   */
   private static void store(FloatVector zipped, float[] phases, int even, int odd, float[] out,
-      int at, int lanes, int planeEnd) {
+      int at, int lanes, int planeEnd, boolean relu, float[] residual) {
     if (at + LANES <= planeEnd) {
-      zipped.intoArray(out, at);
+      FloatVector v = residual == null ? zipped
+          : zipped.add(FloatVector.fromArray(SPECIES, residual, at));
+      (relu ? v.max(0f) : v).intoArray(out, at);
       return;
     }
     for (int k = 0; k < lanes; k++) {
-      out[at + k] = phases[((k & 1) == 0 ? even : odd) + (k >> 1)];
+      float v = phases[((k & 1) == 0 ? even : odd) + (k >> 1)];
+      if (residual != null) {
+        v += residual[at + k];
+      }
+      out[at + k] = relu ? Math.max(v, 0f) : v;
     }
   }
 

@@ -115,9 +115,57 @@ class WinogradConvTest {
     plan.addWeightGradient(accT, dw, 0);
   }
 
+  @Test
+  void foldedMapResidualAndReluEqualASeparatePass() {
+    // (inChannels, outChannels, side): an image in two blocks; an odd plane whose last row and
+    // column are half tiles, and whose plane end the zipped stores must not pass; several
+    // images to a block
+    int[][] cases = {{32, 32, 28}, {64, 64, 7}, {8, 8, 5}};
+    long seed = 41;
+    for (int[] c : cases) {
+      ConvGeometry g = new ConvGeometry(c[0], c[2], c[2], 3, 3, 1, 1, 1, 1, 1, 1, c[2], c[2]);
+      int cout = c[1];
+      int images = 5;
+      int inSize = g.imageSize();
+      int plane = c[2] * c[2];
+      int outSize = cout * plane;
+      float[] x = uniform(images * inSize, seed++);
+      float[] w = uniform(cout * g.colRows(), seed++);
+      float[] bias = uniform(cout, seed++);
+      float[] scale = uniform(cout, seed++);
+      float[] shift = uniform(cout, seed++);
+      float[] residual = uniform(images * outSize, seed++);
+      WinogradConv f = WinogradConv.forward(g, cout);
+      float[] plain = new float[images * outSize];
+      run(f, false, w, x, inSize, bias, plain, outSize, images);
+      for (boolean relu : new boolean[] {false, true}) {
+        for (float[] r : new float[][] {null, residual}) {
+          float[] fused = new float[images * outSize];
+          run(f, false, w, x, inSize, bias, scale, shift, relu, r, fused, outSize, images);
+          for (int i = 0; i < fused.length; i++) {
+            int o = i % outSize / plane;
+            float v = plain[i] * scale[o] + shift[o];
+            if (r != null) {
+              v += r[i];
+            }
+            assertEquals(relu ? Math.max(v, 0f) : v, fused[i], "at " + i + ", relu " + relu
+                + ", residual " + (r != null) + ", " + g);
+          }
+        }
+      }
+    }
+  }
+
   /** Convolves every image through {@code plan} a chunk at a time, as the layer does. */
   private static void run(WinogradConv plan, boolean adjoint, float[] w, float[] in, int inSize,
       float[] bias, float[] out, int outSize, int images) {
+    run(plan, adjoint, w, in, inSize, bias, null, null, false, null, out, outSize, images);
+  }
+
+  /** As above, with a folded map, residual and ReLU applied on the way out. */
+  private static void run(WinogradConv plan, boolean adjoint, float[] w, float[] in, int inSize,
+      float[] bias, float[] scale, float[] shift, boolean relu, float[] residual, float[] out,
+      int outSize, int images) {
     float[] packed = new float[plan.packedWeightsSize()];
     if (adjoint) {
       plan.packAdjointWeights(w, 0, packed);
@@ -133,8 +181,8 @@ class WinogradConvTest {
       for (int i = 0; i < count; i++) {
         plan.pad(in, (first + i) * inSize, padded, i);
       }
-      plan.convolve(padded, count, packed, bias, 0, out, first * outSize, outSize, transformed,
-          products, scratch);
+      plan.convolve(padded, count, packed, bias, 0, scale, shift, relu, residual, out,
+          first * outSize, outSize, transformed, products, scratch);
     }
     assertEquals(images * outSize, out.length);
   }
