@@ -25,11 +25,11 @@ import org.sparkconv.engine.tensor.Tensor;
  * {@link Network#infer} applies a batch norm that follows a convolution inside the
  * convolution's pass: its outputs equal the layer-by-layer evaluation forward's (within float
  * rounding of {@code x * scale + shift} against {@code (x - mean) * scale + beta}) on ResNet-20
- * (Winograd, direct and strided convolutions, the branch norm and the residual sum after it
- * folded into the convolution, ReLU included), VGG-small (norms
- * with their ReLU) and a network whose convolution has a bias and lowers to im2col, at one and
- * two threads, with Winograd on and off, with running statistics and affine parameters far
- * from their initial values.
+ * (direct and strided convolutions, the branch norm and the residual sum after it folded into
+ * the convolution, ReLU included), VGG-small (norms with their ReLU, applied by Winograd's
+ * output transform where Winograd is on) and a network whose convolution has a bias and lowers
+ * to im2col, at one and two threads, with Winograd on and off, with running statistics and
+ * affine parameters far from their initial values.
  */
 class InferenceFoldingTest {
 
