@@ -153,18 +153,28 @@ final class WinogradKernel {
 
   /**
    * {@code phases[ab * run + t]} for tiles t < run = output (a, b) of tile t,
-   * {@code ((A^T m_t A)[a][b] + bias) * scale + shift}, where {@code m_t[xi] = products[at + xi * positionStride +
-   * t]}. Along each row of m, {@code m A} is {@code (m0 + m1 + m2, m1 - m2 - m3)}; then the same
-   * down the columns.
+   * {@code ((A^T m_t A)[a][b] + bias) * scale + shift}, where
+   * {@code m_t[xi] = products[at + xi * positionStride + t]}. Along each row of m, {@code m A}
+   * is {@code (m0 + m1 + m2, m1 - m2 - m3)}; then the same down the columns. Output row 0 (from
+   * rows 0-2 of m) and row 1 (rows 1-3) in methods of their own, for the reason
+   * {@link #transformInput} gives: in one, with the folded map, C2 left two stores to the Java
+   * fallback (~0.5 GB allocated per VGG-small inference benchmark).
    */
   static void transformOutput(float[] products, int at, int positionStride, int run, float bias,
       float scale, float shift, float[] phases) {
+    transformOutputRow0(products, at, positionStride, run, bias, scale, shift, phases);
+    transformOutputRow1(products, at, positionStride, run, bias, scale, shift, phases);
+  }
+
+  /** Phases (0, 0) and (0, 1) of {@link #transformOutput}: {@code s0 + s1 + s2}. */
+  private static void transformOutputRow0(float[] products, int at, int positionStride, int run,
+      float bias, float scale, float shift, float[] phases) {
     FloatVector b = FloatVector.broadcast(SPECIES, bias);
     FloatVector sc = FloatVector.broadcast(SPECIES, scale);
     FloatVector sh = FloatVector.broadcast(SPECIES, shift);
     for (int t = 0; t < run; t += LANES) {
       int m = at + t;
-      FloatVector s00, s01, s10, s11, s20, s21, s30, s31;
+      FloatVector s00, s01, s10, s11, s20, s21;
       {
         FloatVector m0 = FloatVector.fromArray(SPECIES, products, m);
         FloatVector m1 = FloatVector.fromArray(SPECIES, products, m + positionStride);
@@ -173,6 +183,38 @@ final class WinogradKernel {
         s00 = m0.add(m1).add(m2);
         s01 = m1.sub(m2).sub(m3);
       }
+      {
+        int r = m + 4 * positionStride;
+        FloatVector m0 = FloatVector.fromArray(SPECIES, products, r);
+        FloatVector m1 = FloatVector.fromArray(SPECIES, products, r + positionStride);
+        FloatVector m2 = FloatVector.fromArray(SPECIES, products, r + 2 * positionStride);
+        FloatVector m3 = FloatVector.fromArray(SPECIES, products, r + 3 * positionStride);
+        s10 = m0.add(m1).add(m2);
+        s11 = m1.sub(m2).sub(m3);
+      }
+      {
+        int r = m + 8 * positionStride;
+        FloatVector m0 = FloatVector.fromArray(SPECIES, products, r);
+        FloatVector m1 = FloatVector.fromArray(SPECIES, products, r + positionStride);
+        FloatVector m2 = FloatVector.fromArray(SPECIES, products, r + 2 * positionStride);
+        FloatVector m3 = FloatVector.fromArray(SPECIES, products, r + 3 * positionStride);
+        s20 = m0.add(m1).add(m2);
+        s21 = m1.sub(m2).sub(m3);
+      }
+      s00.add(s10).add(s20).add(b).mul(sc).add(sh).intoArray(phases, t);
+      s01.add(s11).add(s21).add(b).mul(sc).add(sh).intoArray(phases, run + t);
+    }
+  }
+
+  /** Phases (1, 0) and (1, 1) of {@link #transformOutput}: {@code s1 - s2 - s3}. */
+  private static void transformOutputRow1(float[] products, int at, int positionStride, int run,
+      float bias, float scale, float shift, float[] phases) {
+    FloatVector b = FloatVector.broadcast(SPECIES, bias);
+    FloatVector sc = FloatVector.broadcast(SPECIES, scale);
+    FloatVector sh = FloatVector.broadcast(SPECIES, shift);
+    for (int t = 0; t < run; t += LANES) {
+      int m = at + t;
+      FloatVector s10, s11, s20, s21, s30, s31;
       {
         int r = m + 4 * positionStride;
         FloatVector m0 = FloatVector.fromArray(SPECIES, products, r);
@@ -200,8 +242,6 @@ final class WinogradKernel {
         s30 = m0.add(m1).add(m2);
         s31 = m1.sub(m2).sub(m3);
       }
-      s00.add(s10).add(s20).add(b).mul(sc).add(sh).intoArray(phases, t);
-      s01.add(s11).add(s21).add(b).mul(sc).add(sh).intoArray(phases, run + t);
       s10.sub(s20).sub(s30).add(b).mul(sc).add(sh).intoArray(phases, 2 * run + t);
       s11.sub(s21).sub(s31).add(b).mul(sc).add(sh).intoArray(phases, 3 * run + t);
     }
