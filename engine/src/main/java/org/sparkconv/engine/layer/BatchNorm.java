@@ -276,67 +276,85 @@ public final class BatchNorm implements Layer {
   /**
    * With a fused ReLU, g below is dOut where the output was positive and 0 elsewhere; whether it
    * was is recomputed from the input by the forward's own float operations (bit for bit the
-   * same), which reads one array less than loading the stored output.
+   * same), which reads one array less than loading the stored output. The channel's sums and
+   * its input gradient are methods of their own: with every vector loop inlined into one, C2
+   * (JDK 17) at times compiled it with vector operations left to the Vector API's Java fallback.
    */
   private void backwardChannels(float[] in, float[] dOut, float[] dIn, int batch,
       int fromChannel, int toChannel) {
-    int size = shape.size();
-    long m = (long) batch * plane;
+    double[] sums = new double[2];
     for (int c = fromChannel; c < toChannel; c++) {
-      float mu = mean[c];
-      float is = invStd[c];
-      float scale = params[gammaOffset + c] * is; // as in forward
-      float beta = params[betaOffset + c];
-      double dBeta = 0;
-      double centeredDot = 0; // sum g (x - mu); dgamma = is * centeredDot
-      for (int n = 0; n < batch; n++) {
-        int start = n * size + c * plane;
-        int end = start + plane;
-        if (reluFused) {
-          dBeta += loops.maskedSum(dOut, in, start, end, mu, scale, beta);
-          centeredDot += loops.maskedCenteredDot(dOut, in, start, end, mu, scale,
-              beta);
-        } else {
-          dBeta += loops.sum(dOut, start, end);
-          centeredDot += loops.centeredDot(dOut, in, start, end, mu);
-        }
-      }
-      double dGamma = is * centeredDot;
+      channelSums(in, dOut, batch, c, sums);
+      double dBeta = sums[0];
+      double dGamma = invStd[c] * sums[1];
       grads[gammaOffset + c] += (float) dGamma;
       grads[betaOffset + c] += (float) dBeta;
-      if (dIn == null) {
-        continue;
+      if (dIn != null) {
+        channelInputGradient(in, dOut, dIn, batch, c, dBeta, dGamma);
       }
-      float gamma = params[gammaOffset + c];
-      if (lastForwardTraining) {
-        // dx = k (M g - dbeta - xhat dgamma), k = gamma is / M, xhat = (x - mu) is
-        float k = gamma * is / m;
-        float gScale = k * m;
-        float xScale = (float) (k * dGamma * is);
-        float offset = (float) (k * dBeta);
-        for (int n = 0; n < batch; n++) {
-          int start = n * size + c * plane;
-          if (reluFused) {
-            loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu,
-                scale, beta, gScale, xScale, offset);
-          } else {
-            for (int i = start; i < start + plane; i++) {
-              dIn[i] = gScale * dOut[i] - xScale * (in[i] - mu) - offset;
-            }
-          }
+    }
+  }
+
+  /** {@code sums = (sum g, sum g (x - mu))} over channel c of the batch. */
+  private void channelSums(float[] in, float[] dOut, int batch, int c, double[] sums) {
+    int size = shape.size();
+    float mu = mean[c];
+    float scale = params[gammaOffset + c] * invStd[c]; // as in forward
+    float beta = params[betaOffset + c];
+    double dBeta = 0;
+    double centeredDot = 0; // sum g (x - mu); dgamma = is * centeredDot
+    for (int n = 0; n < batch; n++) {
+      int start = n * size + c * plane;
+      int end = start + plane;
+      if (reluFused) {
+        dBeta += loops.maskedSum(dOut, in, start, end, mu, scale, beta);
+        centeredDot += loops.maskedCenteredDot(dOut, in, start, end, mu, scale, beta);
+      } else {
+        dBeta += loops.sum(dOut, start, end);
+        centeredDot += loops.centeredDot(dOut, in, start, end, mu);
+      }
+    }
+    sums[0] = dBeta;
+    sums[1] = centeredDot;
+  }
+
+  /** dIn of channel c of the batch, from its sums. */
+  private void channelInputGradient(float[] in, float[] dOut, float[] dIn, int batch, int c,
+      double dBeta, double dGamma) {
+    int size = shape.size();
+    long m = (long) batch * plane;
+    float mu = mean[c];
+    float is = invStd[c];
+    float gamma = params[gammaOffset + c];
+    float scale = gamma * is; // as in forward
+    float beta = params[betaOffset + c];
+    // in training, dx = k (M g - dbeta - xhat dgamma), k = gamma is / M, xhat = (x - mu) is;
+    // in evaluation mode the statistics are constants: dx = gamma is g
+    float gScale;
+    float xScale;
+    float offset;
+    if (lastForwardTraining) {
+      float k = gamma * is / m;
+      gScale = k * m;
+      xScale = (float) (k * dGamma * is);
+      offset = (float) (k * dBeta);
+    } else {
+      gScale = gamma * is;
+      xScale = 0f;
+      offset = 0f;
+    }
+    for (int n = 0; n < batch; n++) {
+      int start = n * size + c * plane;
+      if (reluFused) {
+        loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu, scale, beta,
+            gScale, xScale, offset);
+      } else if (lastForwardTraining) {
+        for (int i = start; i < start + plane; i++) {
+          dIn[i] = gScale * dOut[i] - xScale * (in[i] - mu) - offset;
         }
       } else {
-        float k = gamma * is;
-        for (int n = 0; n < batch; n++) {
-          int start = n * size + c * plane;
-          if (reluFused) {
-            loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu,
-                scale, beta, k, 0f, 0f);
-          } else {
-            for (int i = start; i < start + plane; i++) {
-              dIn[i] = k * dOut[i];
-            }
-          }
+        for (int i = start; i < start + plane; i++) {
+          dIn[i] = gScale * dOut[i];
         }
       }
     }
