@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Which of sparkconv's methods the JIT (C2, JDK 17) compiled with Vector API operations left to
+# the API's Java fallback, which allocates a vector per operation and runs many times slower; not
+# a test. It happens when a compiled method grows too large (the vector kernels are split so that
+# it does not), and not in every run, so run it a few times after changing a kernel.
+#   scripts/jit-check.sh [model, default vgg-small] [train|infer] [batch] [steps 10]
+# Prints each such compile (method, bytecode size) and exits 1 if there is any.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ensure_built
+model=${1:-vgg-small}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# Two compiler threads keep each compile's intrinsic messages next to its compile line.
+OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} java -Xmx4g $ENGINE_JVM_FLAGS \
+  -XX:+UnlockDiagnosticVMOptions -XX:+PrintIntrinsics -XX:+PrintCompilation -XX:CICompilerCount=2 \
+  -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.bench.StepBenchmark \
+  "$SPARKCONV_HOME/conf/models/$model.json" "${2:-train}" "${3:-64}" "${4:-10}" 2 > "$log" 2>&1
+grep "img/s" "$log" || true
+found=$(awk '/^ +[0-9]+ +[0-9]+ +[ %sb!n]* 4 / && !/made not entrant/ {last = $0}
+  /missing constant/ && last ~ /org\.sparkconv/ {print last}' "$log" | sed 's/^ *[0-9]* *[0-9]* *[%sb!n ]*4 *//' | sort -u)
+if [[ -n "$found" ]]; then
+  echo "Vector API operations left to the Java fallback in:"
+  echo "$found"
+  exit 1
+fi
+echo "every Vector API operation in sparkconv's compiled methods is intrinsic"
