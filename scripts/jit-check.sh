@@ -16,7 +16,7 @@ OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} java -Xmx4g $ENGINE_JVM_FLAGS \
   -XX:+UnlockDiagnosticVMOptions -XX:+PrintIntrinsics -XX:+PrintCompilation -XX:CICompilerCount=2 \
   -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.bench.StepBenchmark \
   "$SPARKCONV_HOME/conf/models/$model.json" "${2:-train}" "${3:-64}" "${4:-10}" 2 > "$log" 2>&1
-grep "img/s" "$log" || true
+grep -o "[0-9]* img/s (median of \[[0-9, ]*\])" "$log" || true
 found=$(awk '/^ +[0-9]+ +[0-9]+ +[ %sb!n]* 4 / && !/made not entrant/ {last = $0}
   /missing constant/ && last ~ /org\.sparkconv/ {print last}' "$log" | sed 's/^ *[0-9]* *[0-9]* *[%sb!n ]*4 *//' | sort -u)
 if [[ -n "$found" ]]; then
