@@ -234,6 +234,7 @@ public final class WinogradConv {
    */
   public void packWeights(float[] w, int off, float[] packed) {
     float[] g = new float[9];
+    float[] u = new float[POSITIONS];
     for (int o = 0; o < outRows; o++) {
       for (int c = 0; c < inChannels; c++) {
         if (o < outChannels) {
@@ -241,7 +242,7 @@ public final class WinogradConv {
         } else {
           java.util.Arrays.fill(g, 0f);
         }
-        packTransformed(g, o, c, packed);
+        packTransformed(g, o, c, packed, u);
       }
     }
   }
@@ -253,19 +254,22 @@ public final class WinogradConv {
    */
   public void packAdjointWeights(float[] w, int off, float[] packed) {
     float[] g = new float[9];
+    float[] u = new float[POSITIONS];
     for (int c = 0; c < outRows; c++) {
       for (int o = 0; o < inChannels; o++) {
         for (int t = 0; t < 9; t++) {
           g[t] = c < outChannels ? w[off + (o * outChannels + c) * 9 + 8 - t] : 0f;
         }
-        packTransformed(g, c, o, packed);
+        packTransformed(g, c, o, packed, u);
       }
     }
   }
 
-  /** {@code U = G g G^T} of one 3x3 kernel into its 16 GEMMs' panels at (row o, depth c). */
-  private void packTransformed(float[] g, int o, int c, float[] packed) {
-    float[] u = new float[POSITIONS];
+  /**
+   * {@code U = G g G^T} of one 3x3 kernel into its 16 GEMMs' panels at (row o, depth c);
+   * {@code u} is scratch of 16 (one per packing, not per kernel: ~1 MB a VGG-small step).
+   */
+  private void packTransformed(float[] g, int o, int c, float[] packed, float[] u) {
     WinogradFilter.transform(g, u);
     int panel = (o / MR * inChannels + c) * MR + o % MR;
     int gemm = outRows * inChannels;
