@@ -1,5 +1,6 @@
 package org.sparkconv.engine.bench;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -71,10 +72,33 @@ public final class StepBenchmark {
     Runnable step = step(spec, ComputeContext.defaults(), train, batch);
     WarmUp.run(step, Math.max(3, steps / 4));
     double[] rates = new double[repeats];
+    long allocatedBefore = allocatedBytes();
     for (int r = 0; r < repeats; r++) {
       rates[r] = rate(step, steps, batch);
     }
+    long allocated = allocatedBytes() - allocatedBefore;
     report(spec, args[1], batch, null, rates);
+    if (allocated >= 0) {
+      System.out.printf(Locale.ROOT, "allocated %.2f MB a step while timed (a vector kernel the"
+          + " JIT left on the Vector API's Java fallback allocates far more; see"
+          + " scripts/jit-check.sh)%n", allocated / 1e6 / ((long) steps * repeats));
+    }
+  }
+
+  /**
+   * Bytes allocated so far by every live thread (the caller and the intra-op workers), or -1
+   * where the JVM does not count them.
+   */
+  private static long allocatedBytes() {
+    if (!(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean)
+        || !bean.isThreadAllocatedMemorySupported() || !bean.isThreadAllocatedMemoryEnabled()) {
+      return -1;
+    }
+    long total = 0;
+    for (long bytes : bean.getThreadAllocatedBytes(bean.getAllThreadIds())) {
+      total += Math.max(0, bytes);
+    }
+    return total;
   }
 
   /** The default context with convolution {@code setting}: direct, winograd or im2col. */
