@@ -92,7 +92,7 @@ final class DirectConvPasses {
       boolean byAdjoint = adjoint != null
           && adjoint.multiplyAdds() <= MAX_ADJOINT_OVERWORK * lowered;
       WinogradConv fast = winograd
-          ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_CHANNELS, false) : null;
+          ? winogradFor(g, outChannels, forward, false, false) : null;
       int perImage = forward.paddedSize() + forward.transposedGradientSize();
       int chunk = Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage));
       // With the adjoint, the weight gradient goes by channels: on ResNet-20's 7x7 stage too
@@ -105,11 +105,10 @@ final class DirectConvPasses {
             chunk, fast, null, null, forwardLanes, false);
       }
       WinogradConv fastAdjoint = winograd
-          ? winogradFor(g, outChannels, adjoint, true, MIN_WINOGRAD_CHANNELS, false) : null;
+          ? winogradFor(g, outChannels, adjoint, true, false) : null;
       // the forward plan where there is one: the weight gradient reads the same transforms
       WinogradConv fastWeights = fast != null ? fast : winograd
-          ? winogradFor(g, outChannels, forward, false, MIN_WINOGRAD_WEIGHT_CHANNELS, true)
-          : null;
+          ? winogradFor(g, outChannels, forward, false, true) : null;
       boolean byPixels = fastWeights == null && weightsByPixels(g, outChannels);
       return new Plan(forward, adjoint, true, fastWeights == null && !byPixels, byPixels, chunk,
           fast, fastAdjoint, fastWeights, forwardLanes,
@@ -155,10 +154,12 @@ final class DirectConvPasses {
 
     /**
      * The Winograd plan of {@code direct} (the forward or adjoint convolution), or null; with
-     * {@code weightsOnly}, for the weight gradient alone (no channel-pair gate).
+     * {@code weightsOnly}, for the weight gradient alone (its own channel minimum, no
+     * channel-pair gate).
      */
     private static WinogradConv winogradFor(ConvGeometry g, int outChannels, DirectConv direct,
-        boolean adjoint, int minChannels, boolean weightsOnly) {
+        boolean adjoint, boolean weightsOnly) {
+      int minChannels = weightsOnly ? MIN_WINOGRAD_WEIGHT_CHANNELS : MIN_WINOGRAD_CHANNELS;
       if (!WinogradConv.applies(g) || Math.min(g.channels(), outChannels) < minChannels) {
         return null;
       }
@@ -167,7 +168,7 @@ final class DirectConvPasses {
       boolean close = (double) w.multiplyAdds() / w.definitionMultiplyAdds() > CLOSE_WINOGRAD_WORK
           && g.channels() * outChannels < MIN_WINOGRAD_CHANNEL_PAIRS;
       return w.multiplyAdds() <= MAX_WINOGRAD_WORK * direct.multiplyAdds()
-          && !(close && !weightsOnly) ? w : null;
+          && (weightsOnly || !close) ? w : null;
     }
 
     /** Floats of a chunk of padded images for the weight gradient. */
