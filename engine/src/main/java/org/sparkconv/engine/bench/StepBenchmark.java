@@ -76,9 +76,10 @@ public final class StepBenchmark {
     for (int r = 0; r < repeats; r++) {
       rates[r] = rate(step, steps, batch);
     }
-    long allocated = allocatedBytes() - allocatedBefore;
+    long allocatedAfter = allocatedBytes();
     report(spec, args[1], batch, null, rates);
-    if (allocated >= 0) {
+    if (allocatedBefore >= 0 && allocatedAfter >= 0) {
+      long allocated = allocatedAfter - allocatedBefore;
       System.out.printf(Locale.ROOT, "allocated %.2f MB a step while timed (a vector kernel the"
           + " JIT left on the Vector API's Java fallback allocates far more; see"
           + " scripts/jit-check.sh)%n", allocated / 1e6 / ((long) steps * repeats));
