@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.DirectConv;
 import org.sparkconv.engine.math.Parallel;
+import org.sparkconv.engine.math.StridedAdjoint;
 import org.sparkconv.engine.math.WinogradConv;
 
 /**
@@ -18,8 +19,9 @@ import org.sparkconv.engine.math.WinogradConv;
  * (strided convs; an adjoint that would multiply more than {@link #MAX_ADJOINT_OVERWORK} times
  * the lowered work, as a one-channel output padded to 8 rows) the layer's own im2col backward
  * runs, except that a strided conv whose outputs fill whole vectors still takes its weight
- * gradient by channels here: {@link #computesBackward()} and
- * {@link #computesWeightGradient()} say which. Where the context turns Winograd on (the
+ * gradient by channels here, and, with stride 2 and even sides, its input gradient by phases
+ * ({@link StridedAdjoint}): {@link #computesBackward()} and {@link #computesWeightGradient()}
+ * say which. Where the context turns Winograd on (the
  * default), stride-1 3x3 convolutions with at least 32 channels each way run the forward pass
  * and the adjoint by {@link WinogradConv} instead, where it multiplies at most
  * {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7 planes, whose 2x2 tiles
@@ -83,7 +85,7 @@ final class DirectConvPasses {
   private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
       boolean weightsByChannels, boolean weightsByPixels, int chunk, WinogradConv winograd,
       WinogradConv winogradAdjoint, WinogradConv winogradWeights, boolean forwardLanes,
-      boolean adjointLanes) {
+      boolean adjointLanes, StridedAdjoint strided) {
 
     static Plan of(ConvGeometry g, int outChannels, boolean winograd) {
       DirectConv forward = DirectConv.forward(g, outChannels);
@@ -101,8 +103,10 @@ final class DirectConvPasses {
       // that GEMM also lost on LeNet-5's second conv, 3.25 vs 2.85 ms a batch under JMH).
       boolean forwardLanes = fast == null && channelLanes(forward);
       if (!byAdjoint) {
-        return new Plan(forward, null, false, stridedWeightsByChannels(g, outChannels), false,
-            chunk, fast, null, null, forwardLanes, false);
+        boolean byChannels = stridedWeightsByChannels(g, outChannels);
+        // the input gradient by phases where the weight gradient is direct too
+        return new Plan(forward, null, false, byChannels, false, chunk, fast, null, null,
+            forwardLanes, false, byChannels ? StridedAdjoint.of(g, outChannels) : null);
       }
       WinogradConv fastAdjoint = winograd
           ? winogradFor(g, outChannels, adjoint, true, false) : null;
@@ -112,7 +116,7 @@ final class DirectConvPasses {
       boolean byPixels = fastWeights == null && weightsByPixels(g, outChannels);
       return new Plan(forward, adjoint, true, fastWeights == null && !byPixels, byPixels, chunk,
           fast, fastAdjoint, fastWeights, forwardLanes,
-          fastAdjoint == null && channelLanes(adjoint));
+          fastAdjoint == null && channelLanes(adjoint), null);
     }
 
     /**
@@ -185,6 +189,9 @@ final class DirectConvPasses {
     long floatsPerThread(ConvGeometry g) {
       long forwardFloats = winograd != null ? scratchFloats(winograd)
           : (long) forward.paddedSize() + resultSize(forward, forwardLanes);
+      if (strided != null) {
+        return forwardFloats + strided.paddedSize() + strided.resultsSize() + byChannelsFloats();
+      }
       if (!byAdjoint) {
         return forwardFloats + g.colSize() + (weightsByChannels ? byChannelsFloats() : 0);
       }
@@ -210,7 +217,8 @@ final class DirectConvPasses {
     long sharedFloats() {
       long forwardWeights = winograd != null ? winograd.packedWeightsSize()
           : packedSize(forward, forwardLanes);
-      long adjointWeights = !byAdjoint ? 0 : winogradAdjoint != null
+      long adjointWeights = strided != null ? strided.packedWeightsSize()
+          : !byAdjoint ? 0 : winogradAdjoint != null
           ? winogradAdjoint.packedWeightsSize() : packedSize(adjoint, adjointLanes);
       return forwardWeights + adjointWeights;
     }
@@ -285,7 +293,8 @@ final class DirectConvPasses {
       float[] transposedGradients, float[] paddedGrad, float[] resultGrad,
       float[] transposedWeights, WinogradScratch winograd, WinogradScratch winogradAdjoint,
       WinogradScratch winogradWeights, float[] weightsGradientT, float[] weightsDm,
-      float[] weightsAcc, float[] gradientRows, float[] pixelPartials) {}
+      float[] weightsAcc, float[] gradientRows, float[] pixelPartials, float[] stridedPadded,
+      float[] stridedResults) {}
 
   DirectConvPasses(ConvGeometry g, int outChannels, int threads, boolean winograd) {
     this.plan = Plan.of(g, outChannels, winograd);
@@ -313,12 +322,16 @@ final class DirectConvPasses {
           ww != null ? new float[ww.transformedGradientSize()] : null,
           ww != null ? new float[ww.transformedWeightsSize()] : null,
           byPixels ? new float[f.paddedGradientSize()] : null,
-          byPixels ? new float[f.pixelPartialsSize()] : null);
+          byPixels ? new float[f.pixelPartialsSize()] : null,
+          plan.strided() != null ? new float[plan.strided().paddedSize()] : null,
+          plan.strided() != null ? new float[plan.strided().resultsSize()] : null);
     }
     this.packedWeights = new float[directForward ? Plan.packedSize(f, plan.forwardLanes())
         : plan.winograd().packedWeightsSize()];
-    this.packedAdjointWeights = !plan.byAdjoint() ? null : new float[directAdjoint
-        ? Plan.packedSize(b, plan.adjointLanes()) : plan.winogradAdjoint().packedWeightsSize()];
+    this.packedAdjointWeights = plan.strided() != null
+        ? new float[plan.strided().packedWeightsSize()] : !plan.byAdjoint() ? null
+        : new float[directAdjoint ? Plan.packedSize(b, plan.adjointLanes())
+            : plan.winogradAdjoint().packedWeightsSize()];
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
     this.outChannels = outChannels;
@@ -352,7 +365,12 @@ final class DirectConvPasses {
    * im2col, at least for the input gradient).
    */
   boolean computesBackward() {
-    return plan.byAdjoint();
+    return plan.byAdjoint() || plan.strided() != null;
+  }
+
+  /** Whether the input gradient of this strided convolution runs by phases. */
+  boolean runsStridedAdjoint() {
+    return plan.strided() != null;
   }
 
   /**
@@ -425,7 +443,9 @@ final class DirectConvPasses {
 
   /** Packs the weights the input gradient needs; call once per backward pass, before workers. */
   void prepareBackward(float[] params, int weightOffset) {
-    if (plan.winogradAdjoint() != null) {
+    if (plan.strided() != null) {
+      plan.strided().packWeights(params, weightOffset, packedAdjointWeights);
+    } else if (plan.winogradAdjoint() != null) {
       plan.winogradAdjoint().packAdjointWeights(params, weightOffset, packedAdjointWeights);
     } else if (plan.adjointLanes()) {
       plan.adjoint().packAdjointWeightsByChannels(params, weightOffset, packedAdjointWeights);
@@ -442,7 +462,7 @@ final class DirectConvPasses {
    */
   void backward(int t, float[] in, float[] dOut, float[] dIn, int from, int to, float[] g,
       int wOff) {
-    if (dIn != null && !plan.byAdjoint()) {
+    if (dIn != null && !computesBackward()) {
       throw new IllegalStateException("no direct input gradient for this convolution");
     }
     Scratch s = scratch[t];
@@ -513,6 +533,14 @@ final class DirectConvPasses {
   /** The input gradient of images [first, first + count), if asked for: Winograd or direct. */
   private void inputGradient(Scratch s, float[] dOut, float[] dIn, int first, int count) {
     if (dIn == null) {
+      return;
+    }
+    StridedAdjoint strided = plan.strided();
+    if (strided != null) {
+      for (int n = first; n < first + count; n++) {
+        strided.inputGradient(dOut, n * outSize, packedAdjointWeights, s.stridedPadded(),
+            s.stridedResults(), dIn, n * inSize);
+      }
       return;
     }
     WinogradConv w = plan.winogradAdjoint();

@@ -25,8 +25,9 @@ package org.sparkconv.engine.math;
  * makes every window tap read consecutive entries again (stride 2 both ways fills them a pair
  * of vectors at a time, with {@link PhasePlanes}: one float at a time took a third of ResNet-20's
  * downsampling forward, 16x28x28->32 2.46-2.62 -> 1.55-1.59 ms and 32x14x14->64 1.81-2.00 ->
- * 1.27-1.28 a batch of 64); the input gradient of a strided convolution is not a convolution
- * and is left to GEMM + col2im.
+ * 1.27-1.28 a batch of 64); the input gradient of a strided convolution splits into s x s
+ * stride-1 convolutions, one per phase of the input ({@link #phaseAdjoint},
+ * {@link StridedAdjoint}).
  *
  * <p>The arithmetic is {@link DirectConvKernel}'s, on the Vector API: this class only plans and
  * moves data, so {@link #supports} can be asked in any JVM.
@@ -74,6 +75,8 @@ public final class DirectConv {
   private final int paddedSize; // floats of the padded copy, with what the last tile reads
   private final int kernelH;
   private final int kernelW;
+  private final int[] adjointTaps; // see the constructor
+  private final int forwardTaps;
 
   /**
    * A convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop} and
@@ -89,6 +92,21 @@ public final class DirectConv {
   private DirectConv(int inChannels, int inH, int inW, int padTop, int padLeft, int kernelH,
       int kernelW, int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
       int outChannels) {
+    this(inChannels, inH, inW, padTop, padLeft, kernelH, kernelW, strideH, strideW, dilationH,
+        dilationW, outH, outW, outChannels, 0, 0, reversedTaps(kernelH * kernelW),
+        kernelH * kernelW);
+  }
+
+  /**
+   * As above, with rows at least {@code minRowWidth} wide and at least {@code minRows} of them
+   * per (stride-1) channel plane, so that plans of different kernels can share one padded copy
+   * and one result layout ({@link StridedAdjoint}); {@code adjointTaps[q]} is the forward
+   * kernel's tap (row-major, of {@code forwardTaps}) that tap q of this plan multiplies where it
+   * computes an input gradient ({@link #packAdjointWeights}).
+   */
+  private DirectConv(int inChannels, int inH, int inW, int padTop, int padLeft, int kernelH,
+      int kernelW, int strideH, int strideW, int dilationH, int dilationW, int outH, int outW,
+      int outChannels, int minRowWidth, int minRows, int[] adjointTaps, int forwardTaps) {
     if (outH <= 0 || outW <= 0) {
       throw new IllegalArgumentException("empty output " + outH + "x" + outW);
     }
@@ -105,8 +123,10 @@ public final class DirectConv {
     this.outW = outW;
     this.paddedH = strideH * (outH - 1) + (kernelH - 1) * dilationH + 1;
     this.paddedW = strideW * (outW - 1) + (kernelW - 1) * dilationW + 1;
-    this.rowWidth = (paddedW + strideW - 1) / strideW;
-    int phaseRows = (paddedH + strideH - 1) / strideH;
+    this.rowWidth = Math.max(minRowWidth, (paddedW + strideW - 1) / strideW);
+    int phaseRows = Math.max(minRows, (paddedH + strideH - 1) / strideH);
+    this.adjointTaps = adjointTaps;
+    this.forwardTaps = forwardTaps;
     boolean halves = strideH == 2 && strideW == 2;
     this.phasePlane = phaseRows * rowWidth + (halves ? PHASE_SLACK : 0);
     this.halves = halves
@@ -193,6 +213,92 @@ public final class DirectConv {
         g.height(), g.width(), g.channels());
   }
 
+  /**
+   * Phase {@code (a, b)} of the input gradient of a strided {@code g}: input pixels
+   * {@code (sh i + a, sw j + b)}, computed as a stride-1 convolution of the output gradient
+   * {@code (outChannels, outH, outW)} by the forward taps {@code (ki, kj)} with
+   * {@code ki = a + padTop (mod sh)} and {@code kj = b + padLeft (mod sw)}, rotated; rows at
+   * least {@code rowWidth} wide and {@code rows} of them (see {@link StridedAdjoint}). Null
+   * where no tap lands on the phase (a 1x1 kernel's odd phases) or no pixel is in it.
+   * Dilation 1 and no negative padding.
+   */
+  static DirectConv phaseAdjoint(ConvGeometry g, int outChannels, int a, int b, int rowWidth,
+      int rows) {
+    PhaseAxis v = PhaseAxis.of(a, g.padTop(), g.strideH(), g.kernelH(), g.height());
+    PhaseAxis h = PhaseAxis.of(b, g.padLeft(), g.strideW(), g.kernelW(), g.width());
+    if (v == null || h == null) {
+      return null;
+    }
+    int[] taps = new int[v.taps() * h.taps()];
+    for (int t = 0, q = 0; t < v.taps(); t++) {
+      for (int u = 0; u < h.taps(); u++, q++) {
+        taps[q] = v.forwardTap(v.taps() - 1 - t) * g.kernelW()
+            + h.forwardTap(h.taps() - 1 - u);
+      }
+    }
+    return new DirectConv(outChannels, g.outH(), g.outW(), v.pad(), h.pad(), v.taps(),
+        h.taps(), 1, 1, 1, 1, v.pixels(), h.pixels(), g.channels(), rowWidth, rows, taps,
+        g.kernelH() * g.kernelW());
+  }
+
+  /**
+   * One axis of a phase of a strided input gradient: input positions {@code s i + phase} for
+   * i below {@code pixels} take forward taps {@code first + s t} for t below {@code taps},
+   * output-gradient position {@code i + pad' - t'} reading as a stride-1 window padded by
+   * {@code pad} with the taps reversed.
+   */
+  private record PhaseAxis(int first, int stride, int taps, int pad, int pixels) {
+
+    static PhaseAxis of(int phase, int padBefore, int stride, int kernel, int size) {
+      int first = Math.floorMod(phase + padBefore, stride);
+      int taps = first >= kernel ? 0 : (kernel - first + stride - 1) / stride;
+      int pixels = size > phase ? (size - phase + stride - 1) / stride : 0;
+      if (taps == 0 || pixels == 0) {
+        return null;
+      }
+      int shift = (phase + padBefore - first) / stride; // output position of tap `first`
+      return new PhaseAxis(first, stride, taps, taps - 1 - shift, pixels);
+    }
+
+    int forwardTap(int t) {
+      return first + stride * t;
+    }
+  }
+
+  /**
+   * Whether {@code other} reads a padded image laid out as this plan's {@link #pad} writes it:
+   * the same padding, row width and channel stride.
+   */
+  boolean sharesPaddedLayout(DirectConv other) {
+    return padTop == other.padTop && padLeft == other.padLeft && rowWidth == other.rowWidth
+        && channelBlock == other.channelBlock && inChannels == other.inChannels;
+  }
+
+  /** The width of the rows this plan lays its padded image and result out in. */
+  int rowWidth() {
+    return rowWidth;
+  }
+
+  /** Rows of a channel's plane in the padded image (stride 1). */
+  int planeRows() {
+    return phasePlane / rowWidth;
+  }
+
+  /** Floats between output channels in {@link #multiply}'s result. */
+  int runLength() {
+    return runLength;
+  }
+
+  /**
+   * {@code result[resultAt ...]} = the convolution of the padded image before its dropped
+   * columns are removed, channel o at {@code o * runLength()}, weights from
+   * {@code packed[packedAt]}.
+   */
+  void multiply(float[] padded, float[] packed, int packedAt, float[] result, int resultAt) {
+    DirectConvKernel.run(packed, packedAt, roundUp(outChannels, MR), depth, offsets, padded,
+        result, resultAt, runLength);
+  }
+
   /** The bottom (or right) padding a stride-1 window needs for this output length. */
   private static int padAfter(int n, int out, int padBefore, int kernel, int dilation) {
     return out + (kernel - 1) * dilation - n - padBefore;
@@ -238,9 +344,14 @@ public final class DirectConv {
    * channel c, step {@code (o, ki, kj)} is forward weight {@code (o, c, kh-1-ki, kw-1-kj)}.
    */
   public void packAdjointWeights(float[] w, int off, float[] packed) {
+    packAdjointWeights(w, off, packed, 0);
+  }
+
+  /** As above, into {@code packed[at ...]}. */
+  void packAdjointWeights(float[] w, int off, float[] packed, int at) {
     int rows = roundUp(outChannels, MR);
     for (int c = 0; c < rows; c++) {
-      int panel = (c / MR) * MR * depth + c % MR;
+      int panel = at + (c / MR) * MR * depth + c % MR;
       for (int p = 0; p < depth; p++) {
         packed[panel + p * MR] = adjointWeight(w, off, c, p);
       }
@@ -257,7 +368,17 @@ public final class DirectConv {
       return 0f;
     }
     int taps = kernelH * kernelW;
-    return w[off + (p / taps) * outChannels * taps + c * taps + (taps - 1 - p % taps)];
+    return w[off + (p / taps) * outChannels * forwardTaps + c * forwardTaps
+        + adjointTaps[p % taps]];
+  }
+
+  /** Taps of a kernel rotated by 180 degrees: tap q reads forward tap taps - 1 - q. */
+  private static int[] reversedTaps(int taps) {
+    int[] reversed = new int[taps];
+    for (int q = 0; q < taps; q++) {
+      reversed[q] = taps - 1 - q;
+    }
+    return reversed;
   }
 
   /**

@@ -316,7 +316,7 @@ public final class WinogradConv {
           float b = bias == null ? 0f : bias[biasOff + o];
           WinogradKernel.transformOutput(products, o * block + i * length, outStride, length, b,
               scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], phases);
-          WinogradKernel.interleave(phases, length, rowWidth, 2 * firstRow, 2 * rows, outH,
+          WinogradKernel.interleave(phases, 0, length, rowWidth, 2 * firstRow, 2 * rows, outH,
               outW, out, outOff + i * outSize + o * plane, relu, residual);
         }
       }

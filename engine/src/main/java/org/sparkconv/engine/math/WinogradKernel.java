@@ -251,17 +251,17 @@ final class WinogradKernel {
    * Writes output rows {@code firstRow ... firstRow + rows - 1} (those below {@code outH}) of
    * one channel's plane at {@code out[at]} (outH x outW) from the four output phases of its
    * tiles: row {@code firstRow + 2 r + a}, column {@code 2 tx + b} is
-   * {@code phases[(2a + b) * length + r * rowWidth + tx]}, plus {@code residual} at the same
+   * {@code phases[from + (2a + b) * length + r * rowWidth + tx]}, plus {@code residual} at the same
    * index as {@code out} when not null, then {@code max(0, .)} if {@code relu}. Even and odd
    * phases are zipped two vectors at a time; a row's last vectors may run into the rows after
    * it, which are written later, but never past the plane (those lanes are stored one by one).
    */
-  static void interleave(float[] phases, int length, int rowWidth, int firstRow, int rows,
-      int outH, int outW, float[] out, int at, boolean relu, float[] residual) {
+  static void interleave(float[] phases, int from, int length, int rowWidth, int firstRow,
+      int rows, int outH, int outW, float[] out, int at, boolean relu, float[] residual) {
     int planeEnd = at + outH * outW;
     for (int r = 0; r < rows && firstRow + r < outH; r++) {
       int a = r & 1;
-      int even = 2 * a * length + (r >> 1) * rowWidth;
+      int even = from + 2 * a * length + (r >> 1) * rowWidth;
       int odd = even + length;
       int row = at + (firstRow + r) * outW;
       for (int x = 0; x < outW; x += 2 * LANES) {

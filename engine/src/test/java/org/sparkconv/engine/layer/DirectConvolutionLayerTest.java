@@ -15,7 +15,8 @@ import org.sparkconv.engine.tensor.Shape;
  * output, input gradient, weight and bias gradients, and the output again after a backward
  * pass (scratch reused), at 1 and 2 threads, with the backward pass direct, by im2col after
  * a direct forward pass, and split (a strided conv's weight gradient direct, its input
- * gradient lowered), with a batch that splits unevenly across threads and chunks.
+ * gradient lowered), a stride-2 conv's input gradient by phases, with a batch that splits
+ * unevenly across threads and chunks.
  */
 class DirectConvolutionLayerTest {
 
@@ -37,13 +38,22 @@ class DirectConvolutionLayerTest {
     check(new Shape(2, 9, 8), new Conv2d.Spec(0, 3, 2, 3, 1, 1, Padding.SAME, 2, 1, false,
         Init.HE_NORMAL), null);
     // Stride 2 (ResNet-20's downsampling): forward direct, the weight gradient by channels,
-    // the input gradient by im2col
+    // the input gradient by phases (1x1, 1x2, 2x1 and 2x2 taps)
     Conv2d.Spec downsampling = new Conv2d.Spec(0, 32, 3, 3, 2, 2, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);
-    assertTrue(((Conv2d) downsampling.build(new Shape(16, 28, 28), 0, ComputeContext.defaults()))
-        .directPasses().computesWeightGradient(), "stride 2, 32 outputs: weights by channels");
-    check(new Shape(16, 28, 28), downsampling, false);
-    check(new Shape(16, 9, 11), downsampling, false); // odd sides: phases of unequal size
+    DirectConvPasses down = ((Conv2d) downsampling.build(new Shape(16, 28, 28), 0,
+        ComputeContext.defaults())).directPasses();
+    assertTrue(down.computesWeightGradient(), "stride 2, 32 outputs: weights by channels");
+    assertTrue(down.runsStridedAdjoint(), "stride 2, even sides: input gradient by phases");
+    check(new Shape(16, 28, 28), downsampling, true);
+    // odd sides: phases of unequal size, the input gradient by im2col
+    check(new Shape(16, 9, 11), downsampling, false);
+    // 2x2 stride 2 unpadded: one tap per phase
+    check(new Shape(8, 12, 10), new Conv2d.Spec(0, 16, 2, 2, 2, 2, Padding.of(0), 1, 1, true,
+        Init.HE_NORMAL), true);
+    // 5x5 padded by 2: the phases' paddings differ (1 and 0), so im2col
+    check(new Shape(4, 12, 12), new Conv2d.Spec(0, 16, 5, 5, 2, 2, Padding.of(2), 1, 1, true,
+        Init.HE_NORMAL), false);
     // 64 outputs on 7x7 planes: forward and adjoint with vectors over output channels
     Conv2d.Spec stage3 = new Conv2d.Spec(0, 64, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);
@@ -54,7 +64,7 @@ class DirectConvolutionLayerTest {
         Init.HE_NORMAL);
     assertTrue(((Conv2d) down64.build(new Shape(32, 14, 14), 0, ComputeContext.defaults()))
         .directPasses().runsChannelLanes(), "stride 2 to 64x7x7: channel lanes");
-    check(new Shape(32, 14, 14), down64, false);
+    check(new Shape(32, 14, 14), down64, true);
     // 24 outputs do not fill whole vectors: the whole backward pass by im2col
     Conv2d.Spec partial = new Conv2d.Spec(0, 24, 3, 3, 2, 2, Padding.of(1), 1, 1, false,
         Init.HE_NORMAL);
@@ -97,7 +107,8 @@ class DirectConvolutionLayerTest {
     ConvGeometry g = spec.geometry(input, 0);
     assertTrue(DirectConvPasses.applies(g, 1), "the direct kernel applies to " + g);
     Conv2d built = (Conv2d) spec.build(input, 0, ComputeContext.defaults());
-    String actual = built.directPasses().computesBackward() ? "backward by adjoint and channels"
+    String actual = built.directPasses().runsStridedAdjoint() ? "backward by phases and channels"
+        : built.directPasses().computesBackward() ? "backward by adjoint and channels"
         : built.directPasses().computesWeightGradient()
             ? "weight gradient by channels, input gradient by im2col" : "backward by im2col";
     if (directBackward != null) {
