@@ -6,6 +6,7 @@ import org.sparkconv.engine.math.DirectConv;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.math.StridedAdjoint;
 import org.sparkconv.engine.math.WinogradConv;
+import org.sparkconv.engine.math.WrappedRowsConv;
 
 /**
  * The passes of an ungrouped {@link Conv2d} computed with {@link DirectConv}. The forward pass
@@ -27,7 +28,9 @@ import org.sparkconv.engine.math.WinogradConv;
  * {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7 planes, whose 2x2 tiles
  * overhang), and at most {@link #CLOSE_WINOGRAD_WORK} of the definition's unless there are
  * {@link #MIN_WINOGRAD_CHANNEL_PAIRS} pairs of channels; their weight gradient by Winograd too.
- * Owns each worker's scratch and the weights packed once per pass.
+ * Direct passes by pixels of a "same" convolution run on rows that wrap
+ * ({@link WrappedRowsConv}) where that multiplies no more. Owns each worker's scratch and the
+ * weights packed once per pass.
  */
 final class DirectConvPasses {
 
@@ -77,6 +80,8 @@ final class DirectConvPasses {
   private final Scratch[] scratch; // per worker thread
   private final float[] packedWeights;
   private final float[] packedAdjointWeights; // with the adjoint only
+  private final float[] borderWeights; // the wrapped taps' weights, where the forward wraps
+  private final float[] adjointBorderWeights; // the same for the adjoint
   private final int inSize;
   private final int outSize;
   private final int outChannels;
@@ -85,7 +90,8 @@ final class DirectConvPasses {
   private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
       boolean weightsByChannels, boolean weightsByPixels, int chunk, WinogradConv winograd,
       WinogradConv winogradAdjoint, WinogradConv winogradWeights, boolean forwardLanes,
-      boolean adjointLanes, StridedAdjoint strided) {
+      boolean adjointLanes, StridedAdjoint strided, WrappedRowsConv wrapped,
+      WrappedRowsConv wrappedAdjoint) {
 
     static Plan of(ConvGeometry g, int outChannels, boolean winograd) {
       DirectConv forward = DirectConv.forward(g, outChannels);
@@ -106,7 +112,8 @@ final class DirectConvPasses {
         boolean byChannels = stridedWeightsByChannels(g, outChannels);
         // the input gradient by phases where the weight gradient is direct too
         return new Plan(forward, null, false, byChannels, false, chunk, fast, null, null,
-            forwardLanes, false, byChannels ? StridedAdjoint.of(g, outChannels) : null);
+            forwardLanes, false, byChannels ? StridedAdjoint.of(g, outChannels) : null,
+            wrapped(g, outChannels, fast == null && !forwardLanes, forward, false), null);
       }
       WinogradConv fastAdjoint = winograd
           ? winogradFor(g, outChannels, adjoint, true, false) : null;
@@ -114,9 +121,27 @@ final class DirectConvPasses {
       WinogradConv fastWeights = fast != null ? fast : winograd
           ? winogradFor(g, outChannels, forward, false, true) : null;
       boolean byPixels = fastWeights == null && weightsByPixels(g, outChannels);
+      boolean adjointLanes = fastAdjoint == null && channelLanes(adjoint);
       return new Plan(forward, adjoint, true, fastWeights == null && !byPixels, byPixels, chunk,
-          fast, fastAdjoint, fastWeights, forwardLanes,
-          fastAdjoint == null && channelLanes(adjoint), null);
+          fast, fastAdjoint, fastWeights, forwardLanes, adjointLanes, null,
+          wrapped(g, outChannels, fast == null && !forwardLanes, forward, false),
+          wrapped(g, outChannels, fastAdjoint == null && !adjointLanes, adjoint, true));
+    }
+
+    /**
+     * The {@link WrappedRowsConv} plan of {@code direct} (the forward or adjoint convolution,
+     * where {@code byPixels}: it runs by the pixel-vector kernel), or null: where it applies
+     * and multiplies no more than {@code direct}, its border corrections included (on a 7x7
+     * plane it saves no dropped columns: runs of 49 and 63 both round to 64).
+     */
+    private static WrappedRowsConv wrapped(ConvGeometry g, int outChannels, boolean byPixels,
+        DirectConv direct, boolean adjoint) {
+      if (!byPixels || !WrappedRowsConv.applies(g)) {
+        return null;
+      }
+      WrappedRowsConv w = adjoint ? WrappedRowsConv.adjoint(g, outChannels)
+          : WrappedRowsConv.forward(g, outChannels);
+      return w.multiplyAdds() <= direct.multiplyAdds() ? w : null;
     }
 
     /**
@@ -188,7 +213,7 @@ final class DirectConvPasses {
     /** Per thread: the forward's buffers, and the backward's (else one lowered image). */
     long floatsPerThread(ConvGeometry g) {
       long forwardFloats = winograd != null ? scratchFloats(winograd)
-          : (long) forward.paddedSize() + resultSize(forward, forwardLanes);
+          : (long) forwardPaddedSize() + forwardResultSize();
       if (strided != null) {
         return forwardFloats + strided.paddedSize() + strided.resultsSize() + byChannelsFloats();
       }
@@ -196,7 +221,7 @@ final class DirectConvPasses {
         return forwardFloats + g.colSize() + (weightsByChannels ? byChannelsFloats() : 0);
       }
       long inputGradient = winogradAdjoint != null ? scratchFloats(winogradAdjoint)
-          : (long) adjoint.paddedSize() + resultSize(adjoint, adjointLanes);
+          : (long) adjointPaddedSize() + adjointResultSize();
       long weightGradient = weightsByPixels ? (long) forward.paddedSize()
           + forward.paddedGradientSize() + forward.pixelPartialsSize()
           : winogradWeights != null
@@ -206,6 +231,27 @@ final class DirectConvPasses {
               + winogradWeights.transformedWeightsSize()
           : byChannelsFloats();
       return forwardFloats + inputGradient + weightGradient;
+    }
+
+    /** Floats of the forward pass's padded image (direct). */
+    int forwardPaddedSize() {
+      return wrapped != null ? wrapped.paddedSize() : forward.paddedSize();
+    }
+
+    /** Floats of the forward pass's result (direct). */
+    int forwardResultSize() {
+      return wrapped != null ? wrapped.resultSize() : resultSize(forward, forwardLanes);
+    }
+
+    /** Floats of the adjoint's padded output gradient (direct). */
+    int adjointPaddedSize() {
+      return wrappedAdjoint != null ? wrappedAdjoint.paddedSize() : adjoint.paddedSize();
+    }
+
+    /** Floats of the adjoint's result (direct). */
+    int adjointResultSize() {
+      return wrappedAdjoint != null ? wrappedAdjoint.resultSize()
+          : resultSize(adjoint, adjointLanes);
     }
 
     /** Per thread, the weight gradient by channels: images, gradients, the accumulator. */
@@ -220,7 +266,9 @@ final class DirectConvPasses {
       long adjointWeights = strided != null ? strided.packedWeightsSize()
           : !byAdjoint ? 0 : winogradAdjoint != null
           ? winogradAdjoint.packedWeightsSize() : packedSize(adjoint, adjointLanes);
-      return forwardWeights + adjointWeights;
+      long borderWeights = (wrapped != null ? wrapped.borderWeightsSize() : 0)
+          + (wrappedAdjoint != null ? wrappedAdjoint.borderWeightsSize() : 0);
+      return forwardWeights + adjointWeights + borderWeights;
     }
 
     /** Floats of a direct pass's result scratch, by channels or by pixels. */
@@ -308,13 +356,13 @@ final class DirectConvPasses {
     boolean byPixels = plan.weightsByPixels();
     for (int t = 0; t < threads; t++) {
       WinogradScratch forwardScratch = WinogradScratch.of(plan.winograd());
-      scratch[t] = new Scratch(directForward ? new float[f.paddedSize()] : null,
-          directForward ? new float[Plan.resultSize(f, plan.forwardLanes())] : null,
+      scratch[t] = new Scratch(directForward ? new float[plan.forwardPaddedSize()] : null,
+          directForward ? new float[plan.forwardResultSize()] : null,
           byChannels ? new float[plan.paddedImagesSize()]
               : byPixels ? new float[f.paddedSize()] : null,
           byChannels ? new float[plan.transposedGradientsSize()] : null,
-          directAdjoint ? new float[b.paddedSize()] : null,
-          directAdjoint ? new float[Plan.resultSize(b, plan.adjointLanes())] : null,
+          directAdjoint ? new float[plan.adjointPaddedSize()] : null,
+          directAdjoint ? new float[plan.adjointResultSize()] : null,
           byChannels ? new float[f.transposedWeightsSize()] : null,
           forwardScratch, WinogradScratch.of(plan.winogradAdjoint()),
           WinogradScratch.forWeights(ww, plan.winograd(), forwardScratch),
@@ -332,9 +380,18 @@ final class DirectConvPasses {
         ? new float[plan.strided().packedWeightsSize()] : !plan.byAdjoint() ? null
         : new float[directAdjoint ? Plan.packedSize(b, plan.adjointLanes())
             : plan.winogradAdjoint().packedWeightsSize()];
+    this.borderWeights = plan.wrapped() == null ? null
+        : new float[plan.wrapped().borderWeightsSize()];
+    this.adjointBorderWeights = plan.wrappedAdjoint() == null ? null
+        : new float[plan.wrappedAdjoint().borderWeightsSize()];
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
     this.outChannels = outChannels;
+  }
+
+  /** Whether the forward pass runs {@link WrappedRowsConv} (and the adjoint, where it has one). */
+  boolean runsWrappedRows() {
+    return plan.wrapped() != null;
   }
 
   /** Whether the forward pass runs {@link WinogradConv}. */
@@ -422,13 +479,23 @@ final class DirectConvPasses {
     } else {
       f.packWeights(params, weightOffset, packedWeights);
     }
+    if (plan.wrapped() != null) {
+      plan.wrapped().packBorderWeights(packedWeights, borderWeights);
+    }
     float[] scale = after == null ? null : after.scale();
     float[] shift = after == null ? null : after.shift();
     boolean relu = after != null && after.relu();
     float[] residual = after == null ? null : after.residual();
+    WrappedRowsConv wrapped = plan.wrapped();
     parallel.forRange(batch, (t, from, to) -> {
       Scratch s = scratch[t];
       for (int n = from; n < to; n++) {
+        if (wrapped != null) {
+          wrapped.pad(in, n * inSize, s.image());
+          wrapped.convolve(s.image(), packedWeights, borderWeights, bias, biasOffset, out,
+              n * outSize, s.result(), scale, shift, relu, residual);
+          continue;
+        }
         f.pad(in, n * inSize, s.image(), 0);
         if (lanes) {
           f.convolveByChannels(s.image(), packedWeights, bias, biasOffset, out, n * outSize,
@@ -451,6 +518,9 @@ final class DirectConvPasses {
       plan.adjoint().packAdjointWeightsByChannels(params, weightOffset, packedAdjointWeights);
     } else if (plan.byAdjoint()) {
       plan.adjoint().packAdjointWeights(params, weightOffset, packedAdjointWeights);
+    }
+    if (plan.wrappedAdjoint() != null) {
+      plan.wrappedAdjoint().packBorderWeights(packedAdjointWeights, adjointBorderWeights);
     }
   }
 
@@ -555,6 +625,13 @@ final class DirectConvPasses {
   }
 
   private void inputGradientByAdjoint(Scratch s, float[] dOut, float[] dIn, int n) {
+    WrappedRowsConv wrapped = plan.wrappedAdjoint();
+    if (wrapped != null) {
+      wrapped.pad(dOut, n * outSize, s.paddedGrad());
+      wrapped.convolve(s.paddedGrad(), packedAdjointWeights, adjointBorderWeights, null, 0, dIn,
+          n * inSize, s.resultGrad(), null, null, false, null);
+      return;
+    }
     DirectConv b = plan.adjoint();
     b.pad(dOut, n * outSize, s.paddedGrad(), 0);
     if (plan.adjointLanes()) {

@@ -15,8 +15,8 @@ import org.sparkconv.engine.tensor.Shape;
  * output, input gradient, weight and bias gradients, and the output again after a backward
  * pass (scratch reused), at 1 and 2 threads, with the backward pass direct, by im2col after
  * a direct forward pass, and split (a strided conv's weight gradient direct, its input
- * gradient lowered), a stride-2 conv's input gradient by phases, with a batch that splits
- * unevenly across threads and chunks.
+ * gradient lowered), a stride-2 conv's input gradient by phases, "same" convs on rows that
+ * wrap, with a batch that splits unevenly across threads and chunks.
  */
 class DirectConvolutionLayerTest {
 
@@ -24,11 +24,15 @@ class DirectConvolutionLayerTest {
   void directPassesEqualTheLoweredOnes() {
     Conv2d.Spec eight = new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);
-    assertTrue(((Conv2d) eight.build(new Shape(8, 24, 24), 0, ComputeContext.defaults()))
-        .directPasses().runsWeightsByPixels(), "8 outputs on 24x24: weights by pixels");
+    DirectConvPasses eightPasses = ((Conv2d) eight.build(new Shape(8, 24, 24), 0,
+        ComputeContext.defaults())).directPasses();
+    assertTrue(eightPasses.runsWeightsByPixels(), "8 outputs on 24x24: weights by pixels");
+    assertTrue(eightPasses.runsWrappedRows(), "a same conv on 24x24: rows that wrap");
     check(new Shape(8, 24, 24), eight, true);
-    check(new Shape(8, 7, 7), new Conv2d.Spec(0, 8, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
-        Init.HE_NORMAL), true);
+    // on 7x7 the wrapped rows would save nothing and add their corrections: padded rows
+    assertFalse(((Conv2d) eight.build(new Shape(8, 7, 7), 0, ComputeContext.defaults()))
+        .directPasses().runsWrappedRows(), "a same conv on 7x7: padded rows");
+    check(new Shape(8, 7, 7), eight, true);
     // LeNet-5's second conv: its adjoint pads 10x10 by 4 on every side, and still gains
     check(new Shape(6, 14, 14), new Conv2d.Spec(0, 16, 5, 5, 1, 1, Padding.of(0), 1, 1, true,
         Init.HE_NORMAL), true);

@@ -61,15 +61,18 @@ class ParamLayoutTest {
 
   @Test
   void aDirectConvolutionCountsItsPaddedImagesSpreadGradientsAndPackedWeights() {
-    // Stride 1, 3x3, "same" on 3 x 8 x 8: the direct kernel (the tests run with the Vector API).
+    // Stride 1, 3x3, "same" on 3 x 8 x 8: the direct kernel (the tests run with the Vector API)
+    // on rows that wrap (WrappedRowsConv): channel blocks of 10 rows of 8, after one lead
+    // float; the last reduction step reads from 1 + 2 * 80 + 2 * 8 + 1 = 178 a run of 64: a
+    // padded image is 242 floats. A result is 8 x 64 (4 channels rounded up to the kernel's 8
+    // rows), then the border corrections' 3 gathered columns of 16 + 2 and 8 x 16 sums: 694.
+    // Its border weights: 2 columns x 8 rows x 9 wrapped taps = 144, beside the packed 8 x 27.
+    // The adjoint would multiply 8 x 36 x 96 = 27,648 times, 4x the 27 x 64 x 4 = 6,912 of a
+    // GEMM (more than 3.5x), so the backward pass lowers by im2col: one 27 x 64 matrix per
+    // thread.
     NetworkSpec spec = NetworkBuilder.input("ws", 3, 8, 8).conv2d(4, 3, 1).build();
-    // Rows 10 wide; a run of 8 rows = 80 pixels rounded up to 96; the last reduction step
-    // reads from 2 * 100 + 2 * 10 + 2 = 222: a padded image is 222 + 96 = 318 floats, a result
-    // 8 x 96 = 768 (4 channels rounded up to the kernel's 8 rows). The adjoint would multiply
-    // 8 x 36 x 96 = 27,648 times, 4x the 27 x 64 x 4 = 6,912 of a GEMM (more than 3.5x), so the
-    // backward pass lowers by im2col: one 27 x 64 matrix per thread. Packed weights: 8 x 27.
-    long perThread = 318 + 768 + 27 * 64;
-    long packed = 8 * 27;
+    long perThread = 242 + 694 + 27 * 64;
+    long packed = 8 * 27 + 144;
     long params = 4 * 27 + 4;
     assertEquals((perThread + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
@@ -79,16 +82,18 @@ class ParamLayoutTest {
 
   @Test
   void aDirectConvolutionByItsAdjointCountsGradientRowsAndLanePartials() {
-    // 8 -> 8 channels, 3x3 "same" on 24 x 24: rows 26 wide, planes 676; the last tap reads from
-    // 7 * 676 + 2 * 26 + 2 = 4,786 a run of 24 * 26 = 624 rounded to 640: a padded image is
-    // 5,426 floats, a result 8 x 640 = 5,120. The adjoint multiplies 8 x 72 x 640 = 368,640
-    // times, 1.11x the GEMM's 72 x 576 x 8, so it computes the input gradient (same sizes).
-    // 8 outputs on 576 pixels: the weight gradient goes by pixels, one image at a time: a
-    // padded image, the output gradient in its rows (8 x 624 = 4,992) and 8 x 72 lane
-    // partials of 16 floats (9,216).
+    // 8 -> 8 channels, 3x3 "same" on 24 x 24, on rows that wrap: channel blocks of 26 rows of
+    // 24 (624) after one lead float; the last tap reads from 1 + 7 * 624 + 2 * 24 + 1 = 4,418 a
+    // run of 576: a padded image is 4,994 floats; a result 8 x 576, 8 gathered columns of
+    // 32 + 2 and 8 x 32 sums: 5,136. The adjoint (the same geometry) multiplies 8 x 72 x 640 =
+    // 368,640 times on padded rows, 1.11x the GEMM's 72 x 576 x 8, so it computes the input
+    // gradient (on wrapping rows too, same sizes). 8 outputs on 576 pixels: the weight
+    // gradient goes by pixels, one image at a time, on padded rows 26 wide: a padded image
+    // (5,426), the output gradient in its rows (8 x 624 = 4,992) and 8 x 72 lane partials of 16
+    // floats (9,216). Border weights: 2 columns x 8 rows x 24 wrapped taps, twice.
     NetworkSpec spec = NetworkBuilder.input("ws", 8, 24, 24).conv2d(8, 3, 1).build();
-    long perThread = 5426 + 5120 + 5426 + 5120 + 5426 + 8 * 624 + 8 * 72 * 16;
-    long packed = 8 * 72 + 8 * 72;
+    long perThread = 4994 + 5136 + 4994 + 5136 + 5426 + 8 * 624 + 8 * 72 * 16;
+    long packed = 8 * 72 + 8 * 72 + 2 * 2 * 8 * 24;
     long params = 8 * 72 + 8;
     assertEquals((perThread + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
