@@ -28,8 +28,8 @@ import org.sparkconv.engine.math.WrappedRowsConv;
  * {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7 planes, whose 2x2 tiles
  * overhang), and at most {@link #CLOSE_WINOGRAD_WORK} of the definition's unless there are
  * {@link #MIN_WINOGRAD_CHANNEL_PAIRS} pairs of channels; their weight gradient by Winograd too.
- * Direct passes by pixels of a "same" convolution run on rows that wrap
- * ({@link WrappedRowsConv}) where that multiplies no more. Owns each worker's scratch and the
+ * Direct passes by pixels of a "same" convolution (and then its weight gradient by pixels) run
+ * on rows that wrap ({@link WrappedRowsConv}) where that multiplies no more. Owns each worker's scratch and the
  * weights packed once per pass.
  */
 final class DirectConvPasses {
@@ -222,8 +222,8 @@ final class DirectConvPasses {
       }
       long inputGradient = winogradAdjoint != null ? scratchFloats(winogradAdjoint)
           : (long) adjointPaddedSize() + adjointResultSize();
-      long weightGradient = weightsByPixels ? (long) forward.paddedSize()
-          + forward.paddedGradientSize() + forward.pixelPartialsSize()
+      long weightGradient = weightsByPixels ? (long) pixelsPaddedSize()
+          + pixelsGradientSize() + forward.pixelPartialsSize()
           : winogradWeights != null
           ? (winogradWeights == winograd ? 0 : (long) winogradWeights.paddedSize()
               + winogradWeights.transformedInputSize()) + (long) winogradWeights.chunk()
@@ -231,6 +231,17 @@ final class DirectConvPasses {
               + winogradWeights.transformedWeightsSize()
           : byChannelsFloats();
       return forwardFloats + inputGradient + weightGradient;
+    }
+
+    /** Floats of the padded image the weight gradient by pixels reads. */
+    int pixelsPaddedSize() {
+      return wrapped != null ? Math.max(wrapped.paddedSize(), forward.paddedSize())
+          : forward.paddedSize();
+    }
+
+    /** Floats of the output gradient the weight gradient by pixels reads. */
+    int pixelsGradientSize() {
+      return wrapped != null ? wrapped.gradientSize() : forward.paddedGradientSize();
     }
 
     /** Floats of the forward pass's padded image (direct). */
@@ -359,7 +370,7 @@ final class DirectConvPasses {
       scratch[t] = new Scratch(directForward ? new float[plan.forwardPaddedSize()] : null,
           directForward ? new float[plan.forwardResultSize()] : null,
           byChannels ? new float[plan.paddedImagesSize()]
-              : byPixels ? new float[f.paddedSize()] : null,
+              : byPixels ? new float[plan.pixelsPaddedSize()] : null,
           byChannels ? new float[plan.transposedGradientsSize()] : null,
           directAdjoint ? new float[plan.adjointPaddedSize()] : null,
           directAdjoint ? new float[plan.adjointResultSize()] : null,
@@ -369,7 +380,7 @@ final class DirectConvPasses {
           ww != null ? new float[ww.chunk() * f.transposedGradientSize()] : null,
           ww != null ? new float[ww.transformedGradientSize()] : null,
           ww != null ? new float[ww.transformedWeightsSize()] : null,
-          byPixels ? new float[f.paddedGradientSize()] : null,
+          byPixels ? new float[plan.pixelsGradientSize()] : null,
           byPixels ? new float[f.pixelPartialsSize()] : null,
           plan.strided() != null ? new float[plan.strided().paddedSize()] : null,
           plan.strided() != null ? new float[plan.strided().resultsSize()] : null);
@@ -578,13 +589,21 @@ final class DirectConvPasses {
 
   /**
    * Weight gradient by pixels for one image (its runs stay in L1 and L2: a chunk's streamed
-   * from L2 and ran slower, 16x28x28->16 3.00 vs 1.69 ms); the input gradient as elsewhere.
+   * from L2 and ran slower, 16x28x28->16 3.00 vs 1.69 ms), on wrapping rows where the forward
+   * pass runs on them; the input gradient as elsewhere.
    */
   private void backwardByPixels(Scratch s, float[] in, float[] dOut, float[] dIn, int n) {
-    DirectConv f = plan.forward();
-    f.pad(in, n * inSize, s.paddedImages(), 0);
-    f.padGradient(dOut, n * outSize, s.gradientRows(), 0);
-    f.weightGradientByPixels(s.paddedImages(), s.gradientRows(), 1, s.pixelPartials());
+    WrappedRowsConv wrapped = plan.wrapped();
+    if (wrapped != null) {
+      wrapped.pad(in, n * inSize, s.paddedImages());
+      wrapped.padGradient(dOut, n * outSize, s.gradientRows());
+      wrapped.weightGradientByPixels(s.paddedImages(), s.gradientRows(), s.pixelPartials());
+    } else {
+      DirectConv f = plan.forward();
+      f.pad(in, n * inSize, s.paddedImages(), 0);
+      f.padGradient(dOut, n * outSize, s.gradientRows(), 0);
+      f.weightGradientByPixels(s.paddedImages(), s.gradientRows(), 1, s.pixelPartials());
+    }
     inputGradient(s, dOut, dIn, n, 1);
   }
 

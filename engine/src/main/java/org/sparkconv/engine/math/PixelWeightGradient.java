@@ -55,6 +55,31 @@ final class PixelWeightGradient {
     }
   }
 
+  /**
+   * {@code partial[(k * depth + steps[t]) * 16 ...]} for output channels k below {@code rows}
+   * and taps t {@code -=} the lane-wise products of channel k's gathered gradient column
+   * ({@code scratch[gradients + k * length ...]}, zero past the plane's rows) and tap t's
+   * gathered image column from its row shift ({@code scratch[shift + reads[t] ...]}), over
+   * {@code length} rows (a multiple of 16): what {@link #accumulate} added for the taps a
+   * {@link WrappedRowsConv} read from a neighbouring row at one border column.
+   */
+  static void subtractWrapped(float[] scratch, int gradients, int length, int rows, int[] reads,
+      int shift, int[] steps, int depth, float[] partial) {
+    for (int k = 0; k < rows; k++) {
+      int dy = gradients + k * length;
+      for (int t = 0; t < steps.length; t++) {
+        int at = (k * depth + steps[t]) * 16;
+        int column = shift + reads[t];
+        FloatVector s = FloatVector.fromArray(SPECIES, partial, at);
+        for (int y = 0; y < length; y += LANES) {
+          s = s.sub(FloatVector.fromArray(SPECIES, scratch, dy + y)
+              .mul(FloatVector.fromArray(SPECIES, scratch, column + y)));
+        }
+        s.intoArray(partial, at);
+      }
+    }
+  }
+
   /** {@code g[gOff + i] += } the lanes of {@code partial[i * 16 ...]} summed, for i < count. */
   static void addTo(float[] partial, int count, float[] g, int gOff) {
     for (int i = 0; i < count; i++) {

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The convolution on wrapping rows against convolution from its definition, summed in double:
- * forward (with a bias) and the input gradient through its adjoint plan, over several images
- * with the scratch reused, for "same" geometries whose border columns wrap by one and two
+ * forward (with a bias), the input gradient through its adjoint plan and the weight gradient by
+ * pixels, over several images with the scratch reused, for "same" geometries whose border columns wrap by one and two
  * columns, on one side or both (an even kernel, rows narrower than the kernel), with partial
  * panels of output channels and runs shorter than a vector; and the geometries it declines.
  */
@@ -68,9 +68,29 @@ class WrappedRowsConvTest {
         b.convolve(paddedGrad, packedAdjoint, adjointBorder, null, 0, dx, n * inSize,
             resultGrad, null, null, false, null);
       }
+      // the weight gradient by pixels, one image at a time into the same lane partial sums
+      DirectConv direct = DirectConv.forward(g, cout);
+      float[] partial = new float[direct.pixelPartialsSize()];
+      float[] dyP = new float[f.gradientSize()];
+      for (int n = 0; n < images; n++) {
+        f.pad(x, n * inSize, padded);
+        f.padGradient(dy, n * outSize, dyP);
+        f.weightGradientByPixels(padded, dyP, partial);
+      }
+      float[] dw = uniform(w.length, seed++); // accumulated onto, as a layer's gradient is
+      double[] dwExpected = new double[w.length];
+      for (int i = 0; i < w.length; i++) {
+        dwExpected[i] = dw[i];
+      }
+      direct.addPixelPartials(partial, dw, 0);
+
       double[][] expected = DirectConvTest.reference(g, cout, images, x, w, bias, dy);
       DirectConvTest.assertClose(expected[0], y, "forward " + g);
       DirectConvTest.assertClose(expected[1], dx, "input gradient " + g);
+      for (int i = 0; i < w.length; i++) {
+        dwExpected[i] += expected[2][i];
+      }
+      DirectConvTest.assertClose(dwExpected, dw, "weight gradient by pixels " + g);
     }
   }
 
