@@ -1,13 +1,15 @@
 package org.sparkconv.engine.math;
 
+import java.util.Arrays;
+
 /**
  * A stride-1 "same" convolution (output as wide and as high as the input) computed like
  * {@link DirectConv}, but from a padded copy whose rows keep the image's width: only zero rows
  * are added above and below each channel, so a run of output pixels is the image's own pixels
  * in order, and a window tap that falls left or right of the image reads the end of the row
  * above or the start of the row below instead of zero. Those reads are subtracted again at the
- * border columns ({@link DirectConvKernel#subtractWrapped}): per output row, one tap column
- * per unit of padding and side.
+ * border columns (in {@link #convolve}): per output row, one tap column per unit of padding and
+ * side.
  *
  * <p>What it saves against DirectConv's padded rows ({@code width + 2 pad}): the dropped
  * columns (2 of 30 on 28x28) and the row-by-row copies in and out (a channel is copied in as
@@ -291,7 +293,7 @@ public final class WrappedRowsConv {
         for (int y = 0; y < height; y++) {
           dyP[at + y] = dyP[from + y * width];
         }
-        java.util.Arrays.fill(dyP, at + height, at + sumsLength, 0f);
+        Arrays.fill(dyP, at + height, at + sumsLength, 0f);
       }
       PixelWeightGradient.subtractWrapped(dyP, gradientsFrom, sumsLength, outChannels,
           b.offsets(), columnsFrom - columnsAt, b.steps(), depth, partial);
