@@ -15,9 +15,10 @@ package org.sparkconv.engine.math;
  * 32x14x14->64 3.83-3.96 vs 2.47-2.57; whole training steps 1.03x as fast (median of eight
  * interleaved rounds).
  *
- * <p>Applies where the phases share their padding (odd kernels padded by half, 1x1 unpadded,
- * 2x2 unpadded) and the input's sides are even, so that every phase has the same plane; else
- * {@link #of} returns null and the layer lowers.
+ * <p>Applies where the phases share their padding (3x3 and 7x7 padded by half, 1x1 and 2x2
+ * unpadded; not 5x5 padded by 2, whose phases are padded by 1 and 0) and the input's sides are
+ * even, so that every phase has the same plane; else {@link #of} returns null and the layer
+ * lowers.
  */
 public final class StridedAdjoint {
 
