@@ -29,8 +29,8 @@ import org.sparkconv.engine.math.WrappedRowsConv;
  * overhang), and at most {@link #CLOSE_WINOGRAD_WORK} of the definition's unless there are
  * {@link #MIN_WINOGRAD_CHANNEL_PAIRS} pairs of channels; their weight gradient by Winograd too.
  * Direct passes by pixels of a "same" convolution (and then its weight gradient by pixels) run
- * on rows that wrap ({@link WrappedRowsConv}) where that multiplies no more. Owns each worker's scratch and the
- * weights packed once per pass.
+ * on rows that wrap ({@link WrappedRowsConv}) where that multiplies no more. Owns each worker's
+ * scratch and the weights packed once per pass.
  */
 final class DirectConvPasses {
 
@@ -222,7 +222,7 @@ final class DirectConvPasses {
       }
       long inputGradient = winogradAdjoint != null ? scratchFloats(winogradAdjoint)
           : (long) adjointPaddedSize() + adjointResultSize();
-      long weightGradient = weightsByPixels ? (long) pixelsPaddedSize()
+      long weightGradient = weightsByPixels ? (long) forwardPaddedSize() // the same layout
           + pixelsGradientSize() + forward.pixelPartialsSize()
           : winogradWeights != null
           ? (winogradWeights == winograd ? 0 : (long) winogradWeights.paddedSize()
@@ -231,12 +231,6 @@ final class DirectConvPasses {
               + winogradWeights.transformedWeightsSize()
           : byChannelsFloats();
       return forwardFloats + inputGradient + weightGradient;
-    }
-
-    /** Floats of the padded image the weight gradient by pixels reads. */
-    int pixelsPaddedSize() {
-      return wrapped != null ? Math.max(wrapped.paddedSize(), forward.paddedSize())
-          : forward.paddedSize();
     }
 
     /** Floats of the output gradient the weight gradient by pixels reads. */
@@ -370,7 +364,7 @@ final class DirectConvPasses {
       scratch[t] = new Scratch(directForward ? new float[plan.forwardPaddedSize()] : null,
           directForward ? new float[plan.forwardResultSize()] : null,
           byChannels ? new float[plan.paddedImagesSize()]
-              : byPixels ? new float[plan.pixelsPaddedSize()] : null,
+              : byPixels ? new float[plan.forwardPaddedSize()] : null,
           byChannels ? new float[plan.transposedGradientsSize()] : null,
           directAdjoint ? new float[plan.adjointPaddedSize()] : null,
           directAdjoint ? new float[plan.adjointResultSize()] : null,
@@ -400,7 +394,7 @@ final class DirectConvPasses {
     this.outChannels = outChannels;
   }
 
-  /** Whether the forward pass runs {@link WrappedRowsConv} (and the adjoint, where it has one). */
+  /** Whether the forward pass runs on rows that wrap ({@link WrappedRowsConv}). */
   boolean runsWrappedRows() {
     return plan.wrapped() != null;
   }

@@ -89,11 +89,11 @@ class ParamLayoutTest {
     // 368,640 times on padded rows, 1.11x the GEMM's 72 x 576 x 8, so it computes the input
     // gradient (on wrapping rows too, same sizes). 8 outputs on 576 pixels: the weight
     // gradient goes by pixels, one image at a time, on the wrapping rows too: a padded image
-    // (the larger of the two layouts', 5,426 on rows 26 wide), the output gradient as whole
-    // planes with the corrections' columns (8 x 576 + 8 x 34 + 8 x 32 = 5,136) and 8 x 72 lane
-    // partials of 16 floats (9,216). Border weights: 2 columns x 8 rows x 24 wrapped taps, twice.
+    // (4,994), the output gradient as whole planes with the corrections' columns (8 x 576 +
+    // 8 x 34 + 8 x 32 = 5,136) and 8 x 72 lane partials of 16 floats (9,216). Border weights:
+    // 2 columns x 8 rows x 24 wrapped taps, twice.
     NetworkSpec spec = NetworkBuilder.input("ws", 8, 24, 24).conv2d(8, 3, 1).build();
-    long perThread = 4994 + 5136 + 4994 + 5136 + 5426 + 5136 + 8 * 72 * 16;
+    long perThread = 4994 + 5136 + 4994 + 5136 + 4994 + 5136 + 8 * 72 * 16;
     long packed = 8 * 72 + 8 * 72 + 2 * 2 * 8 * 24;
     long params = 8 * 72 + 8;
     assertEquals((perThread + packed) * Float.BYTES,
