@@ -59,8 +59,9 @@ ensure_built() {
     (cd "$SPARKCONV_HOME" && mvn -B -q -ntp -DskipTests package) >&2
   fi
   ENGINE_CLASSPATH="$SPARKCONV_HOME/engine/target/sparkconv-engine-$SPARKCONV_VERSION.jar:$(cat "$SPARKCONV_HOME/engine/target/runtime-classpath.txt")"
-  # Lets the engine use its Vector API GEMM when no native BLAS is installed.
-  ENGINE_JVM_FLAGS="--add-modules=jdk.incubator.vector"
+  # The Vector API module for the engine's vector kernels, and the JIT setting they need to stay
+  # off the API's slow Java fallback (engine/.../math/JitTrapLimit.java says why).
+  ENGINE_JVM_FLAGS="--add-modules=jdk.incubator.vector -XX:PerMethodTrapLimit=100000"
   # Spark from the Maven jars: no Spark installation needed for local mode.
   SPARK_LOCAL_CLASSPATH="$jar:$(cat "$SPARKCONV_HOME/spark-trainer/target/local-classpath.txt")"
   APP_JAR="$SPARKCONV_HOME/spark-trainer/target/sparkconv-spark-trainer-$SPARKCONV_VERSION-app.jar"

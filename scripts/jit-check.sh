@@ -2,7 +2,10 @@
 # Which of sparkconv's methods the JIT (C2, JDK 17) compiled with Vector API operations left to
 # the API's Java fallback, which allocates a vector per operation and runs many times slower; not
 # a test. It happens when a compiled method grows too large (the vector kernels are split so that
-# it does not), and not in every run, so run it a few times after changing a kernel.
+# it does not), or when its inlined methods' class-check traps add up to -XX:PerMethodTrapLimit
+# (ENGINE_JVM_FLAGS raise it: engine/.../math/JitTrapLimit.java), and not in every run, so run it
+# a few times after changing a kernel. JIT_CHECK_FLAGS adds JVM flags (-XX:PerMethodTrapLimit=100
+# shows the default's failures).
 #   scripts/jit-check.sh [model, default vgg-small] [train|infer] [batch] [steps 10]
 # Prints each such compile (method, bytecode size) and exits 1 if there is any.
 set -euo pipefail
@@ -12,7 +15,7 @@ model=${1:-vgg-small}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # Two compiler threads keep each compile's intrinsic messages next to its compile line.
-OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} java -Xmx4g $ENGINE_JVM_FLAGS \
+OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} java -Xmx4g $ENGINE_JVM_FLAGS ${JIT_CHECK_FLAGS:-} \
   -XX:+UnlockDiagnosticVMOptions -XX:+PrintIntrinsics -XX:+PrintCompilation -XX:CICompilerCount=2 \
   -cp "$ENGINE_CLASSPATH" org.sparkconv.engine.bench.StepBenchmark \
   "$SPARKCONV_HOME/conf/models/$model.json" "${2:-train}" "${3:-64}" "${4:-10}" 2 > "$log" 2>&1

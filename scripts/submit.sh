@@ -73,7 +73,9 @@ if [ -z "$submit" ]; then
   fi
 fi
 # Defaults first, so a user's own --conf of the same key (later on the line) wins. The Vector API
-# module lets the engine use its fast pure-Java GEMM where a node has no native BLAS.
+# module lets the engine use its vector kernels, and the trap limit keeps the JIT from leaving them
+# on the API's slow Java fallback in some runs (engine/.../math/JitTrapLimit.java).
+vector_flags="--add-modules=jdk.incubator.vector -XX:PerMethodTrapLimit=100000"
 # In client mode the driver runs here: the project's logging (warnings only) unless the user
 # gives driver options of their own.
 log_args=()
@@ -82,6 +84,6 @@ if ! $cluster_mode && [[ " ${submit_args[*]} " != *" --driver-java-options "* ]]
 fi
 exec $submit --class "$main" "${log_args[@]}" \
   --conf spark.executorEnv.OPENBLAS_NUM_THREADS=1 \
-  --conf spark.executor.extraJavaOptions=--add-modules=jdk.incubator.vector \
-  --conf spark.driver.extraJavaOptions=--add-modules=jdk.incubator.vector \
+  --conf "spark.executor.extraJavaOptions=$vector_flags" \
+  --conf "spark.driver.extraJavaOptions=$vector_flags" \
   "${submit_args[@]}" "$APP_JAR" "$@"

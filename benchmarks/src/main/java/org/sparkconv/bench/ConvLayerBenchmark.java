@@ -34,7 +34,8 @@ import org.sparkconv.engine.tensor.Shape;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "--add-modules=jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "--add-modules=jdk.incubator.vector",
+    "-XX:PerMethodTrapLimit=100000"})
 public class ConvLayerBenchmark {
 
   private static final int BATCH = 64;

@@ -27,7 +27,8 @@ import org.sparkconv.engine.math.Gemm;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "--add-modules=jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "--add-modules=jdk.incubator.vector",
+    "-XX:PerMethodTrapLimit=100000"})
 public class GemmBenchmark {
 
   /** java-plain: blocked loops; java: the Vector API kernel; native: OpenBLAS via netlib. */

@@ -33,7 +33,8 @@ import org.sparkconv.engine.tensor.Tensor;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "--add-modules=jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "--add-modules=jdk.incubator.vector",
+    "-XX:PerMethodTrapLimit=100000"})
 public class StepBenchmarks {
 
   @Param({"lenet5", "vgg-small", "resnet20"})

@@ -12,7 +12,8 @@ import java.util.Locale;
  * <p>{@link #defaults()} reads the settings once per JVM from system properties or the
  * environment: {@code sparkconv.gemm} / {@code SPARKCONV_GEMM} ({@link GemmSelector}) and
  * {@code sparkconv.threads} / {@code SPARKCONV_THREADS} ({@link Parallel}); the loops are the
- * Vector API ones when the incubator module is resolved. {@code directConvolution} lets
+ * Vector API ones when the incubator module is resolved (then a JVM without the JIT setting
+ * their kernels need gets a warning: {@link JitTrapLimit}). {@code directConvolution} lets
  * convolutions run {@link DirectConv} where it applies instead of im2col + GEMM, and
  * {@code winograd} lets stride-1 3x3 ones among them run {@link WinogradConv} where its work
  * gate allows. {@code sparkconv.conv} / {@code SPARKCONV_CONV} says which: {@code winograd}
@@ -36,6 +37,9 @@ public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
           String conv = convolutionSetting();
           defaults = new ComputeContext(GemmSelector.get(), Parallel.of(Parallel.configured()),
               ElementLoops.BEST, !conv.equals("im2col"), conv.equals("winograd"));
+          if (VectorApi.RESOLVED) {
+            JitTrapLimit.warning().ifPresent(System.err::println);
+          }
         }
         d = defaults;
       }
