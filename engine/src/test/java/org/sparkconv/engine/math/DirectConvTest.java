@@ -29,6 +29,7 @@ class DirectConvTest {
       {64, 64, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1}, // stage 3: runs shorter than a tile
       {5, 50, 6, 5, 3, 3, 1, 1, 1, 1, 1, 1}, // 50 outputs in 64 lanes: 6-tap tiles, 3 taps left
       {3, 100, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1}, // 100 outputs: channel tiles of 4, 2 and 1 vectors
+      {3, 64, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1}, // 49 pixels: eight 6-pixel tiles and one alone
       {3, 5, 9, 7, 3, 3, 0, 0, 0, 0, 1, 1}, // valid; 5 outputs: partial panels and dot tiles
       {2, 3, 6, 5, 4, 4, 1, 1, 2, 2, 1, 1}, // "same" with an even kernel: asymmetric
       {2, 7, 8, 7, 3, 3, 2, 2, 2, 2, 2, 2}, // "same" with dilation 2
