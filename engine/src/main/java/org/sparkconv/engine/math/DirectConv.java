@@ -295,8 +295,8 @@ public final class DirectConv {
    * {@code packed[packedAt]}.
    */
   void multiply(float[] padded, float[] packed, int packedAt, float[] result, int resultAt) {
-    DirectConvKernel.run(packed, packedAt, roundUp(outChannels, MR), depth, offsets, padded,
-        result, resultAt, runLength);
+    DirectConvKernel.run(packed, packedAt, outChannels, depth, offsets, padded, result,
+        resultAt, runLength);
   }
 
   /** The bottom (or right) padding a stride-1 window needs for this output length. */
@@ -445,8 +445,7 @@ public final class DirectConv {
   public void convolve(float[] padded, float[] packed, float[] bias, int biasOff, float[] out,
       int outOff, float[] result, float[] scale, float[] shift, boolean relu,
       float[] residual) {
-    DirectConvKernel.run(packed, roundUp(outChannels, MR), depth, offsets, padded, result,
-        runLength);
+    DirectConvKernel.run(packed, outChannels, depth, offsets, padded, result, runLength);
     int plane = outH * outW;
     int limit = outOff + outChannels * plane; // this image's end: another worker's image after
     for (int o = 0; o < outChannels; o++) {

@@ -20,29 +20,48 @@ final class DirectConvKernel {
   private DirectConvKernel() {}
 
   /**
-   * {@code result[o * runLength + j]} for o < rows (a multiple of 8) and j < runLength (a
-   * multiple of LANES) = sum over p < depth of {@code packed[(o / 8 * depth + p) * 8 + o % 8]
-   * * padded[offsets[p] + j]}.
+   * {@code result[o * runLength + j]} for o < rows and j < runLength (a multiple of LANES) = sum
+   * over p < depth of {@code packed[(o / 8 * depth + p) * 8 + o % 8] * padded[offsets[p] + j]},
+   * the panels packed for {@code rows} rounded up to 8 (the result too, whose rows past
+   * {@code rows} may be left unwritten).
    */
   static void run(float[] packed, int rows, int depth, int[] offsets, float[] padded,
       float[] result, int runLength) {
     run(packed, 0, rows, depth, offsets, padded, result, 0, runLength);
   }
 
-  /** As above with the packed panels from {@code packed[packedAt]}, the result at {@code result[resultAt]}. */
+  /**
+   * As above with the packed panels from {@code packed[packedAt]}, the result at
+   * {@code result[resultAt]}. A last panel of at most 6 rows (LeNet-5's 6-channel first conv)
+   * runs a 6 x 4-vector tile, not the 8 x 3 one: no multiply-adds on its zero rows.
+   */
   static void run(float[] packed, int packedAt, int rows, int depth, int[] offsets,
       float[] padded, float[] result, int resultAt, int runLength) {
+    int left = rows % ROWS;
+    int eightRows = left == 0 || left > 6 ? rows : rows - left; // panels the 8-row tiles take
     int j = 0;
     for (; j + 3 * LANES <= runLength; j += 3 * LANES) {
-      for (int q = 0; q < rows; q += ROWS) {
+      for (int q = 0; q < eightRows; q += ROWS) {
         microKernel3(packed, packedAt + q * depth, depth, offsets, padded, j, result,
             resultAt + q * runLength + j, runLength);
       }
     }
     for (; j < runLength; j += LANES) {
-      for (int q = 0; q < rows; q += ROWS) {
+      for (int q = 0; q < eightRows; q += ROWS) {
         microKernel1(packed, packedAt + q * depth, depth, offsets, padded, j, result,
             resultAt + q * runLength + j, runLength);
+      }
+    }
+    if (eightRows < rows) {
+      int q = eightRows;
+      int k = 0;
+      for (; k + 4 * LANES <= runLength; k += 4 * LANES) {
+        microKernel6x4(packed, packedAt + q * depth, depth, offsets, padded, k, result,
+            resultAt + q * runLength + k, runLength);
+      }
+      for (; k < runLength; k += LANES) {
+        microKernel1(packed, packedAt + q * depth, depth, offsets, padded, k, result,
+            resultAt + q * runLength + k, runLength);
       }
     }
   }
@@ -181,6 +200,100 @@ final class DirectConvKernel {
     c70.intoArray(result, at + 7 * row);
     c71.intoArray(result, at + 7 * row + 1 * LANES);
     c72.intoArray(result, at + 7 * row + 2 * LANES);
+  }
+
+  /**
+   * The first 6 rows of a panel by 4 vectors at result[at]: 24 accumulators, 4 loads and 6
+   * broadcasts per 24 fused multiply-adds.
+   */
+  private static void microKernel6x4(float[] a, int aAt, int depth, int[] offs,
+      float[] padded, int j, float[] result, int at, int row) {
+    FloatVector c00 = FloatVector.zero(SPECIES);
+    FloatVector c01 = FloatVector.zero(SPECIES);
+    FloatVector c02 = FloatVector.zero(SPECIES);
+    FloatVector c03 = FloatVector.zero(SPECIES);
+    FloatVector c10 = FloatVector.zero(SPECIES);
+    FloatVector c11 = FloatVector.zero(SPECIES);
+    FloatVector c12 = FloatVector.zero(SPECIES);
+    FloatVector c13 = FloatVector.zero(SPECIES);
+    FloatVector c20 = FloatVector.zero(SPECIES);
+    FloatVector c21 = FloatVector.zero(SPECIES);
+    FloatVector c22 = FloatVector.zero(SPECIES);
+    FloatVector c23 = FloatVector.zero(SPECIES);
+    FloatVector c30 = FloatVector.zero(SPECIES);
+    FloatVector c31 = FloatVector.zero(SPECIES);
+    FloatVector c32 = FloatVector.zero(SPECIES);
+    FloatVector c33 = FloatVector.zero(SPECIES);
+    FloatVector c40 = FloatVector.zero(SPECIES);
+    FloatVector c41 = FloatVector.zero(SPECIES);
+    FloatVector c42 = FloatVector.zero(SPECIES);
+    FloatVector c43 = FloatVector.zero(SPECIES);
+    FloatVector c50 = FloatVector.zero(SPECIES);
+    FloatVector c51 = FloatVector.zero(SPECIES);
+    FloatVector c52 = FloatVector.zero(SPECIES);
+    FloatVector c53 = FloatVector.zero(SPECIES);
+    for (int p = 0; p < depth; p++) {
+      int ap = aAt + p * ROWS;
+      int bp = offs[p] + j;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, padded, bp);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, padded, bp + 1 * LANES);
+      FloatVector b2 = FloatVector.fromArray(SPECIES, padded, bp + 2 * LANES);
+      FloatVector b3 = FloatVector.fromArray(SPECIES, padded, bp + 3 * LANES);
+      FloatVector a0 = FloatVector.broadcast(SPECIES, a[ap]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      c02 = a0.fma(b2, c02);
+      c03 = a0.fma(b3, c03);
+      FloatVector a1 = FloatVector.broadcast(SPECIES, a[ap + 1]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      c12 = a1.fma(b2, c12);
+      c13 = a1.fma(b3, c13);
+      FloatVector a2 = FloatVector.broadcast(SPECIES, a[ap + 2]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      c22 = a2.fma(b2, c22);
+      c23 = a2.fma(b3, c23);
+      FloatVector a3 = FloatVector.broadcast(SPECIES, a[ap + 3]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      c32 = a3.fma(b2, c32);
+      c33 = a3.fma(b3, c33);
+      FloatVector a4 = FloatVector.broadcast(SPECIES, a[ap + 4]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+      c42 = a4.fma(b2, c42);
+      c43 = a4.fma(b3, c43);
+      FloatVector a5 = FloatVector.broadcast(SPECIES, a[ap + 5]);
+      c50 = a5.fma(b0, c50);
+      c51 = a5.fma(b1, c51);
+      c52 = a5.fma(b2, c52);
+      c53 = a5.fma(b3, c53);
+    }
+    c00.intoArray(result, at);
+    c01.intoArray(result, at + 1 * LANES);
+    c02.intoArray(result, at + 2 * LANES);
+    c03.intoArray(result, at + 3 * LANES);
+    c10.intoArray(result, at + row);
+    c11.intoArray(result, at + row + 1 * LANES);
+    c12.intoArray(result, at + row + 2 * LANES);
+    c13.intoArray(result, at + row + 3 * LANES);
+    c20.intoArray(result, at + 2 * row);
+    c21.intoArray(result, at + 2 * row + 1 * LANES);
+    c22.intoArray(result, at + 2 * row + 2 * LANES);
+    c23.intoArray(result, at + 2 * row + 3 * LANES);
+    c30.intoArray(result, at + 3 * row);
+    c31.intoArray(result, at + 3 * row + 1 * LANES);
+    c32.intoArray(result, at + 3 * row + 2 * LANES);
+    c33.intoArray(result, at + 3 * row + 3 * LANES);
+    c40.intoArray(result, at + 4 * row);
+    c41.intoArray(result, at + 4 * row + 1 * LANES);
+    c42.intoArray(result, at + 4 * row + 2 * LANES);
+    c43.intoArray(result, at + 4 * row + 3 * LANES);
+    c50.intoArray(result, at + 5 * row);
+    c51.intoArray(result, at + 5 * row + 1 * LANES);
+    c52.intoArray(result, at + 5 * row + 2 * LANES);
+    c53.intoArray(result, at + 5 * row + 3 * LANES);
   }
 
   /** The 8 x 1-vector tile: the end of a run shorter than 3 vectors. */

@@ -239,7 +239,7 @@ public final class WrappedRowsConv {
       int biasOff, float[] out, int outOff, float[] result, float[] scale, float[] shift,
       boolean relu, float[] residual) {
     int rows = roundUp(outChannels, MR);
-    DirectConvKernel.run(packed, rows, depth, offsets, padded, result, runLength);
+    DirectConvKernel.run(packed, outChannels, depth, offsets, padded, result, runLength);
     for (Border b : borders) {
       subtractWrapped(b, padded, borderPacked, rows, result);
     }
