@@ -238,10 +238,9 @@ public final class WrappedRowsConv {
   public void convolve(float[] padded, float[] packed, float[] borderPacked, float[] bias,
       int biasOff, float[] out, int outOff, float[] result, float[] scale, float[] shift,
       boolean relu, float[] residual) {
-    int rows = roundUp(outChannels, MR);
     DirectConvKernel.run(packed, outChannels, depth, offsets, padded, result, runLength);
     for (Border b : borders) {
-      subtractWrapped(b, padded, borderPacked, rows, result);
+      subtractWrapped(b, padded, borderPacked, result);
     }
     int plane = height * width;
     int limit = outOff + outChannels * plane;
@@ -319,11 +318,10 @@ public final class WrappedRowsConv {
    * taps: their padded columns gathered, the sums over the taps as one more small run of the
    * kernel (a row of sums per output channel, vectors over output rows).
    */
-  private void subtractWrapped(Border b, float[] padded, float[] borderPacked, int rows,
-      float[] result) {
+  private void subtractWrapped(Border b, float[] padded, float[] borderPacked, float[] result) {
     gatherColumns(b, padded, result, columnsAt);
-    DirectConvKernel.run(borderPacked, b.packedAt(), rows, b.steps().length, b.offsets(), result,
-        result, sumsAt, sumsLength);
+    DirectConvKernel.run(borderPacked, b.packedAt(), outChannels, b.steps().length, b.offsets(),
+        result, result, sumsAt, sumsLength);
     for (int o = 0; o < outChannels; o++) {
       int at = o * runLength + b.x();
       int sums = sumsAt + o * sumsLength;
