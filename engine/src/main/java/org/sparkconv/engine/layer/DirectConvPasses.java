@@ -27,7 +27,9 @@ import org.sparkconv.engine.math.WrappedRowsConv;
  * and the adjoint by {@link WinogradConv} instead, where it multiplies at most
  * {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7 planes, whose 2x2 tiles
  * overhang), and at most {@link #CLOSE_WINOGRAD_WORK} of the definition's unless there are
- * {@link #MIN_WINOGRAD_CHANNEL_PAIRS} pairs of channels; their weight gradient by Winograd too.
+ * {@link #MIN_WINOGRAD_CHANNEL_PAIRS} pairs of channels; their weight gradient by Winograd too
+ * (2x2 tiles, from transforms of its own where the forward pass takes 4x4 tiles: on large
+ * planes, {@link #MAX_LARGE_TILE_WORK}).
  * Direct passes by pixels of a "same" convolution (and then its weight gradient by pixels) run
  * on rows that wrap ({@link WrappedRowsConv}) where that multiplies no more. Owns each worker's
  * scratch and the weights packed once per pass.
@@ -69,6 +71,18 @@ final class DirectConvPasses {
    */
   static final double CLOSE_WINOGRAD_WORK = 0.55;
   static final int MIN_WINOGRAD_CHANNEL_PAIRS = 2048;
+  /**
+   * Where Winograd runs the forward pass or the adjoint, it takes 4x4 tiles (F(4x4, 3x3)) when
+   * their GEMMs multiply at most this share of the 2x2 tiles': 0.64 on 28x28 planes; not on
+   * 14x14 (1.13: 4x4 tiles overhang to 16x16 and their runs round up further), 7x7, or 12x12
+   * (0.75, not measured). Their
+   * transforms cost more per tile than F(2x2)'s (larger windows, a 4-way phase split), and on
+   * 16 channels each way (ResNet-20's stage 1, direct there) they did not pay (whole training
+   * steps 0.93-0.98 of the direct kernels'). VGG-small, whose second conv (32x28x28->32) takes
+   * them, whole steps against 2x2 tiles, eight interleaved rounds: training 0.93-1.13 (median
+   * 1.075), inference 0.98-1.17 (1.095).
+   */
+  static final double MAX_LARGE_TILE_WORK = 0.7;
   /**
    * The weight gradient by Winograd (where the forward pass is direct) from this many channels
    * each way: ResNet-20's 16x28x28->16 convs lost by it (backward 5.0-5.4 vs 4.8-5.1 ms by
@@ -118,7 +132,7 @@ final class DirectConvPasses {
       WinogradConv fastAdjoint = winograd
           ? winogradFor(g, outChannels, adjoint, true, false) : null;
       // the forward plan where there is one: the weight gradient reads the same transforms
-      WinogradConv fastWeights = fast != null ? fast : winograd
+      WinogradConv fastWeights = fast != null && fast.tile() == 2 ? fast : winograd
           ? winogradFor(g, outChannels, forward, false, true) : null;
       boolean byPixels = fastWeights == null && weightsByPixels(g, outChannels);
       boolean adjointLanes = fastAdjoint == null && channelLanes(adjoint);
@@ -196,8 +210,16 @@ final class DirectConvPasses {
           : WinogradConv.forward(g, outChannels);
       boolean close = (double) w.multiplyAdds() / w.definitionMultiplyAdds() > CLOSE_WINOGRAD_WORK
           && g.channels() * outChannels < MIN_WINOGRAD_CHANNEL_PAIRS;
-      return w.multiplyAdds() <= MAX_WINOGRAD_WORK * direct.multiplyAdds()
-          && (weightsOnly || !close) ? w : null;
+      if (w.multiplyAdds() > MAX_WINOGRAD_WORK * direct.multiplyAdds()
+          || (!weightsOnly && close)) {
+        return null;
+      }
+      if (weightsOnly) {
+        return w;
+      }
+      WinogradConv larger = adjoint ? WinogradConv.adjoint(g, outChannels, 4)
+          : WinogradConv.forward(g, outChannels, 4);
+      return larger.multiplyAdds() <= MAX_LARGE_TILE_WORK * w.multiplyAdds() ? larger : w;
     }
 
     /** Floats of a chunk of padded images for the weight gradient. */
@@ -402,6 +424,14 @@ final class DirectConvPasses {
   /** Whether the forward pass runs {@link WinogradConv}. */
   boolean runsWinograd() {
     return plan.winograd() != null;
+  }
+
+  /**
+   * Outputs per side of the forward pass's Winograd tiles (2 or 4; the adjoint's are chosen the
+   * same way), 0 where it runs no Winograd.
+   */
+  int winogradTile() {
+    return plan.winograd() == null ? 0 : plan.winograd().tile();
   }
 
   /**

@@ -1,11 +1,12 @@
 package org.sparkconv.engine.math;
 
 /**
- * A stack of image planes stored zero-padded as 2x2 phase planes, the layout
- * {@link WinogradConv} reads: phase (py, px) of a channel holds padded pixels
- * {@code (py + 2i, px + 2j)} at {@code i * rowWidth + j}, phases one after another, each
- * {@code phasePlane} floats (what the rows take, and slack after them). Padded pixel (py, px) is
- * input pixel {@code (py - padTop, px - padLeft)}; {@code rows} phase rows are filled.
+ * A stack of image planes stored zero-padded as {@code side x side} phase planes (side 2 or 4),
+ * the layout {@link WinogradConv} reads: phase (py, px) of a channel holds padded pixels
+ * {@code (py + side i, px + side j)} at {@code i * rowWidth + j}, phases one after another
+ * (row-major), each {@code phasePlane} floats (what the rows take, and slack after them). Padded
+ * pixel (py, px) is input pixel {@code (py - padTop, px - padLeft)}; {@code rows} phase rows are
+ * filled.
  *
  * <p>{@link #copy} deinterleaves each input row a pair of vectors at a time where no column is
  * clipped (one float at a time cost 0.4-0.7 ns a float, a third of Winograd's overhead on 16
@@ -13,12 +14,18 @@ package org.sparkconv.engine.math;
  * zeroed again per channel (the positions computed once, here) or into the slack at the end of
  * a phase plane, which only dropped tiles read: so {@code phasePlane} must leave 16 floats after
  * the rows.
+ *
+ * <p>With side 4 each input row is first laid out as its padded row (in a line at the end of
+ * the image's planes, its padding zero), then split by column modulo 4. Whole padded rows are
+ * written, and the stores that run past a row write the zeros after the line, so the padding
+ * needs no repair.
  */
 final class PhasePlanes {
 
   /** Floats a row's vector stores may run past it (the widest vector). */
   private static final int OVERRUN = 16;
 
+  private final int side;
   private final int channels;
   private final int inH;
   private final int inW;
@@ -27,14 +34,25 @@ final class PhasePlanes {
   private final int rows;
   private final int rowWidth;
   private final int phasePlane;
-  private final int[] overrunPadding; // see overrunPadding()
+  private final int[] overrunPadding; // see overrunPadding(), with side 2
+  private final int line; // with side 4: where a padded row is laid out, after the planes
+  private final int lineSize;
 
   PhasePlanes(int channels, int inH, int inW, int padTop, int padLeft, int rows, int rowWidth,
+      int phasePlane) {
+    this(2, channels, inH, inW, padTop, padLeft, rows, rowWidth, phasePlane);
+  }
+
+  PhasePlanes(int side, int channels, int inH, int inW, int padTop, int padLeft, int rows, int rowWidth,
       int phasePlane) {
     if (phasePlane < rows * rowWidth + OVERRUN) {
       throw new IllegalArgumentException("phase plane of " + phasePlane + " floats for " + rows
           + " rows of " + rowWidth + ": needs " + OVERRUN + " more");
     }
+    if (side != 2 && side != 4) {
+      throw new IllegalArgumentException("phase planes of side " + side + ": 2 or 4");
+    }
+    this.side = side;
     this.channels = channels;
     this.inH = inH;
     this.inW = inW;
@@ -43,12 +61,15 @@ final class PhasePlanes {
     this.rows = rows;
     this.rowWidth = rowWidth;
     this.phasePlane = phasePlane;
-    this.overrunPadding = overrunPadding();
+    this.overrunPadding = side == 2 ? overrunPadding() : new int[0];
+    // the line: 4 rowWidth padded columns and the zeros the split reads past them
+    this.line = channels * side * side * phasePlane;
+    this.lineSize = side == 2 ? 0 : 4 * rowWidth + 4 * OVERRUN;
   }
 
-  /** Floats of one image's phase planes. */
+  /** Floats of one image's phase planes (and, with side 4, the line it copies through). */
   int imageSize() {
-    return channels * 4 * phasePlane;
+    return channels * side * side * phasePlane + lineSize;
   }
 
   /**
@@ -56,6 +77,10 @@ final class PhasePlanes {
    * no input pixel lands on (the padding) stay zero (zero when allocated).
    */
   void copy(float[] x, int xOff, float[] padded, int at) {
+    if (side == 4) {
+      copyByQuarters(x, xOff, padded, at);
+      return;
+    }
     int inPlane = inH * inW;
     int extentH = 2 * rows; // padded rows read
     int extentW = 2 * rowWidth;
@@ -95,6 +120,33 @@ final class PhasePlanes {
         for (int z : overrunPadding) {
           padded[block + z] = 0f;
         }
+      }
+    }
+  }
+
+  /**
+   * {@link #copy} with side 4: each input row through the line, then split by column modulo 4
+   * ({@link Winograd4Kernel#quarter}). The line's padding columns are never written, so they
+   * stay zero; its data columns are the same for every row.
+   */
+  private void copyByQuarters(float[] x, int xOff, float[] padded, int at) {
+    int inPlane = inH * inW;
+    int width = 4 * rowWidth; // padded columns the phase rows hold
+    int firstRow = Math.max(0, -padTop);
+    int lastRow = Math.min(inH, 4 * rows - padTop);
+    int firstColumn = Math.max(0, -padLeft);
+    int lastColumn = Math.min(inW, width - padLeft);
+    int lineAt = at + line;
+    for (int c = 0; c < channels; c++) {
+      int source = xOff + c * inPlane;
+      int block = at + c * 16 * phasePlane;
+      for (int y = firstRow; y < lastRow; y++) {
+        int py = y + padTop;
+        System.arraycopy(x, source + y * inW + firstColumn, padded,
+            lineAt + firstColumn + padLeft, lastColumn - firstColumn);
+        int phaseRow = block + (py & 3) * 4 * phasePlane + (py >> 2) * rowWidth;
+        Winograd4Kernel.quarter(padded, lineAt, width, padded, phaseRow,
+            phaseRow + phasePlane, phaseRow + 2 * phasePlane, phaseRow + 3 * phasePlane);
       }
     }
   }

@@ -39,19 +39,35 @@ package org.sparkconv.engine.math;
  * sets (blocks and skew together took the input transform of 32x28x28 from 1.95 to 0.8 ms
  * a batch of 64).
  *
+ * <p>With 4x4 tiles, F(4x4, 3x3): the same with the 6x6 window of input under each tile, 36
+ * GEMMs, 4x4 phase planes, and {@link Winograd4Kernel}'s transforms ({@link WinogradFilter}'s
+ * 6x3 G): 36 multiply-adds per 16 outputs and channel pair, 0.56 of F(2x2)'s, where the plane
+ * is large enough that the tiles' overhang and rounding do not eat it (28x28: 0.64 of F(2x2)'s
+ * GEMM work). Its error is about ten times F(2x2)'s (tested within 3e-4 of {@code 1 + |y|};
+ * 1.2e-4 seen on 64 channels). No weight gradient: a layer takes that from an F(2x2) plan.
+ *
  * <p>Plans only and moves data: the constructor and {@link #applies} run in any JVM.
  */
 public final class WinogradConv {
 
-  /** Positions of a transformed tile. */
+  /** Positions of a transformed F(2x2, 3x3) tile. */
   static final int POSITIONS = 16;
   /** Floats a block's transformed input and products take at most (unless 48 tiles exceed it). */
   private static final int BLOCK_FLOATS = 1 << 17;
   private static final int SKEW = 16;
   private static final int MR = DirectConvKernel.ROWS;
+  /**
+   * F(4x4)'s blocks take at least this many tiles, more than its share of the cache allows on
+   * 32 channels (48): runs of 32 tiles left the GEMMs on their one-vector micro-kernel. 32x28x28
+   * ->32, 64 images, one thread, against 2x2 tiles in the same JVM: 0.85 with 64 against 1.01
+   * with 48 and 0.99 with 128.
+   */
+  private static final int MIN_LARGE_TILE_BLOCK = 64;
   /** Tile runs are rounded to this: a multiple of every vector width. */
   private static final int RUN_MULTIPLE = 16;
 
+  private final int tile; // outputs per tile side: 2 or 4
+  private final int positions; // of a transformed tile: (tile + 2)^2
   private final int inChannels;
   private final int outChannels;
   private final int outRows; // outChannels rounded up to whole micro-tiles
@@ -82,20 +98,35 @@ public final class WinogradConv {
    */
   public WinogradConv(int inChannels, int inH, int inW, int padTop, int padLeft, int outH,
       int outW, int outChannels) {
+    this(2, inChannels, inH, inW, padTop, padLeft, outH, outW, outChannels);
+  }
+
+  /**
+   * As {@link #WinogradConv(int, int, int, int, int, int, int, int)} with {@code tile x tile}
+   * output tiles: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3) ({@link Winograd4Kernel}; no
+   * {@link #weightGradient}).
+   */
+  public WinogradConv(int tile, int inChannels, int inH, int inW, int padTop, int padLeft,
+      int outH, int outW, int outChannels) {
     if (outH <= 0 || outW <= 0) {
       throw new IllegalArgumentException("empty output " + outH + "x" + outW);
     }
+    if (tile != 2 && tile != 4) {
+      throw new IllegalArgumentException("Winograd tiles of " + tile + "x" + tile + ": 2 or 4");
+    }
+    this.tile = tile;
+    this.positions = (tile + 2) * (tile + 2);
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.outRows = roundUp(outChannels, MR);
     this.outH = outH;
     this.outW = outW;
-    this.tilesH = (outH + 1) / 2;
-    this.tilesW = (outW + 1) / 2;
+    this.tilesH = (outH + tile - 1) / tile;
+    this.tilesW = (outW + tile - 1) / tile;
     this.rowWidth = tilesW + 1;
     // A block's transformed input and products stay within about half of a 1 MB L2 cache:
     // whole images where one fits, else parts of an image of whole tile rows.
-    int target = Math.max(48, BLOCK_FLOATS / (POSITIONS * (inChannels + outRows))
+    int target = Math.max(tile == 4 ? MIN_LARGE_TILE_BLOCK : 48, BLOCK_FLOATS / (positions * (inChannels + outRows))
         / RUN_MULTIPLE * RUN_MULTIPLE);
     this.imageRun = roundUp(tilesH * rowWidth, RUN_MULTIPLE);
     int parts = Math.min(tilesH, (imageRun + target - 1) / target);
@@ -109,17 +140,17 @@ public final class WinogradConv {
     // Skewed by a cache line: 16 streams a power-of-two apart would share L1 sets.
     this.inStride = inChannels * block + SKEW;
     this.outStride = outRows * block + SKEW;
-    this.offsets = new int[POSITIONS][inChannels];
-    for (int xi = 0; xi < POSITIONS; xi++) {
+    this.offsets = new int[positions][inChannels];
+    for (int xi = 0; xi < positions; xi++) {
       for (int c = 0; c < inChannels; c++) {
         offsets[xi][c] = xi * inStride + c * block;
       }
     }
-    this.planes = new PhasePlanes(inChannels, inH, inW, padTop, padLeft, tilesH + 1, rowWidth,
-        phasePlane);
+    this.planes = new PhasePlanes(tile, inChannels, inH, inW, padTop, padLeft, tilesH + 1,
+        rowWidth, phasePlane);
     this.outPad = roundUp(outChannels, RUN_MULTIPLE);
-    this.tapOffsets = new int[POSITIONS * inChannels];
-    for (int xi = 0; xi < POSITIONS; xi++) {
+    this.tapOffsets = new int[positions * inChannels];
+    for (int xi = 0; xi < positions; xi++) {
       System.arraycopy(offsets[xi], 0, tapOffsets, xi * inChannels, inChannels);
     }
     this.tileOffsets = new int[this.parts][];
@@ -142,7 +173,12 @@ public final class WinogradConv {
 
   /** The forward convolution of {@code g}; see {@link #applies}. */
   public static WinogradConv forward(ConvGeometry g, int outChannels) {
-    return new WinogradConv(g.channels(), g.height(), g.width(), g.padTop(), g.padLeft(),
+    return forward(g, outChannels, 2);
+  }
+
+  /** The forward convolution of {@code g} with {@code tile x tile} output tiles. */
+  public static WinogradConv forward(ConvGeometry g, int outChannels, int tile) {
+    return new WinogradConv(tile, g.channels(), g.height(), g.width(), g.padTop(), g.padLeft(),
         g.outH(), g.outW(), outChannels);
   }
 
@@ -152,8 +188,18 @@ public final class WinogradConv {
    * weights from {@link #packAdjointWeights}.
    */
   public static WinogradConv adjoint(ConvGeometry g, int outChannels) {
-    return new WinogradConv(outChannels, g.outH(), g.outW(), 2 - g.padTop(), 2 - g.padLeft(),
-        g.height(), g.width(), g.channels());
+    return adjoint(g, outChannels, 2);
+  }
+
+  /** The input-gradient convolution of {@code g} with {@code tile x tile} output tiles. */
+  public static WinogradConv adjoint(ConvGeometry g, int outChannels, int tile) {
+    return new WinogradConv(tile, outChannels, g.outH(), g.outW(), 2 - g.padTop(),
+        2 - g.padLeft(), g.height(), g.width(), g.channels());
+  }
+
+  /** Outputs per side of a tile: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3). */
+  public int tile() {
+    return tile;
   }
 
   /**
@@ -178,17 +224,17 @@ public final class WinogradConv {
 
   /** Floats of a transformed block, {@code (16, inChannels, block)} with skewed positions. */
   public int transformedInputSize() {
-    return POSITIONS * inStride;
+    return positions * inStride;
   }
 
   /** Floats of a block's products, {@code (16, outChannels rounded to 8, block)}, skewed. */
   public int productSize() {
-    return POSITIONS * outStride;
+    return positions * outStride;
   }
 
   /** Floats of the output transform's scratch: four output phases of one block, and a vector. */
   public int outputScratchSize() {
-    return 4 * block + RUN_MULTIPLE;
+    return tile * tile * block + RUN_MULTIPLE;
   }
 
   /**
@@ -206,12 +252,12 @@ public final class WinogradConv {
 
   /** Floats of the packed transformed weights. */
   public int packedWeightsSize() {
-    return POSITIONS * outRows * inChannels;
+    return positions * outRows * inChannels;
   }
 
   /** Multiply-adds of the GEMMs for one image, dropped tiles and padded channels included. */
   public long multiplyAdds() {
-    return (long) POSITIONS * outRows * inChannels * (parts > 1 ? parts * block : imageRun);
+    return (long) positions * outRows * inChannels * (parts > 1 ? parts * block : imageRun);
   }
 
   /**
@@ -234,7 +280,7 @@ public final class WinogradConv {
    */
   public void packWeights(float[] w, int off, float[] packed) {
     float[] g = new float[9];
-    float[] u = new float[POSITIONS];
+    float[] u = new float[positions];
     for (int o = 0; o < outRows; o++) {
       for (int c = 0; c < inChannels; c++) {
         if (o < outChannels) {
@@ -254,7 +300,7 @@ public final class WinogradConv {
    */
   public void packAdjointWeights(float[] w, int off, float[] packed) {
     float[] g = new float[9];
-    float[] u = new float[POSITIONS];
+    float[] u = new float[positions];
     for (int c = 0; c < outRows; c++) {
       for (int o = 0; o < inChannels; o++) {
         for (int t = 0; t < 9; t++) {
@@ -270,10 +316,10 @@ public final class WinogradConv {
    * {@code u} is scratch of 16 (one per packing, not per kernel: ~1 MB a VGG-small step).
    */
   private void packTransformed(float[] g, int o, int c, float[] packed, float[] u) {
-    WinogradFilter.transform(g, u);
+    WinogradFilter.transform(tile, g, u);
     int panel = (o / MR * inChannels + c) * MR + o % MR;
     int gemm = outRows * inChannels;
-    for (int xi = 0; xi < POSITIONS; xi++) {
+    for (int xi = 0; xi < positions; xi++) {
       packed[xi * gemm + panel] = u[xi];
     }
   }
@@ -305,7 +351,7 @@ public final class WinogradConv {
       int length = parts > 1 ? block : imageRun;
       transformBlock(padded, images, from, length, transformed);
       int gemm = outRows * inChannels;
-      for (int xi = 0; xi < POSITIONS; xi++) {
+      for (int xi = 0; xi < positions; xi++) {
         DirectConvKernel.run(packed, xi * gemm, outRows, inChannels, offsets[xi], transformed,
             products, xi * outStride, block);
       }
@@ -314,10 +360,20 @@ public final class WinogradConv {
       for (int i = 0; i < images; i++) {
         for (int o = 0; o < outChannels; o++) {
           float b = bias == null ? 0f : bias[biasOff + o];
-          WinogradKernel.transformOutput(products, o * block + i * length, outStride, length, b,
-              scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], phases);
-          WinogradKernel.interleave(phases, 0, length, rowWidth, 2 * firstRow, 2 * rows, outH,
-              outW, out, outOff + i * outSize + o * plane, relu, residual);
+          float sc = scale == null ? 1f : scale[o];
+          float sh = scale == null ? 0f : shift[o];
+          int at = outOff + i * outSize + o * plane;
+          if (tile == 2) {
+            WinogradKernel.transformOutput(products, o * block + i * length, outStride, length,
+                b, sc, sh, phases);
+            WinogradKernel.interleave(phases, 0, length, rowWidth, 2 * firstRow, 2 * rows, outH,
+                outW, out, at, relu, residual);
+          } else {
+            Winograd4Kernel.transformOutput(products, o * block + i * length, outStride, length,
+                b, sc, sh, phases);
+            Winograd4Kernel.interleave(phases, 0, length, rowWidth, 4 * firstRow, 4 * rows,
+                outH, outW, out, at, relu, residual);
+          }
         }
       }
     }
@@ -326,11 +382,17 @@ public final class WinogradConv {
   /** The input transform of tiles [from, from + length) of each image into a block. */
   private void transformBlock(float[] padded, int images, int from, int length,
       float[] transformed) {
-    int planeStride = 4 * phasePlane;
+    int planeStride = tile * tile * phasePlane;
     for (int i = 0; i < images; i++) {
       for (int c = 0; c < inChannels; c++) {
-        WinogradKernel.transformInput(padded, i * paddedImageSize() + c * planeStride + from,
-            phasePlane, rowWidth, length, transformed, c * block + i * length, inStride);
+        int at = i * paddedImageSize() + c * planeStride + from;
+        if (tile == 2) {
+          WinogradKernel.transformInput(padded, at, phasePlane, rowWidth, length, transformed,
+              c * block + i * length, inStride);
+        } else {
+          Winograd4Kernel.transformInput(padded, at, phasePlane, rowWidth, length, transformed,
+              c * block + i * length, inStride);
+        }
       }
     }
   }
@@ -348,6 +410,10 @@ public final class WinogradConv {
    */
   public void weightGradient(float[] padded, int images, float[] dyT, int dyStride,
       float[] transformed, float[] dm, float[] accT) {
+    if (tile != 2) {
+      throw new IllegalStateException("weight gradient by F(" + tile + "x" + tile
+          + ", 3x3): only 2x2 tiles have one");
+    }
     for (int part = 0; part < parts; part++) {
       int firstRow = part * partRows;
       int rows = Math.min(partRows, tilesH - firstRow);

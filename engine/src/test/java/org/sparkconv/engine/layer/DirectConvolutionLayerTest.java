@@ -87,7 +87,18 @@ class DirectConvolutionLayerTest {
         .directPasses().runsWinograd(), "Winograd runs 64x12x12 -> 40");
     assertFalse(((Conv2d) spec.build(input, 0, ComputeContext.defaults().withWinograd(false)))
         .directPasses().runsWinograd(), "Winograd off");
+    assertEquals(2, ((Conv2d) spec.build(input, 0, ComputeContext.defaults()
+        .withWinograd(true))).directPasses().winogradTile(), "12x12 planes: 2x2 tiles (4x4 would do 0.75 of their work)");
     check(input, spec, true);
+    // 32 -> 32 on 28x28 (VGG-small's second conv): 4x4 tiles forward and adjoint, the weight
+    // gradient by 2x2 tiles from its own transforms
+    Conv2d.Spec vgg = new Conv2d.Spec(0, 32, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL);
+    Shape wide = new Shape(32, 28, 28);
+    Conv2d vggBuilt = (Conv2d) vgg.build(wide, 0, ComputeContext.defaults().withWinograd(true));
+    assertEquals(4, vggBuilt.directPasses().winogradTile(), "28x28 planes: 4x4 tiles");
+    assertTrue(vggBuilt.directPasses().runsWinogradWeights(), "28x28: weights by Winograd");
+    check(wide, vgg, true);
     // 16 channels: the direct kernel throughout
     Conv2d.Spec sixteen = new Conv2d.Spec(0, 16, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);

@@ -8,17 +8,20 @@ import static org.sparkconv.engine.TestArrays.uniform;
 import org.junit.jupiter.api.Test;
 
 /**
- * Winograd F(2x2, 3x3) against convolution from its definition, summed in double: the forward
- * pass with bias, the input gradient through the adjoint plan and the weight gradient, for "same", "valid", "full" and
- * asymmetric paddings, odd output sizes (a last tile half outside), channel counts that are not
- * multiples of the 8-row panels, and chunks that the last images fill only partly. Tolerance:
- * the transforms add up to 16 terms before the GEMM and 16 products after it, so the result
- * carries a few more float roundings than the direct sum; it stays within 1e-5 of
- * {@code 1 + |y|} here (the direct kernel's test allows 1e-4).
+ * Winograd F(2x2, 3x3) and F(4x4, 3x3) against convolution from its definition, summed in
+ * double: the forward pass with bias, the input gradient through the adjoint plan and (F(2x2))
+ * the weight gradient, for "same", "valid", "full" and asymmetric paddings, odd output sizes (a
+ * last tile partly outside), channel counts that are not multiples of the 8-row panels, and
+ * chunks that the last images fill only partly. Tolerance: F(2x2)'s transforms add up to 16
+ * terms before the GEMM and 16 products after it, so the result carries a few more float
+ * roundings than the direct sum; it stays within 1e-5 of {@code 1 + |y|} here (the direct
+ * kernel's test allows 1e-4). F(4x4)'s transforms scale terms by up to 25 (B) and 8 (A) and its
+ * filter by thirds, which costs about a decimal digit: {@link #TOLERANCE_4X4}.
  */
 class WinogradConvTest {
 
   private static final double TOLERANCE = 1e-5;
+  private static final double TOLERANCE_4X4 = 3e-4;
 
   /** (inChannels, outChannels, h, w, padTop, padLeft, padBottom, padRight). */
   private static final int[][] CASES = {
@@ -34,10 +37,38 @@ class WinogradConvTest {
       {8, 8, 3, 5, 1, 1, 1, 1}, // many images to a block, the last block partly filled
   };
 
+  /** F(4x4) cases beyond {@link #CASES}: rows of 2, 3 and 4 zipped vectors and a second run. */
+  private static final int[][] WIDE_CASES = {
+      {4, 8, 5, 70, 1, 1, 1, 1},
+      {3, 4, 6, 130, 1, 1, 1, 1},
+      {2, 9, 7, 40, 0, 0, 0, 0},
+  };
+
   @Test
   void forwardAndInputGradientMatchTheDefinition() {
-    long seed = 11;
-    for (int[] c : CASES) {
+    check(2, CASES, TOLERANCE, 11);
+  }
+
+  @Test
+  void fourByFourTilesMatchTheDefinition() {
+    check(4, CASES, TOLERANCE_4X4, 111);
+    check(4, WIDE_CASES, TOLERANCE_4X4, 211);
+  }
+
+  @Test
+  void onlyTwoByTwoTilesHaveAWeightGradient() {
+    ConvGeometry g = new ConvGeometry(4, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8);
+    WinogradConv f = WinogradConv.forward(g, 4, 4);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> f.weightGradient(new float[f.paddedSize()], 1, new float[4096], 1024,
+            new float[f.transformedInputSize()], new float[4096], new float[4096]));
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> WinogradConv.forward(g, 4, 3));
+  }
+
+  private static void check(int tile, int[][] cases, double tolerance, long seed) {
+    double worst = 0;
+    for (int[] c : cases) {
       int outH = ConvGeometry.outputLength(c[2], c[4], c[6], 3, 1, 1);
       int outW = ConvGeometry.outputLength(c[3], c[5], c[7], 3, 1, 1);
       ConvGeometry g = new ConvGeometry(c[0], c[2], c[3], 3, 3, 1, 1, c[4], c[5], 1, 1, outH,
@@ -52,20 +83,23 @@ class WinogradConvTest {
       float[] bias = uniform(cout, seed++);
       float[] dy = uniform(images * outSize, seed++);
 
-      WinogradConv f = WinogradConv.forward(g, cout);
-      WinogradConv b = WinogradConv.adjoint(g, cout);
+      WinogradConv f = WinogradConv.forward(g, cout, tile);
+      WinogradConv b = WinogradConv.adjoint(g, cout, tile);
       float[] y = new float[images * outSize];
       float[] dx = new float[images * inSize];
       run(f, false, w, x, inSize, bias, y, outSize, images);
       run(b, true, w, dy, outSize, null, dx, inSize, images);
+      double[][] expected = DirectConvTest.reference(g, cout, images, x, w, bias, dy);
+      assertClose(expected[0], y, tolerance, "forward " + g);
+      assertClose(expected[1], dx, tolerance, "input gradient " + g);
+      worst = Math.max(worst, Math.max(worstError(expected[0], y), worstError(expected[1], dx)));
+      if (tile != 2) {
+        continue;
+      }
 
       float[] dw = uniform(w.length, seed++); // accumulated onto, as a layer's gradient is
       float[] dwBefore = dw.clone();
       weightGradient(f, DirectConv.forward(g, cout), x, inSize, dy, outSize, images, dw);
-
-      double[][] expected = DirectConvTest.reference(g, cout, images, x, w, bias, dy);
-      assertClose(expected[0], y, "forward " + g);
-      assertClose(expected[1], dx, "input gradient " + g);
       for (int i = 0; i < dw.length; i++) {
         expected[2][i] += dwBefore[i];
       }
@@ -75,6 +109,16 @@ class WinogradConvTest {
             "weight gradient " + g + " at " + i);
       }
     }
+    System.out.printf("F(%dx%d, 3x3): worst error %.2e of 1 + |y|%n", tile, tile, worst);
+  }
+
+  /** The largest error relative to 1 + |expected|. */
+  private static double worstError(double[] expected, float[] actual) {
+    double worst = 0;
+    for (int i = 0; i < expected.length; i++) {
+      worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / (1 + Math.abs(expected[i])));
+    }
+    return worst;
   }
 
   @Test
@@ -86,11 +130,12 @@ class WinogradConvTest {
     assertFalse(WinogradConv.applies(new ConvGeometry(4, 8, 8, 3, 3, 1, 1, 3, 3, 1, 1, 12, 12)));
   }
 
-  /** Within TOLERANCE of the definition, relative to 1 + |expected| (inputs are in [-1, 1)). */
-  private static void assertClose(double[] expected, float[] actual, String what) {
+  /** Within tolerance of the definition, relative to 1 + |expected| (inputs are in [-1, 1)). */
+  private static void assertClose(double[] expected, float[] actual, double tolerance,
+      String what) {
     assertEquals(expected.length, actual.length, what);
     for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], actual[i], TOLERANCE * (1 + Math.abs(expected[i])),
+      assertEquals(expected[i], actual[i], tolerance * (1 + Math.abs(expected[i])),
           what + " at " + i);
     }
   }
@@ -117,6 +162,11 @@ class WinogradConvTest {
 
   @Test
   void foldedMapResidualAndReluEqualASeparatePass() {
+    fusedEqualsSeparate(2);
+    fusedEqualsSeparate(4);
+  }
+
+  private static void fusedEqualsSeparate(int tile) {
     // (inChannels, outChannels, side): an image in two blocks; an odd plane whose last row and
     // column are half tiles, and whose plane end the zipped stores must not pass; several
     // images to a block
@@ -135,7 +185,7 @@ class WinogradConvTest {
       float[] scale = uniform(cout, seed++);
       float[] shift = uniform(cout, seed++);
       float[] residual = uniform(images * outSize, seed++);
-      WinogradConv f = WinogradConv.forward(g, cout);
+      WinogradConv f = WinogradConv.forward(g, cout, tile);
       float[] plain = new float[images * outSize];
       run(f, false, w, x, inSize, bias, plain, outSize, images);
       for (boolean relu : new boolean[] {false, true}) {

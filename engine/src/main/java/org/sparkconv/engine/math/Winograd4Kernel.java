@@ -1,0 +1,289 @@
+package org.sparkconv.engine.math;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The data transforms of Winograd's F(4x4, 3x3) ({@link WinogradConv} with 4x4 tiles) on the
+ * Vector API, vectors over consecutive tiles, with
+ *
+ * <pre>
+ *   B^T = | 4  0 -5  0  1  0 |    A^T = | 1  1  1  1  1  0 |
+ *         | 0 -4 -4  1  1  0 |          | 0  1 -1  2 -2  0 |
+ *         | 0  4 -4 -1  1  0 |          | 0  1  1  4  4  0 |
+ *         | 0 -2 -1  2  1  0 |          | 0  1 -1  8 -8  1 |
+ *         | 0  2 -1 -2  1  0 |
+ *         | 0  4  0 -5  0  1 |
+ * </pre>
+ *
+ * Each transform runs in two passes over its tile: along the rows of the 6x6 (or 6x4) array,
+ * then down its columns, the first pass writing where the second reads (in the destination for
+ * the input, in place in the products for the output), so no more than a row's six vectors are
+ * live at a time. Touched only when the incubator module is resolved.
+ */
+final class Winograd4Kernel {
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+  /** Positions of a transformed tile's row: the window's side. */
+  private static final int SIDE = 6;
+  /** Lane k takes lane k / 2 (and + LANES / 2): with {@link #ODD_LANES}, two vectors zipped. */
+  private static final VectorShuffle<Float> ZIP_LOW =
+      VectorShuffle.fromOp(SPECIES, k -> k / 2);
+  private static final VectorShuffle<Float> ZIP_HIGH =
+      VectorShuffle.fromOp(SPECIES, k -> LANES / 2 + k / 2);
+  private static final VectorMask<Float> ODD_LANES = oddLanes();
+
+  private Winograd4Kernel() {}
+
+  /**
+   * {@code v[vAt + xi * positionStride + t] = (B^T d_t B)[xi]} ({@code xi = 6a + b}) for tiles
+   * t < run (a multiple of LANES), where window entry (i, j) of tile t is
+   * {@code padded[at + ((i % 4) * 4 + j % 4) * phasePlane + (i / 4) * rowWidth + j / 4 + t]}.
+   */
+  static void transformInput(float[] padded, int at, int phasePlane, int rowWidth, int run,
+      float[] v, int vAt, int positionStride) {
+    for (int i = 0; i < SIDE; i++) {
+      int row = at + (i % 4) * 4 * phasePlane + (i / 4) * rowWidth;
+      transformInputRows(padded, row, phasePlane, run, v, vAt + SIDE * i * positionStride,
+          positionStride);
+    }
+    for (int b = 0; b < SIDE; b++) {
+      transformInputColumns(v, vAt + b * positionStride, run, SIDE * positionStride);
+    }
+  }
+
+  /**
+   * One window row of tiles t < run, {@code d_j = padded[row + (j % 4) * phasePlane + j / 4 +
+   * t]}, times B, into {@code v[at + k * stride + t]}, k < 6. The loop runs over tiles, in a
+   * method of its own, so that its index checks are hoisted.
+   */
+  private static void transformInputRows(float[] padded, int row, int phasePlane, int run,
+      float[] v, int at, int stride) {
+    for (int t = 0; t < run; t += LANES) {
+      FloatVector d0 = FloatVector.fromArray(SPECIES, padded, row + t);
+      FloatVector d1 = FloatVector.fromArray(SPECIES, padded, row + phasePlane + t);
+      FloatVector d2 = FloatVector.fromArray(SPECIES, padded, row + 2 * phasePlane + t);
+      FloatVector d3 = FloatVector.fromArray(SPECIES, padded, row + 3 * phasePlane + t);
+      FloatVector d4 = FloatVector.fromArray(SPECIES, padded, row + 1 + t);
+      FloatVector d5 = FloatVector.fromArray(SPECIES, padded, row + phasePlane + 1 + t);
+      transformSix(d0, d1, d2, d3, d4, d5, v, at + t, stride);
+    }
+  }
+
+  /** Columns of six at {@code v[at + i * stride + t]}, t < run, times B^T, in place. */
+  private static void transformInputColumns(float[] v, int at, int run, int stride) {
+    for (int t = 0; t < run; t += LANES) {
+      int c = at + t;
+      FloatVector d0 = FloatVector.fromArray(SPECIES, v, c);
+      FloatVector d1 = FloatVector.fromArray(SPECIES, v, c + stride);
+      FloatVector d2 = FloatVector.fromArray(SPECIES, v, c + 2 * stride);
+      FloatVector d3 = FloatVector.fromArray(SPECIES, v, c + 3 * stride);
+      FloatVector d4 = FloatVector.fromArray(SPECIES, v, c + 4 * stride);
+      FloatVector d5 = FloatVector.fromArray(SPECIES, v, c + 5 * stride);
+      transformSix(d0, d1, d2, d3, d4, d5, v, c, stride);
+    }
+  }
+
+  /** {@code B^T d} of six vectors into {@code v[at + k * stride]}. */
+  private static void transformSix(FloatVector d0, FloatVector d1, FloatVector d2,
+      FloatVector d3, FloatVector d4, FloatVector d5, float[] v, int at, int stride) {
+    FloatVector d42 = d4.sub(d2);
+    FloatVector d34 = d3.add(d4);
+    FloatVector d12 = d1.add(d2);
+    FloatVector d43 = d4.sub(d3);
+    FloatVector d1m2 = d1.sub(d2);
+    FloatVector d13 = d1.sub(d3);
+    d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(v, at);
+    d34.sub(d12.mul(4f)).intoArray(v, at + stride);
+    d43.add(d1m2.mul(4f)).intoArray(v, at + 2 * stride);
+    d42.sub(d13.mul(2f)).intoArray(v, at + 3 * stride);
+    d42.add(d13.mul(2f)).intoArray(v, at + 4 * stride);
+    d1.mul(4f).add(d5).sub(d3.mul(5f)).intoArray(v, at + 5 * stride);
+  }
+
+  /**
+   * {@code phases[(4a + b) * run + t]} for tiles t < run = output (a, b) of tile t,
+   * {@code ((A^T m_t A)[a][b] + bias) * scale + shift}, where
+   * {@code m_t[xi] = products[at + xi * positionStride + t]}; the products' first four
+   * positions of each row are overwritten (the rows times A).
+   */
+  static void transformOutput(float[] products, int at, int positionStride, int run, float bias,
+      float scale, float shift, float[] phases) {
+    for (int i = 0; i < SIDE; i++) {
+      transformOutputRows(products, at + SIDE * i * positionStride, run, positionStride);
+    }
+    for (int b = 0; b < 4; b++) {
+      transformOutputColumns(products, at + b * positionStride, run, SIDE * positionStride,
+          bias, scale, shift, phases, b * run, 4 * run);
+    }
+  }
+
+  /** Rows of six products at {@code m[at + j * stride + t]}, t < run, times A, in place. */
+  private static void transformOutputRows(float[] m, int from, int run, int stride) {
+    for (int t = 0; t < run; t += LANES) {
+      transformOutputRow(m, from + t, stride);
+    }
+  }
+
+  /**
+   * Columns of six at {@code m[at + i * stride + t]}, t < run, times A^T, plus bias, times
+   * scale, plus shift, into {@code phases[to + a * phaseStride + t]}.
+   */
+  private static void transformOutputColumns(float[] m, int at, int run, int stride, float bias,
+      float scale, float shift, float[] phases, int to, int phaseStride) {
+    for (int t = 0; t < run; t += LANES) {
+      transformOutputColumn(m, at + t, stride, bias, scale, shift, phases, to + t, phaseStride);
+    }
+  }
+
+  /** A row of six products at {@code m[at + j * stride]}, times A, into its first four. */
+  private static void transformOutputRow(float[] m, int at, int stride) {
+    FloatVector m0 = FloatVector.fromArray(SPECIES, m, at);
+    FloatVector m1 = FloatVector.fromArray(SPECIES, m, at + stride);
+    FloatVector m2 = FloatVector.fromArray(SPECIES, m, at + 2 * stride);
+    FloatVector m3 = FloatVector.fromArray(SPECIES, m, at + 3 * stride);
+    FloatVector m4 = FloatVector.fromArray(SPECIES, m, at + 4 * stride);
+    FloatVector m5 = FloatVector.fromArray(SPECIES, m, at + 5 * stride);
+    FloatVector sum12 = m1.add(m2);
+    FloatVector dif12 = m1.sub(m2);
+    FloatVector sum34 = m3.add(m4);
+    FloatVector dif34 = m3.sub(m4);
+    m0.add(sum12).add(sum34).intoArray(m, at);
+    dif12.add(dif34.mul(2f)).intoArray(m, at + stride);
+    sum12.add(sum34.mul(4f)).intoArray(m, at + 2 * stride);
+    dif12.add(dif34.mul(8f)).add(m5).intoArray(m, at + 3 * stride);
+  }
+
+  /**
+   * A column of six at {@code m[at + i * stride]}, times A^T, plus bias, times scale, plus
+   * shift, into {@code phases[to + a * phaseStride]}.
+   */
+  private static void transformOutputColumn(float[] m, int at, int stride, float bias,
+      float scale, float shift, float[] phases, int to, int phaseStride) {
+    FloatVector m0 = FloatVector.fromArray(SPECIES, m, at);
+    FloatVector m1 = FloatVector.fromArray(SPECIES, m, at + stride);
+    FloatVector m2 = FloatVector.fromArray(SPECIES, m, at + 2 * stride);
+    FloatVector m3 = FloatVector.fromArray(SPECIES, m, at + 3 * stride);
+    FloatVector m4 = FloatVector.fromArray(SPECIES, m, at + 4 * stride);
+    FloatVector m5 = FloatVector.fromArray(SPECIES, m, at + 5 * stride);
+    FloatVector sum12 = m1.add(m2);
+    FloatVector dif12 = m1.sub(m2);
+    FloatVector sum34 = m3.add(m4);
+    FloatVector dif34 = m3.sub(m4);
+    m0.add(sum12).add(sum34).add(bias).mul(scale).add(shift).intoArray(phases, to);
+    dif12.add(dif34.mul(2f)).add(bias).mul(scale).add(shift)
+        .intoArray(phases, to + phaseStride);
+    sum12.add(sum34.mul(4f)).add(bias).mul(scale).add(shift)
+        .intoArray(phases, to + 2 * phaseStride);
+    dif12.add(dif34.mul(8f)).add(m5).add(bias).mul(scale).add(shift)
+        .intoArray(phases, to + 3 * phaseStride);
+  }
+
+  /**
+   * Writes output rows {@code firstRow ... firstRow + rows - 1} (those below {@code outH}) of
+   * one channel's plane at {@code out[at]} (outH x outW) from the 16 output phases of its
+   * tiles: row {@code firstRow + 4 r + a}, column {@code 4 tx + b} is
+   * {@code phases[from + (4a + b) * length + r * rowWidth + tx]}, plus {@code residual} at the
+   * same index as {@code out} when not null, then {@code max(0, .)} if {@code relu}. Phases b
+   * and b + 2 are zipped, then those pairs: four vectors of a row from one vector of each
+   * phase. A row's last vectors may run into the rows after it, which are written later, but
+   * never past the plane (those lanes are stored one by one).
+   */
+  static void interleave(float[] phases, int from, int length, int rowWidth, int firstRow,
+      int rows, int outH, int outW, float[] out, int at, boolean relu, float[] residual) {
+    int planeEnd = at + outH * outW;
+    for (int r = 0; r < rows && firstRow + r < outH; r++) {
+      int base = from + 4 * (r & 3) * length + (r >> 2) * rowWidth;
+      int row = at + (firstRow + r) * outW;
+      for (int x = 0; x < outW; x += 4 * LANES) {
+        int p = base + x / 4;
+        FloatVector p0 = FloatVector.fromArray(SPECIES, phases, p);
+        FloatVector p1 = FloatVector.fromArray(SPECIES, phases, p + length);
+        FloatVector p2 = FloatVector.fromArray(SPECIES, phases, p + 2 * length);
+        FloatVector p3 = FloatVector.fromArray(SPECIES, phases, p + 3 * length);
+        FloatVector evensLow = zip(p0, p2, ZIP_LOW);
+        FloatVector oddsLow = zip(p1, p3, ZIP_LOW);
+        store(zip(evensLow, oddsLow, ZIP_LOW), phases, base, length, x, out, row, outW,
+            planeEnd, relu, residual);
+        if (x + LANES < outW) {
+          store(zip(evensLow, oddsLow, ZIP_HIGH), phases, base, length, x + LANES, out, row,
+              outW, planeEnd, relu, residual);
+        }
+        if (x + 2 * LANES < outW) {
+          FloatVector evensHigh = zip(p0, p2, ZIP_HIGH);
+          FloatVector oddsHigh = zip(p1, p3, ZIP_HIGH);
+          store(zip(evensHigh, oddsHigh, ZIP_LOW), phases, base, length, x + 2 * LANES, out,
+              row, outW, planeEnd, relu, residual);
+          if (x + 3 * LANES < outW) {
+            store(zip(evensHigh, oddsHigh, ZIP_HIGH), phases, base, length, x + 3 * LANES,
+                out, row, outW, planeEnd, relu, residual);
+          }
+        }
+      }
+    }
+  }
+
+  /** Lanes of {@code even} and {@code odd} taken by {@code half}, alternately. */
+  private static FloatVector zip(FloatVector even, FloatVector odd, VectorShuffle<Float> half) {
+    return even.rearrange(half).blend(odd.rearrange(half), ODD_LANES);
+  }
+
+  /**
+   * Stores a zipped vector of row columns from {@code x}, plus the residual and through the
+   * ReLU as asked, whole where it stays inside the plane, else the columns below
+   * {@code outW} one by one from the phases.
+   */
+  private static void store(FloatVector zipped, float[] phases, int base, int length, int x,
+      float[] out, int row, int outW, int planeEnd, boolean relu, float[] residual) {
+    int at = row + x;
+    if (at + LANES <= planeEnd) {
+      FloatVector v = residual == null ? zipped
+          : zipped.add(FloatVector.fromArray(SPECIES, residual, at));
+      (relu ? v.max(0f) : v).intoArray(out, at);
+      return;
+    }
+    for (int c = x; c < Math.min(x + LANES, outW); c++) {
+      float v = phases[base + (c & 3) * length + (c >> 2)];
+      if (residual != null) {
+        v += residual[row + c];
+      }
+      out[row + c] = relu ? Math.max(v, 0f) : v;
+    }
+  }
+
+  /**
+   * Splits {@code line[from ...]} by column modulo 4: entry {@code 4k + q} to
+   * {@code out[phase[q] + k]}, for k below {@code count / 4} rounded up to whole vectors
+   * (entries up to {@code 4 LANES - 1} past {@code count} are read, and stored as the rest).
+   * Four vectors in, two rounds of even/odd splits in registers, four out.
+   */
+  static void quarter(float[] line, int from, int count, float[] out, int phase0, int phase1,
+      int phase2, int phase3) {
+    for (int k = 0; 4 * k < count; k += LANES) {
+      int at = from + 4 * k;
+      FloatVector v0 = FloatVector.fromArray(SPECIES, line, at);
+      FloatVector v1 = FloatVector.fromArray(SPECIES, line, at + LANES);
+      FloatVector v2 = FloatVector.fromArray(SPECIES, line, at + 2 * LANES);
+      FloatVector v3 = FloatVector.fromArray(SPECIES, line, at + 3 * LANES);
+      FloatVector evens0 = PairLanes.evens(v0, v1); // columns 0, 2 mod 4
+      FloatVector odds0 = PairLanes.odds(v0, v1); // 1, 3
+      FloatVector evens1 = PairLanes.evens(v2, v3);
+      FloatVector odds1 = PairLanes.odds(v2, v3);
+      PairLanes.evens(evens0, evens1).intoArray(out, phase0 + k);
+      PairLanes.evens(odds0, odds1).intoArray(out, phase1 + k);
+      PairLanes.odds(evens0, evens1).intoArray(out, phase2 + k);
+      PairLanes.odds(odds0, odds1).intoArray(out, phase3 + k);
+    }
+  }
+
+  private static VectorMask<Float> oddLanes() {
+    boolean[] bits = new boolean[LANES];
+    for (int k = 1; k < LANES; k += 2) {
+      bits[k] = true;
+    }
+    return VectorMask.fromArray(SPECIES, bits, 0);
+  }
+}
