@@ -1,8 +1,6 @@
 package org.sparkconv.engine.math;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -29,12 +27,6 @@ final class Winograd4Kernel {
   private static final int LANES = SPECIES.length();
   /** Positions of a transformed tile's row: the window's side. */
   private static final int SIDE = 6;
-  /** Lane k takes lane k / 2 (and + LANES / 2): with {@link #ODD_LANES}, two vectors zipped. */
-  private static final VectorShuffle<Float> ZIP_LOW =
-      VectorShuffle.fromOp(SPECIES, k -> k / 2);
-  private static final VectorShuffle<Float> ZIP_HIGH =
-      VectorShuffle.fromOp(SPECIES, k -> LANES / 2 + k / 2);
-  private static final VectorMask<Float> ODD_LANES = oddLanes();
 
   private Winograd4Kernel() {}
 
@@ -204,31 +196,26 @@ final class Winograd4Kernel {
         FloatVector p1 = FloatVector.fromArray(SPECIES, phases, p + length);
         FloatVector p2 = FloatVector.fromArray(SPECIES, phases, p + 2 * length);
         FloatVector p3 = FloatVector.fromArray(SPECIES, phases, p + 3 * length);
-        FloatVector evensLow = zip(p0, p2, ZIP_LOW);
-        FloatVector oddsLow = zip(p1, p3, ZIP_LOW);
-        store(zip(evensLow, oddsLow, ZIP_LOW), phases, base, length, x, out, row, outW,
+        FloatVector evensLow = PairLanes.zipLow(p0, p2);
+        FloatVector oddsLow = PairLanes.zipLow(p1, p3);
+        store(PairLanes.zipLow(evensLow, oddsLow), phases, base, length, x, out, row, outW,
             planeEnd, relu, residual);
         if (x + LANES < outW) {
-          store(zip(evensLow, oddsLow, ZIP_HIGH), phases, base, length, x + LANES, out, row,
+          store(PairLanes.zipHigh(evensLow, oddsLow), phases, base, length, x + LANES, out, row,
               outW, planeEnd, relu, residual);
         }
         if (x + 2 * LANES < outW) {
-          FloatVector evensHigh = zip(p0, p2, ZIP_HIGH);
-          FloatVector oddsHigh = zip(p1, p3, ZIP_HIGH);
-          store(zip(evensHigh, oddsHigh, ZIP_LOW), phases, base, length, x + 2 * LANES, out,
+          FloatVector evensHigh = PairLanes.zipHigh(p0, p2);
+          FloatVector oddsHigh = PairLanes.zipHigh(p1, p3);
+          store(PairLanes.zipLow(evensHigh, oddsHigh), phases, base, length, x + 2 * LANES, out,
               row, outW, planeEnd, relu, residual);
           if (x + 3 * LANES < outW) {
-            store(zip(evensHigh, oddsHigh, ZIP_HIGH), phases, base, length, x + 3 * LANES,
+            store(PairLanes.zipHigh(evensHigh, oddsHigh), phases, base, length, x + 3 * LANES,
                 out, row, outW, planeEnd, relu, residual);
           }
         }
       }
     }
-  }
-
-  /** Lanes of {@code even} and {@code odd} taken by {@code half}, alternately. */
-  private static FloatVector zip(FloatVector even, FloatVector odd, VectorShuffle<Float> half) {
-    return even.rearrange(half).blend(odd.rearrange(half), ODD_LANES);
   }
 
   /**
@@ -277,13 +264,5 @@ final class Winograd4Kernel {
       PairLanes.odds(evens0, evens1).intoArray(out, phase2 + k);
       PairLanes.odds(odds0, odds1).intoArray(out, phase3 + k);
     }
-  }
-
-  private static VectorMask<Float> oddLanes() {
-    boolean[] bits = new boolean[LANES];
-    for (int k = 1; k < LANES; k += 2) {
-      bits[k] = true;
-    }
-    return VectorMask.fromArray(SPECIES, bits, 0);
   }
 }

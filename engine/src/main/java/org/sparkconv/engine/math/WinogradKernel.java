@@ -1,8 +1,6 @@
 package org.sparkconv.engine.math;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,12 +11,6 @@ final class WinogradKernel {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
-  /** Lane k takes lane k / 2 (and + LANES / 2): with {@link #ODD_LANES}, two vectors zipped. */
-  private static final VectorShuffle<Float> ZIP_LOW =
-      VectorShuffle.fromOp(SPECIES, k -> k / 2);
-  private static final VectorShuffle<Float> ZIP_HIGH =
-      VectorShuffle.fromOp(SPECIES, k -> LANES / 2 + k / 2);
-  private static final VectorMask<Float> ODD_LANES = lanes(k -> (k & 1) == 1);
 
   private WinogradKernel() {}
 
@@ -268,12 +260,12 @@ final class WinogradKernel {
         int tx = x / 2;
         FloatVector e = FloatVector.fromArray(SPECIES, phases, even + tx);
         FloatVector o = FloatVector.fromArray(SPECIES, phases, odd + tx);
-        store(e.rearrange(ZIP_LOW).blend(o.rearrange(ZIP_LOW), ODD_LANES), phases, even + tx,
-            odd + tx, out, row + x, Math.min(LANES, outW - x), planeEnd, relu, residual);
+        store(PairLanes.zipLow(e, o), phases, even + tx, odd + tx, out, row + x,
+            Math.min(LANES, outW - x), planeEnd, relu, residual);
         if (x + LANES < outW) {
-          store(e.rearrange(ZIP_HIGH).blend(o.rearrange(ZIP_HIGH), ODD_LANES), phases,
-              even + tx + LANES / 2, odd + tx + LANES / 2, out, row + x + LANES,
-              Math.min(LANES, outW - x - LANES), planeEnd, relu, residual);
+          store(PairLanes.zipHigh(e, o), phases, even + tx + LANES / 2, odd + tx + LANES / 2,
+              out, row + x + LANES, Math.min(LANES, outW - x - LANES), planeEnd, relu,
+              residual);
         }
       }
     }
@@ -298,14 +290,6 @@ final class WinogradKernel {
       }
       out[at + k] = relu ? Math.max(v, 0f) : v;
     }
-  }
-
-  private static VectorMask<Float> lanes(java.util.function.IntPredicate set) {
-    boolean[] bits = new boolean[LANES];
-    for (int k = 0; k < LANES; k++) {
-      bits[k] = set.test(k);
-    }
-    return VectorMask.fromArray(SPECIES, bits, 0);
   }
 
   /**
