@@ -71,6 +71,7 @@ public final class DirectConv {
   private final int[] offsets; // per reduction step (c, ki, kj): its shift in the padded image
   private final int[] pixelOffsets; // per output pixel (oy, ox): oy * rowWidth + ox
   private final int[] lanePixelOffsets; // the same, rounded up to whole channel-lane tiles
+  private final int[] laneScatterIndex; // ChannelLanesOutput's, with the Vector API only
   private final int runLength; // outH * rowWidth rounded up to whole micro-tiles
   private final int paddedSize; // floats of the padded copy, with what the last tile reads
   private final int kernelH;
@@ -153,6 +154,8 @@ public final class DirectConv {
     for (int q = 0; q < lanePixels; q++) {
       lanePixelOffsets[q] = pixelOffsets[Math.min(q, outH * outW - 1)];
     }
+    this.laneScatterIndex = VectorApi.RESOLVED
+        ? ChannelLanesOutput.scatterIndex(outH * outW) : null;
     for (int c = 0, p = 0; c < inChannels; c++) {
       for (int ki = 0; ki < kernelH; ki++) {
         for (int kj = 0; kj < kernelW; kj++, p++) {
@@ -519,20 +522,8 @@ public final class DirectConv {
     int width = channelsPadded();
     ChannelLanesKernel.run(packedT, width, depth, offsets, padded, lanePixelOffsets,
         outH * outW, resultT);
-    int plane = outH * outW;
-    for (int o = 0; o < outChannels; o++) {
-      float b = bias == null ? 0f : bias[biasOff + o];
-      float sc = scale == null ? 1f : scale[o];
-      float sh = scale == null ? 0f : shift[o];
-      int to = outOff + o * plane;
-      for (int q = 0; q < plane; q++) {
-        float v = (resultT[q * width + o] + b) * sc + sh;
-        if (residual != null) {
-          v += residual[to + q];
-        }
-        out[to + q] = relu ? Math.max(v, 0f) : v;
-      }
-    }
+    ChannelLanesOutput.write(resultT, width, outChannels, outH * outW, bias, biasOff, scale,
+        shift, relu, residual, laneScatterIndex, out, outOff);
   }
 
   /**
