@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
  * several images, for kernels, paddings (valid, "same" incl. the asymmetric even-kernel case,
  * "full"), strides, dilations and channel counts that exercise every edge of the 8 x 3-vector
  * tiles, the 1-vector run ends, and the 8- and 16-tap tiles of the weight gradient by channels
- * (outputs 1 to 64, depths 2 to 576); at stride 1 the weight gradient by pixels too (its 4 x 4
- * tiles and the rows and steps left over, its runs crossing from one image to the next).
+ * (outputs 1 to 64, depths 2 to 576); at stride 1 the weight gradient by pixels too (its 4 x 6
+ * and 4 x 4 tiles and the rows and steps left over, its runs crossing from one image to the
+ * next).
  */
 class DirectConvTest {
 
