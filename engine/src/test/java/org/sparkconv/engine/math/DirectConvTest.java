@@ -28,6 +28,7 @@ class DirectConvTest {
       {1, 6, 28, 28, 5, 5, 2, 2, 2, 2, 1, 1}, // LeNet-5's first conv, "same"
       {16, 16, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1}, // ResNet-20 stage 1
       {64, 64, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1}, // stage 3: runs shorter than a tile
+      {32, 32, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1}, // stage 2: runs end 2 vectors past a tile
       {5, 50, 6, 5, 3, 3, 1, 1, 1, 1, 1, 1}, // 50 outputs in 64 lanes: 6-tap tiles, 3 taps left
       {3, 100, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1}, // 100 outputs: channel tiles of 4, 2 and 1 vectors
       {3, 64, 7, 7, 3, 3, 1, 1, 1, 1, 1, 1}, // 49 pixels: eight 6-pixel tiles and one alone
