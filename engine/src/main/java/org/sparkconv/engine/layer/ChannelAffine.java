@@ -15,6 +15,7 @@ final class ChannelAffine {
   private final float[] shift;
   private boolean relu;
   private float[] residual; // added at the same index as the output, or null
+  private boolean pool; // the 2x2 max pool of the result is written instead of the result
 
   ChannelAffine(int channels, int plane) {
     this.channels = channels;
@@ -28,6 +29,7 @@ final class ChannelAffine {
     norm.inferenceAffine(scale, shift);
     relu = norm.reluFused();
     residual = null;
+    pool = false;
     return this;
   }
 
@@ -40,6 +42,7 @@ final class ChannelAffine {
     java.util.Arrays.fill(shift, 0f);
     relu = true;
     residual = null;
+    pool = false;
     return this;
   }
 
@@ -48,9 +51,30 @@ final class ChannelAffine {
    * ReLU if {@code reluAfter} (the sum's fused ReLU); after {@link #of} a norm with none.
    */
   ChannelAffine plus(float[] residual, boolean reluAfter) {
+    if (pool) {
+      throw new IllegalStateException("a pooled output takes no residual");
+    }
     this.residual = residual;
     this.relu = reluAfter;
     return this;
+  }
+
+  /**
+   * Then the 2x2 max pool (stride 2) of each plane, written instead of the plane: a pool after
+   * the norm folded in too. Only a convolution whose passes write pooled planes
+   * ({@link DirectConvPasses#writesPooled}) takes it; never with a residual.
+   */
+  ChannelAffine pooled() {
+    if (residual != null) {
+      throw new IllegalStateException("a pooled output takes no residual");
+    }
+    this.pool = true;
+    return this;
+  }
+
+  /** Whether the pooled planes are written instead of the output's. */
+  boolean pool() {
+    return pool;
   }
 
   /** The residual added after the map, or null (live). */

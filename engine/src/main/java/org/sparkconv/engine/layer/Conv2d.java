@@ -276,6 +276,23 @@ public final class Conv2d implements Layer {
     forward(in, out, batch, folded.of((BatchNorm) next).plus(residual, relu));
   }
 
+  /** Where Winograd computes the forward pass and the output's sides are even. */
+  @Override
+  public boolean infersPooled() {
+    return direct != null && direct.writesPooled();
+  }
+
+  /**
+   * The batch norm after this layer, its ReLU and the 2x2 max pool after that, in inference:
+   * the pool's values are taken from the output transform, the full output never written nor
+   * read back (VGG-small's two pools, batch 256, one thread: 4.5 and 2.5 ms of 91 in passes of
+   * their own).
+   */
+  @Override
+  public void inferFoldingNextAndPool(Layer next, float[] in, float[] out, int batch) {
+    forward(in, out, batch, folded.of((BatchNorm) next).pooled());
+  }
+
   private void forward(float[] in, float[] out, int batch, ChannelAffine after) {
     if (direct != null) {
       direct.forward(parallel, params, weightOffset, spec.bias() ? params : null, biasOffset, in,

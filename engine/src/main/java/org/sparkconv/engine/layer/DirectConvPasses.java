@@ -99,6 +99,7 @@ final class DirectConvPasses {
   private final int inSize;
   private final int outSize;
   private final int outChannels;
+  private final boolean pooledSides; // even output sides: whole 2x2 pooling windows
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
   private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
@@ -339,7 +340,8 @@ final class DirectConvPasses {
 
     /**
      * {@code out} = the convolution by {@code w} of images [from, to) of {@code in}, a chunk
-     * at a time, with {@code after} (if not null) applied by the output transform.
+     * at a time, with {@code after} (if not null) applied by the output transform;
+     * {@code outSize} apart (a pooled image's size where {@code after} pools).
      */
     void convolve(WinogradConv w, float[] packed, float[] bias, int biasOffset, float[] in,
         int inSize, float[] out, int outSize, int from, int to, ChannelAffine after) {
@@ -350,8 +352,9 @@ final class DirectConvPasses {
         }
         w.convolve(padded, count, packed, bias, biasOffset,
             after == null ? null : after.scale(), after == null ? null : after.shift(),
-            after != null && after.relu(), after == null ? null : after.residual(), out,
-            first * outSize, outSize, transformed, products, phases);
+            after != null && after.relu(), after == null ? null : after.residual(),
+            after != null && after.pool(), out, first * outSize, outSize, transformed, products,
+            phases);
       }
     }
   }
@@ -413,6 +416,7 @@ final class DirectConvPasses {
         : new float[plan.wrappedAdjoint().borderWeightsSize()];
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
+    this.pooledSides = g.outH() % 2 == 0 && g.outW() % 2 == 0;
     this.outChannels = outChannels;
   }
 
@@ -424,6 +428,15 @@ final class DirectConvPasses {
   /** Whether the forward pass runs {@link WinogradConv}. */
   boolean runsWinograd() {
     return plan.winograd() != null;
+  }
+
+  /**
+   * Whether {@link #forward} can write the 2x2 max pool (stride 2) of its output instead of the
+   * output ({@link ChannelAffine#pooled}): where Winograd runs it and the output's sides are
+   * even, each pooling window inside one tile.
+   */
+  boolean writesPooled() {
+    return plan.winograd() != null && pooledSides;
   }
 
   /**
@@ -496,15 +509,21 @@ final class DirectConvPasses {
 
   /**
    * {@code out} = the convolution of every image in {@code in}, plus the bias if any, then
-   * {@code after} (if not null) on each image or chunk as it is written.
+   * {@code after} (if not null) on each image or chunk as it is written; where {@code after}
+   * is {@link ChannelAffine#pooled} (only where {@link #writesPooled}), its 2x2 max pool.
    */
   void forward(Parallel parallel, float[] params, int weightOffset, float[] bias, int biasOffset,
       float[] in, float[] out, int batch, ChannelAffine after) {
+    boolean pool = after != null && after.pool();
+    if (pool && !writesPooled()) {
+      throw new IllegalStateException("this convolution does not write pooled planes");
+    }
     WinogradConv w = plan.winograd();
     if (w != null) {
       w.packWeights(params, weightOffset, packedWeights);
+      int imageSize = pool ? outSize / 4 : outSize;
       parallel.forRange(batch, (t, from, to) -> scratch[t].winograd().convolve(w, packedWeights,
-          bias, biasOffset, in, inSize, out, outSize, from, to, after));
+          bias, biasOffset, in, inSize, out, imageSize, from, to, after));
       return;
     }
     DirectConv f = plan.forward();

@@ -84,4 +84,22 @@ public interface Layer {
     throw new UnsupportedOperationException(getClass().getSimpleName()
         + " does not fold the layers after it");
   }
+
+  /**
+   * Whether {@link #inferFoldingNextAndPool} can run: this layer writes the 2x2 max pool
+   * (stride 2) of its output as it computes it, the full output never written.
+   */
+  default boolean infersPooled() {
+    return false;
+  }
+
+  /**
+   * Inference only, where the network folds {@code next} (as in {@link #inferFoldingNext}) and
+   * the 2x2 max pool at stride 2 after it (only where {@link #infersPooled}): writes to
+   * {@code out} that pool's output.
+   */
+  default void inferFoldingNextAndPool(Layer next, float[] in, float[] out, int batch) {
+    throw new UnsupportedOperationException(getClass().getSimpleName()
+        + " does not fold a pool after it");
+  }
 }

@@ -33,6 +33,12 @@ public final class MaxPool2d implements Layer {
       return "maxpool2d";
     }
 
+    /** 2x2 windows at stride 2 without padding: what a convolution can fold in. */
+    public boolean pairWindows() {
+      return kernelH == 2 && kernelW == 2 && strideH == 2 && strideW == 2 && padH == 0
+          && padW == 0;
+    }
+
     PoolWindow window() {
       return new PoolWindow(kernelH, kernelW, strideH, strideW, padH, padW);
     }

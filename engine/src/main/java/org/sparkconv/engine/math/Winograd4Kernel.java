@@ -219,6 +219,62 @@ final class Winograd4Kernel {
   }
 
   /**
+   * Writes rows {@code firstRow ... firstRow + rows - 1} (those below {@code pooledH}) of the
+   * 2x2 max pool (stride 2) of one channel's output plane, at {@code out[at]}
+   * ({@code pooledH x pooledW}), then {@code max(0, .)} if {@code relu}: a tile's 4x4 outputs
+   * are four windows. Pooled row {@code firstRow + r} comes from tile row {@code r / 2}, output
+   * rows {@code 2a} and {@code 2a + 1} ({@code a = r % 2}); its window (a, b) of tile tx is the
+   * largest of phases {@code (2a + i, 2b + j)}, i and j in {0, 1}, and the two windows of a
+   * tile are zipped into the row: one zip where {@link #interleave} takes three. A row's last
+   * vectors may run into the rows after it (written later), never past the plane.
+   */
+  static void pool(float[] phases, int from, int length, int rowWidth, int firstRow, int rows,
+      int pooledH, int pooledW, float[] out, int at, boolean relu) {
+    int planeEnd = at + pooledH * pooledW;
+    for (int r = 0; r < rows && firstRow + r < pooledH; r++) {
+      int base = from + 8 * (r & 1) * length + (r >> 1) * rowWidth; // phase (2a, 0)
+      int row = at + (firstRow + r) * pooledW;
+      for (int x = 0; x < pooledW; x += 2 * LANES) {
+        int p = base + x / 2;
+        FloatVector left = windowMax(phases, p, length);
+        FloatVector right = windowMax(phases, p + 2 * length, length);
+        storePooled(PairLanes.zipLow(left, right), phases, base, length, x, out, row, pooledW,
+            planeEnd, relu);
+        if (x + LANES < pooledW) {
+          storePooled(PairLanes.zipHigh(left, right), phases, base, length, x + LANES, out, row,
+              pooledW, planeEnd, relu);
+        }
+      }
+    }
+  }
+
+  /** The largest of phases (0, 0), (0, 1), (1, 0), (1, 1) counted from {@code p}. */
+  private static FloatVector windowMax(float[] phases, int p, int length) {
+    return FloatVector.fromArray(SPECIES, phases, p)
+        .max(FloatVector.fromArray(SPECIES, phases, p + length))
+        .max(FloatVector.fromArray(SPECIES, phases, p + 4 * length)
+            .max(FloatVector.fromArray(SPECIES, phases, p + 5 * length)));
+  }
+
+  /**
+   * Stores a zipped vector of pooled columns from {@code x} through the ReLU as asked, whole
+   * where it stays inside the plane, else the columns below {@code pooledW} one by one.
+   */
+  private static void storePooled(FloatVector zipped, float[] phases, int base, int length,
+      int x, float[] out, int row, int pooledW, int planeEnd, boolean relu) {
+    if (row + x + LANES <= planeEnd) {
+      (relu ? zipped.max(0f) : zipped).intoArray(out, row + x);
+      return;
+    }
+    for (int c = x; c < Math.min(x + LANES, pooledW); c++) {
+      int p = base + 2 * (c & 1) * length + (c >> 1);
+      float v = Math.max(Math.max(phases[p], phases[p + length]),
+          Math.max(phases[p + 4 * length], phases[p + 5 * length]));
+      out[row + c] = relu ? Math.max(v, 0f) : v;
+    }
+  }
+
+  /**
    * Stores a zipped vector of row columns from {@code x}, plus the residual and through the
    * ReLU as asked, whole where it stays inside the plane, else the columns below
    * {@code outW} one by one from the phases.

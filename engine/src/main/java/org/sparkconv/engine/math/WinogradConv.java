@@ -345,6 +345,24 @@ public final class WinogradConv {
   public void convolve(float[] padded, int images, float[] packed, float[] bias, int biasOff,
       float[] scale, float[] shift, boolean relu, float[] residual, float[] out, int outOff,
       int outSize, float[] transformed, float[] products, float[] phases) {
+    convolve(padded, images, packed, bias, biasOff, scale, shift, relu, residual, false, out,
+        outOff, outSize, transformed, products, phases);
+  }
+
+  /**
+   * As above, and with {@code pool} (no residual then; even output sides) writes the 2x2 max
+   * pool at stride 2 of each channel's plane instead of the plane itself: planes of
+   * {@code outH / 2 x outW / 2}, {@code outSize} apart per image. Takes the pool's values from
+   * the output transform's phases (each window lies in one tile), so the full plane is never
+   * written nor read back: a max pool folded into the convolution before it.
+   */
+  public void convolve(float[] padded, int images, float[] packed, float[] bias, int biasOff,
+      float[] scale, float[] shift, boolean relu, float[] residual, boolean pool, float[] out,
+      int outOff, int outSize, float[] transformed, float[] products, float[] phases) {
+    if (pool && (residual != null || outH % 2 != 0 || outW % 2 != 0)) {
+      throw new IllegalArgumentException("a pooled output takes even sides and no residual: "
+          + outH + "x" + outW + (residual != null ? " with a residual" : ""));
+    }
     for (int part = 0; part < parts; part++) {
       int firstRow = part * partRows;
       int from = firstRow * rowWidth; // the block's first tile of each image
@@ -356,7 +374,7 @@ public final class WinogradConv {
             products, xi * outStride, block);
       }
       int rows = Math.min(partRows, tilesH - firstRow);
-      int plane = outH * outW;
+      int plane = pool ? outH / 2 * (outW / 2) : outH * outW;
       for (int i = 0; i < images; i++) {
         for (int o = 0; o < outChannels; o++) {
           float b = bias == null ? 0f : bias[biasOff + o];
@@ -366,13 +384,23 @@ public final class WinogradConv {
           if (tile == 2) {
             WinogradKernel.transformOutput(products, o * block + i * length, outStride, length,
                 b, sc, sh, phases);
-            WinogradKernel.interleave(phases, 0, length, rowWidth, 2 * firstRow, 2 * rows, outH,
-                outW, out, at, relu, residual);
+            if (pool) {
+              WinogradKernel.pool(phases, 0, length, rowWidth, firstRow, rows, outH / 2,
+                  outW / 2, out, at, relu);
+            } else {
+              WinogradKernel.interleave(phases, 0, length, rowWidth, 2 * firstRow, 2 * rows,
+                  outH, outW, out, at, relu, residual);
+            }
           } else {
             Winograd4Kernel.transformOutput(products, o * block + i * length, outStride, length,
                 b, sc, sh, phases);
-            Winograd4Kernel.interleave(phases, 0, length, rowWidth, 4 * firstRow, 4 * rows,
-                outH, outW, out, at, relu, residual);
+            if (pool) {
+              Winograd4Kernel.pool(phases, 0, length, rowWidth, 2 * firstRow, 2 * rows,
+                  outH / 2, outW / 2, out, at, relu);
+            } else {
+              Winograd4Kernel.interleave(phases, 0, length, rowWidth, 4 * firstRow, 4 * rows,
+                  outH, outW, out, at, relu, residual);
+            }
           }
         }
       }

@@ -272,6 +272,40 @@ final class WinogradKernel {
   }
 
   /**
+   * Writes rows {@code firstRow ... firstRow + rows - 1} (those below {@code pooledH}) of the
+   * 2x2 max pool (stride 2) of one channel's output plane, at {@code out[at]}
+   * ({@code pooledH x pooledW}, half the output's sides), then {@code max(0, .)} if
+   * {@code relu}: each tile's four outputs are one window, so pooled row {@code firstRow + r},
+   * column {@code tx} is the largest of {@code phases[from + ab * length + r * rowWidth + tx]}
+   * over the four phases ab, in place of {@link #interleave}'s zip. The same values the pool
+   * takes from the interleaved plane (a ReLU and a maximum commute), without writing the plane.
+   * A row's last vector may run into the rows after it (written later), never past the plane.
+   */
+  static void pool(float[] phases, int from, int length, int rowWidth, int firstRow, int rows,
+      int pooledH, int pooledW, float[] out, int at, boolean relu) {
+    int planeEnd = at + pooledH * pooledW;
+    for (int r = 0; r < rows && firstRow + r < pooledH; r++) {
+      int p = from + r * rowWidth;
+      int row = at + (firstRow + r) * pooledW;
+      for (int x = 0; x < pooledW; x += LANES) {
+        if (row + x + LANES <= planeEnd) {
+          FloatVector v = FloatVector.fromArray(SPECIES, phases, p + x)
+              .max(FloatVector.fromArray(SPECIES, phases, p + length + x))
+              .max(FloatVector.fromArray(SPECIES, phases, p + 2 * length + x)
+                  .max(FloatVector.fromArray(SPECIES, phases, p + 3 * length + x)));
+          (relu ? v.max(0f) : v).intoArray(out, row + x);
+          continue;
+        }
+        for (int c = x; c < pooledW; c++) {
+          float v = Math.max(Math.max(phases[p + c], phases[p + length + c]),
+              Math.max(phases[p + 2 * length + c], phases[p + 3 * length + c]));
+          out[row + c] = relu ? Math.max(v, 0f) : v;
+        }
+      }
+    }
+  }
+
+  /**
    * Stores a zipped vector, plus the residual and through the ReLU as asked, whole where it
    * stays inside the plane, else its first lanes.
    */

@@ -3,8 +3,10 @@ package org.sparkconv.engine.net;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.function.IntPredicate;
 import org.sparkconv.engine.layer.Add;
 import org.sparkconv.engine.layer.BatchNorm;
+import org.sparkconv.engine.layer.MaxPool2d;
 import org.sparkconv.engine.layer.LayerSpec;
 
 /**
@@ -32,6 +34,7 @@ final class GraphPlan {
   final boolean[] fusedIntoPrevious;
   final boolean[] foldedInInference; // computed by the node before it when inferring
   final int[] foldedSumResidual; // per sum folded into the conv two before it: its other input
+  final boolean[] foldedPool; // per conv: it writes the pool after its folded norm, in inference
   final int[] gradientBuffer; // per node whose output is consumed: the pooled buffer, or EXTERNAL
   final int inputGradientBuffer;
   final int[][] inputGradientTarget; // per node, per input: the buffer its gradient ends up in
@@ -42,6 +45,15 @@ final class GraphPlan {
   final int forwardBufferCount;
 
   GraphPlan(NetworkSpec spec) {
+    this(spec, conv -> false);
+  }
+
+  /**
+   * With {@code infersPooled} saying which nodes (convolutions) can write the 2x2 max pool of
+   * their output instead of the output ({@link org.sparkconv.engine.layer.Layer#infersPooled}):
+   * such a pool after the batch norm (and its ReLU) folded into one is folded in too.
+   */
+  GraphPlan(NetworkSpec spec, IntPredicate infersPooled) {
     List<Node> nodes = spec.nodes();
     int n = nodes.size();
     inputs = new int[n][];
@@ -85,6 +97,24 @@ final class GraphPlan {
         foldedSumResidual[j] = other;
         foldedInInference[j] = true;
       }
+    }
+
+    // A 2x2 max pool at stride 2 right after a batch norm folded into a convolution (its ReLU
+    // fused in or not), each the only consumer of the one before: the convolution writes the
+    // pool's output, and neither the norm's output nor the pool's pass exists.
+    foldedPool = new boolean[n];
+    for (int j = 2; j < n; j++) {
+      int norm = fusedIntoPrevious[j - 1] ? j - 2 : j - 1;
+      int conv = norm - 1;
+      if (conv < 0 || !(nodes.get(j).layer() instanceof MaxPool2d.Spec pool)
+          || !pool.pairWindows() || !nodes.get(j).isChained(j) || fusedIntoPrevious[j]
+          || foldedInInference[j] || !(nodes.get(norm).layer() instanceof BatchNorm.Spec)
+          || !foldedInInference[norm] || consumers[j - 1] != 1 || consumers[norm] != 1
+          || !infersPooled.test(conv)) {
+        continue;
+      }
+      foldedPool[conv] = true;
+      foldedInInference[j] = true;
     }
 
     gradientBuffer = new int[n];

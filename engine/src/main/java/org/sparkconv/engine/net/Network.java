@@ -57,7 +57,6 @@ public final class Network {
     List<Shape> shapes = spec.shapes();
     this.inputShape = spec.input();
     this.outputShape = shapes.get(shapes.size() - 1);
-    this.plan = new GraphPlan(spec);
     this.layers = new Layer[spec.nodes().size()];
     int max = inputShape.size();
     for (int i = 0; i < layers.length; i++) {
@@ -70,6 +69,7 @@ public final class Network {
       }
       max = Math.max(max, shapes.get(i).size());
     }
+    this.plan = new GraphPlan(spec, i -> layers[i].infersPooled());
     this.maxActivation = max;
     this.inputValues = new float[layers.length][][];
     this.inputGradients = new float[layers.length][][];
@@ -174,8 +174,9 @@ public final class Network {
 
   /**
    * True when {@link #infer} skips layer {@code index} because the convolution before it
-   * applies it: a batch norm ({@link Layer#inferFoldingNext}), or the residual sum right after
-   * such a norm ({@link Layer#inferFoldingNextAndSum}).
+   * applies it: a batch norm ({@link Layer#inferFoldingNext}), the residual sum right after
+   * such a norm ({@link Layer#inferFoldingNextAndSum}), or the 2x2 max pool after it
+   * ({@link Layer#inferFoldingNextAndPool}).
    */
   public boolean isFoldedInInference(int index) {
     return plan.foldedInInference[index];
@@ -279,6 +280,9 @@ public final class Network {
       long start = forwardNanos == null ? 0 : System.nanoTime();
       if (layers[i] instanceof MergeLayer merge) {
         merge.forward(values(i), outputs[i], batch);
+      } else if (!keep && plan.foldedPool[i]) {
+        layers[i].inferFoldingNextAndPool(layers[i + 1], value(plan.inputs[i][0]), outputs[i],
+            batch);
       } else if (!keep && i + 2 < layers.length
           && plan.foldedSumResidual[i + 2] != GraphPlan.NO_RESIDUAL) {
         boolean relu = i + 3 < layers.length && plan.fusedIntoPrevious[i + 3];

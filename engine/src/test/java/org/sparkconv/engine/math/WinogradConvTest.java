@@ -2,6 +2,7 @@ package org.sparkconv.engine.math;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkconv.engine.TestArrays.uniform;
 
@@ -206,6 +207,67 @@ class WinogradConvTest {
     }
   }
 
+  @Test
+  void pooledOutputIsTheMaxPoolOfTheOutput() {
+    // (inChannels, outChannels, h, w): an image in two blocks (VGG-small's second conv), VGG's
+    // fourth (pooled to 7x7), several images to a block with odd pooled sides, and pooled rows
+    // of 35 (F(4x4): a row's zipped vectors run on past it, the plane's last ones must not)
+    int[][] cases = {{32, 32, 28, 28}, {64, 64, 14, 14}, {8, 8, 6, 6}, {4, 8, 10, 70}};
+    long seed = 71;
+    for (int tile : new int[] {2, 4}) {
+      for (int[] c : cases) {
+        ConvGeometry g = new ConvGeometry(c[0], c[2], c[3], 3, 3, 1, 1, 1, 1, 1, 1, c[2], c[3]);
+        int cout = c[1];
+        int images = 5;
+        int inSize = g.imageSize();
+        int outSize = cout * c[2] * c[3];
+        int pooledH = c[2] / 2;
+        int pooledW = c[3] / 2;
+        int pooledSize = cout * pooledH * pooledW;
+        float[] x = uniform(images * inSize, seed++);
+        float[] w = uniform(cout * g.colRows(), seed++);
+        float[] bias = uniform(cout, seed++);
+        float[] scale = uniform(cout, seed++); // negative too: a pool after the map, not before
+        float[] shift = uniform(cout, seed++);
+        WinogradConv f = WinogradConv.forward(g, cout, tile);
+        for (boolean relu : new boolean[] {false, true}) {
+          float[] full = new float[images * outSize];
+          run(f, false, w, x, inSize, bias, scale, shift, relu, null, false, full, outSize,
+              images);
+          float[] pooled = new float[images * pooledSize];
+          run(f, false, w, x, inSize, bias, scale, shift, relu, null, true, pooled, pooledSize,
+              images);
+          for (int i = 0; i < images; i++) {
+            for (int o = 0; o < cout; o++) {
+              for (int y = 0; y < pooledH; y++) {
+                for (int px = 0; px < pooledW; px++) {
+                  int top = i * outSize + (o * c[2] + 2 * y) * c[3] + 2 * px;
+                  float expected = Math.max(Math.max(full[top], full[top + 1]),
+                      Math.max(full[top + c[3]], full[top + c[3] + 1]));
+                  int at = i * pooledSize + (o * pooledH + y) * pooledW + px;
+                  assertEquals(expected, pooled[at], "tile " + tile + ", " + g + ", relu "
+                      + relu + ", image " + i + ", channel " + o + ", (" + y + ", " + px + ")");
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void aPooledOutputRefusesOddSidesAndAResidual() {
+    ConvGeometry g = new ConvGeometry(2, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1, 5, 6);
+    WinogradConv f = WinogradConv.forward(g, 2, 2);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> f.convolve(new float[f.paddedSize()], 1, new float[f.packedWeightsSize()], null, 0,
+            null, null, false, null, true, new float[30], 0, 30,
+            new float[f.transformedInputSize()], new float[f.productSize()],
+            new float[f.outputScratchSize()]));
+    assertEquals("a pooled output takes even sides and no residual: 5x6", e.getMessage());
+  }
+
   /** Convolves every image through {@code plan} a chunk at a time, as the layer does. */
   private static void run(WinogradConv plan, boolean adjoint, float[] w, float[] in, int inSize,
       float[] bias, float[] out, int outSize, int images) {
@@ -216,6 +278,14 @@ class WinogradConvTest {
   private static void run(WinogradConv plan, boolean adjoint, float[] w, float[] in, int inSize,
       float[] bias, float[] scale, float[] shift, boolean relu, float[] residual, float[] out,
       int outSize, int images) {
+    run(plan, adjoint, w, in, inSize, bias, scale, shift, relu, residual, false, out, outSize,
+        images);
+  }
+
+  /** As above, writing the 2x2 max pool of each plane where {@code pool}. */
+  private static void run(WinogradConv plan, boolean adjoint, float[] w, float[] in, int inSize,
+      float[] bias, float[] scale, float[] shift, boolean relu, float[] residual, boolean pool,
+      float[] out, int outSize, int images) {
     float[] packed = new float[plan.packedWeightsSize()];
     if (adjoint) {
       plan.packAdjointWeights(w, 0, packed);
@@ -231,7 +301,7 @@ class WinogradConvTest {
       for (int i = 0; i < count; i++) {
         plan.pad(in, (first + i) * inSize, padded, i);
       }
-      plan.convolve(padded, count, packed, bias, 0, scale, shift, relu, residual, out,
+      plan.convolve(padded, count, packed, bias, 0, scale, shift, relu, residual, pool, out,
           first * outSize, outSize, transformed, products, scratch);
     }
     assertEquals(images * outSize, out.length);

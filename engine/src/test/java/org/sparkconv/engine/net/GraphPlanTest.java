@@ -2,7 +2,9 @@ package org.sparkconv.engine.net;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -21,6 +23,27 @@ class GraphPlanTest {
     assertEquals(2, plan.bufferCount, "backward");
     assertEquals(0, plan.scratchCount);
     assertEquals(2, plan.forwardBufferCount, "inference");
+  }
+
+  /**
+   * Where the convolutions can write pooled planes, VGG-small's two pools fold into the
+   * convolution two nodes before them (through the norm and its fused ReLU); the first
+   * convolution, followed by another, pools nothing.
+   */
+  @Test
+  void aPoolAfterAFoldedNormFoldsIntoTheConvolution() {
+    NetworkSpec spec = SpecJson.read(MODELS.resolve("vgg-small.json"));
+    GraphPlan plan = new GraphPlan(spec, conv -> true);
+    int[] pools = {6, 13}; // conv, norm, ReLU, conv, norm, ReLU, pool, ...
+    for (int pool : pools) {
+      assertEquals("maxpool2d", spec.nodes().get(pool).layer().type());
+      assertTrue(plan.foldedInInference[pool], "pool " + pool + " folded");
+      assertTrue(plan.foldedPool[pool - 3], "conv " + (pool - 3) + " writes the pool");
+    }
+    assertFalse(plan.foldedPool[0], "the first conv feeds a conv");
+    assertEquals(2, plan.forwardBufferCount, "still two maps");
+    GraphPlan none = new GraphPlan(spec, conv -> false);
+    assertFalse(none.foldedInInference[6] || none.foldedInInference[13]);
   }
 
   @Test

@@ -15,6 +15,7 @@ import org.sparkconv.engine.layer.Conv2d;
 import org.sparkconv.engine.layer.Dense;
 import org.sparkconv.engine.layer.Flatten;
 import org.sparkconv.engine.layer.Init;
+import org.sparkconv.engine.layer.MaxPool2d;
 import org.sparkconv.engine.layer.Padding;
 import org.sparkconv.engine.layer.Relu;
 import org.sparkconv.engine.math.ComputeContext;
@@ -27,7 +28,8 @@ import org.sparkconv.engine.tensor.Tensor;
  * rounding of {@code x * scale + shift} against {@code (x - mean) * scale + beta}) on ResNet-20
  * (direct and strided convolutions, the branch norm and the residual sum after it folded into
  * the convolution, ReLU included), VGG-small (norms with their ReLU, applied by Winograd's
- * output transform where Winograd is on) and a network whose convolution has a bias and lowers
+ * output transform where Winograd is on, and then the max pools after them, taken from that
+ * transform's tiles) and a network whose convolution has a bias and lowers
  * to im2col, at one and two threads, with Winograd on and off, with running statistics and
  * affine parameters far from their initial values.
  */
@@ -40,9 +42,10 @@ class InferenceFoldingTest {
     assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("resnet20.json")), 21, 9);
   }
 
+  /** With Winograd on, both pools fold into the convolutions before them too. */
   @Test
   void vggSmallInfersAsItEvaluates() {
-    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("vgg-small.json")), 4, 0);
+    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("vgg-small.json")), 4, 0, 2);
   }
 
   @Test
@@ -63,6 +66,12 @@ class InferenceFoldingTest {
 
   private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds,
       int expectedSums) {
+    assertFoldedInferenceMatches(spec, expectedFolds, expectedSums, 0);
+  }
+
+  /** As above, with {@code expectedPools} max pools folded where Winograd is on. */
+  private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds,
+      int expectedSums, int expectedPools) {
     for (int run = 0; run < 4; run++) {
       int threads = 1 + run % 2;
       boolean winograd = run >= 2;
@@ -71,11 +80,16 @@ class InferenceFoldingTest {
       net.initialize(5);
       int folds = 0;
       int sums = 0;
+      int pools = 0;
       for (int i = 0; i < net.layerCount(); i++) {
         if (net.isFoldedInInference(i)) {
           if (net.layer(i) instanceof Add) {
             sums++;
             assertTrue(net.isFoldedInInference(i - 1), "a sum folds after a folded norm: " + i);
+          } else if (net.layer(i) instanceof MaxPool2d) {
+            pools++;
+            int norm = net.isFusedIntoPrevious(i - 1) ? i - 2 : i - 1;
+            assertTrue(net.isFoldedInInference(norm), "a pool folds after a folded norm: " + i);
           } else {
             folds++;
             assertTrue(net.layer(i) instanceof BatchNorm || net.layer(i) instanceof Relu,
@@ -86,6 +100,7 @@ class InferenceFoldingTest {
       }
       assertEquals(expectedFolds, folds, spec.name() + ": batch norms and ReLUs folded");
       assertEquals(expectedSums, sums, spec.name() + ": residual sums folded");
+      assertEquals(winograd ? expectedPools : 0, pools, spec.name() + ": max pools folded");
       int batch = 5;
       int inSize = net.inputShape().size();
       // running statistics away from (0, 1): a few training forwards on shifted, scaled data
