@@ -3,7 +3,11 @@ package org.sparkconv.engine.layer;
 import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 
-/** {@code (C, H, W) -> (C*H*W, 1, 1)}. NCHW is already flat per example: this only copies. */
+/**
+ * {@code (C, H, W) -> (C*H*W, 1, 1)}. NCHW is already flat per example: inside a network it is
+ * fused into the layer before it (same buffer, the gradient passed on as it is) and these
+ * passes, which copy, run only where it is not (its input feeds another layer too).
+ */
 public final class Flatten implements Layer {
 
   /** No settings. */

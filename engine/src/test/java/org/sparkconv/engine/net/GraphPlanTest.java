@@ -41,6 +41,8 @@ class GraphPlanTest {
       assertTrue(plan.foldedPool[pool - 3], "conv " + (pool - 3) + " writes the pool");
     }
     assertFalse(plan.foldedPool[0], "the first conv feeds a conv");
+    assertEquals("flatten", spec.nodes().get(14).layer().type());
+    assertTrue(plan.fusedIntoPrevious[14], "the flatten names the pool's buffer");
     assertEquals(2, plan.forwardBufferCount, "still two maps");
     GraphPlan none = new GraphPlan(spec, conv -> false);
     assertFalse(none.foldedInInference[6] || none.foldedInInference[13]);
