@@ -63,20 +63,12 @@ final class ChannelWeightGradient {
           }
         }
       }
-      if (quads) {
-        // the taps past the last 6-tap tile (a Winograd weight gradient's 32 or 64 input
-        // channels leave 2 or 4) with the four vectors at once: 8 or 4 accumulators, not 1
-        for (; p + 2 <= endTap; p += 2) {
-          for (int i = 0; i < images; i++) {
-            taps2x4(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
-                pixelOffsets, pixels, accT, o);
-          }
-        }
-        for (; p < endTap; p++) {
-          for (int i = 0; i < images; i++) {
-            taps1x4(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
-                pixelOffsets, pixels, accT, o);
-          }
+      // pairs of taps past the last 6-tap tile (a Winograd weight gradient's 32 or 64 input
+      // channels leave 2 or 4) with the four vectors at once: 8 accumulators, not 1
+      for (; quads && p + 2 <= endTap; p += 2) {
+        for (int i = 0; i < images; i++) {
+          taps2x4(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
+              pixelOffsets, pixels, accT, o);
         }
       }
       for (; p < endTap; p++) {
@@ -392,33 +384,6 @@ final class ChannelWeightGradient {
     s1_1.intoArray(accT, (p + 1) * outPad + o + 1 * LANES);
     s1_2.intoArray(accT, (p + 1) * outPad + o + 2 * LANES);
     s1_3.intoArray(accT, (p + 1) * outPad + o + 3 * LANES);
-  }
-
-  /** 1 tap by 4 vectors: the last of an odd number of taps past the last 6-tap tile. */
-  private static void taps1x4(float[] dyT, int dyAt, int outPad, float[] padded, int base,
-      int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
-    int x0 = base + offsets[p];
-    FloatVector s0_0 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o);
-    FloatVector s0_1 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o + 1 * LANES);
-    FloatVector s0_2 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o + 2 * LANES);
-    FloatVector s0_3 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o + 3 * LANES);
-    for (int q = 0; q < pixels; q++) {
-      int at = dyAt + q * outPad + o;
-      int j = pixelOffsets[q];
-      FloatVector g0 = FloatVector.fromArray(SPECIES, dyT, at);
-      FloatVector g1 = FloatVector.fromArray(SPECIES, dyT, at + 1 * LANES);
-      FloatVector g2 = FloatVector.fromArray(SPECIES, dyT, at + 2 * LANES);
-      FloatVector g3 = FloatVector.fromArray(SPECIES, dyT, at + 3 * LANES);
-      FloatVector a0 = FloatVector.broadcast(SPECIES, padded[x0 + j]);
-      s0_0 = a0.fma(g0, s0_0);
-      s0_1 = a0.fma(g1, s0_1);
-      s0_2 = a0.fma(g2, s0_2);
-      s0_3 = a0.fma(g3, s0_3);
-    }
-    s0_0.intoArray(accT, (p) * outPad + o);
-    s0_1.intoArray(accT, (p) * outPad + o + 1 * LANES);
-    s0_2.intoArray(accT, (p) * outPad + o + 2 * LANES);
-    s0_3.intoArray(accT, (p) * outPad + o + 3 * LANES);
   }
 
   /** One tap by one vector: the taps left over. */
