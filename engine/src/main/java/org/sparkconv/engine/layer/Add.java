@@ -42,17 +42,19 @@ public final class Add implements MergeLayer {
 
     @Override
     public MergeLayer build(List<Shape> inputs, int index, ComputeContext context) {
-      return new Add(inputs.get(0), context.parallel());
+      return new Add(inputs.get(0), context.parallel(), context.loops());
     }
   }
 
   private final Shape shape;
   private final Parallel parallel;
+  private final ElementLoops loops;
   private boolean reluFused; // forward writes max(sum, 0); backward masks dOut by that output
 
-  private Add(Shape shape, Parallel parallel) {
+  private Add(Shape shape, Parallel parallel, ElementLoops loops) {
     this.shape = shape;
     this.parallel = parallel;
+    this.loops = loops;
   }
 
   @Override
@@ -123,13 +125,7 @@ public final class Add implements MergeLayer {
       int from = first * size;
       int length = (last - first) * size;
       if (reluFused && dIns.length == 2 && dIns[0] != null && dIns[1] != null) {
-        float[] a = dIns[0];
-        float[] b = dIns[1];
-        for (int i = from; i < from + length; i++) {
-          float g = ElementLoops.passWherePositive(dOut[i], out[i]);
-          a[i] = g;
-          b[i] = g;
-        }
+        loops.reluGradient(dOut, out, dIns[0], dIns[1], from, from + length);
         return;
       }
       float[] computed = reluFused ? null : dOut;
@@ -138,9 +134,7 @@ public final class Add implements MergeLayer {
           continue;
         }
         if (computed == null) {
-          for (int i = from; i < from + length; i++) {
-            dIn[i] = ElementLoops.passWherePositive(dOut[i], out[i]);
-          }
+          loops.reluGradient(dOut, out, dIn, null, from, from + length);
           computed = dIn;
         } else {
           System.arraycopy(computed, from, dIn, from, length);

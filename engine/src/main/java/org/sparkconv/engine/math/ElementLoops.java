@@ -51,6 +51,13 @@ public interface ElementLoops {
       float scale, float beta, float gScale, float xScale, float offset);
 
   /**
+   * {@code dIn[i] = g} and, where {@code dIn2} is not null, {@code dIn2[i] = g}, where g is
+   * {@code dOut[i]} if the ReLU's output {@code y[i]} is positive, else 0: a ReLU's input
+   * gradient, or a residual sum's with its ReLU fused, handed to both its inputs in one pass.
+   */
+  void reluGradient(float[] dOut, float[] y, float[] dIn, float[] dIn2, int from, int to);
+
+  /**
    * {@code dst[dstOff + i] += src[srcOff + i]} for i in [0, length). The JIT does not vectorize
    * it (it cannot rule out that the two runs overlap).
    */

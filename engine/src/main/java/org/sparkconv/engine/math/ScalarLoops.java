@@ -122,6 +122,19 @@ final class ScalarLoops implements ElementLoops {
     }
   }
 
+  /** Branch-free (a 50/50 branch here cost more than the arithmetic). */
+  @Override
+  public void reluGradient(float[] dOut, float[] y, float[] dIn, float[] dIn2, int from,
+      int to) {
+    for (int i = from; i < to; i++) {
+      float g = ElementLoops.passWherePositive(dOut[i], y[i]);
+      dIn[i] = g;
+      if (dIn2 != null) {
+        dIn2[i] = g;
+      }
+    }
+  }
+
   @Override
   public void add(float[] src, int srcOff, float[] dst, int dstOff, int length) {
     for (int i = 0; i < length; i++) {

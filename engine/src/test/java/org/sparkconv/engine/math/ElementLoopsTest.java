@@ -25,6 +25,41 @@ class ElementLoopsTest {
     assertTrue(ElementLoops.BEST instanceof VectorLoops, "with the module, the vector loops");
   }
 
+  /**
+   * A ReLU's gradient to one output and to two: dOut where y is positive (zero and negative y
+   * drop it, y = 0 being a ReLU's output for every input at or below zero), nothing outside the
+   * range written.
+   */
+  @Test
+  void reluGradientPassesWhereTheOutputIsPositive() {
+    float[] y = uniform(100, 3);
+    for (int i = 0; i < y.length; i += 5) {
+      y[i] = 0f;
+    }
+    float[] dOut = uniform(100, 4);
+    for (ElementLoops loops : BOTH) {
+      for (int from = 0; from < 3; from++) {
+        for (int length = 0; length <= 40; length++) {
+          int to = from + length;
+          for (boolean two : new boolean[] {false, true}) {
+            float[] dIn = uniform(100, 5);
+            float[] dIn2 = two ? uniform(100, 6) : null;
+            float[] before = dIn.clone();
+            loops.reluGradient(dOut, y, dIn, dIn2, from, to);
+            for (int i = 0; i < dIn.length; i++) {
+              float expected = i < from || i >= to ? before[i] : y[i] > 0 ? dOut[i] : 0f;
+              String at = " (" + name(loops) + ") at " + i + " of [" + from + ", " + to + ")";
+              assertEquals(expected, dIn[i], 0f, "first output" + at);
+              if (two && i >= from && i < to) {
+                assertEquals(expected, dIn2[i], 0f, "second output" + at);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void sumsMatchPlainLoops() {
     float[] a = uniform(100, 1);
