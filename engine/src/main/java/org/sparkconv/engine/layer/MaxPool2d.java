@@ -82,9 +82,7 @@ public final class MaxPool2d implements Layer {
     this.inputShape = input;
     this.g = geometry;
     this.outputShape = new Shape(input.channels(), geometry.outH(), geometry.outW());
-    this.pairWindows = geometry.kernelH() == 2 && geometry.kernelW() == 2
-        && geometry.strideH() == 2 && geometry.strideW() == 2
-        && geometry.padTop() == 0 && geometry.padLeft() == 0;
+    this.pairWindows = spec.pairWindows();
   }
 
   @Override

@@ -7,8 +7,8 @@ import java.util.function.IntPredicate;
 import org.sparkconv.engine.layer.Add;
 import org.sparkconv.engine.layer.BatchNorm;
 import org.sparkconv.engine.layer.Flatten;
-import org.sparkconv.engine.layer.MaxPool2d;
 import org.sparkconv.engine.layer.LayerSpec;
+import org.sparkconv.engine.layer.MaxPool2d;
 
 /**
  * How a network of {@link NetworkSpec} runs, worked out from the spec alone: which activation
