@@ -22,15 +22,17 @@ public final class Relu extends ElementwiseLayer {
 
     @Override
     public Layer build(Shape input, int index, ComputeContext context) {
-      return new Relu(input, context.parallel());
+      return new Relu(input, context.parallel(), context.loops());
     }
   }
 
   private final Parallel parallel;
+  private final ElementLoops loops;
 
-  private Relu(Shape shape, Parallel parallel) {
+  private Relu(Shape shape, Parallel parallel, ElementLoops loops) {
     super(shape);
     this.parallel = parallel;
+    this.loops = loops;
   }
 
   @Override
@@ -47,11 +49,7 @@ public final class Relu extends ElementwiseLayer {
     if (dIn == null) {
       return;
     }
-    // Branch-free (a 50/50 branch here cost more than the arithmetic).
-    parallel.forRange(length(batch), (t, from, to) -> {
-      for (int i = from; i < to; i++) {
-        dIn[i] = ElementLoops.passWherePositive(dOut[i], out[i]);
-      }
-    });
+    parallel.forRange(length(batch),
+        (t, from, to) -> loops.reluGradient(dOut, out, dIn, null, from, to));
   }
 }

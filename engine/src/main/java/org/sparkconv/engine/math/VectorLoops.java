@@ -147,8 +147,9 @@ final class VectorLoops implements ElementLoops {
   }
 
   /**
-   * The mask as a vector compare (C2 left the scalar form's bit arithmetic unvectorized: a
-   * residual sum's backward took three times its forward).
+   * The scalar rule ({@link ElementLoops#passWherePositive}: y's bits those of a positive
+   * float, +NaN included) as one integer compare (C2 left the scalar form's bit arithmetic
+   * unvectorized: a residual sum's backward took three times its forward).
    */
   @Override
   public void reluGradient(float[] dOut, float[] y, float[] dIn, float[] dIn2, int from,
@@ -157,7 +158,8 @@ final class VectorLoops implements ElementLoops {
     int i = from;
     for (; i + LANES <= to; i += LANES) {
       FloatVector g = zero.blend(FloatVector.fromArray(SPECIES, dOut, i),
-          FloatVector.fromArray(SPECIES, y, i).compare(VectorOperators.GT, 0f));
+          FloatVector.fromArray(SPECIES, y, i).reinterpretAsInts().compare(VectorOperators.GT, 0)
+              .cast(SPECIES));
       g.intoArray(dIn, i);
       if (dIn2 != null) {
         g.intoArray(dIn2, i);

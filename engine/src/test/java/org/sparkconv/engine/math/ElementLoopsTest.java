@@ -27,14 +27,21 @@ class ElementLoopsTest {
 
   /**
    * A ReLU's gradient to one output and to two: dOut where y is positive (zero and negative y
-   * drop it, y = 0 being a ReLU's output for every input at or below zero), nothing outside the
-   * range written.
+   * drop it, y = 0 being a ReLU's output for every input at or below zero; -0 drops it, +NaN
+   * passes it, as {@link ElementLoops#passWherePositive} says), nothing outside the range
+   * written.
    */
   @Test
   void reluGradientPassesWhereTheOutputIsPositive() {
     float[] y = uniform(100, 3);
     for (int i = 0; i < y.length; i += 5) {
       y[i] = 0f;
+    }
+    for (int i = 2; i < y.length; i += 11) {
+      y[i] = -0f;
+    }
+    for (int i = 3; i < y.length; i += 13) {
+      y[i] = Float.NaN;
     }
     float[] dOut = uniform(100, 4);
     for (ElementLoops loops : BOTH) {
@@ -47,7 +54,8 @@ class ElementLoopsTest {
             float[] before = dIn.clone();
             loops.reluGradient(dOut, y, dIn, dIn2, from, to);
             for (int i = 0; i < dIn.length; i++) {
-              float expected = i < from || i >= to ? before[i] : y[i] > 0 ? dOut[i] : 0f;
+              boolean kept = y[i] > 0 || Float.isNaN(y[i]);
+              float expected = i < from || i >= to ? before[i] : kept ? dOut[i] : 0f;
               String at = " (" + name(loops) + ") at " + i + " of [" + from + ", " + to + ")";
               assertEquals(expected, dIn[i], 0f, "first output" + at);
               if (two && i >= from && i < to) {
