@@ -99,7 +99,6 @@ final class DirectConvPasses {
   private final int inSize;
   private final int outSize;
   private final int outChannels;
-  private final boolean pooledSides; // even output sides: whole 2x2 pooling windows
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
   private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
@@ -416,7 +415,6 @@ final class DirectConvPasses {
         : new float[plan.wrappedAdjoint().borderWeightsSize()];
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
-    this.pooledSides = g.outH() % 2 == 0 && g.outW() % 2 == 0;
     this.outChannels = outChannels;
   }
 
@@ -436,7 +434,7 @@ final class DirectConvPasses {
    * even, each pooling window inside one tile.
    */
   boolean writesPooled() {
-    return plan.winograd() != null && pooledSides;
+    return plan.winograd() != null && plan.winograd().writesPooled();
   }
 
   /**

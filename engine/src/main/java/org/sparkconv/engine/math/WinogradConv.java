@@ -126,8 +126,8 @@ public final class WinogradConv {
     this.rowWidth = tilesW + 1;
     // A block's transformed input and products stay within about half of a 1 MB L2 cache:
     // whole images where one fits, else parts of an image of whole tile rows.
-    int target = Math.max(tile == 4 ? MIN_LARGE_TILE_BLOCK : 48, BLOCK_FLOATS / (positions * (inChannels + outRows))
-        / RUN_MULTIPLE * RUN_MULTIPLE);
+    int target = Math.max(tile == 4 ? MIN_LARGE_TILE_BLOCK : 48,
+        BLOCK_FLOATS / (positions * (inChannels + outRows)) / RUN_MULTIPLE * RUN_MULTIPLE);
     this.imageRun = roundUp(tilesH * rowWidth, RUN_MULTIPLE);
     int parts = Math.min(tilesH, (imageRun + target - 1) / target);
     this.partRows = (tilesH + parts - 1) / parts;
@@ -195,6 +195,14 @@ public final class WinogradConv {
   public static WinogradConv adjoint(ConvGeometry g, int outChannels, int tile) {
     return new WinogradConv(tile, outChannels, g.outH(), g.outW(), 2 - g.padTop(),
         2 - g.padLeft(), g.height(), g.width(), g.channels());
+  }
+
+  /**
+   * Whether {@link #convolve} can write the 2x2 max pool of its output: where the output's
+   * sides are even, each pooling window inside one tile.
+   */
+  public boolean writesPooled() {
+    return outH % 2 == 0 && outW % 2 == 0;
   }
 
   /** Outputs per side of a tile: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3). */
@@ -359,7 +367,7 @@ public final class WinogradConv {
   public void convolve(float[] padded, int images, float[] packed, float[] bias, int biasOff,
       float[] scale, float[] shift, boolean relu, float[] residual, boolean pool, float[] out,
       int outOff, int outSize, float[] transformed, float[] products, float[] phases) {
-    if (pool && (residual != null || outH % 2 != 0 || outW % 2 != 0)) {
+    if (pool && (residual != null || !writesPooled())) {
       throw new IllegalArgumentException("a pooled output takes even sides and no residual: "
           + outH + "x" + outW + (residual != null ? " with a residual" : ""));
     }
