@@ -23,6 +23,11 @@ public final class Flatten implements Layer {
     }
 
     @Override
+    public boolean passesInputThrough() {
+      return true;
+    }
+
+    @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new Flatten(input);
     }

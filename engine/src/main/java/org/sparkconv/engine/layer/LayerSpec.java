@@ -60,6 +60,15 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
   }
 
   /**
+   * Whether a layer of this spec outputs its input's memory as it is (a flatten: NCHW is already
+   * flat per example), so that a network fuses it into any layer before it, as it fuses an
+   * activation ({@link #fusesNext}), with nothing for that layer to apply.
+   */
+  default boolean passesInputThrough() {
+    return false;
+  }
+
+  /**
    * Whether a layer of this spec can compute, in inference, what {@code next} would output
    * after it ({@link Layer#inferFoldingNext}): the network then skips {@code next} when it
    * infers, and both share one buffer.

@@ -6,7 +6,6 @@ import java.util.TreeSet;
 import java.util.function.IntPredicate;
 import org.sparkconv.engine.layer.Add;
 import org.sparkconv.engine.layer.BatchNorm;
-import org.sparkconv.engine.layer.Flatten;
 import org.sparkconv.engine.layer.LayerSpec;
 import org.sparkconv.engine.layer.MaxPool2d;
 
@@ -67,14 +66,14 @@ final class GraphPlan {
         }
       }
     }
-    // A flatten is fused into any layer before it: NCHW is already flat per example, so it
+    // A layer that passes its input through (a flatten) is fused into any layer before it: it
     // only names the same buffer (and passes the gradient on as it is), instead of copying.
     fusedIntoPrevious = new boolean[n];
     for (int i = 0; i + 1 < n; i++) {
       LayerSpec layer = nodes.get(i).layer();
       LayerSpec next = nodes.get(i + 1).layer();
       fusedIntoPrevious[i + 1] = !fusedIntoPrevious[i] && nodes.get(i + 1).isChained(i + 1)
-          && consumers[i] == 1 && (next instanceof Flatten.Spec || layer.fusesNext(next));
+          && consumers[i] == 1 && (next.passesInputThrough() || layer.fusesNext(next));
     }
     foldedInInference = new boolean[n];
     for (int i = 0; i + 1 < n; i++) {

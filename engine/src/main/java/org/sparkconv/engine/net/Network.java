@@ -3,7 +3,6 @@ package org.sparkconv.engine.net;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.sparkconv.engine.layer.Flatten;
 import org.sparkconv.engine.layer.Layer;
 import org.sparkconv.engine.layer.MergeLayer;
 import org.sparkconv.engine.layer.MergeSpec;
@@ -79,7 +78,8 @@ public final class Network {
       inputGradients[i] = new float[plan.inputs[i].length][];
     }
     for (int i = 0; i + 1 < layers.length; i++) {
-      if (plan.fusedIntoPrevious[i + 1] && !(layers[i + 1] instanceof Flatten)
+      if (plan.fusedIntoPrevious[i + 1]
+          && !spec.nodes().get(i + 1).layer().passesInputThrough()
           && !layers[i].fuseNext(layers[i + 1])) {
         throw new IllegalStateException("layer " + i + " (" + spec.nodes().get(i).layer().type()
             + ") declares it fuses the next layer but did not take it");
