@@ -43,8 +43,8 @@ final class PhasePlanes {
     this(2, channels, inH, inW, padTop, padLeft, rows, rowWidth, phasePlane);
   }
 
-  PhasePlanes(int side, int channels, int inH, int inW, int padTop, int padLeft, int rows, int rowWidth,
-      int phasePlane) {
+  PhasePlanes(int side, int channels, int inH, int inW, int padTop, int padLeft, int rows,
+      int rowWidth, int phasePlane) {
     if (phasePlane < rows * rowWidth + OVERRUN) {
       throw new IllegalArgumentException("phase plane of " + phasePlane + " floats for " + rows
           + " rows of " + rowWidth + ": needs " + OVERRUN + " more");

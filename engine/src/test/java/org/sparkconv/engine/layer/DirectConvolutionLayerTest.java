@@ -88,7 +88,8 @@ class DirectConvolutionLayerTest {
     assertFalse(((Conv2d) spec.build(input, 0, ComputeContext.defaults().withWinograd(false)))
         .directPasses().runsWinograd(), "Winograd off");
     assertEquals(2, ((Conv2d) spec.build(input, 0, ComputeContext.defaults()
-        .withWinograd(true))).directPasses().winogradTile(), "12x12 planes: 2x2 tiles (4x4 would do 0.75 of their work)");
+        .withWinograd(true))).directPasses().winogradTile(),
+        "12x12 planes: 2x2 tiles (4x4 would do 0.75 of their work)");
     check(input, spec, true);
     // 32 -> 32 on 28x28 (VGG-small's second conv): 4x4 tiles forward and adjoint, the weight
     // gradient by 2x2 tiles from its own transforms
