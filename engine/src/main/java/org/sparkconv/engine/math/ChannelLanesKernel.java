@@ -54,26 +54,41 @@ final class ChannelLanesKernel {
    */
   static void run(float[] packedT, int outPad, int depth, int[] offsets, float[] padded,
       int[] pixelOffsets, int pixels, float[] outT) {
+    run(packedT, 0, outPad, depth, offsets, padded, pixelOffsets, pixels, outT, 0);
+  }
+
+  /**
+   * As {@link #run(float[], int, int, int[], float[], int[], int, float[])} with the packed
+   * weights from {@code packedT[packedOff]} and the result at {@code outT[outOff]}: one of
+   * several GEMMs packed one after another ({@link WinogradConv}'s positions).
+   */
+  static void run(float[] packedT, int packedOff, int outPad, int depth, int[] offsets,
+      float[] padded, int[] pixelOffsets, int pixels, float[] outT, int outOff) {
     int o = 0;
     while (o < outPad) {
       int width = chunkWidth(outPad - o);
-      int chunk = o * depth;
+      int chunk = packedOff + o * depth;
+      // the tiles index outT as row * outPad + column: the offset rides on the column
+      int column = outOff + o;
       if (width == 4 * LANES) {
         int q = 0;
         for (; q + 6 <= pixels; q += 6) {
-          pixels6x4(packedT, chunk, depth, offsets, padded, pixelOffsets, q, outT, outPad, o);
+          pixels6x4(packedT, chunk, depth, offsets, padded, pixelOffsets, q, outT, outPad,
+              column);
         }
         for (; q < pixels; q++) {
           pixels1x4(packedT, chunk, depth, offsets, padded, pixelOffsets[q], outT,
-              q * outPad + o);
+              q * outPad + column);
         }
       } else if (width == 2 * LANES) {
         for (int q = 0; q < pixels; q += 12) {
-          pixels12x2(packedT, chunk, depth, offsets, padded, pixelOffsets, q, outT, outPad, o);
+          pixels12x2(packedT, chunk, depth, offsets, padded, pixelOffsets, q, outT, outPad,
+              column);
         }
       } else {
         for (int q = 0; q < pixels; q += 12) {
-          pixels12x1(packedT, chunk, depth, offsets, padded, pixelOffsets, q, outT, outPad, o);
+          pixels12x1(packedT, chunk, depth, offsets, padded, pixelOffsets, q, outT, outPad,
+              column);
         }
       }
       o += width;

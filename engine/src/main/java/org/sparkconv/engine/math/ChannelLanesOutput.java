@@ -46,6 +46,14 @@ final class ChannelLanesOutput {
   static void write(float[] resultT, int width, int outChannels, int pixels, float[] bias,
       int biasOff, float[] scale, float[] shift, boolean relu, float[] residual, int[] index,
       float[] out, int outOff) {
+    write(resultT, 0, width, outChannels, pixels, bias, biasOff, scale, shift, relu, residual,
+        index, out, outOff);
+  }
+
+  /** As above, the result from {@code resultT[resultOff]}. */
+  static void write(float[] resultT, int resultOff, int width, int outChannels, int pixels,
+      float[] bias, int biasOff, float[] scale, float[] shift, boolean relu, float[] residual,
+      int[] index, float[] out, int outOff) {
     if (residual == out) {
       throw new IllegalArgumentException("the residual must not be the output array itself");
     }
@@ -58,7 +66,7 @@ final class ChannelLanesOutput {
       boolean reluHere = relu && residual == null;
       int to = outOff + o * pixels;
       for (int q = 0; q < pixels; q++) {
-        FloatVector v = FloatVector.fromArray(SPECIES, resultT, q * width + o).add(b);
+        FloatVector v = FloatVector.fromArray(SPECIES, resultT, resultOff + q * width + o).add(b);
         if (sc != null) {
           v = v.mul(sc).add(sh);
         }
@@ -77,7 +85,7 @@ final class ChannelLanesOutput {
       float sh = scale == null ? 0f : shift[o];
       int to = outOff + o * pixels;
       for (int q = 0; q < pixels; q++) {
-        float v = (resultT[q * width + o] + b) * sc + sh;
+        float v = (resultT[resultOff + q * width + o] + b) * sc + sh;
         if (residual != null) {
           v += residual[to + q];
         }

@@ -1,5 +1,7 @@
 package org.sparkconv.engine.math;
 
+import java.util.Arrays;
+
 /**
  * A stride-1 3x3 convolution by Winograd's minimal filtering F(2x2, 3x3)
  * (Lavin &amp; Gray 2015, "Fast Algorithms for Convolutional Neural Networks"): each 2x2 block of
@@ -63,6 +65,14 @@ public final class WinogradConv {
    * with 48 and 0.99 with 128.
    */
   private static final int MIN_LARGE_TILE_BLOCK = 64;
+  /**
+   * By channels, tiles go through the input transform, the GEMMs and the output transform this
+   * many at a time (the kernel's widest tile), so that the transformed input and the products
+   * are small and reused at once. 64 images of 64x7x7->64, one thread, against the direct
+   * kernel by channels in the same JVM: groups of 6, 12, 24, 48 tiles 1.27, 1.30, 1.28, 1.24x;
+   * the size hardly matters.
+   */
+  private static final int LANE_GROUP = 6;
   /** Tile runs are rounded to this: a multiple of every vector width. */
   private static final int RUN_MULTIPLE = 16;
 
@@ -90,6 +100,14 @@ public final class WinogradConv {
   private final int gradientStride; // floats per position of a transformed output gradient
   private final int[] tapOffsets; // offsets flattened: position xi, channel c at xi * inChannels + c
   private final int[][] tileOffsets; // per part: the block column of each real tile, in order
+  private final boolean byChannels; // GEMMs with vectors over output channels: see forLanes
+  private final int laneStride; // by channels: floats per position of a block's products
+  private final int[] laneTiles; // by channels: each tile's offset, to whole 12-tile groups
+  private final int inPad; // by channels: inChannels rounded to 16, a padded pixel's floats
+  private final int padW; // by channels: the padded image's sides, 2 tiles + 2
+  private final int padH;
+  private final int[] padTargets; // by channels: where each input pixel goes in the padded image
+  private final int[] scatterIndex; // by channels: ChannelLanesOutput's, for the output planes
 
   /**
    * A stride-1 3x3 convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop}
@@ -108,6 +126,20 @@ public final class WinogradConv {
    */
   public WinogradConv(int tile, int inChannels, int inH, int inW, int padTop, int padLeft,
       int outH, int outW, int outChannels) {
+    this(tile, false, inChannels, inH, inW, padTop, padLeft, outH, outW, outChannels);
+  }
+
+  /**
+   * As {@link #WinogradConv(int, int, int, int, int, int, int, int, int)}, with
+   * {@code byChannels} the GEMMs by {@link ChannelLanesKernel} (2x2 tiles only; see
+   * {@link #forwardByChannels}).
+   */
+  WinogradConv(int tile, boolean byChannels, int inChannels, int inH, int inW, int padTop,
+      int padLeft, int outH, int outW, int outChannels) {
+    if (byChannels && tile != 2) {
+      throw new IllegalArgumentException("GEMMs by channels with " + tile + "x" + tile
+          + " tiles: only 2x2");
+    }
     if (outH <= 0 || outW <= 0) {
       throw new IllegalArgumentException("empty output " + outH + "x" + outW);
     }
@@ -129,22 +161,39 @@ public final class WinogradConv {
     int target = Math.max(tile == 4 ? MIN_LARGE_TILE_BLOCK : 48,
         BLOCK_FLOATS / (positions * (inChannels + outRows)) / RUN_MULTIPLE * RUN_MULTIPLE);
     this.imageRun = roundUp(tilesH * rowWidth, RUN_MULTIPLE);
-    int parts = Math.min(tilesH, (imageRun + target - 1) / target);
+    // By channels, blocks of whole images, whose real tiles fill the kernel's 6-tile rows
+    int parts = byChannels ? 1 : Math.min(tilesH, (imageRun + target - 1) / target);
     this.partRows = (tilesH + parts - 1) / parts;
     this.parts = (tilesH + partRows - 1) / partRows;
-    this.chunk = this.parts > 1 ? 1 : Math.max(1, target / imageRun);
+    int fitting = Math.max(1, target / imageRun);
+    int group = 6 / gcd(6, tilesH * tilesW);
+    this.chunk = this.parts > 1 ? 1 : byChannels ? roundUp(fitting, group) : fitting;
     this.block = this.parts > 1 ? roundUp(partRows * rowWidth, RUN_MULTIPLE) : chunk * imageRun;
     // The last block's runs read up to RUN_MULTIPLE tiles past its rows, and their windows a
     // row and a column beyond.
     this.phasePlane = this.parts * partRows * rowWidth + RUN_MULTIPLE + rowWidth + 1;
     // Skewed by a cache line: 16 streams a power-of-two apart would share L1 sets.
-    this.inStride = inChannels * block + SKEW;
+    this.inPad = roundUp(inChannels, RUN_MULTIPLE);
+    int imageTiles = tilesH * tilesW;
+    this.inStride = byChannels ? LANE_GROUP * inPad + SKEW : inChannels * block + SKEW;
     this.outStride = outRows * block + SKEW;
     this.offsets = new int[positions][inChannels];
     for (int xi = 0; xi < positions; xi++) {
       for (int c = 0; c < inChannels; c++) {
-        offsets[xi][c] = xi * inStride + c * block;
+        offsets[xi][c] = xi * inStride + c * (byChannels ? 1 : block);
       }
+    }
+    this.padH = 2 * tilesH + 2;
+    this.padW = 2 * tilesW + 2;
+    if (byChannels && (padTop < 0 || padLeft < 0 || inH + padTop > padH
+        || inW + padLeft > padW)) {
+      throw new IllegalArgumentException("GEMMs by channels: the input " + inH + "x" + inW
+          + " padded by " + padTop + ", " + padLeft + " must lie inside the tiles' " + padH
+          + "x" + padW + " windows");
+    }
+    this.padTargets = new int[inH * inW];
+    for (int k = 0; k < padTargets.length; k++) {
+      padTargets[k] = ((k / inW + padTop) * padW + k % inW + padLeft) * inPad;
     }
     this.planes = new PhasePlanes(tile, inChannels, inH, inW, padTop, padLeft, tilesH + 1,
         rowWidth, phasePlane);
@@ -169,6 +218,14 @@ public final class WinogradConv {
       tileOffsets[part] = columns;
     }
     this.gradientStride = tileOffsets[0].length * outPad + SKEW;
+    this.byChannels = byChannels;
+    int laneRows = roundUp(LANE_GROUP, ChannelLanesKernel.PIXEL_MULTIPLE);
+    this.laneStride = byChannels ? laneRows * outPad + SKEW : 0;
+    this.laneTiles = new int[byChannels ? laneRows : 0];
+    for (int q = 0; q < laneTiles.length; q++) {
+      laneTiles[q] = Math.min(q, LANE_GROUP - 1) * inPad; // the last repeated
+    }
+    this.scatterIndex = byChannels ? ChannelLanesOutput.scatterIndex(outH * outW) : null;
   }
 
   /** The forward convolution of {@code g}; see {@link #applies}. */
@@ -180,6 +237,31 @@ public final class WinogradConv {
   public static WinogradConv forward(ConvGeometry g, int outChannels, int tile) {
     return new WinogradConv(tile, g.channels(), g.height(), g.width(), g.padTop(), g.padLeft(),
         g.outH(), g.outW(), outChannels);
+  }
+
+  /**
+   * The forward convolution of {@code g} by 2x2 tiles with the GEMMs by channels: vectors over
+   * output channels, a tile's transformed input broadcast ({@link ChannelLanesKernel}), so
+   * that only real tiles are multiplied. Over tiles, the vectors also run over the column each
+   * row of tiles drops and the image's tiles rounded to 16: on a 7x7 plane 32 for 16 tiles,
+   * more multiply-adds than the direct method; by channels 16 positions x 16 tiles, 0.58 of
+   * the definition's. The output transform then runs by channels too, into a pixel-major
+   * image that {@link ChannelLanesOutput} writes to the planes. No pooled output.
+   */
+  public static WinogradConv forwardByChannels(ConvGeometry g, int outChannels) {
+    return new WinogradConv(2, true, g.channels(), g.height(), g.width(), g.padTop(),
+        g.padLeft(), g.outH(), g.outW(), outChannels);
+  }
+
+  /** The input-gradient convolution of {@code g} as {@link #forwardByChannels} runs. */
+  public static WinogradConv adjointByChannels(ConvGeometry g, int outChannels) {
+    return new WinogradConv(2, true, outChannels, g.outH(), g.outW(), 2 - g.padTop(),
+        2 - g.padLeft(), g.height(), g.width(), g.channels());
+  }
+
+  /** Whether the GEMMs run with vectors over output channels ({@link #forwardByChannels}). */
+  public boolean byChannels() {
+    return byChannels;
   }
 
   /**
@@ -202,7 +284,7 @@ public final class WinogradConv {
    * sides are even, each pooling window inside one tile.
    */
   public boolean writesPooled() {
-    return outH % 2 == 0 && outW % 2 == 0;
+    return !byChannels && outH % 2 == 0 && outW % 2 == 0;
   }
 
   /** Outputs per side of a tile: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3). */
@@ -222,7 +304,7 @@ public final class WinogradConv {
 
   /** Floats of one image's padded phase planes. */
   public int paddedImageSize() {
-    return planes.imageSize();
+    return byChannels ? padH * padW * inPad : planes.imageSize();
   }
 
   /** Floats of the padded chunk {@link #pad} fills: {@code chunk} images. */
@@ -235,14 +317,20 @@ public final class WinogradConv {
     return positions * inStride;
   }
 
-  /** Floats of a block's products, {@code (16, outChannels rounded to 8, block)}, skewed. */
+  /**
+   * Floats of a block's products, {@code (16, outChannels rounded to 8, block)}, skewed; by
+   * channels {@code (16, real tiles rounded to 12, outChannels rounded to 16)}.
+   */
   public int productSize() {
-    return positions * outStride;
+    return positions * (byChannels ? laneStride : outStride);
   }
 
-  /** Floats of the output transform's scratch: four output phases of one block, and a vector. */
+  /**
+   * Floats of the output transform's scratch: four output phases of one block, and a vector; by
+   * channels one pixel-major output image.
+   */
   public int outputScratchSize() {
-    return tile * tile * block + RUN_MULTIPLE;
+    return byChannels ? chunk * outH * outW * outPad : tile * tile * block + RUN_MULTIPLE;
   }
 
   /**
@@ -260,11 +348,19 @@ public final class WinogradConv {
 
   /** Floats of the packed transformed weights. */
   public int packedWeightsSize() {
-    return positions * outRows * inChannels;
+    return positions * packedRows() * inChannels;
+  }
+
+  /** Output channels of the packed weights: whole micro-tiles, or by channels whole vectors. */
+  private int packedRows() {
+    return byChannels ? outPad : outRows;
   }
 
   /** Multiply-adds of the GEMMs for one image, dropped tiles and padded channels included. */
   public long multiplyAdds() {
+    if (byChannels) {
+      return (long) positions * outPad * inChannels * tilesH * tilesW;
+    }
     return (long) positions * outRows * inChannels * (parts > 1 ? parts * block : imageRun);
   }
 
@@ -289,12 +385,12 @@ public final class WinogradConv {
   public void packWeights(float[] w, int off, float[] packed) {
     float[] g = new float[9];
     float[] u = new float[positions];
-    for (int o = 0; o < outRows; o++) {
+    for (int o = 0; o < packedRows(); o++) {
       for (int c = 0; c < inChannels; c++) {
         if (o < outChannels) {
           System.arraycopy(w, off + (o * inChannels + c) * 9, g, 0, 9);
         } else {
-          java.util.Arrays.fill(g, 0f);
+          Arrays.fill(g, 0f);
         }
         packTransformed(g, o, c, packed, u);
       }
@@ -309,7 +405,7 @@ public final class WinogradConv {
   public void packAdjointWeights(float[] w, int off, float[] packed) {
     float[] g = new float[9];
     float[] u = new float[positions];
-    for (int c = 0; c < outRows; c++) {
+    for (int c = 0; c < packedRows(); c++) {
       for (int o = 0; o < inChannels; o++) {
         for (int t = 0; t < 9; t++) {
           g[t] = c < outChannels ? w[off + (o * outChannels + c) * 9 + 8 - t] : 0f;
@@ -320,13 +416,15 @@ public final class WinogradConv {
   }
 
   /**
-   * {@code U = G g G^T} of one 3x3 kernel into its 16 GEMMs' panels at (row o, depth c);
-   * {@code u} is scratch of 16 (one per packing, not per kernel: ~1 MB a VGG-small step).
+   * {@code U = G g G^T} of one 3x3 kernel into its 16 GEMMs' panels at (row o, depth c), by
+   * channels at {@link ChannelLanesKernel#packedIndex}; {@code u} is scratch of 16 (one per
+   * packing, not per kernel: ~1 MB a VGG-small step).
    */
   private void packTransformed(float[] g, int o, int c, float[] packed, float[] u) {
     WinogradFilter.transform(tile, g, u);
-    int panel = (o / MR * inChannels + c) * MR + o % MR;
-    int gemm = outRows * inChannels;
+    int panel = byChannels ? ChannelLanesKernel.packedIndex(o, c, inChannels, outPad)
+        : (o / MR * inChannels + c) * MR + o % MR;
+    int gemm = packedRows() * inChannels;
     for (int xi = 0; xi < positions; xi++) {
       packed[xi * gemm + panel] = u[xi];
     }
@@ -337,7 +435,12 @@ public final class WinogradConv {
    * chunk as phase planes; the padding stays zero.
    */
   public void pad(float[] x, int xOff, float[] padded, int slot) {
-    planes.copy(x, xOff, padded, slot * paddedImageSize());
+    if (byChannels) {
+      WinogradLanesKernel.pad(x, xOff, inChannels, padTargets.length, padTargets, padded,
+          slot * paddedImageSize());
+    } else {
+      planes.copy(x, xOff, padded, slot * paddedImageSize());
+    }
   }
 
   /**
@@ -370,6 +473,11 @@ public final class WinogradConv {
     if (pool && (residual != null || !writesPooled())) {
       throw new IllegalArgumentException("a pooled output takes even sides and no residual: "
           + outH + "x" + outW + (residual != null ? " with a residual" : ""));
+    }
+    if (byChannels) {
+      convolveByChannels(padded, images, packed, bias, biasOff, scale, shift, relu, residual,
+          out, outOff, outSize, transformed, products, phases);
+      return;
     }
     for (int part = 0; part < parts; part++) {
       int firstRow = part * partRows;
@@ -415,6 +523,46 @@ public final class WinogradConv {
     }
   }
 
+  /**
+   * {@link #convolve} with the GEMMs by channels ({@link #forwardByChannels}): one block of
+   * whole images, each position's GEMM into {@code (tiles, outPad)}, then per image the output
+   * transform into a pixel-major image in {@code phases} and {@link ChannelLanesOutput} to the
+   * planes, with the bias, folded norm, residual and ReLU.
+   */
+  private void convolveByChannels(float[] padded, int images, float[] packed, float[] bias,
+      int biasOff, float[] scale, float[] shift, boolean relu, float[] residual, float[] out,
+      int outOff, int outSize, float[] transformed, float[] products, float[] results) {
+    int imageTiles = tilesH * tilesW;
+    int tiles = images * imageTiles;
+    int gemm = outPad * inChannels;
+    int resultSize = outH * outW * outPad;
+    for (int first = 0; first < tiles; first += LANE_GROUP) {
+      int count = Math.min(LANE_GROUP, tiles - first);
+      for (int k = 0; k < count; k++) {
+        int i = (first + k) / imageTiles;
+        int t = (first + k) % imageTiles;
+        WinogradLanesKernel.transformInput(padded, i * paddedImageSize()
+            + 2 * (t / tilesW * padW + t % tilesW) * inPad, padW, inPad, transformed,
+            k * inPad, inStride);
+      }
+      for (int xi = 0; xi < positions; xi++) {
+        ChannelLanesKernel.run(packed, xi * gemm, outPad, inChannels, offsets[xi], transformed,
+            laneTiles, count, products, xi * laneStride);
+      }
+      for (int k = 0; k < count; k++) {
+        int i = (first + k) / imageTiles;
+        int t = (first + k) % imageTiles;
+        WinogradLanesKernel.transformOutput(products, k * outPad, laneStride, outPad,
+            t / tilesW, t % tilesW, outH, outW, results, i * resultSize);
+      }
+    }
+    for (int i = 0; i < images; i++) {
+      ChannelLanesOutput.write(results, i * resultSize, outPad, outChannels, outH * outW, bias,
+          biasOff, scale, shift, relu, residual, scatterIndex, out, outOff + i * outSize);
+    }
+  }
+
+
   /** The input transform of tiles [from, from + length) of each image into a block. */
   private void transformBlock(float[] padded, int images, int from, int length,
       float[] transformed) {
@@ -446,9 +594,9 @@ public final class WinogradConv {
    */
   public void weightGradient(float[] padded, int images, float[] dyT, int dyStride,
       float[] transformed, float[] dm, float[] accT) {
-    if (tile != 2) {
+    if (tile != 2 || byChannels) {
       throw new IllegalStateException("weight gradient by F(" + tile + "x" + tile
-          + ", 3x3): only 2x2 tiles have one");
+          + ", 3x3)" + (byChannels ? " by channels" : "") + ": only 2x2 tiles by tiles have one");
     }
     for (int part = 0; part < parts; part++) {
       int firstRow = part * partRows;
@@ -484,6 +632,10 @@ public final class WinogradConv {
         WinogradFilter.addGradient(du, g, gOff + (o * inChannels + c) * 9);
       }
     }
+  }
+
+  private static int gcd(int a, int b) {
+    return b == 0 ? a : gcd(b, a % b);
   }
 
   private static int roundUp(int x, int multiple) {

@@ -58,11 +58,17 @@ class DirectConvolutionLayerTest {
     // 5x5 padded by 2: the phases' paddings differ (1 and 0), so im2col
     check(new Shape(4, 12, 12), new Conv2d.Spec(0, 16, 5, 5, 2, 2, Padding.of(2), 1, 1, true,
         Init.HE_NORMAL), false);
-    // 64 outputs on 7x7 planes: forward and adjoint with vectors over output channels
+    // 64 outputs on 7x7 planes: forward and adjoint with vectors over output channels, by
+    // Winograd where it is on (the GEMMs by channels)
     Conv2d.Spec stage3 = new Conv2d.Spec(0, 64, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);
-    assertTrue(((Conv2d) stage3.build(new Shape(64, 7, 7), 0, ComputeContext.defaults()))
-        .directPasses().runsChannelLanes(), "64 outputs on 7x7: channel lanes");
+    assertTrue(((Conv2d) stage3.build(new Shape(64, 7, 7), 0, ComputeContext.defaults()
+        .withWinograd(false))).directPasses().runsChannelLanes(),
+        "64 outputs on 7x7: channel lanes");
+    DirectConvPasses stage3Winograd = ((Conv2d) stage3.build(new Shape(64, 7, 7), 0,
+        ComputeContext.defaults().withWinograd(true))).directPasses();
+    assertTrue(stage3Winograd.runsWinogradByChannels(), "64x7x7 -> 64: Winograd by channels");
+    assertFalse(stage3Winograd.runsWinogradWeights(), "64x7x7 -> 64: weights by channels");
     check(new Shape(64, 7, 7), stage3, true);
     Conv2d.Spec down64 = new Conv2d.Spec(0, 64, 3, 3, 2, 2, Padding.of(1), 1, 1, false,
         Init.HE_NORMAL);

@@ -47,17 +47,29 @@ class WinogradConvTest {
 
   @Test
   void forwardAndInputGradientMatchTheDefinition() {
-    check(2, CASES, TOLERANCE, 11);
+    check(2, false, CASES, TOLERANCE, 11);
+  }
+
+  /**
+   * The GEMMs by channels ({@link WinogradConv#forwardByChannels}): the same cases, channel
+   * counts that fill no whole vector (the output's scalar channels, zero-padded weights), one
+   * that fills one and four, and blocks whose tiles leave single-tile rows of the kernel.
+   */
+  @Test
+  void gemmsByChannelsMatchTheDefinition() {
+    check(2, true, CASES, TOLERANCE, 311);
+    check(2, true, new int[][] {{16, 80, 7, 7, 1, 1, 1, 1}, {24, 32, 5, 9, 1, 1, 1, 1}},
+        TOLERANCE, 411);
   }
 
   @Test
   void fourByFourTilesMatchTheDefinition() {
-    check(4, CASES, TOLERANCE_4X4, 111);
-    check(4, WIDE_CASES, TOLERANCE_4X4, 211);
+    check(4, false, CASES, TOLERANCE_4X4, 111);
+    check(4, false, WIDE_CASES, TOLERANCE_4X4, 211);
   }
 
   @Test
-  void onlyTwoByTwoTilesHaveAWeightGradient() {
+  void onlyTwoByTwoTilesByTilesHaveAWeightGradient() {
     ConvGeometry g = new ConvGeometry(4, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8);
     WinogradConv f = WinogradConv.forward(g, 4, 4);
     org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
@@ -65,9 +77,14 @@ class WinogradConvTest {
             new float[f.transformedInputSize()], new float[4096], new float[4096]));
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> WinogradConv.forward(g, 4, 3));
+    WinogradConv lanes = WinogradConv.forwardByChannels(g, 4);
+    assertThrows(IllegalStateException.class,
+        () -> lanes.weightGradient(new float[lanes.paddedSize()], 1, new float[4096], 1024,
+            new float[lanes.transformedInputSize()], new float[4096], new float[4096]));
   }
 
-  private static void check(int tile, int[][] cases, double tolerance, long seed) {
+  private static void check(int tile, boolean byChannels, int[][] cases, double tolerance,
+      long seed) {
     double worst = 0;
     for (int[] c : cases) {
       int outH = ConvGeometry.outputLength(c[2], c[4], c[6], 3, 1, 1);
@@ -84,8 +101,11 @@ class WinogradConvTest {
       float[] bias = uniform(cout, seed++);
       float[] dy = uniform(images * outSize, seed++);
 
-      WinogradConv f = WinogradConv.forward(g, cout, tile);
-      WinogradConv b = WinogradConv.adjoint(g, cout, tile);
+      WinogradConv f = byChannels ? WinogradConv.forwardByChannels(g, cout)
+          : WinogradConv.forward(g, cout, tile);
+      WinogradConv b = byChannels ? WinogradConv.adjointByChannels(g, cout)
+          : WinogradConv.adjoint(g, cout, tile);
+      assertEquals(byChannels, f.byChannels());
       float[] y = new float[images * outSize];
       float[] dx = new float[images * inSize];
       run(f, false, w, x, inSize, bias, y, outSize, images);
@@ -94,7 +114,7 @@ class WinogradConvTest {
       assertClose(expected[0], y, tolerance, "forward " + g);
       assertClose(expected[1], dx, tolerance, "input gradient " + g);
       worst = Math.max(worst, Math.max(worstError(expected[0], y), worstError(expected[1], dx)));
-      if (tile != 2) {
+      if (tile != 2 || byChannels) {
         continue;
       }
 
@@ -110,7 +130,8 @@ class WinogradConvTest {
             "weight gradient " + g + " at " + i);
       }
     }
-    System.out.printf("F(%dx%d, 3x3): worst error %.2e of 1 + |y|%n", tile, tile, worst);
+    System.out.printf("F(%dx%d, 3x3)%s: worst error %.2e of 1 + |y|%n", tile, tile,
+        byChannels ? " by channels" : "", worst);
   }
 
   /** The largest error relative to 1 + |expected|. */
@@ -163,11 +184,12 @@ class WinogradConvTest {
 
   @Test
   void foldedMapResidualAndReluEqualASeparatePass() {
-    fusedEqualsSeparate(2);
-    fusedEqualsSeparate(4);
+    fusedEqualsSeparate(2, false);
+    fusedEqualsSeparate(4, false);
+    fusedEqualsSeparate(2, true);
   }
 
-  private static void fusedEqualsSeparate(int tile) {
+  private static void fusedEqualsSeparate(int tile, boolean byChannels) {
     // (inChannels, outChannels, side): an image in two blocks; an odd plane whose last row and
     // column are half tiles, and whose plane end the zipped stores must not pass; several
     // images to a block
@@ -186,7 +208,8 @@ class WinogradConvTest {
       float[] scale = uniform(cout, seed++);
       float[] shift = uniform(cout, seed++);
       float[] residual = uniform(images * outSize, seed++);
-      WinogradConv f = WinogradConv.forward(g, cout, tile);
+      WinogradConv f = byChannels ? WinogradConv.forwardByChannels(g, cout)
+          : WinogradConv.forward(g, cout, tile);
       float[] plain = new float[images * outSize];
       run(f, false, w, x, inSize, bias, plain, outSize, images);
       for (boolean relu : new boolean[] {false, true}) {
