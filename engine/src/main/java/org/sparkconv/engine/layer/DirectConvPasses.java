@@ -164,8 +164,11 @@ final class DirectConvPasses {
      * {@code tiled}, or where it is null and {@code direct} (the forward or adjoint convolution)
      * would run with vectors over output channels ({@link #channelLanes}: 7x7 planes), Winograd
      * with its GEMMs by channels ({@link WinogradConv#forwardByChannels}), whose tiles do not
-     * overhang. 64 images of 64x7x7->64, one thread, against the direct kernel by channels in
-     * the same JVM: 1.24-1.30x.
+     * overhang; 4x4 tiles by the same rule as {@link #MAX_LARGE_TILE_WORK} (7x7: 0.56 of the
+     * 2x2 tiles' GEMM work). 64 images of 64x7x7->64, one thread, against the direct kernel by
+     * channels in the same JVM: 2x2 tiles 1.24-1.30x, 4x4 tiles 1.80x. Not on 32 or 16
+     * channels (32x14x14->32 0.84x, 16x28x28->16 0.47x of the direct kernel by pixels): their
+     * GEMMs' narrow tiles and the transforms per multiply-add cost more than they save.
      */
     private static WinogradConv orByChannels(WinogradConv tiled, ConvGeometry g,
         int outChannels, DirectConv direct, boolean adjoint) {
@@ -174,8 +177,11 @@ final class DirectConvPasses {
           || g.padTop() < 0 || g.padLeft() < 0) {
         return tiled;
       }
-      return adjoint ? WinogradConv.adjointByChannels(g, outChannels)
-          : WinogradConv.forwardByChannels(g, outChannels);
+      WinogradConv small = adjoint ? WinogradConv.adjointByChannels(g, outChannels, 2)
+          : WinogradConv.forwardByChannels(g, outChannels, 2);
+      WinogradConv large = adjoint ? WinogradConv.adjointByChannels(g, outChannels, 4)
+          : WinogradConv.forwardByChannels(g, outChannels, 4);
+      return large.multiplyAdds() <= MAX_LARGE_TILE_WORK * small.multiplyAdds() ? large : small;
     }
 
     /**

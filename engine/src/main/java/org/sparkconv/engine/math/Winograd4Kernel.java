@@ -80,7 +80,7 @@ final class Winograd4Kernel {
   }
 
   /** {@code B^T d} of six vectors into {@code v[at + k * stride]}. */
-  private static void transformSix(FloatVector d0, FloatVector d1, FloatVector d2,
+  static void transformSix(FloatVector d0, FloatVector d1, FloatVector d2,
       FloatVector d3, FloatVector d4, FloatVector d5, float[] v, int at, int stride) {
     FloatVector d42 = d4.sub(d2);
     FloatVector d34 = d3.add(d4);
@@ -132,7 +132,7 @@ final class Winograd4Kernel {
   }
 
   /** A row of six products at {@code m[at + j * stride]}, times A, into its first four. */
-  private static void transformOutputRow(float[] m, int at, int stride) {
+  static void transformOutputRow(float[] m, int at, int stride) {
     FloatVector m0 = FloatVector.fromArray(SPECIES, m, at);
     FloatVector m1 = FloatVector.fromArray(SPECIES, m, at + stride);
     FloatVector m2 = FloatVector.fromArray(SPECIES, m, at + 2 * stride);

@@ -131,15 +131,11 @@ public final class WinogradConv {
 
   /**
    * As {@link #WinogradConv(int, int, int, int, int, int, int, int, int)}, with
-   * {@code byChannels} the GEMMs by {@link ChannelLanesKernel} (2x2 tiles only; see
+   * {@code byChannels} the GEMMs by {@link ChannelLanesKernel} (see
    * {@link #forwardByChannels}).
    */
   WinogradConv(int tile, boolean byChannels, int inChannels, int inH, int inW, int padTop,
       int padLeft, int outH, int outW, int outChannels) {
-    if (byChannels && tile != 2) {
-      throw new IllegalArgumentException("GEMMs by channels with " + tile + "x" + tile
-          + " tiles: only 2x2");
-    }
     if (outH <= 0 || outW <= 0) {
       throw new IllegalArgumentException("empty output " + outH + "x" + outW);
     }
@@ -183,8 +179,8 @@ public final class WinogradConv {
         offsets[xi][c] = xi * inStride + c * (byChannels ? 1 : block);
       }
     }
-    this.padH = 2 * tilesH + 2;
-    this.padW = 2 * tilesW + 2;
+    this.padH = tile * tilesH + 2;
+    this.padW = tile * tilesW + 2;
     if (byChannels && (padTop < 0 || padLeft < 0 || inH + padTop > padH
         || inW + padLeft > padW)) {
       throw new IllegalArgumentException("GEMMs by channels: the input " + inH + "x" + inW
@@ -249,13 +245,23 @@ public final class WinogradConv {
    * image that {@link ChannelLanesOutput} writes to the planes. No pooled output.
    */
   public static WinogradConv forwardByChannels(ConvGeometry g, int outChannels) {
-    return new WinogradConv(2, true, g.channels(), g.height(), g.width(), g.padTop(),
+    return forwardByChannels(g, outChannels, 2);
+  }
+
+  /** {@link #forwardByChannels} with {@code tile x tile} output tiles. */
+  public static WinogradConv forwardByChannels(ConvGeometry g, int outChannels, int tile) {
+    return new WinogradConv(tile, true, g.channels(), g.height(), g.width(), g.padTop(),
         g.padLeft(), g.outH(), g.outW(), outChannels);
   }
 
   /** The input-gradient convolution of {@code g} as {@link #forwardByChannels} runs. */
   public static WinogradConv adjointByChannels(ConvGeometry g, int outChannels) {
-    return new WinogradConv(2, true, outChannels, g.outH(), g.outW(), 2 - g.padTop(),
+    return adjointByChannels(g, outChannels, 2);
+  }
+
+  /** {@link #adjointByChannels} with {@code tile x tile} output tiles. */
+  public static WinogradConv adjointByChannels(ConvGeometry g, int outChannels, int tile) {
+    return new WinogradConv(tile, true, outChannels, g.outH(), g.outW(), 2 - g.padTop(),
         2 - g.padLeft(), g.height(), g.width(), g.channels());
   }
 
@@ -541,9 +547,14 @@ public final class WinogradConv {
       for (int k = 0; k < count; k++) {
         int i = (first + k) / imageTiles;
         int t = (first + k) % imageTiles;
-        WinogradLanesKernel.transformInput(padded, i * paddedImageSize()
-            + 2 * (t / tilesW * padW + t % tilesW) * inPad, padW, inPad, transformed,
-            k * inPad, inStride);
+        int window = i * paddedImageSize() + tile * (t / tilesW * padW + t % tilesW) * inPad;
+        if (tile == 2) {
+          WinogradLanesKernel.transformInput(padded, window, padW, inPad, transformed,
+              k * inPad, inStride);
+        } else {
+          WinogradLanesKernel.transformInput4(padded, window, padW, inPad, transformed,
+              k * inPad, inStride);
+        }
       }
       for (int xi = 0; xi < positions; xi++) {
         ChannelLanesKernel.run(packed, xi * gemm, outPad, inChannels, offsets[xi], transformed,
@@ -552,8 +563,13 @@ public final class WinogradConv {
       for (int k = 0; k < count; k++) {
         int i = (first + k) / imageTiles;
         int t = (first + k) % imageTiles;
-        WinogradLanesKernel.transformOutput(products, k * outPad, laneStride, outPad,
-            t / tilesW, t % tilesW, outH, outW, results, i * resultSize);
+        if (tile == 2) {
+          WinogradLanesKernel.transformOutput(products, k * outPad, laneStride, outPad,
+              t / tilesW, t % tilesW, outH, outW, results, i * resultSize);
+        } else {
+          WinogradLanesKernel.transformOutput4(products, k * outPad, laneStride, outPad,
+              t / tilesW, t % tilesW, outH, outW, results, i * resultSize);
+        }
       }
     }
     for (int i = 0; i < images; i++) {

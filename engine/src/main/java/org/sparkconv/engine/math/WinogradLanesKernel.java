@@ -251,4 +251,92 @@ final class WinogradLanesKernel {
       }
     }
   }
+
+  /**
+   * F(4x4)'s input transform by channels ({@link Winograd4Kernel}'s B): {@code v[vAt + xi *
+   * positionStride + o] = (B^T d B)[xi]} ({@code xi = 6a + b}) for one tile whose 6x6 window
+   * entry (i, j) is {@code padded[at + (i * padW + j) * width + o]}; along the window's rows
+   * into v, then down its columns in place.
+   */
+  static void transformInput4(float[] padded, int at, int padW, int width, float[] v, int vAt,
+      int positionStride) {
+    for (int i = 0; i < 6; i++) {
+      int row = at + i * padW * width;
+      int to = vAt + 6 * i * positionStride;
+      for (int o = 0; o < width; o += LANES) {
+        int p = row + o;
+        Winograd4Kernel.transformSix(FloatVector.fromArray(SPECIES, padded, p),
+            FloatVector.fromArray(SPECIES, padded, p + width),
+            FloatVector.fromArray(SPECIES, padded, p + 2 * width),
+            FloatVector.fromArray(SPECIES, padded, p + 3 * width),
+            FloatVector.fromArray(SPECIES, padded, p + 4 * width),
+            FloatVector.fromArray(SPECIES, padded, p + 5 * width), v, to + o, positionStride);
+      }
+    }
+    int column = 6 * positionStride;
+    for (int b = 0; b < 6; b++) {
+      for (int o = 0; o < width; o += LANES) {
+        int c = vAt + b * positionStride + o;
+        Winograd4Kernel.transformSix(FloatVector.fromArray(SPECIES, v, c),
+            FloatVector.fromArray(SPECIES, v, c + column),
+            FloatVector.fromArray(SPECIES, v, c + 2 * column),
+            FloatVector.fromArray(SPECIES, v, c + 3 * column),
+            FloatVector.fromArray(SPECIES, v, c + 4 * column),
+            FloatVector.fromArray(SPECIES, v, c + 5 * column), v, c, column);
+      }
+    }
+  }
+
+  /**
+   * F(4x4)'s output transform of one tile {@code (ty, tx)} by channels: with
+   * {@code m[xi] = products[at + xi * positionStride + o]}, writes {@code (A^T m A)[a][b]} to
+   * {@code resultT[resultAt + ((4 ty + a) * outW + 4 tx + b) * width + o]} where that pixel
+   * lies inside {@code outH x outW}; the products' rows are overwritten (times A, in place).
+   */
+  static void transformOutput4(float[] products, int at, int positionStride, int width, int ty,
+      int tx, int outH, int outW, float[] resultT, int resultAt) {
+    for (int i = 0; i < 6; i++) {
+      for (int o = 0; o < width; o += LANES) {
+        Winograd4Kernel.transformOutputRow(products, at + 6 * i * positionStride + o,
+            positionStride);
+      }
+    }
+    int rows = Math.min(4, outH - 4 * ty);
+    int columns = Math.min(4, outW - 4 * tx);
+    int pixel = resultAt + (4 * ty * outW + 4 * tx) * width;
+    for (int b = 0; b < columns; b++) {
+      for (int o = 0; o < width; o += LANES) {
+        outputColumn4(products, at + b * positionStride + o, 6 * positionStride, rows, resultT,
+            pixel + b * width + o, outW * width);
+      }
+    }
+  }
+
+  /**
+   * A column of six at {@code m[at + i * stride]} times A^T: output rows a below {@code rows}
+   * into {@code resultT[to + a * rowStride]}.
+   */
+  private static void outputColumn4(float[] m, int at, int stride, int rows, float[] resultT,
+      int to, int rowStride) {
+    FloatVector m0 = FloatVector.fromArray(SPECIES, m, at);
+    FloatVector m1 = FloatVector.fromArray(SPECIES, m, at + stride);
+    FloatVector m2 = FloatVector.fromArray(SPECIES, m, at + 2 * stride);
+    FloatVector m3 = FloatVector.fromArray(SPECIES, m, at + 3 * stride);
+    FloatVector m4 = FloatVector.fromArray(SPECIES, m, at + 4 * stride);
+    FloatVector sum12 = m1.add(m2);
+    FloatVector dif12 = m1.sub(m2);
+    FloatVector sum34 = m3.add(m4);
+    FloatVector dif34 = m3.sub(m4);
+    m0.add(sum12).add(sum34).intoArray(resultT, to);
+    if (rows > 1) {
+      dif12.add(dif34.mul(2f)).intoArray(resultT, to + rowStride);
+    }
+    if (rows > 2) {
+      sum12.add(sum34.mul(4f)).intoArray(resultT, to + 2 * rowStride);
+    }
+    if (rows > 3) {
+      FloatVector m5 = FloatVector.fromArray(SPECIES, m, at + 5 * stride);
+      dif12.add(dif34.mul(8f)).add(m5).intoArray(resultT, to + 3 * rowStride);
+    }
+  }
 }

@@ -68,6 +68,7 @@ class DirectConvolutionLayerTest {
     DirectConvPasses stage3Winograd = ((Conv2d) stage3.build(new Shape(64, 7, 7), 0,
         ComputeContext.defaults().withWinograd(true))).directPasses();
     assertTrue(stage3Winograd.runsWinogradByChannels(), "64x7x7 -> 64: Winograd by channels");
+    assertEquals(4, stage3Winograd.winogradTile(), "64x7x7 -> 64: 4x4 tiles");
     assertFalse(stage3Winograd.runsWinogradWeights(), "64x7x7 -> 64: weights by channels");
     check(new Shape(64, 7, 7), stage3, true);
     Conv2d.Spec down64 = new Conv2d.Spec(0, 64, 3, 3, 2, 2, Padding.of(1), 1, 1, false,

@@ -58,8 +58,10 @@ class WinogradConvTest {
   @Test
   void gemmsByChannelsMatchTheDefinition() {
     check(2, true, CASES, TOLERANCE, 311);
-    check(2, true, new int[][] {{16, 80, 7, 7, 1, 1, 1, 1}, {24, 32, 5, 9, 1, 1, 1, 1}},
-        TOLERANCE, 411);
+    int[][] more = {{16, 80, 7, 7, 1, 1, 1, 1}, {24, 32, 5, 9, 1, 1, 1, 1}};
+    check(2, true, more, TOLERANCE, 411);
+    check(4, true, CASES, TOLERANCE_4X4, 511);
+    check(4, true, more, TOLERANCE_4X4, 611);
   }
 
   @Test
@@ -101,9 +103,9 @@ class WinogradConvTest {
       float[] bias = uniform(cout, seed++);
       float[] dy = uniform(images * outSize, seed++);
 
-      WinogradConv f = byChannels ? WinogradConv.forwardByChannels(g, cout)
+      WinogradConv f = byChannels ? WinogradConv.forwardByChannels(g, cout, tile)
           : WinogradConv.forward(g, cout, tile);
-      WinogradConv b = byChannels ? WinogradConv.adjointByChannels(g, cout)
+      WinogradConv b = byChannels ? WinogradConv.adjointByChannels(g, cout, tile)
           : WinogradConv.adjoint(g, cout, tile);
       assertEquals(byChannels, f.byChannels());
       float[] y = new float[images * outSize];
@@ -187,6 +189,7 @@ class WinogradConvTest {
     fusedEqualsSeparate(2, false);
     fusedEqualsSeparate(4, false);
     fusedEqualsSeparate(2, true);
+    fusedEqualsSeparate(4, true);
   }
 
   private static void fusedEqualsSeparate(int tile, boolean byChannels) {
@@ -208,7 +211,7 @@ class WinogradConvTest {
       float[] scale = uniform(cout, seed++);
       float[] shift = uniform(cout, seed++);
       float[] residual = uniform(images * outSize, seed++);
-      WinogradConv f = byChannels ? WinogradConv.forwardByChannels(g, cout)
+      WinogradConv f = byChannels ? WinogradConv.forwardByChannels(g, cout, tile)
           : WinogradConv.forward(g, cout, tile);
       float[] plain = new float[images * outSize];
       run(f, false, w, x, inSize, bias, plain, outSize, images);
