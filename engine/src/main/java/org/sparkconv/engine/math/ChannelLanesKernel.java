@@ -42,7 +42,7 @@ final class ChannelLanesKernel {
   }
 
   /** The widest tile that fits {@code left} output channels. */
-  private static int chunkWidth(int left) {
+  static int chunkWidth(int left) {
     return left >= 4 * LANES ? 4 * LANES : left >= 2 * LANES ? 2 * LANES : LANES;
   }
 

@@ -389,18 +389,16 @@ public final class WinogradConv {
    * {@code U = G g G^T} and packs them as 16 GEMMs' panels of 8 output channels.
    */
   public void packWeights(float[] w, int off, float[] packed) {
-    float[] g = new float[9];
-    float[] u = new float[positions];
-    for (int o = 0; o < packedRows(); o++) {
-      for (int c = 0; c < inChannels; c++) {
-        if (o < outChannels) {
-          System.arraycopy(w, off + (o * inChannels + c) * 9, g, 0, 9);
-        } else {
-          Arrays.fill(g, 0f);
+    int width = roundUp(packedRows(), RUN_MULTIPLE);
+    float[] kernels = new float[9 * inChannels * width];
+    for (int c = 0; c < inChannels; c++) {
+      for (int o = 0; o < outChannels; o++) {
+        for (int t = 0; t < 9; t++) {
+          kernels[(t * inChannels + c) * width + o] = w[off + (o * inChannels + c) * 9 + t];
         }
-        packTransformed(g, o, c, packed, u);
       }
     }
+    packTransformed(kernels, width, packed);
   }
 
   /**
@@ -409,30 +407,45 @@ public final class WinogradConv {
    * forward weight {@code (o, c, 2 - ki, 2 - kj)}.
    */
   public void packAdjointWeights(float[] w, int off, float[] packed) {
-    float[] g = new float[9];
-    float[] u = new float[positions];
-    for (int c = 0; c < packedRows(); c++) {
-      for (int o = 0; o < inChannels; o++) {
+    int width = roundUp(packedRows(), RUN_MULTIPLE);
+    float[] kernels = new float[9 * inChannels * width];
+    for (int o = 0; o < inChannels; o++) {
+      for (int c = 0; c < outChannels; c++) {
         for (int t = 0; t < 9; t++) {
-          g[t] = c < outChannels ? w[off + (o * outChannels + c) * 9 + 8 - t] : 0f;
+          kernels[(t * inChannels + o) * width + c] = w[off + (o * outChannels + c) * 9 + 8 - t];
         }
-        packTransformed(g, c, o, packed, u);
       }
     }
+    packTransformed(kernels, width, packed);
   }
 
   /**
-   * {@code U = G g G^T} of one 3x3 kernel into its 16 GEMMs' panels at (row o, depth c), by
-   * channels at {@link ChannelLanesKernel#packedIndex}; {@code u} is scratch of 16 (one per
-   * packing, not per kernel: ~1 MB a VGG-small step).
+   * {@code U = G g G^T} of the kernels {@code (9, inChannels, width)} (tap, input channel,
+   * output channel; zero past the output channels) into the GEMMs' panels: one input channel
+   * at a time by {@link WinogradFilterKernel}, then each position's row copied to its GEMM, by
+   * channels in {@link ChannelLanesKernel#packedIndex}'s chunks.
    */
-  private void packTransformed(float[] g, int o, int c, float[] packed, float[] u) {
-    WinogradFilter.transform(tile, g, u);
-    int panel = byChannels ? ChannelLanesKernel.packedIndex(o, c, inChannels, outPad)
-        : (o / MR * inChannels + c) * MR + o % MR;
-    int gemm = packedRows() * inChannels;
-    for (int xi = 0; xi < positions; xi++) {
-      packed[xi * gemm + panel] = u[xi];
+  private void packTransformed(float[] kernels, int width, float[] packed) {
+    int rows = packedRows();
+    int gemm = rows * inChannels;
+    float[] u = new float[positions * width];
+    float[] gg = new float[18 * width];
+    for (int c = 0; c < inChannels; c++) {
+      WinogradFilterKernel.transform(tile, kernels, inChannels, width, c, u, gg);
+      for (int xi = 0; xi < positions; xi++) {
+        int from = xi * width;
+        int to = xi * gemm;
+        if (byChannels) {
+          for (int o = 0, chunk; o < rows; o += chunk) {
+            chunk = ChannelLanesKernel.chunkWidth(rows - o);
+            System.arraycopy(u, from + o, packed, to + o * inChannels + c * chunk, chunk);
+          }
+        } else {
+          for (int o = 0; o < rows; o += MR) {
+            System.arraycopy(u, from + o, packed, to + (o / MR * inChannels + c) * MR, MR);
+          }
+        }
+      }
     }
   }
 

@@ -15,7 +15,8 @@ package org.sparkconv.engine.math;
  * </pre>
  *
  * F(4x4)'s thirds are not floats: its U is computed in double and rounded once. Row-major
- * arrays; once per weight per pass, not in a hot loop.
+ * arrays, one kernel at a time: the definition {@link WinogradFilterKernel}'s packing (vectors
+ * over output channels) is tested against.
  */
 final class WinogradFilter {
 
