@@ -1,5 +1,6 @@
 package org.sparkconv.engine.layer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,6 +125,44 @@ class DirectConvolutionLayerTest {
     assertTrue(stage2Built.directPasses().runsWinogradWeights(),
         "32x14x14 -> 32: weight gradient by Winograd");
     check(stage2, thirtyTwo, true);
+  }
+
+  /**
+   * The forward pass packs its weights once and again only when they change: after one weight
+   * changes in place (the last, so a check of the first would miss it), its output equals a
+   * fresh layer's with the new weights. Winograd by channels and by tiles, the direct kernel
+   * by channels, by pixels and on wrapped rows.
+   */
+  @Test
+  void forwardRepacksWeightsThatChanged() {
+    Object[][] cases = {
+        {new Shape(64, 7, 7), 64, true}, {new Shape(32, 28, 28), 32, true},
+        {new Shape(64, 7, 7), 64, false}, {new Shape(8, 7, 7), 8, false},
+        {new Shape(8, 24, 24), 8, false}};
+    for (Object[] c : cases) {
+      Shape input = (Shape) c[0];
+      Conv2d.Spec spec = new Conv2d.Spec(0, (int) c[1], 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+          Init.HE_NORMAL);
+      ComputeContext context = ComputeContext.defaults().withWinograd((boolean) c[2]);
+      int paramCount = spec.paramBlocks(input).stream().mapToInt(ParamBlock::length).sum();
+      int lastWeight = (int) c[1] * input.channels() * 9 - 1;
+      float[] params = uniform(paramCount, 17);
+      int batch = 3;
+      float[] x = uniform(batch * input.size(), 19);
+      Layer conv = spec.build(input, 0, context);
+      conv.bind(params, new float[paramCount], 0, new float[0], 0);
+      float[] before = new float[batch * conv.outputShape().size()];
+      conv.forward(x, before, batch, false);
+      params[lastWeight] += 1f;
+      float[] after = new float[before.length];
+      conv.forward(x, after, batch, false);
+      Layer fresh = spec.build(input, 0, context);
+      fresh.bind(params.clone(), new float[paramCount], 0, new float[0], 0);
+      float[] expected = new float[before.length];
+      fresh.forward(x, expected, batch, false);
+      assertArrayEquals(expected, after, "after a weight changed: " + input + " " + context);
+      assertFalse(java.util.Arrays.equals(before, after), "the change shows: " + input);
+    }
   }
 
   private static void check(Shape input, Conv2d.Spec spec, Boolean directBackward) {
