@@ -7,6 +7,7 @@ import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
+import org.sparkconv.engine.math.PointwiseConv;
 import org.sparkconv.engine.math.Im2col;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.tensor.Shape;
@@ -116,7 +117,8 @@ public final class Conv2d implements Layer {
       long passes = DirectConvPasses.applies(g, groups)
           ? Math.max(lowered, Math.max(DirectConvPasses.workspaceFloats(g, outChannels, threads,
               true), DirectConvPasses.workspaceFloats(g, outChannels, threads, false)))
-          : lowered;
+          : PointwiseConv.applies(g, groups) ? lowered + (long) threads
+              * new PointwiseConv(g, outChannels).resultSize() : lowered;
       return passes + (long) (threads - 1) * params;
     }
 
@@ -176,6 +178,10 @@ public final class Conv2d implements Layer {
   private final float[][] cols; // per worker thread: (Cin*kh*kw, Ho*Wo), reused for every image
   private final float[][] partialGrads; // per worker thread > 0: its dW ++ db, summed after
   private final DirectConvPasses direct; // null where im2col + GEMM computes the passes
+  private final PointwiseConv pointwise; // a strided 1x1's forward pass, else null
+  private final float[] pointwiseWeights; // packed for it, every forward pass
+  private final int[][] pointwiseOffsets; // per worker thread
+  private final float[][] pointwiseResults; // per worker thread
   private final ChannelAffine folded; // a following batch norm's map, in inference
   private float[] params;
   private float[] grads;
@@ -198,6 +204,16 @@ public final class Conv2d implements Layer {
     this.direct = context.directConvolution() && DirectConvPasses.applies(geometry, groups)
         ? new DirectConvPasses(geometry, spec.outChannels(), threads, context.winograd())
         : null;
+    this.pointwise = context.directConvolution() && direct == null
+        && PointwiseConv.applies(geometry, groups)
+        ? new PointwiseConv(geometry, spec.outChannels()) : null;
+    this.pointwiseWeights = pointwise == null ? null : new float[pointwise.packedWeightsSize()];
+    this.pointwiseOffsets = new int[pointwise == null ? 0 : threads][];
+    this.pointwiseResults = new float[pointwise == null ? 0 : threads][];
+    for (int t = 0; t < pointwiseOffsets.length; t++) {
+      pointwiseOffsets[t] = new int[pointwise.offsetsSize()];
+      pointwiseResults[t] = new float[pointwise.resultSize()];
+    }
     boolean lowers = (direct == null || !direct.computesBackward())
         && !geometry.isIdentityLowering();
     this.cols = new float[threads][];
@@ -211,6 +227,11 @@ public final class Conv2d implements Layer {
     for (int t = 1; t < threads; t++) {
       partialGrads[t] = new float[paramCount];
     }
+  }
+
+  /** Whether the forward pass runs {@link PointwiseConv} (a strided 1x1). */
+  boolean runsPointwise() {
+    return pointwise != null;
   }
 
   /** The direct passes, or null where im2col + GEMM computes this convolution. */
@@ -299,7 +320,29 @@ public final class Conv2d implements Layer {
           out, batch, after);
       return;
     }
+    if (pointwise != null) {
+      forwardPointwise(in, out, batch, after);
+      return;
+    }
     parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to, cols[t], after));
+  }
+
+  /** The forward pass of a strided 1x1 by {@link PointwiseConv}, {@code after} on the way out. */
+  private void forwardPointwise(float[] in, float[] out, int batch, ChannelAffine after) {
+    pointwise.packWeights(params, weightOffset, pointwiseWeights);
+    int inSize = inputShape.size();
+    int outSize = outputShape.size();
+    float[] bias = spec.bias() ? params : null;
+    float[] scale = after == null ? null : after.scale();
+    float[] shift = after == null ? null : after.shift();
+    boolean relu = after != null && after.relu();
+    float[] residual = after == null ? null : after.residual();
+    parallel.forRange(batch, (t, from, to) -> {
+      for (int n = from; n < to; n++) {
+        pointwise.convolve(in, n * inSize, pointwiseWeights, bias, biasOffset, scale, shift,
+            relu, residual, out, n * outSize, pointwiseOffsets[t], pointwiseResults[t]);
+      }
+    });
   }
 
   private void forwardImages(float[] in, float[] out, int from, int to, float[] col,

@@ -128,6 +128,35 @@ class DirectConvolutionLayerTest {
   }
 
   /**
+   * Strided 1x1 convolutions (ResNet-20's projections, with and without a bias; an odd plane
+   * whose last column and row the stride skips; 24 outputs, past whole vectors; unequal
+   * strides) forward by
+   * {@link org.sparkconv.engine.math.PointwiseConv}, the backward passes lowered: equal to the
+   * lowered layer, at one and two threads.
+   */
+  @Test
+  void stridedOneByOneForwardEqualsTheLoweredOne() {
+    Object[][] cases = {
+        {new Shape(16, 28, 28), 32, false, 2, 2}, {new Shape(32, 14, 14), 64, true, 2, 2},
+        {new Shape(5, 9, 11), 24, true, 2, 2}, {new Shape(3, 6, 10), 16, true, 1, 3}};
+    for (Object[] c : cases) {
+      Shape input = (Shape) c[0];
+      Conv2d.Spec spec = new Conv2d.Spec(0, (int) c[1], 1, 1, (int) c[3], (int) c[4],
+          Padding.of(0), 1, 1, (boolean) c[2], Init.HE_NORMAL);
+      assertTrue(((Conv2d) spec.build(input, 0, ComputeContext.defaults())).runsPointwise(),
+          "pointwise: " + input);
+      int batch = 7;
+      float[] x = uniform(batch * input.size(), 23);
+      for (int threads : new int[] {1, 2}) {
+        ComputeContext base = ComputeContext.defaults().withThreads(threads);
+        compare(passes(spec, input, base.withDirectConvolution(false), x, batch),
+            passes(spec, input, base.withDirectConvolution(true), x, batch),
+            input + " -> " + c[1] + ", " + threads + " threads");
+      }
+    }
+  }
+
+  /**
    * The forward pass packs its weights once and again only when they change: after one weight
    * changes in place (the last, so a check of the first would miss it), its output equals a
    * fresh layer's with the new weights. Winograd by channels and by tiles, the direct kernel
