@@ -117,9 +117,15 @@ public final class Conv2d implements Layer {
       long passes = DirectConvPasses.applies(g, groups)
           ? Math.max(lowered, Math.max(DirectConvPasses.workspaceFloats(g, outChannels, threads,
               true), DirectConvPasses.workspaceFloats(g, outChannels, threads, false)))
-          : PointwiseConv.applies(g, groups) ? lowered + (long) threads
-              * new PointwiseConv(g, outChannels).resultSize() : lowered;
+          : PointwiseConv.applies(g, groups) ? lowered + pointwiseFloats(g, threads) : lowered;
       return passes + (long) (threads - 1) * params;
+    }
+
+    /** {@link PointwiseConv}'s packed weights and, per worker, its result and offsets. */
+    private long pointwiseFloats(ConvGeometry g, int threads) {
+      PointwiseConv pointwise = new PointwiseConv(g, outChannels);
+      return pointwise.packedWeightsSize()
+          + (long) threads * (pointwise.resultSize() + pointwise.offsetsSize());
     }
 
     /**

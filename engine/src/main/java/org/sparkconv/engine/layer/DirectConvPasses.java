@@ -530,13 +530,14 @@ final class DirectConvPasses {
   }
 
   /**
-   * The floats {@link #DirectConvPasses} allocates for {@code threads} workers, and the lowered
-   * image per worker the layer's im2col backward needs where {@link #computesBackward()} is
-   * false.
+   * The floats {@link #DirectConvPasses} allocates for {@code threads} workers (and the copy of
+   * the weights it packed last), and the lowered image per worker the layer's im2col backward
+   * needs where {@link #computesBackward()} is false.
    */
   static long workspaceFloats(ConvGeometry g, int outChannels, int threads, boolean winograd) {
     Plan plan = Plan.of(g, outChannels, winograd);
-    return threads * plan.floatsPerThread(g) + plan.sharedFloats();
+    return threads * plan.floatsPerThread(g) + plan.sharedFloats()
+        + (long) outChannels * g.colRows();
   }
 
   /**

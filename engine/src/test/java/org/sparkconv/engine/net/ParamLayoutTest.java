@@ -66,13 +66,14 @@ class ParamLayoutTest {
     // float; the last reduction step reads from 1 + 2 * 80 + 2 * 8 + 1 = 178 a run of 64: a
     // padded image is 242 floats. A result is 8 x 64 (4 channels rounded up to the kernel's 8
     // rows), then the border corrections' 3 gathered columns of 16 + 2 and 8 x 16 sums: 694.
-    // Its border weights: 2 columns x 8 rows x 9 wrapped taps = 144, beside the packed 8 x 27.
+    // Its border weights: 2 columns x 8 rows x 9 wrapped taps = 144, beside the packed 8 x 27
+    // and the copy of the 4 x 27 weights they were packed from.
     // The adjoint would multiply 8 x 36 x 96 = 27,648 times, 4x the 27 x 64 x 4 = 6,912 of a
     // GEMM (more than 3.5x), so the backward pass lowers by im2col: one 27 x 64 matrix per
     // thread.
     NetworkSpec spec = NetworkBuilder.input("ws", 3, 8, 8).conv2d(4, 3, 1).build();
     long perThread = 242 + 694 + 27 * 64;
-    long packed = 8 * 27 + 144;
+    long packed = 8 * 27 + 144 + 4 * 27;
     long params = 4 * 27 + 4;
     assertEquals((perThread + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
@@ -91,10 +92,10 @@ class ParamLayoutTest {
     // gradient goes by pixels, one image at a time, on the wrapping rows too: a padded image
     // (4,994), the output gradient as whole planes with the corrections' columns (8 x 576 +
     // 8 x 34 + 8 x 32 = 5,136) and 8 x 72 lane partials of 16 floats (9,216). Border weights:
-    // 2 columns x 8 rows x 24 wrapped taps, twice.
+    // 2 columns x 8 rows x 24 wrapped taps, twice; and the copy of the 8 x 72 weights.
     NetworkSpec spec = NetworkBuilder.input("ws", 8, 24, 24).conv2d(8, 3, 1).build();
     long perThread = 4994 + 5136 + 4994 + 5136 + 4994 + 5136 + 8 * 72 * 16;
-    long packed = 8 * 72 + 8 * 72 + 2 * 2 * 8 * 24;
+    long packed = 8 * 72 + 8 * 72 + 2 * 2 * 8 * 24 + 8 * 72;
     long params = 8 * 72 + 8;
     assertEquals((perThread + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
