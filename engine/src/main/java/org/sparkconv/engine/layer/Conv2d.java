@@ -7,9 +7,9 @@ import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
-import org.sparkconv.engine.math.PointwiseConv;
 import org.sparkconv.engine.math.Im2col;
 import org.sparkconv.engine.math.Parallel;
+import org.sparkconv.engine.math.PointwiseConv;
 import org.sparkconv.engine.tensor.Shape;
 
 /**

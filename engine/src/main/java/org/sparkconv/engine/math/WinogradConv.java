@@ -98,18 +98,18 @@ public final class WinogradConv {
   private final int inStride; // floats per position of a transformed block
   private final int outStride; // floats per position of a block's products
   private final int[][] offsets; // per position: per input channel, its run in the block
-  private final PhasePlanes planes;
+  private final PhasePlanes planes; // by tiles only
   private final int outPad; // outChannels rounded up to 16: a transposed gradient's row
   private final int gradientStride; // floats per position of a transformed output gradient
   private final int[] tapOffsets; // offsets flattened: position xi, channel c at xi * inChannels + c
   private final int[][] tileOffsets; // per part: the block column of each real tile, in order
-  private final boolean byChannels; // GEMMs with vectors over output channels: see forLanes
+  private final boolean byChannels; // GEMMs with vectors over output channels
   private final int laneStride; // by channels: floats per position of a block's products
   private final int[] laneTiles; // by channels: each tile's offset, to whole 12-tile groups
   private final int inPad; // by channels: inChannels rounded to 16, a padded pixel's floats
   private final int padW; // by channels: the padded image's sides, 2 tiles + 2
   private final int padH;
-  private final int[] padTargets; // by channels: where each input pixel goes in the padded image
+  private final int[] padTargets; // by channels: where each input pixel goes, padded
   private final int[] scatterIndex; // by channels: ChannelLanesOutput's, for the output planes
 
   /**
@@ -165,7 +165,7 @@ public final class WinogradConv {
     this.partRows = (tilesH + parts - 1) / parts;
     this.parts = (tilesH + partRows - 1) / partRows;
     int fitting = Math.max(1, target / imageRun);
-    int group = 6 / gcd(6, tilesH * tilesW);
+    int group = LANE_GROUP / gcd(LANE_GROUP, tilesH * tilesW);
     this.chunk = this.parts > 1 ? 1 : byChannels ? roundUp(fitting, group) : fitting;
     this.block = this.parts > 1 ? roundUp(partRows * rowWidth, RUN_MULTIPLE) : chunk * imageRun;
     // The last block's runs read up to RUN_MULTIPLE tiles past its rows, and their windows a
@@ -190,12 +190,12 @@ public final class WinogradConv {
           + " padded by " + padTop + ", " + padLeft + " must lie inside the tiles' " + padH
           + "x" + padW + " windows");
     }
-    this.padTargets = new int[inH * inW];
+    this.padTargets = new int[byChannels ? inH * inW : 0];
     for (int k = 0; k < padTargets.length; k++) {
       padTargets[k] = ((k / inW + padTop) * padW + k % inW + padLeft) * inPad;
     }
-    this.planes = new PhasePlanes(tile, inChannels, inH, inW, padTop, padLeft, tilesH + 1,
-        rowWidth, phasePlane);
+    this.planes = byChannels ? null : new PhasePlanes(tile, inChannels, inH, inW, padTop,
+        padLeft, tilesH + 1, rowWidth, phasePlane);
     this.outPad = roundUp(outChannels, RUN_MULTIPLE);
     this.tapOffsets = new int[positions * inChannels];
     for (int xi = 0; xi < positions; xi++) {
@@ -548,10 +548,11 @@ public final class WinogradConv {
   }
 
   /**
-   * {@link #convolve} with the GEMMs by channels ({@link #forwardByChannels}): one block of
-   * whole images, each position's GEMM into {@code (tiles, outPad)}, then per image the output
-   * transform into a pixel-major image in {@code phases} and {@link ChannelLanesOutput} to the
-   * planes, with the bias, folded norm, residual and ReLU.
+   * {@link #convolve} with the GEMMs by channels ({@link #forwardByChannels}), a block of whole
+   * images: {@link #LANE_GROUP} tiles at a time through the input transform, each position's
+   * GEMM into {@code (tiles, outPad)} and the output transform into each image's pixel-major
+   * result in {@code results}; then {@link ChannelLanesOutput} writes every image to its planes
+   * with the bias, folded norm, residual and ReLU.
    */
   private void convolveByChannels(float[] padded, int images, float[] packed, float[] bias,
       int biasOff, float[] scale, float[] shift, boolean relu, float[] residual, float[] out,
@@ -595,7 +596,6 @@ public final class WinogradConv {
           biasOff, scale, shift, relu, residual, scatterIndex, out, outOff + i * outSize);
     }
   }
-
 
   /** The input transform of tiles [from, from + length) of each image into a block. */
   private void transformBlock(float[] padded, int images, int from, int length,
