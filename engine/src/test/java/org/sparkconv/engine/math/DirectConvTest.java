@@ -157,6 +157,40 @@ class DirectConvTest {
     }
   }
 
+  /**
+   * The output gradient transposed to pixel-major rows equals its definition bit for bit:
+   * whole vectors of channels (gathered with 512-bit vectors), channels past them, no whole
+   * vector, at an offset; the padding channels and everything outside the rows stay untouched.
+   */
+  @Test
+  void transposedGradientIsTheGradientByPixel() {
+    int[][] cases = {{32, 28}, {24, 7}, {5, 9}, {64, 14}, {16, 3}}; // (outChannels, side)
+    long seed = 41;
+    for (int[] c : cases) {
+      int k = c[0];
+      int side = c[1];
+      ConvGeometry g = new ConvGeometry(3, side, side, 3, 3, 1, 1, 1, 1, 1, 1, side, side);
+      DirectConv f = DirectConv.forward(g, k);
+      int pixels = side * side;
+      int width = f.transposedGradientSize() / pixels;
+      assertTrue(width >= k && width % 16 == 0, "rows of whole 16-channel groups: " + width);
+      int off = 3;
+      int dyOff = 5;
+      float[] dOut = uniform(off + k * pixels + 2, seed++);
+      float[] dyT = new float[dyOff + f.transposedGradientSize() + 4];
+      Arrays.fill(dyT, Float.NaN);
+      f.transposeGradient(dOut, off, dyT, dyOff);
+      for (int i = 0; i < dyT.length; i++) {
+        int q = (i - dyOff) / width;
+        int o = (i - dyOff) % width;
+        boolean inside = i >= dyOff && q < pixels && o < k;
+        float expected = inside ? dOut[off + o * pixels + q] : Float.NaN;
+        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(dyT[i]),
+            k + " channels of " + side + "x" + side + ": at " + i);
+      }
+    }
+  }
+
   @Test
   void paddingBeyondTheKernelHasNoAdjointButConvolvesForward() {
     // padding 5 > kernel extent 2: output rows of only zeros; the adjoint would need negative

@@ -1,0 +1,44 @@
+package org.sparkconv.engine.math;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Channel-major planes {@code (channels, pixels)} to pixel-major rows {@code (pixels, width)},
+ * the reverse of {@link ChannelLanesOutput}'s write, for 512-bit vectors only (AVX-512, whose
+ * gather C2 compiles to one instruction; on narrower vectors the Vector API would gather lane
+ * by lane): a pixel's 16 channels are gathered from 16 planes and stored as one vector of its
+ * row; the channels past the last whole vector go one float at a time. A scalar transpose
+ * writes each row once per channel, a float at a time, 2.6-22x slower (see
+ * {@link DirectConv#transposeGradient}). Touched only with 512-bit vectors.
+ */
+final class ChannelRows {
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final int LANES = SPECIES.length();
+
+  private ChannelRows() {}
+
+  /**
+   * {@code rows[rowsOff + q * width + o] = planes[off + o * pixels + q]} for channels
+   * o < channels and pixels q < pixels; {@code index} from
+   * {@link ChannelLanesOutput#scatterIndex(int)} for the same {@code pixels}.
+   */
+  static void gather(float[] planes, int off, int channels, int pixels, float[] rows,
+      int rowsOff, int width, int[] index) {
+    int vectorChannels = channels / LANES * LANES;
+    for (int o = 0; o < vectorChannels; o += LANES) {
+      int from = off + o * pixels;
+      int to = rowsOff + o;
+      for (int q = 0; q < pixels; q++) {
+        FloatVector.fromArray(SPECIES, planes, from + q, index, 0).intoArray(rows, to + q * width);
+      }
+    }
+    for (int o = vectorChannels; o < channels; o++) {
+      int from = off + o * pixels;
+      for (int q = 0; q < pixels; q++) {
+        rows[rowsOff + q * width + o] = planes[from + q];
+      }
+    }
+  }
+}
