@@ -214,15 +214,7 @@ public final class BatchNorm implements Layer {
         float scale = params[gammaOffset + c] * invStd[c];
         float beta = params[betaOffset + c];
         int start = n * size + c * plane;
-        if (reluFused) {
-          for (int i = start; i < start + plane; i++) {
-            out[i] = Math.max((in[i] - mu) * scale + beta, 0f);
-          }
-        } else {
-          for (int i = start; i < start + plane; i++) {
-            out[i] = (in[i] - mu) * scale + beta;
-          }
-        }
+        loops.batchNormOutput(in, out, start, start + plane, mu, scale, beta, reluFused);
       }
     }
   }
@@ -349,9 +341,8 @@ public final class BatchNorm implements Layer {
         loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu, scale, beta,
             gScale, xScale, offset);
       } else if (lastForwardTraining) {
-        for (int i = start; i < start + plane; i++) {
-          dIn[i] = gScale * dOut[i] - xScale * (in[i] - mu) - offset;
-        }
+        loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu, gScale, xScale,
+            offset);
       } else {
         for (int i = start; i < start + plane; i++) {
           dIn[i] = gScale * dOut[i];

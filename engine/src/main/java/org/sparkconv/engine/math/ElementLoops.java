@@ -2,7 +2,9 @@ package org.sparkconv.engine.math;
 
 /**
  * The element loops of the engine that the JIT does not vectorize by itself: the per-plane sums
- * of batch norm and bias gradients, batch norm's input gradient through a fused ReLU, the
+ * of batch norm and bias gradients, batch norm's output and input gradient (C2 vectorizes the
+ * plain loops, but on 7x7 planes its unrolled vector loop never runs: 49 floats went one by
+ * one), the
  * accumulation at the heart of col2im, and 2x2 max pooling (with or without its winners).
  * {@link #BEST} runs them in SIMD registers when the Vector API is resolved ({@link VectorLoops}),
  * else as scalar loops with independent accumulators ({@link ScalarLoops}); the same seam as
@@ -41,6 +43,20 @@ public interface ElementLoops {
   /** {@code sum g[i] * (x[i] - mu)} over the same masked i as {@link #maskedSum}. */
   float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
       float beta);
+
+  /**
+   * {@code out[i] = (x[i] - mu) * scale + beta}, then {@code max(out[i], 0)} if {@code relu} (as
+   * {@link Math#max}): a batch norm's output in training, with its ReLU fused.
+   */
+  void batchNormOutput(float[] x, float[] out, int from, int to, float mu, float scale,
+      float beta, boolean relu);
+
+  /**
+   * {@code dIn[i] = gScale * dOut[i] - xScale * (x[i] - mu) - offset}: a batch norm's input
+   * gradient in training, without a ReLU.
+   */
+  void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to, float mu,
+      float gScale, float xScale, float offset);
 
   /**
    * {@code dIn[i] = gScale * g - xScale * (x[i] - mu) - offset}, where g is {@code dOut[i]} if

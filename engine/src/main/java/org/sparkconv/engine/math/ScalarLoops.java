@@ -114,6 +114,28 @@ final class ScalarLoops implements ElementLoops {
   }
 
   @Override
+  public void batchNormOutput(float[] x, float[] out, int from, int to, float mu, float scale,
+      float beta, boolean relu) {
+    if (relu) {
+      for (int i = from; i < to; i++) {
+        out[i] = Math.max((x[i] - mu) * scale + beta, 0f);
+      }
+    } else {
+      for (int i = from; i < to; i++) {
+        out[i] = (x[i] - mu) * scale + beta;
+      }
+    }
+  }
+
+  @Override
+  public void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
+      float mu, float gScale, float xScale, float offset) {
+    for (int i = from; i < to; i++) {
+      dIn[i] = gScale * dOut[i] - xScale * (x[i] - mu) - offset;
+    }
+  }
+
+  @Override
   public void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
       float mu, float scale, float beta, float gScale, float xScale, float offset) {
     for (int i = from; i < to; i++) {

@@ -132,6 +132,35 @@ final class VectorLoops implements ElementLoops {
   }
 
   @Override
+  public void batchNormOutput(float[] x, float[] out, int from, int to, float mu, float scale,
+      float beta, boolean relu) {
+    int i = from;
+    if (relu) {
+      for (; i + LANES <= to; i += LANES) {
+        FloatVector.fromArray(SPECIES, x, i).sub(mu).mul(scale).add(beta).max(0f)
+            .intoArray(out, i);
+      }
+    } else {
+      for (; i + LANES <= to; i += LANES) {
+        FloatVector.fromArray(SPECIES, x, i).sub(mu).mul(scale).add(beta).intoArray(out, i);
+      }
+    }
+    tail.batchNormOutput(x, out, i, to, mu, scale, beta, relu);
+  }
+
+  @Override
+  public void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
+      float mu, float gScale, float xScale, float offset) {
+    int i = from;
+    for (; i + LANES <= to; i += LANES) {
+      FloatVector.fromArray(SPECIES, dOut, i).mul(gScale)
+          .sub(FloatVector.fromArray(SPECIES, x, i).sub(mu).mul(xScale)).sub(offset)
+          .intoArray(dIn, i);
+    }
+    tail.batchNormInputGradient(dOut, x, dIn, i, to, mu, gScale, xScale, offset);
+  }
+
+  @Override
   public void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
       float mu, float scale, float beta, float gScale, float xScale, float offset) {
     FloatVector zero = FloatVector.zero(SPECIES);

@@ -117,6 +117,52 @@ class ElementLoopsTest {
     assertEquals(-1.5f, ElementLoops.passWherePositive(-1.5f, Float.MIN_VALUE));
   }
 
+  /**
+   * A batch norm's output (with and without its ReLU) and its input gradient without one, to
+   * the bit of the formulas in float, in the same order of operations: lengths that leave every
+   * remainder (7x7 planes are 49 floats), outputs of exactly zero, a NaN input; nothing outside
+   * the range written.
+   */
+  @Test
+  void batchNormOutputAndPlainGradientAreTheirFormulas() {
+    float mu = 0.25f;
+    float scale = 1.5f;
+    float beta = -0.375f; // (x - mu) * scale + beta is exactly 0 at x = 0.5
+    float[] x = uniform(100, 7);
+    x[9] = 0.5f;
+    x[17] = Float.NaN;
+    x[30] = 0.5f;
+    float[] dOut = uniform(100, 8);
+    for (ElementLoops loops : BOTH) {
+      for (int from = 0; from < 3; from++) {
+        for (int length = 0; length <= 52; length++) {
+          int to = from + length;
+          String at = " (" + name(loops) + ") over [" + from + ", " + to + ")";
+          for (boolean relu : new boolean[] {false, true}) {
+            float[] out = uniform(100, 9);
+            float[] before = out.clone();
+            loops.batchNormOutput(x, out, from, to, mu, scale, beta, relu);
+            for (int i = 0; i < out.length; i++) {
+              float y = (x[i] - mu) * scale + beta;
+              float expected = i < from || i >= to ? before[i] : relu ? Math.max(y, 0f) : y;
+              assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(out[i]),
+                  (relu ? "output with ReLU" : "output") + at + " at " + i);
+            }
+          }
+          float[] dIn = uniform(100, 10);
+          float[] before = dIn.clone();
+          loops.batchNormInputGradient(dOut, x, dIn, from, to, mu, 1.5f, 0.5f, 0.2f);
+          for (int i = 0; i < dIn.length; i++) {
+            float expected = i < from || i >= to ? before[i]
+                : 1.5f * dOut[i] - 0.5f * (x[i] - mu) - 0.2f;
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(dIn[i]),
+                "input gradient" + at + " at " + i);
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void batchNormInputGradientThroughReluMatchesThePlainFormula() {
     float[] dOut = uniform(70, 4);
