@@ -228,6 +228,19 @@ public final class WrappedRowsConv {
   }
 
   /**
+   * Whether {@link #convolve}, with nothing to apply on the way out (no bias, norm, residual or
+   * ReLU: a training pass before a batch norm, an input gradient), has the kernel write the
+   * output planes themselves and corrects the border columns there, with no result buffer
+   * copied out: where a run is exactly a plane (its pixels a multiple of 16, as 28x28) and the
+   * output channels fill whole 8-row panels, so nothing is written past this image's planes.
+   * ResNet-20's 16x28x28->16, 64 images, one thread, in one JVM: forward 2.22 -> 1.90 ms,
+   * backward (its input gradient) 5.1-5.3 -> 4.9-5.0 ms.
+   */
+  boolean writesInPlace() {
+    return runLength == height * width && outChannels % MR == 0;
+  }
+
+  /**
    * {@code out[outOff ...] (outChannels, height, width)} = the convolution of the image padded
    * in {@code padded} with weights packed as {@link DirectConv#packWeights} packs them, plus the
    * bias, then {@code y * scale[o] + shift[o]} where {@code scale} is not null, plus
@@ -238,11 +251,19 @@ public final class WrappedRowsConv {
   public void convolve(float[] padded, float[] packed, float[] borderPacked, float[] bias,
       int biasOff, float[] out, int outOff, float[] result, float[] scale, float[] shift,
       boolean relu, float[] residual) {
+    int plane = height * width;
+    if (bias == null && scale == null && !relu && residual == null && writesInPlace()) {
+      DirectConvKernel.run(packed, 0, outChannels, depth, offsets, padded, out, outOff,
+          runLength);
+      for (Border b : borders) {
+        subtractWrapped(b, padded, borderPacked, result, out, outOff);
+      }
+      return;
+    }
     DirectConvKernel.run(packed, outChannels, depth, offsets, padded, result, runLength);
     for (Border b : borders) {
-      subtractWrapped(b, padded, borderPacked, result);
+      subtractWrapped(b, padded, borderPacked, result, result, 0);
     }
-    int plane = height * width;
     int limit = outOff + outChannels * plane;
     for (int o = 0; o < outChannels; o++) {
       float b = bias == null ? 0f : bias[biasOff + o];
@@ -315,18 +336,21 @@ public final class WrappedRowsConv {
 
   /**
    * Subtracts what {@link DirectConvKernel#run} added at border column b.x for its wrapped
-   * taps: their padded columns gathered, the sums over the taps as one more small run of the
-   * kernel (a row of sums per output channel, vectors over output rows).
+   * taps from the runs at {@code target[targetOff]} (the result, or the output planes where
+   * {@link #writesInPlace}): their padded columns gathered, the sums over the taps as one more
+   * small run of the kernel (a row of sums per output channel, vectors over output rows), both
+   * in {@code result}.
    */
-  private void subtractWrapped(Border b, float[] padded, float[] borderPacked, float[] result) {
+  private void subtractWrapped(Border b, float[] padded, float[] borderPacked, float[] result,
+      float[] target, int targetOff) {
     gatherColumns(b, padded, result, columnsAt);
     DirectConvKernel.run(borderPacked, b.packedAt(), outChannels, b.steps().length, b.offsets(),
         result, result, sumsAt, sumsLength);
     for (int o = 0; o < outChannels; o++) {
-      int at = o * runLength + b.x();
+      int at = targetOff + o * runLength + b.x();
       int sums = sumsAt + o * sumsLength;
       for (int y = 0; y < height; y++) {
-        result[at + y * width] -= result[sums + y];
+        target[at + y * width] -= result[sums + y];
       }
     }
   }

@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The convolution on wrapping rows against convolution from its definition, summed in double:
- * forward (with a bias), the input gradient through its adjoint plan and the weight gradient by
+ * forward (with a bias, and without one: then written in place where the runs are whole
+ * planes), the input gradient through its adjoint plan and the weight gradient by
  * pixels, over several images with the scratch reused, for "same" geometries whose border columns wrap by one and two
  * columns, on one side or both (an even kernel, rows narrower than the kernel), with partial
  * panels of output channels and runs shorter than a vector; and the geometries it declines.
@@ -55,6 +56,7 @@ class WrappedRowsConvTest {
       b.packBorderWeights(packedAdjoint, adjointBorder);
 
       float[] y = new float[images * outSize];
+      float[] unbiased = new float[images * outSize];
       float[] dx = new float[images * inSize];
       float[] padded = new float[f.paddedSize()];
       float[] result = new float[f.resultSize()];
@@ -64,6 +66,8 @@ class WrappedRowsConvTest {
         f.pad(x, n * inSize, padded);
         f.convolve(padded, packed, border, bias, 0, y, n * outSize, result, null, null, false,
             null);
+        f.convolve(padded, packed, border, null, 0, unbiased, n * outSize, result, null, null,
+            false, null);
         b.pad(dy, n * outSize, paddedGrad);
         b.convolve(paddedGrad, packedAdjoint, adjointBorder, null, 0, dx, n * inSize,
             resultGrad, null, null, false, null);
@@ -86,6 +90,10 @@ class WrappedRowsConvTest {
 
       double[][] expected = DirectConvTest.reference(g, cout, images, x, w, bias, dy);
       DirectConvTest.assertClose(expected[0], y, "forward " + g);
+      double[] expectedUnbiased = DirectConvTest.reference(g, cout, images, x, w,
+          new float[cout], dy)[0];
+      DirectConvTest.assertClose(expectedUnbiased, unbiased,
+          "forward without a bias" + (f.writesInPlace() ? " (in place) " : " ") + g);
       DirectConvTest.assertClose(expected[1], dx, "input gradient " + g);
       for (int i = 0; i < w.length; i++) {
         dwExpected[i] += expected[2][i];
