@@ -64,6 +64,45 @@ class InferenceFoldingTest {
     assertFoldedInferenceMatches(spec, 2, 0);
   }
 
+  /**
+   * A batch larger than a chunk (at an offset) runs in chunks (two whole ones and a part): every
+   * image's outputs equal, bit for bit, those of the same image inferred in a batch of its own
+   * chunk's size and position, and the evaluation forward's within rounding, at one and two
+   * threads.
+   */
+  @Test
+  void aLargeBatchInfersInChunksAsItWouldWhole() {
+    NetworkSpec spec = SpecJson.read(MODELS.resolve("resnet20.json"));
+    int chunk = Network.INFERENCE_CHUNK;
+    int batch = 2 * chunk + 22;
+    for (int threads = 1; threads <= 2; threads++) {
+      Network net = Network.build(spec, ComputeContext.defaults().withThreads(threads));
+      net.initialize(9);
+      int inSize = net.inputShape().size();
+      int outSize = net.outputShape().size();
+      float[] x = uniform((batch + 1) * inSize, 31 + threads); // the batch from image 1
+      float[] chunked = net.infer(new Tensor(x, inSize, batch, net.inputShape())).toArray();
+      assertEquals(batch * outSize, chunked.length, "one output per image");
+      float[] expected = net.forward(new Tensor(x, inSize, batch, net.inputShape()), false)
+          .toArray();
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], chunked[i], 1e-4 * (1 + Math.abs(expected[i])),
+            "against the evaluation forward at " + i + ", " + threads + " threads");
+      }
+      for (int first = 0; first < batch; first += chunk) {
+        int count = Math.min(chunk, batch - first);
+        float[] alone = net.infer(new Tensor(x, (1 + first) * inSize, count,
+            net.inputShape())).toArray();
+        for (int i = 0; i < count * outSize; i++) {
+          assertEquals(Float.floatToRawIntBits(alone[i]),
+              Float.floatToRawIntBits(chunked[first * outSize + i]),
+              "image " + (first + i / outSize) + " alone against in the batch, " + threads
+                  + " threads");
+        }
+      }
+    }
+  }
+
   private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds,
       int expectedSums) {
     assertFoldedInferenceMatches(spec, expectedFolds, expectedSums, 0);
