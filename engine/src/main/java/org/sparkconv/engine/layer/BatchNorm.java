@@ -287,27 +287,21 @@ public final class BatchNorm implements Layer {
     }
   }
 
-  /** {@code sums = (sum g, sum g (x - mu))} over channel c of the batch. */
+  /**
+   * {@code sums = (sum g, sum g (x - mu))} over channel c of the batch, one pass over each
+   * plane (both sums in one loop; they were two passes, each recomputing the ReLU mask).
+   */
   private void channelSums(float[] in, float[] dOut, int batch, int c, double[] sums) {
     int size = shape.size();
     float mu = mean[c];
     float scale = params[gammaOffset + c] * invStd[c]; // as in forward
     float beta = params[betaOffset + c];
-    double dBeta = 0;
-    double centeredDot = 0; // sum g (x - mu); dgamma = is * centeredDot
+    sums[0] = 0; // dbeta = sum g
+    sums[1] = 0; // sum g (x - mu); dgamma = is * this
     for (int n = 0; n < batch; n++) {
       int start = n * size + c * plane;
-      int end = start + plane;
-      if (reluFused) {
-        dBeta += loops.maskedSum(dOut, in, start, end, mu, scale, beta);
-        centeredDot += loops.maskedCenteredDot(dOut, in, start, end, mu, scale, beta);
-      } else {
-        dBeta += loops.sum(dOut, start, end);
-        centeredDot += loops.centeredDot(dOut, in, start, end, mu);
-      }
+      loops.gradientSums(dOut, in, start, start + plane, mu, scale, beta, reluFused, sums);
     }
-    sums[0] = dBeta;
-    sums[1] = centeredDot;
   }
 
   /** dIn of channel c of the batch, from its sums. */

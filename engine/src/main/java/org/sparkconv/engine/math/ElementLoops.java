@@ -29,20 +29,16 @@ public interface ElementLoops {
   /** {@code sum (a[i] - center)^2}. */
   float sumSquaredDeviations(float[] a, int from, int to, float center);
 
-  /** {@code sum g[i] * (x[i] - center)}. */
-  float centeredDot(float[] g, float[] x, int from, int to, float center);
-
   /**
-   * {@code sum g[i]} over the i where the batch-norm output {@code (x[i] - mu) * scale + beta}
-   * is positive: the sums of a batch norm's backward with its ReLU fused, with the mask
-   * recomputed from x (the same float operations as the forward) rather than read from a stored
-   * output.
+   * Adds to {@code sums[0]} the sum of g and to {@code sums[1]} the sum of
+   * {@code g * (x[i] - mu)}, in one pass, where g is {@code gOut[i]}, or with {@code masked}
+   * {@code gOut[i]} only where the batch-norm output {@code (x[i] - mu) * scale + beta} is
+   * positive (else 0): the sums of a batch norm's backward (its ReLU fused where masked), with
+   * the mask recomputed from x by the same float operations as the forward rather than read
+   * from a stored output.
    */
-  float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale, float beta);
-
-  /** {@code sum g[i] * (x[i] - mu)} over the same masked i as {@link #maskedSum}. */
-  float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
-      float beta);
+  void gradientSums(float[] gOut, float[] x, int from, int to, float mu, float scale,
+      float beta, boolean masked, double[] sums);
 
   /**
    * {@code out[i] = (x[i] - mu) * scale + beta}, then {@code max(out[i], 0)} if {@code relu} (as
@@ -61,7 +57,7 @@ public interface ElementLoops {
   /**
    * {@code dIn[i] = gScale * g - xScale * (x[i] - mu) - offset}, where g is {@code dOut[i]} if
    * the forward output {@code (x[i] - mu) * scale + beta} was positive, else 0 (the mask as in
-   * {@link #maskedSum}).
+   * {@link #gradientSums}).
    */
   void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to, float mu,
       float scale, float beta, float gScale, float xScale, float offset);

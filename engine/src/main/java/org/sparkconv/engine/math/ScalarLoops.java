@@ -56,61 +56,33 @@ final class ScalarLoops implements ElementLoops {
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
-  @Override
-  public float centeredDot(float[] g, float[] x, int from, int to, float center) {
-    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f, s4 = 0f, s5 = 0f, s6 = 0f, s7 = 0f;
-    int i = from;
-    for (; i + 8 <= to; i += 8) {
-      s0 += g[i] * (x[i] - center);
-      s1 += g[i + 1] * (x[i + 1] - center);
-      s2 += g[i + 2] * (x[i + 2] - center);
-      s3 += g[i + 3] * (x[i + 3] - center);
-      s4 += g[i + 4] * (x[i + 4] - center);
-      s5 += g[i + 5] * (x[i + 5] - center);
-      s6 += g[i + 6] * (x[i + 6] - center);
-      s7 += g[i + 7] * (x[i + 7] - center);
-    }
-    for (; i < to; i++) {
-      s0 += g[i] * (x[i] - center);
-    }
-    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
-  }
+
+
 
   @Override
-  public float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale,
-      float beta) {
-    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+  public void gradientSums(float[] gOut, float[] x, int from, int to, float mu, float scale,
+      float beta, boolean masked, double[] sums) {
+    float s0 = 0f, s1 = 0f, d0 = 0f, d1 = 0f;
     int i = from;
-    for (; i + 4 <= to; i += 4) {
-      s0 += ElementLoops.passWherePositive(g[i], (x[i] - mu) * scale + beta);
-      s1 += ElementLoops.passWherePositive(g[i + 1], (x[i + 1] - mu) * scale + beta);
-      s2 += ElementLoops.passWherePositive(g[i + 2], (x[i + 2] - mu) * scale + beta);
-      s3 += ElementLoops.passWherePositive(g[i + 3], (x[i + 3] - mu) * scale + beta);
+    for (; i + 2 <= to; i += 2) {
+      float c0 = x[i] - mu;
+      float c1 = x[i + 1] - mu;
+      float g0 = masked ? ElementLoops.passWherePositive(gOut[i], c0 * scale + beta) : gOut[i];
+      float g1 = masked ? ElementLoops.passWherePositive(gOut[i + 1], c1 * scale + beta)
+          : gOut[i + 1];
+      s0 += g0;
+      s1 += g1;
+      d0 += g0 * c0;
+      d1 += g1 * c1;
     }
     for (; i < to; i++) {
-      s0 += ElementLoops.passWherePositive(g[i], (x[i] - mu) * scale + beta);
+      float c = x[i] - mu;
+      float g = masked ? ElementLoops.passWherePositive(gOut[i], c * scale + beta) : gOut[i];
+      s0 += g;
+      d0 += g * c;
     }
-    return (s0 + s1) + (s2 + s3);
-  }
-
-  @Override
-  public float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
-      float beta) {
-    float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-    int i = from;
-    for (; i + 4 <= to; i += 4) {
-      s0 += ElementLoops.passWherePositive(g[i], (x[i] - mu) * scale + beta) * (x[i] - mu);
-      s1 += ElementLoops.passWherePositive(g[i + 1], (x[i + 1] - mu) * scale + beta)
-          * (x[i + 1] - mu);
-      s2 += ElementLoops.passWherePositive(g[i + 2], (x[i + 2] - mu) * scale + beta)
-          * (x[i + 2] - mu);
-      s3 += ElementLoops.passWherePositive(g[i + 3], (x[i + 3] - mu) * scale + beta)
-          * (x[i + 3] - mu);
-    }
-    for (; i < to; i++) {
-      s0 += ElementLoops.passWherePositive(g[i], (x[i] - mu) * scale + beta) * (x[i] - mu);
-    }
-    return (s0 + s1) + (s2 + s3);
+    sums[0] += s0 + s1;
+    sums[1] += d0 + d1;
   }
 
   @Override

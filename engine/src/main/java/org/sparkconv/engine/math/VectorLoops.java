@@ -60,75 +60,56 @@ final class VectorLoops implements ElementLoops {
         + tail.sumSquaredDeviations(a, i, to, center);
   }
 
-  @Override
-  public float centeredDot(float[] g, float[] x, int from, int to, float center) {
-    FloatVector acc = FloatVector.zero(SPECIES);
-    FloatVector acc2 = FloatVector.zero(SPECIES);
-    int i = from;
-    for (; i + 2 * LANES <= to; i += 2 * LANES) {
-      FloatVector d = FloatVector.fromArray(SPECIES, x, i).sub(center);
-      acc = FloatVector.fromArray(SPECIES, g, i).fma(d, acc);
-      FloatVector d2 = FloatVector.fromArray(SPECIES, x, i + LANES).sub(center);
-      acc2 = FloatVector.fromArray(SPECIES, g, i + LANES).fma(d2, acc2);
-    }
-    for (; i + LANES <= to; i += LANES) {
-      FloatVector d = FloatVector.fromArray(SPECIES, x, i).sub(center);
-      acc = FloatVector.fromArray(SPECIES, g, i).fma(d, acc);
-    }
-    return acc.add(acc2).reduceLanes(VectorOperators.ADD)
-        + tail.centeredDot(g, x, i, to, center);
-  }
+
+
 
   @Override
-  public float maskedSum(float[] g, float[] x, int from, int to, float mu, float scale,
-      float beta) {
-    FloatVector acc = FloatVector.zero(SPECIES);
-    FloatVector acc2 = FloatVector.zero(SPECIES);
-    int i = from;
-    for (; i + 2 * LANES <= to; i += 2 * LANES) {
-      FloatVector y = FloatVector.fromArray(SPECIES, x, i).sub(mu).mul(scale).add(beta);
-      acc = acc.add(FloatVector.fromArray(SPECIES, g, i), y.compare(VectorOperators.GT, 0f));
-      FloatVector y2 = FloatVector.fromArray(SPECIES, x, i + LANES).sub(mu).mul(scale)
-          .add(beta);
-      acc2 = acc2.add(FloatVector.fromArray(SPECIES, g, i + LANES),
-          y2.compare(VectorOperators.GT, 0f));
-    }
-    for (; i + LANES <= to; i += LANES) {
-      FloatVector y = FloatVector.fromArray(SPECIES, x, i).sub(mu).mul(scale).add(beta);
-      acc = acc.add(FloatVector.fromArray(SPECIES, g, i), y.compare(VectorOperators.GT, 0f));
-    }
-    return acc.add(acc2).reduceLanes(VectorOperators.ADD)
-        + tail.maskedSum(g, x, i, to, mu, scale, beta);
-  }
-
-  @Override
-  public float maskedCenteredDot(float[] g, float[] x, int from, int to, float mu, float scale,
-      float beta) {
-    FloatVector acc = FloatVector.zero(SPECIES);
-    FloatVector acc2 = FloatVector.zero(SPECIES);
+  public void gradientSums(float[] gOut, float[] x, int from, int to, float mu, float scale,
+      float beta, boolean masked, double[] sums) {
     FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector s0 = zero;
+    FloatVector s1 = zero;
+    FloatVector d0 = zero;
+    FloatVector d1 = zero;
     int i = from;
-    for (; i + 2 * LANES <= to; i += 2 * LANES) {
-      FloatVector xv = FloatVector.fromArray(SPECIES, x, i);
-      FloatVector y = xv.sub(mu).mul(scale).add(beta);
-      FloatVector gm = zero.blend(FloatVector.fromArray(SPECIES, g, i),
-          y.compare(VectorOperators.GT, 0f));
-      acc = gm.fma(xv.sub(mu), acc);
-      FloatVector xv2 = FloatVector.fromArray(SPECIES, x, i + LANES);
-      FloatVector y2 = xv2.sub(mu).mul(scale).add(beta);
-      FloatVector gm2 = zero.blend(FloatVector.fromArray(SPECIES, g, i + LANES),
-          y2.compare(VectorOperators.GT, 0f));
-      acc2 = gm2.fma(xv2.sub(mu), acc2);
+    if (masked) {
+      for (; i + 2 * LANES <= to; i += 2 * LANES) {
+        FloatVector c0 = FloatVector.fromArray(SPECIES, x, i).sub(mu);
+        FloatVector g0 = zero.blend(FloatVector.fromArray(SPECIES, gOut, i),
+            c0.mul(scale).add(beta).compare(VectorOperators.GT, 0f));
+        s0 = s0.add(g0);
+        d0 = g0.fma(c0, d0);
+        FloatVector c1 = FloatVector.fromArray(SPECIES, x, i + LANES).sub(mu);
+        FloatVector g1 = zero.blend(FloatVector.fromArray(SPECIES, gOut, i + LANES),
+            c1.mul(scale).add(beta).compare(VectorOperators.GT, 0f));
+        s1 = s1.add(g1);
+        d1 = g1.fma(c1, d1);
+      }
+      for (; i + LANES <= to; i += LANES) {
+        FloatVector c0 = FloatVector.fromArray(SPECIES, x, i).sub(mu);
+        FloatVector g0 = zero.blend(FloatVector.fromArray(SPECIES, gOut, i),
+            c0.mul(scale).add(beta).compare(VectorOperators.GT, 0f));
+        s0 = s0.add(g0);
+        d0 = g0.fma(c0, d0);
+      }
+    } else {
+      for (; i + 2 * LANES <= to; i += 2 * LANES) {
+        FloatVector g0 = FloatVector.fromArray(SPECIES, gOut, i);
+        s0 = s0.add(g0);
+        d0 = g0.fma(FloatVector.fromArray(SPECIES, x, i).sub(mu), d0);
+        FloatVector g1 = FloatVector.fromArray(SPECIES, gOut, i + LANES);
+        s1 = s1.add(g1);
+        d1 = g1.fma(FloatVector.fromArray(SPECIES, x, i + LANES).sub(mu), d1);
+      }
+      for (; i + LANES <= to; i += LANES) {
+        FloatVector g0 = FloatVector.fromArray(SPECIES, gOut, i);
+        s0 = s0.add(g0);
+        d0 = g0.fma(FloatVector.fromArray(SPECIES, x, i).sub(mu), d0);
+      }
     }
-    for (; i + LANES <= to; i += LANES) {
-      FloatVector xv = FloatVector.fromArray(SPECIES, x, i);
-      FloatVector y = xv.sub(mu).mul(scale).add(beta);
-      FloatVector gm = zero.blend(FloatVector.fromArray(SPECIES, g, i),
-          y.compare(VectorOperators.GT, 0f));
-      acc = gm.fma(xv.sub(mu), acc);
-    }
-    return acc.add(acc2).reduceLanes(VectorOperators.ADD)
-        + tail.maskedCenteredDot(g, x, i, to, mu, scale, beta);
+    sums[0] += s0.add(s1).reduceLanes(VectorOperators.ADD);
+    sums[1] += d0.add(d1).reduceLanes(VectorOperators.ADD);
+    tail.gradientSums(gOut, x, i, to, mu, scale, beta, masked, sums);
   }
 
   @Override

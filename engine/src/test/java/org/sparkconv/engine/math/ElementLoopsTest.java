@@ -87,7 +87,7 @@ class ElementLoopsTest {
           for (int i = from; i < to; i++) {
             sum += a[i];
             squares += (a[i] - 0.25) * (a[i] - 0.25);
-            centered += g[i] * (a[i] - 0.25);
+            centered += g[i] * (a[i] - 0.25); // mu is 0.25
             if ((a[i] - mu) * scale + beta > 0) {
               maskedSum += g[i];
               maskedCentered += g[i] * (a[i] - 0.25);
@@ -97,15 +97,25 @@ class ElementLoopsTest {
           assertEquals(sum, loops.sum(a, from, to), 1e-5, "sum" + at);
           assertEquals(squares, loops.sumSquaredDeviations(a, from, to, 0.25f), 1e-5,
               "squared deviations" + at);
-          assertEquals(centered, loops.centeredDot(g, a, from, to, 0.25f), 1e-5,
-              "centered dot" + at);
-          assertEquals(maskedSum, loops.maskedSum(g, a, from, to, mu, scale, beta), 1e-5,
-              "masked sum" + at);
-          assertEquals(maskedCentered, loops.maskedCenteredDot(g, a, from, to, mu, scale, beta),
-              1e-5, "masked centered dot" + at);
+          double[] sums = {1, 2}; // added onto
+          loops.gradientSums(g, a, from, to, mu, scale, beta, false, sums);
+          assertEquals(1 + sumOfG(g, from, to), sums[0], 1e-5, "gradient sum" + at);
+          assertEquals(2 + centered, sums[1], 1e-5, "centered dot" + at);
+          double[] masked = {-1, 3};
+          loops.gradientSums(g, a, from, to, mu, scale, beta, true, masked);
+          assertEquals(maskedSum - 1, masked[0], 1e-5, "masked sum" + at);
+          assertEquals(maskedCentered + 3, masked[1], 1e-5, "masked centered dot" + at);
         }
       }
     }
+  }
+
+  private static double sumOfG(float[] g, int from, int to) {
+    double s = 0;
+    for (int i = from; i < to; i++) {
+      s += g[i];
+    }
+    return s;
   }
 
   @Test
