@@ -303,21 +303,26 @@ public final class Conv2d implements Layer {
     forward(in, out, batch, folded.of((BatchNorm) next).plus(residual, relu));
   }
 
-  /** Where Winograd computes the forward pass and the output's sides are even. */
+  /**
+   * Where the output's sides are even and Winograd by tiles or the direct kernel by pixels
+   * computes the forward pass ({@link DirectConvPasses#writesPooled}).
+   */
   @Override
   public boolean infersPooled() {
     return direct != null && direct.writesPooled();
   }
 
   /**
-   * The batch norm after this layer, its ReLU and the 2x2 max pool after that, in inference:
-   * the pool's values are taken from the output transform, the full output never written nor
-   * read back (VGG-small's two pools, batch 256, one thread: 4.5 and 2.5 ms of 91 in passes of
-   * their own).
+   * The batch norm (or ReLU) after this layer, the norm's ReLU and the 2x2 max pool after that,
+   * in inference: the pool's values are taken from the output transform, or as the direct
+   * kernel's result is copied out, the full output never written nor read back (VGG-small's two
+   * pools, batch 256, one thread: 4.5 and 2.5 ms of 91 in passes of their own; LeNet-5's two
+   * after its ReLUs).
    */
   @Override
   public void inferFoldingNextAndPool(Layer next, float[] in, float[] out, int batch) {
-    forward(in, out, batch, folded.of((BatchNorm) next).pooled());
+    forward(in, out, batch,
+        (next instanceof Relu ? folded.ofRelu() : folded.of((BatchNorm) next)).pooled());
   }
 
   private void forward(float[] in, float[] out, int batch, ChannelAffine after) {

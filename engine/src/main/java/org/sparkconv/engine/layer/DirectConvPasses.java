@@ -459,11 +459,13 @@ final class DirectConvPasses {
 
   /**
    * Whether {@link #forward} can write the 2x2 max pool (stride 2) of its output instead of the
-   * output ({@link ChannelAffine#pooled}): where Winograd runs it and the output's sides are
-   * even, each pooling window inside one tile.
+   * output ({@link ChannelAffine#pooled}): where the output's sides are even and Winograd runs
+   * it by tiles (each pooling window inside one tile), or the direct kernel by pixels (the pool
+   * taken as its result is copied out, {@link DirectConv#convolvePooled}).
    */
   boolean writesPooled() {
-    return plan.winograd() != null && plan.winograd().writesPooled();
+    return plan.winograd() != null ? plan.winograd().writesPooled()
+        : !plan.forwardLanes() && plan.forward().poolsEvenly();
   }
 
   /**
@@ -577,6 +579,24 @@ final class DirectConvPasses {
     boolean relu = after != null && after.relu();
     float[] residual = after == null ? null : after.residual();
     WrappedRowsConv wrapped = plan.wrapped();
+    if (pool) {
+      int pooledSize = outSize / 4;
+      parallel.forRange(batch, (t, from, to) -> {
+        Scratch s = scratch[t];
+        for (int n = from; n < to; n++) {
+          if (wrapped != null) {
+            wrapped.pad(in, n * inSize, s.image());
+            wrapped.convolvePooled(s.image(), packedWeights, borderWeights, bias, biasOffset,
+                out, n * pooledSize, s.result(), scale, shift, relu);
+          } else {
+            f.pad(in, n * inSize, s.image(), 0);
+            f.convolvePooled(s.image(), packedWeights, bias, biasOffset, out, n * pooledSize,
+                s.result(), scale, shift, relu);
+          }
+        }
+      });
+      return;
+    }
     parallel.forRange(batch, (t, from, to) -> {
       Scratch s = scratch[t];
       for (int n = from; n < to; n++) {

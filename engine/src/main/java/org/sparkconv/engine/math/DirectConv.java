@@ -463,6 +463,30 @@ public final class DirectConv {
     }
   }
 
+  /**
+   * As {@link #convolve}, but writes the 2x2 max pool (stride 2) of each output plane, the map
+   * applied to every value before the pool ({@link DirectConvKernel#copyPlanePooled}): planes
+   * of {@code (outH / 2) x (outW / 2)} at {@code out[outOff ...]}; only where
+   * {@link #poolsEvenly}.
+   */
+  public void convolvePooled(float[] padded, float[] packed, float[] bias, int biasOff,
+      float[] out, int outOff, float[] result, float[] scale, float[] shift, boolean relu) {
+    DirectConvKernel.run(packed, outChannels, depth, offsets, padded, result, runLength);
+    int pooledPlane = outH * outW / 4;
+    int limit = outOff + outChannels * pooledPlane;
+    for (int o = 0; o < outChannels; o++) {
+      float b = bias == null ? 0f : bias[biasOff + o];
+      DirectConvKernel.copyPlanePooled(result, o * runLength, rowWidth, b,
+          scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], relu, out,
+          outOff + o * pooledPlane, outW, outH, limit);
+    }
+  }
+
+  /** Whether the output's sides are even: each 2x2 pooling window whole. */
+  public boolean poolsEvenly() {
+    return outH % 2 == 0 && outW % 2 == 0;
+  }
+
   /** Floats of the weights packed for {@link #convolveByChannels}. */
   public int channelPackedWeightsSize() {
     return depth * channelsPadded();

@@ -274,6 +274,28 @@ public final class WrappedRowsConv {
   }
 
   /**
+   * As {@link #convolve}, but writes the 2x2 max pool (stride 2) of each output plane, the map
+   * applied to every value before the pool ({@link DirectConvKernel#copyPlanePooled}): planes
+   * of {@code (height / 2) x (width / 2)} at {@code out[outOff ...]}; both sides even.
+   */
+  public void convolvePooled(float[] padded, float[] packed, float[] borderPacked,
+      float[] bias, int biasOff, float[] out, int outOff, float[] result, float[] scale,
+      float[] shift, boolean relu) {
+    DirectConvKernel.run(packed, outChannels, depth, offsets, padded, result, runLength);
+    for (Border b : borders) {
+      subtractWrapped(b, padded, borderPacked, result, result, 0);
+    }
+    int pooledPlane = height * width / 4;
+    int limit = outOff + outChannels * pooledPlane;
+    for (int o = 0; o < outChannels; o++) {
+      float b = bias == null ? 0f : bias[biasOff + o];
+      DirectConvKernel.copyPlanePooled(result, o * runLength, width, b,
+          scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], relu, out,
+          outOff + o * pooledPlane, width, height, limit);
+    }
+  }
+
+  /**
    * Floats of one image's output gradient laid out for {@link #weightGradientByPixels}: each
    * channel's plane as one run, then the border corrections' gathered columns.
    */

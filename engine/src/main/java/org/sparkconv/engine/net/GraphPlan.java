@@ -8,6 +8,7 @@ import org.sparkconv.engine.layer.Add;
 import org.sparkconv.engine.layer.BatchNorm;
 import org.sparkconv.engine.layer.LayerSpec;
 import org.sparkconv.engine.layer.MaxPool2d;
+import org.sparkconv.engine.layer.Relu;
 
 /**
  * How a network of {@link NetworkSpec} runs, worked out from the spec alone: which activation
@@ -103,15 +104,17 @@ final class GraphPlan {
     }
 
     // A 2x2 max pool at stride 2 right after a batch norm folded into a convolution (its ReLU
-    // fused in or not), each the only consumer of the one before: the convolution writes the
-    // pool's output, and neither the norm's output nor the pool's pass exists.
+    // fused in or not), or a ReLU folded into one, each the only consumer of the one before:
+    // the convolution writes the pool's output, and neither the norm's (ReLU's) output nor the
+    // pool's pass exists.
     foldedPool = new boolean[n];
     for (int j = 2; j < n; j++) {
       int norm = fusedIntoPrevious[j - 1] ? j - 2 : j - 1;
       int conv = norm - 1;
       if (conv < 0 || !(nodes.get(j).layer() instanceof MaxPool2d.Spec pool)
           || !pool.pairWindows() || !nodes.get(j).isChained(j) || fusedIntoPrevious[j]
-          || foldedInInference[j] || !(nodes.get(norm).layer() instanceof BatchNorm.Spec)
+          || foldedInInference[j] || !(nodes.get(norm).layer() instanceof BatchNorm.Spec
+              || nodes.get(norm).layer() instanceof Relu.Spec)
           || !foldedInInference[norm] || consumers[j - 1] != 1 || consumers[norm] != 1
           || !infersPooled.test(conv)) {
         continue;

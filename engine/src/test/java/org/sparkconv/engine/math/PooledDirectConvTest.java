@@ -1,0 +1,115 @@
+package org.sparkconv.engine.math;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkconv.engine.TestArrays.uniform;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The direct kernel's pooled write ({@link DirectConv#convolvePooled},
+ * {@link WrappedRowsConv#convolvePooled}) is, bit for bit, the 2x2 max pool ({@link Math#max})
+ * of the output its unpooled write gives: padded rows and wrapped rows, LeNet-5's two convs
+ * (pooled rows of 14 and of 5, shorter than a vector), VGG-small's 28x28 and ResNet's 14x14
+ * shapes, an odd channel count; every combination of bias, folded norm and ReLU (the map before
+ * the pool: a negative scale flips which value wins); several images, nothing written outside
+ * each image's pooled planes.
+ */
+class PooledDirectConvTest {
+
+  /** As {@link DirectConvTest}'s cases; outputs with even sides. */
+  private static final int[][] CASES = {
+      {1, 6, 28, 28, 5, 5, 2, 2, 2, 2, 1, 1}, // LeNet-5's first conv
+      {6, 16, 14, 14, 5, 5, 0, 0, 0, 0, 1, 1}, // its second: 10x10, pooled rows of 5
+      {32, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1}, // VGG-small's second
+      {16, 5, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1}, // five outputs on 14x14
+      {3, 8, 6, 40, 3, 3, 1, 1, 1, 1, 1, 1}, // pooled rows of 20: a vector and a tail
+  };
+
+  @Test
+  void pooledWriteIsThePoolOfTheOutput() {
+    long seed = 51;
+    for (int[] c : CASES) {
+      ConvGeometry g = DirectConvTest.geometry(c);
+      int cout = c[1];
+      DirectConv direct = DirectConv.forward(g, cout);
+      assertTrue(direct.poolsEvenly(), "even sides: " + g);
+      float[] w = uniform(cout * g.colRows(), seed++);
+      float[] packed = new float[direct.packedWeightsSize()];
+      direct.packWeights(w, 0, packed);
+      WrappedRowsConv wrapped = WrappedRowsConv.applies(g) ? WrappedRowsConv.forward(g, cout)
+          : null;
+      float[] border = wrapped == null ? null : new float[wrapped.borderWeightsSize()];
+      if (wrapped != null) {
+        wrapped.packBorderWeights(packed, border);
+      }
+      float[] bias = uniform(cout + 1, seed++);
+      float[] scale = uniform(cout, seed++); // about half of them negative
+      float[] shift = uniform(cout, seed++);
+      int images = 3;
+      float[] x = uniform(images * g.imageSize(), seed++);
+      int outSize = cout * g.outH() * g.outW();
+      int pooledSize = outSize / 4;
+      for (int variant = 0; variant < 8; variant++) {
+        boolean withBias = (variant & 1) != 0;
+        boolean withNorm = (variant & 2) != 0;
+        boolean relu = (variant & 4) != 0;
+        for (boolean onWrappedRows : new boolean[] {false, true}) {
+          if (onWrappedRows && wrapped == null) {
+            continue;
+          }
+          float[] full = new float[images * outSize];
+          float[] pooled = uniform(images * pooledSize + 3, seed++);
+          float[] before = pooled.clone();
+          float[] padded = new float[onWrappedRows ? wrapped.paddedSize() : direct.paddedSize()];
+          float[] result = new float[onWrappedRows ? wrapped.resultSize() : direct.resultSize()];
+          for (int n = 0; n < images; n++) {
+            float[] b = withBias ? bias : null;
+            float[] s = withNorm ? scale : null;
+            float[] t = withNorm ? shift : null;
+            if (onWrappedRows) {
+              wrapped.pad(x, n * g.imageSize(), padded);
+              wrapped.convolve(padded, packed, border, b, 1, full, n * outSize, result, s, t,
+                  relu, null);
+              wrapped.convolvePooled(padded, packed, border, b, 1, pooled, n * pooledSize,
+                  result, s, t, relu);
+            } else {
+              direct.pad(x, n * g.imageSize(), padded, 0);
+              direct.convolve(padded, packed, b, 1, full, n * outSize, result, s, t, relu, null);
+              direct.convolvePooled(padded, packed, b, 1, pooled, n * pooledSize, result, s, t,
+                  relu);
+            }
+          }
+          String what = g + " -> " + cout + (onWrappedRows ? " on wrapped rows" : "")
+              + ", variant " + variant;
+          int oh = g.outH() / 2;
+          int ow = g.outW() / 2;
+          for (int p = 0; p < images * cout; p++) {
+            for (int y = 0; y < oh; y++) {
+              for (int xo = 0; xo < ow; xo++) {
+                int at = p * g.outH() * g.outW() + 2 * y * g.outW() + 2 * xo;
+                float expected = Math.max(Math.max(full[at], full[at + 1]),
+                    Math.max(full[at + g.outW()], full[at + g.outW() + 1]));
+                int i = p * oh * ow + y * ow + xo;
+                assertEquals(Float.floatToRawIntBits(expected),
+                    Float.floatToRawIntBits(pooled[i]), what + " at " + i);
+              }
+            }
+          }
+          for (int i = images * pooledSize; i < pooled.length; i++) {
+            assertEquals(before[i], pooled[i], 0f, what + ": past the last image at " + i);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void oddSidesDoNotPool() {
+    assertFalse(DirectConv.forward(DirectConvTest.geometry(
+        new int[] {3, 8, 7, 8, 3, 3, 1, 1, 1, 1, 1, 1}), 8).poolsEvenly(), "7 rows");
+    assertFalse(DirectConv.forward(DirectConvTest.geometry(
+        new int[] {3, 8, 8, 5, 3, 3, 1, 1, 1, 1, 1, 1}), 8).poolsEvenly(), "5 columns");
+  }
+}
