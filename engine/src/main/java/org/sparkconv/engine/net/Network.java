@@ -27,7 +27,7 @@ public final class Network {
    * Images {@link #infer} runs through the whole network at a time: a larger batch goes in
    * chunks, so that each node's output (and the residual a sum reads back) is a chunk's, not
    * the batch's (ResNet-20's stage 1: 3.2 MB for 64 images, 12.8 MB for 256). Batch 256, one
-   * thread, whole networks in one JVM against one pass of 256: ResNet-20 1.07-1.12x (two
+   * thread, whole networks in one JVM against one pass of 256: ResNet-20 1.06-1.12x (two
    * threads 1.08x), VGG-small and LeNet-5 unchanged within the noise; chunks of 16 or 32 gained
    * no more on ResNet-20 and lost on VGG-small.
    */
