@@ -73,7 +73,6 @@ public final class DirectConv {
   private final int[] pixelOffsets; // per output pixel (oy, ox): oy * rowWidth + ox
   private final int[] lanePixelOffsets; // the same, rounded up to whole channel-lane tiles
   private final int[] laneScatterIndex; // ChannelLanesOutput's, with the Vector API only
-  private final int[] gatherIndex; // the same, with 512-bit vectors only: ChannelRows's
   private final int runLength; // outH * rowWidth rounded up to whole micro-tiles
   private final int paddedSize; // floats of the padded copy, with what the last tile reads
   private final int kernelH;
@@ -158,8 +157,6 @@ public final class DirectConv {
     }
     this.laneScatterIndex = VectorApi.RESOLVED
         ? ChannelLanesOutput.scatterIndex(outH * outW) : null;
-    this.gatherIndex = VectorApi.RESOLVED && VectorApi.hasWideVectors() ? laneScatterIndex
-        : null;
     for (int c = 0, p = 0; c < inChannels; c++) {
       for (int ki = 0; ki < kernelH; ki++) {
         for (int kj = 0; kj < kernelW; kj++, p++) {
@@ -465,21 +462,15 @@ public final class DirectConv {
 
   /**
    * As {@link #convolve}, but writes the 2x2 max pool (stride 2) of each output plane, the map
-   * applied to every value before the pool ({@link DirectConvKernel#copyPlanePooled}): planes
+   * applied to every value before the pool ({@link DirectConvKernel#copyPlanesPooled}): planes
    * of {@code (outH / 2) x (outW / 2)} at {@code out[outOff ...]}; only where
    * {@link #poolsEvenly}.
    */
   public void convolvePooled(float[] padded, float[] packed, float[] bias, int biasOff,
       float[] out, int outOff, float[] result, float[] scale, float[] shift, boolean relu) {
     DirectConvKernel.run(packed, outChannels, depth, offsets, padded, result, runLength);
-    int pooledPlane = outH * outW / 4;
-    int limit = outOff + outChannels * pooledPlane;
-    for (int o = 0; o < outChannels; o++) {
-      float b = bias == null ? 0f : bias[biasOff + o];
-      DirectConvKernel.copyPlanePooled(result, o * runLength, rowWidth, b,
-          scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], relu, out,
-          outOff + o * pooledPlane, outW, outH, limit);
-    }
+    DirectConvKernel.copyPlanesPooled(result, runLength, rowWidth, outChannels, bias, biasOff,
+        scale, shift, relu, out, outOff, outW, outH);
   }
 
   /** Whether the output's sides are even: each 2x2 pooling window whole. */
@@ -583,8 +574,8 @@ public final class DirectConv {
   public void transposeGradient(float[] dOut, int off, float[] dyT, int dyOff) {
     int pixels = outH * outW;
     int width = channelsPadded();
-    if (gatherIndex != null) {
-      ChannelRows.gather(dOut, off, outChannels, pixels, dyT, dyOff, width, gatherIndex);
+    if (laneScatterIndex != null && VectorApi.hasWideVectors()) {
+      ChannelRows.gather(dOut, off, outChannels, pixels, dyT, dyOff, width, laneScatterIndex);
       return;
     }
     int block = Math.max(16, TRANSPOSE_BLOCK_FLOATS / width);

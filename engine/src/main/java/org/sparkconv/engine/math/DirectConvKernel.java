@@ -138,50 +138,60 @@ final class DirectConvKernel {
   }
 
   /**
-   * The 2x2 max pool (stride 2) of a plane of the result, each value first mapped as
-   * {@link #copyPlane} maps it ({@code (r + bias) * scale + shift}, then {@code max(0, .)} if
-   * {@code relu}; no residual): {@code out[to + py * (outW / 2) + px]} for pooled rows
-   * py < outH / 2 and columns px < outW / 2 is the {@link Math#max} of the four mapped values
-   * at result rows 2py and 2py + 1 ({@code rowWidth} apart from {@code from}), columns 2px and
+   * The 2x2 max pool (stride 2) of each of the result's {@code channels} planes (channel o's at
+   * {@code result[o * runLength]}, rows {@code rowWidth} apart), each value first mapped as
+   * {@link #copyPlane} maps it ({@code (r + bias[biasOff + o]) * scale[o] + shift[o]}, bias and
+   * scale where not null, then {@code max(0, .)} if {@code relu}; no residual): channel o's
+   * pooled plane at {@code out[outOff + o * (outH / 2) * (outW / 2)]}, pooled row py and column
+   * px the {@link Math#max} of the four mapped values at rows 2py and 2py + 1, columns 2px and
    * 2px + 1. Both sides even. A vector step reads two vectors of each row (32 columns), takes
    * the larger of the rows, then of each column pair ({@link PairLanes}); its last pooled lanes
-   * may run into the next pooled row's place (written after it); lanes that would pass
-   * {@code limit} in {@code out}, or read past {@code result}, go one by one.
+   * may run into the next pooled row's place (written after it); lanes that would pass the last
+   * channel's pooled plane in {@code out}, or read past {@code result}, go one by one.
    */
-  static void copyPlanePooled(float[] result, int from, int rowWidth, float bias, float scale,
-      float shift, boolean relu, float[] out, int to, int outW, int outH, int limit) {
-    FloatVector b = FloatVector.broadcast(SPECIES, bias);
-    FloatVector s = FloatVector.broadcast(SPECIES, scale);
-    FloatVector t = FloatVector.broadcast(SPECIES, shift);
-    float lowest = relu ? 0f : Float.NEGATIVE_INFINITY; // max(v, -inf) is v, NaN included
+  static void copyPlanesPooled(float[] result, int runLength, int rowWidth, int channels,
+      float[] bias, int biasOff, float[] scale, float[] shift, boolean relu, float[] out,
+      int outOff, int outW, int outH) {
     int pooledW = outW / 2;
-    for (int py = 0; py < outH / 2; py++) {
-      int top = from + 2 * py * rowWidth;
-      int below = top + rowWidth;
-      int target = to + py * pooledW;
-      int px = 0;
-      for (; px < pooledW && target + px + LANES <= limit
-          && below + 2 * px + 2 * LANES <= result.length; px += LANES) {
-        int c = 2 * px;
-        FloatVector a0 = FloatVector.fromArray(SPECIES, result, top + c).add(b).mul(s).add(t)
-            .max(lowest);
-        FloatVector a1 = FloatVector.fromArray(SPECIES, result, top + c + LANES).add(b).mul(s)
-            .add(t).max(lowest);
-        FloatVector b0 = FloatVector.fromArray(SPECIES, result, below + c).add(b).mul(s)
-            .add(t).max(lowest);
-        FloatVector b1 = FloatVector.fromArray(SPECIES, result, below + c + LANES).add(b)
-            .mul(s).add(t).max(lowest);
-        FloatVector m0 = a0.max(b0);
-        FloatVector m1 = a1.max(b1);
-        PairLanes.evens(m0, m1).max(PairLanes.odds(m0, m1)).intoArray(out, target + px);
-      }
-      for (; px < pooledW; px++) {
-        int c = 2 * px;
-        float v00 = mapped(result[top + c], bias, scale, shift, relu);
-        float v01 = mapped(result[top + c + 1], bias, scale, shift, relu);
-        float v10 = mapped(result[below + c], bias, scale, shift, relu);
-        float v11 = mapped(result[below + c + 1], bias, scale, shift, relu);
-        out[target + px] = Math.max(Math.max(v00, v10), Math.max(v01, v11));
+    int pooledPlane = pooledW * (outH / 2);
+    int limit = outOff + channels * pooledPlane;
+    float lowest = relu ? 0f : Float.NEGATIVE_INFINITY; // max(v, -inf) is v, NaN included
+    for (int o = 0; o < channels; o++) {
+      float bo = bias == null ? 0f : bias[biasOff + o];
+      float so = scale == null ? 1f : scale[o];
+      float to = scale == null ? 0f : shift[o];
+      FloatVector b = FloatVector.broadcast(SPECIES, bo);
+      FloatVector s = FloatVector.broadcast(SPECIES, so);
+      FloatVector t = FloatVector.broadcast(SPECIES, to);
+      for (int py = 0; py < outH / 2; py++) {
+        int top = o * runLength + 2 * py * rowWidth;
+        int below = top + rowWidth;
+        int target = outOff + o * pooledPlane + py * pooledW;
+        int px = 0;
+        for (; px < pooledW && target + px + LANES <= limit
+            && below + 2 * px + 2 * LANES <= result.length; px += LANES) {
+          int c = 2 * px;
+          FloatVector top0 = FloatVector.fromArray(SPECIES, result, top + c).add(b).mul(s)
+              .add(t).max(lowest);
+          FloatVector top1 = FloatVector.fromArray(SPECIES, result, top + c + LANES).add(b)
+              .mul(s).add(t).max(lowest);
+          FloatVector below0 = FloatVector.fromArray(SPECIES, result, below + c).add(b).mul(s)
+              .add(t).max(lowest);
+          FloatVector below1 = FloatVector.fromArray(SPECIES, result, below + c + LANES).add(b)
+              .mul(s).add(t).max(lowest);
+          FloatVector rows0 = top0.max(below0);
+          FloatVector rows1 = top1.max(below1);
+          PairLanes.evens(rows0, rows1).max(PairLanes.odds(rows0, rows1))
+              .intoArray(out, target + px);
+        }
+        for (; px < pooledW; px++) {
+          int c = 2 * px;
+          float v00 = mapped(result[top + c], bo, so, to, relu);
+          float v01 = mapped(result[top + c + 1], bo, so, to, relu);
+          float v10 = mapped(result[below + c], bo, so, to, relu);
+          float v11 = mapped(result[below + c + 1], bo, so, to, relu);
+          out[target + px] = Math.max(Math.max(v00, v10), Math.max(v01, v11));
+        }
       }
     }
   }

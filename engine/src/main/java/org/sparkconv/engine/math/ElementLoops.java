@@ -4,8 +4,8 @@ package org.sparkconv.engine.math;
  * The element loops of the engine that the JIT does not vectorize by itself: the per-plane sums
  * of batch norm and bias gradients, batch norm's output and input gradient (C2 vectorizes the
  * plain loops, but on 7x7 planes its unrolled vector loop never runs: 49 floats went one by
- * one), the
- * accumulation at the heart of col2im, and 2x2 max pooling (with or without its winners).
+ * one), the accumulation at the heart of col2im, and 2x2 max pooling (with or without its
+ * winners).
  * {@link #BEST} runs them in SIMD registers when the Vector API is resolved ({@link VectorLoops}),
  * else as scalar loops with independent accumulators ({@link ScalarLoops}); the same seam as
  * {@link Gemm} and {@link GemmSelector}, one level down.

@@ -260,10 +260,7 @@ public final class WrappedRowsConv {
       }
       return;
     }
-    DirectConvKernel.run(packed, outChannels, depth, offsets, padded, result, runLength);
-    for (Border b : borders) {
-      subtractWrapped(b, padded, borderPacked, result, result, 0);
-    }
+    convolveToResult(padded, packed, borderPacked, result);
     int limit = outOff + outChannels * plane;
     for (int o = 0; o < outChannels; o++) {
       float b = bias == null ? 0f : bias[biasOff + o];
@@ -275,23 +272,23 @@ public final class WrappedRowsConv {
 
   /**
    * As {@link #convolve}, but writes the 2x2 max pool (stride 2) of each output plane, the map
-   * applied to every value before the pool ({@link DirectConvKernel#copyPlanePooled}): planes
+   * applied to every value before the pool ({@link DirectConvKernel#copyPlanesPooled}): planes
    * of {@code (height / 2) x (width / 2)} at {@code out[outOff ...]}; both sides even.
    */
   public void convolvePooled(float[] padded, float[] packed, float[] borderPacked,
       float[] bias, int biasOff, float[] out, int outOff, float[] result, float[] scale,
       float[] shift, boolean relu) {
+    convolveToResult(padded, packed, borderPacked, result);
+    DirectConvKernel.copyPlanesPooled(result, runLength, width, outChannels, bias, biasOff,
+        scale, shift, relu, out, outOff, width, height);
+  }
+
+  /** The runs of the convolution in {@code result}, their border columns corrected. */
+  private void convolveToResult(float[] padded, float[] packed, float[] borderPacked,
+      float[] result) {
     DirectConvKernel.run(packed, outChannels, depth, offsets, padded, result, runLength);
     for (Border b : borders) {
       subtractWrapped(b, padded, borderPacked, result, result, 0);
-    }
-    int pooledPlane = height * width / 4;
-    int limit = outOff + outChannels * pooledPlane;
-    for (int o = 0; o < outChannels; o++) {
-      float b = bias == null ? 0f : bias[biasOff + o];
-      DirectConvKernel.copyPlanePooled(result, o * runLength, width, b,
-          scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], relu, out,
-          outOff + o * pooledPlane, width, height, limit);
     }
   }
 
