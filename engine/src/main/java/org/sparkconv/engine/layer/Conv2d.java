@@ -182,7 +182,7 @@ public final class Conv2d implements Layer {
   private final int groupOut; // output channels per group
   private final int groupInSize; // floats of one group's input planes
   private final float[][] cols; // per worker thread: (Cin*kh*kw, Ho*Wo), reused for every image
-  private final float[][] partialGrads; // per worker thread > 0: its dW ++ db, summed after
+  private final float[][] partialGrads; // per piece > 0 of a backward pass: its dW ++ db
   private final DirectConvPasses direct; // null where im2col + GEMM computes the passes
   private final PointwiseConv pointwise; // a strided 1x1's forward pass, else null
   private final float[] pointwiseWeights; // packed for it, every forward pass
@@ -229,9 +229,9 @@ public final class Conv2d implements Layer {
     int paramCount = spec.outChannels() * kernelSize + (spec.bias() ? spec.outChannels() : 0);
 
     this.folded = new ChannelAffine(spec.outChannels(), geometry.outH() * geometry.outW());
-    this.partialGrads = new float[threads][];
-    for (int t = 1; t < threads; t++) {
-      partialGrads[t] = new float[paramCount];
+    this.partialGrads = new float[parallel.pieces(Integer.MAX_VALUE)][];
+    for (int p = 1; p < partialGrads.length; p++) {
+      partialGrads[p] = new float[paramCount];
     }
   }
 
@@ -399,11 +399,11 @@ public final class Conv2d implements Layer {
     if (directBackward && dIn != null) {
       direct.prepareBackward(params, weightOffset);
     }
-    parallel.forRange(batch, (t, from, to) -> {
-      float[] g = t == 0 ? grads : partialGrads[t];
-      int wOff = t == 0 ? weightOffset : 0;
-      int bOff = t == 0 ? biasOffset : spec.outChannels() * kernelSize;
-      if (t > 0) {
+    parallel.forPieces(batch, (t, piece, from, to) -> {
+      float[] g = piece == 0 ? grads : partialGrads[piece];
+      int wOff = piece == 0 ? weightOffset : 0;
+      int bOff = piece == 0 ? biasOffset : spec.outChannels() * kernelSize;
+      if (piece > 0) {
         java.util.Arrays.fill(g, 0f);
       }
       if (directBackward) {
@@ -416,12 +416,16 @@ public final class Conv2d implements Layer {
         backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff, true);
       }
     });
-    int used = Math.min(parallel.threads(), batch);
-    for (int t = 1; t < used; t++) {
-      float[] partial = partialGrads[t];
-      for (int i = 0; i < partial.length; i++) {
-        grads[weightOffset + i] += partial[i];
-      }
+    int pieces = parallel.pieces(batch);
+    if (pieces > 1) { // each parameter's pieces added in piece order, whoever ran them
+      parallel.forRange(partialGrads[1].length, (t, from, to) -> {
+        for (int p = 1; p < pieces; p++) {
+          float[] partial = partialGrads[p];
+          for (int i = from; i < to; i++) {
+            grads[weightOffset + i] += partial[i];
+          }
+        }
+      });
     }
   }
 

@@ -2,19 +2,23 @@ package org.sparkconv.engine.math;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The daemon workers behind a {@link Parallel}: worker t (from 1) runs piece t of each range the
- * caller hands out, and the caller runs piece 0. A layer's pieces take tens of microseconds to a
- * few milliseconds, and a training step hands out over a hundred of them, so a worker spins for
- * {@link #SPIN_NANOS} after its piece, watching for the next, before it parks: a parked
- * worker costs 15-30 us to wake on this project's machine (an executor's submit and a future's
- * get measured 14-38 us a range at two threads), a spinning one about a microsecond. The caller
- * waits the same way. One caller at a time: another that finds the crew busy runs its pieces
- * itself, one after another, with the same split and the same worker numbers, so results do not
- * depend on it.
+ * The daemon workers behind a {@link Parallel}. A range's pieces are dealt in contiguous runs,
+ * run b to worker b (the caller is worker 0); each worker runs its own from the front and, when
+ * they are done, takes the last piece left in another worker's run, so a thread that runs
+ * slower hands its tail to one that runs faster, and without that each keeps its own images
+ * (in its own caches) from layer to layer. A layer's pieces take tens of microseconds to a few
+ * milliseconds, and a training step hands out over a hundred ranges, so a worker spins for
+ * {@link #SPIN_NANOS} after a range, watching for the next, before it parks: a parked worker
+ * costs 15-30 us to wake on this project's machine (an executor's submit and a future's get
+ * measured 14-38 us a range at two threads), a spinning one about a microsecond. The caller
+ * waits the same way. One caller at a time: another that finds the crew busy runs the pieces
+ * itself, one after another, each numbered with the worker its run was dealt to, so results do
+ * not depend on it.
  */
 final class WorkerCrew {
 
@@ -24,25 +28,35 @@ final class WorkerCrew {
   private final Thread[] workers; // index 0 unused: the caller's piece
   private final boolean[] parked; // guarded by itself
   private final ReentrantLock busy = new ReentrantLock();
-  private volatile Range current = new Range(0, null, 0, 0, null);
+  private volatile Range current = new Range(0, null, 0, 0, 1, null);
 
-  /** One handed-out range: everything a worker reads of it, published at once. */
+  /**
+   * One handed-out range: everything a worker reads of it, published at once. Run b's next
+   * piece from the front and its end are packed in {@code runs[b]}: front in the high half,
+   * end in the low, so its owner (taking the front) and another worker (taking the back) claim
+   * a piece by one compare-and-set each.
+   */
   private static final class Range {
     final long number;
-    final Parallel.Chunk chunk;
+    final Parallel.Piece piece;
     final int n;
     final int pieces;
     final Thread caller;
+    final AtomicLongArray runs;
     final AtomicInteger remaining;
     volatile Throwable failure;
 
-    Range(long number, Parallel.Chunk chunk, int n, int pieces, Thread caller) {
+    Range(long number, Parallel.Piece piece, int n, int pieces, int workers, Thread caller) {
       this.number = number;
-      this.chunk = chunk;
+      this.piece = piece;
       this.n = n;
       this.pieces = pieces;
       this.caller = caller;
-      this.remaining = new AtomicInteger(Math.max(0, pieces - 1));
+      this.runs = new AtomicLongArray(workers);
+      for (int b = 0; b < workers; b++) {
+        runs.set(b, pack(start(pieces, workers, b), start(pieces, workers, b + 1)));
+      }
+      this.remaining = new AtomicInteger(pieces);
     }
   }
 
@@ -59,32 +73,30 @@ final class WorkerCrew {
   }
 
   /**
-   * Runs {@code chunk} over [0, n) in {@code pieces} (at most the crew's threads) contiguous
-   * pieces and returns when all are done; a piece's exception is rethrown here.
+   * Runs {@code piece} over [0, n) in {@code pieces} (at least 2) contiguous pieces and returns
+   * when all are done; a piece's exception is rethrown here.
    */
-  void run(int n, int pieces, Parallel.Chunk chunk) {
+  void run(int n, int pieces, Parallel.Piece piece) {
+    int runs = Math.min(workers.length, pieces);
     if (busy.isHeldByCurrentThread() || !busy.tryLock()) { // nested, or another caller's turn
-      for (int t = 0; t < pieces; t++) {
-        chunk.run(t, start(n, pieces, t), start(n, pieces, t + 1));
+      for (int b = 0; b < runs; b++) {
+        for (int p = start(pieces, runs, b); p < start(pieces, runs, b + 1); p++) {
+          piece.run(b, p, start(n, pieces, p), start(n, pieces, p + 1));
+        }
       }
       return;
     }
     try {
-      Range range = new Range(current.number + 1, chunk, n, pieces, Thread.currentThread());
+      Range range = new Range(current.number + 1, piece, n, pieces, runs, Thread.currentThread());
       current = range; // publishes the range to the workers
-      for (int t = 1; t < pieces; t++) {
+      for (int t = 1; t < workers.length; t++) {
         if (isParked(t)) {
           LockSupport.unpark(workers[t]);
         }
       }
-      Throwable own = null;
-      try {
-        chunk.run(0, 0, start(n, pieces, 1));
-      } catch (Throwable e) {
-        own = e;
-      }
+      runPieces(range, 0);
       awaitWorkers(range);
-      Throwable e = own != null ? own : range.failure;
+      Throwable e = range.failure;
       if (e instanceof RuntimeException r) {
         throw r;
       } else if (e instanceof Error err) {
@@ -97,8 +109,85 @@ final class WorkerCrew {
     }
   }
 
-  static int start(int n, int pieces, int t) {
-    return (int) ((long) n * t / pieces);
+  /** Index of part {@code t} of {@code n} split into {@code parts} contiguous parts. */
+  static int start(int n, int parts, int t) {
+    return (int) ((long) n * t / parts);
+  }
+
+  /**
+   * Worker t's share of a range: its own run's pieces from the front, then the others' from
+   * their backs, until none is left. The first exception is kept for the caller; the pieces
+   * after it are claimed and counted but not run.
+   */
+  private static void runPieces(Range range, int t) {
+    int done = 0;
+    for (int p = takeFront(range, t); p >= 0; p = takeFront(range, t)) {
+      runPiece(range, t, p);
+      done++;
+    }
+    int runs = range.runs.length();
+    for (int k = 1; k < runs; k++) {
+      int other = (t + k) % runs;
+      for (int p = takeBack(range, other); p >= 0; p = takeBack(range, other)) {
+        runPiece(range, t, p);
+        done++;
+      }
+    }
+    if (done > 0 && range.remaining.addAndGet(-done) == 0 && t != 0) {
+      LockSupport.unpark(range.caller);
+    }
+  }
+
+  private static void runPiece(Range range, int t, int p) {
+    if (range.failure != null) {
+      return;
+    }
+    try {
+      range.piece.run(t, p, start(range.n, range.pieces, p), start(range.n, range.pieces, p + 1));
+    } catch (Throwable e) {
+      synchronized (range) {
+        if (range.failure == null) {
+          range.failure = e;
+        }
+      }
+    }
+  }
+
+  /** The next piece at the front of run b, claimed, or -1 when it has none left. */
+  private static int takeFront(Range range, int b) {
+    if (b >= range.runs.length()) {
+      return -1;
+    }
+    while (true) {
+      long v = range.runs.get(b);
+      int front = (int) (v >>> 32);
+      int end = (int) v;
+      if (front >= end) {
+        return -1;
+      }
+      if (range.runs.compareAndSet(b, v, pack(front + 1, end))) {
+        return front;
+      }
+    }
+  }
+
+  /** The last piece left in run b, claimed, or -1 when it has none left. */
+  private static int takeBack(Range range, int b) {
+    while (true) {
+      long v = range.runs.get(b);
+      int front = (int) (v >>> 32);
+      int end = (int) v;
+      if (front >= end) {
+        return -1;
+      }
+      if (range.runs.compareAndSet(b, v, pack(front, end - 1))) {
+        return end - 1;
+      }
+    }
+  }
+
+  private static long pack(int front, int end) {
+    return ((long) front << 32) | (end & 0xffffffffL);
   }
 
   private static void awaitWorkers(Range range) {
@@ -129,17 +218,7 @@ final class WorkerCrew {
         setParked(t, false);
       }
       seen = range.number;
-      if (t < range.pieces) {
-        try {
-          range.chunk.run(t, start(range.n, range.pieces, t),
-              start(range.n, range.pieces, t + 1));
-        } catch (Throwable e) {
-          range.failure = e;
-        }
-        if (range.remaining.decrementAndGet() == 0) {
-          LockSupport.unpark(range.caller);
-        }
-      }
+      runPieces(range, t);
     }
   }
 

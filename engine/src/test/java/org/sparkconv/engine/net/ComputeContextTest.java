@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.TestArrays;
 import org.sparkconv.engine.math.ComputeContext;
@@ -46,10 +47,40 @@ class ComputeContextTest {
     float[][] reference = forwardAndGradients(base);
     float[][] twoThreads = forwardAndGradients(base.withThreads(2));
     assertArrayEquals(reference[0], twoThreads[0], "forward splits images: bit-identical");
-    assertArrayEquals(reference[1], twoThreads[1], 1e-4f, "gradients summed per thread");
+    assertArrayEquals(reference[1], twoThreads[1], 1e-4f, "gradients summed per piece");
     float[][] plain = forwardAndGradients(base.withGemm(JavaGemm.INSTANCE)
         .withLoops(ElementLoops.scalar()));
     assertArrayEquals(reference[0], plain[0], 1e-4f, "blocked pure-Java GEMM, scalar loops");
     assertArrayEquals(reference[1], plain[1], 1e-3f);
+  }
+
+  /**
+   * At two threads a piece runs on whichever worker gets to it first; a busy third thread makes
+   * one of them slower at times, so pieces change hands from run to run. The gradients are
+   * summed per piece in piece order, so they come out bit for bit the same every time.
+   */
+  @Test
+  void gradientsAtTwoThreadsAreTheSameWhicheverWorkerRunsAPiece() throws InterruptedException {
+    ComputeContext two = ComputeContext.defaults().withThreads(2);
+    float[][] first = forwardAndGradients(two);
+    AtomicBoolean stop = new AtomicBoolean();
+    Thread busy = new Thread(() -> {
+      double x = 1;
+      while (!stop.get()) {
+        x = Math.sqrt(x + 1);
+      }
+    });
+    busy.setDaemon(true);
+    busy.start();
+    try {
+      for (int run = 0; run < 40; run++) {
+        float[][] again = forwardAndGradients(two);
+        assertArrayEquals(first[0], again[0], "forward, run " + run);
+        assertArrayEquals(first[1], again[1], "gradients, run " + run);
+      }
+    } finally {
+      stop.set(true);
+      busy.join();
+    }
   }
 }
