@@ -107,6 +107,7 @@ public final class BatchNorm implements Layer {
   private final float[] invStd;
   private boolean lastForwardTraining;
   private boolean reluFused; // forward writes max(y, 0); backward masks dOut by that output
+  private PlaneMoments moments; // recorded by the convolution before it in training, or null
   private float[] params;
   private float[] grads;
   private float[] state;
@@ -192,16 +193,25 @@ public final class BatchNorm implements Layer {
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
     lastForwardTraining = training;
+    boolean recorded = training && moments != null && moments.take(batch);
     // Every channel is independent: workers take whole channels, results do not depend on them.
-    parallel.forRange(channels, (t, from, to) -> forwardChannels(in, out, batch, training, from,
-        to));
+    parallel.forRange(channels, (t, from, to) -> forwardChannels(in, out, batch, training,
+        recorded, from, to));
+  }
+
+  /**
+   * Takes its batch statistics in training from the planes' moments {@code conv} records as it
+   * writes this layer's input ({@link PlaneMoments}).
+   */
+  void takeMomentsFrom(PlaneMoments recorded) {
+    this.moments = recorded;
   }
 
   private void forwardChannels(float[] in, float[] out, int batch, boolean training,
-      int fromChannel, int toChannel) {
+      boolean recorded, int fromChannel, int toChannel) {
     int size = shape.size();
     if (training) {
-      computeBatchStatistics(in, batch, fromChannel, toChannel);
+      computeBatchStatistics(in, batch, recorded, fromChannel, toChannel);
     } else {
       for (int c = fromChannel; c < toChannel; c++) {
         mean[c] = state[runningMeanOffset + c];
@@ -225,7 +235,8 @@ public final class BatchNorm implements Layer {
    * the planes are merged in double with Chan et al.'s pairwise update, which is as stable as
    * the two-pass formula over the whole channel.
    */
-  private void computeBatchStatistics(float[] in, int batch, int fromChannel, int toChannel) {
+  private void computeBatchStatistics(float[] in, int batch, boolean recorded,
+      int fromChannel, int toChannel) {
     int size = shape.size();
     long m = (long) batch * plane;
     float momentum = spec.momentum();
@@ -235,9 +246,10 @@ public final class BatchNorm implements Layer {
       long count = 0;
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
-        float planeMean = loops.sum(in, start, start + plane) / plane;
-        float planeSquares = loops.sumSquaredDeviations(in, start, start + plane,
-            planeMean);
+        float planeMean = recorded ? moments.mean(n, c) : loops.sum(in, start, start + plane)
+            / plane;
+        float planeSquares = recorded ? moments.squares(n, c)
+            : loops.sumSquaredDeviations(in, start, start + plane, planeMean);
         long merged = count + plane;
         double delta = planeMean - mu;
         mu += delta * plane / merged;

@@ -183,6 +183,7 @@ public final class Conv2d implements Layer {
   private final int groupInSize; // floats of one group's input planes
   private final float[][] cols; // per worker thread: (Cin*kh*kw, Ho*Wo), reused for every image
   private final float[][] partialGrads; // per piece > 0 of a backward pass: its dW ++ db
+  private PlaneMoments moments; // recorded in training for the batch norm after, or null
   private final DirectConvPasses direct; // null where im2col + GEMM computes the passes
   private final PointwiseConv pointwise; // a strided 1x1's forward pass, else null
   private final float[] pointwiseWeights; // packed for it, every forward pass
@@ -277,7 +278,29 @@ public final class Conv2d implements Layer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
-    forward(in, out, batch, null);
+    if (!training || moments == null) {
+      forward(in, out, batch, null, null);
+      return;
+    }
+    moments.start(batch);
+    forward(in, out, batch, null, moments);
+    moments.finish(batch);
+  }
+
+  /**
+   * Records the moments of each output plane for {@code norm} (a batch norm on this output) as
+   * each image is written in training: the norm's statistics then read no activation (ResNet-20
+   * and VGG-small: every norm follows a convolution).
+   */
+  @Override
+  public boolean recordMomentsFor(Layer norm) {
+    if (moments != null || !(norm instanceof BatchNorm batchNorm)
+        || !norm.inputShape().equals(outputShape)) {
+      return false;
+    }
+    moments = new PlaneMoments(outputShape.channels(), outputShape.planeSize(), loops);
+    batchNorm.takeMomentsFrom(moments);
+    return true;
   }
 
   /**
@@ -289,7 +312,8 @@ public final class Conv2d implements Layer {
    */
   @Override
   public void inferFoldingNext(Layer next, float[] in, float[] out, int batch) {
-    forward(in, out, batch, next instanceof Relu ? folded.ofRelu() : folded.of((BatchNorm) next));
+    forward(in, out, batch, next instanceof Relu ? folded.ofRelu() : folded.of((BatchNorm) next),
+        null);
   }
 
   /**
@@ -300,7 +324,7 @@ public final class Conv2d implements Layer {
   @Override
   public void inferFoldingNextAndSum(Layer next, float[] in, float[] out, int batch,
       float[] residual, boolean relu) {
-    forward(in, out, batch, folded.of((BatchNorm) next).plus(residual, relu));
+    forward(in, out, batch, folded.of((BatchNorm) next).plus(residual, relu), null);
   }
 
   /**
@@ -322,24 +346,28 @@ public final class Conv2d implements Layer {
   @Override
   public void inferFoldingNextAndPool(Layer next, float[] in, float[] out, int batch) {
     forward(in, out, batch,
-        (next instanceof Relu ? folded.ofRelu() : folded.of((BatchNorm) next)).pooled());
+        (next instanceof Relu ? folded.ofRelu() : folded.of((BatchNorm) next)).pooled(), null);
   }
 
-  private void forward(float[] in, float[] out, int batch, ChannelAffine after) {
+  /** The forward pass, {@code after} applied and {@code recorded} (if not null) recorded. */
+  private void forward(float[] in, float[] out, int batch, ChannelAffine after,
+      PlaneMoments recorded) {
     if (direct != null) {
       direct.forward(parallel, params, weightOffset, spec.bias() ? params : null, biasOffset, in,
-          out, batch, after);
+          out, batch, after, recorded);
       return;
     }
     if (pointwise != null) {
-      forwardPointwise(in, out, batch, after);
+      forwardPointwise(in, out, batch, after, recorded);
       return;
     }
-    parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to, cols[t], after));
+    parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to, cols[t], after,
+        recorded));
   }
 
   /** The forward pass of a strided 1x1 by {@link PointwiseConv}, {@code after} on the way out. */
-  private void forwardPointwise(float[] in, float[] out, int batch, ChannelAffine after) {
+  private void forwardPointwise(float[] in, float[] out, int batch, ChannelAffine after,
+      PlaneMoments recorded) {
     pointwise.packWeights(params, weightOffset, pointwiseWeights);
     int inSize = inputShape.size();
     int outSize = outputShape.size();
@@ -352,12 +380,15 @@ public final class Conv2d implements Layer {
       for (int n = from; n < to; n++) {
         pointwise.convolve(in, n * inSize, pointwiseWeights, bias, biasOffset, scale, shift,
             relu, residual, out, n * outSize, pointwiseOffsets[t], pointwiseResults[t]);
+        if (recorded != null) {
+          recorded.record(out, outSize, n, n + 1);
+        }
       }
     });
   }
 
   private void forwardImages(float[] in, float[] out, int from, int to, float[] col,
-      ChannelAffine after) {
+      ChannelAffine after, PlaneMoments recorded) {
     int inSize = inputShape.size();
     int pixels = geometry.colCols();
     int outSize = outputShape.size();
@@ -384,13 +415,17 @@ public final class Conv2d implements Layer {
       if (after != null) {
         after.apply(out, n * outSize, 1);
       }
+      if (recorded != null) {
+        recorded.record(out, outSize, n, n + 1);
+      }
     }
   }
 
   /**
-   * Worker t accumulates the weight and bias gradients of its images into its own buffer
-   * (worker 0 straight into {@code grads}); the buffers are then added in worker order, so the
-   * result is deterministic for a fixed thread count.
+   * Each piece of the batch ({@link Parallel#forPieces}) accumulates the weight and bias
+   * gradients of its images into its own buffer (piece 0 straight into {@code grads}); the
+   * buffers are then added in piece order, whichever worker ran them, so the result is
+   * deterministic for a fixed thread count.
    */
   @Override
   public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {

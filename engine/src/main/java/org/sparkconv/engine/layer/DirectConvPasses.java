@@ -371,7 +371,8 @@ final class DirectConvPasses {
      * {@code outSize} apart (a pooled image's size where {@code after} pools).
      */
     void convolve(WinogradConv w, float[] packed, float[] bias, int biasOffset, float[] in,
-        int inSize, float[] out, int outSize, int from, int to, ChannelAffine after) {
+        int inSize, float[] out, int outSize, int from, int to, ChannelAffine after,
+        PlaneMoments recorded) {
       for (int first = from; first < to; first += w.chunk()) {
         int count = Math.min(w.chunk(), to - first);
         for (int i = 0; i < count; i++) {
@@ -382,6 +383,9 @@ final class DirectConvPasses {
             after != null && after.relu(), after == null ? null : after.residual(),
             after != null && after.pool(), out, first * outSize, outSize, transformed, products,
             phases);
+        if (recorded != null) {
+          recorded.record(out, outSize, first, first + count);
+        }
       }
     }
   }
@@ -545,13 +549,15 @@ final class DirectConvPasses {
   /**
    * {@code out} = the convolution of every image in {@code in}, plus the bias if any, then
    * {@code after} (if not null) on each image or chunk as it is written; where {@code after}
-   * is {@link ChannelAffine#pooled} (only where {@link #writesPooled}), its 2x2 max pool.
+   * is {@link ChannelAffine#pooled} (only where {@link #writesPooled}), its 2x2 max pool. Each
+   * image or chunk is then recorded in {@code recorded} if not null (never with a pool).
    */
   void forward(Parallel parallel, float[] params, int weightOffset, float[] bias, int biasOffset,
-      float[] in, float[] out, int batch, ChannelAffine after) {
+      float[] in, float[] out, int batch, ChannelAffine after, PlaneMoments recorded) {
     boolean pool = after != null && after.pool();
-    if (pool && !writesPooled()) {
-      throw new IllegalStateException("this convolution does not write pooled planes");
+    if (pool && (!writesPooled() || recorded != null)) {
+      throw new IllegalStateException("this convolution does not write pooled planes"
+          + (recorded != null ? " whose moments are recorded" : ""));
     }
     WinogradConv w = plan.winograd();
     boolean repack = repacks(params, weightOffset);
@@ -561,7 +567,7 @@ final class DirectConvPasses {
       }
       int imageSize = pool ? outSize / 4 : outSize;
       parallel.forRange(batch, (t, from, to) -> scratch[t].winograd().convolve(w, packedWeights,
-          bias, biasOffset, in, inSize, out, imageSize, from, to, after));
+          bias, biasOffset, in, inSize, out, imageSize, from, to, after, recorded));
       return;
     }
     DirectConv f = plan.forward();
@@ -604,15 +610,18 @@ final class DirectConvPasses {
           wrapped.pad(in, n * inSize, s.image());
           wrapped.convolve(s.image(), packedWeights, borderWeights, bias, biasOffset, out,
               n * outSize, s.result(), scale, shift, relu, residual);
-          continue;
-        }
-        f.pad(in, n * inSize, s.image(), 0);
-        if (lanes) {
-          f.convolveByChannels(s.image(), packedWeights, bias, biasOffset, out, n * outSize,
-              s.result(), scale, shift, relu, residual);
         } else {
-          f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize, s.result(),
-              scale, shift, relu, residual);
+          f.pad(in, n * inSize, s.image(), 0);
+          if (lanes) {
+            f.convolveByChannels(s.image(), packedWeights, bias, biasOffset, out, n * outSize,
+                s.result(), scale, shift, relu, residual);
+          } else {
+            f.convolve(s.image(), packedWeights, bias, biasOffset, out, n * outSize,
+                s.result(), scale, shift, relu, residual);
+          }
+        }
+        if (recorded != null) {
+          recorded.record(out, outSize, n, n + 1);
         }
       }
     });
@@ -751,7 +760,7 @@ final class DirectConvPasses {
     WinogradConv w = plan.winogradAdjoint();
     if (w != null) {
       s.winogradAdjoint().convolve(w, packedAdjointWeights, null, 0, dOut, outSize, dIn, inSize,
-          first, first + count, null);
+          first, first + count, null, null);
       return;
     }
     for (int n = first; n < first + count; n++) {

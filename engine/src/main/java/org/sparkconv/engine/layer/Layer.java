@@ -64,6 +64,16 @@ public interface Layer {
   }
 
   /**
+   * Offers this layer {@code norm}, a batch norm whose input is this layer's output (no
+   * activation fused between): true if it takes the role of recording, as it writes each image
+   * of a training forward, the moments of its output's planes for that norm's batch statistics,
+   * which then needs no pass of its own over the output for them ({@link Conv2d}).
+   */
+  default boolean recordMomentsFor(Layer norm) {
+    return false;
+  }
+
+  /**
    * Inference only, where this layer's spec {@link LayerSpec#foldsNextInInference folds}
    * {@code next} in: writes to {@code out} what {@code next} would output after this layer's
    * inference forward on {@code in}.

@@ -96,6 +96,15 @@ public final class Network {
             + ") declares it fuses the next layer but did not take it");
       }
     }
+    // A batch norm on a layer's output (no activation fused between) takes its training
+    // statistics from the moments that layer records as it writes, where it records them.
+    for (int i = 0; i < layers.length; i++) {
+      int[] refs = plan.inputs[i];
+      if (!plan.fusedIntoPrevious[i] && refs.length == 1 && refs[0] >= 0
+          && plan.tail(refs[0]) == refs[0]) {
+        layers[refs[0]].recordMomentsFor(layers[i]);
+      }
+    }
     this.threads = context.parallel().threads();
     this.parallel = context.parallel();
     this.layout = ParamLayout.of(spec);
