@@ -121,14 +121,14 @@ final class WorkerCrew {
    */
   private static void runPieces(Range range, int t) {
     int done = 0;
-    for (int p = takeFront(range, t); p >= 0; p = takeFront(range, t)) {
+    int runs = range.runs.length();
+    for (int p = t < runs ? take(range, t, true) : -1; p >= 0; p = take(range, t, true)) {
       runPiece(range, t, p);
       done++;
     }
-    int runs = range.runs.length();
     for (int k = 1; k < runs; k++) {
       int other = (t + k) % runs;
-      for (int p = takeBack(range, other); p >= 0; p = takeBack(range, other)) {
+      for (int p = take(range, other, false); p >= 0; p = take(range, other, false)) {
         runPiece(range, t, p);
         done++;
       }
@@ -153,35 +153,21 @@ final class WorkerCrew {
     }
   }
 
-  /** The next piece at the front of run b, claimed, or -1 when it has none left. */
-  private static int takeFront(Range range, int b) {
-    if (b >= range.runs.length()) {
-      return -1;
-    }
+  /**
+   * Claims the first piece left in run b ({@code front}, its owner) or the last (another
+   * worker), or returns -1 when the run has none left.
+   */
+  private static int take(Range range, int b, boolean front) {
     while (true) {
       long v = range.runs.get(b);
-      int front = (int) (v >>> 32);
+      int first = (int) (v >>> 32);
       int end = (int) v;
-      if (front >= end) {
+      if (first >= end) {
         return -1;
       }
-      if (range.runs.compareAndSet(b, v, pack(front + 1, end))) {
-        return front;
-      }
-    }
-  }
-
-  /** The last piece left in run b, claimed, or -1 when it has none left. */
-  private static int takeBack(Range range, int b) {
-    while (true) {
-      long v = range.runs.get(b);
-      int front = (int) (v >>> 32);
-      int end = (int) v;
-      if (front >= end) {
-        return -1;
-      }
-      if (range.runs.compareAndSet(b, v, pack(front, end - 1))) {
-        return end - 1;
+      long claimed = front ? pack(first + 1, end) : pack(first, end - 1);
+      if (range.runs.compareAndSet(b, v, claimed)) {
+        return front ? first : end - 1;
       }
     }
   }
