@@ -125,12 +125,14 @@ public final class Add implements MergeLayer {
       int from = first * size;
       int length = (last - first) * size;
       if (reluFused && dIns.length == 2 && dIns[0] != null && dIns[1] != null) {
-        loops.reluGradient(dOut, out, dIns[0], dIns[1], from, from + length);
+        loops.reluGradient(dOut, out, dIns[0], dIns[0] == dIns[1] ? null : dIns[1], from,
+            from + length);
         return;
       }
       float[] computed = reluFused ? null : dOut;
+      float[] written = null;
       for (float[] dIn : dIns) {
-        if (dIn == null) {
+        if (dIn == null || dIn == written) { // none, or the array just written (shared)
           continue;
         }
         if (computed == null) {
@@ -139,6 +141,7 @@ public final class Add implements MergeLayer {
         } else {
           System.arraycopy(computed, from, dIn, from, length);
         }
+        written = dIn;
       }
     });
   }

@@ -6,6 +6,7 @@ import java.util.TreeSet;
 import java.util.function.IntPredicate;
 import org.sparkconv.engine.layer.Add;
 import org.sparkconv.engine.layer.BatchNorm;
+import org.sparkconv.engine.layer.Conv2d;
 import org.sparkconv.engine.layer.LayerSpec;
 import org.sparkconv.engine.layer.MaxPool2d;
 import org.sparkconv.engine.layer.Relu;
@@ -22,7 +23,9 @@ import org.sparkconv.engine.layer.Relu;
  * A later consumer of the same node (fan-out: a residual shortcut, a dense block's input) writes
  * into a scratch buffer that is then added in, so every layer keeps the simple contract of
  * writing, never accumulating, its input gradient. For a chain this is the usual ping-pong of
- * two buffers; a ResNet needs three.
+ * two buffers; a ResNet needs three. A residual sum's two input gradients are one array
+ * ({@link #sharesInputGradient}): the sum writes it once, not twice (ResNet-20's stage-1 sums at
+ * batch 64: 0.99 -> 0.47 ms each).
  */
 final class GraphPlan {
 
@@ -132,6 +135,7 @@ final class GraphPlan {
     int created = 0;
     int inputGradient = -1;
     int maxScratch = 0;
+    boolean[] keepsGradient = new boolean[n]; // its buffer is also an earlier node's
     for (int head = n - 1; head >= 0; head--) {
       if (fusedIntoPrevious[head]) {
         continue;
@@ -140,8 +144,20 @@ final class GraphPlan {
       inputGradientTarget[head] = new int[refs.length];
       inputGradientScratch[head] = new int[refs.length];
       int scratch = 0;
+      int shared = sharesInputGradient(nodes, head, consumers);
+      if (shared >= 0) { // refs[1 - shared]'s gradient is the same array: the sum's dOut
+        int other = refs[1 - shared];
+        gradientBuffer[other] = free.isEmpty() ? created++ : free.pollFirst();
+        gradientBuffer[refs[shared]] = gradientBuffer[other];
+        keepsGradient[refs[shared]] = true;
+      }
       for (int k = 0; k < refs.length; k++) {
         int target = refs[k] == Node.INPUT ? inputGradient : gradientBuffer[refs[k]];
+        if (shared >= 0) {
+          inputGradientScratch[head][k] = -1;
+          inputGradientTarget[head][k] = target;
+          continue;
+        }
         if (target == -1) {
           target = free.isEmpty() ? created++ : free.pollFirst();
           if (refs[k] == Node.INPUT) {
@@ -157,7 +173,7 @@ final class GraphPlan {
       }
       maxScratch = Math.max(maxScratch, scratch);
       int own = gradientBuffer[tail(head)];
-      if (own >= 0) {
+      if (own >= 0 && !keepsGradient[tail(head)]) {
         free.add(own);
       }
     }
@@ -189,6 +205,31 @@ final class GraphPlan {
       }
     }
     forwardBufferCount = created;
+  }
+
+  /**
+   * For a two-input sum at {@code head} whose inputs get their gradients from it first (both
+   * buffers still unassigned when backward reaches it): the index k of the input whose
+   * gradient buffer can be the other's. A sum's two input gradients are equal (its output's,
+   * masked by a fused ReLU), so one array serves both and is written once. Input k must be the
+   * later node, a convolution or batch norm (whose backward only reads its output's gradient)
+   * consumed by the sum alone; the other, earlier one keeps the array as its own, and its
+   * other consumers (reached later) add theirs into it, after input k's backward has read it.
+   * -1 where this does not hold.
+   */
+  private int sharesInputGradient(List<Node> nodes, int head, int[] consumers) {
+    int[] refs = inputs[head];
+    if (!(nodes.get(head).layer() instanceof Add.Spec) || refs.length != 2
+        || refs[0] < 0 || refs[1] < 0 || refs[0] == refs[1]
+        || gradientBuffer[refs[0]] != -1 || gradientBuffer[refs[1]] != -1) {
+      return -1;
+    }
+    int later = refs[0] > refs[1] ? 0 : 1;
+    int node = refs[later];
+    int unitHead = fusedIntoPrevious[node] ? node - 1 : node;
+    LayerSpec layer = nodes.get(unitHead).layer();
+    boolean readsOnly = layer instanceof BatchNorm.Spec || layer instanceof Conv2d.Spec;
+    return readsOnly && consumers[node] == 1 ? later : -1;
   }
 
   /** The last node of the unit that starts at {@code head}: itself or its fused activation. */

@@ -48,12 +48,29 @@ class GraphPlanTest {
     assertFalse(none.foldedInInference[6] || none.foldedInInference[13]);
   }
 
+  /**
+   * Each residual sum's two input gradients are one array, written once: the branch's norm only
+   * reads it, and the block input keeps it as its own gradient, to which the branch's first
+   * convolution then adds (ReferenceVectorTest checks the gradients that come out).
+   */
   @Test
   void resnet20NeedsThreeBuffersAndOneScratch() {
-    GraphPlan plan = new GraphPlan(SpecJson.read(MODELS.resolve("resnet20.json")));
+    NetworkSpec spec = SpecJson.read(MODELS.resolve("resnet20.json"));
+    GraphPlan plan = new GraphPlan(spec);
     assertEquals(3, plan.bufferCount, "the shortcut's gradient waits while the branch runs");
     assertEquals(1, plan.scratchCount, "a second consumer's gradient is added in");
     assertEquals(3, plan.forwardBufferCount, "the block input stays until the add");
+    int sums = 0;
+    for (int j = 0; j < spec.nodes().size(); j++) {
+      if (!spec.nodes().get(j).layer().type().equals("add")) {
+        continue;
+      }
+      sums++;
+      assertEquals(plan.inputGradientTarget[j][0], plan.inputGradientTarget[j][1],
+          "sum " + j + ": one array for both input gradients");
+      assertArrayEquals(new int[] {-1, -1}, plan.inputGradientScratch[j], "sum " + j);
+    }
+    assertEquals(9, sums);
   }
 
   @Test
