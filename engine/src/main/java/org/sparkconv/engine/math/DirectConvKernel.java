@@ -16,6 +16,8 @@ final class DirectConvKernel {
   private static final int LANES = SPECIES.length();
   /** Per thread, the offsets of a run of columns: see {@link #shiftedOffsets}. */
   private static final ThreadLocal<int[]> SHIFTED = ThreadLocal.withInitial(() -> new int[0]);
+  /** Per thread, the row pairs of {@link #copyPlanesPooled}. */
+  private static final ThreadLocal<float[]> PAIRS = ThreadLocal.withInitial(() -> new float[0]);
   /** Output channels per micro-tile. */
   static final int ROWS = 8;
 
@@ -144,56 +146,82 @@ final class DirectConvKernel {
    * scale where not null, then {@code max(0, .)} if {@code relu}; no residual): channel o's
    * pooled plane at {@code out[outOff + o * (outH / 2) * (outW / 2)]}, pooled row py and column
    * px the {@link Math#max} of the four mapped values at rows 2py and 2py + 1, columns 2px and
-   * 2px + 1. Both sides even. A vector step reads two vectors of each row (32 columns), takes
-   * the larger of the rows, then of each column pair ({@link PairLanes}); its last pooled lanes
-   * may run into the next pooled row's place (written after it); lanes that would pass the last
-   * channel's pooled plane in {@code out}, or read past {@code result}, go one by one.
+   * 2px + 1. Both sides even.
+   *
+   * <p>The map is monotonic (each of its rounded steps is): non-decreasing where the scale is
+   * not negative, so the largest mapped value of a window is the map of its largest value, and
+   * of its smallest where the scale is negative; each output is mapped once, bit for bit the
+   * same. Two passes a channel, as {@link VectorLoops#maxPool2x2} pools: the larger (smaller)
+   * of each row pair, {@code outW} wide, back to back in a buffer (a row's last vector runs into
+   * the next row's place, written after it); then the larger (smaller) of each adjacent pair
+   * over the whole buffer, which are the pooled plane in order, mapped and stored in whole
+   * vectors even where pooled rows are narrower (LeNet-5's 14 and 5). A row pair whose vectors
+   * would read past {@code result}, and outputs past the last channel's plane, go one by one.
+   * Per pooled row the single pass read two vectors a row and mapped all four: LeNet-5's two
+   * copies were a quarter of its inference.
    */
   static void copyPlanesPooled(float[] result, int runLength, int rowWidth, int channels,
       float[] bias, int biasOff, float[] scale, float[] shift, boolean relu, float[] out,
       int outOff, int outW, int outH) {
     int pooledW = outW / 2;
-    int pooledPlane = pooledW * (outH / 2);
+    int pooledH = outH / 2;
+    int pooledPlane = pooledW * pooledH;
     int limit = outOff + channels * pooledPlane;
+    int rowEnd = (outW + LANES - 1) / LANES * LANES; // what a row's vectors read
+    float[] pairs = pairsBuffer(pooledH * outW + 2 * LANES);
     float lowest = relu ? 0f : Float.NEGATIVE_INFINITY; // max(v, -inf) is v, NaN included
     for (int o = 0; o < channels; o++) {
       float bo = bias == null ? 0f : bias[biasOff + o];
       float so = scale == null ? 1f : scale[o];
       float to = scale == null ? 0f : shift[o];
+      boolean decreasing = so < 0f;
+      for (int py = 0; py < pooledH; py++) {
+        int top = o * runLength + 2 * py * rowWidth;
+        int below = top + rowWidth;
+        int at = py * outW;
+        if (below + rowEnd > result.length) {
+          for (int x = 0; x < outW; x++) {
+            pairs[at + x] = decreasing ? Math.min(result[top + x], result[below + x])
+                : Math.max(result[top + x], result[below + x]);
+          }
+          continue;
+        }
+        for (int x = 0; x < outW; x += LANES) {
+          FloatVector t = FloatVector.fromArray(SPECIES, result, top + x);
+          FloatVector b = FloatVector.fromArray(SPECIES, result, below + x);
+          (decreasing ? t.min(b) : t.max(b)).intoArray(pairs, at + x);
+        }
+      }
       FloatVector b = FloatVector.broadcast(SPECIES, bo);
       FloatVector s = FloatVector.broadcast(SPECIES, so);
       FloatVector t = FloatVector.broadcast(SPECIES, to);
-      for (int py = 0; py < outH / 2; py++) {
-        int top = o * runLength + 2 * py * rowWidth;
-        int below = top + rowWidth;
-        int target = outOff + o * pooledPlane + py * pooledW;
-        int px = 0;
-        for (; px < pooledW && target + px + LANES <= limit
-            && below + 2 * px + 2 * LANES <= result.length; px += LANES) {
-          int c = 2 * px;
-          FloatVector top0 = FloatVector.fromArray(SPECIES, result, top + c).add(b).mul(s)
-              .add(t).max(lowest);
-          FloatVector top1 = FloatVector.fromArray(SPECIES, result, top + c + LANES).add(b)
-              .mul(s).add(t).max(lowest);
-          FloatVector below0 = FloatVector.fromArray(SPECIES, result, below + c).add(b).mul(s)
-              .add(t).max(lowest);
-          FloatVector below1 = FloatVector.fromArray(SPECIES, result, below + c + LANES).add(b)
-              .mul(s).add(t).max(lowest);
-          FloatVector rows0 = top0.max(below0);
-          FloatVector rows1 = top1.max(below1);
-          PairLanes.evens(rows0, rows1).max(PairLanes.odds(rows0, rows1))
-              .intoArray(out, target + px);
-        }
-        for (; px < pooledW; px++) {
-          int c = 2 * px;
-          float v00 = mapped(result[top + c], bo, so, to, relu);
-          float v01 = mapped(result[top + c + 1], bo, so, to, relu);
-          float v10 = mapped(result[below + c], bo, so, to, relu);
-          float v11 = mapped(result[below + c + 1], bo, so, to, relu);
-          out[target + px] = Math.max(Math.max(v00, v10), Math.max(v01, v11));
-        }
+      int target = outOff + o * pooledPlane;
+      int k = 0;
+      for (; k < pooledPlane && target + k + LANES <= limit; k += LANES) {
+        FloatVector low = FloatVector.fromArray(SPECIES, pairs, 2 * k);
+        FloatVector high = FloatVector.fromArray(SPECIES, pairs, 2 * k + LANES);
+        FloatVector evens = PairLanes.evens(low, high);
+        FloatVector odds = PairLanes.odds(low, high);
+        (decreasing ? evens.min(odds) : evens.max(odds)).add(b).mul(s).add(t).max(lowest)
+            .intoArray(out, target + k);
+      }
+      for (; k < pooledPlane; k++) {
+        float a = pairs[2 * k];
+        float c = pairs[2 * k + 1];
+        out[target + k] = mapped(decreasing ? Math.min(a, c) : Math.max(a, c), bo, so, to,
+            relu);
       }
     }
+  }
+
+  /** This thread's row-pair buffer for {@link #copyPlanesPooled}, at least {@code size}. */
+  private static float[] pairsBuffer(int size) {
+    float[] buffer = PAIRS.get();
+    if (buffer.length < size) {
+      buffer = new float[size];
+      PAIRS.set(buffer);
+    }
+    return buffer;
   }
 
   /** {@code (r + bias) * scale + shift}, then {@code max(0, .)} if {@code relu}. */
