@@ -26,16 +26,27 @@ final class ChannelRows {
    */
   static void gather(float[] planes, int off, int channels, int pixels, float[] rows,
       int rowsOff, int width, int[] index) {
+    gather(planes, off, channels, pixels, pixels, rows, rowsOff, width, index);
+  }
+
+  /**
+   * As above with channels {@code stride} apart in {@code planes}, of which the first
+   * {@code pixels} are gathered ({@code index} from {@link ChannelLanesOutput#scatterIndex(int)}
+   * for {@code stride}): {@link VectorGemm} packs a transposed B panel this way, B's rows the
+   * channels.
+   */
+  static void gather(float[] planes, int off, int channels, int stride, int pixels,
+      float[] rows, int rowsOff, int width, int[] index) {
     int vectorChannels = channels / LANES * LANES;
     for (int o = 0; o < vectorChannels; o += LANES) {
-      int from = off + o * pixels;
+      int from = off + o * stride;
       int to = rowsOff + o;
       for (int q = 0; q < pixels; q++) {
         FloatVector.fromArray(SPECIES, planes, from + q, index, 0).intoArray(rows, to + q * width);
       }
     }
     for (int o = vectorChannels; o < channels; o++) {
-      int from = off + o * pixels;
+      int from = off + o * stride;
       for (int q = 0; q < pixels; q++) {
         rows[rowsOff + q * width + o] = planes[from + q];
       }
