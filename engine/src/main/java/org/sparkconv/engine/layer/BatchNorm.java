@@ -246,8 +246,8 @@ public final class BatchNorm implements Layer {
       long count = 0;
       for (int n = 0; n < batch; n++) {
         int start = n * size + c * plane;
-        float planeMean = recorded ? moments.mean(n, c) : loops.sum(in, start, start + plane)
-            / plane;
+        float planeMean = recorded ? moments.mean(n, c)
+            : PlaneMoments.mean(loops, in, start, plane);
         float planeSquares = recorded ? moments.squares(n, c)
             : loops.sumSquaredDeviations(in, start, start + plane, planeMean);
         long merged = count + plane;

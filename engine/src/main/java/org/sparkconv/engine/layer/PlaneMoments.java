@@ -43,11 +43,19 @@ final class PlaneMoments {
     for (int n = from; n < to; n++) {
       for (int c = 0; c < channels; c++) {
         int start = n * imageSize + c * plane;
-        float mean = loops.sum(out, start, start + plane) / plane;
+        float mean = mean(loops, out, start, plane);
         means[n * channels + c] = mean;
         squares[n * channels + c] = loops.sumSquaredDeviations(out, start, start + plane, mean);
       }
     }
+  }
+
+  /**
+   * The mean of the plane of {@code plane} floats at {@code a[start]}, as the norm computes it
+   * where nothing was recorded: one definition for both, which must agree bit for bit.
+   */
+  static float mean(ElementLoops loops, float[] a, int start, int plane) {
+    return loops.sum(a, start, start + plane) / plane;
   }
 
   /** After every image of the batch started with {@link #start} is recorded. */
