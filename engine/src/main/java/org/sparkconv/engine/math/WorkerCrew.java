@@ -126,8 +126,11 @@ final class WorkerCrew {
       runPiece(range, t, p);
       done++;
     }
-    for (int k = 1; k < runs; k++) {
+    for (int k = 1; k <= runs; k++) { // every other run (a worker past the runs has none)
       int other = (t + k) % runs;
+      if (other == t) {
+        continue;
+      }
       for (int p = take(range, other, false); p >= 0; p = take(range, other, false)) {
         runPiece(range, t, p);
         done++;
