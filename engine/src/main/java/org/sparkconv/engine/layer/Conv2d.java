@@ -117,15 +117,16 @@ public final class Conv2d implements Layer {
       long passes = DirectConvPasses.applies(g, groups)
           ? Math.max(lowered, Math.max(DirectConvPasses.workspaceFloats(g, outChannels, threads,
               true), DirectConvPasses.workspaceFloats(g, outChannels, threads, false)))
-          : PointwiseConv.applies(g, groups) ? lowered + pointwiseFloats(g, threads) : lowered;
+          : PointwiseConv.applies(g, groups) ? Math.max(lowered, pointwiseFloats(g, threads))
+          : lowered;
       return passes + (long) (threads - 1) * params;
     }
 
-    /** {@link PointwiseConv}'s packed weights and, per worker, its result and offsets. */
+    /** {@link PointwiseConv}'s packed weights (both ways) and each worker's scratch. */
     private long pointwiseFloats(ConvGeometry g, int threads) {
       PointwiseConv pointwise = new PointwiseConv(g, outChannels);
-      return pointwise.packedWeightsSize()
-          + (long) threads * (pointwise.resultSize() + pointwise.offsetsSize());
+      return pointwise.packedWeightsSize() + pointwise.packedAdjointWeightsSize()
+          + threads * pointwise.scratchSize();
     }
 
     /**
@@ -185,10 +186,10 @@ public final class Conv2d implements Layer {
   private final float[][] partialGrads; // per piece > 0 of a backward pass: its dW ++ db
   private PlaneMoments moments; // recorded in training for the batch norm after, or null
   private final DirectConvPasses direct; // null where im2col + GEMM computes the passes
-  private final PointwiseConv pointwise; // a strided 1x1's forward pass, else null
+  private final PointwiseConv pointwise; // a strided 1x1's passes, else null
   private final float[] pointwiseWeights; // packed for it, every forward pass
-  private final int[][] pointwiseOffsets; // per worker thread
-  private final float[][] pointwiseResults; // per worker thread
+  private final float[] pointwiseAdjointWeights; // packed for its input gradient
+  private final PointwiseConv.Scratch[] pointwiseScratch; // per worker thread
   private final ChannelAffine folded; // a following batch norm's map, in inference
   private float[] params;
   private float[] grads;
@@ -215,13 +216,13 @@ public final class Conv2d implements Layer {
         && PointwiseConv.applies(geometry, groups)
         ? new PointwiseConv(geometry, spec.outChannels()) : null;
     this.pointwiseWeights = pointwise == null ? null : new float[pointwise.packedWeightsSize()];
-    this.pointwiseOffsets = new int[pointwise == null ? 0 : threads][];
-    this.pointwiseResults = new float[pointwise == null ? 0 : threads][];
-    for (int t = 0; t < pointwiseOffsets.length; t++) {
-      pointwiseOffsets[t] = new int[pointwise.offsetsSize()];
-      pointwiseResults[t] = new float[pointwise.resultSize()];
+    this.pointwiseAdjointWeights = pointwise == null ? null
+        : new float[pointwise.packedAdjointWeightsSize()];
+    this.pointwiseScratch = new PointwiseConv.Scratch[pointwise == null ? 0 : threads];
+    for (int t = 0; t < pointwiseScratch.length; t++) {
+      pointwiseScratch[t] = pointwise.newScratch();
     }
-    boolean lowers = (direct == null || !direct.computesBackward())
+    boolean lowers = pointwise == null && (direct == null || !direct.computesBackward())
         && !geometry.isIdentityLowering();
     this.cols = new float[threads][];
     for (int t = 0; t < threads; t++) {
@@ -379,7 +380,7 @@ public final class Conv2d implements Layer {
     parallel.forRange(batch, (t, from, to) -> {
       for (int n = from; n < to; n++) {
         pointwise.convolve(in, n * inSize, pointwiseWeights, bias, biasOffset, scale, shift,
-            relu, residual, out, n * outSize, pointwiseOffsets[t], pointwiseResults[t]);
+            relu, residual, out, n * outSize, pointwiseScratch[t]);
         if (recorded != null) {
           recorded.record(out, outSize, n, n + 1);
         }
@@ -434,6 +435,9 @@ public final class Conv2d implements Layer {
     if (directBackward && dIn != null) {
       direct.prepareBackward(params, weightOffset);
     }
+    if (pointwise != null && dIn != null) {
+      pointwise.packAdjointWeights(params, weightOffset, pointwiseAdjointWeights);
+    }
     parallel.forPieces(batch, (t, piece, from, to) -> {
       float[] g = piece == 0 ? grads : partialGrads[piece];
       int wOff = piece == 0 ? weightOffset : 0;
@@ -441,7 +445,10 @@ public final class Conv2d implements Layer {
       if (piece > 0) {
         java.util.Arrays.fill(g, 0f);
       }
-      if (directBackward) {
+      if (pointwise != null) {
+        backwardPointwise(t, in, dOut, dIn, from, to, g, wOff);
+        addBiasGradient(dOut, from, to, g, bOff);
+      } else if (directBackward) {
         direct.backward(t, in, dOut, dIn, from, to, g, wOff);
         addBiasGradient(dOut, from, to, g, bOff);
       } else if (directWeights) {
@@ -462,6 +469,22 @@ public final class Conv2d implements Layer {
         }
       });
     }
+  }
+
+  /**
+   * The backward pass of images [from, to) by {@link PointwiseConv}: their weight gradient added
+   * to {@code g[wOff ...]}, their input gradient written where {@code dIn} is not null.
+   */
+  private void backwardPointwise(int t, float[] in, float[] dOut, float[] dIn, int from, int to,
+      float[] g, int wOff) {
+    int inSize = inputShape.size();
+    int outSize = outputShape.size();
+    PointwiseConv.Scratch s = pointwiseScratch[t];
+    for (int n = from; n < to; n++) {
+      pointwise.backward(in, n * inSize, dOut, n * outSize, pointwiseAdjointWeights, dIn,
+          n * inSize, s);
+    }
+    pointwise.addWeightGradient(s, g, wOff);
   }
 
   /**

@@ -9,6 +9,7 @@ import static org.sparkconv.engine.TestArrays.uniform;
 import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ConvGeometry;
+import org.sparkconv.engine.math.PointwiseConv;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
@@ -129,24 +130,33 @@ class DirectConvolutionLayerTest {
 
   /**
    * Strided 1x1 convolutions (ResNet-20's projections, with and without a bias; an odd plane
-   * whose last column and row the stride skips; 24 outputs, past whole vectors; unequal
-   * strides) forward by
-   * {@link org.sparkconv.engine.math.PointwiseConv}, the backward passes lowered: equal to the
-   * lowered layer, at one and two threads.
+   * whose last column and row the stride skips; 24 and 10 outputs, past whole 8-row panels and
+   * 4-row tiles; 5 and 3 inputs, a part panel of the input gradient's GEMM; unequal strides;
+   * output planes of exactly a vector) by {@link PointwiseConv}, all three passes, the forward
+   * pass by pixels or (64 outputs on 7x7) by channels: equal to the lowered layer, at one and
+   * two threads, with a NaN at a pixel no window reads.
    */
   @Test
-  void stridedOneByOneForwardEqualsTheLoweredOne() {
+  void stridedOneByOnePassesEqualTheLoweredOnes() {
     Object[][] cases = {
         {new Shape(16, 28, 28), 32, false, 2, 2}, {new Shape(32, 14, 14), 64, true, 2, 2},
-        {new Shape(5, 9, 11), 24, true, 2, 2}, {new Shape(3, 6, 10), 16, true, 1, 3}};
+        {new Shape(5, 9, 11), 24, true, 2, 2}, {new Shape(3, 6, 10), 10, true, 1, 3},
+        {new Shape(9, 8, 8), 16, false, 2, 2}};
     for (Object[] c : cases) {
       Shape input = (Shape) c[0];
       Conv2d.Spec spec = new Conv2d.Spec(0, (int) c[1], 1, 1, (int) c[3], (int) c[4],
           Padding.of(0), 1, 1, (boolean) c[2], Init.HE_NORMAL);
       assertTrue(((Conv2d) spec.build(input, 0, ComputeContext.defaults())).runsPointwise(),
           "pointwise: " + input);
+      // 64 outputs on 7x7 planes: the forward pass with vectors over output channels
+      assertEquals(input.height() == 14, new PointwiseConv(spec.geometry(input, 0), (int) c[1])
+          .forwardByChannels(), "forward by channels: " + input);
       int batch = 7;
       float[] x = uniform(batch * input.size(), 23);
+      if ((input.height() - 1) % (int) c[3] != 0) {
+        // a NaN in the last row, which no window reads, must not reach anything
+        x[3 * input.size() + (input.height() - 1) * input.width()] = Float.NaN;
+      }
       for (int threads : new int[] {1, 2}) {
         ComputeContext base = ComputeContext.defaults().withThreads(threads);
         compare(passes(spec, input, base.withDirectConvolution(false), x, batch),
@@ -242,6 +252,7 @@ class DirectConvolutionLayerTest {
     conv.forward(x, y, batch, true);
     float[] dy = uniform(y.length, 5);
     float[] dx = new float[x.length];
+    java.util.Arrays.fill(dx, Float.NaN); // written, not added to: nothing may survive
     conv.backward(x, y, dy, dx, batch);
     float[] again = new float[y.length];
     conv.forward(x, again, batch, true);
