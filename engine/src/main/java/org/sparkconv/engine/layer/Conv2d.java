@@ -433,7 +433,7 @@ public final class Conv2d implements Layer {
     boolean directBackward = direct != null && direct.computesBackward();
     boolean directWeights = direct != null && direct.computesWeightGradient();
     if (directBackward && dIn != null) {
-      direct.prepareBackward(params, weightOffset);
+      direct.prepareBackward(parallel, params, weightOffset);
     }
     if (pointwise != null && dIn != null) {
       pointwise.packAdjointWeights(params, weightOffset, pointwiseAdjointWeights);

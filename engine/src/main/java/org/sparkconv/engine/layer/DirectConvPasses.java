@@ -563,7 +563,7 @@ final class DirectConvPasses {
     boolean repack = repacks(params, weightOffset);
     if (w != null) {
       if (repack) {
-        w.packWeights(params, weightOffset, packedWeights);
+        w.packWeights(params, weightOffset, packedWeights, parallel);
       }
       int imageSize = pool ? outSize / 4 : outSize;
       parallel.forRange(batch, (t, from, to) -> scratch[t].winograd().convolve(w, packedWeights,
@@ -644,12 +644,16 @@ final class DirectConvPasses {
     return true;
   }
 
-  /** Packs the weights the input gradient needs; call once per backward pass, before workers. */
-  void prepareBackward(float[] params, int weightOffset) {
+  /**
+   * Packs the weights the input gradient needs (Winograd's over {@code parallel}'s workers);
+   * call once per backward pass, before the images.
+   */
+  void prepareBackward(Parallel parallel, float[] params, int weightOffset) {
     if (plan.strided() != null) {
       plan.strided().packWeights(params, weightOffset, packedAdjointWeights);
     } else if (plan.winogradAdjoint() != null) {
-      plan.winogradAdjoint().packAdjointWeights(params, weightOffset, packedAdjointWeights);
+      plan.winogradAdjoint().packAdjointWeights(params, weightOffset, packedAdjointWeights,
+          parallel);
     } else if (plan.adjointLanes()) {
       plan.adjoint().packAdjointWeightsByChannels(params, weightOffset, packedAdjointWeights);
     } else if (plan.byAdjoint()) {

@@ -1,5 +1,6 @@
 package org.sparkconv.engine.math;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -313,11 +314,15 @@ class WinogradConvTest {
       float[] bias, float[] scale, float[] shift, boolean relu, float[] residual, boolean pool,
       float[] out, int outSize, int images) {
     float[] packed = new float[plan.packedWeightsSize()];
+    float[] sharedOut = new float[packed.length]; // the input channels over three workers
     if (adjoint) {
       plan.packAdjointWeights(w, 0, packed);
+      plan.packAdjointWeights(w, 0, sharedOut, Parallel.of(3));
     } else {
       plan.packWeights(w, 0, packed);
+      plan.packWeights(w, 0, sharedOut, Parallel.of(3));
     }
+    assertArrayEquals(packed, sharedOut, "weights packed over three workers");
     float[] padded = new float[plan.paddedSize()];
     float[] transformed = new float[plan.transformedInputSize()];
     float[] products = new float[plan.productSize()];
