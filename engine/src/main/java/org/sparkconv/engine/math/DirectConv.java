@@ -333,11 +333,21 @@ public final class DirectConv {
    * output channels: channel {@code q + r}, step p at {@code (q * depth + p * 8) + r}.
    */
   public void packWeights(float[] w, int off, float[] packed) {
-    int rows = roundUp(outChannels, MR);
-    for (int o = 0; o < rows; o++) {
+    packPanels(w, off, outChannels, depth, depth, 1, packed);
+  }
+
+  /**
+   * Packs the matrix {@code (rows, depth)} whose entry (o, p) is
+   * {@code w[off + o * rowStride + p * depthStride]} as {@link DirectConvKernel#run} reads it:
+   * panels of 8 rows, row {@code q + r}, step p at {@code (q * depth + p * 8) + r}; rows past
+   * {@code rows} (to a multiple of 8) zero. A transposed read packs the transposed matrix.
+   */
+  static void packPanels(float[] w, int off, int rows, int depth, int rowStride,
+      int depthStride, float[] packed) {
+    for (int o = 0; o < roundUp(rows, MR); o++) {
       int panel = (o / MR) * MR * depth + o % MR;
       for (int p = 0; p < depth; p++) {
-        packed[panel + p * MR] = o < outChannels ? w[off + o * depth + p] : 0f;
+        packed[panel + p * MR] = o < rows ? w[off + o * rowStride + p * depthStride] : 0f;
       }
     }
   }

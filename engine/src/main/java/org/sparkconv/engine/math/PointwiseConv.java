@@ -128,24 +128,21 @@ public final class PointwiseConv {
    * {@link ChannelLanesKernel#run} does; rows past the outputs zero.
    */
   public void packWeights(float[] w, int off, float[] packed) {
-    int rows = byLanes ? outPad : roundUp(outChannels, MR);
-    for (int o = 0; o < rows; o++) {
+    if (!byLanes) {
+      DirectConv.packPanels(w, off, outChannels, inChannels, inChannels, 1, packed);
+      return;
+    }
+    for (int o = 0; o < outPad; o++) {
       for (int c = 0; c < inChannels; c++) {
-        float v = o < outChannels ? w[off + o * inChannels + c] : 0f;
-        packed[byLanes ? ChannelLanesKernel.packedIndex(o, c, inChannels, outPad)
-            : (o / MR * inChannels + c) * MR + o % MR] = v;
+        packed[ChannelLanesKernel.packedIndex(o, c, inChannels, outPad)] =
+            o < outChannels ? w[off + o * inChannels + c] : 0f;
       }
     }
   }
 
   /** Packs the transposed weights (input channels as rows) for {@link #backward}. */
   public void packAdjointWeights(float[] w, int off, float[] packed) {
-    for (int c = 0; c < roundUp(inChannels, MR); c++) {
-      for (int o = 0; o < outChannels; o++) {
-        packed[(c / MR * outChannels + o) * MR + c % MR] =
-            c < inChannels ? w[off + o * inChannels + c] : 0f;
-      }
-    }
+    DirectConv.packPanels(w, off, inChannels, outChannels, 1, inChannels, packed);
   }
 
   /** A worker's scratch for {@link #convolve} and {@link #backward}. */
