@@ -188,14 +188,11 @@ final class DirectConvPasses {
 
     /**
      * Whether {@code d} runs with vectors over output channels
-     * ({@link DirectConv#convolveByChannels}) instead of over pixels: where its outputs fill
-     * whole tiles of 4 vectors and a quarter or more of the pixel kernel's work would be
-     * dropped columns and rounding (7x7 planes). 256 images, one thread, pixels vs channels in
-     * ms: 64x7x7->64 7.29 vs 6.32; elsewhere channels lost or tied (64x14x14->64 23.7 vs 23.4,
-     * 32x14x14->32 6.56 vs 7.17, 32x7x7->32 2.17 vs 2.08, 32x28x28->32 24.2 vs 30.2).
+     * ({@link DirectConv#convolveByChannels}) instead of over pixels
+     * ({@link DirectConv#channelLanesPay}).
      */
     private static boolean channelLanes(DirectConv d) {
-      return d.outChannels() % 64 == 0 && d.pixelShare() < 0.8;
+      return DirectConv.channelLanesPay(d.outChannels(), d.pixelShare());
     }
 
     /**

@@ -10,9 +10,10 @@ import java.util.Arrays;
  *   <li>the forward pass is a GEMM of the weights and those runs ({@link DirectConvKernel},
  *       one offset per input channel), written out plane by plane with the bias, a folded
  *       norm, a residual and a ReLU; or, where the outputs fill whole 4-vector tiles and a
- *       run would be a fifth or more padding (7x7 planes, as {@code DirectConvPasses} picks
- *       for 3x3s), with vectors over output channels ({@link ChannelLanesKernel}, each output
- *       pixel's inputs broadcast straight from the image, nothing sampled);
+ *       run would be a fifth or more padding (7x7 planes: {@link DirectConv#channelLanesPay},
+ *       the rule 3x3s follow), with vectors over output channels
+ *       ({@link ChannelLanesKernel}, each output pixel's inputs broadcast straight from the
+ *       image, nothing sampled);
  *   <li>the weight gradient is the output gradient's runs against the sampled runs
  *       ({@link PixelWeightGradient}, lane partial sums per worker);
  *   <li>the input gradient is the transposed weights against the output gradient's runs,
@@ -36,6 +37,7 @@ public final class PointwiseConv {
 
   private final int inChannels;
   private final int plane; // input pixels per channel
+  private final int inH;
   private final int inW;
   private final int strideH;
   private final int strideW;
@@ -51,7 +53,6 @@ public final class PointwiseConv {
   private final int outPad; // by lanes: outChannels rounded up to 16, the result's row
   private final int[] pixelOffsets; // by lanes: per output pixel its input pixel, whole tiles
   private final int[] scatterIndex; // by lanes: ChannelLanesOutput's
-  private final int inH;
 
   /** The passes of {@code g} (see {@link #applies}) with {@code outChannels} outputs. */
   public PointwiseConv(ConvGeometry g, int outChannels) {
@@ -72,7 +73,7 @@ public final class PointwiseConv {
     this.channelRuns = runStarts(inChannels, run);
     this.gradientRuns = runStarts(outChannels, run);
     this.halves = strideH == 2 && strideW == 2 && VectorApi.RESOLVED;
-    this.byLanes = outChannels % 64 == 0 && pixels < 0.8 * run;
+    this.byLanes = DirectConv.channelLanesPay(outChannels, (double) pixels / run);
     this.outPad = (outChannels + 15) / 16 * 16;
     int tiles = (pixels + ChannelLanesKernel.PIXEL_MULTIPLE - 1)
         / ChannelLanesKernel.PIXEL_MULTIPLE * ChannelLanesKernel.PIXEL_MULTIPLE;
