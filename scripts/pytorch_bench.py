@@ -17,6 +17,11 @@ for STEPS steps after warm-up and the fastest is measured; a frozen network must
 one's outputs (within 1e-3) or the run stops. The line printed names the one measured.
 
   /usr/bin/python3 scripts/pytorch_bench.py MODEL.json train|infer BATCH THREADS [STEPS] [REPEATS]
+
+With --turns after REPEATS it chooses and warms up as above, prints "ready" and the setup chosen,
+then for each line "go S" read on standard input times at least STEPS steps and S seconds and
+prints "rate R cpu/wall L", until "stop" or the end of input: one side of scripts/bench_turns.py, as StepBenchmark
+--turns is the other.
 """
 import copy
 import json
@@ -60,17 +65,46 @@ def main():
     step = candidates[chosen]
     for _ in range(warm):
         step()
+    if sys.argv[7:] == ["--turns"]:
+        take_turns(step, steps, batch, chosen, trial)
+        return
     rates, loads = [], []
     for _ in range(repeats):
-        t0, c0 = time.perf_counter(), time.process_time()
-        for _ in range(steps):
-            step()
-        wall = time.perf_counter() - t0
-        rates.append(steps * batch / wall)
-        loads.append((time.process_time() - c0) / wall)
+        rate, load = timed(step, steps, batch)
+        rates.append(rate)
+        loads.append(load)
     print(f"pytorch {spec['name']} {mode} batch {batch}: {statistics.median(rates):.0f} img/s "
           f"(median of {[round(r) for r in rates]}; cpu/wall {statistics.median(loads):.2f}; "
           f"{chosen}; trial {', '.join(f'{k} {v:.0f}' for k, v in trial.items())})")
+
+
+def timed(step, steps, batch):
+    """Images a second over STEPS steps, and the CPU time over the wall time."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        step()
+    wall = time.perf_counter() - t0
+    return steps * batch / wall, (time.process_time() - c0) / wall
+
+
+def take_turns(step, steps, batch, chosen, trial):
+    """The --turns protocol in the module comment."""
+    print(f"ready {chosen}; trial {', '.join(f'{k} {v:.0f}' for k, v in trial.items())}",
+          flush=True)
+    for line in sys.stdin:
+        if line.strip() == "stop":
+            break
+        go = line.split()
+        if len(go) != 2 or go[0] != "go":
+            sys.exit(f"expected 'go SECONDS' or 'stop', got {line.strip()!r}")
+        seconds, done = float(go[1]), 0
+        t0, c0 = time.perf_counter(), time.process_time()
+        while done < steps or time.perf_counter() - t0 < seconds:
+            step()
+            done += 1
+        wall = time.perf_counter() - t0
+        print(f"rate {done * batch / wall:.1f} cpu/wall {(time.process_time() - c0) / wall:.2f}",
+              flush=True)
 
 
 def train_steps(net, x, y):

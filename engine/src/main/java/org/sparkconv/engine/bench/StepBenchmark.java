@@ -1,6 +1,10 @@
 package org.sparkconv.engine.bench;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -25,16 +29,23 @@ import org.sparkconv.engine.tensor.Tensor;
  * repeat by repeat (A B, then B A), printing each one's rates and the ratio B/A per round:
  * a comparison that holds while the machine's speed drifts, which separate JVMs do not give.
  *
- * <pre>StepBenchmark MODEL.json train|infer BATCH [steps 20] [repeats 5] [--pair A,B]</pre>
+ * <p>With {@code --turns} it warms up, prints {@code ready}, then for each line {@code go S} it
+ * reads on standard input times at least {@code steps} steps and at least S seconds and prints
+ * {@code rate R} (images a second), until {@code stop} or the end of input: one side of {@code scripts/bench_turns.py},
+ * which alternates it with another benchmark process turn by turn, so that both are timed in
+ * the same phase of a machine whose speed drifts by more than the difference measured.
+ *
+ * <pre>StepBenchmark MODEL.json train|infer BATCH [steps 20] [repeats 5] [--pair A,B]
+ * StepBenchmark MODEL.json train|infer BATCH [steps 20] 0 --turns</pre>
  */
 public final class StepBenchmark {
 
   private StepBenchmark() {}
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws IOException {
     if (args.length < 3) {
       System.err.println("usage: StepBenchmark MODEL.json train|infer BATCH [steps] [repeats]"
-          + " [--pair A,B]");
+          + " [--pair A,B | --turns]");
       System.exit(2);
     }
     NetworkSpec spec = SpecJson.read(Path.of(args[0]));
@@ -71,6 +82,10 @@ public final class StepBenchmark {
     }
     Runnable step = step(spec, ComputeContext.defaults(), train, batch);
     WarmUp.run(step, Math.max(3, steps / 4));
+    if (args.length > 5 && args[5].equals("--turns")) {
+      takeTurns(step, steps, batch);
+      return;
+    }
     double[] rates = new double[repeats];
     long allocatedBefore = allocatedBytes();
     for (int r = 0; r < repeats; r++) {
@@ -140,6 +155,29 @@ public final class StepBenchmark {
       net.backward(dLogits);
       sgd.step(net.params(), net.grads(), 0.01f);
     } : () -> net.infer(input);
+  }
+
+  /** The {@code --turns} protocol in the class comment. */
+  private static void takeTurns(Runnable step, int steps, int batch) throws IOException {
+    BufferedReader turns = new BufferedReader(
+        new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    System.out.println("ready");
+    System.out.flush();
+    for (String line = turns.readLine(); line != null && !line.strip().equals("stop");
+        line = turns.readLine()) {
+      String[] go = line.strip().split(" ");
+      if (go.length != 2 || !go[0].equals("go")) {
+        throw new IllegalArgumentException("expected 'go SECONDS' or 'stop', got '" + line + "'");
+      }
+      long nanos = (long) (Double.parseDouble(go[1]) * 1e9);
+      long t0 = System.nanoTime();
+      long done = 0;
+      for (; done < steps || System.nanoTime() - t0 < nanos; done++) {
+        step.run();
+      }
+      System.out.printf(Locale.ROOT, "rate %.1f%n", done * batch / ((System.nanoTime() - t0) / 1e9));
+      System.out.flush();
+    }
   }
 
   private static double rate(Runnable step, int steps, int batch) {
