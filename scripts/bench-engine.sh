@@ -23,6 +23,8 @@ steps=${1:-10}
 pairs=${2:-7}
 shift $(( $# > 2 ? 2 : $# ))
 models=("$@")
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 [[ ${#models[@]} -gt 0 ]] || models=(lenet5 vgg-small resnet20)
 printf '%-10s %-6s %6s %8s %14s %14s %7s %12s  %s\n' model mode batch threads sparkconv pytorch \
   ratio '(range)' 'pytorch as (cpu/wall)'
@@ -37,9 +39,13 @@ for m in "${models[@]}"; do
       pytorch="MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 \
         OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads /usr/bin/python3 \
         '$SPARKCONV_HOME/scripts/pytorch_bench.py' '$model' $1 $2 $threads $steps 0 --turns"
-      read -r s p ratio lo hi load setup _ < <(/usr/bin/python3 \
-        "$SPARKCONV_HOME/scripts/bench_turns.py" "$pairs" "${SECONDS_PER_TURN:-1}" "$sparkconv" \
-        "$pytorch" 2>/dev/null)
+      if ! line=$(/usr/bin/python3 "$SPARKCONV_HOME/scripts/bench_turns.py" "$pairs" \
+          "${SECONDS_PER_TURN:-1}" "$sparkconv" "$pytorch" 2>"$log"); then
+        echo "bench-engine: $m $1 at $threads threads failed:" >&2
+        cat "$log" >&2
+        exit 1
+      fi
+      read -r s p ratio lo hi load setup _ <<< "$line"
       printf '%-10s %-6s %6d %8d %8d img/s %8d img/s %6.2fx  (%.2f-%.2f)  %s (%s)\n' "$m" "$1" \
         "$2" "$threads" "$s" "$p" "$ratio" "$lo" "$hi" "${setup%;}" "$load"
     done
