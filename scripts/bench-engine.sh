@@ -9,13 +9,14 @@
 # expert setups for the row (channels_last training, a frozen network for inference, ...: see
 # pytorch_bench.py), named in the last column with its CPU time over wall time (which must
 # match the thread count).
-# The two run turn by turn (scripts/bench_turns.py): both processes warm up, one after the
-# other, then take PAIRS turns each of at least STEPS steps and SECONDS, A B then B A, the other idle meanwhile, so
-# both are timed in the same phase of a machine whose speed drifts (a whole run here moved by
-# 1.6x within minutes, and timing one side's rounds minutes after the other's gave ratio ranges
-# of 0.6-1.0 for one row). Each row prints the medians of both and of the per-pair ratios, with
-# the lowest and highest ratio.
-#   [SECONDS_PER_TURN=1] scripts/bench-engine.sh [steps per turn, default 10] [pairs, default 7] [models...]
+# The two run turn by turn (scripts/bench_turns.py): both processes warm up, one after the other,
+# then take PAIRS turns each of at least STEPS steps and SECONDS_PER_TURN, A B then B A, the other
+# idle meanwhile, so both are timed in the same phase of a machine whose speed drifts (a whole run
+# here moved by 1.6x within minutes, and timing one side's rounds minutes after the other's gave
+# ratio ranges of 0.6-1.0 for one row). Each row prints the medians of both and of the per-pair
+# ratios, with the lowest and highest ratio.
+#   [SECONDS_PER_TURN=1] scripts/bench-engine.sh [steps per turn, default 10] [pairs, default 7]
+#     [models...]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_built

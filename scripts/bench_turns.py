@@ -3,11 +3,11 @@
 machine whose speed drifts (this project's shared 2-core machine moved a whole run by 1.6x
 within minutes, more than any difference measured). Not a test.
 
-Each command is started (by bash -c) in turn and warms up alone until it prints a line
-beginning "ready" (StepBenchmark --turns, pytorch_bench.py --turns); then, PAIRS times, each is
-sent "go SECONDS" and answers "rate R [cpu/wall L]" after one timing of at least that long, A then B in odd pairs and B
-then A in even ones, the other one idle meanwhile. Prints every pair to standard error and one
-line to standard output:
+Each command is started (by bash -c) in turn and warms up alone until it prints a line beginning
+"ready" (StepBenchmark --turns, pytorch_bench.py --turns); then, PAIRS times, each is sent "go
+SECONDS" and answers "rate R [cpu/wall L]" after one timing of at least that long, A then B in odd
+pairs and B then A in even ones, the other one idle meanwhile. Prints every pair to standard error
+and one line to standard output:
 
   A-median B-median median-of-A/B lowest-A/B highest-A/B cpu/wall-of-B B's-ready-line
 

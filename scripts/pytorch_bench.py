@@ -19,9 +19,9 @@ one's outputs (within 1e-3) or the run stops. The line printed names the one mea
   /usr/bin/python3 scripts/pytorch_bench.py MODEL.json train|infer BATCH THREADS [STEPS] [REPEATS]
 
 With --turns after REPEATS it chooses and warms up as above, prints "ready" and the setup chosen,
-then for each line "go S" read on standard input times at least STEPS steps and S seconds and
-prints "rate R cpu/wall L", until "stop" or the end of input: one side of scripts/bench_turns.py, as StepBenchmark
---turns is the other.
+then for each line "go S" read on standard input times at least STEPS steps and S seconds and prints
+"rate R cpu/wall L", until "stop" or the end of input: one side of scripts/bench_turns.py, as
+StepBenchmark --turns is the other.
 """
 import copy
 import json
@@ -78,13 +78,16 @@ def main():
           f"{chosen}; trial {', '.join(f'{k} {v:.0f}' for k, v in trial.items())})")
 
 
-def timed(step, steps, batch):
-    """Images a second over STEPS steps, and the CPU time over the wall time."""
+def timed(step, steps, batch, seconds=0.0):
+    """Images a second over at least STEPS steps and SECONDS, and the CPU time over the wall
+    time."""
+    done = 0
     t0, c0 = time.perf_counter(), time.process_time()
-    for _ in range(steps):
+    while done < steps or time.perf_counter() - t0 < seconds:
         step()
+        done += 1
     wall = time.perf_counter() - t0
-    return steps * batch / wall, (time.process_time() - c0) / wall
+    return done * batch / wall, (time.process_time() - c0) / wall
 
 
 def take_turns(step, steps, batch, chosen, trial):
@@ -97,14 +100,8 @@ def take_turns(step, steps, batch, chosen, trial):
         go = line.split()
         if len(go) != 2 or go[0] != "go":
             sys.exit(f"expected 'go SECONDS' or 'stop', got {line.strip()!r}")
-        seconds, done = float(go[1]), 0
-        t0, c0 = time.perf_counter(), time.process_time()
-        while done < steps or time.perf_counter() - t0 < seconds:
-            step()
-            done += 1
-        wall = time.perf_counter() - t0
-        print(f"rate {done * batch / wall:.1f} cpu/wall {(time.process_time() - c0) / wall:.2f}",
-              flush=True)
+        rate, load = timed(step, steps, batch, float(go[1]))
+        print(f"rate {rate:.1f} cpu/wall {load:.2f}", flush=True)
 
 
 def train_steps(net, x, y):

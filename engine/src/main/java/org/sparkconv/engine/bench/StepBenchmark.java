@@ -31,9 +31,10 @@ import org.sparkconv.engine.tensor.Tensor;
  *
  * <p>With {@code --turns} it warms up, prints {@code ready}, then for each line {@code go S} it
  * reads on standard input times at least {@code steps} steps and at least S seconds and prints
- * {@code rate R} (images a second), until {@code stop} or the end of input: one side of {@code scripts/bench_turns.py},
- * which alternates it with another benchmark process turn by turn, so that both are timed in
- * the same phase of a machine whose speed drifts by more than the difference measured.
+ * {@code rate R} (images a second), until {@code stop} or the end of input: one side of
+ * {@code scripts/bench_turns.py}, which alternates it with another benchmark process turn by
+ * turn, so that both are timed in the same phase of a machine whose speed drifts by more than
+ * the difference measured.
  *
  * <pre>StepBenchmark MODEL.json train|infer BATCH [steps 20] [repeats 5] [--pair A,B]
  * StepBenchmark MODEL.json train|infer BATCH [steps 20] 0 --turns</pre>
@@ -170,22 +171,23 @@ public final class StepBenchmark {
         throw new IllegalArgumentException("expected 'go SECONDS' or 'stop', got '" + line + "'");
       }
       long nanos = (long) (Double.parseDouble(go[1]) * 1e9);
-      long t0 = System.nanoTime();
-      long done = 0;
-      for (; done < steps || System.nanoTime() - t0 < nanos; done++) {
-        step.run();
-      }
-      System.out.printf(Locale.ROOT, "rate %.1f%n", done * batch / ((System.nanoTime() - t0) / 1e9));
+      System.out.printf(Locale.ROOT, "rate %.1f%n", rate(step, steps, nanos, batch));
       System.out.flush();
     }
   }
 
   private static double rate(Runnable step, int steps, int batch) {
+    return rate(step, steps, 0, batch);
+  }
+
+  /** Images a second over at least {@code steps} steps and at least {@code nanos}. */
+  private static double rate(Runnable step, int steps, long nanos, int batch) {
     long t0 = System.nanoTime();
-    for (int i = 0; i < steps; i++) {
+    long done = 0;
+    for (; done < steps || System.nanoTime() - t0 < nanos; done++) {
       step.run();
     }
-    return (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
+    return (double) done * batch / ((System.nanoTime() - t0) / 1e9);
   }
 
   private static void report(NetworkSpec spec, String mode, int batch, String setting,
