@@ -43,28 +43,7 @@ def main():
     steps = int(sys.argv[5]) if len(sys.argv) > 5 else 20
     repeats = int(sys.argv[6]) if len(sys.argv) > 6 else 5
     torch.set_num_threads(threads)
-    torch.manual_seed(7)
-    spec = json.load(open(model))
-    net = Graph(spec)
-    shape = spec["input"]
-    x = torch.randn(batch, shape["channels"], shape["height"], shape["width"])
-    y = torch.randint(0, 10, (batch,))
-    with torch.no_grad():
-        net(x)  # materializes the lazy layers before they are copied
-    candidates = train_steps(net, x, y) if mode == "train" else infer_steps(net, x)
-    warm = max(3, steps // 4)
-    trial = {}
-    for name, step in candidates.items():
-        for _ in range(warm):
-            step()
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step()
-        trial[name] = steps * batch / (time.perf_counter() - t0)
-    chosen = max(trial, key=trial.get)
-    step = candidates[chosen]
-    for _ in range(warm):
-        step()
+    spec, chosen, step, trial = fastest_step(model, mode, batch, steps)
     if sys.argv[7:] == ["--turns"]:
         take_turns(step, steps, batch, chosen, trial)
         return
@@ -76,6 +55,44 @@ def main():
     print(f"pytorch {spec['name']} {mode} batch {batch}: {statistics.median(rates):.0f} img/s "
           f"(median of {[round(r) for r in rates]}; cpu/wall {statistics.median(loads):.2f}; "
           f"{chosen}; trial {', '.join(f'{k} {v:.0f}' for k, v in trial.items())})")
+
+
+def fastest_step(model, mode, batch, steps, only=None):
+    """The network of model file MODEL on synthetic data, and of its candidate steps for MODE
+    (train or infer) the fastest, or the one named ONLY, warmed up: the spec, the candidate's
+    name, its step and every candidate's images a second."""
+    torch.manual_seed(7)
+    spec = json.load(open(model))
+    net = Graph(spec)
+    shape = spec["input"]
+    x = torch.randn(batch, shape["channels"], shape["height"], shape["width"])
+    y = torch.randint(0, 10, (batch,))
+    with torch.no_grad():
+        net(x)  # materializes the lazy layers before they are copied
+    candidates = train_steps(net, x, y) if mode == "train" else infer_steps(net, x)
+    if only is not None:
+        if only not in candidates:
+            sys.exit(f"setup {only!r} for {mode}: one of {', '.join(candidates)}")
+        candidates = {only: candidates[only]}
+    return (spec,) + fastest(candidates, steps, batch)
+
+
+def fastest(candidates, steps, batch):
+    """The fastest of CANDIDATES (name -> step) over STEPS steps each after warm-up, warmed up
+    again: its name, its step and every candidate's images a second."""
+    warm = max(3, steps // 4)
+    trial = {}
+    for name, step in candidates.items():
+        for _ in range(warm):
+            step()
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            step()
+        trial[name] = steps * batch / (time.perf_counter() - t0)
+    chosen = max(trial, key=trial.get)
+    for _ in range(warm):
+        candidates[chosen]()
+    return chosen, candidates[chosen], trial
 
 
 def timed(step, steps, batch, seconds=0.0):
