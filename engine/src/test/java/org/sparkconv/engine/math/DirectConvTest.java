@@ -38,6 +38,7 @@ class DirectConvTest {
       {3, 2, 4, 4, 3, 3, 2, 2, 2, 2, 1, 1}, // "full"
       {5, 9, 5, 11, 2, 3, 0, 1, 1, 1, 1, 2}, // mixed kernel and dilation per axis
       {1, 1, 7, 1, 3, 1, 1, 0, 1, 0, 1, 1}, // one-pixel-wide rows
+      {4, 8, 6, 7, 3, 2, 1, 0, 1, 1, 1, 1}, // two columns wide: steps in pairs, no wide tiles
       // Strided: phase planes; the input gradient is left to GEMM + col2im.
       {16, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 2, 2}, // ResNet-20's downsampling conv
       {16, 32, 28, 28, 1, 1, 0, 0, 0, 0, 1, 1, 2, 2}, // and its projection shortcut
