@@ -7,8 +7,9 @@
 # OPENBLAS_NUM_THREADS equal to it, in-place ReLU, gradients set to None, and glibc kept from
 # unmapping each step's activations (without that it loses ~25% here), in the fastest of its
 # expert setups for the row (channels_last training, a frozen network for inference, ...: see
-# pytorch_bench.py), named in the last column with its CPU time over wall time (which must
-# match the thread count).
+# pytorch_bench.py; at two threads each setup on one thread too, SETUP@1, where that is
+# faster), named in the last column with its CPU time over wall time (which must match the
+# threads the setup runs on).
 # The two run turn by turn (scripts/bench_turns.py): both processes warm up, one after the other,
 # then take PAIRS turns each of at least STEPS steps and SECONDS_PER_TURN, A B then B A, the other
 # idle meanwhile, so both are timed in the same phase of a machine whose speed drifts (a whole run

@@ -6,14 +6,16 @@ times. The network is built from the same model file (scripts/pytorch_graph_reci
 in-place ReLU wherever nothing else reads its input, and gradients set to None between steps.
 Run it as scripts/bench-engine.sh does, which keeps glibc from unmapping activations each step
 and gives OpenBLAS the same thread count: PyTorch at its best on this machine. Prints the CPU
-time over the wall time, which must match the thread count claimed.
+time over the wall time, which must match the threads the chosen setup runs on.
 
 The memory layout and execution mode are the ones expert CPU users pick, whichever is fastest
 for the row: training in NCHW or channels_last (oneDNN's blocked kernels; 22-30% faster on
 VGG-small and ResNet-20 at one thread, 2026-11-30); inference eager, channels_last, or traced,
 frozen and optimized for inference (BatchNorm folded into the convolutions, oneDNN layouts;
-ResNet-20 1,785 -> 2,790 img/s, VGG-small 3,561 -> 4,343 at one thread). Each candidate is timed
-for STEPS steps after warm-up and the fastest is measured; a frozen network must give the eager
+ResNet-20 1,785 -> 2,790 img/s, VGG-small 3,561 -> 4,343 at one thread). The candidates are
+warmed up and timed in turns, five rounds, and the one with the best median is measured; with
+THREADS above one, every setup runs on one thread too (named SETUP@1), as an expert with that
+many cores would run it where that is faster; a frozen network must give the eager
 one's outputs (within 1e-3) or the run stops. The line printed names the one measured.
 
   /usr/bin/python3 scripts/pytorch_bench.py MODEL.json train|infer BATCH THREADS [STEPS] [REPEATS]
@@ -24,6 +26,7 @@ then for each line "go S" read on standard input times at least STEPS steps and 
 StepBenchmark --turns is the other.
 """
 import copy
+import ctypes
 import json
 import statistics
 import sys
@@ -70,6 +73,7 @@ def fastest_step(model, mode, batch, steps, only=None):
     with torch.no_grad():
         net(x)  # materializes the lazy layers before they are copied
     candidates = train_steps(net, x, y) if mode == "train" else infer_steps(net, x)
+    candidates = within_budget(candidates, torch.get_num_threads())
     if only is not None:
         if only not in candidates:
             sys.exit(f"setup {only!r} for {mode}: one of {', '.join(candidates)}")
@@ -77,18 +81,53 @@ def fastest_step(model, mode, batch, steps, only=None):
     return (spec,) + fastest(candidates, steps, batch)
 
 
+TRIAL_ROUNDS = 5  # rounds of the trial, every candidate timed once a round
+TRIAL_SECONDS = 0.5  # each candidate's turn in a round lasts at least this long
+
+
+def within_budget(candidates, threads):
+    """CANDIDATES (name -> step) as they run on THREADS threads, and, with more than one, each
+    also on one thread (named NAME@1): an expert with two cores runs PyTorch on one where that
+    is faster, as LeNet-5 here is (2026-12-02, turn by turn: training 8,527 img/s on one
+    thread, 5,820 on two). Each step sets torch's threads and OpenBLAS's when they differ from
+    its own."""
+    if threads == 1:
+        return candidates
+    openblas = ctypes.CDLL("libopenblas.so.0")
+
+    def on(step, n):
+        def run():
+            if torch.get_num_threads() != n:
+                torch.set_num_threads(n)
+                openblas.openblas_set_num_threads(n)
+            step()
+        return run
+
+    budget = {name: on(step, threads) for name, step in candidates.items()}
+    budget.update({f"{name}@1": on(step, 1) for name, step in candidates.items()})
+    return budget
+
+
 def fastest(candidates, steps, batch):
-    """The fastest of CANDIDATES (name -> step) over STEPS steps each after warm-up, warmed up
-    again: its name, its step and every candidate's images a second."""
+    """The fastest of CANDIDATES (name -> step), warmed up: its name, its step and every
+    candidate's images a second. Each is warmed up, then timed in TRIAL_ROUNDS rounds of at
+    least half of STEPS steps and TRIAL_SECONDS each, the candidates in turn, starting one
+    later each round, and judged by its median. On this machine, whose speed moves by 2x
+    within seconds, one timing of STEPS steps each chose at random: LeNet-5 inference at two
+    threads, four runs in a row, took channels_last twice, NCHW and the frozen graph, with
+    trial rates of one setup from 13,000 to 56,000 img/s. With turns of 0.2 s the two-thread
+    frozen graph still once won against the same on one thread, which then ran 1.3x faster."""
     warm = max(3, steps // 4)
-    trial = {}
-    for name, step in candidates.items():
+    for step in candidates.values():
         for _ in range(warm):
             step()
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            step()
-        trial[name] = steps * batch / (time.perf_counter() - t0)
+    names = list(candidates)
+    rates = {name: [] for name in names}
+    for r in range(TRIAL_ROUNDS):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            rate, _ = timed(candidates[name], max(1, steps // 2), batch, TRIAL_SECONDS)
+            rates[name].append(rate)
+    trial = {name: statistics.median(rates[name]) for name in names}
     chosen = max(trial, key=trial.get)
     for _ in range(warm):
         candidates[chosen]()
