@@ -93,7 +93,11 @@ def within_budget(candidates, threads):
     its own."""
     if threads == 1:
         return candidates
-    openblas = ctypes.CDLL("libopenblas.so.0")
+    try:
+        openblas = ctypes.CDLL("libopenblas.so.0")
+    except OSError as e:
+        sys.exit(f"pytorch_bench: {threads} threads need OpenBLAS's thread count settable "
+                 f"(libopenblas.so.0, Debian libopenblas0): {e}")
 
     def on(step, n):
         def run():
