@@ -11,20 +11,20 @@ as scripts/bench-engine.sh does:
 
   MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 OMP_NUM_THREADS=1 \\
     /usr/bin/python3 scripts/pytorch_profile_layers.py conf/models/resnet20.json train 64 \\
-    [THREADS 1] [STEPS 10] [SETUP: nchw, channels_last or (inference) frozen]
+    [THREADS 1] [STEPS 10] [SETUP: nchw, channels_last or (inference) frozen; with THREADS
+    above one, also each on one thread, SETUP@1]
 
 Both sides drift with the machine's phase by more than most differences per layer: run
 scripts/profile-layers.sh right before or after and compare shares as well as milliseconds.
 """
 import sys
-import time
 import warnings
 from collections import defaultdict
 
 import torch
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from pytorch_bench import fastest_step  # noqa: E402
+from pytorch_bench import fastest_step, timed  # noqa: E402
 
 MIN_SHARE = 0.005  # operations below half a percent of the step are summed in one line
 
@@ -40,10 +40,7 @@ def main():
     setup = sys.argv[6] if len(sys.argv) > 6 else None
     torch.set_num_threads(threads)
     spec, chosen, step, _ = fastest_step(model, mode, batch, steps, setup)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    step_ms = (time.perf_counter() - t0) / steps * 1e3
+    step_ms = 1e3 * batch / timed(step, steps, batch)[0]
     with torch.autograd.profiler.profile(record_shapes=True) as prof:
         for _ in range(steps):
             step()
