@@ -5,7 +5,9 @@
 # sparkconv's threads are intra-op workers (SPARKCONV_THREADS, images of a batch split across
 # them) with one OpenBLAS thread each; PyTorch's are torch.set_num_threads with
 # OPENBLAS_NUM_THREADS equal to it, in-place ReLU, gradients set to None, and glibc kept from
-# unmapping each step's activations (without that it loses ~25% here), in the fastest of its
+# unmapping each step's activations (without that it loses ~25% here), OpenBLAS on the kernels
+# of this CPU (scripts/openblas_kernels.py: Debian's 0.3.21 takes a Sapphire Rapids for a
+# Prescott, a fifth of the speed on matrix products), in the fastest of its
 # expert setups for the row (channels_last training, a frozen network for inference, ...: see
 # pytorch_bench.py; at two threads each setup on one thread too, SETUP@1, where that is
 # faster), named in the last column with its CPU time over wall time (which must match the

@@ -5,7 +5,8 @@ backward, SGD momentum 0.9) or inference forwards, timed over STEPS steps after 
 times. The network is built from the same model file (scripts/pytorch_graph_recipe.py), with
 in-place ReLU wherever nothing else reads its input, and gradients set to None between steps.
 Run it as scripts/bench-engine.sh does, which keeps glibc from unmapping activations each step
-and gives OpenBLAS the same thread count: PyTorch at its best on this machine. Prints the CPU
+and gives OpenBLAS the same thread count; it runs itself again with OPENBLAS_CORETYPE set when
+OpenBLAS does not know the CPU (scripts/openblas_kernels.py): PyTorch at its best here. Prints the CPU
 time over the wall time, which must match the threads the chosen setup runs on.
 
 The memory layout and execution mode are the ones expert CPU users pick, whichever is fastest
@@ -28,15 +29,20 @@ StepBenchmark --turns is the other.
 import copy
 import ctypes
 import json
+import os
 import statistics
 import sys
 import time
 import warnings
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from openblas_kernels import ensure_cpu_kernels  # noqa: E402
+
+ensure_cpu_kernels()  # before torch loads OpenBLAS
+
+import torch  # noqa: E402
 import torch.nn.functional as F
 
-sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from pytorch_graph_recipe import Graph  # noqa: E402
 
 

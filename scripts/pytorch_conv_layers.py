@@ -16,11 +16,17 @@ channels match, "in network" is what one more layer adds inside a frozen stack: 
 STACK convolution + batch norm + ReLU layers - the time of one) / (STACK - 1), batch norm
 folded in and ReLU fused as in a frozen ResNet or VGG.
 """
+import os
 import sys
 import time
 import warnings
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from openblas_kernels import ensure_cpu_kernels  # noqa: E402
+
+ensure_cpu_kernels()  # before torch loads OpenBLAS
+
+import torch  # noqa: E402
 
 STACK = 7
 SHAPES = [(16, 28, 16), (32, 14, 32), (64, 7, 64), (32, 28, 32), (32, 14, 64), (64, 14, 64)]

@@ -22,11 +22,15 @@ import sys
 import time
 import warnings
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from openblas_kernels import ensure_cpu_kernels  # noqa: E402
+
+ensure_cpu_kernels()  # before torch loads OpenBLAS
+
+import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pytorch_reference import read_idx  # noqa: E402
 
 

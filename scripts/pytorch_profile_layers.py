@@ -17,13 +17,18 @@ as scripts/bench-engine.sh does:
 Both sides drift with the machine's phase by more than most differences per layer: run
 scripts/profile-layers.sh right before or after and compare shares as well as milliseconds.
 """
+import os
 import sys
 import warnings
 from collections import defaultdict
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from openblas_kernels import ensure_cpu_kernels  # noqa: E402
 
-sys.path.insert(0, __file__.rsplit("/", 1)[0])
+ensure_cpu_kernels()  # before torch loads OpenBLAS
+
+import torch  # noqa: E402
+
 from pytorch_bench import fastest_step, timed  # noqa: E402
 
 MIN_SHARE = 0.005  # operations below half a percent of the step are summed in one line
