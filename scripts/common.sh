@@ -67,4 +67,21 @@ ensure_built() {
   APP_JAR="$SPARKCONV_HOME/spark-trainer/target/sparkconv-spark-trainer-$SPARKCONV_VERSION-app.jar"
   # The --add-opens list Spark's launcher uses on Java 17, kept once, in spark-trainer/pom.xml.
   SPARK_JVM_FLAGS=$(sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' "$SPARKCONV_HOME/spark-trainer/pom.xml")
+  ensure_openblas_core
+}
+
+# Names the core OpenBLAS runs in OPENBLAS_CORETYPE where it is not set: Debian's 0.3.21 takes
+# CPUs newer than it (Sapphire Rapids) for a Prescott and runs SSE3 kernels, a fifth of their
+# speed, and the engine takes native BLAS over its own GEMM on AVX-512 CPUs only where the
+# variable names an AVX-512 core (engine/.../math/GemmSelector.java). Only for this machine's
+# processes: a cluster's executors may run on other CPUs (README: "GEMM").
+ensure_openblas_core() {
+  if [ -n "${OPENBLAS_CORETYPE:-}" ] || ! command -v python3 >/dev/null; then
+    return 0
+  fi
+  local core
+  core=$(python3 "$SPARKCONV_HOME/scripts/openblas_kernels.py" core 2>/dev/null || true)
+  if [ -n "$core" ]; then
+    export OPENBLAS_CORETYPE="$core"
+  fi
 }

@@ -7,6 +7,13 @@ project's machine, 2026-12-02, one thread, 2048^3 sgemm through torch.mm: 13-15 
 detected, 76 with OPENBLAS_CORETYPE=SkylakeX; whole PyTorch steps, turn by turn, 1.05x (VGG-small
 training) to 1.23x (LeNet-5) faster. An expert timing PyTorch would name the core, so the
 timing scripts do: call ensure_cpu_kernels() before importing torch.
+
+  python3 scripts/openblas_kernels.py core
+
+prints the core to export as OPENBLAS_CORETYPE (scripts/common.sh does, for the engine): the
+one the CPU's flags allow where OpenBLAS fell back to its generic kernels, else the one OpenBLAS
+chose; nothing where OPENBLAS_CORETYPE is set already or OpenBLAS cannot be loaded. The engine
+reads it to choose its GEMM (engine/.../math/GemmSelector.java).
 """
 import ctypes
 import os
@@ -24,20 +31,35 @@ def ensure_cpu_kernels():
     fresh process."""
     if os.environ.get("OPENBLAS_CORETYPE"):
         return
-    try:
-        openblas = ctypes.CDLL("libopenblas.so.0")
-    except OSError:
-        return
-    openblas.openblas_get_corename.restype = ctypes.c_char_p
-    core = openblas.openblas_get_corename().decode()
+    core = detected_core()
     wanted = core_for(cpu_flags())
-    if core.lower() != GENERIC_CORE or wanted is None:
+    if core is None or core.lower() != GENERIC_CORE or wanted is None:
         return
     print(f"{os.path.basename(sys.argv[0])}: OpenBLAS took this CPU for {core} (generic SSE3 "
           f"kernels); running again with OPENBLAS_CORETYPE={wanted}", file=sys.stderr)
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable] + sys.argv,
               dict(os.environ, OPENBLAS_CORETYPE=wanted))
+
+
+def detected_core():
+    """The core OpenBLAS chose for this CPU (or was told), or None without OpenBLAS."""
+    try:
+        openblas = ctypes.CDLL("libopenblas.so.0")
+    except OSError:
+        return None
+    openblas.openblas_get_corename.restype = ctypes.c_char_p
+    return openblas.openblas_get_corename().decode()
+
+
+def core_to_export():
+    """What `openblas_kernels.py core` prints: see the module's comment."""
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        return None
+    core = detected_core()
+    if core is not None and core.lower() == GENERIC_CORE:
+        return core_for(cpu_flags()) or core
+    return core
 
 
 def core_for(flags):
@@ -59,3 +81,9 @@ def cpu_flags():
     except OSError:
         pass
     return set()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["core"]:
+        sys.exit("usage: openblas_kernels.py core")
+    print(core_to_export() or "")

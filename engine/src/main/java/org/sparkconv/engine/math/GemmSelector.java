@@ -6,27 +6,43 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Chooses the GEMM implementation once per JVM and says which on standard error.
  *
  * <p>Setting: system property {@code sparkconv.gemm} or environment variable
  * {@code SPARKCONV_GEMM}: {@code auto} (default), {@code native}, {@code java} or
- * {@code java-plain}. {@code auto} takes the Vector API GEMM on a CPU with 512-bit vectors
- * (AVX-512) where the JVM has the Vector API, else native BLAS when an optimised library
- * (OpenBLAS, MKL, BLIS) is what got loaded, else the best pure-Java GEMM: Debian's reference
+ * {@code java-plain}. {@code auto} takes native BLAS when an optimised library (OpenBLAS, MKL,
+ * BLIS) is what got loaded, except on a CPU with 512-bit vectors (AVX-512) where the JVM has the
+ * Vector API: there it takes the Vector API GEMM unless OpenBLAS runs its AVX-512 kernels, which
+ * it says by {@code OPENBLAS_CORETYPE} naming one of {@link #WIDE_OPENBLAS_CORES} (the
+ * project's scripts set it, {@code scripts/openblas_kernels.py}). Debian's reference
  * {@code libblas3} is ~40x slower than OpenBLAS and is never picked silently ({@code native}
- * forces it, with a warning). Why 512-bit vectors first: Debian's OpenBLAS 0.3.21 runs its
- * AVX2 kernels on such CPUs, and with convolutions computed by {@link DirectConv} the GEMMs
- * left are the small, oddly shaped ones where the Vector API kernel wins. Measured on an AMD
- * EPYC with AVX-512, one thread, whole steps (native vs Vector API, img/s): ResNet-20 training
- * 369 vs 409, inference 1,458 vs 1,623; LeNet-5 training 13,860 vs 15,452, inference 46,903 vs
- * 59,904; VGG-small training 672 vs 690, inference 3,074 vs 2,916 (its 3136 x 256 dense layer
- * favours OpenBLAS). The best pure-Java GEMM is {@link VectorGemm} when the JVM runs with
+ * forces it, with a warning).
+ *
+ * <p>Why the core decides on AVX-512 CPUs. Debian's OpenBLAS 0.3.21 runs AVX2 kernels on an
+ * AMD EPYC with AVX-512, where the Vector API kernel won (one thread, whole steps, native vs
+ * Vector API, img/s: ResNet-20 training 369 vs 409, LeNet-5 training 13,860 vs 15,452), and
+ * takes an Intel Sapphire Rapids for a Prescott (SSE3: 14 GMAC/s on a 2048^3 product against
+ * 76 with {@code OPENBLAS_CORETYPE=SkylakeX}). Running its SkylakeX kernels on that Sapphire
+ * Rapids (2026-12-02, one thread, every product of a step, medians of 15 interleaved timings)
+ * OpenBLAS beat the Vector API kernel on all 76 product shapes of the seven model files'
+ * training and inference steps, 1.02-5.7x (median 1.9; one shape read 0.86 in an earlier run):
+ * per training step LeNet-5 0.97 -> 0.58 ms, VGG-small 5.6 -> 3.9 ms, DenseNet-BC (batch 32,
+ * its 1x1 convolutions) 56.5 -> 31.8 ms, VGG16 591 -> 397 ms.
+ * The best pure-Java GEMM is {@link VectorGemm} when the JVM runs with
  * {@code --add-modules jdk.incubator.vector}, else {@link JavaGemm} ({@code java-plain} forces
  * the latter).
  */
 public final class GemmSelector {
+
+  /**
+   * OpenBLAS cores, as {@code OPENBLAS_CORETYPE} names them (any case), whose single-precision
+   * kernels use 512-bit vectors.
+   */
+  static final Set<String> WIDE_OPENBLAS_CORES = Set.of("skylakex", "cooperlake",
+      "sapphirerapids");
 
   private static volatile Gemm chosen;
 
@@ -53,6 +69,11 @@ public final class GemmSelector {
   }
 
   static Gemm choose(String setting) {
+    return choose(setting, System.getenv("OPENBLAS_CORETYPE"));
+  }
+
+  /** {@link #choose(String)} with OpenBLAS's core as {@code OPENBLAS_CORETYPE} names it. */
+  static Gemm choose(String setting, String openBlasCore) {
     switch (setting) {
       case "java":
         return bestJava();
@@ -70,7 +91,11 @@ public final class GemmSelector {
       }
       case "auto": {
         if (VectorApi.RESOLVED && VectorApi.hasWideVectors()) {
-          return bestJava();
+          if (!runsWideKernels(openBlasCore)) {
+            return bestJava();
+          }
+          return loadNative().filter(g -> isOpenBlas(g.library()))
+              .<Gemm>map(g -> g).orElseGet(GemmSelector::bestJava);
         }
         Optional<NativeBlasGemm> g = loadNative();
         if (g.isPresent() && !isReferenceBlas(g.get().library())) {
@@ -137,6 +162,15 @@ public final class GemmSelector {
     return "unknown";
   }
 
+  /** Whether OpenBLAS told to run {@code core} ({@code OPENBLAS_CORETYPE}) uses AVX-512. */
+  static boolean runsWideKernels(String core) {
+    return core != null && WIDE_OPENBLAS_CORES.contains(core.trim().toLowerCase(Locale.ROOT));
+  }
+
+  static boolean isOpenBlas(String library) {
+    return library.toLowerCase(Locale.ROOT).contains("openblas");
+  }
+
   static boolean isReferenceBlas(String library) {
     String l = library.toLowerCase(Locale.ROOT);
     return !(l.contains("openblas") || l.contains("mkl") || l.contains("blis")
@@ -144,7 +178,10 @@ public final class GemmSelector {
   }
 
   static String describe(Gemm g) {
-    return g instanceof NativeBlasGemm n ? "native BLAS " + n.library() : g.name()
-        + " (pure Java)";
+    if (g instanceof NativeBlasGemm n) {
+      String core = System.getenv("OPENBLAS_CORETYPE");
+      return "native BLAS " + n.library() + (core == null ? "" : ", OPENBLAS_CORETYPE=" + core);
+    }
+    return g.name() + " (pure Java)";
   }
 }

@@ -64,6 +64,26 @@ class GemmTest {
         "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so"));
   }
 
+  @Test
+  void autoTakesNativeOpenBlasOnWideVectorCpusOnlyWhenItRunsItsAvx512Kernels() {
+    for (String core : new String[] {"SkylakeX", "cooperlake", " SAPPHIRERAPIDS "}) {
+      assertTrue(GemmSelector.runsWideKernels(core), core);
+    }
+    for (String core : new String[] {null, "", "Prescott", "Haswell", "Zen", "skylake"}) {
+      assertFalse(GemmSelector.runsWideKernels(core), String.valueOf(core));
+    }
+    assertTrue(GemmSelector.isOpenBlas(
+        "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so"));
+    assertFalse(GemmSelector.isOpenBlas("/usr/lib/x86_64-linux-gnu/blas/libblas.so.3.11.0"));
+    assumeTrue(VectorApi.RESOLVED && VectorApi.hasWideVectors(), "no 512-bit vectors here");
+    assertSame(GemmSelector.bestJava(), GemmSelector.choose("auto", null));
+    assertSame(GemmSelector.bestJava(), GemmSelector.choose("auto", "Prescott"));
+    var nativeGemm = GemmSelector.loadNative();
+    assumeTrue(nativeGemm.isPresent() && GemmSelector.isOpenBlas(nativeGemm.get().library()),
+        "no OpenBLAS on this machine (libopenblas0)");
+    assertTrue(GemmSelector.choose("auto", "SkylakeX") instanceof NativeBlasGemm);
+  }
+
   private static void assertMatchesNaive(Gemm gemm) {
     int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {7, 3, 1}, {17, 33, 9}, {65, 70, 300},
         {130, 5, 513}, {4, 600, 2}, {67, 513, 259}, {9, 1100, 40}, {7, 9, 700}};
