@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.sparkconv.engine.TestArrays.assertClose;
 import static org.sparkconv.engine.TestArrays.uniform;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class GemmTest {
@@ -40,6 +45,28 @@ class GemmTest {
     var nativeGemm = GemmSelector.loadNative();
     assumeTrue(nativeGemm.isPresent(), "no native BLAS on this machine (libopenblas0)");
     assertMatchesNaive(nativeGemm.get());
+  }
+
+  /**
+   * The engine's workers call the GEMM at once on disjoint outputs; on AVX-512 CPUs that is now
+   * native OpenBLAS where it runs its AVX-512 kernels ({@link GemmSelector}).
+   */
+  @Test
+  void nativeBlasGemmMatchesNaiveWhenCalledFromSeveralThreadsAtOnce() throws Exception {
+    var nativeGemm = GemmSelector.loadNative();
+    assumeTrue(nativeGemm.isPresent(), "no native BLAS on this machine (libopenblas0)");
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<?>> runs = new ArrayList<>();
+      for (int t = 0; t < 3; t++) {
+        runs.add(pool.submit(() -> assertMatchesNaive(nativeGemm.get())));
+      }
+      for (Future<?> run : runs) {
+        run.get(); // rethrows a thread's assertion failure
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
