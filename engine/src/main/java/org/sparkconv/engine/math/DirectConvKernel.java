@@ -186,11 +186,7 @@ final class DirectConvKernel {
           }
           continue;
         }
-        for (int x = 0; x < outW; x += LANES) {
-          FloatVector t = FloatVector.fromArray(SPECIES, result, top + x);
-          FloatVector b = FloatVector.fromArray(SPECIES, result, below + x);
-          (decreasing ? t.min(b) : t.max(b)).intoArray(pairs, at + x);
-        }
+        RowPairs.combine(result, top, below, outW, decreasing, pairs, at);
       }
       FloatVector b = FloatVector.broadcast(SPECIES, bo);
       FloatVector s = FloatVector.broadcast(SPECIES, so);

@@ -211,10 +211,7 @@ final class VectorLoops implements ElementLoops {
           }
           continue;
         }
-        for (int x = 0; x < w; x += LANES) {
-          FloatVector.fromArray(SPECIES, in, top + x)
-              .max(FloatVector.fromArray(SPECIES, in, bottom + x)).intoArray(pairs, r * w + x);
-        }
+        RowPairs.combine(in, top, bottom, w, false, pairs, r * w);
       }
       int o = p * outPlane;
       int k = 0;
