@@ -270,19 +270,6 @@ public final class WrappedRowsConv {
     }
   }
 
-  /**
-   * As {@link #convolve}, but writes the 2x2 max pool (stride 2) of each output plane, the map
-   * applied to every value before the pool ({@link DirectConvKernel#copyPlanesPooled}): planes
-   * of {@code (height / 2) x (width / 2)} at {@code out[outOff ...]}; both sides even.
-   */
-  public void convolvePooled(float[] padded, float[] packed, float[] borderPacked,
-      float[] bias, int biasOff, float[] out, int outOff, float[] result, float[] scale,
-      float[] shift, boolean relu) {
-    convolveToResult(padded, packed, borderPacked, result);
-    DirectConvKernel.copyPlanesPooled(result, runLength, width, outChannels, bias, biasOff,
-        scale, shift, relu, out, outOff, width, height);
-  }
-
   /** The runs of the convolution in {@code result}, their border columns corrected. */
   private void convolveToResult(float[] padded, float[] packed, float[] borderPacked,
       float[] result) {

@@ -8,9 +8,9 @@ import static org.sparkconv.engine.TestArrays.uniform;
 import org.junit.jupiter.api.Test;
 
 /**
- * The direct kernel's pooled write ({@link DirectConv#convolvePooled},
- * {@link WrappedRowsConv#convolvePooled}) is, bit for bit, the 2x2 max pool ({@link Math#max})
- * of the output its unpooled write gives: padded rows and wrapped rows, LeNet-5's two convs
+ * The direct kernel's pooled write ({@link DirectConv#convolvePooled}, on padded rows: a pooled
+ * pass never wraps its rows) is, bit for bit, the 2x2 max pool ({@link Math#max}) of the output
+ * its unpooled write gives: LeNet-5's two convs
  * (pooled rows of 14 and of 5, shorter than a vector), VGG-small's 28x28 and ResNet's 14x14
  * shapes, an odd channel count; every combination of bias, folded norm and ReLU (the map before
  * the pool: a negative scale flips which value wins); several images, nothing written outside
@@ -38,12 +38,6 @@ class PooledDirectConvTest {
       float[] w = uniform(cout * g.colRows(), seed++);
       float[] packed = new float[direct.packedWeightsSize()];
       direct.packWeights(w, 0, packed);
-      WrappedRowsConv wrapped = WrappedRowsConv.applies(g) ? WrappedRowsConv.forward(g, cout)
-          : null;
-      float[] border = wrapped == null ? null : new float[wrapped.borderWeightsSize()];
-      if (wrapped != null) {
-        wrapped.packBorderWeights(packed, border);
-      }
       float[] bias = uniform(cout + 1, seed++);
       float[] scale = uniform(cout, seed++); // about half of them negative
       float[] shift = uniform(cout, seed++);
@@ -55,51 +49,37 @@ class PooledDirectConvTest {
         boolean withBias = (variant & 1) != 0;
         boolean withNorm = (variant & 2) != 0;
         boolean relu = (variant & 4) != 0;
-        for (boolean onWrappedRows : new boolean[] {false, true}) {
-          if (onWrappedRows && wrapped == null) {
-            continue;
-          }
-          float[] full = new float[images * outSize];
-          float[] pooled = uniform(images * pooledSize + 3, seed++);
-          float[] before = pooled.clone();
-          float[] padded = new float[onWrappedRows ? wrapped.paddedSize() : direct.paddedSize()];
-          float[] result = new float[onWrappedRows ? wrapped.resultSize() : direct.resultSize()];
-          for (int n = 0; n < images; n++) {
-            float[] b = withBias ? bias : null;
-            float[] s = withNorm ? scale : null;
-            float[] t = withNorm ? shift : null;
-            if (onWrappedRows) {
-              wrapped.pad(x, n * g.imageSize(), padded);
-              wrapped.convolve(padded, packed, border, b, 1, full, n * outSize, result, s, t,
-                  relu, null);
-              wrapped.convolvePooled(padded, packed, border, b, 1, pooled, n * pooledSize,
-                  result, s, t, relu);
-            } else {
-              direct.pad(x, n * g.imageSize(), padded, 0);
-              direct.convolve(padded, packed, b, 1, full, n * outSize, result, s, t, relu, null);
-              direct.convolvePooled(padded, packed, b, 1, pooled, n * pooledSize, result, s, t,
-                  relu);
+        float[] full = new float[images * outSize];
+        float[] pooled = uniform(images * pooledSize + 3, seed++);
+        float[] before = pooled.clone();
+        float[] padded = new float[direct.paddedSize()];
+        float[] result = new float[direct.resultSize()];
+        for (int n = 0; n < images; n++) {
+          float[] b = withBias ? bias : null;
+          float[] s = withNorm ? scale : null;
+          float[] t = withNorm ? shift : null;
+          direct.pad(x, n * g.imageSize(), padded, 0);
+          direct.convolve(padded, packed, b, 1, full, n * outSize, result, s, t, relu, null);
+          direct.convolvePooled(padded, packed, b, 1, pooled, n * pooledSize, result, s, t,
+              relu);
+        }
+        String what = g + " -> " + cout + ", variant " + variant;
+        int oh = g.outH() / 2;
+        int ow = g.outW() / 2;
+        for (int p = 0; p < images * cout; p++) {
+          for (int y = 0; y < oh; y++) {
+            for (int xo = 0; xo < ow; xo++) {
+              int at = p * g.outH() * g.outW() + 2 * y * g.outW() + 2 * xo;
+              float expected = Math.max(Math.max(full[at], full[at + 1]),
+                  Math.max(full[at + g.outW()], full[at + g.outW() + 1]));
+              int i = p * oh * ow + y * ow + xo;
+              assertEquals(Float.floatToRawIntBits(expected),
+                  Float.floatToRawIntBits(pooled[i]), what + " at " + i);
             }
           }
-          String what = g + " -> " + cout + (onWrappedRows ? " on wrapped rows" : "")
-              + ", variant " + variant;
-          int oh = g.outH() / 2;
-          int ow = g.outW() / 2;
-          for (int p = 0; p < images * cout; p++) {
-            for (int y = 0; y < oh; y++) {
-              for (int xo = 0; xo < ow; xo++) {
-                int at = p * g.outH() * g.outW() + 2 * y * g.outW() + 2 * xo;
-                float expected = Math.max(Math.max(full[at], full[at + 1]),
-                    Math.max(full[at + g.outW()], full[at + g.outW() + 1]));
-                int i = p * oh * ow + y * ow + xo;
-                assertEquals(Float.floatToRawIntBits(expected),
-                    Float.floatToRawIntBits(pooled[i]), what + " at " + i);
-              }
-            }
-          }
-          for (int i = images * pooledSize; i < pooled.length; i++) {
-            assertEquals(before[i], pooled[i], 0f, what + ": past the last image at " + i);
-          }
+        }
+        for (int i = images * pooledSize; i < pooled.length; i++) {
+          assertEquals(before[i], pooled[i], 0f, what + ": past the last image at " + i);
         }
       }
     }
