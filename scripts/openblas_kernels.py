@@ -29,14 +29,12 @@ def ensure_cpu_kernels():
     naming the best core the CPU's flags allow (SkylakeX with AVX-512, Haswell with AVX2 and
     FMA), saying so on standard error; the core is read when the library loads, hence the
     fresh process."""
-    if os.environ.get("OPENBLAS_CORETYPE"):
+    wanted = corrected_core()
+    if wanted is None:
         return
-    core = detected_core()
-    wanted = core_for(cpu_flags())
-    if core is None or core.lower() != GENERIC_CORE or wanted is None:
-        return
-    print(f"{os.path.basename(sys.argv[0])}: OpenBLAS took this CPU for {core} (generic SSE3 "
-          f"kernels); running again with OPENBLAS_CORETYPE={wanted}", file=sys.stderr)
+    print(f"{os.path.basename(sys.argv[0])}: OpenBLAS took this CPU for "
+          f"{GENERIC_CORE.capitalize()} (generic SSE3 kernels); running again with "
+          f"OPENBLAS_CORETYPE={wanted}", file=sys.stderr)
     sys.stderr.flush()
     os.execve(sys.executable, [sys.executable] + sys.argv,
               dict(os.environ, OPENBLAS_CORETYPE=wanted))
@@ -52,14 +50,23 @@ def detected_core():
     return openblas.openblas_get_corename().decode()
 
 
+def corrected_core():
+    """The core OpenBLAS should be told to run where it fell back to its generic one and the
+    CPU's flags allow better; None where OPENBLAS_CORETYPE is set, OpenBLAS is missing, or its
+    own choice stands."""
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        return None
+    core = detected_core()
+    if core is None or core.lower() != GENERIC_CORE:
+        return None
+    return core_for(cpu_flags())
+
+
 def core_to_export():
     """What `openblas_kernels.py core` prints: see the module's comment."""
     if os.environ.get("OPENBLAS_CORETYPE"):
         return None
-    core = detected_core()
-    if core is not None and core.lower() == GENERIC_CORE:
-        return core_for(cpu_flags()) or core
-    return core
+    return corrected_core() or detected_core()
 
 
 def core_for(flags):

@@ -6,8 +6,8 @@ times. The network is built from the same model file (scripts/pytorch_graph_reci
 in-place ReLU wherever nothing else reads its input, and gradients set to None between steps.
 Run it as scripts/bench-engine.sh does, which keeps glibc from unmapping activations each step
 and gives OpenBLAS the same thread count; it runs itself again with OPENBLAS_CORETYPE set when
-OpenBLAS does not know the CPU (scripts/openblas_kernels.py): PyTorch at its best here. Prints the CPU
-time over the wall time, which must match the threads the chosen setup runs on.
+OpenBLAS does not know the CPU (scripts/openblas_kernels.py): PyTorch at its best here. Prints
+the CPU time over the wall time, which must match the threads the chosen setup runs on.
 
 The memory layout and execution mode are the ones expert CPU users pick, whichever is fastest
 for the row: training in NCHW or channels_last (oneDNN's blocked kernels; 22-30% faster on

@@ -94,8 +94,8 @@ public final class GemmSelector {
           if (!runsWideKernels(openBlasCore)) {
             return bestJava();
           }
-          return loadNative().filter(g -> isOpenBlas(g.library()))
-              .<Gemm>map(g -> g).orElseGet(GemmSelector::bestJava);
+          Optional<NativeBlasGemm> g = loadNative();
+          return g.isPresent() && isOpenBlas(g.get().library()) ? g.get() : bestJava();
         }
         Optional<NativeBlasGemm> g = loadNative();
         if (g.isPresent() && !isReferenceBlas(g.get().library())) {

@@ -87,14 +87,12 @@ final class PaddedRows {
         if (inW >= LANES) {
           // A row of up to two vectors without a loop: JDK 17's C2 ran the loop's one trip
           // (LeNet-5's and ResNet-20's 28-wide rows) at a fraction of the speed.
-          int k = 0;
           if (inW <= 2 * LANES) {
-            k = inW - LANES; // the one vector before the last, if any, is the first
-            if (k > 0) {
+            if (inW > LANES) { // the one vector before the last is the first
               FloatVector.fromArray(SPECIES, x, from).intoArray(padded, to);
             }
           } else {
-            for (; k < inW - LANES; k += LANES) {
+            for (int k = 0; k < inW - LANES; k += LANES) {
               FloatVector.fromArray(SPECIES, x, from + k).intoArray(padded, to + k);
             }
           }
