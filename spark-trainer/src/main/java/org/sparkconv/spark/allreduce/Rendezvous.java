@@ -38,6 +38,9 @@ public final class Rendezvous implements AutoCloseable {
   private final TransportServer server;
   private final String host;
   private final Map<Long, Meeting> meetings = new TreeMap<>();
+  /** The newest meeting any peer has asked for, and the newest one that completed. */
+  private long newestMeeting = Long.MIN_VALUE;
+  private long newestCompleted = Long.MIN_VALUE;
   private long nextJob;
 
   private Rendezvous(String host, ExchangeSecurity security) {
@@ -135,6 +138,14 @@ public final class Rendezvous implements AutoCloseable {
         return;
       }
       synchronized (meetings) {
+        // A peer of an attempt that is over (a newer one began, or it met in full already)
+        // is told at once rather than left waiting for peers that will never come.
+        if (id < newestMeeting || id <= newestCompleted) {
+          callback.onFailure(new IllegalStateException("meeting " + id + " is over: "
+              + (id < newestMeeting ? "a newer attempt replaced this one" : "it already met")));
+          return;
+        }
+        newestMeeting = id;
         // Meetings of earlier jobs or attempts that never completed will not now.
         for (Iterator<Map.Entry<Long, Meeting>> it = meetings.entrySet().iterator();
             it.hasNext(); ) {
@@ -159,6 +170,7 @@ public final class Rendezvous implements AutoCloseable {
         m.waiting[rank] = callback;
         if (m.arrived == peers) {
           meetings.remove(id);
+          newestCompleted = id;
           byte[] all = String.join("\n", m.contacts).getBytes(StandardCharsets.UTF_8);
           for (RpcResponseCallback c : m.waiting) {
             c.onSuccess(ByteBuffer.wrap(all));

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Peers meeting at the driver's rendezvous: all get every contact in rank order as soon as the
- * last arrives; a wrong token gets nothing; a newer attempt ends an older, incomplete one.
+ * last arrives; a wrong token gets nothing; a newer attempt ends an older, incomplete one; a
+ * peer of an attempt that is already over is told at once.
  */
 class RendezvousTest {
 
@@ -24,7 +25,7 @@ class RendezvousTest {
     List<PeerExchange> peers = new ArrayList<>();
     try (Rendezvous rendezvous = Rendezvous.open("127.0.0.1", ExchangeSecurity.none())) {
       for (int i = 0; i < 3; i++) {
-        peers.add(PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 10_000));
+        peers.add(peer(10_000));
       }
       long job = rendezvous.nextJob();
       List<Future<String[]>> met = new ArrayList<>();
@@ -45,7 +46,7 @@ class RendezvousTest {
   @Test
   void aWrongTokenIsRefused() {
     try (Rendezvous rendezvous = Rendezvous.open("127.0.0.1", ExchangeSecurity.none());
-        PeerExchange peer = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 5_000)) {
+        PeerExchange peer = peer(5_000)) {
       String forged = rendezvous.contact().split(" ")[0] + " AAAAAAAAAAAAAAAAAAAAAA==";
       PeerFailedException e = assertThrows(PeerFailedException.class,
           () -> peer.meet(forged, rendezvous.nextJob(), 0, 1));
@@ -57,8 +58,8 @@ class RendezvousTest {
   void aNewerAttemptEndsAnOlderIncompleteOne() throws Exception {
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (Rendezvous rendezvous = Rendezvous.open("127.0.0.1", ExchangeSecurity.none());
-        PeerExchange stale = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 20_000);
-        PeerExchange fresh = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 20_000)) {
+        PeerExchange stale = peer(20_000);
+        PeerExchange fresh = peer(20_000)) {
       long job = rendezvous.nextJob();
       Future<String[]> waiting = pool.submit(() -> stale.meet(rendezvous.contact(), job, 0, 2));
       Thread.sleep(300);
@@ -72,5 +73,40 @@ class RendezvousTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void aPeerOfAnAttemptThatIsOverIsToldAtOnce() throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (Rendezvous rendezvous = Rendezvous.open("127.0.0.1", ExchangeSecurity.none());
+        PeerExchange late = peer(20_000);
+        PeerExchange first = peer(20_000);
+        PeerExchange second = peer(20_000)) {
+      long job = rendezvous.nextJob();
+      Future<String[]> newer = pool.submit(() -> first.meet(rendezvous.contact(), job + 1, 0, 2));
+      Thread.sleep(300);
+      long start = System.nanoTime();
+      // An older attempt's peer arriving while the newer one meets (in either order, it is told).
+      PeerFailedException older = assertThrows(PeerFailedException.class,
+          () -> late.meet(rendezvous.contact(), job, 0, 2));
+      assertTrue(older.getMessage().contains("newer attempt"), older.getMessage());
+      String[] both = {first.contact(), second.contact()};
+      assertArrayEquals(both, second.meet(rendezvous.contact(), job + 1, 1, 2));
+      assertArrayEquals(both, newer.get(20, TimeUnit.SECONDS));
+      // After the newer attempt met: an older one's peer, and a peer of the met one again.
+      PeerFailedException after = assertThrows(PeerFailedException.class,
+          () -> late.meet(rendezvous.contact(), job, 1, 2));
+      assertTrue(after.getMessage().contains("newer attempt"), after.getMessage());
+      PeerFailedException again = assertThrows(PeerFailedException.class,
+          () -> late.meet(rendezvous.contact(), job + 1, 0, 2));
+      assertTrue(again.getMessage().contains("already met"), again.getMessage());
+      assertTrue((System.nanoTime() - start) / 1e9 < 10, "each is told at once");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static PeerExchange peer(int timeoutMillis) {
+    return PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), timeoutMillis);
   }
 }
