@@ -124,7 +124,9 @@ public final class MaxPool2d implements Layer {
     // 2x2 windows at stride 2 without padding are whole: a tournament that picks the same
     // winner as the general loop, in vectors (JMH, batch 256, one thread: VGG-small's pools
     // 6.82 and 2.67 ms -> 2.25 and 2.11, LeNet-5's 0.93 and 0.36 -> 0.39 and 0.36; rows of 7
-    // and 5 windows fill a 16-lane vector less than half)
+    // and 5 windows fill a 16-lane vector less than half). Its rows' loop as one bound, a
+    // row of one vector without a loop: 3.8-6.1 -> 2.2-2.6, 2.9-3.3 -> 1.6-2.3, 0.58-0.61 ->
+    // 0.34-0.47, 0.52-0.54 -> 0.27-0.40 (alone, two runs each, 2026-12-02).
     parallel.forRange(batch * inputShape.channels(), pairWindows
         ? (t, from, to) -> loops.maxPool2x2(in, out, switches, from, to, g.height(), g.width())
         : (t, from, to) -> forwardPlanes(in, out, from, to));
