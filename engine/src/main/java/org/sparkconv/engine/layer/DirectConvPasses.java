@@ -602,9 +602,10 @@ final class DirectConvPasses {
       int pooledSize = outSize / 4;
       parallel.forRange(batch, (t, from, to) -> {
         Scratch s = scratch[t];
-        // padded rows even where the plan wraps (Plan.poolsDirect), in buffers of their own
-        float[] image = wrapped != null ? s.pooledImage() : s.image();
-        float[] result = wrapped != null ? s.pooledResult() : s.result();
+        // padded rows even where the plan wraps, in buffers of their own
+        boolean own = plan.poolsDirect();
+        float[] image = own ? s.pooledImage() : s.image();
+        float[] result = own ? s.pooledResult() : s.result();
         for (int n = from; n < to; n++) {
           f.pad(in, n * inSize, image, 0);
           f.convolvePooled(image, packedWeights, bias, biasOffset, out, n * pooledSize, result,
