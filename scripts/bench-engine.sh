@@ -18,11 +18,24 @@
 # here moved by 1.6x within minutes, and timing one side's rounds minutes after the other's gave
 # ratio ranges of 0.6-1.0 for one row). Each row prints the medians of both and of the per-pair
 # ratios, with the lowest and highest ratio.
-#   [SECONDS_PER_TURN=1] scripts/bench-engine.sh [steps per turn, default 10] [pairs, default 7]
-#     [models...]
+#   [SECONDS_PER_TURN=1] [BENCH_KEEP_OPENBLAS_CORETYPE=1] scripts/bench-engine.sh
+#     [steps per turn, default 10] [pairs, default 7] [models...]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_built
+# PyTorch at its best runs the OpenBLAS kernels of this CPU: a core inherited from the
+# environment replaces them only when asked to (BENCH_KEEP_OPENBLAS_CORETYPE=1). A shell here
+# exported OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU: half the speed of OpenBLAS's own choice
+# on a 2048^3 product, PyTorch's LeNet-5 training 1.03x slower turn by turn.
+if [[ -n "${OPENBLAS_CORETYPE:-}" && -z "${BENCH_KEEP_OPENBLAS_CORETYPE:-}" ]]; then
+  best=$(env -u OPENBLAS_CORETYPE python3 "$SPARKCONV_HOME/scripts/openblas_kernels.py" core \
+    2>/dev/null || true)
+  if [[ -n "$best" && "$best" != "$OPENBLAS_CORETYPE" ]]; then
+    echo "bench-engine: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE from the environment replaced by" \
+      "$best, the core OpenBLAS takes for this CPU (BENCH_KEEP_OPENBLAS_CORETYPE=1 keeps it)" >&2
+    export OPENBLAS_CORETYPE="$best"
+  fi
+fi
 steps=${1:-10}
 pairs=${2:-7}
 shift $(( $# > 2 ? 2 : $# ))
