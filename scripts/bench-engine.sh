@@ -28,12 +28,13 @@ ensure_built
 # exported OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU: half the speed of OpenBLAS's own choice
 # on a 2048^3 product, PyTorch's LeNet-5 training 1.03x slower turn by turn.
 if [[ -n "${OPENBLAS_CORETYPE:-}" && -z "${BENCH_KEEP_OPENBLAS_CORETYPE:-}" ]]; then
-  best=$(env -u OPENBLAS_CORETYPE python3 "$SPARKCONV_HOME/scripts/openblas_kernels.py" core \
-    2>/dev/null || true)
-  if [[ -n "$best" && "$best" != "$OPENBLAS_CORETYPE" ]]; then
-    echo "bench-engine: OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE from the environment replaced by" \
-      "$best, the core OpenBLAS takes for this CPU (BENCH_KEEP_OPENBLAS_CORETYPE=1 keeps it)" >&2
-    export OPENBLAS_CORETYPE="$best"
+  inherited=$OPENBLAS_CORETYPE
+  unset OPENBLAS_CORETYPE
+  ensure_openblas_core # common.sh: the core OpenBLAS takes for this CPU, corrected where needed
+  if [[ "${OPENBLAS_CORETYPE:-}" != "$inherited" ]]; then
+    echo "bench-engine: OPENBLAS_CORETYPE=$inherited from the environment replaced by" \
+      "${OPENBLAS_CORETYPE:-nothing}, the core OpenBLAS takes for this CPU" \
+      "(BENCH_KEEP_OPENBLAS_CORETYPE=1 keeps it)" >&2
   fi
 fi
 steps=${1:-10}
