@@ -74,13 +74,15 @@ final class ChannelLanesOutput {
       for (; q < blockPixels; q += LaneTranspose.SIZE) {
         // transposed into the planes, then each channel's 16 pixels mapped there
         LaneTranspose.block(resultT, resultOff + q * width + o, width, out, to + q, pixels);
+        // (scalar operands: a vector that may be null, made per channel, left C2 boxing it)
         for (int k = 0; k < LaneTranspose.SIZE; k++) {
           int at = to + k * pixels + q;
-          float bias1 = bias == null ? 0f : bias[biasOff + o + k];
-          FloatVector bk = FloatVector.broadcast(SPECIES, bias1);
-          FloatVector sck = sc == null ? null : FloatVector.broadcast(SPECIES, scale[o + k]);
-          FloatVector shk = sc == null ? null : FloatVector.broadcast(SPECIES, shift[o + k]);
-          map(FloatVector.fromArray(SPECIES, out, at), bk, sck, shk, reluHere).intoArray(out, at);
+          FloatVector v = FloatVector.fromArray(SPECIES, out, at)
+              .add(bias == null ? 0f : bias[biasOff + o + k]);
+          if (scale != null) {
+            v = v.mul(scale[o + k]).add(shift[o + k]);
+          }
+          (reluHere ? v.max(0f) : v).intoArray(out, at);
         }
       }
       for (; q < pixels; q++) {
