@@ -74,7 +74,7 @@ final class ChannelLanesOutput {
       for (; q < blockPixels; q += LaneTranspose.SIZE) {
         // transposed into the planes, then each channel's 16 pixels mapped there
         LaneTranspose.block(resultT, resultOff + q * width + o, width, out, to + q, pixels);
-        // (scalar operands: a vector that may be null, made per channel, left C2 boxing it)
+        // (scalar operands, not per-channel vectors that may be null)
         for (int k = 0; k < LaneTranspose.SIZE; k++) {
           int at = to + k * pixels + q;
           FloatVector v = FloatVector.fromArray(SPECIES, out, at)

@@ -13,8 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * than gathers alone on Zen 5 (see {@link LaneTranspose}), and took whole VGG-small training
  * steps (one thread, its Winograd weight gradients read these rows) 1.05x faster, 0.99-1.06 in
  * 11 alternated pairs. A scalar transpose writes each row once per channel, a float at a time,
- * 2.6-22x slower (see
- * {@link DirectConv#transposeGradient}). Touched only with 512-bit vectors.
+ * 2.6-22x slower (see {@link DirectConv#transposeGradient}). Touched only with 512-bit vectors.
  */
 final class ChannelRows {
 

@@ -8,16 +8,16 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * A 16 x 16 block of floats transposed in registers, for 512-bit vectors only: 16 vector loads,
  * four butterfly stages of one lane permutation and one blend per vector, 16 vector stores.
- * Stage {@code s} (8, 4, 2, 1) swaps bit {@code s} of the row with bit {@code s} of the lane
- * between the rows {@code k} and {@code k + s}. Against 16-lane gathers (what
- * {@link ChannelRows} did before), 64 images of 32 planes of 784 pixels to pixel rows, one
- * thread, on an AMD EPYC (Zen 5): 0.40-0.42 ms against 0.60-0.66; 64 planes of 196 pixels
- * 0.18-0.21 against 0.30-0.34. Touched only with 512-bit vectors.
+ * Stage {@code s} (8, 4, 2, 1) swaps the row number's bit of value {@code s} with the lane
+ * number's, between rows {@code k} and {@code k + s} (k with that bit clear). Against 16-lane
+ * gathers (what {@link ChannelRows} did before), 64 images of 32 planes of 784 pixels to pixel
+ * rows, one thread, on an AMD EPYC (Zen 5): 0.40-0.42 ms against 0.60-0.66; 64 planes of 196
+ * pixels 0.18-0.21 against 0.30-0.34. Touched only with 512-bit vectors.
  *
  * <p>The stages are written out operation by operation, without helper methods: with a helper
- * for each of the two rows of a pair, C2 stopped inlining the Vector API's methods part way
- * through the block (its inlining budget per compiled method), and VGG-small training ran 736
- * img/s against 1,190 with the gathers.
+ * for each of the two rows of a pair, the compiled block allocated (85 MB a VGG-small training
+ * step: Vector API operations left to the Java fallback, it seems past C2's inlining budget for
+ * one method), and VGG-small training ran 736 img/s against 1,190 with the gathers.
  */
 final class LaneTranspose {
 

@@ -24,18 +24,17 @@ final class WinogradLanesKernel {
    * Copies the planes {@code x[xOff + c * pixels + k]} to {@code padded[at + target[k] + c]}.
    * Where the hardware has scatters (AVX-512), whole groups of 16 channels go by blocks of 16
    * pixels transposed in registers ({@link LaneTranspose}) into this thread's block buffer,
-   * whose 16 rows (a pixel's 16 channels each) are then stored whole; the pixels past the last
-   * block by one scatter of a plane's 16 pixels per channel (as {@link ChannelLanesOutput}
-   * writes the other way), and the channels past the last group a vector of pixels at a time
-   * the same way. Else one float at a time. 64 images of 64 7x7 planes (ResNet-20's third
-   * stage), one thread, on Zen 5, medians of two runs: 0.091-0.096 ms against 0.130-0.235 with
-   * scatters alone.
+   * whose 16 rows (a pixel's 16 channels each) are then stored whole, and their pixels past the
+   * last block one float at a time; the channels past the last group go a vector of a plane's
+   * pixels at a time by one scatter (as {@link ChannelLanesOutput} writes the other way). Else
+   * one float at a time. 64 images of 64 7x7 planes (ResNet-20's third stage), one thread, on
+   * Zen 5, medians of two runs: 0.091-0.096 ms against 0.130-0.235 by scatters alone.
    */
   static void pad(float[] x, int xOff, int channels, int pixels, int[] target, float[] padded,
       int at) {
     int whole = SCATTER ? pixels / LANES * LANES : 0;
     int groups = SCATTER ? channels / LANES * LANES : 0;
-    float[] block = groups > 0 && whole > 0 ? blockBuffer() : null;
+    float[] block = groups > 0 && whole > 0 ? BLOCK.get() : null;
     for (int c = 0; c < groups; c += LANES) {
       int source = xOff + c * pixels;
       for (int k = 0; k < whole; k += LANES) {
@@ -61,11 +60,6 @@ final class WinogradLanesKernel {
         padded[to + target[k]] = x[source + k];
       }
     }
-  }
-
-  /** This thread's buffer of one {@link LaneTranspose} block. */
-  private static float[] blockBuffer() {
-    return BLOCK.get();
   }
 
   /**
