@@ -7,13 +7,15 @@ import jdk.incubator.vector.VectorSpecies;
  * Channel-major planes {@code (channels, pixels)} to pixel-major rows {@code (pixels, width)},
  * the reverse of {@link ChannelLanesOutput}'s write, for 512-bit vectors only: blocks of 16
  * pixels by 16 channels transposed in registers ({@link LaneTranspose}), the pixels past the
- * last whole block by gathering a pixel's 16 channels from 16 planes into one vector of its row
- * (one instruction on AVX-512; on narrower vectors the Vector API would gather lane by lane),
- * and the channels past the last whole vector one float at a time. The blocks run 1.5x faster
- * than gathers alone on Zen 5 (see {@link LaneTranspose}), and took whole VGG-small training
- * steps (one thread, its Winograd weight gradients read these rows) 1.05x faster, 0.99-1.06 in
- * 11 alternated pairs. A scalar transpose writes each row once per channel, a float at a time,
- * 2.6-22x slower (see {@link DirectConv#transposeGradient}). Touched only with 512-bit vectors.
+ * last whole block and the channels past the last whole vector one float at a time. The blocks
+ * ran 1.5x faster than 16-lane gathers of a pixel's channels on Zen 5 (see
+ * {@link LaneTranspose}) and took whole VGG-small training steps (one thread, its Winograd
+ * weight gradients read these rows) 1.05x faster, 0.99-1.06 in 11 alternated pairs. The gathers
+ * stayed for the last pixels at first, but inlined into {@link VectorGemm}'s packing C2 at times
+ * compiled them with the index vector's class not constant, on the Java fallback (LeNet-5's
+ * 120- and 84-long rows of B end in 8 and 4 such pixels). A scalar transpose of the whole
+ * writes each row once per channel, a float at a time, 2.6-22x slower (see
+ * {@link DirectConv#transposeGradient}). Touched only with 512-bit vectors.
  */
 final class ChannelRows {
 
@@ -24,22 +26,20 @@ final class ChannelRows {
 
   /**
    * {@code rows[rowsOff + q * width + o] = planes[off + o * pixels + q]} for channels
-   * o < channels and pixels q < pixels; {@code index} from
-   * {@link ChannelLanesOutput#scatterIndex(int)} for the same {@code pixels}.
+   * o < channels and pixels q < pixels.
    */
-  static void gather(float[] planes, int off, int channels, int pixels, float[] rows,
-      int rowsOff, int width, int[] index) {
-    gather(planes, off, channels, pixels, pixels, rows, rowsOff, width, index);
+  static void transpose(float[] planes, int off, int channels, int pixels, float[] rows,
+      int rowsOff, int width) {
+    transpose(planes, off, channels, pixels, pixels, rows, rowsOff, width);
   }
 
   /**
    * As above with channels {@code stride} apart in {@code planes}, of which the first
-   * {@code pixels} are gathered ({@code index} from {@link ChannelLanesOutput#scatterIndex(int)}
-   * for {@code stride}): {@link VectorGemm} packs a transposed B panel this way, B's rows the
-   * channels.
+   * {@code pixels} are taken: {@link VectorGemm} packs a transposed B panel this way, B's rows
+   * the channels.
    */
-  static void gather(float[] planes, int off, int channels, int stride, int pixels,
-      float[] rows, int rowsOff, int width, int[] index) {
+  static void transpose(float[] planes, int off, int channels, int stride, int pixels,
+      float[] rows, int rowsOff, int width) {
     int vectorChannels = channels / LANES * LANES;
     int blockPixels = pixels / LaneTranspose.SIZE * LaneTranspose.SIZE;
     for (int o = 0; o < vectorChannels; o += LANES) {
@@ -48,13 +48,10 @@ final class ChannelRows {
       for (int q = 0; q < blockPixels; q += LaneTranspose.SIZE) {
         LaneTranspose.block(planes, from + q, stride, rows, to + q * width, width);
       }
-      for (int q = blockPixels; q < pixels; q++) {
-        FloatVector.fromArray(SPECIES, planes, from + q, index, 0).intoArray(rows, to + q * width);
-      }
     }
-    for (int o = vectorChannels; o < channels; o++) {
+    for (int o = 0; o < channels; o++) {
       int from = off + o * stride;
-      for (int q = 0; q < pixels; q++) {
+      for (int q = o < vectorChannels ? blockPixels : 0; q < pixels; q++) {
         rows[rowsOff + q * width + o] = planes[from + q];
       }
     }

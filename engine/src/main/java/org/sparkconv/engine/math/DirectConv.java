@@ -598,8 +598,8 @@ public final class DirectConv {
   public void transposeGradient(float[] dOut, int off, float[] dyT, int dyOff) {
     int pixels = outH * outW;
     int width = channelsPadded();
-    if (laneScatterIndex != null && VectorApi.hasWideVectors()) {
-      ChannelRows.gather(dOut, off, outChannels, pixels, dyT, dyOff, width, laneScatterIndex);
+    if (VectorApi.RESOLVED && VectorApi.hasWideVectors()) {
+      ChannelRows.transpose(dOut, off, outChannels, pixels, dyT, dyOff, width);
       return;
     }
     int block = Math.max(16, TRANSPOSE_BLOCK_FLOATS / width);

@@ -155,11 +155,10 @@ public final class VectorGemm implements Gemm {
           }
         }
       } else if (WIDE && cols == NR) {
-        // Columns t of the panel are rows of B: 16 of them gathered per step into one vector
-        // (AVX-512 gathers in one instruction), not stored a float at a time NR apart
-        // (VGG-small's 3136 -> 256 dense forward at batch 64, one thread: 1.6 -> 1.13 ms).
-        ChannelRows.gather(b, bOff + (j0 + q) * ldb + p0, NR, ldb, kb, dst, panel, NR,
-            ChannelLanesOutput.scatterIndex(ldb));
+        // Columns t of the panel are rows of B: 16 of them transposed in registers at a time
+        // (ChannelRows), not stored a float at a time NR apart (VGG-small's 3136 -> 256 dense
+        // forward at batch 64, one thread: 1.6 -> 1.13 ms by gathers, since replaced).
+        ChannelRows.transpose(b, bOff + (j0 + q) * ldb + p0, NR, ldb, kb, dst, panel, NR);
       } else {
         for (int t = 0; t < NR; t++) {
           if (t >= cols) {
