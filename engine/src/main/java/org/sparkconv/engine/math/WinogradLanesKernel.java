@@ -24,11 +24,12 @@ final class WinogradLanesKernel {
    * Copies the planes {@code x[xOff + c * pixels + k]} to {@code padded[at + target[k] + c]}.
    * Where the hardware has scatters (AVX-512), whole groups of 16 channels go by blocks of 16
    * pixels transposed in registers ({@link LaneTranspose}) into this thread's block buffer,
-   * whose 16 rows (a pixel's 16 channels each) are then stored whole, and their pixels past the
-   * last block one float at a time; the channels past the last group go a vector of a plane's
-   * pixels at a time by one scatter (as {@link ChannelLanesOutput} writes the other way). Else
-   * one float at a time. 64 images of 64 7x7 planes (ResNet-20's third stage), one thread, on
-   * Zen 5, medians of two runs: 0.091-0.096 ms against 0.130-0.235 by scatters alone.
+   * whose 16 rows (a pixel's 16 channels each) are then stored whole; the channels past the
+   * last group go a vector of a plane's pixels at a time by one scatter (as
+   * {@link ChannelLanesOutput} writes the other way); every channel's pixels past the last
+   * vector one float at a time. Else one float at a time. 64 images of 64 7x7 planes
+   * (ResNet-20's third stage), one thread, on Zen 5, medians of two runs: 0.091-0.096 ms
+   * against 0.130-0.235 by scatters alone.
    */
   static void pad(float[] x, int xOff, int channels, int pixels, int[] target, float[] padded,
       int at) {
@@ -44,16 +45,11 @@ final class WinogradLanesKernel {
               .intoArray(padded, at + target[k + l] + c);
         }
       }
-      for (int g = c; g < c + LANES; g++) {
-        for (int k = whole; k < pixels; k++) {
-          padded[at + target[k] + g] = x[xOff + g * pixels + k];
-        }
-      }
     }
-    for (int c = groups; c < channels; c++) {
+    for (int c = 0; c < channels; c++) {
       int source = xOff + c * pixels;
       int to = at + c;
-      for (int k = 0; k < whole; k += LANES) {
+      for (int k = c < groups ? whole : 0; k < whole; k += LANES) { // past the groups' blocks
         FloatVector.fromArray(SPECIES, x, source + k).intoArray(padded, to, target, k);
       }
       for (int k = whole; k < pixels; k++) {
