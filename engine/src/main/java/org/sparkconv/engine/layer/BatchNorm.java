@@ -30,11 +30,11 @@ import org.sparkconv.engine.tensor.Shape;
  * <p>A ReLU right after is fused in ({@link #fuseNext}): forward writes {@code max(y, 0)} and
  * backward first zeroes g where that output is not positive, in the same passes.
  *
- * <p>Passes over the activations split the batch by images, as the layers before and after do,
- * so that on several threads an image is read on the core that wrote it (its cache); the sums
- * of the backward pass are one partial per piece, added in piece order (deterministic for a
- * thread count, bit for bit the by-channels sums on one thread). Only the statistics' merge
- * runs by channels. By channels, half of each image went to the other core: on this project's
+ * <p>On several threads, passes over the activations split the batch by images, as the layers
+ * before and after do, so that an image is read on the core that wrote it (its cache); the
+ * sums of the backward pass are one partial per piece, added in piece order (deterministic for
+ * a thread count). Only the statistics' merge runs by channels. On one thread the backward
+ * runs channel by channel, as before, each channel's input gradient while its planes are in L2. By channels, half of each image went to the other core: on this project's
  * two-core machine 3.2 MB written in halves by two threads read back in 0.18 ms a pass by the
  * other thread's half, 0.13 by its own. ResNet-20's norms at two threads (layer profile, a
  * step): forward 2.14-2.35 -> 1.44-1.51 ms, backward 3.29-3.65 -> 2.83-2.86.
@@ -296,9 +296,35 @@ public final class BatchNorm implements Layer {
     if (pieceSums.length < pieces) {
       pieceSums = new double[pieces][2 * channels];
     }
+    if (pieces == 1) {
+      double[] running = new double[2];
+      // one thread: channel by channel, its input gradient right after its sums, while its
+      // planes are still in L2 (by images, the second pass read the whole batch back from
+      // memory: VGG-small training 0.983 turn by turn)
+      double[] sums = pieceSums[0];
+      Arrays.fill(sums, 0.0);
+      for (int c = 0; c < channels; c++) {
+        for (int n = 0; n < batch; n++) {
+          addPlaneSums(in, dOut, n, c, sums, running);
+        }
+        takeChannelSums(batch, c, sums[2 * c], sums[2 * c + 1]);
+        for (int n = 0; dIn != null && n < batch; n++) {
+          inputGradient(in, dOut, dIn, n, c);
+        }
+      }
+      return;
+    }
     // by images, as the layers around split the batch; each piece's sums added in piece order
-    parallel.forPieces(batch, (t, piece, from, to) -> pieceSums(in, dOut, from, to,
-        pieceSums[piece]));
+    parallel.forPieces(batch, (t, piece, from, to) -> {
+      double[] sums = pieceSums[piece];
+      double[] planeSums = new double[2];
+      Arrays.fill(sums, 0.0);
+      for (int n = from; n < to; n++) {
+        for (int c = 0; c < channels; c++) {
+          addPlaneSums(in, dOut, n, c, sums, planeSums);
+        }
+      }
+    });
     for (int c = 0; c < channels; c++) {
       double dBeta = pieceSums[0][2 * c];
       double sum = pieceSums[0][2 * c + 1];
@@ -306,49 +332,49 @@ public final class BatchNorm implements Layer {
         dBeta += pieceSums[p][2 * c];
         sum += pieceSums[p][2 * c + 1];
       }
-      double dGamma = invStd[c] * sum;
-      grads[gammaOffset + c] += (float) dGamma;
-      grads[betaOffset + c] += (float) dBeta;
-      setInputGradientTerms(batch, c, dBeta, dGamma);
+      takeChannelSums(batch, c, dBeta, sum);
     }
     if (dIn != null) {
-      parallel.forRange(batch, (t, from, to) -> inputGradient(in, dOut, dIn, from, to));
+      parallel.forRange(batch, (t, from, to) -> {
+        for (int n = from; n < to; n++) {
+          for (int c = 0; c < channels; c++) {
+            inputGradient(in, dOut, dIn, n, c);
+          }
+        }
+      });
     }
   }
 
   /**
-   * {@code sums[2c], sums[2c + 1] = (sum g, sum g (x - mu))} over channel c of images
-   * [fromImage, toImage), for every channel, one pass over each plane (both sums in one loop;
-   * they were two passes, each recomputing the ReLU mask). With a fused ReLU, g is dOut where
-   * the output was positive and 0 elsewhere; whether it was is recomputed from the input by the
-   * forward's own float operations (bit for bit the same), which reads one array less than
-   * loading the stored output.
+   * {@code sums[2c], sums[2c + 1] += (sum g, sum g (x - mu))} over plane (n, c), both sums in
+   * one loop (they were two passes, each recomputing the ReLU mask), through {@code running}.
+   * With a fused ReLU, g is dOut where the output was positive and 0 elsewhere; whether it was
+   * is recomputed from the input by the forward's own float operations (bit for bit the same),
+   * which reads one array less than loading the stored output.
    */
-  private void pieceSums(float[] in, float[] dOut, int fromImage, int toImage, double[] sums) {
-    Arrays.fill(sums, 0.0);
-    double[] running = new double[2];
-    int size = shape.size();
-    for (int n = fromImage; n < toImage; n++) {
-      for (int c = 0; c < channels; c++) {
-        float mu = mean[c];
-        float scale = params[gammaOffset + c] * invStd[c]; // as in forward
-        float beta = params[betaOffset + c];
-        int start = n * size + c * plane;
-        running[0] = sums[2 * c]; // dbeta = sum g
-        running[1] = sums[2 * c + 1]; // sum g (x - mu); dgamma = is * this
-        loops.gradientSums(dOut, in, start, start + plane, mu, scale, beta, reluFused, running);
-        sums[2 * c] = running[0];
-        sums[2 * c + 1] = running[1];
-      }
-    }
+  private void addPlaneSums(float[] in, float[] dOut, int n, int c, double[] sums,
+      double[] running) {
+    float mu = mean[c];
+    float scale = params[gammaOffset + c] * invStd[c]; // as in forward
+    float beta = params[betaOffset + c];
+    int start = n * shape.size() + c * plane;
+    running[0] = sums[2 * c]; // dbeta = sum g
+    running[1] = sums[2 * c + 1]; // sum g (x - mu); dgamma = is * this
+    loops.gradientSums(dOut, in, start, start + plane, mu, scale, beta, reluFused, running);
+    sums[2 * c] = running[0];
+    sums[2 * c + 1] = running[1];
   }
 
   /**
-   * Channel c's input gradient as {@code dx = gScale g - xScale (x - mu) - offset}: in
-   * training, {@code k (M g - dbeta - xhat dgamma)}, k = gamma is / M, xhat = (x - mu) is; in
-   * evaluation mode the statistics are constants: {@code dx = gamma is g}.
+   * Adds channel c's parameter gradients from its sums over the batch and sets its input
+   * gradient's terms, {@code dx = gScale g - xScale (x - mu) - offset}: in training,
+   * {@code k (M g - dbeta - xhat dgamma)}, k = gamma is / M, xhat = (x - mu) is; in evaluation
+   * mode the statistics are constants: {@code dx = gamma is g}.
    */
-  private void setInputGradientTerms(int batch, int c, double dBeta, double dGamma) {
+  private void takeChannelSums(int batch, int c, double dBeta, double sum) {
+    double dGamma = invStd[c] * sum;
+    grads[gammaOffset + c] += (float) dGamma;
+    grads[betaOffset + c] += (float) dBeta;
     long m = (long) batch * plane;
     float is = invStd[c];
     float gamma = params[gammaOffset + c];
@@ -364,28 +390,22 @@ public final class BatchNorm implements Layer {
     }
   }
 
-  /** dIn of images [fromImage, toImage), every channel, from the terms of its sums. */
-  private void inputGradient(float[] in, float[] dOut, float[] dIn, int fromImage,
-      int toImage) {
-    int size = shape.size();
-    for (int n = fromImage; n < toImage; n++) {
-      for (int c = 0; c < channels; c++) {
-        float mu = mean[c];
-        float scale = params[gammaOffset + c] * invStd[c]; // as in forward
-        float beta = params[betaOffset + c];
-        int start = n * size + c * plane;
-        if (reluFused) {
-          loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu, scale, beta,
-              gScale[c], xScale[c], offset[c]);
-        } else if (lastForwardTraining) {
-          loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu, gScale[c],
-              xScale[c], offset[c]);
-        } else {
-          float k = gScale[c];
-          for (int i = start; i < start + plane; i++) {
-            dIn[i] = k * dOut[i];
-          }
-        }
+  /** dIn of plane (n, c), from the terms of its channel's sums. */
+  private void inputGradient(float[] in, float[] dOut, float[] dIn, int n, int c) {
+    float mu = mean[c];
+    float scale = params[gammaOffset + c] * invStd[c]; // as in forward
+    float beta = params[betaOffset + c];
+    int start = n * shape.size() + c * plane;
+    if (reluFused) {
+      loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu, scale, beta,
+          gScale[c], xScale[c], offset[c]);
+    } else if (lastForwardTraining) {
+      loops.batchNormInputGradient(dOut, in, dIn, start, start + plane, mu, gScale[c],
+          xScale[c], offset[c]);
+    } else {
+      float k = gScale[c];
+      for (int i = start; i < start + plane; i++) {
+        dIn[i] = k * dOut[i];
       }
     }
   }
