@@ -33,11 +33,16 @@ import org.sparkconv.engine.tensor.Shape;
  * <p>On several threads, passes over the activations split the batch by images, as the layers
  * before and after do, so that an image is read on the core that wrote it (its cache); the
  * sums of the backward pass are one partial per piece, added in piece order (deterministic for
- * a thread count). Only the statistics' merge runs by channels. On one thread the backward
- * runs channel by channel, as before, each channel's input gradient while its planes are in L2. By channels, half of each image went to the other core: on this project's
- * two-core machine 3.2 MB written in halves by two threads read back in 0.18 ms a pass by the
- * other thread's half, 0.13 by its own. ResNet-20's norms at two threads (layer profile, a
- * step): forward 2.14-2.35 -> 1.44-1.51 ms, backward 3.29-3.65 -> 2.83-2.86.
+ * a thread count). Only the statistics' merge runs by channels. Split by channels, each thread
+ * read half of every image from the other core: on this project's two-core machine, 3.2 MB
+ * written in halves by two threads read back in 0.18 ms a pass by the other thread's half,
+ * 0.13 by its own; ResNet-20's norms at two threads (layer profile, a step): forward
+ * 2.14-2.35 -> 1.44-1.51 ms, backward 3.29-3.65 -> 2.83-2.86. On one thread the backward runs
+ * channel by channel, as before, each channel's input gradient while its planes are in L2.
+ *
+ * <p>The backward's plane sums and input gradient are methods of their own: with every vector
+ * loop inlined into one method, C2 (JDK 17) at times compiled it with vector operations left
+ * to the Vector API's Java fallback.
  */
 public final class BatchNorm implements Layer {
 
@@ -297,10 +302,10 @@ public final class BatchNorm implements Layer {
       pieceSums = new double[pieces][2 * channels];
     }
     if (pieces == 1) {
-      double[] running = new double[2];
       // one thread: channel by channel, its input gradient right after its sums, while its
       // planes are still in L2 (by images, the second pass read the whole batch back from
       // memory: VGG-small training 0.983 turn by turn)
+      double[] running = new double[2];
       double[] sums = pieceSums[0];
       Arrays.fill(sums, 0.0);
       for (int c = 0; c < channels; c++) {
