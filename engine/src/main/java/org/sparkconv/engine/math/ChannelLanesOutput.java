@@ -11,12 +11,13 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>With 512-bit vectors whole vectors of channels are done as vectors: blocks of 16 pixels
  * by 16 channels transposed in registers ({@link LaneTranspose}) into the planes, then the
- * bias, norm and ReLU applied to each channel's 16 pixels there; the pixels past the last whole
- * block by one contiguous load of a pixel's 16 channels, the same operations, and one scatter to
- * 16 planes (one instruction on AVX-512). A residual is then added (and the ReLU taken) in one
- * contiguous pass over the planes, since its gather does not pay. The channels past the last
- * whole vector, and every channel on narrower vectors (no scatter in the hardware: the Vector
- * API would run it lane by lane), go one float at a time. 64 images of 64 channels on a 7x7
+ * bias, norm and ReLU applied to each channel's 16 pixels there. A residual is then added (and
+ * the ReLU taken) in one contiguous pass over the planes. The pixels past the last whole block
+ * (one of 49 on a 7x7 plane), the channels past the last whole vector, and every channel on
+ * narrower vectors go one float at a time: the tail pixels went by one scatter to 16 planes,
+ * which C2 at times compiled on the Vector API's Java fallback (`scripts/jit-check.sh resnet20
+ * train` flagged this method in 1 of 5 runs), as it did the gather {@link ChannelRows} had for
+ * its tail. Before the blocks, the scatters did every pixel: 64 images of 64 channels on a 7x7
  * plane, one thread: 0.44 -> 0.10 ms by scatters alone, 1.02 -> 0.29 ms with a residual,
  * against 2.0 ms for the convolution itself (on an Intel Xeon); on Zen 5, whose scatters are
  * slower, the blocks took whole ResNet-20 inference steps 1.036x faster (0.99-1.10, 9 pairs
@@ -26,52 +27,35 @@ final class ChannelLanesOutput {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
-  private static final boolean SCATTER = VectorApi.hasWideVectors();
+  private static final boolean BLOCKS = VectorApi.hasWideVectors();
 
   private ChannelLanesOutput() {}
 
   /**
-   * Where a vector's lanes go, as {@code out} offsets from its first channel's plane: lane
-   * {@code i} at {@code i * pixels}. Built once per plan, shared by its workers.
-   */
-  static int[] scatterIndex(int pixels) {
-    int[] index = new int[LANES];
-    for (int i = 0; i < LANES; i++) {
-      index[i] = i * pixels;
-    }
-    return index;
-  }
-
-  /**
    * The write in the class comment; {@code bias} from {@code biasOff}, {@code scale} and
    * {@code shift} (both or neither) from 0; {@code residual} laid out as {@code out}, at the same
-   * offset, and not {@code out} itself; {@code index} from {@link #scatterIndex(int)}.
+   * offset, and not {@code out} itself.
    */
   static void write(float[] resultT, int width, int outChannels, int pixels, float[] bias,
-      int biasOff, float[] scale, float[] shift, boolean relu, float[] residual, int[] index,
-      float[] out, int outOff) {
+      int biasOff, float[] scale, float[] shift, boolean relu, float[] residual, float[] out,
+      int outOff) {
     write(resultT, 0, width, outChannels, pixels, bias, biasOff, scale, shift, relu, residual,
-        index, out, outOff);
+        out, outOff);
   }
 
   /** As above, the result from {@code resultT[resultOff]}. */
   static void write(float[] resultT, int resultOff, int width, int outChannels, int pixels,
       float[] bias, int biasOff, float[] scale, float[] shift, boolean relu, float[] residual,
-      int[] index, float[] out, int outOff) {
+      float[] out, int outOff) {
     if (residual == out) {
       throw new IllegalArgumentException("the residual must not be the output array itself");
     }
-    int vectorChannels = SCATTER ? outChannels / LANES * LANES : 0;
+    int vectorChannels = BLOCKS ? outChannels / LANES * LANES : 0;
     int blockPixels = pixels / LaneTranspose.SIZE * LaneTranspose.SIZE;
+    boolean reluHere = relu && residual == null;
     for (int o = 0; o < vectorChannels; o += LANES) {
-      FloatVector b = bias == null ? FloatVector.zero(SPECIES)
-          : FloatVector.fromArray(SPECIES, bias, biasOff + o);
-      FloatVector sc = scale == null ? null : FloatVector.fromArray(SPECIES, scale, o);
-      FloatVector sh = scale == null ? null : FloatVector.fromArray(SPECIES, shift, o);
-      boolean reluHere = relu && residual == null;
       int to = outOff + o * pixels;
-      int q = 0;
-      for (; q < blockPixels; q += LaneTranspose.SIZE) {
+      for (int q = 0; q < blockPixels; q += LaneTranspose.SIZE) {
         // transposed into the planes, then each channel's 16 pixels mapped there
         LaneTranspose.block(resultT, resultOff + q * width + o, width, out, to + q, pixels);
         // (scalar operands, not per-channel vectors that may be null)
@@ -85,20 +69,17 @@ final class ChannelLanesOutput {
           (reluHere ? v.max(0f) : v).intoArray(out, at);
         }
       }
-      for (; q < pixels; q++) {
-        map(FloatVector.fromArray(SPECIES, resultT, resultOff + q * width + o), b, sc, sh,
-            reluHere).intoArray(out, to + q, index, 0);
-      }
     }
     if (residual != null && vectorChannels > 0) {
       addResidual(residual, relu, out, outOff, outOff + vectorChannels * pixels);
     }
-    for (int o = vectorChannels; o < outChannels; o++) {
+    // the pixels past the blocks of those channels, and every pixel of the others
+    for (int o = 0; o < outChannels; o++) {
       float b = bias == null ? 0f : bias[biasOff + o];
       float sc = scale == null ? 1f : scale[o];
       float sh = scale == null ? 0f : shift[o];
       int to = outOff + o * pixels;
-      for (int q = 0; q < pixels; q++) {
+      for (int q = o < vectorChannels ? blockPixels : 0; q < pixels; q++) {
         float v = (resultT[resultOff + q * width + o] + b) * sc + sh;
         if (residual != null) {
           v += residual[to + q];
@@ -106,16 +87,6 @@ final class ChannelLanesOutput {
         out[to + q] = relu ? Math.max(v, 0f) : v;
       }
     }
-  }
-
-  /** {@code v + bias}, times {@code scale} plus {@code shift} where given, then the ReLU. */
-  private static FloatVector map(FloatVector v, FloatVector bias, FloatVector scale,
-      FloatVector shift, boolean relu) {
-    v = v.add(bias);
-    if (scale != null) {
-      v = v.mul(scale).add(shift);
-    }
-    return relu ? v.max(0f) : v;
   }
 
   /** {@code out[i] = act(out[i] + residual[i])} for {@code from <= i < to}. */

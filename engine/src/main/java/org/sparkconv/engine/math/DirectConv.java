@@ -72,7 +72,6 @@ public final class DirectConv {
   private final int[] offsets; // per reduction step (c, ki, kj): its shift in the padded image
   private final int[] pixelOffsets; // per output pixel (oy, ox): oy * rowWidth + ox
   private final int[] lanePixelOffsets; // the same, rounded up to whole channel-lane tiles
-  private final int[] laneScatterIndex; // ChannelLanesOutput's, with the Vector API only
   private final int runLength; // outH * rowWidth rounded up to whole micro-tiles
   private final int paddedSize; // floats of the padded copy, with what the last tile reads
   private final int kernelH;
@@ -155,8 +154,6 @@ public final class DirectConv {
     for (int q = 0; q < lanePixels; q++) {
       lanePixelOffsets[q] = pixelOffsets[Math.min(q, outH * outW - 1)];
     }
-    this.laneScatterIndex = VectorApi.RESOLVED
-        ? ChannelLanesOutput.scatterIndex(outH * outW) : null;
     for (int c = 0, p = 0; c < inChannels; c++) {
       for (int ki = 0; ki < kernelH; ki++) {
         for (int kj = 0; kj < kernelW; kj++, p++) {
@@ -566,7 +563,7 @@ public final class DirectConv {
     ChannelLanesKernel.run(packedT, width, depth, offsets, padded, lanePixelOffsets,
         outH * outW, resultT);
     ChannelLanesOutput.write(resultT, width, outChannels, outH * outW, bias, biasOff, scale,
-        shift, relu, residual, laneScatterIndex, out, outOff);
+        shift, relu, residual, out, outOff);
   }
 
   /**

@@ -52,7 +52,6 @@ public final class PointwiseConv {
   private final boolean byLanes; // the forward pass with vectors over output channels
   private final int outPad; // by lanes: outChannels rounded up to 16, the result's row
   private final int[] pixelOffsets; // by lanes: per output pixel its input pixel, whole tiles
-  private final int[] scatterIndex; // by lanes: ChannelLanesOutput's
 
   /** The passes of {@code g} (see {@link #applies}) with {@code outChannels} outputs. */
   public PointwiseConv(ConvGeometry g, int outChannels) {
@@ -82,8 +81,6 @@ public final class PointwiseConv {
       int p = Math.min(q, pixels - 1); // the last repeated
       pixelOffsets[q] = p / outW * strideH * inW + p % outW * strideW;
     }
-    this.scatterIndex = byLanes && VectorApi.RESOLVED ? ChannelLanesOutput.scatterIndex(pixels)
-        : null;
   }
 
   private static int[] runStarts(int count, int run) {
@@ -190,7 +187,7 @@ public final class PointwiseConv {
       ChannelLanesKernel.run(packed, outPad, inChannels, s.planes(), in, pixelOffsets, pixels,
           s.result());
       ChannelLanesOutput.write(s.result(), outPad, outChannels, pixels, bias, biasOff, scale,
-          shift, relu, residual, scatterIndex, out, outOff);
+          shift, relu, residual, out, outOff);
       return;
     }
     sample(in, inOff, s.sampled());

@@ -110,7 +110,6 @@ public final class WinogradConv {
   private final int padW; // by channels: the padded image's sides, 2 tiles + 2
   private final int padH;
   private final int[] padTargets; // by channels: where each input pixel goes, padded
-  private final int[] scatterIndex; // by channels: ChannelLanesOutput's, for the output planes
 
   /**
    * A stride-1 3x3 convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop}
@@ -224,7 +223,6 @@ public final class WinogradConv {
     for (int q = 0; q < laneTiles.length; q++) {
       laneTiles[q] = Math.min(q, LANE_GROUP - 1) * inPad; // the last repeated
     }
-    this.scatterIndex = byChannels ? ChannelLanesOutput.scatterIndex(outH * outW) : null;
   }
 
   /** The forward convolution of {@code g}; see {@link #applies}. */
@@ -614,7 +612,7 @@ public final class WinogradConv {
     }
     for (int i = 0; i < images; i++) {
       ChannelLanesOutput.write(results, i * resultSize, outPad, outChannels, outH * outW, bias,
-          biasOff, scale, shift, relu, residual, scatterIndex, out, outOff + i * outSize);
+          biasOff, scale, shift, relu, residual, out, outOff + i * outSize);
     }
   }
 

@@ -37,7 +37,6 @@ class ChannelLanesOutputTest {
       int outOff = 7;
       int size = channels * pixels;
       float[] residual = uniform(outOff + size + 5, seed++);
-      int[] index = ChannelLanesOutput.scatterIndex(pixels);
       for (int variant = 0; variant < 16; variant++) {
         boolean withBias = (variant & 1) != 0;
         boolean withNorm = (variant & 2) != 0;
@@ -59,7 +58,7 @@ class ChannelLanesOutputTest {
         }
         ChannelLanesOutput.write(resultT, width, channels, pixels, withBias ? bias : null, 3,
             withNorm ? scale : null, withNorm ? shift : null, relu,
-            withResidual ? residual : null, index, out, outOff);
+            withResidual ? residual : null, out, outOff);
         for (int i = 0; i < out.length; i++) {
           assertEquals(expected[i], out[i], 0f, "channels " + channels + ", pixels " + pixels
               + ", variant " + variant + ", at " + i);
@@ -73,7 +72,7 @@ class ChannelLanesOutputTest {
     float[] out = new float[16];
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> ChannelLanesOutput.write(new float[16], 16, 16, 1, null, 0, null, null, true, out,
-            ChannelLanesOutput.scatterIndex(1), out, 0));
+            out, 0));
     assertEquals("the residual must not be the output array itself", e.getMessage());
   }
 }
