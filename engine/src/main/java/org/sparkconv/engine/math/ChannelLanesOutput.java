@@ -71,6 +71,8 @@ final class ChannelLanesOutput {
       }
     }
     if (residual != null && vectorChannels > 0) {
+      // one contiguous pass over those channels' planes; it also runs over the pixels past the
+      // blocks, not written yet, which the loop below then writes whole (residual included)
       addResidual(residual, relu, out, outOff, outOff + vectorChannels * pixels);
     }
     // the pixels past the blocks of those channels, and every pixel of the others
