@@ -16,9 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * (one of 49 on a 7x7 plane), the channels past the last whole vector, and every channel on
  * narrower vectors go one float at a time: the tail pixels went by one scatter to 16 planes,
  * which C2 at times compiled on the Vector API's Java fallback (`scripts/jit-check.sh resnet20
- * train` flagged this method in 1 of 5 runs), as it did the gather {@link ChannelRows} had for
- * its tail. Before the blocks, the scatters did every pixel: 64 images of 64 channels on a 7x7
- * plane, one thread: 0.44 -> 0.10 ms by scatters alone, 1.02 -> 0.29 ms with a residual,
+ * train` named this method in 2 of 7 runs, 2 more failed on the bytes a step allocated; 0 of 4
+ * after), as it did the gather {@link ChannelRows} had for its tail. Before the blocks, the
+ * scatters did every pixel: 64 images of 64 channels on a 7x7 plane, one thread: 0.44 -> 0.10
+ * ms by scatters alone, 1.02 -> 0.29 ms with a residual,
  * against 2.0 ms for the convolution itself (on an Intel Xeon); on Zen 5, whose scatters are
  * slower, the blocks took whole ResNet-20 inference steps 1.036x faster (0.99-1.10, 9 pairs
  * alternated). Touched only when the incubator module is resolved.
