@@ -29,7 +29,9 @@ import org.sparkconv.engine.math.WrappedRowsConv;
  * overhang), and at most {@link #CLOSE_WINOGRAD_WORK} of the definition's unless there are
  * {@link #MIN_WINOGRAD_CHANNEL_PAIRS} pairs of channels; their weight gradient by Winograd too
  * (2x2 tiles, from transforms of its own where the forward pass takes 4x4 tiles: on large
- * planes, {@link #MAX_LARGE_TILE_WORK}).
+ * planes, {@link #MAX_LARGE_TILE_WORK}). A pass whose outputs fill whole groups of 64 runs
+ * Winograd with its GEMMs by channels instead of by tiles, and on 7x7 planes too (see
+ * {@code Plan.orByChannels}).
  * Direct passes by pixels of a "same" convolution (and then its weight gradient by pixels) run
  * on rows that wrap ({@link WrappedRowsConv}) where that multiplies no more. Owns each worker's
  * scratch and the weights packed once per pass.
@@ -83,6 +85,22 @@ final class DirectConvPasses {
    * 1.075), inference 0.98-1.17 (1.095).
    */
   static final double MAX_LARGE_TILE_WORK = 0.7;
+  /**
+   * By channels ({@link WinogradConv#forwardByChannels}), 4x4 tiles where their GEMMs multiply
+   * at most this share of the 2x2 tiles': 0.56 on 7x7 and 28x28 planes, 0.73 on 14x14, where
+   * 64x14x14->64 forward, 64 images, one thread, ran 3.5-4.1 ms against 4.0-4.8 by 2x2 tiles
+   * (three rounds alternated).
+   */
+  static final double MAX_LARGE_LANE_TILE_WORK = 0.75;
+  /** Output channels of the widest by-channels GEMM tile (four 16-lane vectors). */
+  private static final int LANE_GROUP_CHANNELS = 64;
+  /**
+   * Output pixels of the largest plane on which Winograd by channels replaces a plan by tiles:
+   * measured up to 28x28. By channels a worker holds a block's whole images pixel-major (the
+   * padded input and the result, not blocked for the cache as tiles are): on VGG-16's 224x224
+   * planes 3 images, ~77 MB a worker.
+   */
+  private static final int MAX_LANE_PLANE = 28 * 28;
   /**
    * The weight gradient by Winograd (where the forward pass is direct) from this many channels
    * each way: ResNet-20's 16x28x28->16 convs lost by it (backward 5.0-5.4 vs 4.8-5.1 ms by
@@ -163,18 +181,36 @@ final class DirectConvPasses {
     }
 
     /**
-     * {@code tiled}, or where it is null and {@code direct} (the forward or adjoint convolution)
-     * would run with vectors over output channels ({@link #channelLanes}: 7x7 planes), Winograd
-     * with its GEMMs by channels ({@link WinogradConv#forwardByChannels}), whose tiles do not
-     * overhang; 4x4 tiles by the same rule as {@link #MAX_LARGE_TILE_WORK} (7x7: 0.56 of the
-     * 2x2 tiles' GEMM work). 64 images of 64x7x7->64, one thread, against the direct kernel by
-     * channels in the same JVM: 2x2 tiles 1.24-1.30x, 4x4 tiles 1.80x. Not on 32 or 16
-     * channels (32x14x14->32 0.84x, 16x28x28->16 0.47x of the direct kernel by pixels): their
-     * GEMMs' narrow tiles and the transforms per multiply-add cost more than they save.
+     * Winograd with its GEMMs by channels ({@link WinogradConv#forwardByChannels}: vectors over
+     * the pass's output channels, real tiles only) where those outputs fill whole groups of
+     * {@link #LANE_GROUP_CHANNELS} and either {@code tiled} (the plan by tiles) exists on a plane
+     * of at most {@link #MAX_LANE_PLANE} pixels or {@code direct} (the forward or adjoint
+     * convolution) would run with vectors over output channels ({@link #channelLanes}: 7x7
+     * planes); else {@code tiled}. 4x4 tiles unless they multiply more than
+     * {@link #MAX_LARGE_LANE_TILE_WORK} of the 2x2 tiles' GEMM work.
+     * <ul>
+     *   <li>64 images of 64x7x7->64, one thread, against the direct kernel by channels in the
+     *       same JVM: 2x2 tiles 1.24-1.30x, 4x4 tiles 1.80x.
+     *   <li>Against the tiled plan, forward pass of one layer alone, one thread, runs
+     *       alternated, in ms: 64x14x14->64 (VGG-small's last conv) 23.5, 23.0, 19.5 vs 15.2,
+     *       15.3, 16.3 at batch 256; 5.3-5.5, 4.9 vs 3.7-4.0 at 64; 32x14x14->64 11.3-11.5 vs
+     *       8.8-9.8 at 256; 64x28x28->64 13.6, 17.8, 14.0 vs 11.1, 11.7-12.1, 10.8 and
+     *       32x28x28->64 8.3, 11.2, 8.9-9.9 vs 6.8, 6.5, 8.5 at 64. The tiles of a block by
+     *       tiles overhang and round up to whole vectors (49 of 64 columns an image on 14x14).
+     *   <li>Whole VGG-small steps (its last two convs by channels, the last one pooling from
+     *       its pixel-major result), against the build before, turn by turn, 15 pairs:
+     *       inference (batch 256) 1.076x at one thread, 1.203x at two; training 1.016x and
+     *       1.043x.
+     *   <li>Not on 32 or 16 outputs (32x14x14->32 0.84x, 16x28x28->16 0.47x of the direct
+     *       kernel by pixels): their GEMMs' narrow tiles and the transforms per multiply-add
+     *       cost more than they save.
+     * </ul>
      */
     private static WinogradConv orByChannels(WinogradConv tiled, ConvGeometry g,
         int outChannels, DirectConv direct, boolean adjoint) {
-      if (tiled != null || !WinogradConv.applies(g) || !channelLanes(direct)
+      int lanes = adjoint ? g.channels() : outChannels; // the pass's outputs
+      if (!WinogradConv.applies(g) || lanes % LANE_GROUP_CHANNELS != 0
+          || (tiled == null ? !channelLanes(direct) : g.outH() * g.outW() > MAX_LANE_PLANE)
           || Math.min(g.channels(), outChannels) < MIN_WINOGRAD_CHANNELS
           || g.padTop() < 0 || g.padLeft() < 0) {
         return tiled;
@@ -183,7 +219,8 @@ final class DirectConvPasses {
           : WinogradConv.forwardByChannels(g, outChannels, 2);
       WinogradConv large = adjoint ? WinogradConv.adjointByChannels(g, outChannels, 4)
           : WinogradConv.forwardByChannels(g, outChannels, 4);
-      return large.multiplyAdds() <= MAX_LARGE_TILE_WORK * small.multiplyAdds() ? large : small;
+      return large.multiplyAdds() <= MAX_LARGE_LANE_TILE_WORK * small.multiplyAdds() ? large
+          : small;
     }
 
     /**
@@ -496,6 +533,11 @@ final class DirectConvPasses {
   /** Whether the forward pass runs Winograd with its GEMMs by channels. */
   boolean runsWinogradByChannels() {
     return plan.winograd() != null && plan.winograd().byChannels();
+  }
+
+  /** Whether the adjoint runs Winograd with its GEMMs by channels. */
+  boolean runsAdjointWinogradByChannels() {
+    return plan.winogradAdjoint() != null && plan.winogradAdjoint().byChannels();
   }
 
   /**

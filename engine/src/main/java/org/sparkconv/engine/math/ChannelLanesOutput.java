@@ -92,6 +92,61 @@ final class ChannelLanesOutput {
     }
   }
 
+  /**
+   * The 2x2 max pool at stride 2 of the write above (no residual): planes of
+   * {@code outH / 2 x outW / 2} (even sides) from a result of {@code outH x outW} pixels. Each
+   * pooled pixel is the largest of its four pixels, each mapped by the bias and folded norm,
+   * then the ReLU if {@code relu}: the values a separate pool of the written planes takes. The
+   * pooled pixels overwrite the result's first rows in place (pooled pixel p is written after
+   * every pixel before it is read, and reads only pixels from row p on), then go to the planes
+   * as {@link #write} takes them.
+   */
+  static void writePooled(float[] resultT, int resultOff, int width, int outChannels, int outH,
+      int outW, float[] bias, int biasOff, float[] scale, float[] shift, boolean relu,
+      float[] out, int outOff) {
+    if (outH % 2 != 0 || outW % 2 != 0) {
+      throw new IllegalArgumentException("a 2x2 pool at stride 2 takes even sides, not "
+          + outH + "x" + outW);
+    }
+    int vectorChannels = outChannels / LANES * LANES;
+    int pooledW = outW / 2;
+    for (int py = 0; py < outH / 2; py++) {
+      for (int px = 0; px < pooledW; px++) {
+        int top = resultOff + (2 * py * outW + 2 * px) * width; // the window's top-left row
+        int bottom = top + outW * width;
+        int to = resultOff + (py * pooledW + px) * width;
+        for (int o = 0; o < vectorChannels; o += LANES) {
+          FloatVector b = bias == null ? FloatVector.zero(SPECIES)
+              : FloatVector.fromArray(SPECIES, bias, biasOff + o);
+          FloatVector v = mapped(resultT, top + o, b, scale, shift, o)
+              .max(mapped(resultT, top + width + o, b, scale, shift, o))
+              .max(mapped(resultT, bottom + o, b, scale, shift, o))
+              .max(mapped(resultT, bottom + width + o, b, scale, shift, o));
+          (relu ? v.max(0f) : v).intoArray(resultT, to + o);
+        }
+        for (int o = vectorChannels; o < outChannels; o++) {
+          float b = bias == null ? 0f : bias[biasOff + o];
+          float sc = scale == null ? 1f : scale[o];
+          float sh = scale == null ? 0f : shift[o];
+          float v = Math.max(Math.max((resultT[top + o] + b) * sc + sh,
+              (resultT[top + width + o] + b) * sc + sh), Math.max(
+              (resultT[bottom + o] + b) * sc + sh, (resultT[bottom + width + o] + b) * sc + sh));
+          resultT[to + o] = relu ? Math.max(v, 0f) : v;
+        }
+      }
+    }
+    write(resultT, resultOff, width, outChannels, outH / 2 * pooledW, null, 0, null, null,
+        false, null, out, outOff);
+  }
+
+  /** {@code (resultT[at ..] + bias) * scale[o ..] + shift[o ..]}, the norm where given. */
+  private static FloatVector mapped(float[] resultT, int at, FloatVector bias, float[] scale,
+      float[] shift, int o) {
+    FloatVector v = FloatVector.fromArray(SPECIES, resultT, at).add(bias);
+    return scale == null ? v : v.mul(FloatVector.fromArray(SPECIES, scale, o))
+        .add(FloatVector.fromArray(SPECIES, shift, o));
+  }
+
   /** {@code out[i] = act(out[i] + residual[i])} for {@code from <= i < to}. */
   private static void addResidual(float[] residual, boolean relu, float[] out, int from,
       int to) {

@@ -244,8 +244,8 @@ public final class WinogradConv {
    * more multiply-adds than the direct method; by channels 16 positions x 16 tiles, 0.58 of
    * the definition's (4x4 tiles: 36 x 4, 0.33). The image is padded pixel-major and the
    * transforms run with vectors over channels ({@link WinogradLanesKernel}), the output into a
-   * pixel-major image that {@link ChannelLanesOutput} writes to the planes. No pooled output,
-   * no weight gradient.
+   * pixel-major image that {@link ChannelLanesOutput} writes to the planes, or pools
+   * ({@link ChannelLanesOutput#writePooled}). No weight gradient.
    */
   public static WinogradConv forwardByChannels(ConvGeometry g, int outChannels) {
     return forwardByChannels(g, outChannels, 2);
@@ -290,10 +290,11 @@ public final class WinogradConv {
 
   /**
    * Whether {@link #convolve} can write the 2x2 max pool of its output: where the output's
-   * sides are even, each pooling window inside one tile.
+   * sides are even (by tiles each pooling window lies inside one tile; by channels the pool is
+   * taken from the pixel-major result).
    */
   public boolean writesPooled() {
-    return !byChannels && outH % 2 == 0 && outW % 2 == 0;
+    return outH % 2 == 0 && outW % 2 == 0;
   }
 
   /** Outputs per side of a tile: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3). */
@@ -519,7 +520,7 @@ public final class WinogradConv {
     }
     if (byChannels) {
       convolveByChannels(padded, images, packed, bias, biasOff, scale, shift, relu, residual,
-          out, outOff, outSize, transformed, products, phases);
+          pool, out, outOff, outSize, transformed, products, phases);
       return;
     }
     for (int part = 0; part < parts; part++) {
@@ -571,11 +572,12 @@ public final class WinogradConv {
    * images: {@link #LANE_GROUP} tiles at a time through the input transform, each position's
    * GEMM into {@code (tiles, outPad)} and the output transform into each image's pixel-major
    * result in {@code results}; then {@link ChannelLanesOutput} writes every image to its planes
-   * with the bias, folded norm, residual and ReLU.
+   * with the bias, folded norm, residual and ReLU, or with {@code pool} their 2x2 max pool.
    */
   private void convolveByChannels(float[] padded, int images, float[] packed, float[] bias,
-      int biasOff, float[] scale, float[] shift, boolean relu, float[] residual, float[] out,
-      int outOff, int outSize, float[] transformed, float[] products, float[] results) {
+      int biasOff, float[] scale, float[] shift, boolean relu, float[] residual, boolean pool,
+      float[] out, int outOff, int outSize, float[] transformed, float[] products,
+      float[] results) {
     int imageTiles = tilesH * tilesW;
     int tiles = images * imageTiles;
     int gemm = outPad * inChannels;
@@ -611,8 +613,13 @@ public final class WinogradConv {
       }
     }
     for (int i = 0; i < images; i++) {
-      ChannelLanesOutput.write(results, i * resultSize, outPad, outChannels, outH * outW, bias,
-          biasOff, scale, shift, relu, residual, out, outOff + i * outSize);
+      if (pool) {
+        ChannelLanesOutput.writePooled(results, i * resultSize, outPad, outChannels, outH, outW,
+            bias, biasOff, scale, shift, relu, out, outOff + i * outSize);
+      } else {
+        ChannelLanesOutput.write(results, i * resultSize, outPad, outChannels, outH * outW,
+            bias, biasOff, scale, shift, relu, residual, out, outOff + i * outSize);
+      }
     }
   }
 

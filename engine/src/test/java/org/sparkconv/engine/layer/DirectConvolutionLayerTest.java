@@ -126,6 +126,25 @@ class DirectConvolutionLayerTest {
     assertTrue(stage2Built.directPasses().runsWinogradWeights(),
         "32x14x14 -> 32: weight gradient by Winograd");
     check(stage2, thirtyTwo, true);
+    // 64 outputs on 14x14 (VGG-small's last convs): the GEMMs by channels, 4x4 tiles, where
+    // the pass's outputs fill groups of 64 (32 -> 64: the forward pass only; its adjoint's 32
+    // outputs go by tiles); the weight gradient by 2x2 tiles from transforms of its own
+    Conv2d.Spec sixtyFour = new Conv2d.Spec(0, 64, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
+        Init.HE_NORMAL);
+    Shape vggLast = new Shape(64, 14, 14);
+    DirectConvPasses lastBuilt = ((Conv2d) sixtyFour.build(vggLast, 0, winograd)).directPasses();
+    assertTrue(lastBuilt.runsWinogradByChannels(), "64x14x14 -> 64: Winograd by channels");
+    assertTrue(lastBuilt.runsAdjointWinogradByChannels(), "64x14x14 -> 64: its adjoint too");
+    assertEquals(4, lastBuilt.winogradTile(), "64x14x14 -> 64: 4x4 tiles (0.73 of 2x2's work)");
+    assertTrue(lastBuilt.runsWinogradWeights(), "64x14x14 -> 64: weights by Winograd");
+    check(vggLast, sixtyFour, true);
+    Shape widening = new Shape(32, 14, 14);
+    DirectConvPasses wideningBuilt = ((Conv2d) sixtyFour.build(widening, 0, winograd))
+        .directPasses();
+    assertTrue(wideningBuilt.runsWinogradByChannels(), "32x14x14 -> 64: by channels");
+    assertFalse(wideningBuilt.runsAdjointWinogradByChannels(),
+        "32x14x14 -> 64: the adjoint's 32 outputs by tiles");
+    check(widening, sixtyFour, true);
   }
 
   /**

@@ -238,10 +238,14 @@ class WinogradConvTest {
   void pooledOutputIsTheMaxPoolOfTheOutput() {
     // (inChannels, outChannels, h, w): an image in two blocks (VGG-small's second conv), VGG's
     // fourth (pooled to 7x7), several images to a block with odd pooled sides, and pooled rows
-    // of 35 (F(4x4): a row's zipped vectors run on past it, the plane's last ones must not)
-    int[][] cases = {{32, 32, 28, 28}, {64, 64, 14, 14}, {8, 8, 6, 6}, {4, 8, 10, 70}};
+    // of 35 (F(4x4): a row's zipped vectors run on past it, the plane's last ones must not);
+    // by channels too, with 24 outputs: a whole vector of channels and 8 past it
+    int[][] cases = {{32, 32, 28, 28}, {64, 64, 14, 14}, {8, 8, 6, 6}, {4, 8, 10, 70},
+        {8, 24, 6, 10}};
     long seed = 71;
-    for (int tile : new int[] {2, 4}) {
+    for (int variant = 0; variant < 4; variant++) {
+      int tile = variant % 2 == 0 ? 2 : 4;
+      boolean byChannels = variant >= 2;
       for (int[] c : cases) {
         ConvGeometry g = new ConvGeometry(c[0], c[2], c[3], 3, 3, 1, 1, 1, 1, 1, 1, c[2], c[3]);
         int cout = c[1];
@@ -256,7 +260,8 @@ class WinogradConvTest {
         float[] bias = uniform(cout, seed++);
         float[] scale = uniform(cout, seed++); // negative too: a pool after the map, not before
         float[] shift = uniform(cout, seed++);
-        WinogradConv f = WinogradConv.forward(g, cout, tile);
+        WinogradConv f = byChannels ? WinogradConv.forwardByChannels(g, cout, tile)
+            : WinogradConv.forward(g, cout, tile);
         for (boolean relu : new boolean[] {false, true}) {
           float[] full = new float[images * outSize];
           run(f, false, w, x, inSize, bias, scale, shift, relu, null, false, full, outSize,
@@ -272,8 +277,9 @@ class WinogradConvTest {
                   float expected = Math.max(Math.max(full[top], full[top + 1]),
                       Math.max(full[top + c[3]], full[top + c[3] + 1]));
                   int at = i * pooledSize + (o * pooledH + y) * pooledW + px;
-                  assertEquals(expected, pooled[at], "tile " + tile + ", " + g + ", relu "
-                      + relu + ", image " + i + ", channel " + o + ", (" + y + ", " + px + ")");
+                  assertEquals(expected, pooled[at], "tile " + tile + (byChannels
+                      ? " by channels, " : ", ") + g + ", relu " + relu + ", image " + i
+                      + ", channel " + o + ", (" + y + ", " + px + ")");
                 }
               }
             }
