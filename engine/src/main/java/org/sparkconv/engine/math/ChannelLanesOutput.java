@@ -97,9 +97,9 @@ final class ChannelLanesOutput {
    * {@code outH / 2 x outW / 2} (even sides) from a result of {@code outH x outW} pixels. Each
    * pooled pixel is the largest of its four pixels, each mapped by the bias and folded norm,
    * then the ReLU if {@code relu}: the values a separate pool of the written planes takes. The
-   * pooled pixels overwrite the result's first rows in place (pooled pixel p is written after
-   * every pixel before it is read, and reads only pixels from row p on), then go to the planes
-   * as {@link #write} takes them.
+   * pooled pixels overwrite the result's first rows in place, in order: pooled pixel p goes to
+   * row p, and the pooled pixels after it read only rows past p. They then go to the planes as
+   * {@link #write} takes them.
    */
   static void writePooled(float[] resultT, int resultOff, int width, int outChannels, int outH,
       int outW, float[] bias, int biasOff, float[] scale, float[] shift, boolean relu,
