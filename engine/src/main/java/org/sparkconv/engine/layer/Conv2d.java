@@ -104,8 +104,9 @@ public final class Conv2d implements Layer {
     }
 
     /**
-     * A gradient partial per extra thread, and one lowered image per thread (none for 1x1) or,
-     * where the direct kernel applies, its scratch.
+     * A gradient partial per piece of a batch past the first (the layer keeps one for each
+     * piece {@link Parallel#pieces} can make: {@link Parallel#maxPieces}), and one lowered
+     * image per thread (none for 1x1) or, where the direct kernel applies, its scratch.
      */
     @Override
     public long workspaceFloats(Shape input, int threads) {
@@ -119,7 +120,7 @@ public final class Conv2d implements Layer {
               true), DirectConvPasses.workspaceFloats(g, outChannels, threads, false)))
           : PointwiseConv.applies(g, groups) ? Math.max(lowered, pointwiseFloats(g, threads))
           : lowered;
-      return passes + (long) (threads - 1) * params;
+      return passes + (long) (Parallel.maxPieces(threads) - 1) * params;
     }
 
     /** {@link PointwiseConv}'s packed weights (both ways) and each worker's scratch. */
@@ -231,7 +232,7 @@ public final class Conv2d implements Layer {
     int paramCount = spec.outChannels() * kernelSize + (spec.bias() ? spec.outChannels() : 0);
 
     this.folded = new ChannelAffine(spec.outChannels(), geometry.outH() * geometry.outW());
-    this.partialGrads = new float[parallel.pieces(Integer.MAX_VALUE)][];
+    this.partialGrads = new float[Parallel.maxPieces(threads)][];
     for (int p = 1; p < partialGrads.length; p++) {
       partialGrads[p] = new float[paramCount];
     }

@@ -89,7 +89,12 @@ public final class Parallel {
 
   /** How many pieces a range of {@code n} is split into: 1 on one thread. */
   public int pieces(int n) {
-    return threads == 1 ? 1 : Math.max(1, Math.min(n, threads * PIECES_PER_THREAD));
+    return Math.max(1, Math.min(n, maxPieces(threads)));
+  }
+
+  /** The most pieces a range is split into on {@code threads} threads. */
+  public static int maxPieces(int threads) {
+    return threads == 1 ? 1 : threads * PIECES_PER_THREAD;
   }
 
   /** The thread count the system property or environment sets; 1 when neither does. */

@@ -10,6 +10,7 @@ import org.sparkconv.engine.layer.Conv2d;
 import org.sparkconv.engine.layer.ConvTranspose2d;
 import org.sparkconv.engine.layer.Init;
 import org.sparkconv.engine.layer.Padding;
+import org.sparkconv.engine.math.Parallel;
 
 /** Parameter layouts come from the spec alone, before (and without) any allocation. */
 class ParamLayoutTest {
@@ -47,7 +48,7 @@ class ParamLayoutTest {
   }
 
   @Test
-  void convolutionWorkspaceCountsOneLoweredImageAndOneGradientPartialPerThread() {
+  void convolutionWorkspaceCountsOneLoweredImagePerThreadAndOneGradientPartialPerPiece() {
     // Grouped: lowered by im2col, one group's (18 x 64) matrix per thread.
     NetworkSpec spec = NetworkBuilder.input("ws", 4, 8, 8)
         .layer(new Conv2d.Spec(0, 4, 3, 3, 1, 1, Padding.of(1), 1, 1, 2, true, Init.HE_NORMAL))
@@ -55,7 +56,9 @@ class ParamLayoutTest {
     long colSize = 2 * 3 * 3 * 8 * 8;
     long params = 4 * 18 + 4;
     assertEquals(colSize * Float.BYTES, NetworkSummary.of(spec, 1, 1).workspaceBytes());
-    assertEquals((2 * colSize + params) * Float.BYTES,
+    // two threads split a batch into up to 8 pieces: a partial for each past the first
+    assertEquals(8, Parallel.maxPieces(2));
+    assertEquals((2 * colSize + 7 * params) * Float.BYTES,
         NetworkSummary.of(spec, 1, 2).workspaceBytes());
   }
 
@@ -80,7 +83,7 @@ class ParamLayoutTest {
     long params = 4 * 27 + 4;
     assertEquals((perThread + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
-    assertEquals((2 * perThread + packed + params) * Float.BYTES,
+    assertEquals((2 * perThread + packed + 7 * params) * Float.BYTES,
         NetworkSummary.of(spec, 1, 2).workspaceBytes());
   }
 
@@ -109,7 +112,7 @@ class ParamLayoutTest {
     // would hold (2 x 72 x 576 = 82,944)
     long lowered = 2 * 72 * 576;
     assertTrue(lowered < 2 * perThread + packed);
-    assertEquals((2 * perThread + packed + params) * Float.BYTES,
+    assertEquals((2 * perThread + packed + 7 * params) * Float.BYTES,
         NetworkSummary.of(spec, 1, 2).workspaceBytes());
   }
 
