@@ -97,9 +97,9 @@ final class ChannelLanesOutput {
    * {@code outH / 2 x outW / 2} (even sides) from a result of {@code outH x outW} pixels. Each
    * pooled pixel is the largest of its four pixels, each mapped by the bias and folded norm,
    * then the ReLU if {@code relu}: the values a separate pool of the written planes takes. The
-   * pooled pixels overwrite the result's first rows in place, in order: pooled pixel p goes to
-   * row p, and the pooled pixels after it read only rows past p. They then go to the planes as
-   * {@link #write} takes them.
+   * pooled pixels overwrite the result's first rows in place, a vector of channels (or one
+   * channel) at a time, pixel by pixel: pooled pixel p goes to row p, and the pooled pixels
+   * after it read only rows past p. They then go to the planes as {@link #write} takes them.
    */
   static void writePooled(float[] resultT, int resultOff, int width, int outChannels, int outH,
       int outW, float[] bias, int biasOff, float[] scale, float[] shift, boolean relu,
@@ -109,42 +109,53 @@ final class ChannelLanesOutput {
           + outH + "x" + outW);
     }
     int vectorChannels = outChannels / LANES * LANES;
-    int pooledW = outW / 2;
-    for (int py = 0; py < outH / 2; py++) {
-      for (int px = 0; px < pooledW; px++) {
-        int top = resultOff + (2 * py * outW + 2 * px) * width; // the window's top-left row
+    int pooled = outH / 2 * (outW / 2);
+    for (int o = 0; o < vectorChannels; o += LANES) {
+      FloatVector b = bias == null ? FloatVector.zero(SPECIES)
+          : FloatVector.fromArray(SPECIES, bias, biasOff + o);
+      FloatVector sc = scale == null ? null : FloatVector.fromArray(SPECIES, scale, o);
+      FloatVector sh = scale == null ? null : FloatVector.fromArray(SPECIES, shift, o);
+      for (int p = 0; p < pooled; p++) {
+        int top = resultOff + window(p, outW) * width + o; // the window's top-left pixel
         int bottom = top + outW * width;
-        int to = resultOff + (py * pooledW + px) * width;
-        for (int o = 0; o < vectorChannels; o += LANES) {
-          FloatVector b = bias == null ? FloatVector.zero(SPECIES)
-              : FloatVector.fromArray(SPECIES, bias, biasOff + o);
-          FloatVector v = mapped(resultT, top + o, b, scale, shift, o)
-              .max(mapped(resultT, top + width + o, b, scale, shift, o))
-              .max(mapped(resultT, bottom + o, b, scale, shift, o))
-              .max(mapped(resultT, bottom + width + o, b, scale, shift, o));
-          (relu ? v.max(0f) : v).intoArray(resultT, to + o);
-        }
-        for (int o = vectorChannels; o < outChannels; o++) {
-          float b = bias == null ? 0f : bias[biasOff + o];
-          float sc = scale == null ? 1f : scale[o];
-          float sh = scale == null ? 0f : shift[o];
-          float v = Math.max(Math.max((resultT[top + o] + b) * sc + sh,
-              (resultT[top + width + o] + b) * sc + sh), Math.max(
-              (resultT[bottom + o] + b) * sc + sh, (resultT[bottom + width + o] + b) * sc + sh));
-          resultT[to + o] = relu ? Math.max(v, 0f) : v;
-        }
+        FloatVector v = mapped(resultT, top, b, sc, sh)
+            .max(mapped(resultT, top + width, b, sc, sh))
+            .max(mapped(resultT, bottom, b, sc, sh))
+            .max(mapped(resultT, bottom + width, b, sc, sh));
+        (relu ? v.max(0f) : v).intoArray(resultT, resultOff + p * width + o);
       }
     }
-    write(resultT, resultOff, width, outChannels, outH / 2 * pooledW, null, 0, null, null,
-        false, null, out, outOff);
+    for (int o = vectorChannels; o < outChannels; o++) {
+      float b = bias == null ? 0f : bias[biasOff + o];
+      float sc = scale == null ? 1f : scale[o];
+      float sh = scale == null ? 0f : shift[o];
+      for (int p = 0; p < pooled; p++) {
+        int top = resultOff + window(p, outW) * width + o;
+        int bottom = top + outW * width;
+        float v = Math.max(Math.max((resultT[top] + b) * sc + sh,
+            (resultT[top + width] + b) * sc + sh), Math.max((resultT[bottom] + b) * sc + sh,
+            (resultT[bottom + width] + b) * sc + sh));
+        resultT[resultOff + p * width + o] = relu ? Math.max(v, 0f) : v;
+      }
+    }
+    write(resultT, resultOff, width, outChannels, pooled, null, 0, null, null, false, null, out,
+        outOff);
   }
 
-  /** {@code (resultT[at ..] + bias) * scale[o ..] + shift[o ..]}, the norm where given. */
-  private static FloatVector mapped(float[] resultT, int at, FloatVector bias, float[] scale,
-      float[] shift, int o) {
+  /** The top-left pixel of pooled pixel p's 2x2 window on a plane {@code outW} wide. */
+  private static int window(int p, int outW) {
+    int pooledW = outW / 2;
+    return 2 * (p / pooledW) * outW + 2 * (p % pooledW);
+  }
+
+  /**
+   * {@code (resultT[at ..] + bias) * scale + shift}, the norm where given (null: none), by the
+   * operations {@link #write} applies to the same channels.
+   */
+  private static FloatVector mapped(float[] resultT, int at, FloatVector bias, FloatVector scale,
+      FloatVector shift) {
     FloatVector v = FloatVector.fromArray(SPECIES, resultT, at).add(bias);
-    return scale == null ? v : v.mul(FloatVector.fromArray(SPECIES, scale, o))
-        .add(FloatVector.fromArray(SPECIES, shift, o));
+    return scale == null ? v : v.mul(scale).add(shift);
   }
 
   /** {@code out[i] = act(out[i] + residual[i])} for {@code from <= i < to}. */
