@@ -52,6 +52,13 @@ final class DirectConvPasses {
   private static final int CHUNK_FLOATS = 1 << 18;
   private static final int MAX_CHUNK = 8;
   /**
+   * Where the weight gradient runs by Winograd, the input gradient waits for images that fill
+   * whole chunks of its own plan (at most this many), not the weight gradient's: one image at a
+   * time (64x14x14->64's weight chunk), Winograd by channels ran a 14x14 image's 16 tiles as two
+   * 6-tile groups and four one-tile rows.
+   */
+  private static final int MAX_PENDING_GROUPS = 4;
+  /**
    * Winograd runs where its GEMMs take at most this share of the direct kernel's multiply-adds,
    * and on at least {@link #MIN_WINOGRAD_CHANNELS} channels each way: its transforms and data
    * movement cost per channel, its savings per pair of channels. One layer, 64 images, one
@@ -731,8 +738,17 @@ final class DirectConvPasses {
     Scratch s = scratch[t];
     WinogradConv ww = plan.winogradWeights();
     if (ww != null) {
+      // the input gradient of the images done so far, once they fill whole chunks of its own
+      int group = plan.winogradAdjoint() == null ? 1 : plan.winogradAdjoint().chunk();
+      int pending = from;
       for (int first = from; first < to; first += ww.chunk()) {
-        backwardByWinograd(s, in, dOut, dIn, first, Math.min(ww.chunk(), to - first));
+        int count = Math.min(ww.chunk(), to - first);
+        weightGradientByWinograd(s, in, dOut, first, count);
+        int done = first + count - pending;
+        if (done % group == 0 || done >= MAX_PENDING_GROUPS * group || first + count == to) {
+          inputGradient(s, dOut, dIn, pending, done);
+          pending = first + count;
+        }
       }
       ww.addWeightGradient(s.weightsAcc(), g, wOff);
       Arrays.fill(s.weightsAcc(), 0f);
@@ -753,8 +769,8 @@ final class DirectConvPasses {
     Arrays.fill(s.transposedWeights(), 0f);
   }
 
-  /** Weight gradient by Winograd for a chunk of images; the input gradient as elsewhere. */
-  private void backwardByWinograd(Scratch s, float[] in, float[] dOut, float[] dIn, int first,
+  /** Weight gradient by Winograd for a chunk of images. */
+  private void weightGradientByWinograd(Scratch s, float[] in, float[] dOut, int first,
       int count) {
     DirectConv f = plan.forward();
     WinogradConv ww = plan.winogradWeights();
@@ -766,7 +782,6 @@ final class DirectConvPasses {
     }
     ww.weightGradient(ws.padded(), count, s.weightsGradientT(), dyStride, ws.transformed(),
         s.weightsDm(), s.weightsAcc());
-    inputGradient(s, dOut, dIn, first, count);
   }
 
   /**
