@@ -39,8 +39,7 @@ final class PhasePlanes {
   private final int phasePlane;
   private final int[] overrunPadding; // see overrunPadding(), with side 2
   private final int line; // with side 4: where padded rows are laid out, after the planes
-  private final int lineSize;
-  private final int residueLines; // with side 4: floats of one residue's lines
+  private final int residueLines; // with side 4: floats of one residue's lines (side 2: 0)
 
   PhasePlanes(int channels, int inH, int inW, int padTop, int padLeft, int rows, int rowWidth,
       int phasePlane) {
@@ -69,13 +68,13 @@ final class PhasePlanes {
     // the lines: per residue its rows of 4 rowWidth padded columns, then the zeros the split
     // reads past them
     this.line = channels * side * side * phasePlane;
-    this.residueLines = (Math.min(inH, 4 * rows) + 3) / 4 * 4 * rowWidth + 4 * OVERRUN;
-    this.lineSize = side == 2 ? 0 : 4 * residueLines;
+    this.residueLines = side == 2 ? 0
+        : (Math.min(inH, 4 * rows) + 3) / 4 * 4 * rowWidth + 4 * OVERRUN;
   }
 
   /** Floats of one image's phase planes (and, with side 4, the lines it copies through). */
   int imageSize() {
-    return channels * side * side * phasePlane + lineSize;
+    return channels * side * side * phasePlane + 4 * residueLines;
   }
 
   /**
