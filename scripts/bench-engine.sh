@@ -17,7 +17,8 @@
 # idle meanwhile, so both are timed in the same phase of a machine whose speed drifts (a whole run
 # here moved by 1.6x within minutes, and timing one side's rounds minutes after the other's gave
 # ratio ranges of 0.6-1.0 for one row). Each row prints the medians of both and of the per-pair
-# ratios, with the lowest and highest ratio.
+# ratios, with the lowest and highest ratio, and both medians as shares of this machine's
+# multiply-add peak on the row's threads (see below).
 #   [SECONDS_PER_TURN=1] [BENCH_KEEP_OPENBLAS_CORETYPE=1] scripts/bench-engine.sh
 #     [steps per turn, default 10] [pairs, default 7] [models...]
 set -euo pipefail
@@ -44,8 +45,21 @@ models=("$@")
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 [[ ${#models[@]} -gt 0 ]] || models=(lenet5 vgg-small resnet20)
-printf '%-10s %-6s %6s %8s %14s %14s %7s %12s  %s\n' model mode batch threads sparkconv pytorch \
-  ratio '(range)' 'pytorch as (cpu/wall)'
+# The ceiling (org.sparkconv.engine.bench.Roofline): this machine's multiply-add peak per
+# thread, the best of several rounds of a register-only loop, and each model's multiply-adds
+# per image by definition (Winograd's savings not counted). Each row then gives both sides'
+# rates as a share of that peak on its threads: what a direct method would need to reach to
+# match them (past 100%, only fewer multiplications can).
+files=()
+for m in "${models[@]}"; do files+=("$SPARKCONV_HOME/conf/models/$m.json"); done
+roofline=$(java -Xmx2g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" \
+  org.sparkconv.engine.bench.Roofline 1,2 "${files[@]}" 2>/dev/null)
+peak() { awk -v t="$1" '$1 == "peak" && $2 == t { print $3 }' <<< "$roofline"; }
+work() { awk -v m="$1" -v c="$2" '$1 == "work" && $2 == m { print (c == "train" ? $4 : $3) }' \
+  <<< "$roofline"; }
+echo "multiply-add peak per thread: $(peak 1) GMAC/s alone, $(peak 2) with two threads running"
+printf '%-10s %-6s %6s %8s %14s %14s %7s %12s %13s  %s\n' model mode batch threads sparkconv \
+  pytorch ratio '(range)' 'of peak s/p' 'pytorch as (cpu/wall)'
 for m in "${models[@]}"; do
   model="$SPARKCONV_HOME/conf/models/$m.json"
   for case in "train 64" "infer 256"; do
@@ -64,8 +78,12 @@ for m in "${models[@]}"; do
         exit 1
       fi
       read -r s p ratio lo hi load setup _ <<< "$line"
-      printf '%-10s %-6s %6d %8d %8d img/s %8d img/s %6.2fx  (%.2f-%.2f)  %s (%s)\n' "$m" "$1" \
-        "$2" "$threads" "$s" "$p" "$ratio" "$lo" "$hi" "${setup%;}" "$load"
+      ceiling=$(awk -v w="$(work "$m" "$1")" -v t="$threads" -v g="$(peak "$threads")" \
+        'BEGIN { print t * g * 1e9 / w }')
+      row='%-10s %-6s %6d %8d %8d img/s %8d img/s %6.2fx  (%.2f-%.2f) %5.0f%%/%3.0f%%   %s (%s)\n'
+      printf "$row" "$m" "$1" "$2" "$threads" "$s" "$p" "$ratio" "$lo" "$hi" \
+        "$(awk -v r="$s" -v c="$ceiling" 'BEGIN { print 100 * r / c }')" \
+        "$(awk -v r="$p" -v c="$ceiling" 'BEGIN { print 100 * r / c }')" "${setup%;}" "$load"
     done
   done
 done

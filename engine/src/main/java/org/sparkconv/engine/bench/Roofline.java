@@ -1,0 +1,41 @@
+package org.sparkconv.engine.bench;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.SpecJson;
+
+/**
+ * The ceiling a benchmark row is measured against: this machine's multiply-add peak per thread
+ * ({@link FmaPeak}) at each thread count asked for, and each model's multiply-adds per image by
+ * definition ({@link DefinitionWork}). Images a second at 100% of the peak are
+ * {@code threads * peak / work}; a measured rate over that ceiling is the share of the peak a
+ * direct method would need to match it. Not a test. Prints, one per line:
+ * <pre>peak THREADS GMAC_PER_SECOND_PER_THREAD
+ * work MODEL_NAME INFERENCE_MAC TRAINING_MAC</pre>
+ *
+ * <pre>Roofline THREADS[,THREADS...] MODEL.json...</pre>
+ */
+public final class Roofline {
+
+  private Roofline() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length < 1) {
+      System.err.println("usage: Roofline THREADS[,THREADS...] MODEL.json...");
+      System.exit(2);
+    }
+    for (String threads : args[0].split(",")) {
+      int n = Integer.parseInt(threads.trim());
+      System.out.printf(Locale.ROOT, "peak %d %.1f%n", n, FmaPeak.perThread(n));
+    }
+    for (int i = 1; i < args.length; i++) {
+      Path model = Path.of(args[i]);
+      Network net = Network.build(SpecJson.read(model));
+      DefinitionWork work = DefinitionWork.of(net);
+      String name = model.getFileName().toString().replaceFirst("\\.json$", "");
+      System.out.printf(Locale.ROOT, "work %s %d %d%n", name, work.inference(),
+          work.training());
+    }
+  }
+}
