@@ -89,16 +89,21 @@ public final class StepBenchmark {
     }
     double[] rates = new double[repeats];
     long allocatedBefore = allocatedBytes();
+    long lastRepeatFrom = allocatedBefore;
     for (int r = 0; r < repeats; r++) {
+      lastRepeatFrom = allocatedBytes();
       rates[r] = rate(step, steps, batch);
     }
     long allocatedAfter = allocatedBytes();
     report(spec, args[1], batch, null, rates);
     if (allocatedBefore >= 0 && allocatedAfter >= 0) {
-      long allocated = allocatedAfter - allocatedBefore;
-      System.out.printf(Locale.ROOT, "allocated %.2f MB a step while timed (a vector kernel the"
-          + " JIT left on the Vector API's Java fallback allocates far more; see"
-          + " scripts/jit-check.sh)%n", allocated / 1e6 / ((long) steps * repeats));
+      // The last repeat's figure too: on a busy machine the JIT may still be compiling during
+      // the first repeats (22-61 MB a step seen beside a build, where an idle run read 0.3).
+      System.out.printf(Locale.ROOT, "allocated %.2f MB a step while timed, %.2f in the last"
+          + " repeat (a vector kernel the JIT left on the Vector API's Java fallback allocates"
+          + " far more; see scripts/jit-check.sh)%n",
+          (allocatedAfter - allocatedBefore) / 1e6 / ((long) steps * repeats),
+          (allocatedAfter - lastRepeatFrom) / 1e6 / steps);
     }
   }
 
