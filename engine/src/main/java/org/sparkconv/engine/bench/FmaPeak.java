@@ -13,11 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  * What one thread of this machine can multiply-add at best: a loop of fused multiply-adds on
  * the widest vectors, 24 independent accumulators held in registers (no memory traffic, no
  * dependency stalls), timed on {@code threads} threads at once, the best of several rounds
- * per thread in GMAC/s. Each accumulator is the addend, as in a GEMM kernel: chained through
- * the multiplicand instead ({@code c = c * b + a}), the same loop ran at 65 against 110 GMAC/s
- * on this project's AMD Zen 5. A convolution's rate as a share of it says how far faster kernels of
- * the same arithmetic could go: the ceiling {@link Roofline} prints. Needs the Vector API
- * module.
+ * per thread in GMAC/s (the slowest thread's). Each accumulator is the addend, as in a GEMM
+ * kernel: chained through the multiplicand instead ({@code c = c * b + a}), the same loop ran
+ * at 65 against 110 GMAC/s on this project's AMD Zen 5. A convolution's rate as a share of it
+ * says how much faster kernels of the same arithmetic could go: the ceiling {@link Roofline}
+ * prints. Needs the Vector API module.
  */
 final class FmaPeak {
 
