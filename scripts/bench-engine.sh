@@ -52,8 +52,12 @@ trap 'rm -f "$log"' EXIT
 # match them (past 100%, only fewer multiplications can).
 files=()
 for m in "${models[@]}"; do files+=("$SPARKCONV_HOME/conf/models/$m.json"); done
-roofline=$(java -Xmx2g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" \
-  org.sparkconv.engine.bench.Roofline 1,2 "${files[@]}" 2>/dev/null)
+if ! roofline=$(java -Xmx2g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" \
+    org.sparkconv.engine.bench.Roofline 1,2 "${files[@]}" 2>"$log"); then
+  echo "bench-engine: the peak and work per image (Roofline) failed:" >&2
+  cat "$log" >&2
+  exit 1
+fi
 peak() { awk -v t="$1" '$1 == "peak" && $2 == t { print $3 }' <<< "$roofline"; }
 work() { awk -v m="$1" -v c="$2" '$1 == "work" && $2 == m { print (c == "train" ? $4 : $3) }' \
   <<< "$roofline"; }

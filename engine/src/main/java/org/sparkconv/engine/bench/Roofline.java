@@ -25,8 +25,12 @@ public final class Roofline {
       System.err.println("usage: Roofline THREADS[,THREADS...] MODEL.json...");
       System.exit(2);
     }
-    for (String threads : args[0].split(",")) {
-      int n = Integer.parseInt(threads.trim());
+    String[] counts = args[0].split(",");
+    int[] threads = new int[counts.length];
+    for (int t = 0; t < counts.length; t++) {
+      threads[t] = threadCount(counts[t].trim()); // all checked before any is measured
+    }
+    for (int n : threads) {
       System.out.printf(Locale.ROOT, "peak %d %.1f%n", n, FmaPeak.perThread(n));
     }
     for (int i = 1; i < args.length; i++) {
@@ -37,5 +41,19 @@ public final class Roofline {
       System.out.printf(Locale.ROOT, "work %s %d %d%n", name, work.inference(),
           work.training());
     }
+  }
+
+  /** A thread count from the command line, at least 1, or a message naming what it got. */
+  private static int threadCount(String text) {
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= 1) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException("Roofline: thread counts are whole numbers from 1,"
+        + " comma-separated (e.g. 1,2); got '" + text + "'");
   }
 }
