@@ -1,10 +1,11 @@
 package org.sparkconv.engine.bench;
 
+import java.util.List;
 import org.sparkconv.engine.layer.Conv2d;
 import org.sparkconv.engine.layer.ConvTranspose2d;
 import org.sparkconv.engine.layer.Dense;
 import org.sparkconv.engine.layer.LayerSpec;
-import org.sparkconv.engine.net.Network;
+import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.Node;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -23,14 +24,19 @@ import org.sparkconv.engine.tensor.Shape;
  */
 record DefinitionWork(long inference, long training) {
 
-  /** The work of {@code net} per image. */
-  static DefinitionWork of(Network net) {
+  /**
+   * The work of the network {@code spec} describes, per image: from its shapes alone, without
+   * building it (no parameters or scratch allocated: VGG-16's would be gigabytes).
+   */
+  static DefinitionWork of(NetworkSpec spec) {
+    List<Shape> shapes = spec.shapes();
     long forward = 0;
     long training = 0;
-    for (int i = 0; i < net.layerCount(); i++) {
-      Node node = net.spec().nodes().get(i);
-      long layer = multiplyAdds(node.layer(), net.layer(i).inputShape(),
-          net.layer(i).outputShape());
+    for (int i = 0; i < shapes.size(); i++) {
+      Node node = spec.nodes().get(i);
+      // a weighted layer has one input; merges have no weights and count zero
+      Shape in = spec.shapeOf(node.inputs().get(0), shapes);
+      long layer = multiplyAdds(node.layer(), in, shapes.get(i));
       boolean readsInput = node.inputs().contains(Node.INPUT);
       forward += layer;
       training += (readsInput ? 2 : 3) * layer;

@@ -2,7 +2,6 @@ package org.sparkconv.engine.bench;
 
 import java.nio.file.Path;
 import java.util.Locale;
-import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.SpecJson;
 
 /**
@@ -35,8 +34,7 @@ public final class Roofline {
     }
     for (int i = 1; i < args.length; i++) {
       Path model = Path.of(args[i]);
-      Network net = Network.build(SpecJson.read(model));
-      DefinitionWork work = DefinitionWork.of(net);
+      DefinitionWork work = DefinitionWork.of(SpecJson.read(model));
       String name = model.getFileName().toString().replaceFirst("\\.json$", "");
       System.out.printf(Locale.ROOT, "work %s %d %d%n", name, work.inference(),
           work.training());

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.SpecJson;
 
 /** The multiply-adds per image that the benchmarks' ceiling divides by, against hand counts. */
@@ -14,8 +13,7 @@ class DefinitionWorkTest {
 
   @Test
   void leNet5CountsItsConvsAndDenseLayersAndNoInputGradientForTheFirstConv() {
-    DefinitionWork work = DefinitionWork.of(Network.build(
-        SpecJson.read(MODELS.resolve("lenet5.json"))));
+    DefinitionWork work = DefinitionWork.of(SpecJson.read(MODELS.resolve("lenet5.json")));
     long conv1 = 6L * 28 * 28 * (1 * 5 * 5); // "same" 5x5 on 28x28
     long conv2 = 16L * 10 * 10 * (6 * 5 * 5); // "valid" 5x5 on the pooled 14x14
     long dense = 400L * 120 + 120 * 84 + 84 * 10;
@@ -25,8 +23,7 @@ class DefinitionWorkTest {
 
   @Test
   void resNet20CountsEveryBlocksConvsAndProjections() {
-    DefinitionWork work = DefinitionWork.of(Network.build(
-        SpecJson.read(MODELS.resolve("resnet20.json"))));
+    DefinitionWork work = DefinitionWork.of(SpecJson.read(MODELS.resolve("resnet20.json")));
     long stem = 16L * 28 * 28 * 9;
     long stage1 = 6 * (16L * 28 * 28 * 16 * 9);
     long stage2 = 32L * 14 * 14 * 16 * 9 + 5 * (32L * 14 * 14 * 32 * 9) + 32L * 14 * 14 * 16;
@@ -46,7 +43,7 @@ class DefinitionWorkTest {
            {"type": "conv2d", "out_channels": 8, "kernel": 3, "padding": 1, "groups": 8},
            {"type": "conv2d", "out_channels": 4, "kernel": 1, "groups": 2}
          ]}""";
-    DefinitionWork work = DefinitionWork.of(Network.build(SpecJson.parse(json, "test")));
+    DefinitionWork work = DefinitionWork.of(SpecJson.parse(json, "test"));
     long depthwise = 8L * 36 * 1 * 9;
     long pointwise = 4L * 36 * 4;
     assertEquals(depthwise + pointwise, work.inference());
