@@ -82,12 +82,13 @@ for m in "${models[@]}"; do
         exit 1
       fi
       read -r s p ratio lo hi load setup _ <<< "$line"
-      ceiling=$(awk -v w="$(work "$m" "$1")" -v t="$threads" -v g="$(peak "$threads")" \
-        'BEGIN { print t * g * 1e9 / w }')
+      # images a second at 100% of the peak on these threads: threads * peak / work
+      read -r share_s share_p < <(awk -v w="$(work "$m" "$1")" -v t="$threads" \
+        -v g="$(peak "$threads")" -v s="$s" -v p="$p" \
+        'BEGIN { c = t * g * 1e9 / w; print 100 * s / c, 100 * p / c }')
       row='%-10s %-6s %6d %8d %8d img/s %8d img/s %6.2fx  (%.2f-%.2f) %5.0f%%/%3.0f%%   %s (%s)\n'
-      printf "$row" "$m" "$1" "$2" "$threads" "$s" "$p" "$ratio" "$lo" "$hi" \
-        "$(awk -v r="$s" -v c="$ceiling" 'BEGIN { print 100 * r / c }')" \
-        "$(awk -v r="$p" -v c="$ceiling" 'BEGIN { print 100 * r / c }')" "${setup%;}" "$load"
+      printf "$row" "$m" "$1" "$2" "$threads" "$s" "$p" "$ratio" "$lo" "$hi" "$share_s" \
+        "$share_p" "${setup%;}" "$load"
     done
   done
 done

@@ -38,8 +38,8 @@ allocated=$(grep -o "[0-9.]* in the last repeat" "$log" | head -1 | awk '{print 
 if [[ -n "$allocated" ]] && awk -v a="$allocated" -v max="${JIT_CHECK_MAX_MB:-20}" \
     'BEGIN {exit !(a > max)}'; then
   echo "allocated $allocated MB a step in the last timed repeat, more than" \
-    "${JIT_CHECK_MAX_MB:-20} (JIT_CHECK_MAX_MB): a vector kernel left on the Java fallback that the compile log does" \
-    "not name"
+    "${JIT_CHECK_MAX_MB:-20} (JIT_CHECK_MAX_MB): a vector kernel left on the Java fallback" \
+    "that the compile log does not name"
   exit 1
 fi
 echo "every Vector API operation in sparkconv's compiled methods is intrinsic" \
