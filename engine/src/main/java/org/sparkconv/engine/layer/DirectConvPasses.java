@@ -28,10 +28,10 @@ import org.sparkconv.engine.math.WrappedRowsConv;
  * {@link #MAX_WINOGRAD_WORK} of what the direct kernel does (not on 7x7 planes, whose 2x2 tiles
  * overhang), and at most {@link #CLOSE_WINOGRAD_WORK} of the definition's unless there are
  * {@link #MIN_WINOGRAD_CHANNEL_PAIRS} pairs of channels; their weight gradient by Winograd too
- * (2x2 tiles, from transforms of its own where the forward pass takes 4x4 tiles: on large
- * planes, {@link #MAX_LARGE_TILE_WORK}). A pass whose outputs fill whole groups of 64 runs
- * Winograd with its GEMMs by channels instead of by tiles, and on 7x7 planes too (see
- * {@code Plan.orByChannels}).
+ * (2x2 tiles, or 4x4 where they multiply at most {@link #MAX_LARGE_WEIGHT_TILE_WORK} of that:
+ * on large planes, as the forward pass's 4x4 tiles, {@link #MAX_LARGE_TILE_WORK}). A pass
+ * whose outputs fill whole groups of 64 runs Winograd with its GEMMs by channels instead of by
+ * tiles, and on 7x7 planes too (see {@code Plan.orByChannels}).
  * Direct passes by pixels of a "same" convolution (and then its weight gradient by pixels) run
  * on rows that wrap ({@link WrappedRowsConv}) where that multiplies no more. Owns each worker's
  * scratch and the weights packed once per pass.
@@ -99,6 +99,17 @@ final class DirectConvPasses {
    * (three rounds alternated).
    */
   static final double MAX_LARGE_LANE_TILE_WORK = 0.75;
+  /**
+   * The weight gradient by Winograd takes 4x4 tiles where their GEMMs (over real tiles only)
+   * multiply at most this share of the 2x2 tiles': 0.56 on 28x28 planes (and 12x12, 56x56,
+   * not measured), not on 14x14 (0.73).
+   * One layer, 64 images, one thread, weight gradient alone, 2x2 vs 4x4 tiles in ms (runs
+   * alternated): 32x28x28->32 (VGG-small's second conv) 5.1-5.2 vs 3.7-3.8; on 14x14 4x4 tiles
+   * lost: 32x14x14->64 2.0-2.1 vs 2.4-2.5, 64x14x14->64 3.7-3.9 vs 4.4-4.6, 32x14x14->32
+   * 1.26-1.31 vs 1.6-1.8. Whole VGG-small training steps, new / old turn by turn: 1.044x (15
+   * pairs) and 1.022x (11) at one thread, 1.006x (15, 0.89-1.05) at two.
+   */
+  static final double MAX_LARGE_WEIGHT_TILE_WORK = 0.6;
   /** Output channels of the widest by-channels GEMM tile (four 16-lane vectors). */
   private static final int LANE_GROUP_CHANNELS = 64;
   /**
@@ -161,8 +172,8 @@ final class DirectConvPasses {
           : orByChannels(winogradFor(g, outChannels, adjoint, true, false), g, outChannels,
               adjoint, true);
       // the forward plan where there is one: the weight gradient reads the same transforms
-      WinogradConv fastWeights = fast != null && fast.tile() == 2 && !fast.byChannels() ? fast
-          : winograd ? winogradFor(g, outChannels, forward, false, true) : null;
+      WinogradConv fastWeights = winograd ? weightsPlan(fast, winogradFor(g, outChannels,
+          forward, false, true), g, outChannels) : null;
       boolean byPixels = fastWeights == null && weightsByPixels(g, outChannels);
       boolean adjointLanes = fastAdjoint == null && channelLanes(adjoint);
       return new Plan(forward, adjoint, true, fastWeights == null && !byPixels, byPixels, chunk,
@@ -289,6 +300,23 @@ final class DirectConvPasses {
       WinogradConv larger = adjoint ? WinogradConv.adjoint(g, outChannels, 4)
           : WinogradConv.forward(g, outChannels, 4);
       return larger.multiplyAdds() <= MAX_LARGE_TILE_WORK * w.multiplyAdds() ? larger : w;
+    }
+
+    /**
+     * The weight gradient's Winograd plan: {@code small} (2x2 tiles, or null where Winograd does
+     * not take the weight gradient) unless 4x4 tiles multiply at most
+     * {@link #MAX_LARGE_WEIGHT_TILE_WORK} of its work; the forward pass's plan where it is the
+     * one chosen and runs by tiles.
+     */
+    private static WinogradConv weightsPlan(WinogradConv fast, WinogradConv small,
+        ConvGeometry g, int outChannels) {
+      if (small == null) {
+        return null;
+      }
+      WinogradConv large = WinogradConv.forward(g, outChannels, 4);
+      WinogradConv chosen = large.weightGradientMultiplyAdds()
+          <= MAX_LARGE_WEIGHT_TILE_WORK * small.weightGradientMultiplyAdds() ? large : small;
+      return fast != null && !fast.byChannels() && fast.tile() == chosen.tile() ? fast : chosen;
     }
 
     /** Floats of a chunk of padded images for the weight gradient. */
@@ -563,6 +591,11 @@ final class DirectConvPasses {
   /** Whether the weight gradient runs {@link WinogradConv}. */
   boolean runsWinogradWeights() {
     return plan.winogradWeights() != null;
+  }
+
+  /** The tile side of the weight gradient's Winograd plan: 2 or 4, or 0 without one. */
+  int winogradWeightsTile() {
+    return plan.winogradWeights() == null ? 0 : plan.winogradWeights().tile();
   }
 
   /**

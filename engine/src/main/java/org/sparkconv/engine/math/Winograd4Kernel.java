@@ -5,7 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The data transforms of Winograd's F(4x4, 3x3) ({@link WinogradConv} with 4x4 tiles) on the
- * Vector API, vectors over consecutive tiles, with
+ * Vector API, vectors over consecutive tiles (the output gradient's for the weight gradient,
+ * {@link #transformGradient}: vectors over output channels), with
  *
  * <pre>
  *   B^T = | 4  0 -5  0  1  0 |    A^T = | 1  1  1  1  1  0 |
@@ -320,5 +321,73 @@ final class Winograd4Kernel {
       PairLanes.odds(evens0, evens1).intoArray(out, phase2 + k);
       PairLanes.odds(odds0, odds1).intoArray(out, phase3 + k);
     }
+  }
+
+  /**
+   * The output gradient of an F(4x4) convolution, transformed for its weight gradient: for tile
+   * rows [firstRow, firstRow + rows) and every tile of them, numbered q from {@code q} in row
+   * order, {@code dm[xi * positionStride + q * outPad + o] = (A dY A^T)[xi]} ({@code xi = 6a +
+   * b}), where dY is the tile's 4x4 block of {@code dyT[dyAt + pixel * outPad + o]} (zero past
+   * the plane) and A is the transpose of A^T above: the adjoint of the output transform, so that
+   * {@code dU[xi] = sum over tiles of dm[xi] V[xi]} is the gradient of the transformed weights.
+   * Vectors over output channels ({@code outPad} a multiple of LANES). Two passes per tile, as
+   * the other transforms: each row of dY times A^T into the tile's first four rows of
+   * positions, then each column of those times A, in place.
+   */
+  static void transformGradient(float[] dyT, int dyAt, int outPad, int outH, int outW,
+      int firstRow, int rows, int tilesW, float[] dm, int q, int positionStride) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    int rowStride = SIDE * positionStride;
+    for (int ty = firstRow; ty < firstRow + rows; ty++) {
+      int realRows = Math.min(4, outH - 4 * ty);
+      for (int tx = 0; tx < tilesW; tx++, q++) {
+        int realColumns = Math.min(4, outW - 4 * tx);
+        int p0 = dyAt + (4 * ty * outW + 4 * tx) * outPad;
+        for (int o = 0; o < outPad; o += LANES) {
+          int at = q * outPad + o;
+          for (int a = 0; a < 4; a++) {
+            if (a >= realRows) {
+              gradientSix(zero, zero, zero, zero, dm, at + a * rowStride, positionStride);
+              continue;
+            }
+            int p = p0 + a * outW * outPad + o;
+            FloatVector y0 = FloatVector.fromArray(SPECIES, dyT, p);
+            FloatVector y1 = realColumns > 1 ? FloatVector.fromArray(SPECIES, dyT, p + outPad)
+                : zero;
+            FloatVector y2 = realColumns > 2
+                ? FloatVector.fromArray(SPECIES, dyT, p + 2 * outPad) : zero;
+            FloatVector y3 = realColumns > 3
+                ? FloatVector.fromArray(SPECIES, dyT, p + 3 * outPad) : zero;
+            gradientSix(y0, y1, y2, y3, dm, at + a * rowStride, positionStride);
+          }
+          for (int b = 0; b < SIDE; b++) {
+            int c = at + b * positionStride;
+            FloatVector r0 = FloatVector.fromArray(SPECIES, dm, c);
+            FloatVector r1 = FloatVector.fromArray(SPECIES, dm, c + rowStride);
+            FloatVector r2 = FloatVector.fromArray(SPECIES, dm, c + 2 * rowStride);
+            FloatVector r3 = FloatVector.fromArray(SPECIES, dm, c + 3 * rowStride);
+            gradientSix(r0, r1, r2, r3, dm, c, rowStride);
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code A y} of four vectors into {@code dm[at + k * stride]}, k < 6: A's rows are (1 0 0 0),
+   * (1 1 1 1), (1 -1 1 -1), (1 2 4 8), (1 -2 4 -8), (0 0 0 1).
+   */
+  private static void gradientSix(FloatVector y0, FloatVector y1, FloatVector y2,
+      FloatVector y3, float[] dm, int at, int stride) {
+    FloatVector even = y0.add(y2);
+    FloatVector odd = y1.add(y3);
+    FloatVector evenScaled = y2.mul(4f).add(y0);
+    FloatVector oddScaled = y1.mul(2f).add(y3.mul(8f));
+    y0.intoArray(dm, at);
+    even.add(odd).intoArray(dm, at + stride);
+    even.sub(odd).intoArray(dm, at + 2 * stride);
+    evenScaled.add(oddScaled).intoArray(dm, at + 3 * stride);
+    evenScaled.sub(oddScaled).intoArray(dm, at + 4 * stride);
+    y3.intoArray(dm, at + 5 * stride);
   }
 }

@@ -46,7 +46,10 @@ import java.util.Arrays;
  * 6x3 G): 36 multiply-adds per 16 outputs and channel pair, 0.56 of F(2x2)'s, where the plane
  * is large enough that the tiles' overhang and rounding do not eat it (28x28: 0.64 of F(2x2)'s
  * GEMM work). Its error is about ten times F(2x2)'s (tested within 3e-4 of {@code 1 + |y|};
- * 1.2e-4 seen on 64 channels). No weight gradient: a layer takes that from an F(2x2) plan.
+ * 1.2e-4 seen on 64 channels). Its weight gradient goes back through the same transforms
+ * ({@link Winograd4Kernel#transformGradient}, {@link WinogradFilter#addGradient4}): 36 GEMMs
+ * over 49 tiles an image on 28x28 against F(2x2)'s 16 over 196, 0.56 of the multiply-adds
+ * (tested within 1e-3 of {@code 1 + |dW|}; 4.4e-4 seen, four to five times F(2x2)'s).
  *
  * <p>By channels ({@link #forwardByChannels}), for small planes whose tiles as vectors would
  * overhang: the GEMMs with vectors over output channels, on real tiles only.
@@ -55,8 +58,6 @@ import java.util.Arrays;
  */
 public final class WinogradConv {
 
-  /** Positions of a transformed F(2x2, 3x3) tile. */
-  static final int POSITIONS = 16;
   /** Floats a block's transformed input and products take at most (unless 48 tiles exceed it). */
   private static final int BLOCK_FLOATS = 1 << 17;
   private static final int SKEW = 16;
@@ -123,8 +124,7 @@ public final class WinogradConv {
 
   /**
    * As {@link #WinogradConv(int, int, int, int, int, int, int, int)} with {@code tile x tile}
-   * output tiles: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3) ({@link Winograd4Kernel}; no
-   * {@link #weightGradient}).
+   * output tiles: 2 for F(2x2, 3x3), 4 for F(4x4, 3x3) ({@link Winograd4Kernel}).
    */
   public WinogradConv(int tile, int inChannels, int inH, int inW, int padTop, int padLeft,
       int outH, int outW, int outChannels) {
@@ -345,15 +345,18 @@ public final class WinogradConv {
 
   /**
    * Floats of a block's transformed output gradient for {@link #weightGradient},
-   * {@code (16, real tiles, outChannels rounded to 16)}.
+   * {@code (positions, real tiles, outChannels rounded to 16)}.
    */
   public int transformedGradientSize() {
-    return POSITIONS * gradientStride;
+    return positions * gradientStride;
   }
 
-  /** Floats of the transformed weight-gradient accumulator, {@code (16 * inChannels, outPad)}. */
+  /**
+   * Floats of the transformed weight-gradient accumulator, {@code (positions * inChannels,
+   * outPad)}: 16 positions with 2x2 tiles, 36 with 4x4.
+   */
   public int transformedWeightsSize() {
-    return POSITIONS * inChannels * outPad;
+    return positions * inChannels * outPad;
   }
 
   /** Floats of the packed transformed weights. */
@@ -372,6 +375,14 @@ public final class WinogradConv {
       return (long) positions * outPad * inChannels * tilesH * tilesW;
     }
     return (long) positions * outRows * inChannels * (parts > 1 ? parts * block : imageRun);
+  }
+
+  /**
+   * Multiply-adds of the {@link #weightGradient} GEMMs for one image: each position's, over
+   * real tiles only, output channels padded to whole vectors.
+   */
+  public long weightGradientMultiplyAdds() {
+    return (long) positions * outPad * inChannels * tilesH * tilesW;
   }
 
   /**
@@ -647,16 +658,17 @@ public final class WinogradConv {
    * gradients transposed, image i at {@code dyT[i * dyStride]} as
    * {@link DirectConv#transposeGradient} writes them ({@code (outH * outW, outPad)}): backward
    * through {@code Y = A^T (U . V) A}, {@code dU[xi] += sum over tiles of (A dY A^T)[xi] V[xi]},
-   * 16 GEMMs whose reduction runs over the tiles, on {@link ChannelWeightGradient}'s tiles
-   * (vectors over output channels, V broadcast). {@link #addWeightGradient} takes it back to
-   * 3x3 weights. {@code transformed} and {@code dm} are scratch of
+   * 16 (or with 4x4 tiles 36) GEMMs whose reduction runs over the tiles, on
+   * {@link ChannelWeightGradient}'s tiles (vectors over output channels, V broadcast).
+   * {@link #addWeightGradient} takes it back to 3x3 weights. {@code transformed} and {@code dm}
+   * are scratch of
    * {@link #transformedInputSize()} and {@link #transformedGradientSize()}.
    */
   public void weightGradient(float[] padded, int images, float[] dyT, int dyStride,
       float[] transformed, float[] dm, float[] accT) {
-    if (tile != 2 || byChannels) {
+    if (byChannels) {
       throw new IllegalStateException("weight gradient by F(" + tile + "x" + tile
-          + ", 3x3)" + (byChannels ? " by channels" : "") + ": only 2x2 tiles by tiles have one");
+          + ", 3x3) by channels: only plans by tiles have one");
     }
     for (int part = 0; part < parts; part++) {
       int firstRow = part * partRows;
@@ -665,11 +677,16 @@ public final class WinogradConv {
           transformed);
       int tiles = 0;
       for (int i = 0; i < images; i++) {
-        WinogradKernel.transformGradient(dyT, i * dyStride, outPad, outH, outW, firstRow, rows,
-            tilesW, dm, tiles, gradientStride);
+        if (tile == 2) {
+          WinogradKernel.transformGradient(dyT, i * dyStride, outPad, outH, outW, firstRow,
+              rows, tilesW, dm, tiles, gradientStride);
+        } else {
+          Winograd4Kernel.transformGradient(dyT, i * dyStride, outPad, outH, outW, firstRow,
+              rows, tilesW, dm, tiles, gradientStride);
+        }
         tiles += rows * tilesW;
       }
-      for (int xi = 0; xi < POSITIONS; xi++) {
+      for (int xi = 0; xi < positions; xi++) {
         ChannelWeightGradient.accumulate(dm, xi * gradientStride, 0, outPad,
             transformed, 0, 1, xi * inChannels, (xi + 1) * inChannels, tapOffsets,
             tileOffsets[part], tiles, accT);
@@ -687,13 +704,19 @@ public final class WinogradConv {
    * channels alone 39-60 us (and phases of 90-300) -> 16-19 us.
    */
   public void addWeightGradient(float[] accT, float[] g, int gOff) {
-    float[] rows = new float[POSITIONS * outPad]; // input channel c's 16 rows of accT
+    float[] rows = new float[positions * outPad]; // input channel c's rows of accT
+    float[] scratch = new float[18];
     for (int c = 0; c < inChannels; c++) {
-      for (int xi = 0; xi < POSITIONS; xi++) {
+      for (int xi = 0; xi < positions; xi++) {
         System.arraycopy(accT, (xi * inChannels + c) * outPad, rows, xi * outPad, outPad);
       }
       for (int o = 0; o < outChannels; o++) {
-        WinogradFilter.addGradient(rows, o, outPad, g, gOff + (o * inChannels + c) * 9);
+        if (tile == 2) {
+          WinogradFilter.addGradient(rows, o, outPad, g, gOff + (o * inChannels + c) * 9);
+        } else {
+          WinogradFilter.addGradient4(rows, o, outPad, g, gOff + (o * inChannels + c) * 9,
+              scratch);
+        }
       }
     }
   }

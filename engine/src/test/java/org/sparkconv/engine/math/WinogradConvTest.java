@@ -11,19 +11,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Winograd F(2x2, 3x3) and F(4x4, 3x3) against convolution from its definition, summed in
- * double: the forward pass with bias, the input gradient through the adjoint plan and (F(2x2))
- * the weight gradient, for "same", "valid", "full" and asymmetric paddings, odd output sizes (a
- * last tile partly outside), channel counts that are not multiples of the 8-row panels, and
- * chunks that the last images fill only partly. Tolerance: F(2x2)'s transforms add up to 16
- * terms before the GEMM and 16 products after it, so the result carries a few more float
- * roundings than the direct sum; it stays within 1e-5 of {@code 1 + |y|} here (the direct
+ * double: the forward pass with bias, the input gradient through the adjoint plan and (by
+ * tiles) the weight gradient, for "same", "valid", "full" and asymmetric paddings, odd output
+ * sizes (a last tile partly outside), channel counts that are not multiples of the 8-row
+ * panels, and chunks that the last images fill only partly. Tolerance: F(2x2)'s transforms add
+ * up to 16 terms before the GEMM and 16 products after it, so the result carries a few more
+ * float roundings than the direct sum; it stays within 1e-5 of {@code 1 + |y|} here (the direct
  * kernel's test allows 1e-4). F(4x4)'s transforms scale terms by up to 25 (B) and 8 (A) and its
- * filter by thirds, which costs about a decimal digit: {@link #TOLERANCE_4X4}.
+ * filter by thirds, which costs about a decimal digit: {@link #TOLERANCE_4X4}. Weight
+ * gradients sum over 7 images' tiles: {@link #WEIGHT_TOLERANCE} and
+ * {@link #WEIGHT_TOLERANCE_4X4} (F(4x4): 4.4e-4 seen, four to five times F(2x2)'s 8.6e-5).
  */
 class WinogradConvTest {
 
   private static final double TOLERANCE = 1e-5;
   private static final double TOLERANCE_4X4 = 3e-4;
+  private static final double WEIGHT_TOLERANCE = 1e-4;
+  private static final double WEIGHT_TOLERANCE_4X4 = 1e-3;
 
   /** (inChannels, outChannels, h, w, padTop, padLeft, padBottom, padRight). */
   private static final int[][] CASES = {
@@ -39,11 +43,15 @@ class WinogradConvTest {
       {8, 8, 3, 5, 1, 1, 1, 1}, // many images to a block, the last block partly filled
   };
 
-  /** F(4x4) cases beyond {@link #CASES}: rows of 2, 3 and 4 zipped vectors and a second run. */
+  /**
+   * F(4x4) cases beyond {@link #CASES}: rows of 2, 3 and 4 zipped vectors and a second run, and
+   * an image in two blocks (its weight gradient too).
+   */
   private static final int[][] WIDE_CASES = {
       {4, 8, 5, 70, 1, 1, 1, 1},
       {3, 4, 6, 130, 1, 1, 1, 1},
       {2, 9, 7, 40, 0, 0, 0, 0},
+      {48, 16, 36, 36, 1, 1, 1, 1},
   };
 
   @Test
@@ -72,14 +80,9 @@ class WinogradConvTest {
   }
 
   @Test
-  void onlyTwoByTwoTilesByTilesHaveAWeightGradient() {
+  void onlyPlansByTilesHaveAWeightGradient() {
     ConvGeometry g = new ConvGeometry(4, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8);
-    WinogradConv f = WinogradConv.forward(g, 4, 4);
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-        () -> f.weightGradient(new float[f.paddedSize()], 1, new float[4096], 1024,
-            new float[f.transformedInputSize()], new float[4096], new float[4096]));
-    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> WinogradConv.forward(g, 4, 3));
+    assertThrows(IllegalArgumentException.class, () -> WinogradConv.forward(g, 4, 3));
     WinogradConv lanes = WinogradConv.forwardByChannels(g, 4);
     assertThrows(IllegalStateException.class,
         () -> lanes.weightGradient(new float[lanes.paddedSize()], 1, new float[4096], 1024,
@@ -89,6 +92,7 @@ class WinogradConvTest {
   private static void check(int tile, boolean byChannels, int[][] cases, double tolerance,
       long seed) {
     double worst = 0;
+    double worstWeights = 0;
     for (int[] c : cases) {
       int outH = ConvGeometry.outputLength(c[2], c[4], c[6], 3, 1, 1);
       int outW = ConvGeometry.outputLength(c[3], c[5], c[7], 3, 1, 1);
@@ -117,7 +121,7 @@ class WinogradConvTest {
       assertClose(expected[0], y, tolerance, "forward " + g);
       assertClose(expected[1], dx, tolerance, "input gradient " + g);
       worst = Math.max(worst, Math.max(worstError(expected[0], y), worstError(expected[1], dx)));
-      if (tile != 2 || byChannels) {
+      if (byChannels) {
         continue;
       }
 
@@ -128,13 +132,15 @@ class WinogradConvTest {
         expected[2][i] += dwBefore[i];
       }
       // summed over 7 images' tiles: a larger sum, a proportionally larger rounding
+      double weightTolerance = tile == 2 ? WEIGHT_TOLERANCE : WEIGHT_TOLERANCE_4X4;
       for (int i = 0; i < dw.length; i++) {
-        assertEquals(expected[2][i], dw[i], 1e-4 * (1 + Math.abs(expected[2][i])),
+        assertEquals(expected[2][i], dw[i], weightTolerance * (1 + Math.abs(expected[2][i])),
             "weight gradient " + g + " at " + i);
       }
+      worstWeights = Math.max(worstWeights, worstError(expected[2], dw));
     }
-    System.out.printf("F(%dx%d, 3x3)%s: worst error %.2e of 1 + |y|%n", tile, tile,
-        byChannels ? " by channels" : "", worst);
+    System.out.printf("F(%dx%d, 3x3)%s: worst error %.2e of 1 + |y|, weight gradient %.2e%n",
+        tile, tile, byChannels ? " by channels" : "", worst, worstWeights);
   }
 
   /** The largest error relative to 1 + |expected|. */
