@@ -101,12 +101,13 @@ final class DirectConvPasses {
   static final double MAX_LARGE_LANE_TILE_WORK = 0.75;
   /**
    * The weight gradient by Winograd takes 4x4 tiles where their GEMMs (over real tiles only)
-   * multiply at most this share of the 2x2 tiles': 0.56 on 28x28 planes (and 12x12, 56x56,
-   * not measured), not on 14x14 (0.73).
-   * One layer, 64 images, one thread, weight gradient alone, 2x2 vs 4x4 tiles in ms (runs
-   * alternated): 32x28x28->32 (VGG-small's second conv) 5.1-5.2 vs 3.7-3.8; on 14x14 4x4 tiles
-   * lost: 32x14x14->64 2.0-2.1 vs 2.4-2.5, 64x14x14->64 3.7-3.9 vs 4.4-4.6, 32x14x14->32
-   * 1.26-1.31 vs 1.6-1.8. Whole VGG-small training steps, new / old turn by turn: 1.044x (15
+   * multiply at most this share of the 2x2 tiles': 0.56 on 12x12, 28x28 and 56x56 planes, not
+   * on 14x14 (0.73). One layer, one thread, weight gradient alone, 2x2 vs 4x4 tiles in ms (runs
+   * alternated), 64 images: 32x28x28->32 (VGG-small's second conv) 5.1-5.2 vs 3.7-3.8,
+   * 32x12x12->32 1.07-1.09 vs 1.10-1.15 (even); 16 images, VGG-16's shapes: 64x56x56->64
+   * 14.8-16.3 vs 10.7-11.3, 128x28x28->128 13.1-13.7 vs 8.7-9.1. On 14x14 4x4 tiles lost:
+   * 32x14x14->64 2.0-2.1 vs 2.4-2.5, 64x14x14->64 3.7-3.9 vs 4.4-4.6, 32x14x14->32 1.26-1.31
+   * vs 1.6-1.8. Whole VGG-small training steps, new / old turn by turn: 1.044x (15
    * pairs) and 1.022x (11) at one thread, 1.006x (15, 0.89-1.05) at two.
    */
   static final double MAX_LARGE_WEIGHT_TILE_WORK = 0.6;
