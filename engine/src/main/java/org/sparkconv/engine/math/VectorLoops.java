@@ -21,8 +21,14 @@ final class VectorLoops implements ElementLoops {
   private static final int LANES = SPECIES.length();
 
   private static final VectorSpecies<Integer> INT_SPECIES = SPECIES.withLanes(int.class);
-  /** 0, 2, 4, ...: the left column of consecutive windows. */
-  private static final IntVector EVEN_COLUMNS = IntVector.zero(INT_SPECIES).addIndex(2);
+  /**
+   * 0, 2, 4, ...: the left column of consecutive windows, loaded where used. Held as a vector
+   * constant, now and then (about one JVM in ten) C2 compiled {@link #poolVector} with the
+   * switches' store left to the Java fallback ("missing constant" vector class): every 2x2 max
+   * pool of that JVM then ran many times slower.
+   */
+  private static final int[] EVEN_COLUMNS = java.util.stream.IntStream.range(0, LANES)
+      .map(k -> 2 * k).toArray();
 
   private final ScalarLoops tail = new ScalarLoops();
 
@@ -286,7 +292,8 @@ final class VectorLoops implements ElementLoops {
     IntVector zero = IntVector.zero(INT_SPECIES);
     IntVector column = zero.blend(1, topRightWins)
         .blend(zero.blend(1, bottomRightWins).add(w), bottomWins);
-    EVEN_COLUMNS.add(x).add(column).intoArray(switches, at);
+    IntVector.fromArray(INT_SPECIES, EVEN_COLUMNS, 0).add(x).add(column)
+        .intoArray(switches, at);
   }
 
   /** Lanes whose float has its sign bit set. */
