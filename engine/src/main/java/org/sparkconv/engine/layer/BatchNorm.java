@@ -105,6 +105,15 @@ public final class BatchNorm implements Layer {
       return next instanceof Relu.Spec;
     }
 
+    /**
+     * Its sums read the whole output gradient before any input gradient is written, and the
+     * input gradient reads each entry just before writing it.
+     */
+    @Override
+    public boolean backwardInPlace() {
+      return true;
+    }
+
     @Override
     public Layer build(Shape input, int index, ComputeContext context) {
       return new BatchNorm(this, outputShape(input, index), context);

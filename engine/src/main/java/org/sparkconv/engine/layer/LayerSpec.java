@@ -60,6 +60,15 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
   }
 
   /**
+   * Whether a layer of this spec may write its input gradient over its output gradient (the
+   * same array as {@code dOut} and {@code dIn}): each entry of {@code dOut} it reads before it
+   * writes that entry of {@code dIn}, and nothing of {@code dOut} after.
+   */
+  default boolean backwardInPlace() {
+    return false;
+  }
+
+  /**
    * Whether a layer of this spec outputs its input's memory as it is (a flatten: NCHW is already
    * flat per example), so that a network fuses it into any layer before it, as it fuses an
    * activation ({@link #fusesNext}), with nothing for that layer to apply.

@@ -23,7 +23,8 @@ import org.sparkconv.engine.layer.Relu;
  * A later consumer of the same node (fan-out: a residual shortcut, a dense block's input) writes
  * into a scratch buffer that is then added in, so every layer keeps the simple contract of
  * writing, never accumulating, its input gradient. For a chain this is the usual ping-pong of
- * two buffers; a ResNet needs three. A residual sum's two input gradients are one array
+ * two buffers; a ResNet needs three. A layer that can write its input gradient over its output
+ * gradient (a batch norm, {@link LayerSpec#backwardInPlace}) passes its buffer on instead. A residual sum's two input gradients are one array
  * ({@link #sharesInputGradient}): the sum writes it once, not twice (ResNet-20's stage-1 sums at
  * batch 64: 0.99 -> 0.47 ms each).
  */
@@ -145,6 +146,8 @@ final class GraphPlan {
       inputGradientScratch[head] = new int[refs.length];
       int scratch = 0;
       int shared = sharesInputGradient(nodes, head, consumers);
+      int own = gradientBuffer[tail(head)];
+      boolean inPlace = inPlace(nodes, head, own, keepsGradient);
       if (shared >= 0) { // refs[1 - shared]'s gradient is the same array: the sum's dOut
         int other = refs[1 - shared];
         gradientBuffer[other] = free.isEmpty() ? created++ : free.pollFirst();
@@ -159,7 +162,7 @@ final class GraphPlan {
           continue;
         }
         if (target == -1) {
-          target = free.isEmpty() ? created++ : free.pollFirst();
+          target = inPlace ? own : free.isEmpty() ? created++ : free.pollFirst();
           if (refs[k] == Node.INPUT) {
             inputGradient = target;
           } else {
@@ -172,8 +175,7 @@ final class GraphPlan {
         inputGradientTarget[head][k] = target;
       }
       maxScratch = Math.max(maxScratch, scratch);
-      int own = gradientBuffer[tail(head)];
-      if (own >= 0 && !keepsGradient[tail(head)]) {
+      if (own >= 0 && !keepsGradient[tail(head)] && !inPlace) {
         free.add(own);
       }
     }
@@ -205,6 +207,21 @@ final class GraphPlan {
       }
     }
     forwardBufferCount = created;
+  }
+
+  /**
+   * Whether the unit at {@code head} writes its input's gradient over its own ({@code own}):
+   * where its layer can ({@link LayerSpec#backwardInPlace}), it is that input's only consumer
+   * (no gradient of it assigned yet), and its own gradient is a pooled buffer no other node
+   * keeps. A batch norm's gradient then stays in the buffer the layer after it wrote, the lines
+   * its sums just read: VGG-small's second norm and pool backward, alone, 64 images, caches
+   * flushed, 1.52-1.61 -> 1.22-1.30 ms; whole VGG-small training steps turn by turn 1.013 and
+   * 1.005 at one thread, 1.016 at two; ResNet-20 0.996.
+   */
+  private boolean inPlace(List<Node> nodes, int head, int own, boolean[] keepsGradient) {
+    int[] refs = inputs[head];
+    return nodes.get(head).layer().backwardInPlace() && refs.length == 1 && refs[0] >= 0
+        && gradientBuffer[refs[0]] == -1 && own >= 0 && !keepsGradient[tail(head)];
   }
 
   /**

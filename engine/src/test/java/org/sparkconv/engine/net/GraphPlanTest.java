@@ -26,6 +26,26 @@ class GraphPlanTest {
   }
 
   /**
+   * A batch norm writes its input gradient over its output gradient (the buffer the layer after
+   * it wrote), in VGG-small's four; the convolutions before them read it there.
+   */
+  @Test
+  void aBatchNormsGradientStaysInItsBuffer() {
+    NetworkSpec spec = SpecJson.read(MODELS.resolve("vgg-small.json"));
+    GraphPlan plan = new GraphPlan(spec);
+    for (int norm : new int[] {1, 4, 8, 11}) {
+      assertEquals("batchnorm2d", spec.nodes().get(norm).layer().type());
+      int own = plan.gradientBuffer[plan.tail(norm)];
+      assertEquals(own, plan.inputGradientTarget[norm][0], "norm " + norm + " in place");
+      assertEquals(own, plan.gradientBuffer[norm - 1], "conv " + (norm - 1) + " reads it there");
+      assertEquals(-1, plan.inputGradientScratch[norm][0]);
+    }
+    int conv = 3;
+    assertTrue(plan.inputGradientTarget[conv][0] != plan.gradientBuffer[conv],
+        "a convolution writes its input gradient to another buffer");
+  }
+
+  /**
    * Where the convolutions can write pooled planes, VGG-small's two pools fold into the
    * convolution two nodes before them (through the norm and its fused ReLU); the first
    * convolution, followed by another, pools nothing.
