@@ -29,6 +29,50 @@ class BatchNormPiecesTest {
     }
   }
 
+  /**
+   * Its input gradient written over its output gradient (one array, as the network plans it:
+   * {@code LayerSpec.backwardInPlace}) is bit for bit the one written to another array, as are
+   * the parameter gradients: on one thread and several, in training and evaluation mode.
+   */
+  @Test
+  void inPlaceBackwardGivesTheSameGradients() {
+    BatchNorm.Spec spec = new BatchNorm.Spec(true, 0, 0.1f, 1e-5f);
+    assertTrue(spec.backwardInPlace());
+    Shape shape = new Shape(6, 14, 14);
+    for (int threads = 1; threads <= 3; threads++) {
+      for (boolean relu : new boolean[] {false, true}) {
+        for (boolean training : new boolean[] {true, false}) {
+          String at = threads + " threads" + (relu ? ", ReLU" : "") + (training ? "" : ", eval");
+          float[][] apart = backward(spec, shape, relu, threads, training, false);
+          float[][] inPlace = backward(spec, shape, relu, threads, training, true);
+          assertArrayEquals(apart[0], inPlace[0], at + ": input gradient");
+          assertArrayEquals(apart[1], inPlace[1], at + ": gamma and beta gradients");
+        }
+      }
+    }
+  }
+
+  /** Input and parameter gradients of one forward and backward, dIn over dOut or apart. */
+  private static float[][] backward(BatchNorm.Spec spec, Shape shape, boolean relu, int threads,
+      boolean training, boolean inPlace) {
+    ComputeContext context = ComputeContext.defaults().withThreads(threads);
+    BatchNorm norm = (BatchNorm) spec.build(shape, 1, context);
+    if (relu) {
+      assertTrue(norm.fuseNext(new Relu.Spec().build(shape, 2, context)));
+    }
+    int channels = shape.channels();
+    float[] grads = new float[2 * channels];
+    norm.bind(uniform(2 * channels, 5), grads, 0, new float[2 * channels], 0);
+    norm.resetState();
+    float[] x = uniform(BATCH * shape.size(), 6);
+    float[] y = new float[x.length];
+    float[] dOut = uniform(y.length, 7);
+    norm.forward(x, y, BATCH, training);
+    float[] dIn = inPlace ? dOut : new float[x.length];
+    norm.backward(x, y, dOut, dIn, BATCH);
+    return new float[][] {dIn, grads};
+  }
+
   private static void check(BatchNorm.Spec spec, Shape shape, boolean relu) {
     String where = spec.type() + " on " + shape + (relu ? " with a ReLU" : "");
     float[][] one = run(spec, shape, relu, 1);
