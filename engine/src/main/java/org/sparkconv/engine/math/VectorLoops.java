@@ -1,5 +1,6 @@
 package org.sparkconv.engine.math;
 
+import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -27,8 +28,7 @@ final class VectorLoops implements ElementLoops {
    * switches' store left to the Java fallback ("missing constant" vector class): every 2x2 max
    * pool of that JVM then ran many times slower.
    */
-  private static final int[] EVEN_COLUMNS = java.util.stream.IntStream.range(0, LANES)
-      .map(k -> 2 * k).toArray();
+  private static final int[] EVEN_COLUMNS = IntStream.range(0, LANES).map(k -> 2 * k).toArray();
 
   private final ScalarLoops tail = new ScalarLoops();
 
