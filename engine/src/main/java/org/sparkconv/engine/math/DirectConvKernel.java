@@ -517,7 +517,10 @@ final class DirectConvKernel {
     c53.intoArray(result, at + 5 * row + 3 * LANES);
   }
 
-  /** The 8 x 1-vector tile: the end of a run shorter than 3 vectors. */
+  /**
+   * The 8 x 1-vector tile: a run of one vector (longer runs end in 3- and 2-vector tiles), and
+   * the vectors after a 6-row panel's 6 x 4 tiles.
+   */
   private static void microKernel1(float[] a, int aAt, int depth, int[] offs, float[] padded,
       float[] result, int at, int row) {
     FloatVector c00 = FloatVector.zero(SPECIES);
