@@ -344,7 +344,7 @@ final class DirectConvPasses {
       long inputGradient = winogradAdjoint != null ? scratchFloats(winogradAdjoint)
           : (long) adjointPaddedSize() + adjointResultSize();
       long weightGradient = weightsByPixels ? (long) forwardPaddedSize() // the same layout
-          + pixelsGradientSize() + forward.pixelPartialsSize()
+          + pixelsGradientSize() + pixelPartialsSize()
           : winogradWeights != null
           ? (winogradWeights == winograd ? 0 : (long) winogradWeights.paddedSize()
               + winogradWeights.transformedInputSize()) + (long) winogradWeights.chunk()
@@ -357,6 +357,11 @@ final class DirectConvPasses {
     /** Floats of the output gradient the weight gradient by pixels reads. */
     int pixelsGradientSize() {
       return wrapped != null ? wrapped.gradientSize() : forward.paddedGradientSize();
+    }
+
+    /** Floats of the sums the weight gradient by pixels adds to. */
+    int pixelPartialsSize() {
+      return wrapped != null ? wrapped.pixelPartialsSize() : forward.pixelPartialsSize();
     }
 
     /**
@@ -515,7 +520,7 @@ final class DirectConvPasses {
           ww != null ? new float[ww.transformedGradientSize()] : null,
           ww != null ? new float[ww.transformedWeightsSize()] : null,
           byPixels ? new float[plan.pixelsGradientSize()] : null,
-          byPixels ? new float[f.pixelPartialsSize()] : null,
+          byPixels ? new float[plan.pixelPartialsSize()] : null,
           plan.strided() != null ? new float[plan.strided().paddedSize()] : null,
           plan.strided() != null ? new float[plan.strided().resultsSize()] : null,
           plan.poolsDirect() ? new float[f.paddedSize()] : null,
@@ -792,7 +797,11 @@ final class DirectConvPasses {
       for (int n = from; n < to; n++) {
         backwardByPixels(s, in, dOut, dIn, n);
       }
-      plan.forward().addPixelPartials(s.pixelPartials(), g, wOff);
+      if (plan.wrapped() != null) {
+        plan.wrapped().addPixelPartials(s.pixelPartials(), g, wOff);
+      } else {
+        plan.forward().addPixelPartials(s.pixelPartials(), g, wOff);
+      }
       Arrays.fill(s.pixelPartials(), 0f);
       return;
     }

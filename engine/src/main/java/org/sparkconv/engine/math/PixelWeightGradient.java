@@ -23,6 +23,8 @@ final class PixelWeightGradient {
   private static final int TILE = 4;
   /** Steps in the wide tile ({@link #tile4x6}). */
   private static final int WIDE_TILE = 6;
+  /** Taps in a tile of {@link #accumulateWrapped}. */
+  private static final int WRAPPED_TILE = 8;
 
   private PixelWeightGradient() {}
 
@@ -75,126 +77,86 @@ final class PixelWeightGradient {
   }
 
   /**
-   * {@code partial[(k * depth + steps[t]) * 16 ...]} for output channels k below {@code rows}
-   * and taps t {@code -=} the lane-wise products of channel k's gathered gradient column
-   * ({@code scratch[gradients + k * length ...]}, zero past the plane's rows) and tap t's
-   * gathered image column from its row shift ({@code scratch[shift + reads[t] ...]}), over
-   * {@code length} rows (a multiple of 16): what {@link #accumulate} added for the taps a
-   * {@link WrappedRowsConv} read from a neighbouring row at one border column.
+   * {@code sums[at + steps[t] * width + k] +=} the sum over rows y below {@code length} of
+   * tap t's gathered image column ({@code scratch[shift + reads[t] + y]}) times output channel
+   * k's gathered gradient ({@code scratch[gradients + y * width + k]}), for taps t and channels
+   * k below {@code width}, a multiple of 16: the products {@link #accumulate} added for the
+   * taps a {@link WrappedRowsConv} read from a neighbouring row at one border column, summed
+   * with vectors over output channels into sums of their own, subtracted once a pass. Against
+   * subtracting them from the lane partial sums at each image (a 4 x 4 tile two vectors of
+   * rows long: 16 scattered sums loaded and stored from L2 per 32 multiply-adds, 14% of
+   * ResNet-20's 16x28x28->16 weight gradient), the sums stay in L1 over a whole column.
    */
-  static void subtractWrapped(float[] scratch, int gradients, int length, int rows, int[] reads,
-      int shift, int[] steps, int depth, float[] partial) {
-    int k = 0;
-    for (; k + TILE <= rows; k += TILE) {
+  static void accumulateWrapped(float[] scratch, int gradients, int width, int length,
+      int[] reads, int shift, int[] steps, float[] sums, int at) {
+    for (int k = 0; k < width; k += LANES) {
       int t = 0;
-      for (; t + TILE <= steps.length; t += TILE) {
-        subtractTile4x4(scratch, gradients + k * length, length, reads, shift, steps, t, k,
-            depth, partial);
+      for (; t + WRAPPED_TILE <= steps.length; t += WRAPPED_TILE) {
+        wrappedTile(scratch, gradients + k, width, length, reads, shift, steps, t, sums,
+            at + k);
       }
       for (; t < steps.length; t++) {
-        for (int kk = k; kk < k + TILE; kk++) {
-          subtractOne(scratch, gradients + kk * length, length, shift + reads[t],
-              (kk * depth + steps[t]) * 16, partial);
+        FloatVector s = FloatVector.fromArray(SPECIES, sums, at + k + steps[t] * width);
+        int c = shift + reads[t];
+        for (int y = 0; y < length; y++) {
+          s = FloatVector.fromArray(SPECIES, scratch, gradients + k + y * width)
+              .fma(FloatVector.broadcast(SPECIES, scratch[c + y]), s);
         }
-      }
-    }
-    for (; k < rows; k++) {
-      for (int t = 0; t < steps.length; t++) {
-        subtractOne(scratch, gradients + k * length, length, shift + reads[t],
-            (k * depth + steps[t]) * 16, partial);
+        s.intoArray(sums, at + k + steps[t] * width);
       }
     }
   }
 
   /**
-   * Output channels k..k+3 by taps t..t+3 of {@link #subtractWrapped}: 16 lane sums in
-   * registers, 8 loads and 4 negations per 16 fused multiply-adds a vector of rows. One pair at
-   * a time (a load, two multiplies, two subtractions and a store of its sums per 32 rows) it
-   * took 9% of a 16x28x28->16 layer's samples, forward and backward.
+   * Taps t..t+7 of {@link #accumulateWrapped} for one vector of output channels, from
+   * {@code scratch[gradients]} and into {@code sums[at]}: 8 sums in registers, a load and 8
+   * broadcasts per 8 fused multiply-adds a row.
    */
-  private static void subtractTile4x4(float[] scratch, int dy, int length, int[] reads,
-      int shift, int[] steps, int t, int k, int depth, float[] partial) {
-    int d1 = dy + length;
-    int d2 = d1 + length;
-    int d3 = d2 + length;
+  private static void wrappedTile(float[] scratch, int gradients, int width, int length,
+      int[] reads, int shift, int[] steps, int t, float[] sums, int at) {
+    int a0 = at + steps[t] * width;
+    int a1 = at + steps[t + 1] * width;
+    int a2 = at + steps[t + 2] * width;
+    int a3 = at + steps[t + 3] * width;
+    int a4 = at + steps[t + 4] * width;
+    int a5 = at + steps[t + 5] * width;
+    int a6 = at + steps[t + 6] * width;
+    int a7 = at + steps[t + 7] * width;
     int c0 = shift + reads[t];
     int c1 = shift + reads[t + 1];
     int c2 = shift + reads[t + 2];
     int c3 = shift + reads[t + 3];
-    int a0 = (k * depth + steps[t]) * 16;
-    int a1 = (k * depth + steps[t + 1]) * 16;
-    int a2 = (k * depth + steps[t + 2]) * 16;
-    int a3 = (k * depth + steps[t + 3]) * 16;
-    int next = depth * 16; // the next output channel's sums
-    FloatVector s00 = FloatVector.fromArray(SPECIES, partial, a0);
-    FloatVector s01 = FloatVector.fromArray(SPECIES, partial, a1);
-    FloatVector s02 = FloatVector.fromArray(SPECIES, partial, a2);
-    FloatVector s03 = FloatVector.fromArray(SPECIES, partial, a3);
-    FloatVector s10 = FloatVector.fromArray(SPECIES, partial, a0 + next);
-    FloatVector s11 = FloatVector.fromArray(SPECIES, partial, a1 + next);
-    FloatVector s12 = FloatVector.fromArray(SPECIES, partial, a2 + next);
-    FloatVector s13 = FloatVector.fromArray(SPECIES, partial, a3 + next);
-    FloatVector s20 = FloatVector.fromArray(SPECIES, partial, a0 + 2 * next);
-    FloatVector s21 = FloatVector.fromArray(SPECIES, partial, a1 + 2 * next);
-    FloatVector s22 = FloatVector.fromArray(SPECIES, partial, a2 + 2 * next);
-    FloatVector s23 = FloatVector.fromArray(SPECIES, partial, a3 + 2 * next);
-    FloatVector s30 = FloatVector.fromArray(SPECIES, partial, a0 + 3 * next);
-    FloatVector s31 = FloatVector.fromArray(SPECIES, partial, a1 + 3 * next);
-    FloatVector s32 = FloatVector.fromArray(SPECIES, partial, a2 + 3 * next);
-    FloatVector s33 = FloatVector.fromArray(SPECIES, partial, a3 + 3 * next);
-    for (int y = 0; y < length; y += LANES) {
-      FloatVector i0 = FloatVector.fromArray(SPECIES, scratch, c0 + y);
-      FloatVector i1 = FloatVector.fromArray(SPECIES, scratch, c1 + y);
-      FloatVector i2 = FloatVector.fromArray(SPECIES, scratch, c2 + y);
-      FloatVector i3 = FloatVector.fromArray(SPECIES, scratch, c3 + y);
-      FloatVector g0 = FloatVector.fromArray(SPECIES, scratch, dy + y).neg();
-      s00 = g0.fma(i0, s00);
-      s01 = g0.fma(i1, s01);
-      s02 = g0.fma(i2, s02);
-      s03 = g0.fma(i3, s03);
-      FloatVector g1 = FloatVector.fromArray(SPECIES, scratch, d1 + y).neg();
-      s10 = g1.fma(i0, s10);
-      s11 = g1.fma(i1, s11);
-      s12 = g1.fma(i2, s12);
-      s13 = g1.fma(i3, s13);
-      FloatVector g2 = FloatVector.fromArray(SPECIES, scratch, d2 + y).neg();
-      s20 = g2.fma(i0, s20);
-      s21 = g2.fma(i1, s21);
-      s22 = g2.fma(i2, s22);
-      s23 = g2.fma(i3, s23);
-      FloatVector g3 = FloatVector.fromArray(SPECIES, scratch, d3 + y).neg();
-      s30 = g3.fma(i0, s30);
-      s31 = g3.fma(i1, s31);
-      s32 = g3.fma(i2, s32);
-      s33 = g3.fma(i3, s33);
+    int c4 = shift + reads[t + 4];
+    int c5 = shift + reads[t + 5];
+    int c6 = shift + reads[t + 6];
+    int c7 = shift + reads[t + 7];
+    FloatVector s0 = FloatVector.fromArray(SPECIES, sums, a0);
+    FloatVector s1 = FloatVector.fromArray(SPECIES, sums, a1);
+    FloatVector s2 = FloatVector.fromArray(SPECIES, sums, a2);
+    FloatVector s3 = FloatVector.fromArray(SPECIES, sums, a3);
+    FloatVector s4 = FloatVector.fromArray(SPECIES, sums, a4);
+    FloatVector s5 = FloatVector.fromArray(SPECIES, sums, a5);
+    FloatVector s6 = FloatVector.fromArray(SPECIES, sums, a6);
+    FloatVector s7 = FloatVector.fromArray(SPECIES, sums, a7);
+    for (int y = 0; y < length; y++) {
+      FloatVector g = FloatVector.fromArray(SPECIES, scratch, gradients + y * width);
+      s0 = g.fma(FloatVector.broadcast(SPECIES, scratch[c0 + y]), s0);
+      s1 = g.fma(FloatVector.broadcast(SPECIES, scratch[c1 + y]), s1);
+      s2 = g.fma(FloatVector.broadcast(SPECIES, scratch[c2 + y]), s2);
+      s3 = g.fma(FloatVector.broadcast(SPECIES, scratch[c3 + y]), s3);
+      s4 = g.fma(FloatVector.broadcast(SPECIES, scratch[c4 + y]), s4);
+      s5 = g.fma(FloatVector.broadcast(SPECIES, scratch[c5 + y]), s5);
+      s6 = g.fma(FloatVector.broadcast(SPECIES, scratch[c6 + y]), s6);
+      s7 = g.fma(FloatVector.broadcast(SPECIES, scratch[c7 + y]), s7);
     }
-    s00.intoArray(partial, a0);
-    s01.intoArray(partial, a1);
-    s02.intoArray(partial, a2);
-    s03.intoArray(partial, a3);
-    s10.intoArray(partial, a0 + next);
-    s11.intoArray(partial, a1 + next);
-    s12.intoArray(partial, a2 + next);
-    s13.intoArray(partial, a3 + next);
-    s20.intoArray(partial, a0 + 2 * next);
-    s21.intoArray(partial, a1 + 2 * next);
-    s22.intoArray(partial, a2 + 2 * next);
-    s23.intoArray(partial, a3 + 2 * next);
-    s30.intoArray(partial, a0 + 3 * next);
-    s31.intoArray(partial, a1 + 3 * next);
-    s32.intoArray(partial, a2 + 3 * next);
-    s33.intoArray(partial, a3 + 3 * next);
-  }
-
-  /** One output channel's gradient column by one tap's column: the pairs tiles leave. */
-  private static void subtractOne(float[] scratch, int dy, int length, int column, int at,
-      float[] partial) {
-    FloatVector s = FloatVector.fromArray(SPECIES, partial, at);
-    for (int y = 0; y < length; y += LANES) {
-      s = FloatVector.fromArray(SPECIES, scratch, dy + y).neg()
-          .fma(FloatVector.fromArray(SPECIES, scratch, column + y), s);
-    }
-    s.intoArray(partial, at);
+    s0.intoArray(sums, a0);
+    s1.intoArray(sums, a1);
+    s2.intoArray(sums, a2);
+    s3.intoArray(sums, a3);
+    s4.intoArray(sums, a4);
+    s5.intoArray(sums, a5);
+    s6.intoArray(sums, a6);
+    s7.intoArray(sums, a7);
   }
 
   /** {@code g[gOff + i] += } the lanes of {@code partial[i * 16 ...]} summed, for i < count. */

@@ -73,8 +73,7 @@ class WrappedRowsConvTest {
             resultGrad, null, null, false, null);
       }
       // the weight gradient by pixels, one image at a time into the same lane partial sums
-      DirectConv direct = DirectConv.forward(g, cout);
-      float[] partial = new float[direct.pixelPartialsSize()];
+      float[] partial = new float[f.pixelPartialsSize()];
       float[] dyP = new float[f.gradientSize()];
       for (int n = 0; n < images; n++) {
         f.pad(x, n * inSize, padded);
@@ -86,7 +85,7 @@ class WrappedRowsConvTest {
       for (int i = 0; i < w.length; i++) {
         dwExpected[i] = dw[i];
       }
-      direct.addPixelPartials(partial, dw, 0);
+      f.addPixelPartials(partial, dw, 0);
 
       double[][] expected = DirectConvTest.reference(g, cout, images, x, w, bias, dy);
       DirectConvTest.assertClose(expected[0], y, "forward " + g);
