@@ -138,6 +138,7 @@ final class DirectConvPasses {
   private final int inSize;
   private final int outSize;
   private final int outChannels;
+  private final int[] chunkPixelOffsets; // a chunk's pixels, by channels
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
   private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
@@ -540,6 +541,7 @@ final class DirectConvPasses {
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
     this.outChannels = outChannels;
+    this.chunkPixelOffsets = plan.weightsByChannels() ? f.chunkPixelOffsets(plan.chunk()) : null;
   }
 
   /** Whether the forward pass runs on rows that wrap ({@link WrappedRowsConv}). */
@@ -855,7 +857,8 @@ final class DirectConvPasses {
       f.pad(in, n * inSize, s.paddedImages(), i * f.paddedSize());
       f.transposeGradient(dOut, n * outSize, s.transposedGradients(), i * f.transposedGradientSize());
     }
-    f.weightGradientByChannels(s.paddedImages(), s.transposedGradients(), count, s.transposedWeights());
+    f.weightGradientByChannels(s.paddedImages(), s.transposedGradients(), count,
+        chunkPixelOffsets, s.transposedWeights());
     inputGradient(s, dOut, dIn, first, count);
   }
 

@@ -18,31 +18,20 @@ final class ChannelWeightGradient {
   private ChannelWeightGradient() {}
 
   /**
-   * {@code accT[p * outPad + o] +=} the sum over images i < images and pixels q < pixels of
-   * {@code padded[i * paddedStride + offsets[p] + pixelOffsets[q]] * dyT[i * dyStride + q * outPad
-   * + o]}: the weight gradient, transposed, as a GEMM whose reduction runs over the output pixels
-   * (the dropped columns skipped) and whose vectors run over output channels, with the image
-   * broadcast one tap at a time. No lanes are summed; {@code outPad} is a multiple of LANES.
-   * Tiles of 6 taps by 4 vectors where the outputs fill whole groups of 4 vectors (64 floats),
-   * else 8 taps by 2 or 16 by 1: 4 loads and 6 broadcasts per 24 multiply-adds against 2 and 8
-   * per 16. Weight gradient alone, 64 images, one thread, 8 x 2 vs 6 x 4 in ms: 32x14x14->64
-   * 2.81-3.00 vs 2.48-2.61, 64x7x7->64 1.51-1.59 vs 1.38-1.42, 64x14x14->64 5.57-5.70 vs
-   * 4.83-5.27.
+   * {@code accT[p * outPad + o] +=} the sum over pixels q < pixels of
+   * {@code padded[offsets[p] + pixelOffsets[q]] * dyT[dyAt + q * outPad + o]}, for reduction
+   * steps p in [firstTap, endTap): the weight gradient, transposed, as a GEMM whose reduction
+   * runs over output pixels (the dropped columns skipped; a chunk's images as one run, their
+   * pixel offsets into images side by side) and whose vectors run over output channels, with
+   * the image broadcast one tap at a time. No lanes are summed; {@code outPad} is a multiple of
+   * LANES. Tiles of 6 taps by 4 vectors where the outputs fill whole groups of 4 vectors (64
+   * floats), else 8 taps by 2 or 16 by 1: 4 loads and 6 broadcasts per 24 multiply-adds
+   * against 2 and 8 per 16. Weight gradient alone, 64 images, one thread, 8 x 2 vs 6 x 4 in
+   * ms: 32x14x14->64 2.81-3.00 vs 2.48-2.61, 64x7x7->64 1.51-1.59 vs 1.38-1.42, 64x14x14->64
+   * 5.57-5.70 vs 4.83-5.27.
    */
-  static void accumulate(float[] dyT, int dyStride, int outPad, float[] padded,
-      int paddedStride, int images, int depth, int[] offsets, int[] pixelOffsets,
-      float[] accT) {
-    accumulate(dyT, 0, dyStride, outPad, padded, paddedStride, images, 0, depth,
-        offsets, pixelOffsets, pixelOffsets.length, accT);
-  }
-
-  /**
-   * As above for reduction steps p in [firstTap, endTap) only, the output gradient from
-   * {@code dyT[dyAt]}, and the first {@code pixels} pixel offsets.
-   */
-  static void accumulate(float[] dyT, int dyAt, int dyStride, int outPad,
-      float[] padded, int paddedStride, int images, int firstTap, int endTap, int[] offsets,
-      int[] pixelOffsets, int pixels, float[] accT) {
+  static void accumulate(float[] dyT, int dyAt, int outPad, float[] padded, int firstTap,
+      int endTap, int[] offsets, int[] pixelOffsets, int pixels, float[] accT) {
     boolean quads = outPad % (4 * LANES) == 0;
     boolean pairs = !quads && outPad % (2 * LANES) == 0;
     int width = quads ? 4 : pairs ? 2 : 1;
@@ -50,47 +39,37 @@ final class ChannelWeightGradient {
     for (int o = 0; o < outPad; o += width * LANES) {
       int p = firstTap;
       for (; p + taps <= endTap; p += taps) {
-        for (int i = 0; i < images; i++) {
-          if (quads) {
-            taps6x4(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
-                pixelOffsets, pixels, accT, o);
-          } else if (pairs) {
-            taps8x2(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
-                pixelOffsets, pixels, accT, o);
-          } else {
-            taps16x1(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
-                pixelOffsets, pixels, accT, o);
-          }
+        if (quads) {
+          taps6x4(dyT, dyAt, outPad, padded, offsets, p, pixelOffsets, pixels, accT, o);
+        } else if (pairs) {
+          taps8x2(dyT, dyAt, outPad, padded, offsets, p, pixelOffsets, pixels, accT, o);
+        } else {
+          taps16x1(dyT, dyAt, outPad, padded, offsets, p, pixelOffsets, pixels, accT, o);
         }
       }
       // pairs of taps past the last 6-tap tile (a Winograd weight gradient's 32 or 64 input
       // channels leave 2 or 4) with the four vectors at once: 8 accumulators, not 1
       for (; quads && p + 2 <= endTap; p += 2) {
-        for (int i = 0; i < images; i++) {
-          taps2x4(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
-              pixelOffsets, pixels, accT, o);
-        }
+        taps2x4(dyT, dyAt, outPad, padded, offsets, p, pixelOffsets, pixels, accT, o);
       }
       for (; p < endTap; p++) {
         for (int v = 0; v < width; v++) {
-          for (int i = 0; i < images; i++) {
-            taps1x1(dyT, dyAt + i * dyStride, outPad, padded, i * paddedStride, offsets, p,
-                pixelOffsets, pixels, accT, o + v * LANES);
-          }
+          taps1x1(dyT, dyAt, outPad, padded, offsets, p, pixelOffsets, pixels, accT,
+              o + v * LANES);
         }
       }
     }
   }
 
   /** 6 taps by 4 vectors of output channels: 24 accumulators, 4 loads + 6 broadcasts. */
-  private static void taps6x4(float[] dyT, int dyAt, int outPad, float[] padded, int base,
+  private static void taps6x4(float[] dyT, int dyAt, int outPad, float[] padded,
       int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
-    int x0 = base + offsets[p];
-    int x1 = base + offsets[p + 1];
-    int x2 = base + offsets[p + 2];
-    int x3 = base + offsets[p + 3];
-    int x4 = base + offsets[p + 4];
-    int x5 = base + offsets[p + 5];
+    int x0 = offsets[p];
+    int x1 = offsets[p + 1];
+    int x2 = offsets[p + 2];
+    int x3 = offsets[p + 3];
+    int x4 = offsets[p + 4];
+    int x5 = offsets[p + 5];
     FloatVector s0_0 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o);
     FloatVector s0_1 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o + 1 * LANES);
     FloatVector s0_2 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o + 2 * LANES);
@@ -181,16 +160,16 @@ final class ChannelWeightGradient {
 
 
   /** 8 taps by 2 vectors of output channels: 16 accumulators, 2 loads + 8 broadcasts. */
-  private static void taps8x2(float[] dyT, int dyAt, int outPad, float[] padded, int base,
+  private static void taps8x2(float[] dyT, int dyAt, int outPad, float[] padded,
       int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
-    int x0 = base + offsets[p];
-    int x1 = base + offsets[p + 1];
-    int x2 = base + offsets[p + 2];
-    int x3 = base + offsets[p + 3];
-    int x4 = base + offsets[p + 4];
-    int x5 = base + offsets[p + 5];
-    int x6 = base + offsets[p + 6];
-    int x7 = base + offsets[p + 7];
+    int x0 = offsets[p];
+    int x1 = offsets[p + 1];
+    int x2 = offsets[p + 2];
+    int x3 = offsets[p + 3];
+    int x4 = offsets[p + 4];
+    int x5 = offsets[p + 5];
+    int x6 = offsets[p + 6];
+    int x7 = offsets[p + 7];
     FloatVector s0_0 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o);
     FloatVector s0_1 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o + 1 * LANES);
     FloatVector s1_0 = FloatVector.fromArray(SPECIES, accT, (p + 1) * outPad + o);
@@ -256,24 +235,24 @@ final class ChannelWeightGradient {
   }
 
   /** 16 taps by 1 vector of output channels (16 or fewer channels). */
-  private static void taps16x1(float[] dyT, int dyAt, int outPad, float[] padded, int base,
+  private static void taps16x1(float[] dyT, int dyAt, int outPad, float[] padded,
       int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
-    int x0 = base + offsets[p];
-    int x1 = base + offsets[p + 1];
-    int x2 = base + offsets[p + 2];
-    int x3 = base + offsets[p + 3];
-    int x4 = base + offsets[p + 4];
-    int x5 = base + offsets[p + 5];
-    int x6 = base + offsets[p + 6];
-    int x7 = base + offsets[p + 7];
-    int x8 = base + offsets[p + 8];
-    int x9 = base + offsets[p + 9];
-    int x10 = base + offsets[p + 10];
-    int x11 = base + offsets[p + 11];
-    int x12 = base + offsets[p + 12];
-    int x13 = base + offsets[p + 13];
-    int x14 = base + offsets[p + 14];
-    int x15 = base + offsets[p + 15];
+    int x0 = offsets[p];
+    int x1 = offsets[p + 1];
+    int x2 = offsets[p + 2];
+    int x3 = offsets[p + 3];
+    int x4 = offsets[p + 4];
+    int x5 = offsets[p + 5];
+    int x6 = offsets[p + 6];
+    int x7 = offsets[p + 7];
+    int x8 = offsets[p + 8];
+    int x9 = offsets[p + 9];
+    int x10 = offsets[p + 10];
+    int x11 = offsets[p + 11];
+    int x12 = offsets[p + 12];
+    int x13 = offsets[p + 13];
+    int x14 = offsets[p + 14];
+    int x15 = offsets[p + 15];
     FloatVector s0_0 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o);
     FloatVector s1_0 = FloatVector.fromArray(SPECIES, accT, (p + 1) * outPad + o);
     FloatVector s2_0 = FloatVector.fromArray(SPECIES, accT, (p + 2) * outPad + o);
@@ -346,10 +325,10 @@ final class ChannelWeightGradient {
   }
 
   /** 2 taps by 4 vectors, past the last 6-tap tile: 8 accumulators, 4 loads + 2 broadcasts. */
-  private static void taps2x4(float[] dyT, int dyAt, int outPad, float[] padded, int base,
+  private static void taps2x4(float[] dyT, int dyAt, int outPad, float[] padded,
       int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
-    int x0 = base + offsets[p];
-    int x1 = base + offsets[p + 1];
+    int x0 = offsets[p];
+    int x1 = offsets[p + 1];
     FloatVector s0_0 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o);
     FloatVector s0_1 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o + 1 * LANES);
     FloatVector s0_2 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o + 2 * LANES);
@@ -387,9 +366,9 @@ final class ChannelWeightGradient {
   }
 
   /** One tap by one vector: the taps left over. */
-  private static void taps1x1(float[] dyT, int dyAt, int outPad, float[] padded, int base,
+  private static void taps1x1(float[] dyT, int dyAt, int outPad, float[] padded,
       int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
-    int x0 = base + offsets[p];
+    int x0 = offsets[p];
     FloatVector s0_0 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o);
     for (int q = 0; q < pixels; q++) {
       int at = dyAt + q * outPad + o;

@@ -687,9 +687,9 @@ public final class WinogradConv {
         tiles += rows * tilesW;
       }
       for (int xi = 0; xi < positions; xi++) {
-        ChannelWeightGradient.accumulate(dm, xi * gradientStride, 0, outPad,
-            transformed, 0, 1, xi * inChannels, (xi + 1) * inChannels, tapOffsets,
-            tileOffsets[part], tiles, accT);
+        ChannelWeightGradient.accumulate(dm, xi * gradientStride, outPad, transformed,
+            xi * inChannels, (xi + 1) * inChannels, tapOffsets, tileOffsets[part], tiles,
+            accT);
       }
     }
   }

@@ -100,9 +100,11 @@ class DirectConvTest {
       float[] dw = uniform(w.length, seed++); // accumulated onto, as a layer's gradient is
       float[] dwBefore = dw.clone();
       float[] accT = new float[f.transposedWeightsSize()];
-      f.weightGradientByChannels(padded, dyT, 4, accT);
+      int[] chunkOffsets = f.chunkPixelOffsets(images - 4); // a chunk of 4, then the rest
+      f.weightGradientByChannels(padded, dyT, 4, chunkOffsets, accT);
       f.weightGradientByChannels(Arrays.copyOfRange(padded, 4 * f.paddedSize(), padded.length),
-          Arrays.copyOfRange(dyT, 4 * f.transposedGradientSize(), dyT.length), images - 4, accT);
+          Arrays.copyOfRange(dyT, 4 * f.transposedGradientSize(), dyT.length), images - 4,
+          chunkOffsets, accT);
       f.addTransposedWeights(accT, dw, 0);
 
       double[][] expected = reference(g, cout, images, x, w, bias, dy);
