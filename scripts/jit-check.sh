@@ -34,7 +34,8 @@ fi
 # the JIT may not have finished compiling when the timing starts (22-66 MB a step seen beside a
 # build), so the check takes the last of four timed repeats; a compile log that names a method
 # is still worth a second run on an idle machine.
-allocated=$(grep -o "[0-9.]* in the last repeat" "$log" | head -1 | awk '{print $1}')
+# (a number, not an empty match: the compile log can interleave with that line and split it)
+allocated=$(grep -o "[0-9][0-9.]* in the last repeat" "$log" | head -1 | awk '{print $1}')
 if [[ -n "$allocated" ]] && awk -v a="$allocated" -v max="${JIT_CHECK_MAX_MB:-20}" \
     'BEGIN {exit !(a > max)}'; then
   echo "allocated $allocated MB a step in the last timed repeat, more than" \
