@@ -135,6 +135,20 @@ public final class StepBenchmark {
     };
   }
 
+  /**
+   * One training step ({@code mode} "train") or inference forward ("infer") of a new network
+   * of the model file {@code model} on {@code threads} intra-op workers: the entry point
+   * {@link BuildPair} calls in each build it loads.
+   */
+  public static Runnable newStep(Path model, String mode, int batch, int threads)
+      throws IOException {
+    if (!mode.equals("train") && !mode.equals("infer")) {
+      throw new IllegalArgumentException("mode must be train or infer, got '" + mode + "'");
+    }
+    return step(SpecJson.read(model), ComputeContext.defaults().withThreads(threads),
+        mode.equals("train"), batch);
+  }
+
   /** One training step or inference forward of a new network of {@code spec}. */
   private static Runnable step(NetworkSpec spec, ComputeContext context, boolean train,
       int batch) {
