@@ -365,6 +365,15 @@ final class DirectConvPasses {
       return wrapped != null ? wrapped.pixelPartialsSize() : forward.pixelPartialsSize();
     }
 
+    /** Adds the weight gradient by pixels summed in {@code partial} to {@code g[gOff ...]}. */
+    void addPixelPartials(float[] partial, float[] g, int gOff) {
+      if (wrapped != null) {
+        wrapped.addPixelPartials(partial, g, gOff);
+      } else {
+        forward.addPixelPartials(partial, g, gOff);
+      }
+    }
+
     /**
      * Whether a forward pass that writes the 2x2 pool of its output runs on DirectConv's padded
      * rows even though the plan wraps the rows ({@link #wrapped}): with the pool taken as the
@@ -799,11 +808,7 @@ final class DirectConvPasses {
       for (int n = from; n < to; n++) {
         backwardByPixels(s, in, dOut, dIn, n);
       }
-      if (plan.wrapped() != null) {
-        plan.wrapped().addPixelPartials(s.pixelPartials(), g, wOff);
-      } else {
-        plan.forward().addPixelPartials(s.pixelPartials(), g, wOff);
-      }
+      plan.addPixelPartials(s.pixelPartials(), g, wOff);
       Arrays.fill(s.pixelPartials(), 0f);
       return;
     }
