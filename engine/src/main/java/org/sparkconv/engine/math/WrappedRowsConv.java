@@ -59,6 +59,7 @@ public final class WrappedRowsConv {
   private final int widest; // gathered columns of the widest border
   private final int borderWeightsSize;
   private final int laneChannels; // output channels rounded up to whole vectors
+  private final int wrappedSumsAt; // in the pixel partials: the wrapped taps' sums, after the lanes
 
   /**
    * An output column x whose windows leave the image's rows: the padded columns its wrapped
@@ -113,6 +114,7 @@ public final class WrappedRowsConv {
     this.widest = columns;
     this.sumsAt = columnsAt + widest * columnLength;
     this.laneChannels = roundUp(outChannels, RUN_MULTIPLE);
+    this.wrappedSumsAt = outChannels * depth * 16;
   }
 
   /** The wrapped taps of output column x: kernel columns that fall outside the image's row. */
@@ -297,7 +299,7 @@ public final class WrappedRowsConv {
    * taps' products, a row of output channels per reduction step.
    */
   public int pixelPartialsSize() {
-    return outChannels * depth * 16 + depth * laneChannels;
+    return wrappedSumsAt + depth * laneChannels;
   }
 
   /**
@@ -324,7 +326,6 @@ public final class WrappedRowsConv {
         partial);
     int columnsFrom = outChannels * runLength;
     int gradientsFrom = columnsFrom + widest * columnLength;
-    int wrappedSums = outChannels * depth * 16;
     for (Border b : borders) {
       gatherColumns(b, padded, dyP, columnsFrom);
       for (int o = 0; o < outChannels; o++) {
@@ -334,7 +335,7 @@ public final class WrappedRowsConv {
         }
       }
       PixelWeightGradient.accumulateWrapped(dyP, gradientsFrom, laneChannels, height,
-          b.offsets(), columnsFrom - columnsAt, b.steps(), partial, wrappedSums);
+          b.offsets(), columnsFrom - columnsAt, b.steps(), partial, wrappedSumsAt);
     }
   }
 
@@ -344,10 +345,9 @@ public final class WrappedRowsConv {
    */
   public void addPixelPartials(float[] partial, float[] g, int gOff) {
     PixelWeightGradient.addTo(partial, outChannels * depth, g, gOff);
-    int wrappedSums = outChannels * depth * 16;
     for (int p = 0; p < depth; p++) {
       for (int o = 0; o < outChannels; o++) {
-        g[gOff + o * depth + p] -= partial[wrappedSums + p * laneChannels + o];
+        g[gOff + o * depth + p] -= partial[wrappedSumsAt + p * laneChannels + o];
       }
     }
   }

@@ -24,9 +24,9 @@ import org.sparkconv.engine.layer.Relu;
  * into a scratch buffer that is then added in, so every layer keeps the simple contract of
  * writing, never accumulating, its input gradient. For a chain this is the usual ping-pong of
  * two buffers; a ResNet needs three. A layer that can write its input gradient over its output
- * gradient (a batch norm, {@link LayerSpec#backwardInPlace}) passes its buffer on instead. A residual sum's two input gradients are one array
- * ({@link #sharesInputGradient}): the sum writes it once, not twice (ResNet-20's stage-1 sums at
- * batch 64: 0.99 -> 0.47 ms each).
+ * gradient (a batch norm, {@link LayerSpec#backwardInPlace}) passes its buffer on instead. A
+ * residual sum's two input gradients are one array ({@link #sharesInputGradient}): the sum
+ * writes it once, not twice (ResNet-20's stage-1 sums at batch 64: 0.99 -> 0.47 ms each).
  */
 final class GraphPlan {
 
