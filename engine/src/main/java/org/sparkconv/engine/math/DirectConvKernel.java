@@ -41,6 +41,15 @@ final class DirectConvKernel {
    */
   static void run(float[] packed, int packedAt, int rows, int depth, int[] offsets,
       float[] padded, float[] result, int resultAt, int runLength) {
+    run(packed, packedAt, rows, depth, offsets, padded, result, resultAt, runLength, runLength);
+  }
+
+  /**
+   * As above with the result's rows {@code rowStride} apart (at least {@code runLength}): a
+   * run that stops short of its plane, written straight into the planes.
+   */
+  static void run(float[] packed, int packedAt, int rows, int depth, int[] offsets,
+      float[] padded, float[] result, int resultAt, int runLength, int rowStride) {
     int left = rows % ROWS;
     int eightRows = left == 0 || left > 6 ? rows : rows - left; // panels the 8-row tiles take
     int[] shifted = shiftedOffsets(depth);
@@ -57,21 +66,21 @@ final class DirectConvKernel {
       shift(offsets, depth, j, shifted);
       for (int q = 0; q < eightRows; q += ROWS) {
         microKernel3(packed, packedAt + q * depth, depth, shifted, padded, result,
-            resultAt + q * runLength + j, runLength);
+            resultAt + q * rowStride + j, rowStride);
       }
     }
     for (; j + 2 * LANES <= runLength; j += 2 * LANES) {
       shift(offsets, depth, j, shifted);
       for (int q = 0; q < eightRows; q += ROWS) {
         microKernel2(packed, packedAt + q * depth, depth, shifted, padded, result,
-            resultAt + q * runLength + j, runLength);
+            resultAt + q * rowStride + j, rowStride);
       }
     }
     for (; j < runLength; j += LANES) {
       shift(offsets, depth, j, shifted);
       for (int q = 0; q < eightRows; q += ROWS) {
         microKernel1(packed, packedAt + q * depth, depth, shifted, padded, result,
-            resultAt + q * runLength + j, runLength);
+            resultAt + q * rowStride + j, rowStride);
       }
     }
     if (eightRows < rows) {
@@ -80,12 +89,12 @@ final class DirectConvKernel {
       for (; k + 4 * LANES <= runLength; k += 4 * LANES) {
         shift(offsets, depth, k, shifted);
         microKernel6x4(packed, packedAt + q * depth, depth, shifted, padded, result,
-            resultAt + q * runLength + k, runLength);
+            resultAt + q * rowStride + k, rowStride);
       }
       for (; k < runLength; k += LANES) {
         shift(offsets, depth, k, shifted);
         microKernel1(packed, packedAt + q * depth, depth, shifted, padded, result,
-            resultAt + q * runLength + k, runLength);
+            resultAt + q * rowStride + k, rowStride);
       }
     }
   }

@@ -9,6 +9,16 @@ package org.sparkconv.engine.math;
  * border columns (in {@link #convolve}): per output row, one tap column per unit of padding and
  * side.
  *
+ * <p>The forward kernel runs over a plane's whole vectors (192 of 196 pixels on 14x14); the
+ * pixels past them, and the wrapped taps' sums at each border column, are computed with vectors
+ * over output channels ({@link PixelListKernel}), broadcasting each entry from the padded copy.
+ * Before, the runs were rounded up to whole vectors (a 13th vector column of 8-row tiles for 4
+ * pixels) and the border sums ran on the pixel kernel over columns gathered from the padded
+ * rows, a scalar copy per row and channel. 64 images, one thread, the two builds alternated in
+ * one JVM (both orders): 32x14x14->32 forward 1.09x and 1.11x, forward and backward 1.05x and
+ * 1.01x; 16x28x28->16 (no tail, two border columns of 28) 1.00x and 1.02x. The runs stopping
+ * at whole vectors also let 14x14 planes be written in place.
+ *
  * <p>What it saves against DirectConv's padded rows ({@code width + 2 pad}): the dropped
  * columns (2 of 30 on 28x28) and the row-by-row copies in and out (a channel is copied in as
  * one block, and out as one plane), which cost about a third of the multiplications they frame
@@ -49,25 +59,36 @@ public final class WrappedRowsConv {
   private final int channelBlock; // floats per channel: zero rows, the image, zero rows
   private final int depth;
   private final int[] offsets; // per reduction step (c, ki, kj), from the padded copy's start
-  private final int runLength;
+  private final int plane; // pixels of an output plane: the forward's result rows are this long
+  private final int kernelRun; // the forward kernel's run: the plane's whole vectors
+  private final int runLength; // the weight gradient's run: the plane rounded up to vectors
   private final int paddedSize;
   private final Border[] borders; // per output column whose windows leave the image's rows
+  private final PixelList tail; // the plane's pixels past the kernel's run, or null
   private final int columnLength; // floats of a gathered padded column
-  private final int sumsLength; // a border's sums per output channel: the height rounded up
-  private final int columnsAt; // in the result scratch: gathered columns, then the sums
-  private final int sumsAt;
   private final int widest; // gathered columns of the widest border
   private final int borderWeightsSize;
   private final int laneChannels; // output channels rounded up to whole vectors
+  private final int listSumsAt; // in the result scratch: a pixel list's sums, after the rows
+  private final int listSumsSize;
   private final int wrappedSumsAt; // in the pixel partials: the wrapped taps' sums, after the lanes
 
   /**
-   * An output column x whose windows leave the image's rows: the padded columns its wrapped
-   * taps read ({@code columnStarts}, indexes of padded row 0 of each), and per wrapped tap its
-   * reduction step and where it reads the gathered columns ({@code offsets}, as a
-   * {@link DirectConvKernel#run} image); its weights packed from {@code packedAt}.
+   * Pixels whose sums {@link PixelListKernel} computes over reduction steps {@code steps}:
+   * their padded offsets ({@code offsets}, the kernel's for those steps), the pixels' offsets
+   * padded to whole tiles ({@code pixelOffsets}, of which the first {@code count} are real), and
+   * where their weights are packed ({@code packedAt}).
    */
-  private record Border(int x, int[] columnStarts, int[] steps, int[] offsets, int packedAt) {}
+  private record PixelList(int[] steps, int[] offsets, int[] pixelOffsets, int count,
+      int packedAt) {}
+
+  /**
+   * An output column x whose windows leave the image's rows: its pixels and wrapped taps
+   * ({@code wrapped}, whose sums the forward takes back out), and for the weight gradient the
+   * padded columns those taps read ({@code columnStarts}, indexes of padded row 0 of each) and
+   * where each tap reads the gathered columns ({@code gatheredOffsets}).
+   */
+  private record Border(int x, PixelList wrapped, int[] columnStarts, int[] gatheredOffsets) {}
 
   private WrappedRowsConv(int inChannels, int height, int width, int padTop, int padLeft,
       int kernelH, int kernelW, int outChannels) {
@@ -88,33 +109,59 @@ public final class WrappedRowsConv {
         }
       }
     }
-    this.runLength = roundUp(height * width, RUN_MULTIPLE);
+    this.plane = height * width;
+    this.kernelRun = plane / RUN_MULTIPLE * RUN_MULTIPLE;
+    this.runLength = roundUp(plane, RUN_MULTIPLE);
     int lastRead = offsets[depth - 1] + runLength;
     this.paddedSize = Math.max(lead + inChannels * channelBlock, lastRead);
+    this.laneChannels = roundUp(outChannels, RUN_MULTIPLE);
+    int packedAt = 0;
+    if (kernelRun < plane) {
+      int[] steps = new int[depth];
+      int[] pixels = new int[plane - kernelRun];
+      for (int p = 0; p < depth; p++) {
+        steps[p] = p;
+      }
+      for (int q = 0; q < pixels.length; q++) {
+        pixels[q] = kernelRun + q;
+      }
+      this.tail = pixelList(steps, pixels, packedAt);
+      packedAt += depth * laneChannels;
+    } else {
+      this.tail = null;
+    }
     int padRight = kernelW - 1 - padLeft;
     int count = Math.min(width, padLeft + padRight);
     this.borders = new Border[count];
-    this.sumsLength = roundUp(height, RUN_MULTIPLE);
-    this.columnLength = sumsLength + kernelH - 1;
-    int rows = roundUp(outChannels, MR);
-    this.columnsAt = rows * runLength;
+    this.columnLength = roundUp(height, RUN_MULTIPLE) + kernelH - 1;
     int k = 0;
     int columns = 0;
-    int packedAt = 0;
+    int listLength = tail == null ? 0 : tail.pixelOffsets().length;
     for (int x = 0; x < width && k < count; x++) {
       if (x >= padLeft && x < width - padRight) {
         continue;
       }
       borders[k] = border(x, kernelH, kernelW, padLeft, packedAt);
       columns = Math.max(columns, borders[k].columnStarts().length);
-      packedAt += rows * borders[k].steps().length;
+      packedAt += borders[k].wrapped().steps().length * laneChannels;
+      listLength = Math.max(listLength, borders[k].wrapped().pixelOffsets().length);
       k++;
     }
     this.borderWeightsSize = packedAt;
     this.widest = columns;
-    this.sumsAt = columnsAt + widest * columnLength;
-    this.laneChannels = roundUp(outChannels, RUN_MULTIPLE);
+    this.listSumsAt = roundUp(outChannels, MR) * plane;
+    this.listSumsSize = listLength * laneChannels;
     this.wrappedSumsAt = outChannels * depth * 16;
+  }
+
+  /** The pixels at {@code pixels} over reduction steps {@code steps}, weights at packedAt. */
+  private PixelList pixelList(int[] steps, int[] pixels, int packedAt) {
+    int[] stepOffsets = new int[steps.length];
+    for (int t = 0; t < steps.length; t++) {
+      stepOffsets[t] = offsets[steps[t]];
+    }
+    return new PixelList(steps, stepOffsets, PixelListKernel.padded(pixels), pixels.length,
+        packedAt);
   }
 
   /** The wrapped taps of output column x: kernel columns that fall outside the image's row. */
@@ -129,7 +176,7 @@ public final class WrappedRowsConv {
     }
     int[] columnStarts = new int[inChannels * wrapped];
     int[] steps = new int[inChannels * kernelH * wrapped];
-    int[] offsets = new int[steps.length];
+    int[] gathered = new int[steps.length];
     for (int c = 0, t = 0; c < inChannels; c++) {
       for (int w = 0; w < wrapped; w++) {
         int kj = kernelColumns[w];
@@ -137,11 +184,15 @@ public final class WrappedRowsConv {
         columnStarts[g] = lead + c * channelBlock + x + kj - padLeft;
         for (int ki = 0; ki < kernelH; ki++, t++) {
           steps[t] = (c * kernelH + ki) * kernelW + kj;
-          offsets[t] = columnsAt + g * columnLength + ki;
+          gathered[t] = g * columnLength + ki;
         }
       }
     }
-    return new Border(x, columnStarts, steps, offsets, packedAt);
+    int[] pixels = new int[height];
+    for (int y = 0; y < height; y++) {
+      pixels[y] = y * width + x;
+    }
+    return new Border(x, pixelList(steps, pixels, packedAt), columnStarts, gathered);
   }
 
   /**
@@ -176,48 +227,55 @@ public final class WrappedRowsConv {
   }
 
   /**
-   * Floats of the result before it is copied out, and the border corrections' scratch: the
-   * gathered columns and the sums.
+   * Floats of the result before it is copied out (a plane per output channel, rounded up to
+   * the kernel's 8-row panels), then the pixel lists' sums.
    */
   public int resultSize() {
-    return sumsAt + roundUp(outChannels, MR) * sumsLength;
+    return listSumsAt + listSumsSize;
   }
 
-  /** Floats of the weights of the wrapped taps, {@link #packBorderWeights}. */
+  /** Floats of the tail's and the wrapped taps' weights, {@link #packBorderWeights}. */
   public int borderWeightsSize() {
     return borderWeightsSize;
   }
 
   /**
    * Copies, from weights packed as {@link DirectConv#packWeights} packs them, the weights of
-   * each border column's wrapped taps, packed the same way: once per pass, before
-   * {@link #convolve}.
+   * the plane's tail (every reduction step) and of each border column's wrapped taps, packed
+   * for {@link PixelListKernel}: once per pass, before {@link #convolve}.
    */
   public void packBorderWeights(float[] packed, float[] borderPacked) {
-    int rows = roundUp(outChannels, MR);
+    if (tail != null) {
+      packList(tail, packed, borderPacked);
+    }
     for (Border b : borders) {
-      int taps = b.steps().length;
-      for (int o = 0; o < rows; o++) {
-        int from = o / MR * MR * depth + o % MR;
-        int to = b.packedAt() + o / MR * MR * taps + o % MR;
-        for (int t = 0; t < taps; t++) {
-          borderPacked[to + t * MR] = packed[from + b.steps()[t] * MR];
-        }
+      packList(b.wrapped(), packed, borderPacked);
+    }
+  }
+
+  private void packList(PixelList list, float[] packed, float[] to) {
+    int taps = list.steps().length;
+    for (int o = 0; o < outChannels; o++) {
+      int from = o / MR * MR * depth + o % MR;
+      for (int t = 0; t < taps; t++) {
+        to[list.packedAt() + PixelListKernel.packedIndex(o, t, taps, laneChannels)] =
+            packed[from + list.steps()[t] * MR];
       }
     }
   }
 
   /**
-   * Multiply-adds of one {@link #convolve}, the run's rounding, padded channels and the border
-   * corrections included.
+   * Multiply-adds of one {@link #convolve}, padded channels, the pixel lists' padding and the
+   * border corrections included.
    */
   public long multiplyAdds() {
-    long rows = roundUp(outChannels, MR);
-    long corrections = 0;
+    long lists = tail == null ? 0
+        : (long) tail.pixelOffsets().length * depth * laneChannels;
     for (Border b : borders) {
-      corrections += rows * b.steps().length * sumsLength;
+      lists += (long) b.wrapped().pixelOffsets().length * b.wrapped().steps().length
+          * laneChannels;
     }
-    return rows * depth * runLength + corrections;
+    return (long) roundUp(outChannels, MR) * depth * kernelRun + lists;
   }
 
   /**
@@ -225,7 +283,6 @@ public final class WrappedRowsConv {
    * and the lead stay zero (zero when allocated: nothing else writes them).
    */
   public void pad(float[] x, int xOff, float[] padded) {
-    int plane = height * width;
     for (int c = 0; c < inChannels; c++) {
       System.arraycopy(x, xOff + c * plane, padded, lead + c * channelBlock + rowsAbove * width,
           plane);
@@ -235,14 +292,13 @@ public final class WrappedRowsConv {
   /**
    * Whether {@link #convolve}, with nothing to apply on the way out (no bias, norm, residual or
    * ReLU: a training pass before a batch norm, an input gradient), has the kernel write the
-   * output planes themselves and corrects the border columns there, with no result buffer
-   * copied out: where a run is exactly a plane (its pixels a multiple of 16, as 28x28) and the
-   * output channels fill whole 8-row panels, so nothing is written past this image's planes.
-   * ResNet-20's 16x28x28->16, 64 images, one thread, in one JVM: forward 2.22 -> 1.90 ms,
-   * backward (its input gradient) 5.1-5.3 -> 4.9-5.0 ms.
+   * output planes themselves and the tail and corrections go there, with no result buffer
+   * copied out: where the output channels fill whole 8-row panels, so nothing is written past
+   * this image's planes. ResNet-20's 16x28x28->16, 64 images, one thread, in one JVM: forward
+   * 2.22 -> 1.90 ms, backward (its input gradient) 5.1-5.3 -> 4.9-5.0 ms.
    */
   boolean writesInPlace() {
-    return runLength == height * width && outChannels % MR == 0;
+    return outChannels % MR == 0;
   }
 
   /**
@@ -256,32 +312,54 @@ public final class WrappedRowsConv {
   public void convolve(float[] padded, float[] packed, float[] borderPacked, float[] bias,
       int biasOff, float[] out, int outOff, float[] result, float[] scale, float[] shift,
       boolean relu, float[] residual) {
-    int plane = height * width;
     if (bias == null && scale == null && !relu && residual == null && writesInPlace()) {
-      DirectConvKernel.run(packed, 0, outChannels, depth, offsets, padded, out, outOff,
-          runLength);
-      for (Border b : borders) {
-        subtractWrapped(b, padded, borderPacked, result, out, outOff);
-      }
+      convolveInto(padded, packed, borderPacked, result, out, outOff);
       return;
     }
-    convolveToResult(padded, packed, borderPacked, result);
+    convolveInto(padded, packed, borderPacked, result, result, 0);
     int limit = outOff + outChannels * plane;
     for (int o = 0; o < outChannels; o++) {
       float b = bias == null ? 0f : bias[biasOff + o];
-      DirectConvKernel.copyPlane(result, o * runLength, plane, b,
+      DirectConvKernel.copyPlane(result, o * plane, plane, b,
           scale == null ? 1f : scale[o], scale == null ? 0f : shift[o], relu, residual, out,
           outOff + o * plane, plane, 1, limit);
     }
   }
 
-  /** The runs of the convolution in {@code result}, their border columns corrected. */
-  private void convolveToResult(float[] padded, float[] packed, float[] borderPacked,
-      float[] result) {
-    DirectConvKernel.run(packed, outChannels, depth, offsets, padded, result, runLength);
-    for (Border b : borders) {
-      subtractWrapped(b, padded, borderPacked, result, result, 0);
+  /**
+   * The convolution's planes at {@code target[targetOff]} (the result, or the output planes
+   * where {@link #writesInPlace}): the kernel's run of whole vectors, the tail's sums written
+   * after it, then at each border column the wrapped taps' sums subtracted; the pixel lists'
+   * sums in {@code result}, past the planes.
+   */
+  private void convolveInto(float[] padded, float[] packed, float[] borderPacked,
+      float[] result, float[] target, int targetOff) {
+    DirectConvKernel.run(packed, 0, outChannels, depth, offsets, padded, target, targetOff,
+        kernelRun, plane);
+    if (tail != null) {
+      sumList(tail, padded, borderPacked, result);
+      for (int o = 0; o < outChannels; o++) {
+        int at = targetOff + o * plane + kernelRun;
+        for (int q = 0; q < tail.count(); q++) {
+          target[at + q] = result[listSumsAt + q * laneChannels + o];
+        }
+      }
     }
+    for (Border b : borders) {
+      sumList(b.wrapped(), padded, borderPacked, result);
+      for (int o = 0; o < outChannels; o++) {
+        int at = targetOff + o * plane + b.x();
+        for (int y = 0; y < height; y++) {
+          target[at + y * width] -= result[listSumsAt + y * laneChannels + o];
+        }
+      }
+    }
+  }
+
+  /** The sums of {@code list} over the image padded in {@code padded}, into the result. */
+  private void sumList(PixelList list, float[] padded, float[] borderPacked, float[] result) {
+    PixelListKernel.run(borderPacked, list.packedAt(), laneChannels, list.steps().length,
+        list.offsets(), padded, list.pixelOffsets(), result, listSumsAt);
   }
 
   /**
@@ -308,7 +386,6 @@ public final class WrappedRowsConv {
    * written (zero when allocated).
    */
   public void padGradient(float[] dOut, int off, float[] dyP) {
-    int plane = height * width;
     for (int o = 0; o < outChannels; o++) {
       System.arraycopy(dOut, off + o * plane, dyP, o * runLength, plane);
     }
@@ -335,7 +412,7 @@ public final class WrappedRowsConv {
         }
       }
       PixelWeightGradient.accumulateWrapped(dyP, gradientsFrom, laneChannels, height,
-          b.offsets(), columnsFrom - columnsAt, b.steps(), partial, wrappedSumsAt);
+          b.gatheredOffsets(), columnsFrom, b.wrapped().steps(), partial, wrappedSumsAt);
     }
   }
 
@@ -362,27 +439,6 @@ public final class WrappedRowsConv {
       int at = from + g * columnLength;
       for (int r = 0; r < columnLength && start + r * width < padded.length; r++) {
         to[at + r] = padded[start + r * width];
-      }
-    }
-  }
-
-  /**
-   * Subtracts what {@link DirectConvKernel#run} added at border column b.x for its wrapped
-   * taps from the runs at {@code target[targetOff]} (the result, or the output planes where
-   * {@link #writesInPlace}): their padded columns gathered, the sums over the taps as one more
-   * small run of the kernel (a row of sums per output channel, vectors over output rows), both
-   * in {@code result}.
-   */
-  private void subtractWrapped(Border b, float[] padded, float[] borderPacked, float[] result,
-      float[] target, int targetOff) {
-    gatherColumns(b, padded, result, columnsAt);
-    DirectConvKernel.run(borderPacked, b.packedAt(), outChannels, b.steps().length, b.offsets(),
-        result, result, sumsAt, sumsLength);
-    for (int o = 0; o < outChannels; o++) {
-      int at = targetOff + o * runLength + b.x();
-      int sums = sumsAt + o * sumsLength;
-      for (int y = 0; y < height; y++) {
-        target[at + y * width] -= result[sums + y];
       }
     }
   }

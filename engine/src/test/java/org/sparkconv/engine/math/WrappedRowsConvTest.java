@@ -8,11 +8,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The convolution on wrapping rows against convolution from its definition, summed in double:
- * forward (with a bias, and without one: then written in place where the runs are whole
- * planes), the input gradient through its adjoint plan and the weight gradient by
- * pixels, over several images with the scratch reused, for "same" geometries whose border columns wrap by one and two
- * columns, on one side or both (an even kernel, rows narrower than the kernel), with partial
- * panels of output channels and runs shorter than a vector; and the geometries it declines.
+ * forward (with a bias, and without one: then written in place where the output channels
+ * fill the kernel's 8-row panels), the input gradient through its adjoint plan and the weight
+ * gradient by pixels, over several images with the scratch reused, for "same" geometries whose
+ * border columns wrap by one and two columns, on one side or both (an even kernel, rows
+ * narrower than the kernel), with partial panels of output channels, planes that end past
+ * their whole vectors or are shorter than one, and border columns of 4 to 28 pixels (the
+ * pixel lists' tiles of 7 and 4); and the geometries it declines.
  */
 class WrappedRowsConvTest {
 
@@ -20,12 +22,12 @@ class WrappedRowsConvTest {
   private static final int[][] CASES = {
       {1, 6, 28, 28, 5, 5, 2, 2, 2, 2, 1, 1}, // LeNet-5's first conv: two columns each side
       {16, 16, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1}, // ResNet-20 stage 1
-      {32, 32, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1}, // stage 2: runs rounded from 196 to 208
+      {32, 32, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1}, // stage 2: runs of 192, a tail of 4 pixels
       {5, 50, 6, 5, 3, 3, 1, 1, 1, 1, 1, 1}, // 50 outputs: a partial panel
       {9, 3, 5, 6, 3, 3, 1, 1, 1, 1, 1, 1}, // 3 outputs, 9 channels
       {2, 3, 6, 5, 4, 4, 1, 1, 2, 2, 1, 1}, // even kernel: one column left, two right
       {3, 4, 6, 2, 5, 5, 2, 2, 2, 2, 1, 1}, // rows narrower than the kernel: both sides wrap
-      {2, 5, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1}, // a 12-pixel run: shorter than a vector
+      {2, 5, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1}, // a 12-pixel plane: shorter than a vector
       {1, 1, 7, 1, 3, 1, 1, 0, 1, 0, 1, 1}, // one-column kernel: nothing wraps
   };
 

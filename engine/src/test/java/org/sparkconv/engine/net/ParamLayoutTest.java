@@ -68,8 +68,8 @@ class ParamLayoutTest {
     // on rows that wrap (WrappedRowsConv): channel blocks of 10 rows of 8, after one lead
     // float; the last reduction step reads from 1 + 2 * 80 + 2 * 8 + 1 = 178 a run of 64: a
     // padded image is 242 floats. A result is 8 x 64 (4 channels rounded up to the kernel's 8
-    // rows), then the border corrections' 3 gathered columns of 16 + 2 and 8 x 16 sums: 694.
-    // Its border weights: 2 columns x 8 rows x 9 wrapped taps = 144, beside the packed 8 x 27
+    // rows), then a border column's sums: its 8 pixels in tiles of 7 and 4, 16 lanes each: 688.
+    // Its border weights: 2 columns x 9 wrapped taps x 16 lanes = 288, beside the packed 8 x 27
     // and the copy of the 4 x 27 weights they were packed from. Its sides are even, so a
     // pooled forward pass has a padded-rows image and result of its own: planes of 10 x 10, the
     // last step reading from 2 * 100 + 2 * 10 + 2 = 222 a run of 80 rounded up to 96 (318), and
@@ -78,8 +78,8 @@ class ParamLayoutTest {
     // GEMM (more than 3.5x), so the backward pass lowers by im2col: one 27 x 64 matrix per
     // thread.
     NetworkSpec spec = NetworkBuilder.input("ws", 3, 8, 8).conv2d(4, 3, 1).build();
-    long perThread = 242 + 694 + 318 + 768 + 27 * 64;
-    long packed = 8 * 27 + 144 + 4 * 27;
+    long perThread = 242 + 688 + 318 + 768 + 27 * 64;
+    long packed = 8 * 27 + 288 + 4 * 27;
     long params = 4 * 27 + 4;
     assertEquals((perThread + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
@@ -91,21 +91,22 @@ class ParamLayoutTest {
   void aDirectConvolutionByItsAdjointCountsGradientRowsAndLanePartials() {
     // 8 -> 8 channels, 3x3 "same" on 24 x 24, on rows that wrap: channel blocks of 26 rows of
     // 24 (624) after one lead float; the last tap reads from 1 + 7 * 624 + 2 * 24 + 1 = 4,418 a
-    // run of 576: a padded image is 4,994 floats; a result 8 x 576, 8 gathered columns of
-    // 32 + 2 and 8 x 32 sums: 5,136. The adjoint (the same geometry) multiplies 8 x 72 x 640 =
-    // 368,640 times on padded rows, 1.11x the GEMM's 72 x 576 x 8, so it computes the input
-    // gradient (on wrapping rows too, same sizes). 8 outputs on 576 pixels: the weight
-    // gradient goes by pixels, one image at a time, on the wrapping rows too: a padded image
-    // (4,994), the output gradient as whole planes with the corrections' columns and their
-    // gradient column, 24 rows of 16 lanes (8 x 576 + 8 x 34 + 24 x 16 = 5,264), 8 x 72 lane
-    // partials of 16 floats (9,216) and the wrapped taps' sums, 72 x 16. Border weights:
-    // 2 columns x 8 rows x 24 wrapped taps, twice; and the copy of the 8 x 72 weights. A
-    // pooled forward pass's own padded rows: planes of 26 x 26, the last step reading from
-    // 7 * 676 + 2 * 26 + 2 = 4,786 a run of 624 rounded up to 640 (5,426), and 8 x 640 (5,120).
+    // run of 576: a padded image is 4,994 floats; a result 8 x 576 and a border column's sums,
+    // its 24 pixels in tiles of 7, 7, 7 and 4, 16 lanes each: 5,008. The adjoint (the same
+    // geometry) multiplies 8 x 72 x 640 = 368,640 times on padded rows, 1.11x the GEMM's
+    // 72 x 576 x 8, so it computes the input gradient (on wrapping rows too, same sizes).
+    // 8 outputs on 576 pixels: the weight gradient goes by pixels, one image at a time, on the
+    // wrapping rows too: a padded image (4,994), the output gradient as whole planes with the
+    // corrections' columns and their gradient column, 24 rows of 16 lanes (8 x 576 + 8 x 34 +
+    // 24 x 16 = 5,264), 8 x 72 lane partials of 16 floats (9,216) and the wrapped taps' sums,
+    // 72 x 16. Border weights: 2 columns x 24 wrapped taps x 16 lanes, twice; and the copy of
+    // the 8 x 72 weights. A pooled forward pass's own padded rows: planes of 26 x 26, the last
+    // step reading from 7 * 676 + 2 * 26 + 2 = 4,786 a run of 624 rounded up to 640 (5,426),
+    // and 8 x 640 (5,120).
     NetworkSpec spec = NetworkBuilder.input("ws", 8, 24, 24).conv2d(8, 3, 1).build();
-    long perThread = 4994 + 5136 + 5426 + 5120 + 4994 + 5136 + 4994 + 5264 + 8 * 72 * 16
+    long perThread = 4994 + 5008 + 5426 + 5120 + 4994 + 5008 + 4994 + 5264 + 8 * 72 * 16
         + 72 * 16;
-    long packed = 8 * 72 + 8 * 72 + 2 * 2 * 8 * 24 + 8 * 72;
+    long packed = 8 * 72 + 8 * 72 + 2 * 2 * 24 * 16 + 8 * 72;
     long params = 8 * 72 + 8;
     assertEquals((perThread + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
