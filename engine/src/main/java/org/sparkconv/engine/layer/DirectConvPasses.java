@@ -133,8 +133,8 @@ final class DirectConvPasses {
   private final float[] packedFrom; // the weights packedWeights hold, once packed
   private boolean packed;
   private final float[] packedAdjointWeights; // with the adjoint only
-  private final float[] borderWeights; // the wrapped taps' weights, where the forward wraps
-  private final float[] adjointBorderWeights; // the same for the adjoint
+  private final float[] listWeights; // the tail's and wrapped taps', where the forward wraps
+  private final float[] adjointListWeights; // the same for the adjoint
   private final int inSize;
   private final int outSize;
   private final int outChannels;
@@ -420,9 +420,9 @@ final class DirectConvPasses {
       long adjointWeights = strided != null ? strided.packedWeightsSize()
           : !byAdjoint ? 0 : winogradAdjoint != null
           ? winogradAdjoint.packedWeightsSize() : packedSize(adjoint, adjointLanes);
-      long borderWeights = (wrapped != null ? wrapped.borderWeightsSize() : 0)
-          + (wrappedAdjoint != null ? wrappedAdjoint.borderWeightsSize() : 0);
-      return forwardWeights + adjointWeights + borderWeights;
+      long listWeights = (wrapped != null ? wrapped.listWeightsSize() : 0)
+          + (wrappedAdjoint != null ? wrappedAdjoint.listWeightsSize() : 0);
+      return forwardWeights + adjointWeights + listWeights;
     }
 
     /** Floats of a direct pass's result scratch, by channels or by pixels. */
@@ -542,10 +542,10 @@ final class DirectConvPasses {
         ? new float[plan.strided().packedWeightsSize()] : !plan.byAdjoint() ? null
         : new float[directAdjoint ? Plan.packedSize(b, plan.adjointLanes())
             : plan.winogradAdjoint().packedWeightsSize()];
-    this.borderWeights = plan.wrapped() == null ? null
-        : new float[plan.wrapped().borderWeightsSize()];
-    this.adjointBorderWeights = plan.wrappedAdjoint() == null ? null
-        : new float[plan.wrappedAdjoint().borderWeightsSize()];
+    this.listWeights = plan.wrapped() == null ? null
+        : new float[plan.wrapped().listWeightsSize()];
+    this.adjointListWeights = plan.wrappedAdjoint() == null ? null
+        : new float[plan.wrappedAdjoint().listWeightsSize()];
     this.packedFrom = new float[outChannels * g.colRows()];
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
@@ -690,7 +690,7 @@ final class DirectConvPasses {
       f.packWeights(params, weightOffset, packedWeights);
     }
     if (repack && plan.wrapped() != null) {
-      plan.wrapped().packBorderWeights(packedWeights, borderWeights);
+      plan.wrapped().packListWeights(packedWeights, listWeights);
     }
     float[] scale = after == null ? null : after.scale();
     float[] shift = after == null ? null : after.shift();
@@ -718,7 +718,7 @@ final class DirectConvPasses {
       for (int n = from; n < to; n++) {
         if (wrapped != null) {
           wrapped.pad(in, n * inSize, s.image());
-          wrapped.convolve(s.image(), packedWeights, borderWeights, bias, biasOffset, out,
+          wrapped.convolve(s.image(), packedWeights, listWeights, bias, biasOffset, out,
               n * outSize, s.result(), scale, shift, relu, residual);
         } else {
           f.pad(in, n * inSize, s.image(), 0);
@@ -770,7 +770,7 @@ final class DirectConvPasses {
       plan.adjoint().packAdjointWeights(params, weightOffset, packedAdjointWeights);
     }
     if (plan.wrappedAdjoint() != null) {
-      plan.wrappedAdjoint().packBorderWeights(packedAdjointWeights, adjointBorderWeights);
+      plan.wrappedAdjoint().packListWeights(packedAdjointWeights, adjointListWeights);
     }
   }
 
@@ -895,7 +895,7 @@ final class DirectConvPasses {
     WrappedRowsConv wrapped = plan.wrappedAdjoint();
     if (wrapped != null) {
       wrapped.pad(dOut, n * outSize, s.paddedGrad());
-      wrapped.convolve(s.paddedGrad(), packedAdjointWeights, adjointBorderWeights, null, 0, dIn,
+      wrapped.convolve(s.paddedGrad(), packedAdjointWeights, adjointListWeights, null, 0, dIn,
           n * inSize, s.resultGrad(), null, null, false, null);
       return;
     }

@@ -40,9 +40,10 @@ package org.sparkconv.engine.math;
  * one thread, the two builds alternated in one JVM, 1.055x and 1.10x (80 rounds each order).
  *
  * <p>The weights are packed as {@link DirectConv#packWeights} (or
- * {@link DirectConv#packAdjointWeights}) packs them for the same convolution, and the wrapped
- * taps' weights once more per pass by {@link #packBorderWeights}. Plans and moves data only:
- * the arithmetic is {@link DirectConvKernel}'s and {@link PixelWeightGradient}'s.
+ * {@link DirectConv#packAdjointWeights}) packs them for the same convolution, and the tail's
+ * and the wrapped taps' weights once more per pass, over output channels, by
+ * {@link #packListWeights}. Plans and moves data only: the arithmetic is
+ * {@link DirectConvKernel}'s, {@link PixelListKernel}'s and {@link PixelWeightGradient}'s.
  */
 public final class WrappedRowsConv {
 
@@ -67,7 +68,7 @@ public final class WrappedRowsConv {
   private final PixelList tail; // the plane's pixels past the kernel's run, or null
   private final int columnLength; // floats of a gathered padded column
   private final int widest; // gathered columns of the widest border
-  private final int borderWeightsSize;
+  private final int listWeightsSize;
   private final int laneChannels; // output channels rounded up to whole vectors
   private final int listSumsAt; // in the result scratch: a pixel list's sums, after the rows
   private final int listSumsSize;
@@ -147,7 +148,7 @@ public final class WrappedRowsConv {
       listLength = Math.max(listLength, borders[k].wrapped().pixelOffsets().length);
       k++;
     }
-    this.borderWeightsSize = packedAt;
+    this.listWeightsSize = packedAt;
     this.widest = columns;
     this.listSumsAt = roundUp(outChannels, MR) * plane;
     this.listSumsSize = listLength * laneChannels;
@@ -234,9 +235,9 @@ public final class WrappedRowsConv {
     return listSumsAt + listSumsSize;
   }
 
-  /** Floats of the tail's and the wrapped taps' weights, {@link #packBorderWeights}. */
-  public int borderWeightsSize() {
-    return borderWeightsSize;
+  /** Floats of the tail's and the wrapped taps' weights, {@link #packListWeights}. */
+  public int listWeightsSize() {
+    return listWeightsSize;
   }
 
   /**
@@ -244,12 +245,12 @@ public final class WrappedRowsConv {
    * the plane's tail (every reduction step) and of each border column's wrapped taps, packed
    * for {@link PixelListKernel}: once per pass, before {@link #convolve}.
    */
-  public void packBorderWeights(float[] packed, float[] borderPacked) {
+  public void packListWeights(float[] packed, float[] listPacked) {
     if (tail != null) {
-      packList(tail, packed, borderPacked);
+      packList(tail, packed, listPacked);
     }
     for (Border b : borders) {
-      packList(b.wrapped(), packed, borderPacked);
+      packList(b.wrapped(), packed, listPacked);
     }
   }
 
@@ -306,17 +307,17 @@ public final class WrappedRowsConv {
    * in {@code padded} with weights packed as {@link DirectConv#packWeights} packs them, plus the
    * bias, then {@code y * scale[o] + shift[o]} where {@code scale} is not null, plus
    * {@code residual} where that is not null, then ReLU if {@code relu}, as
-   * {@link DirectConv#convolve} does; {@code borderPacked} from {@link #packBorderWeights}.
+   * {@link DirectConv#convolve} does; {@code listPacked} from {@link #packListWeights}.
    * {@code result} is scratch of {@link #resultSize()}.
    */
-  public void convolve(float[] padded, float[] packed, float[] borderPacked, float[] bias,
+  public void convolve(float[] padded, float[] packed, float[] listPacked, float[] bias,
       int biasOff, float[] out, int outOff, float[] result, float[] scale, float[] shift,
       boolean relu, float[] residual) {
     if (bias == null && scale == null && !relu && residual == null && writesInPlace()) {
-      convolveInto(padded, packed, borderPacked, result, out, outOff);
+      convolveInto(padded, packed, listPacked, result, out, outOff);
       return;
     }
-    convolveInto(padded, packed, borderPacked, result, result, 0);
+    convolveInto(padded, packed, listPacked, result, result, 0);
     int limit = outOff + outChannels * plane;
     for (int o = 0; o < outChannels; o++) {
       float b = bias == null ? 0f : bias[biasOff + o];
@@ -332,12 +333,12 @@ public final class WrappedRowsConv {
    * after it, then at each border column the wrapped taps' sums subtracted; the pixel lists'
    * sums in {@code result}, past the planes.
    */
-  private void convolveInto(float[] padded, float[] packed, float[] borderPacked,
+  private void convolveInto(float[] padded, float[] packed, float[] listPacked,
       float[] result, float[] target, int targetOff) {
     DirectConvKernel.run(packed, 0, outChannels, depth, offsets, padded, target, targetOff,
         kernelRun, plane);
     if (tail != null) {
-      sumList(tail, padded, borderPacked, result);
+      sumList(tail, padded, listPacked, result);
       for (int o = 0; o < outChannels; o++) {
         int at = targetOff + o * plane + kernelRun;
         for (int q = 0; q < tail.count(); q++) {
@@ -346,7 +347,7 @@ public final class WrappedRowsConv {
       }
     }
     for (Border b : borders) {
-      sumList(b.wrapped(), padded, borderPacked, result);
+      sumList(b.wrapped(), padded, listPacked, result);
       for (int o = 0; o < outChannels; o++) {
         int at = targetOff + o * plane + b.x();
         for (int y = 0; y < height; y++) {
@@ -357,8 +358,8 @@ public final class WrappedRowsConv {
   }
 
   /** The sums of {@code list} over the image padded in {@code padded}, into the result. */
-  private void sumList(PixelList list, float[] padded, float[] borderPacked, float[] result) {
-    PixelListKernel.run(borderPacked, list.packedAt(), laneChannels, list.steps().length,
+  private void sumList(PixelList list, float[] padded, float[] listPacked, float[] result) {
+    PixelListKernel.run(listPacked, list.packedAt(), laneChannels, list.steps().length,
         list.offsets(), padded, list.pixelOffsets(), result, listSumsAt);
   }
 

@@ -52,10 +52,10 @@ class WrappedRowsConvTest {
       DirectConv.forward(g, cout).packWeights(w, 0, packed);
       float[] packedAdjoint = new float[DirectConv.adjoint(g, cout).packedWeightsSize()];
       DirectConv.adjoint(g, cout).packAdjointWeights(w, 0, packedAdjoint);
-      float[] border = new float[f.borderWeightsSize()];
-      f.packBorderWeights(packed, border);
-      float[] adjointBorder = new float[b.borderWeightsSize()];
-      b.packBorderWeights(packedAdjoint, adjointBorder);
+      float[] lists = new float[f.listWeightsSize()];
+      f.packListWeights(packed, lists);
+      float[] adjointLists = new float[b.listWeightsSize()];
+      b.packListWeights(packedAdjoint, adjointLists);
 
       float[] y = new float[images * outSize];
       float[] unbiased = new float[images * outSize];
@@ -66,12 +66,12 @@ class WrappedRowsConvTest {
       float[] resultGrad = new float[b.resultSize()];
       for (int n = 0; n < images; n++) {
         f.pad(x, n * inSize, padded);
-        f.convolve(padded, packed, border, bias, 0, y, n * outSize, result, null, null, false,
+        f.convolve(padded, packed, lists, bias, 0, y, n * outSize, result, null, null, false,
             null);
-        f.convolve(padded, packed, border, null, 0, unbiased, n * outSize, result, null, null,
+        f.convolve(padded, packed, lists, null, 0, unbiased, n * outSize, result, null, null,
             false, null);
         b.pad(dy, n * outSize, paddedGrad);
-        b.convolve(paddedGrad, packedAdjoint, adjointBorder, null, 0, dx, n * inSize,
+        b.convolve(paddedGrad, packedAdjoint, adjointLists, null, 0, dx, n * inSize,
             resultGrad, null, null, false, null);
       }
       // the weight gradient by pixels, one image at a time into the same lane partial sums
