@@ -66,7 +66,7 @@ public final class WrappedRowsConv {
   private final int paddedSize;
   private final Border[] borders; // per output column whose windows leave the image's rows
   private final PixelList tail; // the plane's pixels past the kernel's run, or null
-  private final int columnLength; // floats of a gathered padded column
+  private final int columnLength; // floats of a gathered padded column: a tap's rows
   private final int widest; // gathered columns of the widest border
   private final int listWeightsSize;
   private final int laneChannels; // output channels rounded up to whole vectors
@@ -134,7 +134,7 @@ public final class WrappedRowsConv {
     int padRight = kernelW - 1 - padLeft;
     int count = Math.min(width, padLeft + padRight);
     this.borders = new Border[count];
-    this.columnLength = roundUp(height, RUN_MULTIPLE) + kernelH - 1;
+    this.columnLength = height + kernelH - 1;
     int k = 0;
     int columns = 0;
     int listLength = tail == null ? 0 : tail.pixelOffsets().length;

@@ -97,14 +97,14 @@ class ParamLayoutTest {
     // 72 x 576 x 8, so it computes the input gradient (on wrapping rows too, same sizes).
     // 8 outputs on 576 pixels: the weight gradient goes by pixels, one image at a time, on the
     // wrapping rows too: a padded image (4,994), the output gradient as whole planes with the
-    // corrections' columns and their gradient column, 24 rows of 16 lanes (8 x 576 + 8 x 34 +
-    // 24 x 16 = 5,264), 8 x 72 lane partials of 16 floats (9,216) and the wrapped taps' sums,
-    // 72 x 16. Border weights: 2 columns x 24 wrapped taps x 16 lanes, twice; and the copy of
-    // the 8 x 72 weights. A pooled forward pass's own padded rows: planes of 26 x 26, the last
-    // step reading from 7 * 676 + 2 * 26 + 2 = 4,786 a run of 624 rounded up to 640 (5,426),
-    // and 8 x 640 (5,120).
+    // corrections' columns (24 + 2 rows each) and their gradient column, 24 rows of 16 lanes
+    // (8 x 576 + 8 x 26 + 24 x 16 = 5,200), 8 x 72 lane partials of 16 floats (9,216) and the
+    // wrapped taps' sums, 72 x 16. Border weights: 2 columns x 24 wrapped taps x 16 lanes,
+    // twice; and the copy of the 8 x 72 weights. A pooled forward pass's own padded rows:
+    // planes of 26 x 26, the last step reading from 7 * 676 + 2 * 26 + 2 = 4,786 a run of 624
+    // rounded up to 640 (5,426), and 8 x 640 (5,120).
     NetworkSpec spec = NetworkBuilder.input("ws", 8, 24, 24).conv2d(8, 3, 1).build();
-    long perThread = 4994 + 5008 + 5426 + 5120 + 4994 + 5008 + 4994 + 5264 + 8 * 72 * 16
+    long perThread = 4994 + 5008 + 5426 + 5120 + 4994 + 5008 + 4994 + 5200 + 8 * 72 * 16
         + 72 * 16;
     long packed = 8 * 72 + 8 * 72 + 2 * 2 * 24 * 16 + 8 * 72;
     long params = 8 * 72 + 8;
