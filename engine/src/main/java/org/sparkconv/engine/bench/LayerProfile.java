@@ -18,7 +18,9 @@ import org.sparkconv.engine.tensor.Tensor;
  *
  * <pre>LayerProfile MODEL.json BATCH [steps 30] [train|infer]</pre>
  *
- * <p>{@code infer} times forwards in evaluation mode only (the inference path).
+ * <p>{@code infer} times forwards in evaluation mode only (the inference path). On several
+ * threads a timed inference splits each node's images among the threads, as training does,
+ * where an untimed one runs whole chunks side by side ({@link Network#infer}).
  */
 public final class LayerProfile {
 

@@ -18,6 +18,8 @@ import org.sparkconv.engine.tensor.Tensor;
  * layout) and {@code state} (batch-norm running statistics); layers hold offsets into them.
  * Activations (one per node) and the pooled gradient buffers that {@link GraphPlan} assigns are
  * allocated for the largest batch seen and reused, so a training step allocates nothing.
+ * {@link #infer} on several threads adds a single-thread network per thread, built once,
+ * bound to the same three buffers.
  *
  * <p>Not thread-safe: layers keep per-batch caches and workspaces. Use one network per thread.
  */
@@ -44,6 +46,10 @@ public final class Network {
   private final Shape outputShape;
   private final int maxActivation;
   private final int threads;
+  private final ComputeContext context;
+  // For infer on several threads: one single-thread network per worker, sharing this one's
+  // parameters and state; built at the first batch large enough.
+  private Network[] replicas = new Network[0];
 
   private int capacity; // batch size the training buffers below hold
   private float[][] activations = new float[0][]; // activations[i]: output of node i
@@ -64,7 +70,16 @@ public final class Network {
   private int lastBatch;
 
   private Network(NetworkSpec spec, ComputeContext context) {
+    this(spec, context, null);
+  }
+
+  /**
+   * With {@code sharing} null, a network with buffers of its own, its state reset; otherwise
+   * one whose layers read and write {@code sharing}'s parameters, gradients and state.
+   */
+  private Network(NetworkSpec spec, ComputeContext context, Network sharing) {
     this.spec = spec;
+    this.context = context;
     List<Shape> shapes = spec.shapes();
     this.inputShape = spec.input();
     this.outputShape = shapes.get(shapes.size() - 1);
@@ -108,13 +123,15 @@ public final class Network {
     this.threads = context.parallel().threads();
     this.parallel = context.parallel();
     this.layout = ParamLayout.of(spec);
-    this.params = new float[layout.paramCount()];
-    this.grads = new float[layout.paramCount()];
-    this.state = new float[layout.stateCount()];
+    this.params = sharing == null ? new float[layout.paramCount()] : sharing.params;
+    this.grads = sharing == null ? new float[layout.paramCount()] : sharing.grads;
+    this.state = sharing == null ? new float[layout.stateCount()] : sharing.state;
     for (int i = 0; i < layers.length; i++) {
       layers[i].bind(params, grads, layout.layerParamOffsets()[i], state,
           layout.layerStateOffsets()[i]);
-      layers[i].resetState();
+      if (sharing == null) {
+        layers[i].resetState();
+      }
     }
   }
 
@@ -267,11 +284,16 @@ public final class Network {
    * by the convolution as it writes each image
    * ({@link org.sparkconv.engine.layer.Layer#inferFoldingNext}), not in passes of their own.
    * A batch larger than {@link #INFERENCE_CHUNK} runs a chunk at a time (each image's outputs
-   * are the same either way). No {@link #backward} may follow. The returned tensor is valid
-   * until the next forward.
+   * are the same either way). On several threads, a batch of at least one image a thread runs
+   * as whole chunks side by side ({@link #inferOnReplicas}), not as every node's images split
+   * among the threads. No {@link #backward} may follow. The returned tensor is valid until the
+   * next forward.
    */
   public Tensor infer(Tensor input) {
     int batch = input.batch();
+    if (threads > 1 && batch >= threads && forwardNanos == null) {
+      return inferOnReplicas(input);
+    }
     if (batch <= INFERENCE_CHUNK) {
       return run(input, false, false);
     }
@@ -290,11 +312,69 @@ public final class Network {
     return new Tensor(inferenceResult, 0, batch, outputShape);
   }
 
-  private Tensor run(Tensor input, boolean training, boolean keep) {
+  /**
+   * {@link #infer} on several threads: the batch in {@link #replicaChunks} chunks, whole chunks
+   * run side by side, each worker through a single-thread network of its own that reads this
+   * one's parameters and state (so a {@link #load} or a training step shows at once). Against
+   * splitting every node's images among the threads, that waits for the slower thread once a
+   * batch instead of once a node, and each thread keeps its chunk's activations in its own
+   * core's cache (two threads, in one JVM against that split, each order: ResNet-20 at batch
+   * 256 1.095x, 64 1.085x, 16 1.158x; VGG-small 1.038x, 1.004x, 1.303x; LeNet-5 at 256 1.316x).
+   * A chunk's outputs are those of a single-thread network inferring that chunk alone.
+   */
+  private Tensor inferOnReplicas(Tensor input) {
+    requireInputShape(input);
+    if (replicas.length == 0) {
+      replicas = new Network[threads];
+      for (int t = 0; t < threads; t++) {
+        replicas[t] = new Network(spec, context.withThreads(1), this);
+      }
+    }
+    int batch = input.batch();
+    int inSize = inputShape.size();
+    int outSize = outputShape.size();
+    if (inferenceResult.length < batch * outSize) {
+      inferenceResult = new float[batch * outSize]; // grows once, with the largest batch seen
+    }
+    float[] result = inferenceResult;
+    int chunks = replicaChunks(batch, threads);
+    parallel.forRange(chunks, (t, from, to) -> {
+      for (int c = from; c < to; c++) {
+        int first = chunkStart(batch, chunks, c);
+        int count = chunkStart(batch, chunks, c + 1) - first;
+        Tensor out = replicas[t].run(new Tensor(input.data(), input.offset() + first * inSize,
+            count, inputShape), false, false);
+        System.arraycopy(out.data(), out.offset(), result, first * outSize, count * outSize);
+      }
+    });
+    keptForBackward = false;
+    return new Tensor(result, 0, batch, outputShape);
+  }
+
+  /**
+   * How many chunks {@link #inferOnReplicas} splits a batch of at least {@code threads} images
+   * into: the fewest that is a multiple of the threads, so that each starts with as many, and
+   * holds at most {@link #INFERENCE_CHUNK} images. A thread that finishes first takes another's
+   * last chunk left (as {@link Parallel} shares out pieces).
+   */
+  static int replicaChunks(int batch, int threads) {
+    return threads * Math.max(1, -Math.floorDiv(-batch, threads * INFERENCE_CHUNK));
+  }
+
+  private void requireInputShape(Tensor input) {
     if (!input.shape().equals(inputShape)) {
       throw new IllegalArgumentException("input examples have shape " + input.shape()
           + " but the network '" + spec.name() + "' expects " + inputShape);
     }
+  }
+
+  /** The first image of chunk {@code c} of {@code chunks} (sizes differ by at most one). */
+  static int chunkStart(int batch, int chunks, int c) {
+    return (int) ((long) c * batch / chunks);
+  }
+
+  private Tensor run(Tensor input, boolean training, boolean keep) {
+    requireInputShape(input);
     int batch = input.batch();
     if (keep) {
       reserve(batch);
