@@ -37,8 +37,8 @@ import org.sparkconv.engine.tensor.Shape;
  * read half of every image from the other core: on this project's two-core machine, 3.2 MB
  * written in halves by two threads read back in 0.18 ms a pass by the other thread's half,
  * 0.13 by its own; ResNet-20's norms at two threads (layer profile, a step): forward
- * 2.14-2.35 -> 1.44-1.51 ms, backward 3.29-3.65 -> 2.83-2.86. On one thread the backward runs
- * channel by channel, as before, each channel's input gradient while its planes are in L2.
+ * 2.14-2.35 -> 1.44-1.51 ms, backward 3.29-3.65 -> 2.83-2.86. One thread takes the same
+ * passes by images (see {@link #backward}).
  *
  * <p>The backward's plane sums and input gradient are methods of their own: with every vector
  * loop inlined into one method, C2 (JDK 17) at times compiled it with vector operations left
@@ -310,25 +310,12 @@ public final class BatchNorm implements Layer {
     if (pieceSums.length < pieces) {
       pieceSums = new double[pieces][2 * channels];
     }
-    if (pieces == 1) {
-      // one thread: channel by channel, its input gradient right after its sums, while its
-      // planes are still in L2 (by images, the second pass read the whole batch back from
-      // memory: VGG-small training 0.983 turn by turn)
-      double[] running = new double[2];
-      double[] sums = pieceSums[0];
-      Arrays.fill(sums, 0.0);
-      for (int c = 0; c < channels; c++) {
-        for (int n = 0; n < batch; n++) {
-          addPlaneSums(in, dOut, n, c, sums, running);
-        }
-        takeChannelSums(batch, c, sums[2 * c], sums[2 * c + 1]);
-        for (int n = 0; dIn != null && n < batch; n++) {
-          inputGradient(in, dOut, dIn, n, c);
-        }
-      }
-      return;
-    }
-    // by images, as the layers around split the batch; each piece's sums added in piece order
+    // By images, as the layers around split the batch; each piece's sums added in piece order.
+    // One thread takes the same two passes over the whole batch: channel by channel instead,
+    // each channel's input gradient right after its sums while its planes were in L2, was
+    // slower in one JVM, both orders (ResNet-20 training 1.036 and 1.006, VGG-small 1.040 and
+    // 1.008 by images): likely since by channels each pass reads a plane of each image, 64
+    // planes scattered over the batch, where by images it streams memory in order.
     parallel.forPieces(batch, (t, piece, from, to) -> {
       double[] sums = pieceSums[piece];
       double[] planeSums = new double[2];
