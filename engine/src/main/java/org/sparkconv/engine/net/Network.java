@@ -59,6 +59,10 @@ public final class Network {
   private boolean keptForBackward; // whether the last forward kept what backward reads
   private float[] inputCopy = new float[0];
   private float[] inferenceResult = new float[0]; // infer's output, where it runs in chunks
+  // The first node of the flat tail infer runs over a whole batch (see flatTail()), or
+  // layers.length; node outputs for that run, from the node before the tail on.
+  private final int flatTail;
+  private final float[][] tailOutputs;
   private float[][] gradients = new float[0][]; // the plan's pooled gradient buffers
   private float[][] scratch = new float[0][]; // where a second consumer's gradient goes first
   private final float[][][] inputValues; // per node: its inputs' arrays, refilled each pass
@@ -96,6 +100,8 @@ public final class Network {
       max = Math.max(max, shapes.get(i).size());
     }
     this.plan = new GraphPlan(spec, i -> layers[i].infersPooled());
+    this.flatTail = flatTail(layers, plan);
+    this.tailOutputs = new float[layers.length][];
     this.maxActivation = max;
     this.inputValues = new float[layers.length][][];
     this.inputGradients = new float[layers.length][][];
@@ -284,10 +290,11 @@ public final class Network {
    * by the convolution as it writes each image
    * ({@link org.sparkconv.engine.layer.Layer#inferFoldingNext}), not in passes of their own.
    * A batch larger than {@link #INFERENCE_CHUNK} runs a chunk at a time (each image's outputs
-   * are the same either way). On several threads, a batch of at least one image a thread runs
-   * as whole chunks side by side ({@link #inferOnReplicas}), not as every node's images split
-   * among the threads. No {@link #backward} may follow. The returned tensor is valid until the
-   * next forward.
+   * are the same either way), up to the flat tail ({@link #flatTail(Layer[], GraphPlan)}),
+   * which then runs once over the whole batch. On several threads, a batch of at least one
+   * image a thread runs as whole chunks side by side ({@link #inferOnReplicas}), not as every
+   * node's images split among the threads. No {@link #backward} may follow. The returned
+   * tensor is valid until the next forward.
    */
   public Tensor infer(Tensor input) {
     int batch = input.batch();
@@ -298,18 +305,51 @@ public final class Network {
       return run(input, false, false);
     }
     int inSize = inputShape.size();
-    int outSize = outputShape.size();
-    if (inferenceResult.length < batch * outSize) {
-      inferenceResult = new float[batch * outSize]; // grows once, with the largest batch seen
-    }
+    int chunkedTo = flatTail; // nodes before it run a chunk at a time
+    int chunkOutSize = layers[chunkedTo - 1].outputShape().size();
+    float[] chunked = reserveChunkedOutput(batch, chunkOutSize);
     for (int first = 0; first < batch; first += INFERENCE_CHUNK) {
       int count = Math.min(INFERENCE_CHUNK, batch - first);
       Tensor out = run(new Tensor(input.data(), input.offset() + first * inSize, count,
-          inputShape), false, false);
-      System.arraycopy(out.data(), out.offset(), inferenceResult, first * outSize,
-          count * outSize);
+          inputShape), false, false, chunkedTo);
+      System.arraycopy(out.data(), out.offset(), chunked, first * chunkOutSize,
+          count * chunkOutSize);
     }
-    return new Tensor(inferenceResult, 0, batch, outputShape);
+    if (chunkedTo == layers.length) {
+      return new Tensor(chunked, 0, batch, outputShape);
+    }
+    outputs = reserveTail(batch, chunked);
+    runNodes(flatTail, layers.length, batch, false, false);
+    lastBatch = batch;
+    return new Tensor(outputs[layers.length - 1], 0, batch, outputShape);
+  }
+
+  /**
+   * {@link #inferenceResult}, grown to hold {@code batch} outputs of {@code size} floats: where
+   * {@link #infer} gathers its chunks' outputs (the network's, or its flat tail's input).
+   */
+  private float[] reserveChunkedOutput(int batch, int size) {
+    if (inferenceResult.length < batch * size) {
+      inferenceResult = new float[batch * size]; // grows once, with the largest batch seen
+    }
+    return inferenceResult;
+  }
+
+  /**
+   * Node outputs for the flat tail's run over a whole batch: node {@code flatTail - 1}'s output
+   * is {@code tailInput}; each tail node's output its own array of {@code batch} outputs (one
+   * value per channel: small), shared with the node before where that node computes it.
+   */
+  private float[][] reserveTail(int batch, float[] tailInput) {
+    if (tailOutputs[layers.length - 1] == null
+        || tailOutputs[layers.length - 1].length < batch * outputShape.size()) {
+      for (int i = flatTail; i < layers.length; i++) {
+        tailOutputs[i] = plan.fusedIntoPrevious[i] || plan.foldedInInference[i]
+            ? tailOutputs[i - 1] : new float[batch * layers[i].outputShape().size()];
+      }
+    }
+    tailOutputs[flatTail - 1] = tailInput;
+    return tailOutputs;
   }
 
   /**
@@ -361,6 +401,39 @@ public final class Network {
     return threads * Math.max(1, -Math.floorDiv(-batch, threads * INFERENCE_CHUNK));
   }
 
+  /**
+   * Where a network's flat tail starts: from that node on, each node's output holds one value a
+   * channel (1x1: dense layers and what follows them), its one input is the node before, and it
+   * is not computed inside the node before in inference (a fused ReLU or folded norm after the
+   * tail's first node stays in the tail). {@link #infer} runs the nodes before in chunks, whose
+   * activations are large, and the tail once over the whole batch, whose dense products then
+   * pack their weights once, not once a chunk: VGG-small's 3136 -> 256 forward alone, one
+   * thread, 1.16 ms for 64 images and 3.04 for 256 (four chunks 4.66). {@code layers.length}
+   * where the last node is not flat.
+   */
+  static int flatTail(Layer[] layers, GraphPlan plan) {
+    int start = layers.length;
+    while (start > 1 && isFlatChainNode(layers, plan, start - 1)) {
+      start--;
+    }
+    while (start < layers.length
+        && (plan.fusedIntoPrevious[start] || plan.foldedInInference[start])) {
+      start++;
+    }
+    return start;
+  }
+
+  /** Where this network's flat tail starts ({@link #flatTail(Layer[], GraphPlan)}). */
+  int flatTail() {
+    return flatTail;
+  }
+
+  private static boolean isFlatChainNode(Layer[] layers, GraphPlan plan, int i) {
+    Shape out = layers[i].outputShape();
+    return out.height() == 1 && out.width() == 1 && !(layers[i] instanceof MergeLayer)
+        && plan.inputs[i].length == 1 && plan.inputs[i][0] == i - 1 && !plan.foldedPool[i];
+  }
+
   private void requireInputShape(Tensor input) {
     if (!input.shape().equals(inputShape)) {
       throw new IllegalArgumentException("input examples have shape " + input.shape()
@@ -374,6 +447,11 @@ public final class Network {
   }
 
   private Tensor run(Tensor input, boolean training, boolean keep) {
+    return run(input, training, keep, layers.length);
+  }
+
+  /** Nodes [0, through) forward; the output of node {@code through - 1}. */
+  private Tensor run(Tensor input, boolean training, boolean keep, int through) {
     requireInputShape(input);
     int batch = input.batch();
     if (keep) {
@@ -393,7 +471,14 @@ public final class Network {
       x = inputCopy;
     }
     lastInput = x;
-    for (int i = 0; i < layers.length; i++) {
+    runNodes(0, through, batch, training, keep);
+    lastBatch = batch;
+    return new Tensor(outputs[through - 1], 0, batch, layers[through - 1].outputShape());
+  }
+
+  /** Nodes [from, to) forward over {@code batch} images, into {@link #outputs}. */
+  private void runNodes(int from, int to, int batch, boolean training, boolean keep) {
+    for (int i = from; i < to; i++) {
       if (plan.fusedIntoPrevious[i] || !keep && plan.foldedInInference[i]) {
         continue;
       }
@@ -419,8 +504,6 @@ public final class Network {
         forwardNanos[i] += System.nanoTime() - start;
       }
     }
-    lastBatch = batch;
-    return new Tensor(outputs[layers.length - 1], 0, batch, outputShape);
   }
 
   /**

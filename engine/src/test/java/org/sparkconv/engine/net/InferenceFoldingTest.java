@@ -108,6 +108,48 @@ class InferenceFoldingTest {
     }
   }
 
+  /**
+   * A network's flat tail (its nodes from the first whose output, and every later one's, is one
+   * value a channel) runs once over the whole batch after the chunks: VGG-small's from its first
+   * dense layer, LeNet-5's too, ResNet-20's from its global pool. Every image's outputs equal,
+   * bit for bit, those of its chunk inferred alone (chunks of more than 16 images, where each
+   * dense product takes one path whatever the batch), and the evaluation forward's within
+   * rounding.
+   */
+  @Test
+  void theFlatTailRunsOnceOverTheWholeBatch() {
+    String[] models = {"vgg-small.json", "lenet5.json", "resnet20.json"};
+    int[] tails = {15, 7, 70};
+    for (int m = 0; m < models.length; m++) {
+      Network net = Network.build(SpecJson.read(MODELS.resolve(models[m])),
+          ComputeContext.defaults().withThreads(1));
+      assertEquals(tails[m], net.flatTail(), models[m]);
+      net.initialize(4);
+      int chunk = Network.INFERENCE_CHUNK;
+      int batch = 2 * chunk + 40;
+      int inSize = net.inputShape().size();
+      int outSize = net.outputShape().size();
+      float[] x = uniform(batch * inSize, 8);
+      float[] whole = net.infer(new Tensor(x, 0, batch, net.inputShape())).toArray();
+      float[] expected = net.forward(new Tensor(x, 0, batch, net.inputShape()), false)
+          .toArray();
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(expected[i], whole[i], 1e-4 * (1 + Math.abs(expected[i])),
+            models[m] + ": against the evaluation forward at " + i);
+      }
+      for (int first = 0; first < batch; first += chunk) {
+        int count = Math.min(chunk, batch - first);
+        float[] alone = net.infer(new Tensor(x, first * inSize, count, net.inputShape()))
+            .toArray();
+        for (int i = 0; i < count * outSize; i++) {
+          assertEquals(Float.floatToRawIntBits(alone[i]),
+              Float.floatToRawIntBits(whole[first * outSize + i]),
+              models[m] + ": image " + (first + i / outSize) + " alone against in the batch");
+        }
+      }
+    }
+  }
+
   private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds,
       int expectedSums) {
     assertFoldedInferenceMatches(spec, expectedFolds, expectedSums, 0, 0);

@@ -88,8 +88,9 @@ class InferenceOnThreadsTest {
   /**
    * {@code model} at {@code threads} threads on {@code batch} images (from image 1 of an
    * array), after a training forward: each chunk's outputs, bit for bit, a single-thread
-   * network's with the same parameters and state on that chunk alone; then again after loading other parameters and the running
-   * statistics of a training forward, which must change the outputs.
+   * network's with the same parameters and state on that chunk alone; then again after
+   * loading other parameters and the running statistics of a training forward, which must
+   * change the outputs.
    */
   private static void assertChunksInferAsOneThread(String model, int batch, int threads) {
     NetworkSpec spec = SpecJson.read(MODELS.resolve(model));
