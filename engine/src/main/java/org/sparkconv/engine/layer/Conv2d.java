@@ -439,32 +439,39 @@ public final class Conv2d implements Layer {
     if (pointwise != null && dIn != null) {
       pointwise.packAdjointWeights(params, weightOffset, pointwiseAdjointWeights);
     }
+    // where the direct passes sum the weight gradient per piece themselves, a piece's own
+    // buffer holds only its bias gradient
+    int own = directWeights ? spec.outChannels() * kernelSize : 0;
     parallel.forPieces(batch, (t, piece, from, to) -> {
       float[] g = piece == 0 ? grads : partialGrads[piece];
       int wOff = piece == 0 ? weightOffset : 0;
       int bOff = piece == 0 ? biasOffset : spec.outChannels() * kernelSize;
       if (piece > 0) {
-        java.util.Arrays.fill(g, 0f);
+        java.util.Arrays.fill(g, own, g.length, 0f);
       }
       if (pointwise != null) {
         backwardPointwise(t, in, dOut, dIn, from, to, g, wOff);
         addBiasGradient(dOut, from, to, g, bOff);
       } else if (directBackward) {
-        direct.backward(t, in, dOut, dIn, from, to, g, wOff);
+        direct.backward(t, piece, in, dOut, dIn, from, to);
         addBiasGradient(dOut, from, to, g, bOff);
       } else if (directWeights) {
-        direct.backward(t, in, dOut, null, from, to, g, wOff);
+        direct.backward(t, piece, in, dOut, null, from, to);
         backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff, false);
       } else {
         backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff, true);
       }
     });
     int pieces = parallel.pieces(batch);
-    if (pieces > 1) { // each parameter's pieces added in piece order, whoever ran them
-      parallel.forRange(partialGrads[1].length, (t, from, to) -> {
+    if (directWeights) {
+      direct.addWeightGradient(parallel, pieces, grads, weightOffset);
+    }
+    if (pieces > 1 && own < partialGrads[1].length) {
+      // each parameter's pieces added in piece order, whoever ran them
+      parallel.forRange(partialGrads[1].length - own, (t, from, to) -> {
         for (int p = 1; p < pieces; p++) {
           float[] partial = partialGrads[p];
-          for (int i = from; i < to; i++) {
+          for (int i = own + from; i < own + to; i++) {
             grads[weightOffset + i] += partial[i];
           }
         }

@@ -139,6 +139,10 @@ final class DirectConvPasses {
   private final int outSize;
   private final int outChannels;
   private final int[] chunkPixelOffsets; // a chunk's pixels, by channels
+  // Per piece of a backward pass: its weight gradient in the kernel's own layout (Winograd's
+  // transformed weights, the transposed weights by channels, or the lane partial sums by
+  // pixels), summed in piece order and taken to the weights' layout once a pass.
+  private final float[][] pieceSums;
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
   private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
@@ -491,18 +495,18 @@ final class DirectConvPasses {
 
   /**
    * One worker's buffers: the padded image of the forward pass (its border stays zero: nothing
-   * else writes it) and its result; for the weight gradient by channels, padded images,
-   * transposed gradients and the transposed accumulator; by pixels, one padded image (in
-   * {@code paddedImages}), the output gradient in its rows and the lane partial sums; by
-   * Winograd, its transforms; with {@link #computesBackward()}, the padded output gradient and
+   * else writes it) and its result; for the weight gradient by channels, padded images and
+   * transposed gradients; by pixels, one padded image (in {@code paddedImages}) and the output
+   * gradient in its rows; by Winograd, its transforms (the sums themselves are a piece's:
+   * {@link #pieceSums}); with {@link #computesBackward()}, the padded output gradient and
    * result of the adjoint.
    */
   private record Scratch(float[] image, float[] result, float[] paddedImages,
       float[] transposedGradients, float[] paddedGrad, float[] resultGrad,
-      float[] transposedWeights, WinogradScratch winograd, WinogradScratch winogradAdjoint,
+      WinogradScratch winograd, WinogradScratch winogradAdjoint,
       WinogradScratch winogradWeights, float[] weightsGradientT, float[] weightsDm,
-      float[] weightsAcc, float[] gradientRows, float[] pixelPartials, float[] stridedPadded,
-      float[] stridedResults, float[] pooledImage, float[] pooledResult) {}
+      float[] gradientRows, float[] stridedPadded, float[] stridedResults,
+      float[] pooledImage, float[] pooledResult) {}
 
   DirectConvPasses(ConvGeometry g, int outChannels, int threads, boolean winograd) {
     this.plan = Plan.of(g, outChannels, winograd);
@@ -523,19 +527,19 @@ final class DirectConvPasses {
           byChannels ? new float[plan.transposedGradientsSize()] : null,
           directAdjoint ? new float[plan.adjointPaddedSize()] : null,
           directAdjoint ? new float[plan.adjointResultSize()] : null,
-          byChannels ? new float[f.transposedWeightsSize()] : null,
           forwardScratch, WinogradScratch.of(plan.winogradAdjoint()),
           WinogradScratch.forWeights(ww, plan.winograd(), forwardScratch),
           ww != null ? new float[ww.chunk() * f.transposedGradientSize()] : null,
           ww != null ? new float[ww.transformedGradientSize()] : null,
-          ww != null ? new float[ww.transformedWeightsSize()] : null,
           byPixels ? new float[plan.pixelsGradientSize()] : null,
-          byPixels ? new float[plan.pixelPartialsSize()] : null,
           plan.strided() != null ? new float[plan.strided().paddedSize()] : null,
           plan.strided() != null ? new float[plan.strided().resultsSize()] : null,
           plan.poolsDirect() ? new float[f.paddedSize()] : null,
           plan.poolsDirect() ? new float[f.resultSize()] : null);
     }
+    int sums = ww != null ? ww.transformedWeightsSize()
+        : byChannels ? f.transposedWeightsSize() : byPixels ? plan.pixelPartialsSize() : 0;
+    this.pieceSums = new float[sums > 0 ? Parallel.maxPieces(threads) : 0][sums];
     this.packedWeights = new float[directForward ? Plan.packedSize(f, plan.forwardLanes())
         : plan.winograd().packedWeightsSize()];
     this.packedAdjointWeights = plan.strided() != null
@@ -775,17 +779,19 @@ final class DirectConvPasses {
   }
 
   /**
-   * Worker t's share of a backward pass over images [from, to) (only where
-   * {@link #computesWeightGradient()}): adds their weight gradient to {@code g[wOff ...]} and,
+   * Worker t's share of a backward pass over images [from, to), piece {@code piece} of the
+   * pass (only where {@link #computesWeightGradient()}): sums their weight gradient into the
+   * piece's own sums, which {@link #addWeightGradient} adds once every piece has run, and,
    * when {@code dIn} is not null (only where {@link #computesBackward()}), writes their input
    * gradient.
    */
-  void backward(int t, float[] in, float[] dOut, float[] dIn, int from, int to, float[] g,
-      int wOff) {
+  void backward(int t, int piece, float[] in, float[] dOut, float[] dIn, int from, int to) {
     if (dIn != null && !computesBackward()) {
       throw new IllegalStateException("no direct input gradient for this convolution");
     }
     Scratch s = scratch[t];
+    float[] sums = pieceSums[piece];
+    Arrays.fill(sums, 0f);
     WinogradConv ww = plan.winogradWeights();
     if (ww != null) {
       // the input gradient of the images done so far, once they fill whole chunks of its own
@@ -793,35 +799,61 @@ final class DirectConvPasses {
       int pending = from;
       for (int first = from; first < to; first += ww.chunk()) {
         int count = Math.min(ww.chunk(), to - first);
-        weightGradientByWinograd(s, in, dOut, first, count);
+        weightGradientByWinograd(s, in, dOut, first, count, sums);
         int done = first + count - pending;
         if (done % group == 0 || done >= MAX_PENDING_GROUPS * group || first + count == to) {
           inputGradient(s, dOut, dIn, pending, done);
           pending = first + count;
         }
       }
-      ww.addWeightGradient(s.weightsAcc(), g, wOff);
-      Arrays.fill(s.weightsAcc(), 0f);
       return;
     }
     if (plan.weightsByPixels()) {
       for (int n = from; n < to; n++) {
-        backwardByPixels(s, in, dOut, dIn, n);
+        backwardByPixels(s, in, dOut, dIn, n, sums);
       }
-      plan.addPixelPartials(s.pixelPartials(), g, wOff);
-      Arrays.fill(s.pixelPartials(), 0f);
       return;
     }
     for (int first = from; first < to; first += plan.chunk()) {
-      backwardByChannels(s, in, dOut, dIn, first, Math.min(plan.chunk(), to - first));
+      backwardByChannels(s, in, dOut, dIn, first, Math.min(plan.chunk(), to - first), sums);
     }
-    plan.forward().addTransposedWeights(s.transposedWeights(), g, wOff);
-    Arrays.fill(s.transposedWeights(), 0f);
+  }
+
+  /**
+   * Adds the weight gradient the first {@code pieces} pieces of a backward pass summed to
+   * {@code g[gOff ...]}: their sums added in piece order, whichever worker ran them (the same
+   * result for a thread count), then taken to the weights' layout once. Each piece did that
+   * itself before, at two threads eight times a pass. ResNet-20's weight gradients alone, 64
+   * images, one and two threads alternated in one JVM: 64x7x7->64 (by channels) at two
+   * threads 0.892 -> 0.796 ms (1.51x -> 1.72x of one thread), 32x14x14->32 (by Winograd)
+   * 0.709 -> 0.698; whole ResNet-20 training steps at two threads against the build before
+   * 0.985x and 1.045x (two runs, each both orders: noise). One thread: the same sums.
+   */
+  void addWeightGradient(Parallel parallel, int pieces, float[] g, int gOff) {
+    float[] total = pieceSums[0];
+    if (pieces > 1) {
+      parallel.forRange(total.length, (t, from, to) -> {
+        for (int p = 1; p < pieces; p++) {
+          float[] part = pieceSums[p];
+          for (int i = from; i < to; i++) {
+            total[i] += part[i];
+          }
+        }
+      });
+    }
+    WinogradConv ww = plan.winogradWeights();
+    if (ww != null) {
+      ww.addWeightGradient(total, g, gOff);
+    } else if (plan.weightsByPixels()) {
+      plan.addPixelPartials(total, g, gOff);
+    } else {
+      plan.forward().addTransposedWeights(total, g, gOff);
+    }
   }
 
   /** Weight gradient by Winograd for a chunk of images. */
   private void weightGradientByWinograd(Scratch s, float[] in, float[] dOut, int first,
-      int count) {
+      int count, float[] sums) {
     DirectConv f = plan.forward();
     WinogradConv ww = plan.winogradWeights();
     WinogradScratch ws = s.winogradWeights();
@@ -831,7 +863,7 @@ final class DirectConvPasses {
       f.transposeGradient(dOut, (first + i) * outSize, s.weightsGradientT(), i * dyStride);
     }
     ww.weightGradient(ws.padded(), count, s.weightsGradientT(), dyStride, ws.transformed(),
-        s.weightsDm(), s.weightsAcc());
+        s.weightsDm(), sums);
   }
 
   /**
@@ -839,23 +871,24 @@ final class DirectConvPasses {
    * from L2 and ran slower, 16x28x28->16 3.00 vs 1.69 ms), on wrapping rows where the forward
    * pass runs on them; the input gradient as elsewhere.
    */
-  private void backwardByPixels(Scratch s, float[] in, float[] dOut, float[] dIn, int n) {
+  private void backwardByPixels(Scratch s, float[] in, float[] dOut, float[] dIn, int n,
+      float[] sums) {
     WrappedRowsConv wrapped = plan.wrapped();
     if (wrapped != null) {
       wrapped.pad(in, n * inSize, s.paddedImages());
       wrapped.padGradient(dOut, n * outSize, s.gradientRows());
-      wrapped.weightGradientByPixels(s.paddedImages(), s.gradientRows(), s.pixelPartials());
+      wrapped.weightGradientByPixels(s.paddedImages(), s.gradientRows(), sums);
     } else {
       DirectConv f = plan.forward();
       f.pad(in, n * inSize, s.paddedImages(), 0);
       f.padGradient(dOut, n * outSize, s.gradientRows(), 0);
-      f.weightGradientByPixels(s.paddedImages(), s.gradientRows(), 1, s.pixelPartials());
+      f.weightGradientByPixels(s.paddedImages(), s.gradientRows(), 1, sums);
     }
     inputGradient(s, dOut, dIn, n, 1);
   }
 
   private void backwardByChannels(Scratch s, float[] in, float[] dOut, float[] dIn, int first,
-      int count) {
+      int count, float[] sums) {
     DirectConv f = plan.forward();
     for (int i = 0; i < count; i++) {
       int n = first + i;
@@ -863,7 +896,7 @@ final class DirectConvPasses {
       f.transposeGradient(dOut, n * outSize, s.transposedGradients(), i * f.transposedGradientSize());
     }
     f.weightGradientByChannels(s.paddedImages(), s.transposedGradients(), count,
-        chunkPixelOffsets, s.transposedWeights());
+        chunkPixelOffsets, sums);
     inputGradient(s, dOut, dIn, first, count);
   }
 
