@@ -326,7 +326,8 @@ public final class Network {
 
   /**
    * {@link #inferenceResult}, grown to hold {@code batch} outputs of {@code size} floats: where
-   * {@link #infer} gathers its chunks' outputs (the network's, or its flat tail's input).
+   * {@link #infer} gathers its chunks' outputs (the network's, or its flat tail's input), as
+   * {@link #inferOnReplicas} does.
    */
   private float[] reserveChunkedOutput(int batch, int size) {
     if (inferenceResult.length < batch * size) {
@@ -373,10 +374,7 @@ public final class Network {
     int batch = input.batch();
     int inSize = inputShape.size();
     int outSize = outputShape.size();
-    if (inferenceResult.length < batch * outSize) {
-      inferenceResult = new float[batch * outSize]; // grows once, with the largest batch seen
-    }
-    float[] result = inferenceResult;
+    float[] result = reserveChunkedOutput(batch, outSize);
     int chunks = replicaChunks(batch, threads);
     parallel.forRange(chunks, (t, from, to) -> {
       for (int c = from; c < to; c++) {
