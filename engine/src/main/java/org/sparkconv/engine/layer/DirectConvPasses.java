@@ -349,12 +349,11 @@ final class DirectConvPasses {
       long inputGradient = winogradAdjoint != null ? scratchFloats(winogradAdjoint)
           : (long) adjointPaddedSize() + adjointResultSize();
       long weightGradient = weightsByPixels ? (long) forwardPaddedSize() // the same layout
-          + pixelsGradientSize() + pixelPartialsSize()
+          + pixelsGradientSize()
           : winogradWeights != null
           ? (winogradWeights == winograd ? 0 : (long) winogradWeights.paddedSize()
               + winogradWeights.transformedInputSize()) + (long) winogradWeights.chunk()
               * forward.transposedGradientSize() + winogradWeights.transformedGradientSize()
-              + winogradWeights.transformedWeightsSize()
           : byChannelsFloats();
       return forwardFloats + inputGradient + weightGradient;
     }
@@ -412,10 +411,19 @@ final class DirectConvPasses {
           : resultSize(adjoint, adjointLanes);
     }
 
-    /** Per thread, the weight gradient by channels: images, gradients, the accumulator. */
+    /** Per thread, the weight gradient by channels: images and gradients. */
     private long byChannelsFloats() {
-      return (long) paddedImagesSize() + transposedGradientsSize()
-          + forward.transposedWeightsSize();
+      return (long) paddedImagesSize() + transposedGradientsSize();
+    }
+
+    /**
+     * Floats of one piece's weight-gradient sums ({@link #pieceSums}) in the kernel's layout; 0
+     * where the weight gradient is not direct.
+     */
+    int weightSumsSize() {
+      return winogradWeights != null ? winogradWeights.transformedWeightsSize()
+          : weightsByChannels ? forward.transposedWeightsSize()
+          : weightsByPixels ? pixelPartialsSize() : 0;
     }
 
     long sharedFloats() {
@@ -537,8 +545,7 @@ final class DirectConvPasses {
           plan.poolsDirect() ? new float[f.paddedSize()] : null,
           plan.poolsDirect() ? new float[f.resultSize()] : null);
     }
-    int sums = ww != null ? ww.transformedWeightsSize()
-        : byChannels ? f.transposedWeightsSize() : byPixels ? plan.pixelPartialsSize() : 0;
+    int sums = plan.weightSumsSize();
     this.pieceSums = new float[sums > 0 ? Parallel.maxPieces(threads) : 0][sums];
     this.packedWeights = new float[directForward ? Plan.packedSize(f, plan.forwardLanes())
         : plan.winograd().packedWeightsSize()];
@@ -652,13 +659,16 @@ final class DirectConvPasses {
   }
 
   /**
-   * The floats {@link #DirectConvPasses} allocates for {@code threads} workers (and the copy of
-   * the weights it packed last), and the lowered image per worker the layer's im2col backward
-   * needs where {@link #computesBackward()} is false.
+   * The floats {@link #DirectConvPasses} allocates for {@code threads} workers, the weight
+   * gradient's sums of each piece a pass may take (and the copy of the weights it packed last),
+   * and the lowered image per worker the layer's im2col backward needs where
+   * {@link #computesBackward()} is false.
    */
   static long workspaceFloats(ConvGeometry g, int outChannels, int threads, boolean winograd) {
     Plan plan = Plan.of(g, outChannels, winograd);
-    return threads * plan.floatsPerThread(g) + plan.sharedFloats()
+    long sums = plan.weightSumsSize() == 0 ? 0
+        : (long) Parallel.maxPieces(threads) * plan.weightSumsSize();
+    return threads * plan.floatsPerThread(g) + plan.sharedFloats() + sums
         + (long) outChannels * g.colRows();
   }
 

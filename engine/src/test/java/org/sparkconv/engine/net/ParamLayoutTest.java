@@ -98,24 +98,25 @@ class ParamLayoutTest {
     // 8 outputs on 576 pixels: the weight gradient goes by pixels, one image at a time, on the
     // wrapping rows too: a padded image (4,994), the output gradient as whole planes with the
     // corrections' columns (24 + 2 rows each) and their gradient column, 24 rows of 16 lanes
-    // (8 x 576 + 8 x 26 + 24 x 16 = 5,200), 8 x 72 lane partials of 16 floats (9,216) and the
-    // wrapped taps' sums, 72 x 16. Border weights: 2 columns x 24 wrapped taps x 16 lanes,
-    // twice; and the copy of the 8 x 72 weights. A pooled forward pass's own padded rows:
-    // planes of 26 x 26, the last step reading from 7 * 676 + 2 * 26 + 2 = 4,786 a run of 624
-    // rounded up to 640 (5,426), and 8 x 640 (5,120).
+    // (8 x 576 + 8 x 26 + 24 x 16 = 5,200); per piece of a pass (one at one thread, eight at
+    // two), 8 x 72 lane partials of 16 floats (9,216) and the wrapped taps' sums, 72 x 16.
+    // Border weights: 2 columns x 24 wrapped taps x 16 lanes, twice; and the copy of the 8 x 72
+    // weights. A pooled forward pass's own padded rows: planes of 26 x 26, the last step
+    // reading from 7 * 676 + 2 * 26 + 2 = 4,786 a run of 624 rounded up to 640 (5,426), and
+    // 8 x 640 (5,120).
     NetworkSpec spec = NetworkBuilder.input("ws", 8, 24, 24).conv2d(8, 3, 1).build();
-    long perThread = 4994 + 5008 + 5426 + 5120 + 4994 + 5008 + 4994 + 5200 + 8 * 72 * 16
-        + 72 * 16;
+    long perThread = 4994 + 5008 + 5426 + 5120 + 4994 + 5008 + 4994 + 5200;
+    long perPiece = 8 * 72 * 16 + 72 * 16;
     long packed = 8 * 72 + 8 * 72 + 2 * 2 * 24 * 16 + 8 * 72;
     long params = 8 * 72 + 8;
-    assertEquals((perThread + packed) * Float.BYTES,
+    assertEquals((perThread + perPiece + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
     // a layer's workspace is the largest of its plans: at two threads the direct kernel's
     // (with the pooled pass's buffers) is larger than the lowered images a context without it
     // would hold (2 x 72 x 576 = 82,944)
     long lowered = 2 * 72 * 576;
     assertTrue(lowered < 2 * perThread + packed);
-    assertEquals((2 * perThread + packed + 7 * params) * Float.BYTES,
+    assertEquals((2 * perThread + 8 * perPiece + packed + 7 * params) * Float.BYTES,
         NetworkSummary.of(spec, 1, 2).workspaceBytes());
   }
 
