@@ -466,16 +466,10 @@ public final class Conv2d implements Layer {
     if (directWeights) {
       direct.addWeightGradient(parallel, pieces, grads, weightOffset);
     }
-    if (pieces > 1 && own < partialGrads[1].length) {
-      // each parameter's pieces added in piece order, whoever ran them
-      parallel.forRange(partialGrads[1].length - own, (t, from, to) -> {
-        for (int p = 1; p < pieces; p++) {
-          float[] partial = partialGrads[p];
-          for (int i = own + from; i < own + to; i++) {
-            grads[weightOffset + i] += partial[i];
-          }
-        }
-      });
+    // each parameter's pieces added in piece order, whoever ran them
+    if (pieces > 1) {
+      parallel.addPieces(partialGrads, pieces, own, partialGrads[1].length - own, grads,
+          weightOffset + own);
     }
   }
 

@@ -841,16 +841,7 @@ final class DirectConvPasses {
    */
   void addWeightGradient(Parallel parallel, int pieces, float[] g, int gOff) {
     float[] total = pieceSums[0];
-    if (pieces > 1) {
-      parallel.forRange(total.length, (t, from, to) -> {
-        for (int p = 1; p < pieces; p++) {
-          float[] part = pieceSums[p];
-          for (int i = from; i < to; i++) {
-            total[i] += part[i];
-          }
-        }
-      });
-    }
+    parallel.addPieces(pieceSums, pieces, 0, total.length, total, 0);
     WinogradConv ww = plan.winogradWeights();
     if (ww != null) {
       ww.addWeightGradient(total, g, gOff);

@@ -87,6 +87,27 @@ public final class Parallel {
     crew.run(n, pieces, piece);
   }
 
+  /**
+   * {@code into[at + i] += parts[p][from + i]} for {@code i < length}, each element's parts
+   * {@code p = 1 .. pieces - 1} added in piece order (part 0 being {@code into} itself, written
+   * by piece 0): the per-piece sums of a {@link #forPieces} pass made one, the same for a thread
+   * count whichever worker ran a piece. The elements are split among the threads.
+   */
+  public void addPieces(float[][] parts, int pieces, int from, int length, float[] into,
+      int at) {
+    if (pieces <= 1 || length == 0) {
+      return;
+    }
+    forRange(length, (t, first, last) -> {
+      for (int p = 1; p < pieces; p++) {
+        float[] part = parts[p];
+        for (int i = first; i < last; i++) {
+          into[at + i] += part[from + i];
+        }
+      }
+    });
+  }
+
   /** How many pieces a range of {@code n} is split into: 1 on one thread. */
   public int pieces(int n) {
     return Math.max(1, Math.min(n, maxPieces(threads)));
