@@ -39,6 +39,16 @@ final class PairLanes {
     return low.rearrange(ODDS).blend(high.rearrange(ODDS), HIGH_LANES);
   }
 
+  /** Entries 0, 2, ..., LANES - 2 of {@code v} in its first half (the second half repeats it). */
+  static FloatVector evens(FloatVector v) {
+    return v.rearrange(EVENS);
+  }
+
+  /** Entries 1, 3, ..., LANES - 1 of {@code v} in its first half (the second half repeats it). */
+  static FloatVector odds(FloatVector v) {
+    return v.rearrange(ODDS);
+  }
+
   /** Lanes 0 to LANES / 2 - 1 of {@code even} and {@code odd}, alternately. */
   static FloatVector zipLow(FloatVector even, FloatVector odd) {
     return even.rearrange(ZIP_LOW).blend(odd.rearrange(ZIP_LOW), ODD_LANES);

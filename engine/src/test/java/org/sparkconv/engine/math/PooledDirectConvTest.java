@@ -10,11 +10,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The direct kernel's pooled write ({@link DirectConv#convolvePooled}, on padded rows: a pooled
  * pass never wraps its rows) is, bit for bit, the 2x2 max pool ({@link Math#max}) of the output
- * its unpooled write gives: LeNet-5's two convs
- * (pooled rows of 14 and of 5, shorter than a vector), VGG-small's 28x28 and ResNet's 14x14
- * shapes, an odd channel count; every combination of bias, folded norm and ReLU (the map before
- * the pool: a negative scale flips which value wins); several images, nothing written outside
- * each image's pooled planes.
+ * its unpooled write gives: LeNet-5's two convs (pooled rows of 14 and of 5, shorter than a
+ * vector), VGG-small's 28x28 and ResNet's 14x14 shapes, an odd channel count, pooled rows of
+ * one vector and a tail and of several steps; every combination of bias, folded norm and ReLU
+ * (the map before the pool: a negative scale flips which value wins); several images, nothing
+ * written outside each image's pooled planes.
  */
 class PooledDirectConvTest {
 
@@ -25,6 +25,7 @@ class PooledDirectConvTest {
       {32, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1}, // VGG-small's second
       {16, 5, 14, 14, 3, 3, 1, 1, 1, 1, 1, 1}, // five outputs on 14x14
       {3, 8, 6, 40, 3, 3, 1, 1, 1, 1, 1, 1}, // pooled rows of 20: a vector and a tail
+      {2, 3, 4, 86, 3, 3, 1, 1, 1, 1, 1, 1}, // pooled rows of 43: three steps of a row
   };
 
   @Test
