@@ -8,9 +8,12 @@ import jdk.incubator.vector.VectorSpecies;
  * the smaller) of each pair written out, in whole vectors (reading the rows' width rounded up
  * to a whole vector). A row of one or two vectors (LeNet-5's 28 and 10, VGG-small's 14 and 28)
  * runs without a loop: JDK 17's C2 ran the loop of one or two trips at about half the speed.
- * LeNet-5's pooled copies ({@link DirectConvKernel#copyPlanesPooled}), one image, interleaved
- * in one JVM, four rounds: 6x28x28 1.69-1.87 -> 1.21-1.32 us, 16x10x10 0.79-0.87 -> 0.62-0.76
- * us. Touched only when the incubator module is resolved.
+ * LeNet-5's pooled copies, one image, interleaved in one JVM, four rounds: 6x28x28 1.69-1.87
+ * -> 1.21-1.32 us, 16x10x10 0.79-0.87 -> 0.62-0.76 us. Since 2026-12-03 only the inference
+ * pool ({@link VectorLoops}) writes its pairs here, into a buffer of each call's own: the
+ * pooled copy kept one per thread, and its second pass ran 8-24x slower by where that buffer
+ * lay ({@link DirectConvKernel#copyPlanesPooled} pools in registers now). Touched only when
+ * the incubator module is resolved.
  */
 final class RowPairs {
 

@@ -200,6 +200,10 @@ final class VectorLoops implements ElementLoops {
    * (a row's last vector runs into the next row's place, written after it), then the maxima of
    * adjacent entries over the whole buffer at once, which are the outputs in order (w is even):
    * whole vectors even where rows are narrower than a vector (VGG-small's 14, LeNet-5's 10).
+   * A buffer of each call's own: the pooled copy's per-thread buffer of the same passes made
+   * that copy 8-24x slower in some JVMs by where it lay; pooling each row in registers instead
+   * (as that copy does now) ran this pool 1.1-1.8x slower (64 images of VGG-small's and
+   * LeNet-5's pools, four JVMs each, 2026-12-03).
    */
   @Override
   public void maxPool2x2(float[] in, float[] out, int fromPlane, int toPlane, int h, int w) {

@@ -239,6 +239,13 @@ class ElementLoopsTest {
             }
           }
         }
+        float[] partly = before.clone(); // a range another worker's planes follow
+        loops.maxPool2x2(in, partly, 1, planes - 1, h, w);
+        for (int i = (planes - 1) * outPlane; i < partly.length; i++) {
+          assertEquals(before[i], partly[i], name(loops) + " " + h + "x" + w
+              + ": the plane past the range is not written");
+        }
+        assertEquals(out[outPlane], partly[outPlane], name(loops) + " " + h + "x" + w);
       }
     }
   }
