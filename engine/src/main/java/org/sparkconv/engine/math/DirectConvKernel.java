@@ -229,14 +229,15 @@ final class DirectConvKernel {
             2 * (limit - target - LANES)) + 1);
         int x = 0;
         for (; x < end; x += 2 * LANES) {
-          FloatVector low = larger(result, top + x, below + x, decreasing);
+          FloatVector low = RowPairs.larger(result, top + x, below + x, decreasing);
           FloatVector evens;
           FloatVector odds;
           if (reads == LANES) { // the row's pairs in half a vector
             evens = PairLanes.evens(low);
             odds = PairLanes.odds(low);
           } else {
-            FloatVector high = larger(result, top + x + LANES, below + x + LANES, decreasing);
+            FloatVector high =
+                RowPairs.larger(result, top + x + LANES, below + x + LANES, decreasing);
             evens = PairLanes.evens(low, high);
             odds = PairLanes.odds(low, high);
           }
@@ -253,13 +254,6 @@ final class DirectConvKernel {
         }
       }
     }
-  }
-
-  /** The larger (or with {@code smaller}, the smaller) of the vectors at top and below. */
-  private static FloatVector larger(float[] result, int top, int below, boolean smaller) {
-    FloatVector t = FloatVector.fromArray(SPECIES, result, top);
-    FloatVector u = FloatVector.fromArray(SPECIES, result, below);
-    return smaller ? t.min(u) : t.max(u);
   }
 
   /** {@code (r + bias) * scale + shift}, then {@code max(0, .)} if {@code relu}. */
