@@ -8,6 +8,7 @@ import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.ElementLoops;
 import org.sparkconv.engine.math.Gemm;
 import org.sparkconv.engine.math.Im2col;
+import org.sparkconv.engine.math.PaddedLanes;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.math.PointwiseConv;
 import org.sparkconv.engine.tensor.Shape;
@@ -192,6 +193,8 @@ public final class Conv2d implements Layer {
   private final float[] pointwiseAdjointWeights; // packed for its input gradient
   private final PointwiseConv.Scratch[] pointwiseScratch; // per worker thread
   private final ChannelAffine folded; // a following batch norm's map, in inference
+  private PaddedLanes inferenceOutput; // the next conv's input layout, else null (planes)
+  private boolean paddedInferenceInput; // the conv before writes this one's padded layout
   private float[] params;
   private float[] grads;
   private int weightOffset;
@@ -314,8 +317,7 @@ public final class Conv2d implements Layer {
    */
   @Override
   public void inferFoldingNext(Layer next, float[] in, float[] out, int batch) {
-    forward(in, out, batch, next instanceof Relu ? folded.ofRelu() : folded.of((BatchNorm) next),
-        null);
+    infer(in, out, batch, next instanceof Relu ? folded.ofRelu() : folded.of((BatchNorm) next));
   }
 
   /**
@@ -326,7 +328,7 @@ public final class Conv2d implements Layer {
   @Override
   public void inferFoldingNextAndSum(Layer next, float[] in, float[] out, int batch,
       float[] residual, boolean relu) {
-    forward(in, out, batch, folded.of((BatchNorm) next).plus(residual, relu), null);
+    infer(in, out, batch, folded.of((BatchNorm) next).plus(residual, relu));
   }
 
   /**
@@ -347,8 +349,50 @@ public final class Conv2d implements Layer {
    */
   @Override
   public void inferFoldingNextAndPool(Layer next, float[] in, float[] out, int batch) {
-    forward(in, out, batch,
-        (next instanceof Relu ? folded.ofRelu() : folded.of((BatchNorm) next)).pooled(), null);
+    infer(in, out, batch,
+        (next instanceof Relu ? folded.ofRelu() : folded.of((BatchNorm) next)).pooled());
+  }
+
+  /**
+   * Where the forward pass is Winograd by channels on both sides and {@code next} is a
+   * convolution ({@link Layer#handsInferenceTo}).
+   */
+  @Override
+  public boolean handsInferenceTo(Layer next) {
+    return next instanceof Conv2d conv && direct != null && conv.direct != null
+        && direct.writesInto(conv.direct.paddedInput());
+  }
+
+  /**
+   * Hands this layer's inference output to {@code next} in its padded input layout
+   * ({@link Layer#handInferenceTo}): this writes it with the folded map applied, channels
+   * consecutive per pixel, and {@code next} skips its transposing pad.
+   */
+  @Override
+  public int handInferenceTo(Layer next) {
+    if (!handsInferenceTo(next)) {
+      throw new IllegalArgumentException("convolution " + outputShape + " cannot write the "
+          + "input layout of " + next.getClass().getSimpleName() + " " + next.inputShape());
+    }
+    Conv2d conv = (Conv2d) next;
+    inferenceOutput = conv.direct.paddedInput();
+    conv.paddedInferenceInput = true;
+    return inferenceOutput.imageSize();
+  }
+
+  @Override
+  public void infer(float[] in, float[] out, int batch) {
+    infer(in, out, batch, null);
+  }
+
+  /** An inference forward pass, {@code after} applied, in the handed-off layouts if any. */
+  private void infer(float[] in, float[] out, int batch, ChannelAffine after) {
+    if (direct != null && (paddedInferenceInput || inferenceOutput != null)) {
+      direct.forward(parallel, params, weightOffset, spec.bias() ? params : null, biasOffset, in,
+          out, batch, after, null, paddedInferenceInput, inferenceOutput);
+      return;
+    }
+    forward(in, out, batch, after, null);
   }
 
   /** The forward pass, {@code after} applied and {@code recorded} (if not null) recorded. */

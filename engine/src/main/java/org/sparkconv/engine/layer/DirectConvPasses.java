@@ -3,6 +3,7 @@ package org.sparkconv.engine.layer;
 import java.util.Arrays;
 import org.sparkconv.engine.math.ConvGeometry;
 import org.sparkconv.engine.math.DirectConv;
+import org.sparkconv.engine.math.PaddedLanes;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.math.StridedAdjoint;
 import org.sparkconv.engine.math.WinogradConv;
@@ -479,21 +480,35 @@ final class DirectConvPasses {
     /**
      * {@code out} = the convolution by {@code w} of images [from, to) of {@code in}, a chunk
      * at a time, with {@code after} (if not null) applied by the output transform;
-     * {@code outSize} apart (a pooled image's size where {@code after} pools).
+     * {@code outSize} apart (a pooled image's size where {@code after} pools). Where
+     * {@code inputs} is not null (by channels), the images are already padded in {@code in}
+     * in that layout ({@link WinogradConv#paddedInput}, {@code inputs.imageSize()} apart), and
+     * where {@code into} is not null, the output goes in that layout.
      */
     void convolve(WinogradConv w, float[] packed, float[] bias, int biasOffset, float[] in,
         int inSize, float[] out, int outSize, int from, int to, ChannelAffine after,
-        PlaneMoments recorded) {
+        PlaneMoments recorded, PaddedLanes inputs, PaddedLanes into) {
+      float[] scale = after == null ? null : after.scale();
+      float[] shift = after == null ? null : after.shift();
+      boolean relu = after != null && after.relu();
+      float[] residual = after == null ? null : after.residual();
+      boolean pool = after != null && after.pool();
       for (int first = from; first < to; first += w.chunk()) {
         int count = Math.min(w.chunk(), to - first);
-        for (int i = 0; i < count; i++) {
-          w.pad(in, (first + i) * inSize, padded, i);
+        if (inputs == null) {
+          for (int i = 0; i < count; i++) {
+            w.pad(in, (first + i) * inSize, padded, i);
+          }
         }
-        w.convolve(padded, count, packed, bias, biasOffset,
-            after == null ? null : after.scale(), after == null ? null : after.shift(),
-            after != null && after.relu(), after == null ? null : after.residual(),
-            after != null && after.pool(), out, first * outSize, outSize, transformed, products,
-            phases);
+        if (inputs == null && into == null) {
+          w.convolve(padded, count, packed, bias, biasOffset, scale, shift, relu, residual,
+              pool, out, first * outSize, outSize, transformed, products, phases);
+        } else {
+          w.convolveLanes(inputs == null ? padded : in,
+              inputs == null ? 0 : first * inputs.imageSize(), count, packed, bias, biasOffset,
+              scale, shift, relu, residual, pool, into, out, first * outSize, outSize,
+              transformed, products, phases);
+        }
         if (recorded != null) {
           recorded.record(out, outSize, first, first + count);
         }
@@ -572,6 +587,19 @@ final class DirectConvPasses {
   /** Whether the forward pass runs {@link WinogradConv}. */
   boolean runsWinograd() {
     return plan.winograd() != null;
+  }
+
+  /**
+   * The padded layout the forward pass reads (Winograd by channels), which a convolution
+   * before can write ({@link #writesInto}); else null.
+   */
+  PaddedLanes paddedInput() {
+    return plan.winograd() != null ? plan.winograd().paddedInput() : null;
+  }
+
+  /** Whether the forward pass can write its output in {@code layout} (Winograd by channels). */
+  boolean writesInto(PaddedLanes layout) {
+    return plan.winograd() != null && plan.winograd().writesInto(layout);
   }
 
   /**
@@ -680,6 +708,22 @@ final class DirectConvPasses {
    */
   void forward(Parallel parallel, float[] params, int weightOffset, float[] bias, int biasOffset,
       float[] in, float[] out, int batch, ChannelAffine after, PlaneMoments recorded) {
+    forward(parallel, params, weightOffset, bias, biasOffset, in, out, batch, after, recorded,
+        false, null);
+  }
+
+  /**
+   * As above; with {@code paddedIn}, {@code in} holds the images already in
+   * {@link #paddedInput}'s layout, and where {@code into} is not null (see
+   * {@link #writesInto}) the output is written in that layout instead of planes.
+   */
+  void forward(Parallel parallel, float[] params, int weightOffset, float[] bias, int biasOffset,
+      float[] in, float[] out, int batch, ChannelAffine after, PlaneMoments recorded,
+      boolean paddedIn, PaddedLanes into) {
+    if (paddedIn && paddedInput() == null || into != null && !writesInto(into)) {
+      throw new IllegalStateException("this convolution takes no padded input layout"
+          + (into != null ? " and writes none: " + into : ""));
+    }
     boolean pool = after != null && after.pool();
     if (pool && (!writesPooled() || recorded != null)) {
       throw new IllegalStateException("this convolution does not write pooled planes"
@@ -691,9 +735,11 @@ final class DirectConvPasses {
       if (repack) {
         w.packWeights(params, weightOffset, packedWeights, parallel);
       }
-      int imageSize = pool ? outSize / 4 : outSize;
+      int imageSize = into != null ? into.imageSize() : pool ? outSize / 4 : outSize;
+      PaddedLanes inputs = paddedIn ? paddedInput() : null;
       parallel.forRange(batch, (t, from, to) -> scratch[t].winograd().convolve(w, packedWeights,
-          bias, biasOffset, in, inSize, out, imageSize, from, to, after, recorded));
+          bias, biasOffset, in, inSize, out, imageSize, from, to, after, recorded, inputs,
+          into));
       return;
     }
     DirectConv f = plan.forward();
@@ -917,7 +963,7 @@ final class DirectConvPasses {
     WinogradConv w = plan.winogradAdjoint();
     if (w != null) {
       s.winogradAdjoint().convolve(w, packedAdjointWeights, null, 0, dOut, outSize, dIn, inSize,
-          first, first + count, null, null);
+          first, first + count, null, null, null, null);
       return;
     }
     for (int n = first; n < first + count; n++) {

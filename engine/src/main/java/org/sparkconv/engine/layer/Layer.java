@@ -112,4 +112,25 @@ public interface Layer {
     throw new UnsupportedOperationException(getClass().getSimpleName()
         + " does not fold a pool after it");
   }
+
+  /**
+   * Whether this layer's inference output can be written straight in the layout {@code next}
+   * reads its inference input in ({@link #handInferenceTo}): a convolution by Winograd with its
+   * GEMMs by channels writing the next one's padded pixel-major input.
+   */
+  default boolean handsInferenceTo(Layer next) {
+    return false;
+  }
+
+  /**
+   * From now on (where {@link #handsInferenceTo}), every inference forward of this layer writes
+   * its output in {@code next}'s input layout, and {@code next}'s inference forwards read their
+   * input in it; training forwards keep the usual layout. Returns the floats of one image of
+   * that output, which the buffer between them must hold. The network does this only where
+   * {@code next} is the output's sole consumer.
+   */
+  default int handInferenceTo(Layer next) {
+    throw new UnsupportedOperationException(getClass().getSimpleName()
+        + " writes no other layer's input layout");
+  }
 }

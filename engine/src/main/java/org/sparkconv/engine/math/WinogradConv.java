@@ -111,6 +111,7 @@ public final class WinogradConv {
   private final int padW; // by channels: the padded image's sides, 2 tiles + 2
   private final int padH;
   private final int[] padTargets; // by channels: where each input pixel goes, padded
+  private final PaddedLanes paddedInput; // by channels: that padded layout, else null
 
   /**
    * A stride-1 3x3 convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop}
@@ -189,9 +190,11 @@ public final class WinogradConv {
           + " padded by " + padTop + ", " + padLeft + " must lie inside the tiles' " + padH
           + "x" + padW + " windows");
     }
+    this.paddedInput = byChannels
+        ? new PaddedLanes(padH, padW, inPad, padTop, padLeft, inH, inW) : null;
     this.padTargets = new int[byChannels ? inH * inW : 0];
     for (int k = 0; k < padTargets.length; k++) {
-      padTargets[k] = ((k / inW + padTop) * padW + k % inW + padLeft) * inPad;
+      padTargets[k] = paddedInput.pixel(k / inW, k % inW);
     }
     this.planes = byChannels ? null : new PhasePlanes(tile, inChannels, inH, inW, padTop,
         padLeft, tilesH + 1, rowWidth, phasePlane);
@@ -271,6 +274,24 @@ public final class WinogradConv {
   /** Whether the GEMMs run with vectors over output channels ({@link #forwardByChannels}). */
   public boolean byChannels() {
     return byChannels;
+  }
+
+  /**
+   * By channels, the layout {@link #pad} writes and the input transform reads (what
+   * {@link #convolveLanes} takes already padded); null by tiles.
+   */
+  public PaddedLanes paddedInput() {
+    return paddedInput;
+  }
+
+  /**
+   * Whether {@link #convolveLanes} can write this plan's output in {@code layout} (another
+   * plan's {@link #paddedInput}): by channels, onto that layout's pixels, with as many lanes as
+   * the output's channels rounded to 16.
+   */
+  public boolean writesInto(PaddedLanes layout) {
+    return byChannels && layout != null && layout.rows() == outH && layout.columns() == outW
+        && layout.lanes() == outPad;
   }
 
   /**
@@ -530,8 +551,8 @@ public final class WinogradConv {
           + outH + "x" + outW + (residual != null ? " with a residual" : ""));
     }
     if (byChannels) {
-      convolveByChannels(padded, images, packed, bias, biasOff, scale, shift, relu, residual,
-          pool, out, outOff, outSize, transformed, products, phases);
+      convolveLanes(padded, 0, images, packed, bias, biasOff, scale, shift, relu, residual,
+          pool, null, out, outOff, outSize, transformed, products, phases);
       return;
     }
     for (int part = 0; part < parts; part++) {
@@ -580,15 +601,28 @@ public final class WinogradConv {
 
   /**
    * {@link #convolve} with the GEMMs by channels ({@link #forwardByChannels}), a block of whole
-   * images: {@link #LANE_GROUP} tiles at a time through the input transform, each position's
+   * images padded at {@code padded[paddedOff + i * paddedImageSize()]} ({@link #pad} writes
+   * them at 0; a convolution before may have written them in {@link #paddedInput}'s layout
+   * itself): {@link #LANE_GROUP} tiles at a time through the input transform, each position's
    * GEMM into {@code (tiles, outPad)} and the output transform into each image's pixel-major
    * result in {@code results}; then {@link ChannelLanesOutput} writes every image to its planes
-   * with the bias, folded norm, residual and ReLU, or with {@code pool} their 2x2 max pool.
+   * with the bias, folded norm, residual and ReLU, or with {@code pool} their 2x2 max pool, or
+   * where {@code into} is not null (no pool, no residual; see {@link #writesInto}) in that
+   * layout, {@code outSize} its image size.
    */
-  private void convolveByChannels(float[] padded, int images, float[] packed, float[] bias,
-      int biasOff, float[] scale, float[] shift, boolean relu, float[] residual, boolean pool,
-      float[] out, int outOff, int outSize, float[] transformed, float[] products,
-      float[] results) {
+  public void convolveLanes(float[] padded, int paddedOff, int images, float[] packed,
+      float[] bias, int biasOff, float[] scale, float[] shift, boolean relu, float[] residual,
+      boolean pool, PaddedLanes into, float[] out, int outOff, int outSize, float[] transformed,
+      float[] products, float[] results) {
+    if (!byChannels || images > chunk) {
+      throw new IllegalStateException(images + " images padded by channels; this plan takes "
+          + (byChannels ? "at most " + chunk : "none: it runs by tiles"));
+    }
+    if (into != null && (pool || residual != null || !writesInto(into))) {
+      throw new IllegalArgumentException("output " + outChannels + "x" + outH + "x" + outW
+          + " into " + into + (pool ? " pooled" : "") + (residual != null ? " with a residual"
+          : ""));
+    }
     int imageTiles = tilesH * tilesW;
     int tiles = images * imageTiles;
     int gemm = outPad * inChannels;
@@ -598,7 +632,8 @@ public final class WinogradConv {
       for (int k = 0; k < count; k++) {
         int i = (first + k) / imageTiles;
         int t = (first + k) % imageTiles;
-        int window = i * paddedImageSize() + tile * (t / tilesW * padW + t % tilesW) * inPad;
+        int window = paddedOff + i * paddedImageSize()
+            + tile * (t / tilesW * padW + t % tilesW) * inPad;
         if (tile == 2) {
           WinogradLanesKernel.transformInput(padded, window, padW, inPad, transformed,
               k * inPad, inStride);
@@ -624,7 +659,10 @@ public final class WinogradConv {
       }
     }
     for (int i = 0; i < images; i++) {
-      if (pool) {
+      if (into != null) {
+        ChannelLanesOutput.writePadded(results, i * resultSize, outPad, outChannels, bias,
+            biasOff, scale, shift, relu, into, out, outOff + i * outSize);
+      } else if (pool) {
         ChannelLanesOutput.writePooled(results, i * resultSize, outPad, outChannels, outH, outW,
             bias, biasOff, scale, shift, relu, out, outOff + i * outSize);
       } else {

@@ -3,6 +3,7 @@ package org.sparkconv.engine.net;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
+import java.util.function.BiPredicate;
 import java.util.function.IntPredicate;
 import org.sparkconv.engine.layer.Add;
 import org.sparkconv.engine.layer.BatchNorm;
@@ -40,6 +41,7 @@ final class GraphPlan {
   final boolean[] foldedInInference; // computed by the node before it when inferring
   final int[] foldedSumResidual; // per sum folded into the conv two before it: its other input
   final boolean[] foldedPool; // per conv: it writes the pool after its folded norm, in inference
+  final int[] handedTo; // per conv: the conv its inference output goes to in that one's layout
   final int[] gradientBuffer; // per node whose output is consumed: the pooled buffer, or EXTERNAL
   final int inputGradientBuffer;
   final int[][] inputGradientTarget; // per node, per input: the buffer its gradient ends up in
@@ -59,6 +61,16 @@ final class GraphPlan {
    * such a pool after the batch norm (and its ReLU) folded into one is folded in too.
    */
   GraphPlan(NetworkSpec spec, IntPredicate infersPooled) {
+    this(spec, infersPooled, (conv, next) -> false);
+  }
+
+  /**
+   * As above, with {@code handsOff} saying which convolution (first) can write its inference
+   * output in the input layout of which convolution (second) reads it
+   * ({@link org.sparkconv.engine.layer.Layer#handsInferenceTo}).
+   */
+  GraphPlan(NetworkSpec spec, IntPredicate infersPooled,
+      BiPredicate<Integer, Integer> handsOff) {
     List<Node> nodes = spec.nodes();
     int n = nodes.size();
     inputs = new int[n][];
@@ -125,6 +137,32 @@ final class GraphPlan {
       }
       foldedPool[conv] = true;
       foldedInInference[j] = true;
+    }
+
+    // A convolution whose inference unit (itself, the norm or ReLU folded into it and the ReLU
+    // fused into that; no pool, no sum) is read by the convolution right after it alone writes
+    // its output in that convolution's input layout, where the two can: the layout lives only
+    // in the buffer between them.
+    handedTo = new int[n];
+    Arrays.fill(handedTo, -1);
+    for (int i = 0; i < n; i++) {
+      if (fusedIntoPrevious[i] || foldedInInference[i] || foldedPool[i]
+          || !(nodes.get(i).layer() instanceof Conv2d.Spec)) {
+        continue;
+      }
+      int last = i;
+      boolean sum = false;
+      while (last + 1 < n && (fusedIntoPrevious[last + 1] || foldedInInference[last + 1])) {
+        last++;
+        sum |= foldedSumResidual[last] != NO_RESIDUAL;
+      }
+      int next = last + 1;
+      if (sum || next >= n || consumers[last] != 1 || !nodes.get(next).isChained(next)
+          || fusedIntoPrevious[next] || foldedInInference[next]
+          || !(nodes.get(next).layer() instanceof Conv2d.Spec) || !handsOff.test(i, next)) {
+        continue;
+      }
+      handedTo[i] = next;
     }
 
     gradientBuffer = new int[n];

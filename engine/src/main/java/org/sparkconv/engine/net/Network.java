@@ -45,6 +45,7 @@ public final class Network {
   private final Shape inputShape;
   private final Shape outputShape;
   private final int maxActivation;
+  private final int maxInferenceActivation; // with outputs handed off in a padded layout
   private final int threads;
   private final ComputeContext context;
   // For infer on several threads: one single-thread network per worker, sharing this one's
@@ -99,7 +100,15 @@ public final class Network {
       }
       max = Math.max(max, shapes.get(i).size());
     }
-    this.plan = new GraphPlan(spec, i -> layers[i].infersPooled());
+    this.plan = new GraphPlan(spec, i -> layers[i].infersPooled(),
+        (conv, next) -> layers[conv].handsInferenceTo(layers[next]));
+    int maxInference = max;
+    for (int i = 0; i < layers.length; i++) {
+      if (plan.handedTo[i] >= 0) {
+        maxInference = Math.max(maxInference, layers[i].handInferenceTo(layers[plan.handedTo[i]]));
+      }
+    }
+    this.maxInferenceActivation = maxInference;
     this.flatTail = flatTail(layers, plan);
     this.tailOutputs = new float[layers.length][];
     this.maxActivation = max;
@@ -225,6 +234,14 @@ public final class Network {
    */
   public boolean isFoldedInInference(int index) {
     return plan.foldedInInference[index];
+  }
+
+  /**
+   * The convolution to which layer {@code index} (a convolution) hands its inference output in
+   * that one's padded input layout ({@link Layer#handInferenceTo}), or -1.
+   */
+  public int inferenceHandedTo(int index) {
+    return plan.handedTo[index];
   }
 
   public Layer layer(int index) {
@@ -596,7 +613,7 @@ public final class Network {
     }
     float[][] pool = new float[plan.forwardBufferCount][];
     for (int b = 0; b < pool.length; b++) {
-      pool[b] = new float[batch * maxActivation];
+      pool[b] = new float[batch * maxInferenceActivation];
     }
     inferenceOutputs = new float[layers.length][];
     for (int i = 0; i < layers.length; i++) {

@@ -67,6 +67,57 @@ class ChannelLanesOutputTest {
     }
   }
 
+  /**
+   * Into a padded pixel-major layout ({@link ChannelLanesOutput#writePadded}): each pixel's
+   * channels as {@link ChannelLanesOutput#write} maps them, bit for bit, for every epilogue;
+   * every other float of the image (border, lanes past the channels) zero, though the buffer
+   * held other values; the floats around the image untouched.
+   */
+  @Test
+  void writesPaddedLanesAsThePlanesWouldHoldThem() {
+    // (outChannels, width, rows, columns, height, padded width, top, left)
+    int[][] cases = {{64, 64, 14, 14, 18, 18, 1, 1}, {50, 64, 3, 5, 6, 8, 2, 0},
+        {5, 16, 2, 2, 2, 3, 0, 1}};
+    long seed = 71;
+    for (int[] c : cases) {
+      int channels = c[0];
+      int width = c[1];
+      PaddedLanes into = new PaddedLanes(c[4], c[5], width, c[6], c[7], c[2], c[3]);
+      int pixels = c[2] * c[3];
+      float[] resultT = uniform(pixels * width, seed++);
+      float[] bias = uniform(channels + 3, seed++);
+      float[] scale = uniform(channels, seed++);
+      float[] shift = uniform(channels, seed++);
+      for (int variant = 0; variant < 8; variant++) {
+        boolean withBias = (variant & 1) != 0;
+        boolean withNorm = (variant & 2) != 0;
+        boolean relu = (variant & 4) != 0;
+        float[] planes = new float[channels * pixels];
+        ChannelLanesOutput.write(resultT, width, channels, pixels, withBias ? bias : null, 3,
+            withNorm ? scale : null, withNorm ? shift : null, relu, null, planes, 0);
+        int outOff = 5;
+        float[] out = uniform(outOff + into.imageSize() + 4, seed++);
+        float[] before = out.clone();
+        ChannelLanesOutput.writePadded(resultT, 0, width, channels, withBias ? bias : null, 3,
+            withNorm ? scale : null, withNorm ? shift : null, relu, into, out, outOff);
+        float[] expected = before.clone();
+        java.util.Arrays.fill(expected, outOff, outOff + into.imageSize(), 0f);
+        for (int q = 0; q < pixels; q++) {
+          for (int o = 0; o < channels; o++) {
+            expected[outOff + into.pixel(q / c[3], q % c[3]) + o] = planes[o * pixels + q];
+          }
+        }
+        for (int i = 0; i < out.length; i++) {
+          assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(out[i]),
+              "case " + java.util.Arrays.toString(c) + ", variant " + variant + ", at " + i);
+        }
+      }
+    }
+    assertThrows(IllegalArgumentException.class, () -> ChannelLanesOutput.writePadded(
+        new float[64], 0, 32, 16, null, 0, null, null, false,
+        new PaddedLanes(3, 3, 16, 1, 1, 1, 1), new float[144], 0));
+  }
+
   @Test
   void refusesAResidualThatIsTheOutputItself() {
     float[] out = new float[16];

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkconv.engine.TestArrays.uniform;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -189,6 +190,91 @@ class WinogradConvTest {
       plan.weightGradient(padded, count, dyT, dyStride, transformed, dm, accT);
     }
     plan.addWeightGradient(accT, dw, 0);
+  }
+
+  /**
+   * A convolution by channels that writes its output in the next one's padded input layout
+   * ({@link WinogradConv#convolveLanes} with a layout), the next one reading it there with no
+   * pad of its own: the next one's output is bit for bit that of the two through planes, with
+   * 2x2 and 4x4 tiles, channels that fill whole vectors and ones that do not, a folded map
+   * and ReLU between them, and the next one's pooled output too; the buffer between them held
+   * other values before, which its border must not keep.
+   */
+  @Test
+  void aConvolutionWritesTheNextOnesPaddedInputAsItsPadWould() {
+    // (inChannels, middle channels, outChannels, height, width)
+    int[][] cases = {{32, 64, 64, 14, 14}, {16, 20, 24, 6, 10}, {8, 16, 8, 7, 5}};
+    long seed = 91;
+    for (int tile : new int[] {2, 4}) {
+      for (int[] c : cases) {
+        ConvGeometry first = new ConvGeometry(c[0], c[3], c[4], 3, 3, 1, 1, 1, 1, 1, 1, c[3],
+            c[4]);
+        ConvGeometry second = new ConvGeometry(c[1], c[3], c[4], 3, 3, 1, 1, 1, 1, 1, 1, c[3],
+            c[4]);
+        WinogradConv a = WinogradConv.forwardByChannels(first, c[1], tile);
+        WinogradConv b = WinogradConv.forwardByChannels(second, c[2], tile);
+        PaddedLanes layout = b.paddedInput();
+        assertTrue(a.writesInto(layout), "writes into " + layout);
+        assertFalse(a.writesInto(new PaddedLanes(layout.height(), layout.width(),
+            layout.lanes() + 16, layout.top(), layout.left(), layout.rows(), layout.columns())),
+            "not into a layout of other lanes");
+        assertFalse(a.writesInto(new PaddedLanes(layout.height(), layout.width(),
+            layout.lanes(), 0, 0, layout.rows() - 1, layout.columns())), "nor of other rows");
+        int images = 5;
+        int plane = c[3] * c[4];
+        float[] x = uniform(images * first.imageSize(), seed++);
+        float[] wa = uniform(c[1] * first.colRows(), seed++);
+        float[] wb = uniform(c[2] * second.colRows(), seed++);
+        float[] bias = uniform(c[1], seed++);
+        float[] scale = uniform(c[1], seed++);
+        float[] shift = uniform(c[1], seed++);
+        float[] middle = new float[images * c[1] * plane];
+        run(a, false, wa, x, first.imageSize(), bias, scale, shift, true, null, middle,
+            c[1] * plane, images);
+        boolean pool = c[3] % 2 == 0 && c[4] % 2 == 0;
+        int outSize = c[2] * plane / (pool ? 4 : 1);
+        float[] expected = new float[images * outSize];
+        run(b, false, wb, middle, c[1] * plane, null, null, null, false, null, pool, expected,
+            outSize, images);
+
+        float[] handed = uniform(images * layout.imageSize(), seed++); // what was there before
+        float[] packed = new float[a.packedWeightsSize()];
+        a.packWeights(wa, 0, packed);
+        float[] padded = new float[a.paddedSize()];
+        for (int from = 0; from < images; from += a.chunk()) {
+          int count = Math.min(a.chunk(), images - from);
+          for (int i = 0; i < count; i++) {
+            a.pad(x, (from + i) * first.imageSize(), padded, i);
+          }
+          a.convolveLanes(padded, 0, count, packed, bias, 0, scale, shift, true, null, false,
+              layout, handed, from * layout.imageSize(), layout.imageSize(),
+              new float[a.transformedInputSize()], new float[a.productSize()],
+              new float[a.outputScratchSize()]);
+        }
+        float[] packedB = new float[b.packedWeightsSize()];
+        b.packWeights(wb, 0, packedB);
+        float[] out = new float[images * outSize];
+        for (int from = 0; from < images; from += b.chunk()) {
+          int count = Math.min(b.chunk(), images - from);
+          b.convolveLanes(handed, from * layout.imageSize(), count, packedB, null, 0, null, null,
+              false, null, pool, null, out, from * outSize, outSize,
+              new float[b.transformedInputSize()], new float[b.productSize()],
+              new float[b.outputScratchSize()]);
+        }
+        for (int i = 0; i < out.length; i++) {
+          assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(out[i]),
+              "F(" + tile + "x" + tile + ") " + Arrays.toString(c) + " at " + i);
+        }
+        assertThrows(IllegalArgumentException.class, () -> a.convolveLanes(padded, 0, 1, packed,
+            null, 0, null, null, false, null, true, layout, handed, 0, layout.imageSize(),
+            new float[a.transformedInputSize()], new float[a.productSize()],
+            new float[a.outputScratchSize()]), "a pooled output into a layout");
+      }
+    }
+    WinogradConv byTiles = WinogradConv.forward(
+        new ConvGeometry(16, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8), 16);
+    assertEquals(null, byTiles.paddedInput());
+    assertFalse(byTiles.writesInto(new PaddedLanes(10, 10, 16, 1, 1, 8, 8)));
   }
 
   @Test

@@ -69,6 +69,48 @@ class GraphPlanTest {
   }
 
   /**
+   * Where the convolutions can, a convolution whose norm and ReLU (folded in) feed only the
+   * convolution right after hands its inference output to that one's input layout: VGG-small's
+   * first and third; not the two that write a pool, nor where the predicate says no. In
+   * ResNet-20 each block's first convolution hands off to its second, never the second (its
+   * output goes to a residual sum), nor a shortcut's, nor the stem (its output feeds a block
+   * and a sum). The inference buffers stay two in VGG-small.
+   */
+  @Test
+  void aConvolutionHandsItsOutputToTheConvolutionAfterIt() {
+    NetworkSpec vgg = SpecJson.read(MODELS.resolve("vgg-small.json"));
+    GraphPlan plan = new GraphPlan(vgg, conv -> true, (conv, next) -> true);
+    int[] expected = new int[vgg.nodes().size()];
+    Arrays.fill(expected, -1);
+    expected[0] = 3;
+    expected[7] = 10;
+    assertArrayEquals(expected, plan.handedTo);
+    assertEquals(2, plan.forwardBufferCount);
+    GraphPlan onlyThird = new GraphPlan(vgg, conv -> true, (conv, next) -> conv == 7);
+    expected[0] = -1;
+    assertArrayEquals(expected, onlyThird.handedTo);
+    assertTrue(Arrays.stream(new GraphPlan(vgg, conv -> true).handedTo).allMatch(t -> t < 0),
+        "no handoff unless asked");
+
+    NetworkSpec resnet = SpecJson.read(MODELS.resolve("resnet20.json"));
+    GraphPlan res = new GraphPlan(resnet, conv -> false, (conv, next) -> true);
+    int handoffs = 0;
+    for (int i = 0; i < res.handedTo.length; i++) {
+      int next = res.handedTo[i];
+      if (next < 0) {
+        continue;
+      }
+      handoffs++;
+      assertEquals("conv2d", resnet.nodes().get(i).layer().type());
+      assertEquals("conv2d", resnet.nodes().get(next).layer().type());
+      assertEquals(i + 3, next, "conv, norm, ReLU, conv: " + i);
+      assertEquals(GraphPlan.NO_RESIDUAL, res.foldedSumResidual[i + 2], "no sum: " + i);
+      assertEquals(-1, res.handedTo[next], "the second's output goes to a sum: " + next);
+    }
+    assertEquals(9, handoffs, "one per residual block");
+  }
+
+  /**
    * Each residual sum's two input gradients are one array, written once: the branch's norm only
    * reads it, and the block input keeps it as its own gradient, to which the branch's first
    * convolution then adds (ReferenceVectorTest checks the gradients that come out).

@@ -39,7 +39,8 @@ class InferenceFoldingTest {
 
   @Test
   void resnet20InfersAsItEvaluates() {
-    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("resnet20.json")), 21, 9);
+    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("resnet20.json")), 21, 9, 0, 0,
+        2);
   }
 
   /**
@@ -48,13 +49,14 @@ class InferenceFoldingTest {
    */
   @Test
   void vggSmallInfersAsItEvaluates() {
-    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("vgg-small.json")), 4, 0, 2, 2);
+    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("vgg-small.json")), 4, 0, 2, 2,
+        1);
   }
 
   /** And each pool after those ReLUs, written by the direct kernel's copy-out. */
   @Test
   void lenet5FoldsTheReluAfterEachConvolution() {
-    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("lenet5.json")), 2, 0, 2, 2);
+    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("lenet5.json")), 2, 0, 2, 2, 0);
   }
 
   @Test
@@ -152,12 +154,15 @@ class InferenceFoldingTest {
 
   private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds,
       int expectedSums) {
-    assertFoldedInferenceMatches(spec, expectedFolds, expectedSums, 0, 0);
+    assertFoldedInferenceMatches(spec, expectedFolds, expectedSums, 0, 0, 0);
   }
 
-  /** As above, with so many max pools folded with Winograd on and off. */
+  /**
+   * As above, with so many max pools folded with Winograd on and off, and so many convolutions
+   * handing their output to the next in its padded input layout with Winograd on (none off).
+   */
   private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds,
-      int expectedSums, int poolsWithWinograd, int poolsWithout) {
+      int expectedSums, int poolsWithWinograd, int poolsWithout, int handoffsWithWinograd) {
     for (int run = 0; run < 4; run++) {
       int threads = 1 + run % 2;
       boolean winograd = run >= 2;
@@ -189,6 +194,17 @@ class InferenceFoldingTest {
       assertEquals(expectedSums, sums, spec.name() + ": residual sums folded");
       assertEquals(winograd ? poolsWithWinograd : poolsWithout, pools,
           spec.name() + ": max pools folded");
+      int handoffs = 0;
+      for (int i = 0; i < net.layerCount(); i++) {
+        int next = net.inferenceHandedTo(i);
+        if (next >= 0) {
+          handoffs++;
+          assertTrue(net.layer(i) instanceof Conv2d && net.layer(next) instanceof Conv2d,
+              "a convolution hands off to a convolution: " + i + " -> " + next);
+        }
+      }
+      assertEquals(winograd ? handoffsWithWinograd : 0, handoffs,
+          spec.name() + ": outputs handed to the next convolution's padded layout");
       int batch = 5;
       int inSize = net.inputShape().size();
       // running statistics away from (0, 1): a few training forwards on shifted, scaled data
