@@ -8,8 +8,8 @@
 # one row per compiled method: what the JIT inlined into it is counted in it.
 #   scripts/perf-engine.sh [model, default vgg-small] [train|infer] [batch] [steps, default 40]
 # SPARKCONV_THREADS applies as everywhere. Only the last 60% of the run is counted (the first
-# part is JIT warm-up). PERF_CALLERS=1 adds, for the five largest rows, their callers (the JVM
-# then keeps frame pointers, which costs a few percent).
+# part is JIT warm-up). PERF_CALLERS=1 adds, for the five largest rows (PERF_CALLERS_ROWS=N: the N
+# largest), their callers (the JVM then keeps frame pointers, which costs a few percent).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_built
@@ -34,7 +34,7 @@ perf report -i "$data" --no-children --sort symbol -g none --time 40%-100% 2>/de
   | grep '%' | grep -v '^#' | sed -e 's/([^)]*)//g; s/  *-  *-  *$//; s/ *$//' | awk 'NR <= 25'
 if [[ -n "${PERF_CALLERS:-}" ]]; then
   perf script -i "$data" -F time,ip,sym 2>/dev/null | python3 -c '
-import collections, re, sys
+import collections, os, re, sys
 blocks = [b for b in sys.stdin.read().split("\n\n") if b.strip()]
 stamp = lambda b: float(re.match(r"\s*([\d.]+):", b).group(1))
 first, last = stamp(blocks[0]), stamp(blocks[-1])
@@ -48,7 +48,7 @@ for b in blocks:
     if frames:
         top[name(frames[0])] += 1
         callers[name(frames[0])][" < ".join(name(f) for f in frames[1:4])] += 1
-for method, n in top.most_common(5):
+for method, n in top.most_common(int(os.environ.get("PERF_CALLERS_ROWS", "5"))):
     print(f"{100 * n / len(blocks):5.1f}% {method}, called from:")
     for path, k in callers[method].most_common(4):
         print(f"        {100 * k / len(blocks):5.1f}% {path}")
