@@ -100,8 +100,11 @@ public final class Network {
       }
       max = Math.max(max, shapes.get(i).size());
     }
+    // (a convolution with one output pixel may start the flat tail, whose input infer copies
+    // out of the chunks as planes: none hands off to it)
     this.plan = new GraphPlan(spec, i -> layers[i].infersPooled(),
-        (conv, next) -> layers[conv].handsInferenceTo(layers[next]));
+        (conv, next) -> layers[next].outputShape().planeSize() > 1
+            && layers[conv].handsInferenceTo(layers[next]));
     int maxInference = max;
     for (int i = 0; i < layers.length; i++) {
       if (plan.handedTo[i] >= 0) {
@@ -305,8 +308,9 @@ public final class Network {
    * once every consumer of its node has run (two maps for a chain instead of one per layer); a
    * batch norm right after a convolution, and a residual sum right after that norm, are applied
    * by the convolution as it writes each image
-   * ({@link org.sparkconv.engine.layer.Layer#inferFoldingNext}), not in passes of their own.
-   * A batch larger than {@link #INFERENCE_CHUNK} runs a chunk at a time (each image's outputs
+   * ({@link org.sparkconv.engine.layer.Layer#inferFoldingNext}), not in passes of their own;
+   * a convolution whose output only the next convolution reads may write it in that one's
+   * input layout ({@link #inferenceHandedTo}). A batch larger than {@link #INFERENCE_CHUNK} runs a chunk at a time (each image's outputs
    * are the same either way), up to the flat tail ({@link #flatTail(Layer[], GraphPlan)}),
    * which then runs once over the whole batch. On several threads, a batch of at least one
    * image a thread runs as whole chunks side by side ({@link #inferOnReplicas}), not as every
