@@ -650,6 +650,6 @@ public final class Network {
 
   /** The Keras-like table of layers, shapes, parameters, receptive fields and memory. */
   public NetworkSummary summary(int batch) {
-    return NetworkSummary.of(spec, batch, threads);
+    return NetworkSummary.of(spec, batch, threads, maxInferenceActivation);
   }
 }

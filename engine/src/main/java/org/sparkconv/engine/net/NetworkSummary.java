@@ -37,6 +37,15 @@ public record NetworkSummary(String name, Shape input, int batch, List<Row> rows
    * sized (and refused) first.
    */
   public static NetworkSummary of(NetworkSpec spec, int batch, int threads) {
+    return of(spec, batch, threads, 0);
+  }
+
+  /**
+   * As above, an inference buffer holding at least {@code inferenceFloats} a example: what a
+   * built network's largest output takes where a convolution writes it in the next one's padded
+   * layout ({@link Network#inferenceHandedTo}), which the spec alone does not say.
+   */
+  static NetworkSummary of(NetworkSpec spec, int batch, int threads, long inferenceFloats) {
     List<Shape> shapes = spec.shapes();
     ParamLayout layout = ParamLayout.of(spec);
     GraphPlan plan = new GraphPlan(spec);
@@ -65,7 +74,8 @@ public record NetworkSummary(String name, Shape input, int batch, List<Row> rows
     }
     long gradientBuffers = (long) (plan.bufferCount + plan.scratchCount) * batch * maxActivation
         + (long) batch * spec.input().size();
-    long inference = (long) plan.forwardBufferCount * batch * maxActivation;
+    long inference = (long) plan.forwardBufferCount * batch
+        * Math.max(maxActivation, inferenceFloats);
     return new NetworkSummary(spec.name(), spec.input(), batch, List.copyOf(rows),
         layout.paramCount(), layout.stateCount(), workspace * Float.BYTES,
         gradientBuffers * Float.BYTES, inference * Float.BYTES);
