@@ -28,12 +28,23 @@ public final class Network {
   /**
    * Images {@link #infer} runs through the whole network at a time: a larger batch goes in
    * chunks, so that each node's output (and the residual a sum reads back) is a chunk's, not
-   * the batch's (ResNet-20's stage 1: 3.2 MB for 64 images, 12.8 MB for 256). Batch 256, one
-   * thread, whole networks in one JVM against one pass of 256: ResNet-20 1.06-1.12x (two
-   * threads 1.08x), VGG-small and LeNet-5 unchanged within the noise; chunks of 16 or 32 gained
-   * no more on ResNet-20 and lost on VGG-small.
+   * the batch's (ResNet-20's stage 1: 0.8 MB for 16 images, 12.8 MB for 256). Batch 256, one
+   * thread, whole networks in one JVM against one pass of 256 (on the Zen 5, chunks of 64):
+   * ResNet-20 1.06-1.12x (two threads 1.08x), VGG-small and LeNet-5 unchanged within the noise;
+   * chunks of 16 or 32 then gained no more on ResNet-20 and lost on VGG-small. On the Zen 4
+   * (2026-12-03), with VGG-small's third convolution handing its output to the fourth, chunks of
+   * 16 against 64, one JVM, both orders: one thread VGG-small 1.037x, 1.066x, 1.077x,
+   * ResNet-20 1.024x, 1.067x, LeNet-5 1.000x; for two threads see {@link #REPLICA_CHUNK}.
    */
-  static final int INFERENCE_CHUNK = 64;
+  static final int INFERENCE_CHUNK = 16;
+  /**
+   * Images each single-thread replica takes at a time in {@link #inferOnReplicas}; its own
+   * {@link #infer} runs them {@link #INFERENCE_CHUNK} at a time and its flat tail once over all
+   * of them (each of VGG-small's dense products packs its 3.2 MB of weights once a tail run).
+   * With replicas taking 16 images each, two threads ran VGG-small 0.974x and 0.993x of 64
+   * (ResNet-20 1.024x, 1.043x).
+   */
+  static final int REPLICA_CHUNK = 64;
 
   private final NetworkSpec spec;
   private final Layer[] layers;
@@ -310,11 +321,12 @@ public final class Network {
    * by the convolution as it writes each image
    * ({@link org.sparkconv.engine.layer.Layer#inferFoldingNext}), not in passes of their own;
    * a convolution whose output only the next convolution reads may write it in that one's
-   * input layout ({@link #inferenceHandedTo}). A batch larger than {@link #INFERENCE_CHUNK} runs a chunk at a time (each image's outputs
-   * are the same either way), up to the flat tail ({@link #flatTail(Layer[], GraphPlan)}),
-   * which then runs once over the whole batch. On several threads, a batch of at least one
-   * image a thread runs as whole chunks side by side ({@link #inferOnReplicas}), not as every
-   * node's images split among the threads. No {@link #backward} may follow. The returned
+   * input layout ({@link #inferenceHandedTo}). A batch larger than {@link #INFERENCE_CHUNK}
+   * runs a chunk at a time (each image's outputs are the same either way), up to the flat tail
+   * ({@link #flatTail(Layer[], GraphPlan)}), which then runs once over the whole batch. On
+   * several threads, a batch of at least one image a thread runs as whole chunks of up to
+   * {@link #REPLICA_CHUNK} side by side ({@link #inferOnReplicas}), not as every node's images
+   * split among the threads. No {@link #backward} may follow. The returned
    * tensor is valid until the next forward.
    */
   public Tensor infer(Tensor input) {
@@ -401,8 +413,8 @@ public final class Network {
       for (int c = from; c < to; c++) {
         int first = chunkStart(batch, chunks, c);
         int count = chunkStart(batch, chunks, c + 1) - first;
-        Tensor out = replicas[t].run(new Tensor(input.data(), input.offset() + first * inSize,
-            count, inputShape), false, false);
+        Tensor out = replicas[t].infer(new Tensor(input.data(), input.offset() + first * inSize,
+            count, inputShape));
         System.arraycopy(out.data(), out.offset(), result, first * outSize, count * outSize);
       }
     });
@@ -413,11 +425,11 @@ public final class Network {
   /**
    * How many chunks {@link #inferOnReplicas} splits a batch of at least {@code threads} images
    * into: the fewest that is a multiple of the threads, so that each starts with as many, and
-   * holds at most {@link #INFERENCE_CHUNK} images. A thread that finishes first takes another's
+   * holds at most {@link #REPLICA_CHUNK} images. A thread that finishes first takes another's
    * last chunk left (as {@link Parallel} shares out pieces).
    */
   static int replicaChunks(int batch, int threads) {
-    return threads * Math.max(1, -Math.floorDiv(-batch, threads * INFERENCE_CHUNK));
+    return threads * Math.max(1, -Math.floorDiv(-batch, threads * REPLICA_CHUNK));
   }
 
   /**

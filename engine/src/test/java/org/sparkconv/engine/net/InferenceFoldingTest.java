@@ -114,9 +114,9 @@ class InferenceFoldingTest {
    * A network's flat tail (its nodes from the first whose output, and every later one's, is one
    * value a channel) runs once over the whole batch after the chunks: VGG-small's from its first
    * dense layer, LeNet-5's too, ResNet-20's from its global pool. Every image's outputs equal,
-   * bit for bit, those of its chunk inferred alone (chunks of more than 16 images, where each
-   * dense product takes one path whatever the batch), and the evaluation forward's within
-   * rounding.
+   * bit for bit, those of its part of the batch inferred alone (parts of a replica's 64
+   * images, each several of infer's chunks, and more than 16 images, where each dense product
+   * takes one path whatever the batch), and the evaluation forward's within rounding.
    */
   @Test
   void theFlatTailRunsOnceOverTheWholeBatch() {
@@ -127,7 +127,7 @@ class InferenceFoldingTest {
           ComputeContext.defaults().withThreads(1));
       assertEquals(tails[m], net.flatTail(), models[m]);
       net.initialize(4);
-      int chunk = Network.INFERENCE_CHUNK;
+      int chunk = Network.REPLICA_CHUNK; // several of infer's chunks, one run of the tail
       int batch = 2 * chunk + 40;
       int inSize = net.inputShape().size();
       int outSize = net.outputShape().size();

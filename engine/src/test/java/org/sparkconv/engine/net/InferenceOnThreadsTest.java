@@ -26,7 +26,7 @@ class InferenceOnThreadsTest {
 
   @Test
   void chunksAreTheFewestMultipleOfTheThreadsAndEven() {
-    int most = Network.INFERENCE_CHUNK;
+    int most = Network.REPLICA_CHUNK;
     for (int threads = 2; threads <= 4; threads++) {
       for (int batch = threads; batch <= 700; batch++) {
         int chunks = Network.replicaChunks(batch, threads);
@@ -52,7 +52,7 @@ class InferenceOnThreadsTest {
 
   @Test
   void resnet20InfersEachChunkAsOneThreadWould() {
-    assertChunksInferAsOneThread("resnet20.json", 2 * Network.INFERENCE_CHUNK * 2 + 22, 2);
+    assertChunksInferAsOneThread("resnet20.json", 2 * Network.REPLICA_CHUNK * 2 + 22, 2);
   }
 
   /** Winograd's tiles and the pools folded into them; three threads, chunks of 5 and 6. */
