@@ -720,9 +720,12 @@ final class DirectConvPasses {
   void forward(Parallel parallel, float[] params, int weightOffset, float[] bias, int biasOffset,
       float[] in, float[] out, int batch, ChannelAffine after, PlaneMoments recorded,
       boolean paddedIn, PaddedLanes into) {
-    if (paddedIn && paddedInput() == null || into != null && !writesInto(into)) {
-      throw new IllegalStateException("this convolution takes no padded input layout"
-          + (into != null ? " and writes none: " + into : ""));
+    if (paddedIn && paddedInput() == null) {
+      throw new IllegalStateException("this convolution reads no padded input layout: its"
+          + " forward pass is not Winograd by channels");
+    }
+    if (into != null && !writesInto(into)) {
+      throw new IllegalStateException("this convolution cannot write its output into " + into);
     }
     boolean pool = after != null && after.pool();
     if (pool && (!writesPooled() || recorded != null)) {
