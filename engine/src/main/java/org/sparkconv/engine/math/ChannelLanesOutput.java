@@ -168,12 +168,10 @@ final class ChannelLanesOutput {
       Arrays.fill(out, done, to, 0f); // the border before this row's pixels
       for (int x = 0; x < into.columns(); x++, to += width, from += width) {
         for (int o = 0; o < vectorChannels; o += LANES) {
-          FloatVector v = FloatVector.fromArray(SPECIES, resultT, from + o).add(bias == null
-              ? FloatVector.zero(SPECIES) : FloatVector.fromArray(SPECIES, bias, biasOff + o));
-          if (scale != null) {
-            v = v.mul(FloatVector.fromArray(SPECIES, scale, o))
-                .add(FloatVector.fromArray(SPECIES, shift, o));
-          }
+          FloatVector v = mapped(resultT, from + o, bias == null ? FloatVector.zero(SPECIES)
+              : FloatVector.fromArray(SPECIES, bias, biasOff + o),
+              scale == null ? null : FloatVector.fromArray(SPECIES, scale, o),
+              scale == null ? null : FloatVector.fromArray(SPECIES, shift, o));
           (relu ? v.max(0f) : v).intoArray(out, to + o);
         }
         for (int o = vectorChannels; o < outChannels; o++) {

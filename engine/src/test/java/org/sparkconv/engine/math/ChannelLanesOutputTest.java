@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.sparkconv.engine.TestArrays.uniform;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,7 +102,7 @@ class ChannelLanesOutputTest {
         ChannelLanesOutput.writePadded(resultT, 0, width, channels, withBias ? bias : null, 3,
             withNorm ? scale : null, withNorm ? shift : null, relu, into, out, outOff);
         float[] expected = before.clone();
-        java.util.Arrays.fill(expected, outOff, outOff + into.imageSize(), 0f);
+        Arrays.fill(expected, outOff, outOff + into.imageSize(), 0f);
         for (int q = 0; q < pixels; q++) {
           for (int o = 0; o < channels; o++) {
             expected[outOff + into.pixel(q / c[3], q % c[3]) + o] = planes[o * pixels + q];
@@ -109,7 +110,7 @@ class ChannelLanesOutputTest {
         }
         for (int i = 0; i < out.length; i++) {
           assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(out[i]),
-              "case " + java.util.Arrays.toString(c) + ", variant " + variant + ", at " + i);
+              "case " + Arrays.toString(c) + ", variant " + variant + ", at " + i);
         }
       }
     }
