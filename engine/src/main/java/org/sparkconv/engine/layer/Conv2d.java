@@ -124,6 +124,14 @@ public final class Conv2d implements Layer {
       return passes + (long) (Parallel.maxPieces(threads) - 1) * params;
     }
 
+    /** The padded input layout of its Winograd plan by channels, where it has one. */
+    @Override
+    public long inferenceInputFloats(Shape input) {
+      ConvGeometry g = geometry(input, -1);
+      return DirectConvPasses.applies(g, groups)
+          ? DirectConvPasses.paddedInputFloats(g, outChannels) : 0;
+    }
+
     /** {@link PointwiseConv}'s packed weights (both ways) and each worker's scratch. */
     private long pointwiseFloats(ConvGeometry g, int threads) {
       PointwiseConv pointwise = new PointwiseConv(g, outChannels);

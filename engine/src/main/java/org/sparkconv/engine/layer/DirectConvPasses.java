@@ -593,6 +593,15 @@ final class DirectConvPasses {
    * The padded layout the forward pass reads (Winograd by channels), which a convolution
    * before can write ({@link #writesInto}); else null.
    */
+  /**
+   * Floats an image takes in {@link #paddedInput} of the plan Winograd on would choose for
+   * {@code g}, or 0 where it has none.
+   */
+  static long paddedInputFloats(ConvGeometry g, int outChannels) {
+    WinogradConv w = Plan.of(g, outChannels, true).winograd();
+    return w != null && w.paddedInput() != null ? w.paddedInput().imageSize() : 0;
+  }
+
   PaddedLanes paddedInput() {
     return plan.winograd() != null ? plan.winograd().paddedInput() : null;
   }

@@ -44,6 +44,15 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
   }
 
   /**
+   * Floats per example of the input layout this layer may take in inference instead of its
+   * input's planes ({@link Layer#handInferenceTo}: a padded copy written by the layer before), or
+   * 0 where it takes none.
+   */
+  default long inferenceInputFloats(Shape input) {
+    return 0;
+  }
+
+  /**
    * Floats of scratch space that do not grow with the batch (im2col buffers, per-thread
    * gradient partials) when the layer runs with {@code threads} intra-op threads.
    */

@@ -123,7 +123,7 @@ public final class Network {
       }
     }
     this.maxInferenceActivation = maxInference;
-    this.flatTail = flatTail(layers, plan);
+    this.flatTail = flatTail(spec, plan);
     this.tailOutputs = new float[layers.length][];
     this.maxActivation = max;
     this.inputValues = new float[layers.length][][];
@@ -323,7 +323,7 @@ public final class Network {
    * a convolution whose output only the next convolution reads may write it in that one's
    * input layout ({@link #inferenceHandedTo}). A batch larger than {@link #INFERENCE_CHUNK}
    * runs a chunk at a time (each image's outputs are the same either way), up to the flat tail
-   * ({@link #flatTail(Layer[], GraphPlan)}), which then runs once over the whole batch. On
+   * ({@link #flatTail(NetworkSpec, GraphPlan)}), which then runs once over the whole batch. On
    * several threads, a batch of at least one image a thread runs as whole chunks of up to
    * {@link #REPLICA_CHUNK} side by side ({@link #inferOnReplicas}), not as every node's images
    * split among the threads. No {@link #backward} may follow. The returned
@@ -442,26 +442,29 @@ public final class Network {
    * thread, 1.16 ms for 64 images and 3.04 for 256 (four chunks 4.66). {@code layers.length}
    * where the last node is not flat.
    */
-  static int flatTail(Layer[] layers, GraphPlan plan) {
-    int start = layers.length;
-    while (start > 1 && isFlatChainNode(layers, plan, start - 1)) {
+  static int flatTail(NetworkSpec spec, GraphPlan plan) {
+    int n = spec.nodes().size();
+    List<Shape> shapes = spec.shapes();
+    int start = n;
+    while (start > 1 && isFlatChainNode(spec, shapes, plan, start - 1)) {
       start--;
     }
-    while (start < layers.length
-        && (plan.fusedIntoPrevious[start] || plan.foldedInInference[start])) {
+    while (start < n && (plan.fusedIntoPrevious[start] || plan.foldedInInference[start])) {
       start++;
     }
     return start;
   }
 
-  /** Where this network's flat tail starts ({@link #flatTail(Layer[], GraphPlan)}). */
+  /** Where this network's flat tail starts ({@link #flatTail(NetworkSpec, GraphPlan)}). */
   int flatTail() {
     return flatTail;
   }
 
-  private static boolean isFlatChainNode(Layer[] layers, GraphPlan plan, int i) {
-    Shape out = layers[i].outputShape();
-    return out.height() == 1 && out.width() == 1 && !(layers[i] instanceof MergeLayer)
+  private static boolean isFlatChainNode(NetworkSpec spec, List<Shape> shapes, GraphPlan plan,
+      int i) {
+    Shape out = shapes.get(i);
+    return out.height() == 1 && out.width() == 1
+        && !(spec.nodes().get(i).layer() instanceof MergeSpec)
         && plan.inputs[i].length == 1 && plan.inputs[i][0] == i - 1 && !plan.foldedPool[i];
   }
 

@@ -1,0 +1,106 @@
+package org.sparkconv.engine.net;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.Array;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.sparkconv.engine.math.ComputeContext;
+import org.sparkconv.engine.tensor.Tensor;
+
+class InferenceFootprintTest {
+
+  private static final Path MODELS = Path.of("..", "conf", "models");
+
+  /**
+   * Against the arrays a built network actually holds after inferring a batch (found by walking
+   * its fields), on one and two threads, batches below, at and above a chunk, and a replica's.
+   */
+  @Test
+  void estimatesTheArraysANetworkHoldsAfterInferring() throws Exception {
+    for (String model : new String[] {"lenet5", "vgg-small", "resnet20"}) {
+      NetworkSpec spec = SpecJson.read(MODELS.resolve(model + ".json"));
+      for (int threads : new int[] {1, 2}) {
+        for (int batch : new int[] {1, 16, 100, 256}) {
+          float[] images = new float[batch * spec.input().size()];
+          Network net = Network.build(spec, ComputeContext.defaults().withThreads(threads));
+          net.infer(new Tensor(images, 0, batch, spec.input()));
+          long held = arrayBytes(net, images);
+          long estimate = InferenceFootprint.bytes(spec, batch, threads);
+          String what = String.format(Locale.ROOT, "%s, batch %d, %d threads: estimate %,d"
+              + " bytes, held %,d", model, batch, threads, estimate, held);
+          assertTrue(estimate >= 0.95 * held && estimate <= 1.1 * held, what);
+        }
+      }
+    }
+  }
+
+  @Test
+  void refusesAnEmptyBatch() throws Exception {
+    NetworkSpec spec = SpecJson.read(MODELS.resolve("lenet5.json"));
+    assertThrows(IllegalArgumentException.class, () -> InferenceFootprint.bytes(spec, 0, 1));
+  }
+
+  /**
+   * Bytes of the primitive arrays reachable from {@code root} through fields, arrays and
+   * collections (each counted once; not through JDK objects, threads or classes), leaving out
+   * {@code excluded}.
+   */
+  private static long arrayBytes(Object root, Object excluded) throws IllegalAccessException {
+    Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    seen.add(excluded);
+    Deque<Object> pending = new ArrayDeque<>();
+    pending.push(root);
+    long bytes = 0;
+    while (!pending.isEmpty()) {
+      Object o = pending.pop();
+      if (!seen.add(o)) {
+        continue;
+      }
+      Class<?> type = o.getClass();
+      if (type.isArray()) {
+        int length = Array.getLength(o);
+        if (type.getComponentType().isPrimitive()) {
+          bytes += (long) length * elementBytes(type.getComponentType());
+        } else {
+          for (int i = 0; i < length; i++) {
+            push(pending, Array.get(o, i));
+          }
+        }
+      } else if (o instanceof Iterable<?> items) {
+        items.forEach(item -> push(pending, item));
+      } else if (!type.getName().startsWith("java.") && !type.getName().startsWith("jdk.")) {
+        for (Class<?> k = type; !k.getName().startsWith("java."); k = k.getSuperclass()) {
+          for (Field f : k.getDeclaredFields()) {
+            if (!Modifier.isStatic(f.getModifiers()) && !f.getType().isPrimitive()) {
+              f.setAccessible(true);
+              push(pending, f.get(o));
+            }
+          }
+        }
+      }
+    }
+    return bytes;
+  }
+
+  private static void push(Deque<Object> pending, Object o) {
+    if (o != null && !(o instanceof Thread) && !(o instanceof Class<?>)) {
+      pending.push(o);
+    }
+  }
+
+  private static int elementBytes(Class<?> primitive) {
+    return primitive == long.class || primitive == double.class ? 8
+        : primitive == byte.class || primitive == boolean.class ? 1
+        : primitive == short.class || primitive == char.class ? 2 : 4;
+  }
+}
