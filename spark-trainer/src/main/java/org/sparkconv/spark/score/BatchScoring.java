@@ -15,6 +15,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.LongAccumulator;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.train.DataSpec;
 import org.sparkconv.engine.train.Evaluation;
 import org.sparkconv.spark.data.HadoopFiles;
@@ -22,6 +23,8 @@ import org.sparkconv.spark.data.ImageFiles;
 import org.sparkconv.spark.data.ParquetImages;
 import org.sparkconv.spark.data.SourceShards;
 import org.sparkconv.spark.report.ScoringReport;
+import org.sparkconv.spark.train.Preflight;
+import org.sparkconv.spark.train.SparkResources;
 import org.sparkconv.spark.wire.ConfusionCounts;
 import org.sparkconv.spark.wire.ImageRow;
 import org.sparkconv.spark.wire.ScoredImage;
@@ -70,6 +73,9 @@ public final class BatchScoring {
     Path out = HadoopFiles.path(settings.output());
     FileSystem fs = out.getFileSystem(hadoop);
     requireSafePaths(model.source(), hadoop);
+    Preflight.checkScoring(model.spec(), settings.batchSize(),
+        ComputeContext.defaults().parallel().threads(), SparkResources.concurrentTasks(jsc),
+        SparkResources.executorMemory(jsc));
     JavaRDD<ImageRow> inputs = inputs(session, jsc, model);
     LongAccumulator scored = jsc.sc().longAccumulator("images scored");
     var broadcast = jsc.broadcast(model);

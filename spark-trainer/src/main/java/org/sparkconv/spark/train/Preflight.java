@@ -3,7 +3,10 @@ package org.sparkconv.spark.train;
 import java.util.Locale;
 import org.apache.spark.SparkConf;
 import org.apache.spark.network.util.JavaUtils;
+import org.sparkconv.engine.net.InferenceFootprint;
+import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.net.NetworkSummary;
+import org.sparkconv.engine.net.ParamLayout;
 
 /**
  * Checks, before the first round, that the job fits what Spark was given, and fails with the
@@ -47,6 +50,51 @@ public final class Preflight {
           mib(shardBytes), mib(usable), mib(executorMemoryBytes), memorySetting(needed),
           summary.batch()));
     }
+  }
+
+  /**
+   * Fails unless an executor can score with a model of {@code spec} at {@code batch} images a
+   * minibatch: {@code concurrentTasks} networks on {@code threads} threads each, with what
+   * {@code Network.infer} holds for the batch ({@link InferenceFootprint}) and the batch's
+   * images (the rows' bytes and the floats they become), and the broadcast model once. The
+   * message gives the largest batch that fits, or the memory the model needs at one image.
+   */
+  public static void checkScoring(NetworkSpec spec, int batch, int threads,
+      int concurrentTasks, long executorMemoryBytes) {
+    long usable = (long) (executorMemoryBytes * 0.6);
+    long needed = scoringBytes(spec, batch, threads, concurrentTasks);
+    if (needed <= usable) {
+      return;
+    }
+    int fits = 0; // the largest batch that fits, by bisection (the bytes grow with the batch)
+    for (int low = 1, high = batch - 1; low <= high; ) {
+      int mid = (int) (((long) low + high) / 2);
+      if (scoringBytes(spec, mid, threads, concurrentTasks) <= usable) {
+        fits = mid;
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    String change = fits > 0
+        ? String.format(Locale.ROOT, "use --batch-size %d or less, or set spark.executor.memory"
+            + " to at least %s", fits, memorySetting(needed))
+        : String.format(Locale.ROOT, "even one image a minibatch needs %s: set"
+            + " spark.executor.memory to at least %s or lower spark.executor.cores",
+            mib(scoringBytes(spec, 1, threads, concurrentTasks)),
+            memorySetting(scoringBytes(spec, 1, threads, concurrentTasks)));
+    throw new IllegalStateException(String.format(Locale.ROOT, "scoring with model '%s' at"
+            + " --batch-size %d would need about %s an executor (%d concurrent tasks, each a"
+            + " network on %d threads with its buffers and a minibatch of images, and the"
+            + " broadcast model) but it has %s usable of %s heap: %s", spec.name(), batch,
+        mib(needed), concurrentTasks, threads, mib(usable), mib(executorMemoryBytes), change));
+  }
+
+  private static long scoringBytes(NetworkSpec spec, int batch, int threads, int tasks) {
+    long images = (long) batch * spec.input().size() * (Float.BYTES + 1);
+    ParamLayout layout = ParamLayout.of(spec);
+    long model = ((long) layout.paramCount() + layout.stateCount()) * Float.BYTES;
+    return tasks * (InferenceFootprint.bytes(spec, batch, threads) + images) + model;
   }
 
   /** A {@code spark.executor.memory} value whose usable share holds {@code needed} bytes. */

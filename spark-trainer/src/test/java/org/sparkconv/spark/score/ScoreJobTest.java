@@ -11,6 +11,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -23,6 +25,7 @@ import org.sparkconv.engine.data.ImageSet;
 import org.sparkconv.engine.data.Normalization;
 import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.io.ModelMetadata;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.NetworkBuilder;
 import org.sparkconv.engine.net.NetworkSpec;
@@ -37,6 +40,8 @@ import org.sparkconv.engine.train.Trainer;
 import org.sparkconv.spark.LocalSpark;
 import org.sparkconv.spark.data.ClassFolders;
 import org.sparkconv.spark.job.ScoreJob;
+import org.sparkconv.spark.train.Preflight;
+import org.sparkconv.spark.train.SparkResources;
 import org.sparkconv.spark.wire.TrainedModel;
 import picocli.CommandLine;
 
@@ -237,6 +242,28 @@ class ScoreJobTest {
     assertTrue(e.getMessage().contains("1 of " + (test.count() + 1))
         && e.getMessage().contains("nothing was written"), e.getMessage());
     assertTrue(!Files.exists(Path.of(output)));
+  }
+
+  @Test
+  void aMinibatchTheExecutorsCannotHoldFailsFirstNamingOneThatFits(@TempDir Path out)
+      throws Exception {
+    TrainedModel model = ModelLoader.load(modelFile.toString(),
+        LocalSpark.get().hadoopConfiguration(), System.out);
+    String output = out.resolve("huge").toString();
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> job("--model", modelFile.toString(), "--input", pngRoot.toString(), "--output",
+            output, "--batch-size", "5000000").score(session(), model));
+    Matcher fits = Pattern.compile("use --batch-size (\\d+) or less").matcher(e.getMessage());
+    assertTrue(e.getMessage().contains("at --batch-size 5000000") && fits.find(),
+        e.getMessage());
+    assertTrue(!Files.exists(Path.of(output)), "nothing written");
+    int largest = Integer.parseInt(fits.group(1));
+    int threads = ComputeContext.defaults().parallel().threads();
+    int tasks = SparkResources.concurrentTasks(LocalSpark.get());
+    long heap = SparkResources.executorMemory(LocalSpark.get());
+    Preflight.checkScoring(model.spec(), largest, threads, tasks, heap);
+    assertThrows(IllegalStateException.class,
+        () -> Preflight.checkScoring(model.spec(), largest + 1, threads, tasks, heap));
   }
 
   @Test
