@@ -27,11 +27,14 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 import org.sparkconv.engine.io.ModelFile;
 import org.sparkconv.engine.io.ModelMetadata;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.net.NetworkSpec;
 import org.sparkconv.engine.tensor.Shape;
 import org.sparkconv.spark.data.HadoopFiles;
 import org.sparkconv.spark.data.ImageColumn;
 import org.sparkconv.spark.score.Scorer;
+import org.sparkconv.spark.train.Preflight;
+import org.sparkconv.spark.train.SparkResources;
 import org.sparkconv.spark.train.TrainingHistory;
 import org.sparkconv.spark.wire.ImageRow;
 import org.sparkconv.spark.wire.ScoredImage;
@@ -180,6 +183,10 @@ public final class ConvNetClassificationModel extends Model<ConvNetClassificatio
     int imageAt = frame.schema().fieldIndex(getImageCol());
     Broadcast<TrainedModel> model = broadcast(frame);
     int batch = ((Number) getOrDefault(scoreBatchSize)).intValue();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(frame.sparkSession().sparkContext());
+    Preflight.checkScoring(trained.spec(), batch, "scoreBatchSize",
+        ComputeContext.defaults().parallel().threads(), SparkResources.concurrentTasks(jsc),
+        SparkResources.executorMemory(jsc));
     Shape shape = trained.inputShape();
     int classes = trained.classNames().size();
     MapPartitionsFunction<Row, Row> score = rows -> {

@@ -73,7 +73,7 @@ public final class BatchScoring {
     Path out = HadoopFiles.path(settings.output());
     FileSystem fs = out.getFileSystem(hadoop);
     requireSafePaths(model.source(), hadoop);
-    Preflight.checkScoring(model.spec(), settings.batchSize(),
+    Preflight.checkScoring(model.spec(), settings.batchSize(), "--batch-size",
         ComputeContext.defaults().parallel().threads(), SparkResources.concurrentTasks(jsc),
         SparkResources.executorMemory(jsc));
     JavaRDD<ImageRow> inputs = inputs(session, jsc, model);

@@ -57,10 +57,11 @@ public final class Preflight {
    * minibatch: {@code concurrentTasks} networks on {@code threads} threads each, with what
    * {@code Network.infer} holds for the batch ({@link InferenceFootprint}) and the batch's
    * images (the rows' bytes and the floats they become), and the broadcast model once. The
-   * message gives the largest batch that fits, or the memory the model needs at one image.
+   * message gives the largest batch that fits, or the memory the model needs at one image, and
+   * names the batch by {@code batchSetting} (the option or parameter that set it).
    */
-  public static void checkScoring(NetworkSpec spec, int batch, int threads,
-      int concurrentTasks, long executorMemoryBytes) {
+  public static void checkScoring(NetworkSpec spec, int batch, String batchSetting,
+      int threads, int concurrentTasks, long executorMemoryBytes) {
     long usable = (long) (executorMemoryBytes * 0.6);
     long needed = scoringBytes(spec, batch, threads, concurrentTasks);
     if (needed <= usable) {
@@ -77,17 +78,17 @@ public final class Preflight {
       }
     }
     String change = fits > 0
-        ? String.format(Locale.ROOT, "use --batch-size %d or less, or set spark.executor.memory"
-            + " to at least %s", fits, memorySetting(needed))
+        ? String.format(Locale.ROOT, "use %s %d or less, or set spark.executor.memory to at"
+            + " least %s", batchSetting, fits, memorySetting(needed))
         : String.format(Locale.ROOT, "even one image a minibatch needs %s: set"
             + " spark.executor.memory to at least %s or lower spark.executor.cores",
             mib(scoringBytes(spec, 1, threads, concurrentTasks)),
             memorySetting(scoringBytes(spec, 1, threads, concurrentTasks)));
     throw new IllegalStateException(String.format(Locale.ROOT, "scoring with model '%s' at"
-            + " --batch-size %d would need about %s an executor (%d concurrent tasks, each a"
+            + " %s %d would need about %s an executor (%d concurrent tasks, each a"
             + " network on %d threads with its buffers and a minibatch of images, and the"
-            + " broadcast model) but it has %s usable of %s heap: %s", spec.name(), batch,
-        mib(needed), concurrentTasks, threads, mib(usable), mib(executorMemoryBytes), change));
+            + " broadcast model) but it has %s usable of %s heap: %s", spec.name(), batchSetting,
+        batch, mib(needed), concurrentTasks, threads, mib(usable), mib(executorMemoryBytes), change));
   }
 
   private static long scoringBytes(NetworkSpec spec, int batch, int threads, int tasks) {

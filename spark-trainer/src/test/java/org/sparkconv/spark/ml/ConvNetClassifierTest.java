@@ -206,6 +206,10 @@ class ConvNetClassifierTest {
     assertEquals(1000, scored);
     int peak = ConvNetClassificationModel.PEAK_ROWS_HELD.get();
     assertTrue(peak <= 32 && peak > 0, "rows held at once: " + peak + " (minibatch 32)");
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> model.setScoreBatchSize(5_000_000).transform(thousand));
+    assertTrue(e.getMessage().contains("at scoreBatchSize 5000000")
+        && e.getMessage().contains("use scoreBatchSize "), e.getMessage());
   }
 
   @Test

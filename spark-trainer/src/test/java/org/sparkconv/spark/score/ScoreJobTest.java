@@ -261,9 +261,10 @@ class ScoreJobTest {
     int threads = ComputeContext.defaults().parallel().threads();
     int tasks = SparkResources.concurrentTasks(LocalSpark.get());
     long heap = SparkResources.executorMemory(LocalSpark.get());
-    Preflight.checkScoring(model.spec(), largest, threads, tasks, heap);
+    Preflight.checkScoring(model.spec(), largest, "--batch-size", threads, tasks, heap);
     assertThrows(IllegalStateException.class,
-        () -> Preflight.checkScoring(model.spec(), largest + 1, threads, tasks, heap));
+        () -> Preflight.checkScoring(model.spec(), largest + 1, "--batch-size", threads, tasks,
+            heap));
   }
 
   @Test
