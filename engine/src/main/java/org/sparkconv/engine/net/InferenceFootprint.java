@@ -7,15 +7,15 @@ import org.sparkconv.engine.tensor.Shape;
 /**
  * About the memory a network built from a spec holds once {@link Network#infer} has run a
  * batch, from the spec alone (nothing is allocated), so that a scoring job can refuse a batch
- * size its executors cannot hold before it starts: the parameters (and the gradient buffer every
- * network has), each layer's workspace for its threads, the inference pool for one chunk of
- * {@link Network#INFERENCE_CHUNK} images, the flat tail's outputs over the whole batch, the
- * result, and on several threads one single-thread replica per thread
- * ({@link Network#REPLICA_CHUNK} images at a time). It counts the padded layout of every
- * convolution that could take a handed-off input, and the pool as if none were folded; against
- * the arrays built networks held (LeNet-5, VGG-small, ResNet-20; batches 1 to 256, one and two
- * threads) it read 0.97-1.00 of them. Not counted: the per-thread buffers of the GEMMs, shared
- * by every network on a thread.
+ * size its executors cannot hold before it starts: the parameters and state (no gradients: a
+ * network that only infers allocates none), each layer's workspace for its threads, the
+ * inference pool for one chunk of {@link Network#INFERENCE_CHUNK} images, the flat tail's
+ * outputs over the whole batch, the result, and on several threads one single-thread replica
+ * per thread ({@link Network#REPLICA_CHUNK} images at a time). It counts the padded layout of
+ * every convolution that could take a handed-off input, and the pool as if none were folded;
+ * against the arrays built networks held (LeNet-5, VGG-small, ResNet-20; batches 1 to 256, one
+ * and two threads) it read 0.97-1.00 of them. Not counted: the per-thread buffers of the GEMMs,
+ * shared by every network on a thread.
  */
 public final class InferenceFootprint {
 
@@ -32,7 +32,7 @@ public final class InferenceFootprint {
     }
     ParamLayout layout = ParamLayout.of(spec);
     List<Shape> shapes = spec.shapes();
-    long floats = 2L * layout.paramCount() + layout.stateCount()
+    long floats = (long) layout.paramCount() + layout.stateCount()
         + workspace(spec, shapes, threads) + (long) batch * shapes.get(shapes.size() - 1).size();
     if (threads > 1 && batch >= threads) {
       int chunks = Network.replicaChunks(batch, threads);

@@ -16,10 +16,12 @@ import org.sparkconv.engine.tensor.Tensor;
  * A network built from a {@link NetworkSpec}: a chain of layers or a graph of them. It allocates
  * exactly three flat buffers from its {@link ParamLayout}: {@code params}, {@code grads} (same
  * layout) and {@code state} (batch-norm running statistics); layers hold offsets into them.
+ * {@code grads} only once something asks for gradients ({@link #backward}, {@link #grads()},
+ * {@link #zeroGrad}): a network that only infers (batch scoring) never holds them.
  * Activations (one per node) and the pooled gradient buffers that {@link GraphPlan} assigns are
  * allocated for the largest batch seen and reused, so a training step allocates nothing.
  * {@link #infer} on several threads adds a single-thread network per thread, built once,
- * bound to the same three buffers.
+ * bound to the same parameters and state.
  *
  * <p>Not thread-safe: layers keep per-batch caches and workspaces. Use one network per thread.
  */
@@ -51,7 +53,7 @@ public final class Network {
   private final GraphPlan plan;
   private final ParamLayout layout;
   private final float[] params;
-  private final float[] grads;
+  private float[] grads; // empty until gradients are asked for: see allocateGrads
   private final float[] state;
   private final Shape inputShape;
   private final Shape outputShape;
@@ -153,7 +155,7 @@ public final class Network {
     this.parallel = context.parallel();
     this.layout = ParamLayout.of(spec);
     this.params = sharing == null ? new float[layout.paramCount()] : sharing.params;
-    this.grads = sharing == null ? new float[layout.paramCount()] : sharing.grads;
+    this.grads = new float[0];
     this.state = sharing == null ? new float[layout.stateCount()] : sharing.state;
     for (int i = 0; i < layers.length; i++) {
       layers[i].bind(params, grads, layout.layerParamOffsets()[i], state,
@@ -220,8 +222,25 @@ public final class Network {
     return params;
   }
 
+  /** The parameters' gradients (allocated at the first call, or the first backward). */
   public float[] grads() {
+    allocateGrads();
     return grads;
+  }
+
+  /**
+   * Allocates {@link #grads} and binds the layers to it, once: a network that only infers
+   * holds no gradients (VGG16's 138 million parameters: 553 MB per network).
+   */
+  private void allocateGrads() {
+    if (grads.length == layout.paramCount()) {
+      return;
+    }
+    grads = new float[layout.paramCount()];
+    for (int i = 0; i < layers.length; i++) {
+      layers[i].bind(params, grads, layout.layerParamOffsets()[i], state,
+          layout.layerStateOffsets()[i]);
+    }
   }
 
   public float[] state() {
@@ -300,6 +319,7 @@ public final class Network {
 
   /** Clears all parameter gradients: one fill. */
   public void zeroGrad() {
+    allocateGrads();
     Arrays.fill(grads, 0f);
   }
 
@@ -552,6 +572,7 @@ public final class Network {
       throw new IllegalStateException("backward needs a forward first (infer keeps nothing for"
           + " backward)");
     }
+    allocateGrads();
     int batch = lastBatch;
     for (int head = layers.length - 1; head >= 0; head--) {
       if (plan.fusedIntoPrevious[head]) {
