@@ -590,10 +590,6 @@ final class DirectConvPasses {
   }
 
   /**
-   * The padded layout the forward pass reads (Winograd by channels), which a convolution
-   * before can write ({@link #writesInto}); else null.
-   */
-  /**
    * Floats an image takes in {@link #paddedInput} of the plan Winograd on would choose for
    * {@code g}, or 0 where it has none.
    */
@@ -602,6 +598,10 @@ final class DirectConvPasses {
     return w != null && w.paddedInput() != null ? w.paddedInput().imageSize() : 0;
   }
 
+  /**
+   * The padded layout the forward pass reads (Winograd by channels), which a convolution
+   * before can write ({@link #writesInto}); else null.
+   */
   PaddedLanes paddedInput() {
     return plan.winograd() != null ? plan.winograd().paddedInput() : null;
   }
