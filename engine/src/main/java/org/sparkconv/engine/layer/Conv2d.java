@@ -106,8 +106,9 @@ public final class Conv2d implements Layer {
 
     /**
      * A gradient partial per piece of a batch past the first (the layer keeps one for each
-     * piece {@link Parallel#pieces} can make: {@link Parallel#maxPieces}), and one lowered
-     * image per thread (none for 1x1) or, where the direct kernel applies, its scratch.
+     * piece {@link Parallel#pieces} can make: {@link Parallel#maxPieces}; only the bias's where
+     * the direct passes sum the weights' per piece themselves), and one lowered image per thread
+     * (none for 1x1) or, where the direct kernel applies, its scratch.
      */
     @Override
     public long workspaceFloats(Shape input, int threads) {
@@ -121,7 +122,29 @@ public final class Conv2d implements Layer {
               true), DirectConvPasses.workspaceFloats(g, outChannels, threads, false)))
           : PointwiseConv.applies(g, groups) ? Math.max(lowered, pointwiseFloats(g, threads))
           : lowered;
-      return passes + (long) (Parallel.maxPieces(threads) - 1) * params;
+      // a piece's partial gradient: the bias's alone where the direct passes sum the weights'
+      boolean directWeights = DirectConvPasses.applies(g, groups)
+          && DirectConvPasses.computesWeightGradient(g, outChannels, true)
+          && DirectConvPasses.computesWeightGradient(g, outChannels, false);
+      long partial = directWeights ? (bias ? outChannels : 0) : params;
+      return passes + (long) (Parallel.maxPieces(threads) - 1) * partial;
+    }
+
+    /**
+     * Without the backward's buffers, which the layer allocates at its first backward: the
+     * direct passes' forward buffers where they apply (with or without Winograd), else one
+     * lowered image per thread; no pieces' partial gradients. With the direct kernel turned
+     * off ({@code sparkconv.conv=im2col}) a layer it applies to lowers instead.
+     */
+    @Override
+    public long inferenceWorkspaceFloats(Shape input, int threads) {
+      ConvGeometry g = geometry(input, -1);
+      if (DirectConvPasses.applies(g, groups)) {
+        return Math.max(DirectConvPasses.inferenceWorkspaceFloats(g, outChannels, threads, true),
+            DirectConvPasses.inferenceWorkspaceFloats(g, outChannels, threads, false));
+      }
+      return PointwiseConv.applies(g, groups) ? pointwiseFloats(g, threads)
+          : g.isIdentityLowering() ? 0 : threads * (long) g.colRows() * g.outH() * g.outW();
     }
 
     /** The padded input layout of its Winograd plan by channels, where it has one. */
@@ -193,7 +216,8 @@ public final class Conv2d implements Layer {
   private final int groupOut; // output channels per group
   private final int groupInSize; // floats of one group's input planes
   private final float[][] cols; // per worker thread: (Cin*kh*kw, Ho*Wo), reused for every image
-  private final float[][] partialGrads; // per piece > 0 of a backward pass: its dW ++ db
+  private final boolean lowersBackward; // whether the backward needs cols
+  private final float[][] partialGrads; // per piece > 0 of a backward pass: see partialLength
   private PlaneMoments moments; // recorded in training for the batch norm after, or null
   private final DirectConvPasses direct; // null where im2col + GEMM computes the passes
   private final PointwiseConv pointwise; // a strided 1x1's passes, else null
@@ -234,18 +258,46 @@ public final class Conv2d implements Layer {
     for (int t = 0; t < pointwiseScratch.length; t++) {
       pointwiseScratch[t] = pointwise.newScratch();
     }
-    boolean lowers = pointwise == null && (direct == null || !direct.computesBackward())
-        && !geometry.isIdentityLowering();
+    // the forward pass lowers where neither runs it; the backward also where direct does not
+    boolean lowers = pointwise == null && direct == null && !geometry.isIdentityLowering();
+    this.lowersBackward = pointwise == null && !geometry.isIdentityLowering()
+        && (direct == null || !direct.computesBackward());
     this.cols = new float[threads][];
     for (int t = 0; t < threads; t++) {
       cols[t] = lowers ? new float[geometry.colSize()] : null;
     }
-    int paramCount = spec.outChannels() * kernelSize + (spec.bias() ? spec.outChannels() : 0);
-
     this.folded = new ChannelAffine(spec.outChannels(), geometry.outH() * geometry.outW());
     this.partialGrads = new float[Parallel.maxPieces(threads)][];
-    for (int p = 1; p < partialGrads.length; p++) {
-      partialGrads[p] = new float[paramCount];
+  }
+
+  /**
+   * Floats of a piece's own gradient buffer past the first: its weights' and bias's gradient,
+   * or only the bias's where the direct passes sum the weight gradient per piece themselves.
+   */
+  private int partialLength() {
+    boolean directWeights = direct != null && direct.computesWeightGradient();
+    return (directWeights ? 0 : spec.outChannels() * kernelSize)
+        + (spec.bias() ? spec.outChannels() : 0);
+  }
+
+  /**
+   * The backward pass's buffers, allocated at the first backward: the pieces' partial
+   * gradients, the lowered images where the backward lowers, the direct passes' own. A layer
+   * that only infers holds none of them.
+   */
+  private void reserveBackward() {
+    if (partialGrads.length > 1 && partialGrads[1] == null) {
+      for (int p = 1; p < partialGrads.length; p++) {
+        partialGrads[p] = new float[partialLength()];
+      }
+    }
+    for (int t = 0; t < cols.length; t++) {
+      if (lowersBackward && cols[t] == null) {
+        cols[t] = new float[geometry.colSize()];
+      }
+    }
+    if (direct != null) {
+      direct.reserveBackward();
     }
   }
 
@@ -485,6 +537,7 @@ public final class Conv2d implements Layer {
   public void backward(float[] in, float[] out, float[] dOut, float[] dIn, int batch) {
     boolean directBackward = direct != null && direct.computesBackward();
     boolean directWeights = direct != null && direct.computesWeightGradient();
+    reserveBackward();
     if (directBackward && dIn != null) {
       direct.prepareBackward(parallel, params, weightOffset);
     }
@@ -492,14 +545,14 @@ public final class Conv2d implements Layer {
       pointwise.packAdjointWeights(params, weightOffset, pointwiseAdjointWeights);
     }
     // where the direct passes sum the weight gradient per piece themselves, a piece's own
-    // buffer holds only its bias gradient
+    // buffer holds only its bias gradient (partialLength)
     int own = directWeights ? spec.outChannels() * kernelSize : 0;
     parallel.forPieces(batch, (t, piece, from, to) -> {
       float[] g = piece == 0 ? grads : partialGrads[piece];
       int wOff = piece == 0 ? weightOffset : 0;
-      int bOff = piece == 0 ? biasOffset : spec.outChannels() * kernelSize;
+      int bOff = piece == 0 ? biasOffset : spec.outChannels() * kernelSize - own;
       if (piece > 0) {
-        java.util.Arrays.fill(g, own, g.length, 0f);
+        java.util.Arrays.fill(g, 0f);
       }
       if (pointwise != null) {
         backwardPointwise(t, in, dOut, dIn, from, to, g, wOff);
@@ -520,7 +573,7 @@ public final class Conv2d implements Layer {
     }
     // each parameter's pieces added in piece order, whoever ran them
     if (pieces > 1) {
-      parallel.addPieces(partialGrads, pieces, own, partialGrads[1].length - own, grads,
+      parallel.addPieces(partialGrads, pieces, 0, partialGrads[1].length, grads,
           weightOffset + own);
     }
   }

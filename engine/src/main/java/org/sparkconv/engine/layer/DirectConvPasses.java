@@ -133,9 +133,9 @@ final class DirectConvPasses {
   private final float[] packedWeights;
   private final float[] packedFrom; // the weights packedWeights hold, once packed
   private boolean packed;
-  private final float[] packedAdjointWeights; // with the adjoint only
+  private float[] packedAdjointWeights; // with the adjoint only; see reserveBackward
   private final float[] listWeights; // the tail's and wrapped taps', where the forward wraps
-  private final float[] adjointListWeights; // the same for the adjoint
+  private float[] adjointListWeights; // the same for the adjoint
   private final int inSize;
   private final int outSize;
   private final int outChannels;
@@ -143,7 +143,9 @@ final class DirectConvPasses {
   // Per piece of a backward pass: its weight gradient in the kernel's own layout (Winograd's
   // transformed weights, the transposed weights by channels, or the lane partial sums by
   // pixels), summed in piece order and taken to the weights' layout once a pass.
-  private final float[][] pieceSums;
+  private float[][] pieceSums;
+  private final int pieceCount; // of pieceSums
+  private volatile boolean backwardReserved; // the backward's buffers: see reserveBackward
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
   private record Plan(DirectConv forward, DirectConv adjoint, boolean byAdjoint,
@@ -338,9 +340,7 @@ final class DirectConvPasses {
 
     /** Per thread: the forward's buffers, and the backward's (else one lowered image). */
     long floatsPerThread(ConvGeometry g) {
-      long forwardFloats = winograd != null ? scratchFloats(winograd)
-          : (long) forwardPaddedSize() + forwardResultSize()
-              + (poolsDirect() ? (long) forward.paddedSize() + forward.resultSize() : 0);
+      long forwardFloats = forwardFloatsPerThread();
       if (strided != null) {
         return forwardFloats + strided.paddedSize() + strided.resultsSize() + byChannelsFloats();
       }
@@ -357,6 +357,18 @@ final class DirectConvPasses {
               * forward.transposedGradientSize() + winogradWeights.transformedGradientSize()
           : byChannelsFloats();
       return forwardFloats + inputGradient + weightGradient;
+    }
+
+    /** Whether the backward computes the weight gradient (per piece, in its own sums). */
+    boolean computesWeightGradient() {
+      return weightsByChannels || weightsByPixels || winogradWeights != null;
+    }
+
+    /** Per thread, the forward pass's buffers alone. */
+    long forwardFloatsPerThread() {
+      return winograd != null ? scratchFloats(winograd)
+          : (long) forwardPaddedSize() + forwardResultSize()
+              + (poolsDirect() ? (long) forward.paddedSize() + forward.resultSize() : 0);
     }
 
     /** Floats of the output gradient the weight gradient by pixels reads. */
@@ -428,14 +440,17 @@ final class DirectConvPasses {
     }
 
     long sharedFloats() {
-      long forwardWeights = winograd != null ? winograd.packedWeightsSize()
-          : packedSize(forward, forwardLanes);
       long adjointWeights = strided != null ? strided.packedWeightsSize()
           : !byAdjoint ? 0 : winogradAdjoint != null
           ? winogradAdjoint.packedWeightsSize() : packedSize(adjoint, adjointLanes);
-      long listWeights = (wrapped != null ? wrapped.listWeightsSize() : 0)
+      return forwardSharedFloats() + adjointWeights
           + (wrappedAdjoint != null ? wrappedAdjoint.listWeightsSize() : 0);
-      return forwardWeights + adjointWeights + listWeights;
+    }
+
+    /** The forward pass's packed weights (and wrapped taps' list weights). */
+    long forwardSharedFloats() {
+      return (winograd != null ? winograd.packedWeightsSize() : packedSize(forward, forwardLanes))
+          + (wrapped != null ? wrapped.listWeightsSize() : 0);
     }
 
     /** Floats of a direct pass's result scratch, by channels or by pixels. */
@@ -531,52 +546,82 @@ final class DirectConvPasses {
       float[] gradientRows, float[] stridedPadded, float[] stridedResults,
       float[] pooledImage, float[] pooledResult) {}
 
+  /**
+   * Builds the plan and the forward pass's buffers; the backward's come at the first backward
+   * call ({@link #reserveBackward}), so a convolution that only infers never holds them
+   * (VGG16 at 224x224 on two threads: 3.2 of the 6.0 GB its inference networks held).
+   */
   DirectConvPasses(ConvGeometry g, int outChannels, int threads, boolean winograd) {
     this.plan = Plan.of(g, outChannels, winograd);
     this.scratch = new Scratch[threads];
     DirectConv f = plan.forward();
-    DirectConv b = plan.adjoint();
     boolean directForward = plan.winograd() == null;
-    boolean directAdjoint = plan.byAdjoint() && plan.winogradAdjoint() == null;
-    WinogradConv ww = plan.winogradWeights();
-    boolean byChannels = plan.weightsByChannels();
-    boolean byPixels = plan.weightsByPixels();
     for (int t = 0; t < threads; t++) {
-      WinogradScratch forwardScratch = WinogradScratch.of(plan.winograd());
       scratch[t] = new Scratch(directForward ? new float[plan.forwardPaddedSize()] : null,
-          directForward ? new float[plan.forwardResultSize()] : null,
-          byChannels ? new float[plan.paddedImagesSize()]
-              : byPixels ? new float[plan.forwardPaddedSize()] : null,
-          byChannels ? new float[plan.transposedGradientsSize()] : null,
-          directAdjoint ? new float[plan.adjointPaddedSize()] : null,
-          directAdjoint ? new float[plan.adjointResultSize()] : null,
-          forwardScratch, WinogradScratch.of(plan.winogradAdjoint()),
-          WinogradScratch.forWeights(ww, plan.winograd(), forwardScratch),
-          ww != null ? new float[ww.chunk() * f.transposedGradientSize()] : null,
-          ww != null ? new float[ww.transformedGradientSize()] : null,
-          byPixels ? new float[plan.pixelsGradientSize()] : null,
-          plan.strided() != null ? new float[plan.strided().paddedSize()] : null,
-          plan.strided() != null ? new float[plan.strided().resultsSize()] : null,
+          directForward ? new float[plan.forwardResultSize()] : null, null, null, null, null,
+          WinogradScratch.of(plan.winograd()), null, null, null, null, null, null, null,
           plan.poolsDirect() ? new float[f.paddedSize()] : null,
           plan.poolsDirect() ? new float[f.resultSize()] : null);
     }
-    int sums = plan.weightSumsSize();
-    this.pieceSums = new float[sums > 0 ? Parallel.maxPieces(threads) : 0][sums];
+    this.pieceCount = Parallel.maxPieces(threads);
     this.packedWeights = new float[directForward ? Plan.packedSize(f, plan.forwardLanes())
         : plan.winograd().packedWeightsSize()];
-    this.packedAdjointWeights = plan.strided() != null
-        ? new float[plan.strided().packedWeightsSize()] : !plan.byAdjoint() ? null
-        : new float[directAdjoint ? Plan.packedSize(b, plan.adjointLanes())
-            : plan.winogradAdjoint().packedWeightsSize()];
     this.listWeights = plan.wrapped() == null ? null
         : new float[plan.wrapped().listWeightsSize()];
-    this.adjointListWeights = plan.wrappedAdjoint() == null ? null
-        : new float[plan.wrappedAdjoint().listWeightsSize()];
     this.packedFrom = new float[outChannels * g.colRows()];
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
     this.outChannels = outChannels;
     this.chunkPixelOffsets = plan.weightsByChannels() ? f.chunkPixelOffsets(plan.chunk()) : null;
+  }
+
+  /**
+   * Allocates the backward passes' buffers, once: each worker's (the weight gradient's images
+   * and gradients, the adjoint's padded gradient and result, their Winograd transforms), the
+   * pieces' weight-gradient sums and the adjoint's packed weights. Every backward entry calls
+   * it; the first allocates.
+   */
+  void reserveBackward() {
+    if (backwardReserved) {
+      return;
+    }
+    synchronized (this) {
+      if (backwardReserved) {
+        return;
+      }
+      DirectConv f = plan.forward();
+      DirectConv b = plan.adjoint();
+      boolean directAdjoint = plan.byAdjoint() && plan.winogradAdjoint() == null;
+      WinogradConv ww = plan.winogradWeights();
+      boolean byChannels = plan.weightsByChannels();
+      boolean byPixels = plan.weightsByPixels();
+      for (int t = 0; t < scratch.length; t++) {
+        Scratch s = scratch[t];
+        scratch[t] = new Scratch(s.image(), s.result(),
+            byChannels ? new float[plan.paddedImagesSize()]
+                : byPixels ? new float[plan.forwardPaddedSize()] : null,
+            byChannels ? new float[plan.transposedGradientsSize()] : null,
+            directAdjoint ? new float[plan.adjointPaddedSize()] : null,
+            directAdjoint ? new float[plan.adjointResultSize()] : null,
+            s.winograd(), WinogradScratch.of(plan.winogradAdjoint()),
+            WinogradScratch.forWeights(ww, plan.winograd(), s.winograd()),
+            ww != null ? new float[ww.chunk() * f.transposedGradientSize()] : null,
+            ww != null ? new float[ww.transformedGradientSize()] : null,
+            byPixels ? new float[plan.pixelsGradientSize()] : null,
+            plan.strided() != null ? new float[plan.strided().paddedSize()] : null,
+            plan.strided() != null ? new float[plan.strided().resultsSize()] : null,
+            s.pooledImage(), s.pooledResult());
+      }
+      int sums = plan.weightSumsSize();
+      pieceSums = new float[sums > 0 ? pieceCount : 0][sums];
+      packedAdjointWeights = plan.strided() != null
+          ? new float[plan.strided().packedWeightsSize()] : !plan.byAdjoint() ? null
+          : new float[directAdjoint ? Plan.packedSize(b, plan.adjointLanes())
+              : plan.winogradAdjoint().packedWeightsSize()];
+      adjointListWeights = plan.wrappedAdjoint() == null ? null
+          : new float[plan.wrappedAdjoint().listWeightsSize()];
+      backwardReserved = true;
+    }
   }
 
   /** Whether the forward pass runs on rows that wrap ({@link WrappedRowsConv}). */
@@ -682,7 +727,12 @@ final class DirectConvPasses {
    * {@code dIn}).
    */
   boolean computesWeightGradient() {
-    return plan.weightsByChannels() || plan.weightsByPixels() || plan.winogradWeights() != null;
+    return plan.computesWeightGradient();
+  }
+
+  /** {@link #computesWeightGradient} of the passes built for {@code g}. */
+  static boolean computesWeightGradient(ConvGeometry g, int outChannels, boolean winograd) {
+    return Plan.of(g, outChannels, winograd).computesWeightGradient();
   }
 
   /**
@@ -706,6 +756,18 @@ final class DirectConvPasses {
     long sums = plan.weightSumsSize() == 0 ? 0
         : (long) Parallel.maxPieces(threads) * plan.weightSumsSize();
     return threads * plan.floatsPerThread(g) + plan.sharedFloats() + sums
+        + (long) outChannels * g.colRows();
+  }
+
+  /**
+   * What of {@link #workspaceFloats} a convolution that only infers holds: each worker's
+   * forward buffers, the forward's packed weights and the copy of the weights they came from
+   * ({@link #reserveBackward} allocates the rest).
+   */
+  static long inferenceWorkspaceFloats(ConvGeometry g, int outChannels, int threads,
+      boolean winograd) {
+    Plan plan = Plan.of(g, outChannels, winograd);
+    return threads * plan.forwardFloatsPerThread() + plan.forwardSharedFloats()
         + (long) outChannels * g.colRows();
   }
 
@@ -831,6 +893,7 @@ final class DirectConvPasses {
    * call once per backward pass, before the images.
    */
   void prepareBackward(Parallel parallel, float[] params, int weightOffset) {
+    reserveBackward();
     if (plan.strided() != null) {
       plan.strided().packWeights(params, weightOffset, packedAdjointWeights);
     } else if (plan.winogradAdjoint() != null) {
@@ -857,6 +920,7 @@ final class DirectConvPasses {
     if (dIn != null && !computesBackward()) {
       throw new IllegalStateException("no direct input gradient for this convolution");
     }
+    reserveBackward();
     Scratch s = scratch[t];
     float[] sums = pieceSums[piece];
     Arrays.fill(sums, 0f);
@@ -898,6 +962,7 @@ final class DirectConvPasses {
    * 0.985x and 1.045x (two runs, each both orders: noise). One thread: the same sums.
    */
   void addWeightGradient(Parallel parallel, int pieces, float[] g, int gOff) {
+    reserveBackward();
     float[] total = pieceSums[0];
     parallel.addPieces(pieceSums, pieces, 0, total.length, total, 0);
     WinogradConv ww = plan.winogradWeights();

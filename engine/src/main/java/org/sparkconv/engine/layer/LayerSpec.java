@@ -61,6 +61,14 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
   }
 
   /**
+   * What of {@link #workspaceFloats} a layer that only infers holds (one whose backward never
+   * ran): the same unless the layer allocates its backward's buffers at its first backward.
+   */
+  default long inferenceWorkspaceFloats(Shape input, int threads) {
+    return workspaceFloats(input, threads);
+  }
+
+  /**
    * Whether a layer of this spec applies {@code next} inside its own passes (a fused
    * activation; see {@link Layer#fuseNext}), so that {@code next} needs no buffer of its own.
    */

@@ -23,7 +23,11 @@ class InferenceFootprintTest {
 
   /**
    * Against the arrays a built network actually holds after inferring a batch (found by walking
-   * its fields), on one and two threads, batches below, at and above a chunk, and a replica's.
+   * its fields), on one and two threads, batches below, at and above a chunk, and a replica's:
+   * 0.95-0.99 of them where every replica ran (the index arrays of the kernels' plans are not
+   * counted). A network that
+   * kept the backward's buffers too would hold about twice the estimate (ResNet-20 on two
+   * threads held 119 MB at batch 256 before they were allocated at the first backward; 41 now).
    */
   @Test
   void estimatesTheArraysANetworkHoldsAfterInferring() throws Exception {
@@ -38,7 +42,10 @@ class InferenceFootprintTest {
           long estimate = InferenceFootprint.bytes(spec, batch, threads);
           String what = String.format(Locale.ROOT, "%s, batch %d, %d threads: estimate %,d"
               + " bytes, held %,d", model, batch, threads, estimate, held);
-          assertTrue(estimate >= 0.95 * held && estimate <= 1.1 * held, what);
+          assertTrue(estimate >= 0.9 * held, what);
+          // on two threads a worker that finishes first may take the other's chunk, whose
+          // replica then never allocates: the network can hold less than the estimate
+          assertTrue(threads > 1 || estimate <= 1.25 * held, what);
         }
       }
     }

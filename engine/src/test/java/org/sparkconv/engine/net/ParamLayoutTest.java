@@ -108,7 +108,7 @@ class ParamLayoutTest {
     long perThread = 4994 + 5008 + 5426 + 5120 + 4994 + 5008 + 4994 + 5200;
     long perPiece = 8 * 72 * 16 + 72 * 16;
     long packed = 8 * 72 + 8 * 72 + 2 * 2 * 24 * 16 + 8 * 72;
-    long params = 8 * 72 + 8;
+    long bias = 8; // a piece's own partial gradient: the direct passes sum the weights'
     assertEquals((perThread + perPiece + packed) * Float.BYTES,
         NetworkSummary.of(spec, 1, 1).workspaceBytes());
     // a layer's workspace is the largest of its plans: at two threads the direct kernel's
@@ -116,7 +116,7 @@ class ParamLayoutTest {
     // would hold (2 x 72 x 576 = 82,944)
     long lowered = 2 * 72 * 576;
     assertTrue(lowered < 2 * perThread + packed);
-    assertEquals((2 * perThread + 8 * perPiece + packed + 7 * params) * Float.BYTES,
+    assertEquals((2 * perThread + 8 * perPiece + packed + 7 * bias) * Float.BYTES,
         NetworkSummary.of(spec, 1, 2).workspaceBytes());
   }
 
