@@ -16,7 +16,7 @@ import org.sparkconv.engine.tensor.Shape;
  */
 public record NetworkSummary(String name, Shape input, int batch, List<Row> rows,
     long paramCount, long stateCount, long workspaceBytes, long gradientBufferBytes,
-    long inferenceActivationBytes) {
+    long inferenceActivationBytes, long inferenceBytes) {
 
   /**
    * One node: its index, name, type, the names of its inputs ({@code input} for the network
@@ -78,7 +78,8 @@ public record NetworkSummary(String name, Shape input, int batch, List<Row> rows
         * Math.max(maxActivation, inferenceFloats);
     return new NetworkSummary(spec.name(), spec.input(), batch, List.copyOf(rows),
         layout.paramCount(), layout.stateCount(), workspace * Float.BYTES,
-        gradientBuffers * Float.BYTES, inference * Float.BYTES);
+        gradientBuffers * Float.BYTES, inference * Float.BYTES,
+        InferenceFootprint.bytes(spec, Math.max(1, batch), threads));
   }
 
   /** The larger of two fields along each axis: what a merge of two paths sees. */
@@ -139,8 +140,10 @@ public record NetworkSummary(String name, Shape input, int batch, List<Row> rows
         "activations: %s, gradient buffers: %s, workspace: %s, total for training: %s%n",
         bytes(activationBytes()), bytes(gradientBufferBytes), bytes(workspaceBytes),
         bytes(trainingBytes())));
-    sb.append(String.format(Locale.ROOT, "inference: activations %s (buffers reused once every"
-        + " consumer has run)%n", bytes(inferenceActivationBytes)));
+    sb.append(String.format(Locale.ROOT, "inference: activations %s in one pass over the batch"
+        + " (buffers reused once every consumer has run); infer, which runs chunks of %d images,"
+        + " holds about %s in all%n", bytes(inferenceActivationBytes), Network.INFERENCE_CHUNK,
+        bytes(inferenceBytes)));
     return sb.toString();
   }
 

@@ -22,6 +22,7 @@ import org.sparkconv.engine.layer.MaxPool2d;
 import org.sparkconv.engine.layer.Padding;
 import org.sparkconv.engine.layer.ParamBlock;
 import org.sparkconv.engine.layer.Relu;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Shape;
 import org.sparkconv.engine.tensor.Tensor;
 
@@ -192,6 +193,13 @@ class NetworkTest {
     String table = summary.toString();
     assertTrue(table.contains("maxpool2d") && table.contains("(16, 5, 5)")
         && table.contains("61,706"), table);
+    // infer runs chunks of 16 images: it holds less than one pass over 64 would
+    assertEquals(InferenceFootprint.bytes(lenet5(), 64,
+        ComputeContext.defaults().parallel().threads()), summary.inferenceBytes());
+    assertTrue(summary.inferenceBytes() < summary.inferenceActivationBytes()
+        + summary.parameterBytes(), table);
+    assertTrue(table.contains("chunks of 16 images, holds about "
+        + NetworkSummary.bytes(summary.inferenceBytes()) + " in all"), table);
     assertEquals(2 * summary.rows().get(0).activationBytes(),
         net.summary(128).rows().get(0).activationBytes(), "activation memory scales with batch");
   }
