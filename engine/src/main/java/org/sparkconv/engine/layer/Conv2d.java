@@ -147,6 +147,13 @@ public final class Conv2d implements Layer {
           : g.isIdentityLowering() ? 0 : threads * (long) g.colRows() * g.outH() * g.outW();
     }
 
+    /** None of the direct passes' buffers, which come at the first forward. */
+    @Override
+    public long builtWorkspaceFloats(Shape input, int threads) {
+      return DirectConvPasses.applies(geometry(input, -1), groups) ? 0
+          : inferenceWorkspaceFloats(input, threads);
+    }
+
     /** The padded input layout of its Winograd plan by channels, where it has one. */
     @Override
     public long inferenceInputFloats(Shape input) {

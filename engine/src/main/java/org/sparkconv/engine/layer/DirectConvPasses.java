@@ -130,11 +130,11 @@ final class DirectConvPasses {
 
   private final Plan plan;
   private final Scratch[] scratch; // per worker thread
-  private final float[] packedWeights;
-  private final float[] packedFrom; // the weights packedWeights hold, once packed
+  private float[] packedWeights; // this and packedFrom, listWeights: see reserveForward
+  private float[] packedFrom; // the weights packedWeights hold, once packed
   private boolean packed;
   private float[] packedAdjointWeights; // with the adjoint only; see reserveBackward
-  private final float[] listWeights; // the tail's and wrapped taps', where the forward wraps
+  private float[] listWeights; // the tail's and wrapped taps', where the forward wraps
   private float[] adjointListWeights; // the same for the adjoint
   private final int inSize;
   private final int outSize;
@@ -145,6 +145,8 @@ final class DirectConvPasses {
   // pixels), summed in piece order and taken to the weights' layout once a pass.
   private float[][] pieceSums;
   private final int pieceCount; // of pieceSums
+  private final int weightCount; // the weights' floats, which packedFrom copies
+  private volatile boolean forwardReserved; // the forward's buffers: see reserveForward
   private volatile boolean backwardReserved; // the backward's buffers: see reserveBackward
 
   /** What a geometry computes how, and the scratch it takes; the same for sizing and building. */
@@ -547,32 +549,52 @@ final class DirectConvPasses {
       float[] pooledImage, float[] pooledResult) {}
 
   /**
-   * Builds the plan and the forward pass's buffers; the backward's come at the first backward
-   * call ({@link #reserveBackward}), so a convolution that only infers never holds them
-   * (VGG16 at 224x224 on two threads: 3.2 of the 6.0 GB its inference networks held).
+   * Builds the plan. Its buffers come at the first pass that needs them: the forward's at the
+   * first forward ({@link #reserveForward}), the backward's at the first backward
+   * ({@link #reserveBackward}). So a convolution that only infers holds no backward buffers
+   * (VGG16 at 224x224 on two threads: 3.2 of the 6.0 GB its inference networks held), and one
+   * whose network infers on replicas ({@code Network.infer} on several threads) no forward
+   * buffers either.
    */
   DirectConvPasses(ConvGeometry g, int outChannels, int threads, boolean winograd) {
     this.plan = Plan.of(g, outChannels, winograd);
     this.scratch = new Scratch[threads];
-    DirectConv f = plan.forward();
-    boolean directForward = plan.winograd() == null;
-    for (int t = 0; t < threads; t++) {
-      scratch[t] = new Scratch(directForward ? new float[plan.forwardPaddedSize()] : null,
-          directForward ? new float[plan.forwardResultSize()] : null, null, null, null, null,
-          WinogradScratch.of(plan.winograd()), null, null, null, null, null, null, null,
-          plan.poolsDirect() ? new float[f.paddedSize()] : null,
-          plan.poolsDirect() ? new float[f.resultSize()] : null);
-    }
     this.pieceCount = Parallel.maxPieces(threads);
-    this.packedWeights = new float[directForward ? Plan.packedSize(f, plan.forwardLanes())
-        : plan.winograd().packedWeightsSize()];
-    this.listWeights = plan.wrapped() == null ? null
-        : new float[plan.wrapped().listWeightsSize()];
-    this.packedFrom = new float[outChannels * g.colRows()];
+    this.weightCount = outChannels * g.colRows();
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
     this.outChannels = outChannels;
-    this.chunkPixelOffsets = plan.weightsByChannels() ? f.chunkPixelOffsets(plan.chunk()) : null;
+    this.chunkPixelOffsets = plan.weightsByChannels()
+        ? plan.forward().chunkPixelOffsets(plan.chunk()) : null;
+  }
+
+  /**
+   * Allocates the forward pass's buffers, once: each worker's padded image and result (or its
+   * Winograd transforms), the packed weights and the copy of the weights they came from.
+   */
+  void reserveForward() {
+    if (forwardReserved) {
+      return;
+    }
+    synchronized (this) {
+      if (forwardReserved) {
+        return;
+      }
+      DirectConv f = plan.forward();
+      boolean directForward = plan.winograd() == null;
+      for (int t = 0; t < scratch.length; t++) {
+        scratch[t] = new Scratch(directForward ? new float[plan.forwardPaddedSize()] : null,
+            directForward ? new float[plan.forwardResultSize()] : null, null, null, null, null,
+            WinogradScratch.of(plan.winograd()), null, null, null, null, null, null, null,
+            plan.poolsDirect() ? new float[f.paddedSize()] : null,
+            plan.poolsDirect() ? new float[f.resultSize()] : null);
+      }
+      packedWeights = new float[directForward ? Plan.packedSize(f, plan.forwardLanes())
+          : plan.winograd().packedWeightsSize()];
+      listWeights = plan.wrapped() == null ? null : new float[plan.wrapped().listWeightsSize()];
+      packedFrom = new float[weightCount];
+      forwardReserved = true;
+    }
   }
 
   /**
@@ -585,6 +607,7 @@ final class DirectConvPasses {
     if (backwardReserved) {
       return;
     }
+    reserveForward(); // the weight gradient may share the forward's Winograd scratch
     synchronized (this) {
       if (backwardReserved) {
         return;
@@ -803,6 +826,7 @@ final class DirectConvPasses {
       throw new IllegalStateException("this convolution does not write pooled planes"
           + (recorded != null ? " whose moments are recorded" : ""));
     }
+    reserveForward();
     WinogradConv w = plan.winograd();
     boolean repack = repacks(params, weightOffset);
     if (w != null) {

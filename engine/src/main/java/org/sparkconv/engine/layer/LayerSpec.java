@@ -69,6 +69,14 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
   }
 
   /**
+   * What of {@link #inferenceWorkspaceFloats} a built layer holds before its first pass: the
+   * same unless the layer allocates its forward's buffers at its first forward.
+   */
+  default long builtWorkspaceFloats(Shape input, int threads) {
+    return inferenceWorkspaceFloats(input, threads);
+  }
+
+  /**
    * Whether a layer of this spec applies {@code next} inside its own passes (a fused
    * activation; see {@link Layer#fuseNext}), so that {@code next} needs no buffer of its own.
    */

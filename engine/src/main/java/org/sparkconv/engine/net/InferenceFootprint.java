@@ -11,12 +11,13 @@ import org.sparkconv.engine.tensor.Shape;
  * network that only infers allocates none), each layer's workspace for its threads, the
  * inference pool for one chunk of {@link Network#INFERENCE_CHUNK} images, the flat tail's
  * outputs over the whole batch, the result, and on several threads one single-thread replica
- * per thread ({@link Network#REPLICA_CHUNK} images at a time). It counts the padded layout of
- * every convolution that could take a handed-off input, and the pool as if none were folded;
- * against the arrays built networks held (LeNet-5, VGG-small, ResNet-20; batches 1 to 256, one
- * and two threads) it read 0.95-0.99 of them (VGG16 at 224x224, two images on two threads:
- * 1.11). Not counted: the kernels' index arrays, and the per-thread buffers of the GEMMs,
- * shared by every network on a thread.
+ * per thread ({@link Network#REPLICA_CHUNK} images at a time), the network itself then holding
+ * only what its layers allocate when built. It counts the padded layout of every convolution
+ * that could take a handed-off input, and the pool as if none were folded; against the arrays
+ * built networks held (LeNet-5, VGG-small, ResNet-20; batches 1 to 256, one and two threads) it
+ * read 0.95-0.99 of them (VGG16 at 224x224, two images on two threads: 1.07). Not counted: the
+ * kernels' index arrays, and the per-thread buffers of the GEMMs, shared by every network on a
+ * thread.
  */
 public final class InferenceFootprint {
 
@@ -34,13 +35,16 @@ public final class InferenceFootprint {
     ParamLayout layout = ParamLayout.of(spec);
     List<Shape> shapes = spec.shapes();
     long floats = (long) layout.paramCount() + layout.stateCount()
-        + workspace(spec, shapes, threads) + (long) batch * shapes.get(shapes.size() - 1).size();
+        + (long) batch * shapes.get(shapes.size() - 1).size();
     if (threads > 1 && batch >= threads) {
+      // the network itself runs no pass: its layers hold what they hold when built
       int chunks = Network.replicaChunks(batch, threads);
       int perChunk = -Math.floorDiv(-batch, chunks);
-      floats += threads * (workspace(spec, shapes, 1) + chunkFloats(spec, shapes, perChunk, true));
+      floats += workspace(spec, shapes, threads, false)
+          + threads * (workspace(spec, shapes, 1, true)
+              + chunkFloats(spec, shapes, perChunk, true));
     } else {
-      floats += chunkFloats(spec, shapes, batch, false);
+      floats += workspace(spec, shapes, threads, true) + chunkFloats(spec, shapes, batch, false);
     }
     return floats * Float.BYTES;
   }
@@ -73,11 +77,14 @@ public final class InferenceFootprint {
     return floats;
   }
 
-  private static long workspace(NetworkSpec spec, List<Shape> shapes, int threads) {
+  /** The layers' workspaces once they have run a forward pass ({@code ran}), or as built. */
+  private static long workspace(NetworkSpec spec, List<Shape> shapes, int threads,
+      boolean ran) {
     long floats = 0;
     for (Node node : spec.nodes()) {
-      floats += node.layer().inferenceWorkspaceFloats(spec.shapeOf(node.inputs().get(0), shapes),
-          threads);
+      Shape input = spec.shapeOf(node.inputs().get(0), shapes);
+      floats += ran ? node.layer().inferenceWorkspaceFloats(input, threads)
+          : node.layer().builtWorkspaceFloats(input, threads);
     }
     return floats;
   }

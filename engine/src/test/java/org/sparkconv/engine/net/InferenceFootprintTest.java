@@ -27,7 +27,7 @@ class InferenceFootprintTest {
    * 0.95-0.99 of them where every replica ran (the index arrays of the kernels' plans are not
    * counted). A network that
    * kept the backward's buffers too would hold about twice the estimate (ResNet-20 on two
-   * threads held 119 MB at batch 256 before they were allocated at the first backward; 41 now).
+   * threads held 119 MB at batch 256 before they were allocated at the first backward; 28 now).
    */
   @Test
   void estimatesTheArraysANetworkHoldsAfterInferring() throws Exception {
