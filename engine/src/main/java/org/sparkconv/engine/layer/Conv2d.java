@@ -294,12 +294,13 @@ public final class Conv2d implements Layer {
    */
   private void reserveBackward() {
     if (partialGrads.length > 1 && partialGrads[1] == null) {
+      int length = partialLength();
       for (int p = 1; p < partialGrads.length; p++) {
-        partialGrads[p] = new float[partialLength()];
+        partialGrads[p] = new float[length];
       }
     }
-    for (int t = 0; t < cols.length; t++) {
-      if (lowersBackward && cols[t] == null) {
+    for (int t = 0; lowersBackward && t < cols.length; t++) {
+      if (cols[t] == null) {
         cols[t] = new float[geometry.colSize()];
       }
     }

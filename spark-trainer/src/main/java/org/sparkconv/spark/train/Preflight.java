@@ -77,18 +77,19 @@ public final class Preflight {
         high = mid - 1;
       }
     }
+    long oneImage = scoringBytes(spec, 1, threads, concurrentTasks);
     String change = fits > 0
         ? String.format(Locale.ROOT, "use %s %d or less, or set spark.executor.memory to at"
             + " least %s", batchSetting, fits, memorySetting(needed))
         : String.format(Locale.ROOT, "even one image a minibatch needs %s: set"
             + " spark.executor.memory to at least %s or lower spark.executor.cores",
-            mib(scoringBytes(spec, 1, threads, concurrentTasks)),
-            memorySetting(scoringBytes(spec, 1, threads, concurrentTasks)));
+            mib(oneImage), memorySetting(oneImage));
     throw new IllegalStateException(String.format(Locale.ROOT, "scoring with model '%s' at"
             + " %s %d would need about %s an executor (%d concurrent tasks, each a"
             + " network on %d threads with its buffers and a minibatch of images, and the"
             + " broadcast model) but it has %s usable of %s heap: %s", spec.name(), batchSetting,
-        batch, mib(needed), concurrentTasks, threads, mib(usable), mib(executorMemoryBytes), change));
+        batch, mib(needed), concurrentTasks, threads, mib(usable), mib(executorMemoryBytes),
+        change));
   }
 
   private static long scoringBytes(NetworkSpec spec, int batch, int threads, int tasks) {

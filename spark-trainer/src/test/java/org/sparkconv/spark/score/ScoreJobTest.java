@@ -265,6 +265,10 @@ class ScoreJobTest {
     assertThrows(IllegalStateException.class,
         () -> Preflight.checkScoring(model.spec(), largest + 1, "--batch-size", threads, tasks,
             heap));
+    IllegalStateException tiny = assertThrows(IllegalStateException.class,
+        () -> Preflight.checkScoring(model.spec(), 8, "--batch-size", threads, tasks, 1 << 20));
+    assertTrue(tiny.getMessage().contains("even one image a minibatch needs")
+        && tiny.getMessage().contains("set spark.executor.memory to at least"), tiny.getMessage());
   }
 
   @Test
