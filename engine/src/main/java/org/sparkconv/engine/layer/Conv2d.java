@@ -114,16 +114,16 @@ public final class Conv2d implements Layer {
     public long workspaceFloats(Shape input, int threads) {
       ConvGeometry g = geometry(input, -1);
       long params = (long) outChannels * g.colRows() + (bias ? outChannels : 0);
-      long colSize = (long) g.colRows() * g.outH() * g.outW();
-      long lowered = g.isIdentityLowering() ? 0 : threads * colSize;
+      long lowered = loweredFloats(g, threads);
+      boolean direct = DirectConvPasses.applies(g, groups);
       // The largest when direct applies: a context may turn it, or Winograd, off.
-      long passes = DirectConvPasses.applies(g, groups)
+      long passes = direct
           ? Math.max(lowered, Math.max(DirectConvPasses.workspaceFloats(g, outChannels, threads,
               true), DirectConvPasses.workspaceFloats(g, outChannels, threads, false)))
           : PointwiseConv.applies(g, groups) ? Math.max(lowered, pointwiseFloats(g, threads))
           : lowered;
       // a piece's partial gradient: the bias's alone where the direct passes sum the weights'
-      boolean directWeights = DirectConvPasses.applies(g, groups)
+      boolean directWeights = direct
           && DirectConvPasses.computesWeightGradient(g, outChannels, true)
           && DirectConvPasses.computesWeightGradient(g, outChannels, false);
       long partial = directWeights ? (bias ? outChannels : 0) : params;
@@ -144,7 +144,12 @@ public final class Conv2d implements Layer {
             DirectConvPasses.inferenceWorkspaceFloats(g, outChannels, threads, false));
       }
       return PointwiseConv.applies(g, groups) ? pointwiseFloats(g, threads)
-          : g.isIdentityLowering() ? 0 : threads * (long) g.colRows() * g.outH() * g.outW();
+          : loweredFloats(g, threads);
+    }
+
+    /** One lowered image per thread (none where lowering is the identity: 1x1, stride 1). */
+    private static long loweredFloats(ConvGeometry g, int threads) {
+      return g.isIdentityLowering() ? 0 : threads * (long) g.colRows() * g.colCols();
     }
 
     /** None of the direct passes' buffers, which come at the first forward. */

@@ -69,7 +69,7 @@ public final class InferenceFootprint {
     long floats = (long) chunk * (plan.forwardBufferCount * largest + cached)
         + (copies ? (long) chunk * spec.input().size() : 0);
     if (batch > Network.INFERENCE_CHUNK) {
-      int tail = Network.flatTail(spec, plan);
+      int tail = Network.flatTail(spec, shapes, plan);
       for (int i = tail - 1; i < nodes.size(); i++) {
         floats += (long) batch * shapes.get(i).size(); // the chunks' gathered output, the tail's
       }

@@ -125,7 +125,7 @@ public final class Network {
       }
     }
     this.maxInferenceActivation = maxInference;
-    this.flatTail = flatTail(spec, plan);
+    this.flatTail = flatTail(spec, shapes, plan);
     this.tailOutputs = new float[layers.length][];
     this.maxActivation = max;
     this.inputValues = new float[layers.length][][];
@@ -343,11 +343,11 @@ public final class Network {
    * a convolution whose output only the next convolution reads may write it in that one's
    * input layout ({@link #inferenceHandedTo}). A batch larger than {@link #INFERENCE_CHUNK}
    * runs a chunk at a time (each image's outputs are the same either way), up to the flat tail
-   * ({@link #flatTail(NetworkSpec, GraphPlan)}), which then runs once over the whole batch. On
-   * several threads, a batch of at least one image a thread runs as whole chunks of up to
-   * {@link #REPLICA_CHUNK} side by side ({@link #inferOnReplicas}), not as every node's images
-   * split among the threads. No {@link #backward} may follow. The returned
-   * tensor is valid until the next forward.
+   * ({@link #flatTail(NetworkSpec, List, GraphPlan)}), which then runs once over the whole
+   * batch. On several threads, a batch of at least one image a thread runs as whole chunks of up
+   * to {@link #REPLICA_CHUNK} side by side ({@link #inferOnReplicas}), not as every node's
+   * images split among the threads. No {@link #backward} may follow. The returned tensor is
+   * valid until the next forward.
    */
   public Tensor infer(Tensor input) {
     int batch = input.batch();
@@ -459,12 +459,11 @@ public final class Network {
    * tail's first node stays in the tail). {@link #infer} runs the nodes before in chunks, whose
    * activations are large, and the tail once over the whole batch, whose dense products then
    * pack their weights once, not once a chunk: VGG-small's 3136 -> 256 forward alone, one
-   * thread, 1.16 ms for 64 images and 3.04 for 256 (four chunks 4.66). {@code layers.length}
+   * thread, 1.16 ms for 64 images and 3.04 for 256 (four chunks 4.66). The node count
    * where the last node is not flat.
    */
-  static int flatTail(NetworkSpec spec, GraphPlan plan) {
+  static int flatTail(NetworkSpec spec, List<Shape> shapes, GraphPlan plan) {
     int n = spec.nodes().size();
-    List<Shape> shapes = spec.shapes();
     int start = n;
     while (start > 1 && isFlatChainNode(spec, shapes, plan, start - 1)) {
       start--;
@@ -475,7 +474,7 @@ public final class Network {
     return start;
   }
 
-  /** Where this network's flat tail starts ({@link #flatTail(NetworkSpec, GraphPlan)}). */
+  /** Where this network's flat tail starts ({@link #flatTail(NetworkSpec, List, GraphPlan)}). */
   int flatTail() {
     return flatTail;
   }
