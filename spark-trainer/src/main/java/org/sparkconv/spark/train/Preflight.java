@@ -14,6 +14,9 @@ import org.sparkconv.engine.net.ParamLayout;
  */
 public final class Preflight {
 
+  /** The share of an executor's heap a job may plan for; the rest is Spark's and the JVM's. */
+  static final double USABLE = 0.6;
+
   private Preflight() {}
 
   /**
@@ -39,7 +42,7 @@ public final class Preflight {
     }
     long perTask = summary.trainingBytes() + 2 * resultBytes;
     long needed = concurrentTasks * perTask + shardBytes * concurrentTasks;
-    long usable = (long) (executorMemoryBytes * 0.6);
+    long usable = (long) (executorMemoryBytes * USABLE);
     if (needed > usable) {
       throw new IllegalStateException(String.format(Locale.ROOT, "an executor would need about"
               + " %s (%d concurrent tasks x (%s for the model, activations and workspaces at"
@@ -62,7 +65,7 @@ public final class Preflight {
    */
   public static void checkScoring(NetworkSpec spec, int batch, String batchSetting,
       int threads, int concurrentTasks, long executorMemoryBytes) {
-    long usable = (long) (executorMemoryBytes * 0.6);
+    long usable = (long) (executorMemoryBytes * USABLE);
     long needed = scoringBytes(spec, batch, threads, concurrentTasks);
     if (needed <= usable) {
       return;
@@ -101,7 +104,7 @@ public final class Preflight {
 
   /** A {@code spark.executor.memory} value whose usable share holds {@code needed} bytes. */
   static String memorySetting(long needed) {
-    long mib = (long) Math.ceil(needed / 0.6 / (1L << 20));
+    long mib = (long) Math.ceil(needed / USABLE / (1L << 20));
     return mib >= 1024 ? (long) Math.ceil(mib / 1024.0) + "g" : mib + "m";
   }
 
