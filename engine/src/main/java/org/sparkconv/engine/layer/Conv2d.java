@@ -147,6 +147,22 @@ public final class Conv2d implements Layer {
           : loweredFloats(g, threads);
     }
 
+    /**
+     * The direct passes' packed forward weights and the weights' copy they came from, where
+     * they apply: of the plan, with or without Winograd, that {@link #inferenceWorkspaceFloats}
+     * counts at one thread (the larger).
+     */
+    @Override
+    public long sharedInferenceFloats(Shape input) {
+      ConvGeometry g = geometry(input, -1);
+      if (!DirectConvPasses.applies(g, groups)) {
+        return 0;
+      }
+      boolean winograd = DirectConvPasses.inferenceWorkspaceFloats(g, outChannels, 1, true)
+          >= DirectConvPasses.inferenceWorkspaceFloats(g, outChannels, 1, false);
+      return DirectConvPasses.sharedInferenceFloats(g, outChannels, winograd);
+    }
+
     /** One lowered image per thread (none where lowering is the identity: 1x1, stride 1). */
     private static long loweredFloats(ConvGeometry g, int threads) {
       return g.isIdentityLowering() ? 0 : threads * (long) g.colRows() * g.colCols();
@@ -342,6 +358,19 @@ public final class Conv2d implements Layer {
     this.grads = grads;
     this.weightOffset = paramOffset;
     this.biasOffset = paramOffset + spec.outChannels() * kernelSize;
+  }
+
+  /** The direct passes' packed forward weights, where both run the direct passes. */
+  @Override
+  public void shareInferenceWeightsOf(Layer twin) {
+    if (direct != null && twin instanceof Conv2d other && other.direct != null) {
+      direct.sharePackingOf(other.direct);
+    }
+  }
+
+  /** Whether this layer's direct passes read their forward weights from {@code twin}'s. */
+  boolean sharesInferenceWeightsOf(Conv2d twin) {
+    return direct != null && twin.direct != null && direct.sharesPackingOf(twin.direct);
   }
 
   @Override

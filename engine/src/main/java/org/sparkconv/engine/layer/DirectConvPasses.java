@@ -130,11 +130,8 @@ final class DirectConvPasses {
 
   private final Plan plan;
   private final Scratch[] scratch; // per worker thread
-  private float[] packedWeights; // this and packedFrom, listWeights: see reserveForward
-  private float[] packedFrom; // the weights packedWeights hold, once packed
-  private boolean packed;
+  private ForwardPacking packing; // the forward's weights; shared: see sharePackingOf
   private float[] packedAdjointWeights; // with the adjoint only; see reserveBackward
-  private float[] listWeights; // the tail's and wrapped taps', where the forward wraps
   private float[] adjointListWeights; // the same for the adjoint
   private final int inSize;
   private final int outSize;
@@ -145,7 +142,7 @@ final class DirectConvPasses {
   // pixels), summed in piece order and taken to the weights' layout once a pass.
   private float[][] pieceSums;
   private final int pieceCount; // of pieceSums
-  private final int weightCount; // the weights' floats, which packedFrom copies
+  private final int weightCount; // the weights' floats
   private volatile boolean forwardReserved; // the forward's buffers: see reserveForward
   private volatile boolean backwardReserved; // the backward's buffers: see reserveBackward
 
@@ -451,8 +448,17 @@ final class DirectConvPasses {
 
     /** The forward pass's packed weights (and wrapped taps' list weights). */
     long forwardSharedFloats() {
-      return (winograd != null ? winograd.packedWeightsSize() : packedSize(forward, forwardLanes))
-          + (wrapped != null ? wrapped.listWeightsSize() : 0);
+      return (long) forwardPackedSize() + forwardListSize();
+    }
+
+    /** Floats of the forward pass's packed weights. */
+    int forwardPackedSize() {
+      return winograd != null ? winograd.packedWeightsSize() : packedSize(forward, forwardLanes);
+    }
+
+    /** Floats of the wrapped taps' list weights of the forward pass (0 where it does not wrap). */
+    int forwardListSize() {
+      return wrapped != null ? wrapped.listWeightsSize() : 0;
     }
 
     /** Floats of a direct pass's result scratch, by channels or by pixels. */
@@ -561,6 +567,8 @@ final class DirectConvPasses {
     this.scratch = new Scratch[threads];
     this.pieceCount = Parallel.maxPieces(threads);
     this.weightCount = outChannels * g.colRows();
+    this.packing = new ForwardPacking(plan.forwardPackedSize(), plan.forwardListSize(),
+        weightCount);
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
     this.outChannels = outChannels;
@@ -569,8 +577,27 @@ final class DirectConvPasses {
   }
 
   /**
+   * Reads and packs the forward pass's weights in {@code other}'s packing from now on (its
+   * arrays not yet allocated, or this one's dropped): for the single-thread replicas of one
+   * network, which run side by side on the same weights. Both must pack the same sizes.
+   */
+  void sharePackingOf(DirectConvPasses other) {
+    if (!packing.sameSizes(other.packing)) {
+      throw new IllegalArgumentException("a convolution's forward packing can only be shared"
+          + " with one that packs the same sizes: " + packing.floats() + " against "
+          + other.packing.floats() + " floats");
+    }
+    packing = other.packing;
+  }
+
+  /** Whether this pass reads its forward weights from {@code other}'s packing. */
+  boolean sharesPackingOf(DirectConvPasses other) {
+    return packing == other.packing;
+  }
+
+  /**
    * Allocates the forward pass's buffers, once: each worker's padded image and result (or its
-   * Winograd transforms), the packed weights and the copy of the weights they came from.
+   * Winograd transforms). The packed weights come at the first {@link ForwardPacking#refresh}.
    */
   void reserveForward() {
     if (forwardReserved) {
@@ -589,10 +616,6 @@ final class DirectConvPasses {
             plan.poolsDirect() ? new float[f.paddedSize()] : null,
             plan.poolsDirect() ? new float[f.resultSize()] : null);
       }
-      packedWeights = new float[directForward ? Plan.packedSize(f, plan.forwardLanes())
-          : plan.winograd().packedWeightsSize()];
-      listWeights = plan.wrapped() == null ? null : new float[plan.wrapped().listWeightsSize()];
-      packedFrom = new float[weightCount];
       forwardReserved = true;
     }
   }
@@ -790,8 +813,20 @@ final class DirectConvPasses {
   static long inferenceWorkspaceFloats(ConvGeometry g, int outChannels, int threads,
       boolean winograd) {
     Plan plan = Plan.of(g, outChannels, winograd);
-    return threads * plan.forwardFloatsPerThread() + plan.forwardSharedFloats()
-        + (long) outChannels * g.colRows();
+    return threads * plan.forwardFloatsPerThread() + packingFloats(plan, g, outChannels);
+  }
+
+  /**
+   * What of {@link #inferenceWorkspaceFloats} is its {@link ForwardPacking}, which the
+   * replicas of one network share ({@link #sharePackingOf}): the packed weights and the copy
+   * of the weights they came from.
+   */
+  static long sharedInferenceFloats(ConvGeometry g, int outChannels, boolean winograd) {
+    return packingFloats(Plan.of(g, outChannels, winograd), g, outChannels);
+  }
+
+  private static long packingFloats(Plan plan, ConvGeometry g, int outChannels) {
+    return plan.forwardSharedFloats() + (long) outChannels * g.colRows();
   }
 
   /**
@@ -828,11 +863,26 @@ final class DirectConvPasses {
     }
     reserveForward();
     WinogradConv w = plan.winograd();
-    boolean repack = repacks(params, weightOffset);
-    if (w != null) {
-      if (repack) {
-        w.packWeights(params, weightOffset, packedWeights, parallel);
+    DirectConv f = plan.forward();
+    boolean lanes = plan.forwardLanes();
+    WrappedRowsConv wrapped = plan.wrapped();
+    packing.refresh(params, weightOffset, (packed, list) -> {
+      if (w != null) {
+        w.packWeights(params, weightOffset, packed, parallel);
+        return;
       }
+      if (lanes) {
+        f.packWeightsByChannels(params, weightOffset, packed);
+      } else {
+        f.packWeights(params, weightOffset, packed);
+      }
+      if (wrapped != null) {
+        wrapped.packListWeights(packed, list);
+      }
+    });
+    float[] packedWeights = packing.packed();
+    float[] listWeights = packing.list();
+    if (w != null) {
       int imageSize = into != null ? into.imageSize() : pool ? outSize / 4 : outSize;
       PaddedLanes inputs = paddedIn ? paddedInput() : null;
       parallel.forRange(batch, (t, from, to) -> scratch[t].winograd().convolve(w, packedWeights,
@@ -840,21 +890,10 @@ final class DirectConvPasses {
           into));
       return;
     }
-    DirectConv f = plan.forward();
-    boolean lanes = plan.forwardLanes();
-    if (repack && lanes) {
-      f.packWeightsByChannels(params, weightOffset, packedWeights);
-    } else if (repack) {
-      f.packWeights(params, weightOffset, packedWeights);
-    }
-    if (repack && plan.wrapped() != null) {
-      plan.wrapped().packListWeights(packedWeights, listWeights);
-    }
     float[] scale = after == null ? null : after.scale();
     float[] shift = after == null ? null : after.shift();
     boolean relu = after != null && after.relu();
     float[] residual = after == null ? null : after.residual();
-    WrappedRowsConv wrapped = plan.wrapped();
     if (pool) {
       int pooledSize = outSize / 4;
       parallel.forRange(batch, (t, from, to) -> {
@@ -893,23 +932,6 @@ final class DirectConvPasses {
         }
       }
     });
-  }
-
-  /**
-   * Whether the forward pass must pack {@code params[weightOffset ...]}: on its first call and
-   * whenever the weights differ from those it packed last (recorded here). Inference repeats
-   * the same weights batch after batch; packing 64x64 channels for Winograd takes 0.12-0.25 ms
-   * (1.25-1.64 ms before the packing ran by vectors), against ~1.3 ms for ResNet-20's 7x7
-   * convolution of 64 images.
-   */
-  private boolean repacks(float[] params, int weightOffset) {
-    int n = packedFrom.length;
-    if (packed && Arrays.mismatch(params, weightOffset, weightOffset + n, packedFrom, 0, n) < 0) {
-      return false;
-    }
-    System.arraycopy(params, weightOffset, packedFrom, 0, n);
-    packed = true;
-    return true;
   }
 
   /**

@@ -29,6 +29,14 @@ public interface Layer {
   /** Resets state to its initial value (running mean 0, running variance 1). */
   default void resetState() {}
 
+  /**
+   * From now on reads whatever this layer derives from its weights for inference (weights
+   * packed for a kernel) from {@code twin}, the same layer of a network of the same spec on the
+   * same parameters, instead of deriving its own: for the single-thread replicas a network
+   * infers on side by side ({@link LayerSpec#sharedInferenceFloats}). Nothing by default.
+   */
+  default void shareInferenceWeightsOf(Layer twin) {}
+
   /** Allocates per-batch caches for up to {@code batch} examples; called before forward. */
   default void reserve(int batch) {}
 

@@ -69,6 +69,15 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
   }
 
   /**
+   * What of {@link #inferenceWorkspaceFloats} at one thread a layer takes from a twin that
+   * shares it ({@link Layer#shareInferenceWeightsOf}), so that the replicas of one network
+   * hold it once between them: none by default.
+   */
+  default long sharedInferenceFloats(Shape input) {
+    return 0;
+  }
+
+  /**
    * What of {@link #inferenceWorkspaceFloats} a built layer holds before its first pass: the
    * same unless the layer allocates its forward's buffers at its first forward.
    */

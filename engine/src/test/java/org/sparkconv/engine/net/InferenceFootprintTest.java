@@ -24,10 +24,12 @@ class InferenceFootprintTest {
   /**
    * Against the arrays a built network actually holds after inferring a batch (found by walking
    * its fields), on one and two threads, batches below, at and above a chunk, and a replica's:
-   * 0.95-0.99 of them where every replica ran (the index arrays of the kernels' plans are not
-   * counted). A network that
+   * 0.92-1.0 of them (the index arrays of the kernels' plans are not counted). A network that
    * kept the backward's buffers too would hold about twice the estimate (ResNet-20 on two
-   * threads held 119 MB at batch 256 before they were allocated at the first backward; 28 now).
+   * threads held 119 MB at batch 256 before they were allocated at the first backward; 28
+   * then, 23 once its replicas held their packed weights once). Replicas that each packed
+   * their own would hold more than the estimate allows (VGG-small at batch 16, two threads:
+   * 0.88).
    */
   @Test
   void estimatesTheArraysANetworkHoldsAfterInferring() throws Exception {
