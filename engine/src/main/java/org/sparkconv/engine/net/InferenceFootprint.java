@@ -51,6 +51,18 @@ public final class InferenceFootprint {
     return floats * Float.BYTES;
   }
 
+  /**
+   * What of {@link #bytes} for {@code threads} threads a network's twins ({@link Network#twin})
+   * hold once between them: the parameters and state, and on one thread the convolutions'
+   * packed weights (on several, each twin's replicas share their own).
+   */
+  public static long sharedByTwinsBytes(NetworkSpec spec, int threads) {
+    ParamLayout layout = ParamLayout.of(spec);
+    long floats = (long) layout.paramCount() + layout.stateCount()
+        + (threads == 1 ? shared(spec, spec.shapes()) : 0);
+    return floats * Float.BYTES;
+  }
+
   /** What one network's own {@code infer} of {@code batch} images adds to its workspace. */
   private static long chunkFloats(NetworkSpec spec, List<Shape> shapes, int batch,
       boolean replica) {

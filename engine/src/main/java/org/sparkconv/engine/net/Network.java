@@ -167,6 +167,22 @@ public final class Network {
   }
 
   /**
+   * A network of the same spec and compute settings that reads this one's parameters and state
+   * (a {@link #load} into either shows in both) and shares what its layers derive from the
+   * weights for inference (the convolutions' packed weights): networks that infer side by side
+   * on one model, as a scoring executor's tasks do, then hold the model once instead of once
+   * each. Each keeps its own activations and workspaces, and its own gradients if it trains;
+   * none may train, or take a load, while another infers.
+   */
+  public Network twin() {
+    Network twin = new Network(spec, context, this);
+    for (int i = 0; i < layers.length; i++) {
+      twin.layers[i].shareInferenceWeightsOf(layers[i]);
+    }
+    return twin;
+  }
+
+  /**
    * Builds {@code spec} with the JVM's default compute settings; throws SpecException if it
    * does not fit.
    */
