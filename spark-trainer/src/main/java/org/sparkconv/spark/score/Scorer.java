@@ -13,13 +13,12 @@ import org.sparkconv.engine.tensor.Tensor;
 import org.sparkconv.spark.wire.ImageRow;
 import org.sparkconv.spark.wire.ScoredImage;
 import org.sparkconv.spark.wire.TrainedModel;
-import org.sparkconv.spark.worker.Worker;
 
 /**
  * Scores images inside a Spark task, lazily, a minibatch at a time as the returned iterator is
- * consumed, so a partition of any size streams through in bounded memory. The network comes
- * from the executor's pool at the first minibatch and goes back when the inputs are exhausted;
- * it runs the inference path (no switches, no backward caches). Inputs that carry an error pass
+ * consumed, so a partition of any size streams through in bounded memory. The network is a
+ * twin of the one holding the model's weights in this JVM ({@link ScoringNetworks}), borrowed
+ * at the first minibatch and given back when the inputs are exhausted; it runs the inference path (no switches, no backward caches). Inputs that carry an error pass
  * through as error rows.
  */
 public final class Scorer {
@@ -36,7 +35,7 @@ public final class Scorer {
     return new Iterator<>() {
       private final ArrayDeque<ScoredImage> ready = new ArrayDeque<>();
       private final List<ImageRow> batch = new ArrayList<>(batchSize);
-      private Worker worker;
+      private Network net; // borrowed at the first minibatch
       private float[] images; // (batchSize, C, H, W)
       private float[] scratch;
 
@@ -45,9 +44,9 @@ public final class Scorer {
         while (ready.isEmpty() && inputs.hasNext()) {
           scoreNextBatch();
         }
-        if (ready.isEmpty() && worker != null) {
-          worker.release();
-          worker = null;
+        if (ready.isEmpty() && net != null) {
+          ScoringNetworks.release(model, net);
+          net = null;
         }
         return !ready.isEmpty();
       }
@@ -61,13 +60,11 @@ public final class Scorer {
       }
 
       private void scoreNextBatch() {
-        if (worker == null) {
-          worker = Worker.borrow(model.specJson());
-          worker.network().load(model.params(), model.state());
-          images = new float[batchSize * worker.network().inputShape().size()];
-          scratch = new float[worker.network().inputShape().size()];
+        if (net == null) {
+          net = ScoringNetworks.borrow(model);
+          images = new float[batchSize * net.inputShape().size()];
+          scratch = new float[net.inputShape().size()];
         }
-        Network net = worker.network();
         int size = net.inputShape().size();
         while (inputs.hasNext() && batch.size() < batchSize) {
           ImageRow in = inputs.next();

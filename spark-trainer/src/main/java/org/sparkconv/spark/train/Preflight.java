@@ -57,9 +57,10 @@ public final class Preflight {
 
   /**
    * Fails unless an executor can score with a model of {@code spec} at {@code batch} images a
-   * minibatch: {@code concurrentTasks} networks on {@code threads} threads each, with what
-   * {@code Network.infer} holds for the batch ({@link InferenceFootprint}) and the batch's
-   * images (the rows' bytes and the floats they become), and the broadcast model once. The
+   * minibatch: {@code concurrentTasks} networks on {@code threads} threads each, twins of one
+   * that holds the model's weights, each with what {@code Network.infer} holds for the batch
+   * ({@link InferenceFootprint}) less what twins share, and the batch's images (the rows' bytes
+   * and the floats they become); what the twins share once, and the broadcast model once. The
    * message gives the largest batch that fits, or the memory the model needs at one image, and
    * names the batch by {@code batchSetting} (the option or parameter that set it).
    */
@@ -89,8 +90,8 @@ public final class Preflight {
             mib(oneImage), memorySetting(oneImage));
     throw new IllegalStateException(String.format(Locale.ROOT, "scoring with model '%s' at"
             + " %s %d would need about %s an executor (%d concurrent tasks, each a"
-            + " network on %d threads with its buffers and a minibatch of images, and the"
-            + " broadcast model) but it has %s usable of %s heap: %s", spec.name(), batchSetting,
+            + " network on %d threads with its buffers and a minibatch of images, the weights"
+            + " they share, and the broadcast model) but it has %s usable of %s heap: %s", spec.name(), batchSetting,
         batch, mib(needed), concurrentTasks, threads, mib(usable), mib(executorMemoryBytes),
         change));
   }
@@ -99,7 +100,9 @@ public final class Preflight {
     long images = (long) batch * spec.input().size() * (Float.BYTES + 1);
     ParamLayout layout = ParamLayout.of(spec);
     long model = ((long) layout.paramCount() + layout.stateCount()) * Float.BYTES;
-    return tasks * (InferenceFootprint.bytes(spec, batch, threads) + images) + model;
+    long shared = InferenceFootprint.sharedByTwinsBytes(spec, threads);
+    return tasks * (InferenceFootprint.bytes(spec, batch, threads) - shared + images) + shared
+        + model;
   }
 
   /** A {@code spark.executor.memory} value whose usable share holds {@code needed} bytes. */

@@ -7,7 +7,8 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The one per-JVM pool of built networks, for training tasks and scoring tasks alike. Building
+ * The one per-JVM pool of built networks for training tasks (and evaluation; scoring tasks
+ * borrow twins of one network holding the model instead: {@code score.ScoringNetworks}). Building
  * a network allocates its buffers and workspaces, so a task borrows a built one for its model,
  * loads the round's weights into it, and gives it back; a network is never used by two running
  * tasks. The key is the model spec as JSON (the network's shape is all a pooled object depends
