@@ -41,6 +41,14 @@ public interface Layer {
   default void reserve(int batch) {}
 
   /**
+   * Allocates what {@link #infer} needs for up to {@code batch} examples, called before it: by
+   * default what {@link #reserve} allocates.
+   */
+  default void reserveInference(int batch) {
+    reserve(batch);
+  }
+
+  /**
    * Computes {@code out} from {@code in} for {@code batch} examples, keeping what
    * {@link #backward} needs: in training mode, or in evaluation mode (a backward after it gives
    * the gradients of the inference function).

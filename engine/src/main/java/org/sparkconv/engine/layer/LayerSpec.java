@@ -44,6 +44,14 @@ public sealed interface LayerSpec permits Conv2d.Spec, ConvTranspose2d.Spec, Max
   }
 
   /**
+   * What of {@link #cachedFloatsPerExample} a layer keeps in inference, where no backward
+   * follows ({@link Layer#reserveInference}): the same unless it keeps none there.
+   */
+  default long inferenceCachedFloatsPerExample(Shape input) {
+    return cachedFloatsPerExample(input);
+  }
+
+  /**
    * Floats per example of the input layout this layer may take in inference instead of its
    * input's planes ({@link Layer#handInferenceTo}: a padded copy written by the layer before), or
    * 0 where it takes none.

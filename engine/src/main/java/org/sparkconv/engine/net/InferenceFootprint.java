@@ -76,7 +76,7 @@ public final class InferenceFootprint {
       LayerSpec layer = nodes.get(i).layer();
       largest = Math.max(largest,
           Math.max(shapes.get(i).size(), layer.inferenceInputFloats(input)));
-      cached += layer.cachedFloatsPerExample(input);
+      cached += layer.inferenceCachedFloatsPerExample(input);
     }
     // a chunk's input copied out of the batch (always on a replica: its images start past 0)
     boolean copies = replica || batch > Network.INFERENCE_CHUNK;

@@ -678,7 +678,7 @@ public final class Network {
     inferenceOutputs = new float[layers.length][];
     for (int i = 0; i < layers.length; i++) {
       inferenceOutputs[i] = pool[plan.forwardBuffer[i]];
-      layers[i].reserve(batch);
+      layers[i].reserveInference(batch);
     }
     inferenceCapacity = batch;
   }

@@ -12,9 +12,12 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.sparkconv.engine.layer.MaxPool2d;
 import org.sparkconv.engine.math.ComputeContext;
+import org.sparkconv.engine.tensor.Shape;
 import org.sparkconv.engine.tensor.Tensor;
 
 class InferenceFootprintTest {
@@ -80,6 +83,35 @@ class InferenceFootprintTest {
           + " buffers are about %,d", model, added, own);
       assertTrue(added <= 1.1 * own && added >= 0.9 * own, what);
     }
+  }
+
+  /**
+   * A 2x2 max pool inferring values only keeps no switches, where one on an odd width, which
+   * infers by its forward pass, keeps one per output: the odd-width network holds (and is
+   * estimated to hold) that much more than the even-width one, whose input is one column
+   * narrower and whose output is the same (switches kept on an even width too: 0.11 of it).
+   */
+  @Test
+  void aPoolKeepsSwitchesInInferenceOnlyWhereItsInferenceUsesThem() throws Exception {
+    int batch = 16;
+    long[] held = new long[2];
+    long[] estimate = new long[2];
+    Shape[] inputs = {new Shape(8, 32, 32), new Shape(8, 32, 33)};
+    for (int k = 0; k < 2; k++) {
+      NetworkSpec spec = NetworkSpec.sequential("pool", inputs[k],
+          List.of(MaxPool2d.Spec.of(2)));
+      float[] images = new float[batch * inputs[k].size()];
+      Network net = Network.build(spec, ComputeContext.defaults().withThreads(1));
+      net.infer(new Tensor(images, 0, batch, inputs[k]));
+      held[k] = arrayBytes(net, images);
+      estimate[k] = InferenceFootprint.bytes(spec, batch, 1);
+    }
+    long switches = (long) batch * 8 * 16 * 16 * Integer.BYTES;
+    long wider = (long) batch * 8 * 32 * Float.BYTES; // the odd width's one more input column
+    String what = String.format(Locale.ROOT, "held %,d and %,d bytes, estimated %,d and %,d;"
+        + " the switches take %,d", held[0], held[1], estimate[0], estimate[1], switches);
+    assertTrue(Math.abs(held[1] - held[0] - switches - wider) < 0.05 * switches, what);
+    assertTrue(Math.abs(estimate[1] - estimate[0] - switches - wider) < 0.05 * switches, what);
   }
 
   @Test
