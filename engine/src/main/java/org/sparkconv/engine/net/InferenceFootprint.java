@@ -18,7 +18,8 @@ import org.sparkconv.engine.tensor.Shape;
  * built networks held (LeNet-5, VGG-small, ResNet-20; batches 1 to 256, one and two threads) it
  * read 0.92-1.0 of them (VGG16 at 224x224, two images on two threads: 1.09). Not counted: the
  * kernels' index arrays, and the per-thread buffers of the GEMMs, shared by every network on a
- * thread.
+ * thread. Networks that are twins ({@link Network#twin}) hold {@link #sharedByTwinsBytes} of it
+ * once between them.
  */
 public final class InferenceFootprint {
 
