@@ -32,8 +32,9 @@ public interface Layer {
   /**
    * From now on reads whatever this layer derives from its weights for inference (weights
    * packed for a kernel) from {@code twin}, the same layer of a network of the same spec on the
-   * same parameters, instead of deriving its own: for the single-thread replicas a network
-   * infers on side by side ({@link LayerSpec#sharedInferenceFloats}). Nothing by default.
+   * same parameters, instead of deriving its own: for networks that infer side by side on one
+   * model (a network's single-thread replicas, twins: {@link LayerSpec#sharedInferenceFloats}).
+   * Nothing by default.
    */
   default void shareInferenceWeightsOf(Layer twin) {}
 

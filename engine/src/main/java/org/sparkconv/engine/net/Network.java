@@ -176,10 +176,15 @@ public final class Network {
    */
   public Network twin() {
     Network twin = new Network(spec, context, this);
-    for (int i = 0; i < layers.length; i++) {
-      twin.layers[i].shareInferenceWeightsOf(layers[i]);
-    }
+    twin.shareInferenceWeightsOf(this);
     return twin;
+  }
+
+  /** Each layer reads what it derives from the weights from {@code other}'s same layer. */
+  private void shareInferenceWeightsOf(Network other) {
+    for (int i = 0; i < layers.length; i++) {
+      layers[i].shareInferenceWeightsOf(other.layers[i]);
+    }
   }
 
   /**
@@ -440,8 +445,8 @@ public final class Network {
       replicas = new Network[threads];
       for (int t = 0; t < threads; t++) {
         replicas[t] = new Network(spec, context.withThreads(1), this);
-        for (int i = 0; t > 0 && i < layers.length; i++) {
-          replicas[t].layers[i].shareInferenceWeightsOf(replicas[0].layers[i]);
+        if (t > 0) {
+          replicas[t].shareInferenceWeightsOf(replicas[0]);
         }
       }
     }

@@ -18,8 +18,9 @@ import org.sparkconv.spark.wire.TrainedModel;
  * Scores images inside a Spark task, lazily, a minibatch at a time as the returned iterator is
  * consumed, so a partition of any size streams through in bounded memory. The network is a
  * twin of the one holding the model's weights in this JVM ({@link ScoringNetworks}), borrowed
- * at the first minibatch and given back when the inputs are exhausted; it runs the inference path (no switches, no backward caches). Inputs that carry an error pass
- * through as error rows.
+ * at the first minibatch and given back when the inputs are exhausted; it runs the inference
+ * path (no switches, no backward caches). Inputs that carry an error pass through as error
+ * rows.
  */
 public final class Scorer {
 

@@ -91,9 +91,9 @@ public final class Preflight {
     throw new IllegalStateException(String.format(Locale.ROOT, "scoring with model '%s' at"
             + " %s %d would need about %s an executor (%d concurrent tasks, each a"
             + " network on %d threads with its buffers and a minibatch of images, the weights"
-            + " they share, and the broadcast model) but it has %s usable of %s heap: %s", spec.name(), batchSetting,
-        batch, mib(needed), concurrentTasks, threads, mib(usable), mib(executorMemoryBytes),
-        change));
+            + " they share, and the broadcast model) but it has %s usable of %s heap: %s",
+        spec.name(), batchSetting, batch, mib(needed), concurrentTasks, threads, mib(usable),
+        mib(executorMemoryBytes), change));
   }
 
   private static long scoringBytes(NetworkSpec spec, int batch, int threads, int tasks) {
