@@ -42,9 +42,9 @@ final class ForwardPacking {
   /**
    * Makes {@link #packed} and {@link #list} hold {@code params[offset ...]} ({@code weightCount}
    * floats) packed by {@code packer}: allocates them at the first call, and packs where the
-   * weights differ from those it packed last. Returns whether it packed.
+   * weights differ from those it packed last.
    */
-  synchronized boolean refresh(float[] params, int offset, Packer packer) {
+  synchronized void refresh(float[] params, int offset, Packer packer) {
     if (packed == null) {
       packed = new float[packedSize];
       list = listSize == 0 ? null : new float[listSize];
@@ -52,13 +52,12 @@ final class ForwardPacking {
     }
     if (valid
         && Arrays.mismatch(params, offset, offset + weightCount, from, 0, weightCount) < 0) {
-      return false;
+      return;
     }
     valid = false; // until packed: a packer that throws leaves nothing taken for packed
     System.arraycopy(params, offset, from, 0, weightCount);
     packer.pack(packed, list);
     valid = true;
-    return true;
   }
 
   /** The packed weights, after a {@link #refresh} on this thread; null before the first. */
