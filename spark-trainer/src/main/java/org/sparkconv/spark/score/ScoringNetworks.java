@@ -1,11 +1,11 @@
 package org.sparkconv.spark.score;
 
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.WeakHashMap;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.spark.wire.TrainedModel;
 import org.sparkconv.spark.worker.NetworkPool;
+import org.sparkconv.spark.worker.SoftStack;
 
 /**
  * The networks one JVM scores broadcast models with. A model's first task builds a network
@@ -14,8 +14,9 @@ import org.sparkconv.spark.worker.NetworkPool;
  * convolutions' packed weights, so an executor running N scoring tasks at once holds the model
  * once instead of N times (VGG16 at 224x224: 0.55 GB of weights and 0.29 GB of packed weights
  * a task before). A task gives its twin back when its partition is scored, and idle twins wait
- * for the model's next task, up to {@link NetworkPool#MAX_IDLE} a model. Models are weak keys:
- * once no task and no broadcast holds a model, its networks go with it.
+ * for the model's next task, up to {@link NetworkPool#MAX_IDLE} a model, held softly
+ * ({@link SoftStack}: a heap running short takes them back). Models are weak keys: once no task
+ * and no broadcast holds a model, its networks go with it.
  */
 final class ScoringNetworks {
 
@@ -23,7 +24,7 @@ final class ScoringNetworks {
   private static final Map<TrainedModel, Family> FAMILIES = new WeakHashMap<>();
 
   /** The network holding a model's weights, never lent, and its idle twins. */
-  private record Family(Network weights, ArrayDeque<Network> idle) {}
+  private record Family(Network weights, SoftStack<Network> idle) {}
 
   private ScoringNetworks() {}
 
@@ -35,10 +36,10 @@ final class ScoringNetworks {
       if (family == null) {
         Network weights = Network.build(model.spec());
         weights.load(model.params(), model.state());
-        family = new Family(weights, new ArrayDeque<>());
+        family = new Family(weights, new SoftStack<>());
         FAMILIES.put(model, family);
       }
-      Network idle = family.idle().poll();
+      Network idle = family.idle().pop();
       if (idle != null) {
         return idle;
       }

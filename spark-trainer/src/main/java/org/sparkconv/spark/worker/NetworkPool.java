@@ -1,6 +1,5 @@
 package org.sparkconv.spark.worker;
 
-import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +13,9 @@ import java.util.function.Supplier;
  * tasks. The key is the model spec as JSON (the network's shape is all a pooled object depends
  * on). At most {@link #MAX_IDLE} idle workers are kept: giving one back past that evicts the
  * idle ones of the model used least recently, so a long-lived executor that has scored or
- * trained many models does not keep all their buffers.
+ * trained many models does not keep all their buffers. Idle workers are held softly
+ * ({@link SoftStack}): when the executor's heap runs short, the collector takes them back before
+ * a task would fail for want of memory.
  */
 public final class NetworkPool {
 
@@ -22,19 +23,18 @@ public final class NetworkPool {
   public static final int MAX_IDLE = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 
   // Access order: the first key is the model used least recently.
-  private static final LinkedHashMap<String, ArrayDeque<Worker>> IDLE =
+  private static final LinkedHashMap<String, SoftStack<Worker>> IDLE =
       new LinkedHashMap<>(16, 0.75f, true);
-  private static int idleCount;
 
   private NetworkPool() {}
 
   /** An idle worker for {@code specJson}, or a new one from {@code build}. */
   public static Worker borrow(String specJson, Supplier<Worker> build) {
     synchronized (IDLE) {
-      ArrayDeque<Worker> idle = IDLE.get(specJson);
-      if (idle != null && !idle.isEmpty()) {
-        idleCount--;
-        return idle.pop();
+      SoftStack<Worker> idle = IDLE.get(specJson);
+      Worker worker = idle == null ? null : idle.pop();
+      if (worker != null) {
+        return worker;
       }
     }
     return build.get();
@@ -43,33 +43,33 @@ public final class NetworkPool {
   /** Gives {@code worker} back for later tasks of the same model. */
   public static void release(String specJson, Worker worker) {
     synchronized (IDLE) {
-      IDLE.computeIfAbsent(specJson, k -> new ArrayDeque<>()).push(worker);
-      idleCount++;
-      for (Iterator<Map.Entry<String, ArrayDeque<Worker>>> it = IDLE.entrySet().iterator();
-          idleCount > MAX_IDLE && it.hasNext(); ) {
-        ArrayDeque<Worker> eldest = it.next().getValue();
-        while (idleCount > MAX_IDLE && !eldest.isEmpty()) {
-          eldest.removeLast();
-          idleCount--;
+      IDLE.computeIfAbsent(specJson, k -> new SoftStack<>()).push(worker);
+      int held = idleCount();
+      for (Iterator<Map.Entry<String, SoftStack<Worker>>> it = IDLE.entrySet().iterator();
+          held > MAX_IDLE && it.hasNext(); ) {
+        SoftStack<Worker> eldest = it.next().getValue();
+        while (held > MAX_IDLE && eldest.size() > 0) {
+          eldest.dropOldest();
+          held--;
         }
-        if (eldest.isEmpty()) {
+        if (eldest.size() == 0) {
           it.remove();
         }
       }
     }
   }
 
-  /** Idle workers held now (for tests of reuse and eviction). */
+  /** Idle workers held now, not counting those the collector took (for tests). */
   public static int idleCount() {
     synchronized (IDLE) {
-      return idleCount;
+      return IDLE.values().stream().mapToInt(SoftStack::size).sum();
     }
   }
 
   /** Idle workers held for {@code specJson}. */
   public static int idleCount(String specJson) {
     synchronized (IDLE) {
-      ArrayDeque<Worker> idle = IDLE.get(specJson);
+      SoftStack<Worker> idle = IDLE.get(specJson);
       return idle == null ? 0 : idle.size();
     }
   }
