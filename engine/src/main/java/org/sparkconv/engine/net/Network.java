@@ -52,7 +52,8 @@ public final class Network {
   private final Layer[] layers;
   private final GraphPlan plan;
   private final ParamLayout layout;
-  private final float[] params;
+  private float[] params; // another's array while paramsBorrowed: see readParamsOf
+  private boolean paramsBorrowed;
   private float[] grads; // empty until gradients are asked for: see allocateGrads
   private final float[] state;
   private final Shape inputShape;
@@ -207,16 +208,58 @@ public final class Network {
 
   /**
    * Copies {@code params} and {@code state} (as a model file or a broadcast carries them) into
-   * this network's buffers; fails, naming both sizes, when they are not this model's.
+   * this network's buffers (parameters of its own again where it read another's array); fails,
+   * naming both sizes, when they are not this model's.
    */
   public void load(float[] params, float[] state) {
+    requireModelSizes(params, state);
+    ownParams();
+    System.arraycopy(params, 0, this.params, 0, params.length);
+    System.arraycopy(state, 0, this.state, 0, state.length);
+  }
+
+  /**
+   * Reads its parameters from {@code params} itself, not a copy, and copies {@code state}: for
+   * tasks that only compute gradients or predictions from a broadcast model, so that an
+   * executor's N tasks hold its parameters once instead of N times more. Nothing here writes
+   * them while borrowed: {@link #load} and {@link #initialize} first give this network an array
+   * of its own again, and training takes no optimizer step on it (the caller's part). Not for a
+   * network with twins, which would go on reading the array it had. Fails, naming both sizes,
+   * when they are not this model's.
+   */
+  public void readParamsOf(float[] params, float[] state) {
+    requireModelSizes(params, state);
+    bindParams(params);
+    paramsBorrowed = true;
+    System.arraycopy(state, 0, this.state, 0, state.length);
+  }
+
+  /** An array of its own again where it read another's ({@link #readParamsOf}), zeroed. */
+  private void ownParams() {
+    if (paramsBorrowed) {
+      bindParams(new float[layout.paramCount()]);
+      paramsBorrowed = false;
+    }
+  }
+
+  /** Binds this network's layers, and its inference replicas', to {@code params}. */
+  private void bindParams(float[] params) {
+    this.params = params;
+    for (int i = 0; i < layers.length; i++) {
+      layers[i].bind(params, grads, layout.layerParamOffsets()[i], state,
+          layout.layerStateOffsets()[i]);
+    }
+    for (Network replica : replicas) {
+      replica.bindParams(params);
+    }
+  }
+
+  private void requireModelSizes(float[] params, float[] state) {
     if (params.length != this.params.length || state.length != this.state.length) {
       throw new IllegalArgumentException("model '" + spec.name() + "' has " + this.params.length
           + " parameters and " + this.state.length + " state values; got " + params.length
           + " and " + state.length);
     }
-    System.arraycopy(params, 0, this.params, 0, params.length);
-    System.arraycopy(state, 0, this.state, 0, state.length);
   }
 
   /**
@@ -224,6 +267,7 @@ public final class Network {
    * same seed gives bit-identical parameters. Resets state (running mean 0, variance 1).
    */
   public void initialize(long seed) {
+    ownParams();
     SplittableRandom root = new SplittableRandom(seed);
     for (Layer layer : layers) {
       layer.initParams(root.split());

@@ -34,6 +34,11 @@ public record GradientAveraging() implements SyncRule {
   }
 
   @Override
+  public boolean stepsInTasks() {
+    return false;
+  }
+
+  @Override
   public VectorLayout layout(int params, int state, int slots) {
     return VectorLayout.of("gradients", params, "state", state);
   }

@@ -59,6 +59,11 @@ public record ParameterAveraging(int localSteps) implements SyncRule {
   }
 
   @Override
+  public boolean stepsInTasks() {
+    return true;
+  }
+
+  @Override
   public ModelVector broadcast(Network net, Optimizer optimizer) {
     return new ModelVector(net.params(), net.state(), optimizer.slots(), optimizer.steps());
   }

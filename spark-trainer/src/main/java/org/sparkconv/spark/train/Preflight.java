@@ -21,13 +21,17 @@ public final class Preflight {
 
   /**
    * @param summary the model's costs for one partition's share of a round, from its spec
+   * @param tasksStep whether the tasks step an optimizer, so hold parameters and optimizer
+   *     state of their own, or read the broadcast's ({@link SparkSettings#tasksStep})
+   * @param slots the optimizer's slots (arrays of the parameters' size)
    * @param resultBytes bytes one partition returns per round
    * @param concurrentTasks tasks that may run at once in one executor JVM
    * @param executorMemoryBytes heap of one executor (the driver's in local mode)
    * @param shardBytes cached training and test data per partition
    */
-  public static void check(NetworkSummary summary, long resultBytes, int partitions, int depth,
-      SparkConf conf, int concurrentTasks, long executorMemoryBytes, long shardBytes) {
+  public static void check(NetworkSummary summary, boolean tasksStep, int slots, long resultBytes,
+      int partitions, int depth, SparkConf conf, int concurrentTasks, long executorMemoryBytes,
+      long shardBytes) {
     long maxResult = JavaUtils.byteStringAsBytes(conf.get("spark.driver.maxResultSize", "1g"));
     // treeAggregate brings about P^(1/depth) partial sums to the driver at its last level.
     long arriving = Math.max(2, (long) Math.ceil(Math.pow(partitions, 1.0 / depth)));
@@ -40,8 +44,9 @@ public final class Preflight {
               + " (%s): raise spark.driver.maxResultSize or spark.tree_depth", mib(resultBytes),
           arriving, mib(maxResult)));
     }
-    long perTask = summary.trainingBytes() + 2 * resultBytes;
-    long needed = concurrentTasks * perTask + shardBytes * concurrentTasks;
+    long task = taskBytes(summary, tasksStep, slots);
+    long needed = concurrentTasks * (task + 2 * resultBytes + shardBytes)
+        + broadcastBytes(summary, tasksStep, slots);
     long usable = (long) (executorMemoryBytes * USABLE);
     if (needed > usable) {
       throw new IllegalStateException(String.format(Locale.ROOT, "an executor would need about"
@@ -49,10 +54,30 @@ public final class Preflight {
               + " %d examples per partition + %s of cached data)) but has %s usable of %s heap:"
               + " set spark.executor.memory to at least %s for a batch of %d per partition,"
               + " lower spark.executor.cores, or lower batch_size",
-          mib(needed), concurrentTasks, mib(summary.trainingBytes()), summary.batch(),
+          mib(needed), concurrentTasks, mib(task), summary.batch(),
           mib(shardBytes), mib(usable), mib(executorMemoryBytes), memorySetting(needed),
           summary.batch()));
     }
+  }
+
+  /**
+   * Bytes one training task holds from its network's costs at its share of a round
+   * ({@code summary}: activations, workspaces, gradients, state, parameters): a task that takes
+   * optimizer steps also holds {@code slots} optimizer slots of its own, one that does not
+   * reads the broadcast's parameters instead of holding its own ({@code Worker.withModel}).
+   */
+  static long taskBytes(NetworkSummary summary, boolean tasksStep, int slots) {
+    long params = (long) summary.paramCount() * Float.BYTES;
+    return summary.trainingBytes() + (tasksStep ? slots * params : -params);
+  }
+
+  /**
+   * Bytes of a round's broadcast, deserialised once per executor: parameters and state, and the
+   * optimizer slots where the tasks step.
+   */
+  static long broadcastBytes(NetworkSummary summary, boolean tasksStep, int slots) {
+    long params = (long) summary.paramCount() * Float.BYTES;
+    return params * (1 + (tasksStep ? slots : 0)) + (long) summary.stateCount() * Float.BYTES;
   }
 
   /**

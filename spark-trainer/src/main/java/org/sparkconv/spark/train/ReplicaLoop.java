@@ -48,7 +48,7 @@ final class ReplicaLoop {
     try {
       String[] contacts = ring.meet(rendezvous, meeting, rank, tasks.length);
       ring.connectTo(contacts[(rank + 1) % tasks.length]);
-      ReplicaReport report = Worker.withModel(run.specJson(), start, w -> rounds(w, ring,
+      ReplicaReport report = Worker.withModel(run.specJson(), start, true, w -> rounds(w, ring,
           rank, tasks.length, meeting, shard, run, sync, start, epoch, firstRound, rounds));
       ended = true;
       return report;

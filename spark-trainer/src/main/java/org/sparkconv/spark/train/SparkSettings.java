@@ -67,6 +67,15 @@ public record SparkSettings(SyncRule sync, int partitions, int treeDepth, int ma
         reduction);
   }
 
+  /**
+   * Whether a training task steps an optimizer on its own replica, so holds parameters and
+   * optimizer state of its own: local steps, or all-reduce, where every replica applies the
+   * round's sum itself (counted so even where the job falls back to the tree).
+   */
+  public boolean tasksStep() {
+    return sync.stepsInTasks() || reduction.enabled();
+  }
+
   /** How contributions are summed, as logs and reports say it. */
   public String describeSummation() {
     return reduction.enabled() ? reduction.describe() : "tree depth " + treeDepth;

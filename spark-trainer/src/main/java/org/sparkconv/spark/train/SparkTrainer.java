@@ -269,7 +269,8 @@ public final class SparkTrainer {
         PartitionEvaluation.batchFor(net.spec(), 1), threads);
     NetworkSummary perPartition = training.trainingBytes() >= evaluation.trainingBytes()
         ? training : evaluation;
-    Preflight.check(perPartition, resultBytes, plan.partitions(), spark.treeDepth(),
+    Preflight.check(perPartition, spark.tasksStep(), optimizer.slots().length, resultBytes,
+        plan.partitions(), spark.treeDepth(),
         jsc.getConf(), SparkResources.concurrentTasks(jsc), SparkResources.executorMemory(jsc),
         shardBytes);
   }

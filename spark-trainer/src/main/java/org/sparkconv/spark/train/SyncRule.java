@@ -28,13 +28,21 @@ public interface SyncRule extends Serializable {
   /** The layout of the vector a partition returns, for a model of this many floats. */
   VectorLayout layout(int params, int state, int slots);
 
+  /**
+   * Whether {@link #compute} takes optimizer steps on the task's replica (local steps): then a
+   * task needs the optimizer's state and parameters of its own to step; otherwise it only reads
+   * the broadcast parameters, and a tree round's tasks get no optimizer.
+   */
+  boolean stepsInTasks();
+
   /** What the executors need of the driver's model for a round. */
   ModelVector broadcast(Network net, Optimizer optimizer);
 
   /**
    * Runs in a Spark task: computes {@code shard}'s part of data rounds
    * {@code [firstRound, firstRound + steps)} of {@code epoch}, starting from the model and
-   * optimizer state that {@code worker} and {@code optimizer} hold.
+   * optimizer state that {@code worker} and {@code optimizer} hold ({@code optimizer} null in a
+   * tree round of a rule that takes no {@link #stepsInTasks steps in tasks}).
    */
   Contribution compute(Worker worker, Optimizer optimizer, Shard shard, TrainingRun run,
       int epoch, int firstRound, int steps);

@@ -38,10 +38,12 @@ final class TreeRound {
     try {
       Contribution sum = SparkActions.run(() -> {
         beforeJob.run();
+        boolean stepping = sync.stepsInTasks();
         return trainRdd.treeAggregate(null,
             (acc, shard) -> Contribution.merge(acc, Worker.withModel(run.specJson(),
-                model.value(), w -> sync.compute(w, w.optimizer(run.optimizer(), model.value()),
-                    shard, run, epoch, round, steps))),
+                model.value(), stepping, w -> sync.compute(w,
+                    stepping ? w.optimizer(run.optimizer(), model.value()) : null, shard, run,
+                    epoch, round, steps))),
             Contribution::merge, depth);
       });
       long b2 = System.nanoTime();

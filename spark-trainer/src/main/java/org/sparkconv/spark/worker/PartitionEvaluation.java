@@ -32,7 +32,7 @@ public final class PartitionEvaluation {
 
   /** The broadcast model evaluated on every example of {@code shard}. */
   public static ConfusionCounts evaluate(Shard shard, TrainingRun run, ModelVector model) {
-    return Worker.withModel(run.specJson(), model, w -> {
+    return Worker.withModel(run.specJson(), model, false, w -> {
       int size = run.inputShape().size();
       byte[] pixels = new byte[shard.count() * size];
       int[] labels = new int[shard.count()];

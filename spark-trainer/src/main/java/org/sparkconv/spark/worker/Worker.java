@@ -48,10 +48,20 @@ public final class Worker {
 
   /**
    * Runs {@code task} on a pooled worker for {@code specJson} holding {@code model}'s weights,
-   * and gives the worker back however the task ends.
+   * and gives the worker back however the task ends. A task that takes optimizer steps
+   * ({@code steps}) gets a copy of the parameters of its own; one that only computes gradients
+   * or predictions reads the broadcast's, so the executor's tasks of a round hold them once
+   * ({@link Network#readParamsOf}) and keep no optimizer state.
    */
-  public static <T> T withModel(String specJson, ModelVector model, Function<Worker, T> task) {
-    Worker w = borrow(specJson).load(model);
+  public static <T> T withModel(String specJson, ModelVector model, boolean steps,
+      Function<Worker, T> task) {
+    Worker w = borrow(specJson);
+    if (steps) {
+      w.load(model);
+    } else {
+      w.network().readParamsOf(model.params(), model.state());
+      w.optimizer = null; // its slots (one or two arrays of the parameters' size) go too
+    }
     try {
       return task.apply(w);
     } finally {
@@ -84,6 +94,11 @@ public final class Worker {
     }
     optimizer.steps(model.optimizerSteps());
     return optimizer;
+  }
+
+  /** Whether a task has made this worker an optimizer (one that took local steps). */
+  public boolean holdsOptimizer() {
+    return optimizer != null;
   }
 
   /** Partition {@code partition}'s visiting order in {@code epoch}, computed once per epoch. */

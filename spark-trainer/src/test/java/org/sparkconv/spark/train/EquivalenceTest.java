@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.data.Augmentation;
 import org.sparkconv.engine.data.ImageSet;
@@ -29,8 +32,12 @@ import org.sparkconv.spark.LocalSpark;
 import org.sparkconv.spark.TestImages;
 import org.sparkconv.spark.data.RoundPlan;
 import org.sparkconv.spark.data.Sharding;
+import org.sparkconv.spark.wire.Contribution;
+import org.sparkconv.spark.wire.ModelVector;
 import org.sparkconv.spark.wire.Shard;
+import org.sparkconv.spark.worker.TrainingRun;
 import org.sparkconv.spark.worker.NetworkPool;
+import org.sparkconv.spark.worker.Worker;
 
 /**
  * Distributed training on real Spark (local[2], 4 partitions) against single-JVM training on the
@@ -204,5 +211,88 @@ public class EquivalenceTest {
     // local[2]: at most two tasks at once, so at most two pooled workers for all rounds.
     int pooled = NetworkPool.idleCount(SpecJson.write(plain()));
     assertTrue(pooled >= 1 && pooled <= 2, "pooled workers: " + pooled);
+  }
+
+  /**
+   * Tasks that only compute gradients read the broadcast's parameters and make no optimizer;
+   * tasks that take local steps copy them and have one. In local mode the broadcast value is the
+   * driver's object itself (Spark keeps it deserialized in the driver's block manager), so the
+   * former read the driver's own array, which its update changes in place round after round.
+   * (The evaluation after each epoch reads it too, so the tasks' arrays are recorded as they
+   * compute.)
+   */
+  @Test
+  void gradientAveragingTasksReadTheBroadcastParametersAndHoldNoOptimizer() {
+    ImageSet data = TestImages.quadrants(400, 8, 5);
+    TrainSettings settings = settings(OptimizerSpec.sgd(0.05f, 0.9f));
+    for (SyncRule sync : List.of(new GradientAveraging(), new ParameterAveraging(2))) {
+      Network driver = Network.build(plain());
+      driver.initialize(SEED);
+      RecordedTasks.SEEN.clear();
+      new SparkTrainer(LocalSpark.get(), new PrintStream(new ByteArrayOutputStream()))
+          .fit(driver, data, data.head(64), Normalization.of(data), settings,
+              new SparkSettings(new RecordedTasks(sync), PARTITIONS, 2, 2, 60));
+      assertEquals(2 * PARTITIONS, RecordedTasks.SEEN.size(), sync.describe() + ": tasks");
+      for (RecordedTasks.Task task : RecordedTasks.SEEN) {
+        assertEquals(!sync.stepsInTasks(), task.params() == driver.params(),
+            sync.describe() + ": reads the broadcast parameters");
+        assertEquals(sync.stepsInTasks(), task.optimizer(), sync.describe() + ": optimizer");
+      }
+    }
+  }
+
+  /** A rule that records, as each task computes, what its worker holds (local mode: one JVM). */
+  private record RecordedTasks(SyncRule rule) implements SyncRule {
+
+    record Task(float[] params, boolean optimizer) {}
+
+    static final Queue<Task> SEEN = new ConcurrentLinkedQueue<>();
+
+    @Override
+    public Contribution compute(Worker worker, Optimizer optimizer, Shard shard,
+        TrainingRun run, int epoch, int firstRound, int steps) {
+      SEEN.add(new Task(worker.network().params(), worker.holdsOptimizer()));
+      return rule.compute(worker, optimizer, shard, run, epoch, firstRound, steps);
+    }
+
+    @Override
+    public String mode() {
+      return rule.mode();
+    }
+
+    @Override
+    public int stepsPerRound() {
+      return rule.stepsPerRound();
+    }
+
+    @Override
+    public boolean stepsInTasks() {
+      return rule.stepsInTasks();
+    }
+
+    @Override
+    public VectorLayout layout(int params, int state, int slots) {
+      return rule.layout(params, state, slots);
+    }
+
+    @Override
+    public ModelVector broadcast(Network net, Optimizer optimizer) {
+      return rule.broadcast(net, optimizer);
+    }
+
+    @Override
+    public void apply(Contribution sum, Network net, Optimizer optimizer, int steps, float lr) {
+      rule.apply(sum, net, optimizer, steps, lr);
+    }
+
+    @Override
+    public Map<String, String> fingerprint() {
+      return rule.fingerprint();
+    }
+
+    @Override
+    public String describe() {
+      return rule.describe();
+    }
   }
 }

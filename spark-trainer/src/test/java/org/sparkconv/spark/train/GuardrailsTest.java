@@ -56,15 +56,17 @@ class GuardrailsTest {
         .dense(10).build());
     SparkConf conf = new SparkConf().set("spark.driver.maxResultSize", "8m");
     IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> Preflight.check(net.summary(32), 4L * net.params().length, 16, 2, conf, 2,
-            4L << 30, 0));
+        () -> Preflight.check(net.summary(32), false, 0, 4L * net.params().length, 16, 2, conf,
+            2, 4L << 30, 0));
     assertTrue(e.getMessage().contains("spark.driver.maxResultSize")
         && e.getMessage().contains("8.0 MiB"), e.getMessage());
   }
 
   /**
    * VGG16 at 224x224 (138,357,544 parameters, 6.1 GB to train a batch of 32): the pre-flight,
-   * sized from the spec alone, says what executor memory that batch needs.
+   * sized from the spec alone, says what executor memory that batch needs. A gradient-averaging
+   * task reads the broadcast's 553 MB of parameters; a task that steps Adam holds its own and
+   * two slots (1.66 GB more), and the broadcast carries the slots too.
    */
   @Test
   void vgg16SaysWhatExecutorMemoryABatchOf32Needs() {
@@ -74,9 +76,15 @@ class GuardrailsTest {
         org.sparkconv.engine.net.NetworkSummary.of(vgg16, 32, 1);
     long resultBytes = 4L * summary.paramCount();
     IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> Preflight.check(summary, resultBytes, 1, 2,
+        () -> Preflight.check(summary, false, 1, resultBytes, 1, 2,
             new SparkConf().set("spark.driver.maxResultSize", "0"), 1, 4L << 30, 0));
-    long needed = summary.trainingBytes() + 2 * resultBytes;
+    long params = 553_430_176L;
+    assertEquals(summary.trainingBytes() - params, Preflight.taskBytes(summary, false, 1));
+    assertEquals(summary.trainingBytes() + 2 * params, Preflight.taskBytes(summary, true, 2));
+    long state = 4L * summary.stateCount();
+    assertEquals(params + state, Preflight.broadcastBytes(summary, false, 1));
+    assertEquals(3 * params + state, Preflight.broadcastBytes(summary, true, 2));
+    long needed = summary.trainingBytes() + 2 * resultBytes + state;
     String setting = (long) Math.ceil(needed / 0.6 / (1L << 30)) + "g";
     assertTrue(e.getMessage().contains("set spark.executor.memory to at least " + setting
         + " for a batch of 32 per partition"), e.getMessage());
@@ -91,7 +99,7 @@ class GuardrailsTest {
     Network net = Network.build(NetworkBuilder.input("big", 3, 64, 64).conv2d(64, 3, 1).relu()
         .conv2d(64, 3, 1).relu().flatten().dense(10).build());
     IllegalStateException e = assertThrows(IllegalStateException.class,
-        () -> Preflight.check(net.summary(256), 4L * net.params().length, 2, 2,
+        () -> Preflight.check(net.summary(256), false, 0, 4L * net.params().length, 2, 2,
             new SparkConf(), 4, 512L << 20, 0));
     assertTrue(e.getMessage().contains("spark.executor.memory")
         && e.getMessage().contains("256 examples per partition"), e.getMessage());
