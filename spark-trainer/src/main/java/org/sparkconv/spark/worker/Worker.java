@@ -14,8 +14,8 @@ import org.sparkconv.spark.wire.Shard;
 /**
  * One executor thread's engine for a model, pooled per JVM ({@link NetworkPool}): the network
  * (built once, reused across rounds and tasks), and, made when first needed, the training step,
- * an optimizer for local steps and the input buffers. A task borrows one, loads the broadcast
- * weights into it and gives it back.
+ * an optimizer for local steps and the input buffers. A task borrows one, points it at the
+ * broadcast weights (or copies them in, to step on them) and gives it back.
  */
 public final class Worker {
 
