@@ -7,15 +7,15 @@ import java.util.function.Supplier;
 
 /**
  * The one per-JVM pool of built networks for training tasks (and evaluation; scoring tasks
- * borrow twins of one network holding the model instead: {@code score.ScoringNetworks}). Building
- * a network allocates its buffers and workspaces, so a task borrows a built one for its model,
- * points it at the round's weights (or copies them in), and gives it back; a network is never
- * used by two running tasks. The key is the model spec as JSON (the network's shape is all a
- * pooled object depends on). At most {@link #MAX_IDLE} idle workers are kept: giving one back past that evicts the
- * idle ones of the model used least recently, so a long-lived executor that has scored or
- * trained many models does not keep all their buffers. Idle workers are held softly
- * ({@link SoftStack}): when the executor's heap runs short, the collector takes them back before
- * a task would fail for want of memory.
+ * borrow twins of one network holding the model instead: {@code score.ScoringNetworks}).
+ * Building a network allocates its buffers and workspaces, so a task borrows a built one for
+ * its model, points it at the round's weights (or copies them in), and gives it back; a network
+ * is never used by two running tasks. The key is the model spec as JSON (the network's shape
+ * is all a pooled object depends on). At most {@link #MAX_IDLE} idle workers are kept: giving
+ * one back past that evicts the idle ones of the model used least recently, so a long-lived
+ * executor that has scored or trained many models does not keep all their buffers. Idle
+ * workers are held softly ({@link SoftStack}): when the executor's heap runs short, the
+ * collector takes them back before a task would fail for want of memory.
  */
 public final class NetworkPool {
 
