@@ -180,7 +180,8 @@ public class EquivalenceTest {
     TrainSettings sgd = settings(OptimizerSpec.sgd(0.05f, 0.9f));
     float[] reference = singleJvm(plain(), data, sgd);
     float[] initial = Network.build(plain()).params().clone();
-    assertRelativelyClose("plain net", reference, spark(plain(), data, sgd, new GradientAveraging()));
+    assertRelativelyClose("plain net", reference,
+        spark(plain(), data, sgd, new GradientAveraging()));
     Network fresh = Network.build(plain());
     fresh.initialize(SEED);
     assertTrue(!java.util.Arrays.equals(fresh.params(), java.util.Arrays.copyOf(reference,
@@ -193,7 +194,8 @@ public class EquivalenceTest {
     ImageSet data = TestImages.quadrants(400, 8, 2);
     TrainSettings adam = settings(OptimizerSpec.adam(0.01f));
     assertRelativelyClose("net with batch norm (params ++ running statistics)",
-        singleJvm(withBatchNorm(), data, adam), spark(withBatchNorm(), data, adam, new GradientAveraging()));
+        singleJvm(withBatchNorm(), data, adam),
+        spark(withBatchNorm(), data, adam, new GradientAveraging()));
   }
 
   @Test
