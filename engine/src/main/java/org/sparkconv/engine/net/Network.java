@@ -242,7 +242,10 @@ public final class Network {
     }
   }
 
-  /** Binds this network's layers, and its inference replicas', to {@code params}. */
+  /**
+   * Binds this network's layers to {@code params} and its gradients, and its inference
+   * replicas' layers to {@code params}.
+   */
   private void bindParams(float[] params) {
     this.params = params;
     for (int i = 0; i < layers.length; i++) {
@@ -302,10 +305,7 @@ public final class Network {
       return;
     }
     grads = new float[layout.paramCount()];
-    for (int i = 0; i < layers.length; i++) {
-      layers[i].bind(params, grads, layout.layerParamOffsets()[i], state,
-          layout.layerStateOffsets()[i]);
-    }
+    bindParams(params);
   }
 
   public float[] state() {
