@@ -32,7 +32,8 @@ import org.sparkconv.engine.math.WrappedRowsConv;
  * (2x2 tiles, or 4x4 where they multiply at most {@link #MAX_LARGE_WEIGHT_TILE_WORK} of that:
  * on large planes, as the forward pass's 4x4 tiles, {@link #MAX_LARGE_TILE_WORK}). A pass
  * whose outputs fill whole groups of 64 runs Winograd with its GEMMs by channels instead of by
- * tiles, and on 7x7 planes too (see {@code Plan.orByChannels}).
+ * tiles, and on 7x7 planes too (see {@code Plan.orByChannels}); where its forward pass does, so
+ * does its weight gradient, on real tiles only.
  * Direct passes by pixels of a "same" convolution (and then its weight gradient by pixels) run
  * on rows that wrap ({@link WrappedRowsConv}) where that multiplies no more. Owns each worker's
  * scratch and the weights packed once per pass.
@@ -311,13 +312,23 @@ final class DirectConvPasses {
     }
 
     /**
-     * The weight gradient's Winograd plan: {@code small} (2x2 tiles, or null where Winograd does
-     * not take the weight gradient) unless 4x4 tiles multiply at most
+     * The weight gradient's Winograd plan: the forward pass's where that runs by channels (its
+     * tiles', the sums over real tiles only); else {@code small} (2x2 tiles, or null where
+     * Winograd does not take the weight gradient) unless 4x4 tiles multiply at most
      * {@link #MAX_LARGE_WEIGHT_TILE_WORK} of its work; the forward pass's plan where it is the
-     * one chosen and runs by tiles.
+     * one chosen and runs by tiles. By channels, 64 images, one thread, weight gradient alone
+     * in ms against the plan before, three runs alternated: 64x7x7->64 (ResNet-20's stage 3,
+     * direct by channels before: by tiles, 2x2 tiles overhang to 0.9 of the direct work)
+     * 2.32, 2.55, 2.46 vs 1.49, 1.98, 1.92; 64x14x14->64 (VGG-small's last, 2x2 tiles by tiles
+     * before) 7.20, 7.13, 7.46 vs 7.17, 7.44, 7.13. Taking it by channels also where the
+     * forward pass is direct or by tiles (on at most {@link #MAX_LANE_PLANE} pixels) gained
+     * nothing: whole training steps 0.994x (ResNet-20) and 0.987x (VGG-small).
      */
     private static WinogradConv weightsPlan(WinogradConv fast, WinogradConv small,
         ConvGeometry g, int outChannels) {
+      if (fast != null && fast.byChannels()) {
+        return fast;
+      }
       if (small == null) {
         return null;
       }
@@ -351,8 +362,8 @@ final class DirectConvPasses {
       long weightGradient = weightsByPixels ? (long) forwardPaddedSize() // the same layout
           + pixelsGradientSize()
           : winogradWeights != null
-          ? (winogradWeights == winograd ? 0 : (long) winogradWeights.paddedSize()
-              + winogradWeights.transformedInputSize()) + (long) winogradWeights.chunk()
+          ? WinogradScratch.weightsOwnFloats(winogradWeights, winograd)
+              + (long) winogradWeights.weightChunk()
               * forward.transposedGradientSize() + winogradWeights.transformedGradientSize()
           : byChannelsFloats();
       return forwardFloats + inputGradient + weightGradient;
@@ -493,11 +504,32 @@ final class DirectConvPasses {
      */
     static WinogradScratch forWeights(WinogradConv w, WinogradConv forward,
         WinogradScratch forwardScratch) {
-      if (w == null || w == forward) {
+      if (w == null || (w == forward && !transformsMore(w) && !padsMore(w))) {
         return forwardScratch;
       }
-      return new WinogradScratch(new float[w.paddedSize()], new float[w.transformedInputSize()],
-          null, null);
+      return new WinogradScratch(w == forward && !padsMore(w) ? forwardScratch.padded()
+          : new float[w.weightPaddedSize()], w == forward && !transformsMore(w)
+          ? forwardScratch.transformed() : new float[w.weightTransformedSize()],
+          w == forward ? forwardScratch.products() : null,
+          w == forward ? forwardScratch.phases() : null);
+    }
+
+    /**
+     * Floats {@link #forWeights} allocates besides the forward pass's scratch: a padded chunk
+     * and its transforms where the plans differ, the larger transforms alone where the weight
+     * gradient transforms whole images at once (by channels) and the forward a group of tiles.
+     */
+    static long weightsOwnFloats(WinogradConv w, WinogradConv forward) {
+      return (w != forward || padsMore(w) ? (long) w.weightPaddedSize() : 0)
+          + (w != forward || transformsMore(w) ? w.weightTransformedSize() : 0);
+    }
+
+    private static boolean padsMore(WinogradConv w) {
+      return w.weightPaddedSize() > w.paddedSize();
+    }
+
+    private static boolean transformsMore(WinogradConv w) {
+      return w.weightTransformedSize() > w.transformedInputSize();
     }
 
     /**
@@ -651,7 +683,7 @@ final class DirectConvPasses {
             directAdjoint ? new float[plan.adjointResultSize()] : null,
             s.winograd(), WinogradScratch.of(plan.winogradAdjoint()),
             WinogradScratch.forWeights(ww, plan.winograd(), s.winograd()),
-            ww != null ? new float[ww.chunk() * f.transposedGradientSize()] : null,
+            ww != null ? new float[ww.weightChunk() * f.transposedGradientSize()] : null,
             ww != null ? new float[ww.transformedGradientSize()] : null,
             byPixels ? new float[plan.pixelsGradientSize()] : null,
             plan.strided() != null ? new float[plan.strided().paddedSize()] : null,
@@ -747,6 +779,11 @@ final class DirectConvPasses {
   /** Whether the weight gradient runs {@link WinogradConv}. */
   boolean runsWinogradWeights() {
     return plan.winogradWeights() != null;
+  }
+
+  /** Whether the weight gradient runs Winograd by channels (the forward pass's plan). */
+  boolean runsWinogradWeightsByChannels() {
+    return plan.winogradWeights() != null && plan.winogradWeights().byChannels();
   }
 
   /** The tile side of the weight gradient's Winograd plan: 2 or 4, or 0 without one. */
@@ -975,8 +1012,8 @@ final class DirectConvPasses {
       // the input gradient of the images done so far, once they fill whole chunks of its own
       int group = plan.winogradAdjoint() == null ? 1 : plan.winogradAdjoint().chunk();
       int pending = from;
-      for (int first = from; first < to; first += ww.chunk()) {
-        int count = Math.min(ww.chunk(), to - first);
+      for (int first = from; first < to; first += ww.weightChunk()) {
+        int count = Math.min(ww.weightChunk(), to - first);
         weightGradientByWinograd(s, in, dOut, first, count, sums);
         int done = first + count - pending;
         if (done % group == 0 || done >= MAX_PENDING_GROUPS * group || first + count == to) {

@@ -77,6 +77,17 @@ public final class WinogradConv {
    * the size hardly matters.
    */
   private static final int LANE_GROUP = 6;
+  /**
+   * By channels, the weight gradient takes as many whole images at a time as their transformed
+   * input and output gradient fit in this many floats: each position's GEMM sums over their
+   * tiles between one load and one store of its accumulators (all the positions' together are
+   * 590 KB on 64 x 64 channels), and a piece of a batch split over threads (8 images on two
+   * threads) runs as one block. 64 images of 64x7x7->64, weight gradient alone, in ms, three
+   * runs alternated, at one thread / two: blocks of 7 images 1.47-1.83 / 1.25-1.66, of 14
+   * 1.65-1.78 / 0.95-1.43, of 28 1.31-1.83 / 1.14-1.20 (the direct kernel by channels before,
+   * 2.32-2.49 / 1.33-2.30).
+   */
+  private static final int LANE_WEIGHT_FLOATS = 1 << 19;
   /** Tile runs are rounded to this: a multiple of every vector width. */
   private static final int RUN_MULTIPLE = 16;
 
@@ -112,6 +123,10 @@ public final class WinogradConv {
   private final int padH;
   private final int[] padTargets; // by channels: where each input pixel goes, padded
   private final PaddedLanes paddedInput; // by channels: that padded layout, else null
+  private final int laneWeightImages; // by channels: images per weight-gradient block
+  private final int laneWeightStride; // by channels: per position, a block's transformed tiles
+  private final int[] laneTapOffsets; // by channels: position xi, channel c at xi * Cin + c
+  private final int[] laneTileOffsets; // by channels: each of a block's tiles, its channels
 
   /**
    * A stride-1 3x3 convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop}
@@ -218,13 +233,26 @@ public final class WinogradConv {
       }
       tileOffsets[part] = columns;
     }
-    this.gradientStride = tileOffsets[0].length * outPad + SKEW;
+    this.laneWeightImages = !byChannels ? 0 : Math.max(1,
+        LANE_WEIGHT_FLOATS / (positions * imageTiles * (inPad + outPad)));
+    this.gradientStride = (byChannels ? laneWeightImages * imageTiles : tileOffsets[0].length)
+        * outPad + SKEW;
     this.byChannels = byChannels;
     int laneRows = roundUp(LANE_GROUP, ChannelLanesKernel.PIXEL_MULTIPLE);
     this.laneStride = byChannels ? laneRows * outPad + SKEW : 0;
     this.laneTiles = new int[byChannels ? laneRows : 0];
     for (int q = 0; q < laneTiles.length; q++) {
       laneTiles[q] = Math.min(q, LANE_GROUP - 1) * inPad; // the last repeated
+    }
+    int blockTiles = laneWeightImages * imageTiles;
+    this.laneWeightStride = blockTiles * inPad + SKEW;
+    this.laneTapOffsets = new int[byChannels ? positions * inChannels : 0];
+    for (int p = 0; p < laneTapOffsets.length; p++) {
+      laneTapOffsets[p] = p / inChannels * laneWeightStride + p % inChannels;
+    }
+    this.laneTileOffsets = new int[blockTiles];
+    for (int q = 0; q < blockTiles; q++) {
+      laneTileOffsets[q] = q * inPad;
     }
   }
 
@@ -248,7 +276,8 @@ public final class WinogradConv {
    * the definition's (4x4 tiles: 36 x 4, 0.33). The image is padded pixel-major and the
    * transforms run with vectors over channels ({@link WinogradLanesKernel}), the output into a
    * pixel-major image that {@link ChannelLanesOutput} writes to the planes, or pools
-   * ({@link ChannelLanesOutput#writePooled}). No weight gradient.
+   * ({@link ChannelLanesOutput#writePooled}). Its weight gradient too runs on real tiles only
+   * ({@link #weightGradient}).
    */
   public static WinogradConv forwardByChannels(ConvGeometry g, int outChannels) {
     return forwardByChannels(g, outChannels, 2);
@@ -365,6 +394,14 @@ public final class WinogradConv {
   }
 
   /**
+   * Floats of the transformed input {@link #weightGradient} takes: by channels a block of whole
+   * images' tiles ({@link #transformedInputSize()} holds one group of them), else a block's.
+   */
+  public int weightTransformedSize() {
+    return byChannels ? positions * laneWeightStride : transformedInputSize();
+  }
+
+  /**
    * Floats of a block's transformed output gradient for {@link #weightGradient},
    * {@code (positions, real tiles, outChannels rounded to 16)}.
    */
@@ -413,6 +450,19 @@ public final class WinogradConv {
    */
   public long definitionMultiplyAdds() {
     return 9L * outH * outW * inChannels * outChannels;
+  }
+
+  /**
+   * Images {@link #weightGradient} takes at a time: {@link #chunk} by tiles; by channels as
+   * many as {@link #LANE_WEIGHT_FLOATS} of transformed input and output gradient hold.
+   */
+  public int weightChunk() {
+    return byChannels ? laneWeightImages : chunk;
+  }
+
+  /** Floats of the padded images {@link #weightGradient} reads: {@link #weightChunk} of them. */
+  public int weightPaddedSize() {
+    return weightChunk() * paddedImageSize();
   }
 
   /** Images {@link #convolve} takes at a time: a block's worth (at least one). */
@@ -699,14 +749,14 @@ public final class WinogradConv {
    * 16 (or with 4x4 tiles 36) GEMMs whose reduction runs over the tiles, on
    * {@link ChannelWeightGradient}'s tiles (vectors over output channels, V broadcast).
    * {@link #addWeightGradient} takes it back to 3x3 weights. {@code transformed} and {@code dm}
-   * are scratch of
-   * {@link #transformedInputSize()} and {@link #transformedGradientSize()}.
+   * are scratch of {@link #weightTransformedSize()} and {@link #transformedGradientSize()}.
+   * By tiles as the forward pass runs; by channels, see {@link #weightGradientLanes}.
    */
   public void weightGradient(float[] padded, int images, float[] dyT, int dyStride,
       float[] transformed, float[] dm, float[] accT) {
     if (byChannels) {
-      throw new IllegalStateException("weight gradient by F(" + tile + "x" + tile
-          + ", 3x3) by channels: only plans by tiles have one");
+      weightGradientLanes(padded, images, dyT, dyStride, transformed, dm, accT);
+      return;
     }
     for (int part = 0; part < parts; part++) {
       int firstRow = part * partRows;
@@ -729,6 +779,48 @@ public final class WinogradConv {
             xi * inChannels, (xi + 1) * inChannels, tapOffsets, tileOffsets[part], tiles,
             accT);
       }
+    }
+  }
+
+  /**
+   * {@link #weightGradient} by channels: at most {@link #weightChunk} images padded
+   * pixel-major as {@link #pad} writes them, each real tile's input transform by vectors over
+   * input channels ({@code transformed}: {@link #weightTransformedSize()}, a tile's channels
+   * side by side, positions {@code laneWeightStride} apart), then each position's GEMM over all
+   * their tiles; no tile overhangs into a run rounded up as by tiles.
+   */
+  private void weightGradientLanes(float[] padded, int images, float[] dyT, int dyStride,
+      float[] transformed, float[] dm, float[] accT) {
+    if (images > laneWeightImages) {
+      throw new IllegalStateException(images + " images for a weight gradient by channels;"
+          + " this plan takes at most " + laneWeightImages);
+    }
+    int imageTiles = tilesH * tilesW;
+    for (int q = 0; q < images * imageTiles; q++) {
+      int t = q % imageTiles;
+      int window = q / imageTiles * paddedImageSize()
+          + tile * (t / tilesW * padW + t % tilesW) * inPad;
+      if (tile == 2) {
+        WinogradLanesKernel.transformInput(padded, window, padW, inPad, transformed, q * inPad,
+            laneWeightStride);
+      } else {
+        WinogradLanesKernel.transformInput4(padded, window, padW, inPad, transformed, q * inPad,
+            laneWeightStride);
+      }
+    }
+    for (int i = 0; i < images; i++) {
+      if (tile == 2) {
+        WinogradKernel.transformGradient(dyT, i * dyStride, outPad, outH, outW, 0, tilesH,
+            tilesW, dm, i * imageTiles, gradientStride);
+      } else {
+        Winograd4Kernel.transformGradient(dyT, i * dyStride, outPad, outH, outW, 0, tilesH,
+            tilesW, dm, i * imageTiles, gradientStride);
+      }
+    }
+    for (int xi = 0; xi < positions; xi++) {
+      ChannelWeightGradient.accumulate(dm, xi * gradientStride, outPad, transformed,
+          xi * inChannels, (xi + 1) * inChannels, laneTapOffsets, laneTileOffsets,
+          images * imageTiles, accT);
     }
   }
 

@@ -73,7 +73,7 @@ class DirectConvolutionLayerTest {
     check(new Shape(4, 12, 12), new Conv2d.Spec(0, 16, 5, 5, 2, 2, Padding.of(2), 1, 1, true,
         Init.HE_NORMAL), false);
     // 64 outputs on 7x7 planes: forward and adjoint with vectors over output channels, by
-    // Winograd where it is on (the GEMMs by channels)
+    // Winograd where it is on (the GEMMs by channels, the weight gradient too)
     Conv2d.Spec stage3 = new Conv2d.Spec(0, 64, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);
     assertTrue(((Conv2d) stage3.build(new Shape(64, 7, 7), 0, ComputeContext.defaults()
@@ -83,7 +83,9 @@ class DirectConvolutionLayerTest {
         ComputeContext.defaults().withWinograd(true))).directPasses();
     assertTrue(stage3Winograd.runsWinogradByChannels(), "64x7x7 -> 64: Winograd by channels");
     assertEquals(4, stage3Winograd.winogradTile(), "64x7x7 -> 64: 4x4 tiles");
-    assertFalse(stage3Winograd.runsWinogradWeights(), "64x7x7 -> 64: weights by channels");
+    assertTrue(stage3Winograd.runsWinogradWeightsByChannels(),
+        "64x7x7 -> 64: weights by the forward pass's plan");
+    assertEquals(4, stage3Winograd.winogradWeightsTile(), "64x7x7 -> 64: weights by 4x4 tiles");
     check(new Shape(64, 7, 7), stage3, true);
     Conv2d.Spec down64 = new Conv2d.Spec(0, 64, 3, 3, 2, 2, Padding.of(1), 1, 1, false,
         Init.HE_NORMAL);
@@ -140,7 +142,7 @@ class DirectConvolutionLayerTest {
     check(stage2, thirtyTwo, true);
     // 64 outputs on 14x14 (VGG-small's last convs): the GEMMs by channels, 4x4 tiles, where
     // the pass's outputs fill groups of 64 (32 -> 64: the forward pass only; its adjoint's 32
-    // outputs go by tiles); the weight gradient by 2x2 tiles from transforms of its own
+    // outputs go by tiles); the weight gradient by the forward pass's plan, on real tiles
     Conv2d.Spec sixtyFour = new Conv2d.Spec(0, 64, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);
     Shape vggLast = new Shape(64, 14, 14);
@@ -148,12 +150,14 @@ class DirectConvolutionLayerTest {
     assertTrue(lastBuilt.runsWinogradByChannels(), "64x14x14 -> 64: Winograd by channels");
     assertTrue(lastBuilt.runsAdjointWinogradByChannels(), "64x14x14 -> 64: its adjoint too");
     assertEquals(4, lastBuilt.winogradTile(), "64x14x14 -> 64: 4x4 tiles (0.73 of 2x2's work)");
-    assertEquals(2, lastBuilt.winogradWeightsTile(), "64x14x14 -> 64: weights by 2x2 tiles");
+    assertTrue(lastBuilt.runsWinogradWeightsByChannels(), "64x14x14 -> 64: weights too");
+    assertEquals(4, lastBuilt.winogradWeightsTile(), "64x14x14 -> 64: weights by 4x4 tiles");
     check(vggLast, sixtyFour, true);
     Shape widening = new Shape(32, 14, 14);
     DirectConvPasses wideningBuilt = ((Conv2d) sixtyFour.build(widening, 0, winograd))
         .directPasses();
     assertTrue(wideningBuilt.runsWinogradByChannels(), "32x14x14 -> 64: by channels");
+    assertTrue(wideningBuilt.runsWinogradWeightsByChannels(), "32x14x14 -> 64: weights too");
     assertFalse(wideningBuilt.runsAdjointWinogradByChannels(),
         "32x14x14 -> 64: the adjoint's 32 outputs by tiles");
     check(widening, sixtyFour, true);

@@ -63,12 +63,15 @@ class WinogradConvTest {
   /**
    * The GEMMs by channels ({@link WinogradConv#forwardByChannels}): the same cases, channel
    * counts that fill no whole vector (the output's scalar channels, zero-padded weights), one
-   * that fills one and four, and blocks whose tiles leave single-tile rows of the kernel.
+   * that fills one and four, and blocks whose tiles leave single-tile rows of the kernel; their
+   * weight gradient, by real tiles only, too.
    */
   @Test
   void gemmsByChannelsMatchTheDefinition() {
     check(2, true, CASES, TOLERANCE, 311);
-    int[][] more = {{16, 80, 7, 7, 1, 1, 1, 1}, {24, 32, 5, 9, 1, 1, 1, 1}};
+    // the last: chunks of 3 and 6 images, so the weight gradient sums over several
+    int[][] more = {{16, 80, 7, 7, 1, 1, 1, 1}, {24, 32, 5, 9, 1, 1, 1, 1},
+        {8, 16, 28, 28, 1, 1, 1, 1}};
     check(2, true, more, TOLERANCE, 411);
     check(4, true, CASES, TOLERANCE_4X4, 511);
     check(4, true, more, TOLERANCE_4X4, 611);
@@ -81,13 +84,16 @@ class WinogradConvTest {
   }
 
   @Test
-  void onlyPlansByTilesHaveAWeightGradient() {
+  void tilesOtherThanTwoAndFourAndChunksTooLargeAreRefused() {
     ConvGeometry g = new ConvGeometry(4, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 8, 8);
     assertThrows(IllegalArgumentException.class, () -> WinogradConv.forward(g, 4, 3));
     WinogradConv lanes = WinogradConv.forwardByChannels(g, 4);
+    int images = lanes.weightChunk() + 1;
     assertThrows(IllegalStateException.class,
-        () -> lanes.weightGradient(new float[lanes.paddedSize()], 1, new float[4096], 1024,
-            new float[lanes.transformedInputSize()], new float[4096], new float[4096]));
+        () -> lanes.weightGradient(new float[images * lanes.paddedImageSize()], images,
+            new float[images * 1024], 1024, new float[lanes.weightTransformedSize()],
+            new float[lanes.transformedGradientSize()],
+            new float[lanes.transformedWeightsSize()]));
   }
 
   private static void check(int tile, boolean byChannels, int[][] cases, double tolerance,
@@ -122,10 +128,6 @@ class WinogradConvTest {
       assertClose(expected[0], y, tolerance, "forward " + g);
       assertClose(expected[1], dx, tolerance, "input gradient " + g);
       worst = Math.max(worst, Math.max(worstError(expected[0], y), worstError(expected[1], dx)));
-      if (byChannels) {
-        continue;
-      }
-
       float[] dw = uniform(w.length, seed++); // accumulated onto, as a layer's gradient is
       float[] dwBefore = dw.clone();
       weightGradient(f, DirectConv.forward(g, cout), x, inSize, dy, outSize, images, dw);
@@ -175,14 +177,14 @@ class WinogradConvTest {
   /** Adds the weight gradient of {@code images} images to {@code dw}, a chunk at a time. */
   private static void weightGradient(WinogradConv plan, DirectConv transposer, float[] x,
       int inSize, float[] dy, int outSize, int images, float[] dw) {
-    float[] padded = new float[plan.paddedSize()];
+    float[] padded = new float[plan.weightPaddedSize()];
     int dyStride = transposer.transposedGradientSize();
-    float[] dyT = new float[plan.chunk() * dyStride];
-    float[] transformed = new float[plan.transformedInputSize()];
+    float[] dyT = new float[plan.weightChunk() * dyStride];
+    float[] transformed = new float[plan.weightTransformedSize()];
     float[] dm = new float[plan.transformedGradientSize()];
     float[] accT = new float[plan.transformedWeightsSize()];
-    for (int first = 0; first < images; first += plan.chunk()) {
-      int count = Math.min(plan.chunk(), images - first);
+    for (int first = 0; first < images; first += plan.weightChunk()) {
+      int count = Math.min(plan.weightChunk(), images - first);
       for (int i = 0; i < count; i++) {
         plan.pad(x, (first + i) * inSize, padded, i);
         transposer.transposeGradient(dy, (first + i) * outSize, dyT, i * dyStride);
