@@ -1083,8 +1083,12 @@ final class DirectConvPasses {
     WrappedRowsConv wrapped = plan.wrapped();
     if (wrapped != null) {
       wrapped.pad(in, n * inSize, s.paddedImages());
-      wrapped.padGradient(dOut, n * outSize, s.gradientRows());
-      wrapped.weightGradientByPixels(s.paddedImages(), s.gradientRows(), sums);
+      boolean inPlace = wrapped.readsGradientInPlace();
+      if (!inPlace) {
+        wrapped.padGradient(dOut, n * outSize, s.gradientRows());
+      }
+      wrapped.weightGradientByPixels(s.paddedImages(), inPlace ? dOut : s.gradientRows(),
+          inPlace ? n * outSize : 0, s.gradientRows(), sums);
     } else {
       DirectConv f = plan.forward();
       f.pad(in, n * inSize, s.paddedImages(), 0);

@@ -49,7 +49,7 @@ final class PixelWeightGradient {
    * JVM against one loop over the images' runs that wrapped its index at each run's end:
    * 8.91 -> 8.68, 9.38 -> 9.09 and 8.39 -> 8.17 ms).
    */
-  private static void accumulateImage(float[] dy, int dyAt, int run, int rows, float[] padded,
+  static void accumulateImage(float[] dy, int dyAt, int run, int rows, float[] padded,
       int paddedAt, int depth, int[] offsets, float[] partial) {
     int wideEnd = WIDE_TILE * wideTiles(depth, offsets);
     for (int k = 0; k < rows; k += TILE) {

@@ -395,6 +395,15 @@ public final class WrappedRowsConv {
   }
 
   /**
+   * Whether each output plane is a whole run of the weight gradient (its pixels a multiple of
+   * {@link #RUN_MULTIPLE}, as 28x28): then {@link #weightGradientByPixels} reads the output
+   * gradient where it is, with no {@link #padGradient} copy.
+   */
+  public boolean readsGradientInPlace() {
+    return runLength == plane;
+  }
+
+  /**
    * Adds to {@code partial} (of {@link #pixelPartialsSize}) the weight gradient of one image,
    * padded in {@code padded} by {@link #pad}, its output gradient in {@code dyP} by
    * {@link #padGradient}: by pixels ({@link PixelWeightGradient}) over whole planes into the
@@ -402,19 +411,29 @@ public final class WrappedRowsConv {
    * columns into sums of their own, which {@link #addPixelPartials} subtracts.
    */
   public void weightGradientByPixels(float[] padded, float[] dyP, float[] partial) {
-    PixelWeightGradient.accumulate(dyP, 0, runLength, outChannels, padded, 0, 1, depth, offsets,
-        partial);
+    weightGradientByPixels(padded, dyP, 0, dyP, partial);
+  }
+
+  /**
+   * As above, the output gradient's planes read at {@code dy[dyAt]}, {@code runLength} apart:
+   * in {@link #padGradient}'s layout, or where {@link #readsGradientInPlace} the image's own
+   * planes; {@code scratch} (of {@link #gradientSize}) takes the gathered border columns.
+   */
+  public void weightGradientByPixels(float[] padded, float[] dy, int dyAt, float[] scratch,
+      float[] partial) {
+    PixelWeightGradient.accumulateImage(dy, dyAt, runLength, outChannels, padded, 0, depth,
+        offsets, partial);
     int columnsFrom = outChannels * runLength;
     int gradientsFrom = columnsFrom + widest * columnLength;
     for (Border b : borders) {
-      gatherColumns(b, padded, dyP, columnsFrom);
+      gatherColumns(b, padded, scratch, columnsFrom);
       for (int o = 0; o < outChannels; o++) {
-        int from = o * runLength + b.x();
+        int from = dyAt + o * runLength + b.x();
         for (int y = 0; y < height; y++) {
-          dyP[gradientsFrom + y * laneChannels + o] = dyP[from + y * width];
+          scratch[gradientsFrom + y * laneChannels + o] = dy[from + y * width];
         }
       }
-      PixelWeightGradient.accumulateWrapped(dyP, gradientsFrom, laneChannels, height,
+      PixelWeightGradient.accumulateWrapped(scratch, gradientsFrom, laneChannels, height,
           b.gatheredOffsets(), columnsFrom, b.wrapped().steps(), partial, wrappedSumsAt);
     }
   }

@@ -1,5 +1,6 @@
 package org.sparkconv.engine.math;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkconv.engine.TestArrays.uniform;
@@ -74,13 +75,25 @@ class WrappedRowsConvTest {
         b.convolve(paddedGrad, packedAdjoint, adjointLists, null, 0, dx, n * inSize,
             resultGrad, null, null, false, null);
       }
-      // the weight gradient by pixels, one image at a time into the same lane partial sums
+      // the weight gradient by pixels, one image at a time into the same lane partial sums,
+      // the output gradient copied to whole runs; where its planes are whole runs (28x28:
+      // LeNet-5's first conv, ResNet-20's stage 1), read in place too, to the same bits
       float[] partial = new float[f.pixelPartialsSize()];
       float[] dyP = new float[f.gradientSize()];
       for (int n = 0; n < images; n++) {
         f.pad(x, n * inSize, padded);
         f.padGradient(dy, n * outSize, dyP);
         f.weightGradientByPixels(padded, dyP, partial);
+      }
+      assertEquals(g.outH() * g.outW() % 16 == 0, f.readsGradientInPlace(), "in place: " + g);
+      if (f.readsGradientInPlace()) {
+        float[] inPlace = new float[f.pixelPartialsSize()];
+        float[] scratch = new float[f.gradientSize()];
+        for (int n = 0; n < images; n++) {
+          f.pad(x, n * inSize, padded);
+          f.weightGradientByPixels(padded, dy, n * outSize, scratch, inPlace);
+        }
+        assertArrayEquals(partial, inPlace, "weight gradient read in place " + g);
       }
       float[] dw = uniform(w.length, seed++); // accumulated onto, as a layer's gradient is
       double[] dwExpected = new double[w.length];
