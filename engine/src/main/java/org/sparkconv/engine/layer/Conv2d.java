@@ -589,7 +589,8 @@ public final class Conv2d implements Layer {
     // where the direct passes sum the weight gradient per piece themselves, a piece's own
     // buffer holds only its bias gradient (partialLength)
     int own = directWeights ? spec.outChannels() * kernelSize : 0;
-    parallel.forPieces(batch, (t, piece, from, to) -> {
+    int most = direct != null ? direct.backwardPieces() : Parallel.maxPieces(parallel.threads());
+    parallel.forPieces(batch, most, (t, piece, from, to) -> {
       float[] g = piece == 0 ? grads : partialGrads[piece];
       int wOff = piece == 0 ? weightOffset : 0;
       int bOff = piece == 0 ? biasOffset : spec.outChannels() * kernelSize - own;
@@ -609,7 +610,7 @@ public final class Conv2d implements Layer {
         backwardImages(in, dOut, dIn, from, to, cols[t], g, wOff, bOff, true);
       }
     });
-    int pieces = parallel.pieces(batch);
+    int pieces = parallel.pieces(batch, most);
     if (directWeights) {
       direct.addWeightGradient(parallel, pieces, grads, weightOffset);
     }

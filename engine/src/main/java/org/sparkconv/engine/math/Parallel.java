@@ -79,7 +79,15 @@ public final class Parallel {
    * {@link #pieces}{@code (n)}.
    */
   public void forPieces(int n, Piece piece) {
-    int pieces = pieces(n);
+    forPieces(n, maxPieces(threads), piece);
+  }
+
+  /**
+   * {@link #forPieces} in at most {@code most} pieces ({@link #pieces(int, int)}): for a pass
+   * whose pieces each fill and sum a partial large against their work.
+   */
+  public void forPieces(int n, int most, Piece piece) {
+    int pieces = pieces(n, most);
     if (pieces <= 1) {
       piece.run(0, 0, 0, n);
       return;
@@ -110,7 +118,12 @@ public final class Parallel {
 
   /** How many pieces a range of {@code n} is split into: 1 on one thread. */
   public int pieces(int n) {
-    return Math.max(1, Math.min(n, maxPieces(threads)));
+    return pieces(n, maxPieces(threads));
+  }
+
+  /** {@link #pieces(int)} with at most {@code most} pieces. */
+  public int pieces(int n, int most) {
+    return Math.max(1, Math.min(n, Math.min(most, maxPieces(threads))));
   }
 
   /** The most pieces a range is split into on {@code threads} threads. */

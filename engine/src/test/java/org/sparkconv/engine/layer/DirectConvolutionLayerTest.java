@@ -86,6 +86,12 @@ class DirectConvolutionLayerTest {
     assertTrue(stage3Winograd.runsWinogradWeightsByChannels(),
         "64x7x7 -> 64: weights by the forward pass's plan");
     assertEquals(4, stage3Winograd.winogradWeightsTile(), "64x7x7 -> 64: weights by 4x4 tiles");
+    // its weight-gradient sums (36 x 64 x 64 floats a piece) split the batch one piece a thread;
+    // the direct kernel's (9 x 64 x 64) four a thread
+    assertEquals(2, ((Conv2d) stage3.build(new Shape(64, 7, 7), 0, ComputeContext.defaults()
+        .withThreads(2).withWinograd(true))).directPasses().backwardPieces(), "large sums");
+    assertEquals(8, ((Conv2d) stage3.build(new Shape(64, 7, 7), 0, ComputeContext.defaults()
+        .withThreads(2).withWinograd(false))).directPasses().backwardPieces(), "direct sums");
     check(new Shape(64, 7, 7), stage3, true);
     Conv2d.Spec down64 = new Conv2d.Spec(0, 64, 3, 3, 2, 2, Padding.of(1), 1, 1, false,
         Init.HE_NORMAL);

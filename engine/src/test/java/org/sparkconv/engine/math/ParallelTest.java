@@ -57,6 +57,19 @@ class ParallelTest {
     seen.clear();
     p.forRange(2, (t, from, to) -> seen.add(new int[] {t, from, to}));
     assertEquals(2, seen.size());
+    // at most 3 pieces (one a thread), the same split by thirds
+    assertEquals(3, p.pieces(64, 3));
+    assertEquals(12, p.pieces(64, 40), "never more than four a thread");
+    assertEquals(2, p.pieces(2, 3));
+    seen.clear();
+    p.forPieces(64, 3, (t, piece, from, to) -> seen.add(new int[] {piece, from, to}));
+    List<int[]> thirds = new ArrayList<>(seen);
+    thirds.sort((a, b) -> Integer.compare(a[0], b[0]));
+    assertEquals(3, thirds.size());
+    for (int k = 0; k < 3; k++) {
+      assertEquals(64 * k / 3, thirds.get(k)[1], "third " + k + " from");
+      assertEquals(64 * (k + 1) / 3, thirds.get(k)[2], "third " + k + " to");
+    }
   }
 
   @Test
