@@ -680,17 +680,7 @@ public final class WinogradConv {
     for (int first = 0; first < tiles; first += LANE_GROUP) {
       int count = Math.min(LANE_GROUP, tiles - first);
       for (int k = 0; k < count; k++) {
-        int i = (first + k) / imageTiles;
-        int t = (first + k) % imageTiles;
-        int window = paddedOff + i * paddedImageSize()
-            + tile * (t / tilesW * padW + t % tilesW) * inPad;
-        if (tile == 2) {
-          WinogradLanesKernel.transformInput(padded, window, padW, inPad, transformed,
-              k * inPad, inStride);
-        } else {
-          WinogradLanesKernel.transformInput4(padded, window, padW, inPad, transformed,
-              k * inPad, inStride);
-        }
+        transformLaneTile(padded, paddedOff, first + k, transformed, k * inPad, inStride);
       }
       for (int xi = 0; xi < positions; xi++) {
         ChannelLanesKernel.run(packed, xi * gemm, outPad, inChannels, offsets[xi], transformed,
@@ -765,13 +755,7 @@ public final class WinogradConv {
           transformed);
       int tiles = 0;
       for (int i = 0; i < images; i++) {
-        if (tile == 2) {
-          WinogradKernel.transformGradient(dyT, i * dyStride, outPad, outH, outW, firstRow,
-              rows, tilesW, dm, tiles, gradientStride);
-        } else {
-          Winograd4Kernel.transformGradient(dyT, i * dyStride, outPad, outH, outW, firstRow,
-              rows, tilesW, dm, tiles, gradientStride);
-        }
+        transformGradient(dyT, i * dyStride, firstRow, rows, dm, tiles);
         tiles += rows * tilesW;
       }
       for (int xi = 0; xi < positions; xi++) {
@@ -797,30 +781,48 @@ public final class WinogradConv {
     }
     int imageTiles = tilesH * tilesW;
     for (int q = 0; q < images * imageTiles; q++) {
-      int t = q % imageTiles;
-      int window = q / imageTiles * paddedImageSize()
-          + tile * (t / tilesW * padW + t % tilesW) * inPad;
-      if (tile == 2) {
-        WinogradLanesKernel.transformInput(padded, window, padW, inPad, transformed, q * inPad,
-            laneWeightStride);
-      } else {
-        WinogradLanesKernel.transformInput4(padded, window, padW, inPad, transformed, q * inPad,
-            laneWeightStride);
-      }
+      transformLaneTile(padded, 0, q, transformed, q * inPad, laneWeightStride);
     }
     for (int i = 0; i < images; i++) {
-      if (tile == 2) {
-        WinogradKernel.transformGradient(dyT, i * dyStride, outPad, outH, outW, 0, tilesH,
-            tilesW, dm, i * imageTiles, gradientStride);
-      } else {
-        Winograd4Kernel.transformGradient(dyT, i * dyStride, outPad, outH, outW, 0, tilesH,
-            tilesW, dm, i * imageTiles, gradientStride);
-      }
+      transformGradient(dyT, i * dyStride, 0, tilesH, dm, i * imageTiles);
     }
     for (int xi = 0; xi < positions; xi++) {
       ChannelWeightGradient.accumulate(dm, xi * gradientStride, outPad, transformed,
           xi * inChannels, (xi + 1) * inChannels, laneTapOffsets, laneTileOffsets,
           images * imageTiles, accT);
+    }
+  }
+
+  /**
+   * By channels, the input transform of tile {@code q} of the images padded from
+   * {@code padded[paddedOff]} (tile {@code q % imageTiles} of image {@code q / imageTiles}) to
+   * {@code v[vAt + xi * positionStride + c]}.
+   */
+  private void transformLaneTile(float[] padded, int paddedOff, int q, float[] v, int vAt,
+      int positionStride) {
+    int imageTiles = tilesH * tilesW;
+    int t = q % imageTiles;
+    int window = paddedOff + q / imageTiles * paddedImageSize()
+        + tile * (t / tilesW * padW + t % tilesW) * inPad;
+    if (tile == 2) {
+      WinogradLanesKernel.transformInput(padded, window, padW, inPad, v, vAt, positionStride);
+    } else {
+      WinogradLanesKernel.transformInput4(padded, window, padW, inPad, v, vAt, positionStride);
+    }
+  }
+
+  /**
+   * The transformed output gradient of tile rows [firstRow, firstRow + rows) of one image
+   * transposed at {@code dyT[dyAt]}, into {@code dm} from tile number {@code tiles}.
+   */
+  private void transformGradient(float[] dyT, int dyAt, int firstRow, int rows, float[] dm,
+      int tiles) {
+    if (tile == 2) {
+      WinogradKernel.transformGradient(dyT, dyAt, outPad, outH, outW, firstRow, rows, tilesW,
+          dm, tiles, gradientStride);
+    } else {
+      Winograd4Kernel.transformGradient(dyT, dyAt, outPad, outH, outW, firstRow, rows, tilesW,
+          dm, tiles, gradientStride);
     }
   }
 
