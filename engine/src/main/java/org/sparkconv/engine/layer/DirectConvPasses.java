@@ -504,37 +504,33 @@ final class DirectConvPasses {
     }
 
     /**
-     * What the weight gradient by {@code w} needs (a padded chunk and its transforms): the
-     * forward pass's buffers when it runs the same plan (the passes never overlap), else new.
+     * What the weight gradient by {@code w} needs (a padded chunk and its transforms; it reads
+     * nothing else): each of the forward pass's two buffers where it runs the same plan and
+     * that buffer is large enough (the passes never overlap), else a new one. By channels the
+     * weight gradient pads and transforms more images at once than the forward pass.
      */
     static WinogradScratch forWeights(WinogradConv w, WinogradConv forward,
         WinogradScratch forwardScratch) {
-      if (w == null || (w == forward && !transformsMore(w) && !padsMore(w))) {
+      if (w == null) {
         return forwardScratch;
       }
-      return new WinogradScratch(w == forward && !padsMore(w) ? forwardScratch.padded()
-          : new float[w.weightPaddedSize()], w == forward && !transformsMore(w)
-          ? forwardScratch.transformed() : new float[w.weightTransformedSize()],
-          w == forward ? forwardScratch.products() : null,
-          w == forward ? forwardScratch.phases() : null);
+      return new WinogradScratch(sharesPadded(w, forward) ? forwardScratch.padded()
+          : new float[w.weightPaddedSize()], sharesTransformed(w, forward)
+          ? forwardScratch.transformed() : new float[w.weightTransformedSize()], null, null);
     }
 
-    /**
-     * Floats {@link #forWeights} allocates besides the forward pass's scratch: a padded chunk
-     * and its transforms where the plans differ, the larger transforms alone where the weight
-     * gradient transforms whole images at once (by channels) and the forward a group of tiles.
-     */
+    /** Floats {@link #forWeights} allocates besides the forward pass's scratch. */
     static long weightsOwnFloats(WinogradConv w, WinogradConv forward) {
-      return (w != forward || padsMore(w) ? (long) w.weightPaddedSize() : 0)
-          + (w != forward || transformsMore(w) ? w.weightTransformedSize() : 0);
+      return (sharesPadded(w, forward) ? 0 : (long) w.weightPaddedSize())
+          + (sharesTransformed(w, forward) ? 0 : w.weightTransformedSize());
     }
 
-    private static boolean padsMore(WinogradConv w) {
-      return w.weightPaddedSize() > w.paddedSize();
+    private static boolean sharesPadded(WinogradConv w, WinogradConv forward) {
+      return w == forward && w.weightPaddedSize() <= w.paddedSize();
     }
 
-    private static boolean transformsMore(WinogradConv w) {
-      return w.weightTransformedSize() > w.transformedInputSize();
+    private static boolean sharesTransformed(WinogradConv w, WinogradConv forward) {
+      return w == forward && w.weightTransformedSize() <= w.transformedInputSize();
     }
 
     /**

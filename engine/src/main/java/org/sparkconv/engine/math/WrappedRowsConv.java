@@ -405,19 +405,12 @@ public final class WrappedRowsConv {
 
   /**
    * Adds to {@code partial} (of {@link #pixelPartialsSize}) the weight gradient of one image,
-   * padded in {@code padded} by {@link #pad}, its output gradient in {@code dyP} by
-   * {@link #padGradient}: by pixels ({@link PixelWeightGradient}) over whole planes into the
-   * lane partial sums, and, per border column, the wrapped taps' products from their gathered
-   * columns into sums of their own, which {@link #addPixelPartials} subtracts.
-   */
-  public void weightGradientByPixels(float[] padded, float[] dyP, float[] partial) {
-    weightGradientByPixels(padded, dyP, 0, dyP, partial);
-  }
-
-  /**
-   * As above, the output gradient's planes read at {@code dy[dyAt]}, {@code runLength} apart:
-   * in {@link #padGradient}'s layout, or where {@link #readsGradientInPlace} the image's own
-   * planes; {@code scratch} (of {@link #gradientSize}) takes the gathered border columns.
+   * padded in {@code padded} by {@link #pad}, its output gradient's planes read at
+   * {@code dy[dyAt]}, {@code runLength} apart: in {@link #padGradient}'s layout, or where
+   * {@link #readsGradientInPlace} the image's own planes. By pixels ({@link PixelWeightGradient})
+   * over whole planes into the lane partial sums, and, per border column, the wrapped taps'
+   * products from their gathered columns (in {@code scratch}, of {@link #gradientSize}) into
+   * sums of their own, which {@link #addPixelPartials} subtracts.
    */
   public void weightGradientByPixels(float[] padded, float[] dy, int dyAt, float[] scratch,
       float[] partial) {

@@ -83,7 +83,7 @@ class WrappedRowsConvTest {
       for (int n = 0; n < images; n++) {
         f.pad(x, n * inSize, padded);
         f.padGradient(dy, n * outSize, dyP);
-        f.weightGradientByPixels(padded, dyP, partial);
+        f.weightGradientByPixels(padded, dyP, 0, dyP, partial);
       }
       assertEquals(g.outH() * g.outW() % 16 == 0, f.readsGradientInPlace(), "in place: " + g);
       if (f.readsGradientInPlace()) {
