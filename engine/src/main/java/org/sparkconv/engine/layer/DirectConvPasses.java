@@ -113,10 +113,10 @@ final class DirectConvPasses {
    * pairs) and 1.022x (11) at one thread, 1.006x (15, 0.89-1.05) at two.
    */
   static final double MAX_LARGE_WEIGHT_TILE_WORK = 0.6;
-  /** Output channels of the widest by-channels GEMM tile (four 16-lane vectors). */
-  private static final int LANE_GROUP_CHANNELS = 64;
+  /** Output channels of a by-channels GEMM's vector: its outputs fill whole ones. */
+  private static final int LANE_VECTOR_CHANNELS = 16;
   /**
-   * Output pixels of the largest plane on which Winograd by channels replaces a plan by tiles:
+   * Output pixels of the largest plane on which Winograd runs by channels (not by tiles):
    * measured up to 28x28. By channels a worker holds a block's whole images pixel-major (the
    * padded input and the result, not blocked for the cache as tiles are): on VGG-16's 224x224
    * planes 3 images, ~77 MB a worker.
@@ -167,7 +167,7 @@ final class DirectConvPasses {
           && adjoint.multiplyAdds() <= MAX_ADJOINT_OVERWORK * lowered;
       WinogradConv fast = !winograd ? null
           : orByChannels(winogradFor(g, outChannels, forward, false, false), g, outChannels,
-              forward, false);
+              false);
       int perImage = forward.paddedSize() + forward.transposedGradientSize();
       int chunk = Math.max(1, Math.min(MAX_CHUNK, CHUNK_FLOATS / perImage));
       // With the adjoint, the weight gradient goes by channels: on ResNet-20's 7x7 stage too
@@ -184,7 +184,7 @@ final class DirectConvPasses {
       }
       WinogradConv fastAdjoint = !winograd ? null
           : orByChannels(winogradFor(g, outChannels, adjoint, true, false), g, outChannels,
-              adjoint, true);
+              true);
       // the forward plan where there is one: the weight gradient reads the same transforms
       WinogradConv fastWeights = winograd ? weightsPlan(fast, winogradFor(g, outChannels,
           forward, false, true), g, outChannels) : null;
@@ -214,12 +214,11 @@ final class DirectConvPasses {
 
     /**
      * Winograd with its GEMMs by channels ({@link WinogradConv#forwardByChannels}: vectors over
-     * the pass's output channels, real tiles only) where those outputs fill whole groups of
-     * {@link #LANE_GROUP_CHANNELS} and either {@code tiled} (the plan by tiles) exists on a plane
-     * of at most {@link #MAX_LANE_PLANE} pixels or {@code direct} (the forward or adjoint
-     * convolution) would run with vectors over output channels ({@link #channelLanes}: 7x7
-     * planes); else {@code tiled}. 4x4 tiles unless they multiply more than
-     * {@link #MAX_LARGE_LANE_TILE_WORK} of the 2x2 tiles' GEMM work.
+     * the pass's output channels, real tiles only) where those outputs fill whole 16-lane
+     * vectors, both sides have at least {@link #MIN_WINOGRAD_CHANNELS} channels and the plane
+     * has at most {@link #MAX_LANE_PLANE} pixels; else {@code tiled} (the plan by tiles, or
+     * null). 4x4 tiles unless they multiply more than {@link #MAX_LARGE_LANE_TILE_WORK} of the
+     * 2x2 tiles' GEMM work.
      * <ul>
      *   <li>64 images of 64x7x7->64, one thread, against the direct kernel by channels in the
      *       same JVM: 2x2 tiles 1.24-1.30x, 4x4 tiles 1.80x.
@@ -233,16 +232,24 @@ final class DirectConvPasses {
      *       its pixel-major result), against the build before, turn by turn, 15 pairs:
      *       inference (batch 256) 1.076x at one thread, 1.203x at two; training 1.016x and
      *       1.043x.
-     *   <li>Not on 32 or 16 outputs (32x14x14->32 0.84x, 16x28x28->16 0.47x of the direct
-     *       kernel by pixels): their GEMMs' narrow tiles and the transforms per multiply-add
-     *       cost more than they save.
+     *   <li>On 32 outputs since 2026-12-04, when the GEMMs on outputs narrower than four
+     *       vectors took groups of 12 tiles ({@link WinogradConv}'s lane group): before, their
+     *       12-row tiles multiplied 6 real tiles and 6 repeats, and lost (32x14x14->32 0.84x
+     *       of the direct kernel). One layer, 64 images, one thread, runs alternated, direct
+     *       (or by tiles) vs by channels in ms, forward and whole backward: 32x14x14->32
+     *       (ResNet-20's stage 2) 2.31-2.71 vs 1.80-1.81 and 4.62-4.77 vs 3.77-3.99;
+     *       32x28x28->32 (VGG-small's second conv, by tiles before) 6.89-7.50 vs 6.33-7.03
+     *       and 13.1-13.9 vs 11.8-12.6.
+     *   <li>Not on 16 channels: 16x28x28->16 forward 2.78-3.40 vs 2.32-2.34 ms by the direct
+     *       kernel, even with 12-tile groups (the transposes to and from pixel-major rows and
+     *       the transforms take two thirds of it).
      * </ul>
      */
     private static WinogradConv orByChannels(WinogradConv tiled, ConvGeometry g,
-        int outChannels, DirectConv direct, boolean adjoint) {
+        int outChannels, boolean adjoint) {
       int lanes = adjoint ? g.channels() : outChannels; // the pass's outputs
-      if (!WinogradConv.applies(g) || lanes % LANE_GROUP_CHANNELS != 0
-          || (tiled == null ? !channelLanes(direct) : g.outH() * g.outW() > MAX_LANE_PLANE)
+      if (!WinogradConv.applies(g) || lanes % LANE_VECTOR_CHANNELS != 0
+          || g.outH() * g.outW() > MAX_LANE_PLANE
           || Math.min(g.channels(), outChannels) < MIN_WINOGRAD_CHANNELS
           || g.padTop() < 0 || g.padLeft() < 0) {
         return tiled;

@@ -41,6 +41,15 @@ final class ChannelLanesKernel {
     return start * depth + p * width + o - start;
   }
 
+  /**
+   * The fewest pixels that fill every tile of {@link #run} on {@code outPad} output channels:
+   * 6 where they are all 4 vectors wide, else {@link #PIXEL_MULTIPLE} (the narrower tiles'
+   * height, which the widest divides).
+   */
+  static int tileRows(int outPad) {
+    return outPad % (4 * LANES) == 0 ? 6 : PIXEL_MULTIPLE;
+  }
+
   /** The widest tile that fits {@code left} output channels. */
   static int chunkWidth(int left) {
     return left >= 4 * LANES ? 4 * LANES : left >= 2 * LANES ? 2 * LANES : LANES;

@@ -70,14 +70,6 @@ public final class WinogradConv {
    */
   private static final int MIN_LARGE_TILE_BLOCK = 64;
   /**
-   * By channels, tiles go through the input transform, the GEMMs and the output transform this
-   * many at a time (the kernel's widest tile), so that the transformed input and the products
-   * are small and reused at once. 64 images of 64x7x7->64, one thread, against the direct
-   * kernel by channels in the same JVM: groups of 6, 12, 24, 48 tiles 1.27, 1.30, 1.28, 1.24x;
-   * the size hardly matters.
-   */
-  private static final int LANE_GROUP = 6;
-  /**
    * By channels, the weight gradient takes as many whole images at a time as their transformed
    * input and output gradient fit in this many floats: each position's GEMM sums over their
    * tiles between one load and one store of its accumulators (all the positions' together are
@@ -117,7 +109,17 @@ public final class WinogradConv {
   private final int[][] tileOffsets; // per part: the block column of each real tile, in order
   private final boolean byChannels; // GEMMs with vectors over output channels
   private final int laneStride; // by channels: floats per position of a block's products
-  private final int[] laneTiles; // by channels: each tile's offset, to whole 12-tile groups
+  private final int[] laneTiles; // by channels: each tile's offset, to whole 12-tile rows
+  /**
+   * By channels, tiles go through the input transform, the GEMMs and the output transform this
+   * many at a time, so that the transformed input and the products are small and reused at
+   * once: the fewest that fill the GEMM kernel's tiles for the outputs
+   * ({@link ChannelLanesKernel#tileRows}: 6 where they fill groups of four vectors, else 12).
+   * 64 images of 64x7x7->64, one thread, against the direct kernel by channels in the same
+   * JVM: groups of 6, 12, 24, 48 tiles 1.27, 1.30, 1.28, 1.24x; the size hardly matters
+   * there. Narrower outputs multiply 12 tiles a row: groups of 6 wasted half their GEMMs.
+   */
+  private final int laneGroup;
   private final int inPad; // by channels: inChannels rounded to 16, a padded pixel's floats
   private final int padW; // by channels: the padded image's sides, 2 tiles + 2
   private final int padH;
@@ -175,12 +177,13 @@ public final class WinogradConv {
     int target = Math.max(tile == 4 ? MIN_LARGE_TILE_BLOCK : 48,
         BLOCK_FLOATS / (positions * (inChannels + outRows)) / RUN_MULTIPLE * RUN_MULTIPLE);
     this.imageRun = roundUp(tilesH * rowWidth, RUN_MULTIPLE);
-    // By channels, blocks of whole images, whose real tiles fill the kernel's 6-tile rows
+    // By channels, blocks of whole images, whose real tiles fill whole lane groups
     int parts = byChannels ? 1 : Math.min(tilesH, (imageRun + target - 1) / target);
     this.partRows = (tilesH + parts - 1) / parts;
     this.parts = (tilesH + partRows - 1) / partRows;
     int fitting = Math.max(1, target / imageRun);
-    int group = LANE_GROUP / gcd(LANE_GROUP, tilesH * tilesW);
+    this.laneGroup = ChannelLanesKernel.tileRows(roundUp(outChannels, RUN_MULTIPLE));
+    int group = laneGroup / gcd(laneGroup, tilesH * tilesW);
     this.chunk = this.parts > 1 ? 1 : byChannels ? roundUp(fitting, group) : fitting;
     this.block = this.parts > 1 ? roundUp(partRows * rowWidth, RUN_MULTIPLE) : chunk * imageRun;
     // The last block's runs read up to RUN_MULTIPLE tiles past its rows, and their windows a
@@ -189,7 +192,7 @@ public final class WinogradConv {
     // Skewed by a cache line: 16 streams a power-of-two apart would share L1 sets.
     this.inPad = roundUp(inChannels, RUN_MULTIPLE);
     int imageTiles = tilesH * tilesW;
-    this.inStride = byChannels ? LANE_GROUP * inPad + SKEW : inChannels * block + SKEW;
+    this.inStride = byChannels ? laneGroup * inPad + SKEW : inChannels * block + SKEW;
     this.outStride = outRows * block + SKEW;
     this.offsets = new int[positions][inChannels];
     for (int xi = 0; xi < positions; xi++) {
@@ -238,11 +241,11 @@ public final class WinogradConv {
     this.gradientStride = (byChannels ? laneWeightImages * imageTiles : tileOffsets[0].length)
         * outPad + SKEW;
     this.byChannels = byChannels;
-    int laneRows = roundUp(LANE_GROUP, ChannelLanesKernel.PIXEL_MULTIPLE);
+    int laneRows = roundUp(laneGroup, ChannelLanesKernel.PIXEL_MULTIPLE);
     this.laneStride = byChannels ? laneRows * outPad + SKEW : 0;
     this.laneTiles = new int[byChannels ? laneRows : 0];
     for (int q = 0; q < laneTiles.length; q++) {
-      laneTiles[q] = Math.min(q, LANE_GROUP - 1) * inPad; // the last repeated
+      laneTiles[q] = Math.min(q, laneGroup - 1) * inPad; // the last repeated
     }
     int blockTiles = laneWeightImages * imageTiles;
     this.laneWeightStride = blockTiles * inPad + SKEW;
@@ -653,7 +656,7 @@ public final class WinogradConv {
    * {@link #convolve} with the GEMMs by channels ({@link #forwardByChannels}), a block of whole
    * images padded at {@code padded[paddedOff + i * paddedImageSize()]} ({@link #pad} writes
    * them at 0; a convolution before may have written them in {@link #paddedInput}'s layout
-   * itself): {@link #LANE_GROUP} tiles at a time through the input transform, each position's
+   * itself): {@link #laneGroup} tiles at a time through the input transform, each position's
    * GEMM into {@code (tiles, outPad)} and the output transform into each image's pixel-major
    * result in {@code results}; then {@link ChannelLanesOutput} writes every image to its planes
    * with the bias, folded norm, residual and ReLU, or with {@code pool} their 2x2 max pool, or
@@ -677,8 +680,8 @@ public final class WinogradConv {
     int tiles = images * imageTiles;
     int gemm = outPad * inChannels;
     int resultSize = outH * outW * outPad;
-    for (int first = 0; first < tiles; first += LANE_GROUP) {
-      int count = Math.min(LANE_GROUP, tiles - first);
+    for (int first = 0; first < tiles; first += laneGroup) {
+      int count = Math.min(laneGroup, tiles - first);
       for (int k = 0; k < count; k++) {
         transformLaneTile(padded, paddedOff, first + k, transformed, k * inPad, inStride);
       }

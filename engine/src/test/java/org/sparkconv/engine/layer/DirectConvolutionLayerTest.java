@@ -120,12 +120,13 @@ class DirectConvolutionLayerTest {
         .withWinograd(true))).directPasses().winogradTile(),
         "12x12 planes: 2x2 tiles (4x4 would do 0.75 of their work)");
     check(input, spec, true);
-    // 32 -> 32 on 28x28 (VGG-small's second conv): 4x4 tiles forward, adjoint and weight
-    // gradient (0.56 of 2x2 tiles' work there)
+    // 32 -> 32 on 28x28 (VGG-small's second conv): by channels, 4x4 tiles forward, adjoint
+    // and weight gradient (0.56 of 2x2 tiles' work there)
     Conv2d.Spec vgg = new Conv2d.Spec(0, 32, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);
     Shape wide = new Shape(32, 28, 28);
     Conv2d vggBuilt = (Conv2d) vgg.build(wide, 0, ComputeContext.defaults().withWinograd(true));
+    assertTrue(vggBuilt.directPasses().runsWinogradByChannels(), "32x28x28 -> 32: by channels");
     assertEquals(4, vggBuilt.directPasses().winogradTile(), "28x28 planes: 4x4 tiles");
     assertEquals(4, vggBuilt.directPasses().winogradWeightsTile(), "28x28: weights by 4x4");
     check(wide, vgg, true);
@@ -136,19 +137,20 @@ class DirectConvolutionLayerTest {
     Conv2d sixteenBuilt = (Conv2d) sixteen.build(new Shape(16, 28, 28), 0, winograd);
     assertFalse(sixteenBuilt.directPasses().runsWinograd(), "16 channels");
     assertFalse(sixteenBuilt.directPasses().runsWinogradWeights(), "16 channels, weights");
-    // 32 -> 32 on 14x14 (ResNet-20's stage 2): the direct kernel forward and adjoint (too few
-    // channel pairs for tiles that overhang), the weight gradient by Winograd
+    // 32 -> 32 on 14x14 (ResNet-20's stage 2): the GEMMs by channels in groups of 12 tiles
+    // (their outputs fill two vectors), 4x4 tiles, for all three passes
     Conv2d.Spec thirtyTwo = new Conv2d.Spec(0, 32, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);
     Shape stage2 = new Shape(32, 14, 14);
-    Conv2d stage2Built = (Conv2d) thirtyTwo.build(stage2, 0, winograd);
-    assertFalse(stage2Built.directPasses().runsWinograd(), "32x14x14 -> 32");
-    assertEquals(2, stage2Built.directPasses().winogradWeightsTile(),
-        "32x14x14 -> 32: weight gradient by Winograd, 2x2 tiles (4x4: 0.73 of their work)");
+    DirectConvPasses stage2Built = ((Conv2d) thirtyTwo.build(stage2, 0, winograd))
+        .directPasses();
+    assertTrue(stage2Built.runsWinogradByChannels(), "32x14x14 -> 32: by channels");
+    assertTrue(stage2Built.runsAdjointWinogradByChannels(), "32x14x14 -> 32: its adjoint too");
+    assertTrue(stage2Built.runsWinogradWeightsByChannels(), "32x14x14 -> 32: weights too");
+    assertEquals(4, stage2Built.winogradTile(), "32x14x14 -> 32: 4x4 tiles");
     check(stage2, thirtyTwo, true);
-    // 64 outputs on 14x14 (VGG-small's last convs): the GEMMs by channels, 4x4 tiles, where
-    // the pass's outputs fill groups of 64 (32 -> 64: the forward pass only; its adjoint's 32
-    // outputs go by tiles); the weight gradient by the forward pass's plan, on real tiles
+    // 64 outputs on 14x14 (VGG-small's last convs): the GEMMs by channels, 4x4 tiles; the
+    // weight gradient by the forward pass's plan, on real tiles
     Conv2d.Spec sixtyFour = new Conv2d.Spec(0, 64, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
         Init.HE_NORMAL);
     Shape vggLast = new Shape(64, 14, 14);
@@ -164,8 +166,8 @@ class DirectConvolutionLayerTest {
         .directPasses();
     assertTrue(wideningBuilt.runsWinogradByChannels(), "32x14x14 -> 64: by channels");
     assertTrue(wideningBuilt.runsWinogradWeightsByChannels(), "32x14x14 -> 64: weights too");
-    assertFalse(wideningBuilt.runsAdjointWinogradByChannels(),
-        "32x14x14 -> 64: the adjoint's 32 outputs by tiles");
+    assertTrue(wideningBuilt.runsAdjointWinogradByChannels(),
+        "32x14x14 -> 64: the adjoint's 32 outputs by channels too");
     check(widening, sixtyFour, true);
   }
 
