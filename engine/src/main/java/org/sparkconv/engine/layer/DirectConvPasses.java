@@ -237,7 +237,7 @@ final class DirectConvPasses {
      *       12-row tiles multiplied 6 real tiles and 6 repeats, and lost (32x14x14->32 0.84x
      *       of the direct kernel). One layer, 64 images, one thread, runs alternated, direct
      *       (or by tiles) vs by channels in ms, forward and whole backward: 32x14x14->32
-     *       (ResNet-20's stage 2) 2.31-2.71 vs 1.80-1.81 and 4.62-4.77 vs 3.77-3.99;
+     *       (ResNet-20's stage 2) 2.31-2.71 vs 1.80-1.91 and 4.46-4.77 vs 3.42-3.99;
      *       32x28x28->32 (VGG-small's second conv, by tiles before) 6.89-7.50 vs 6.33-7.03
      *       and 13.1-13.9 vs 11.8-12.6.
      *   <li>Not on 16 channels: 16x28x28->16 forward 2.78-3.40 vs 2.32-2.34 ms by the direct

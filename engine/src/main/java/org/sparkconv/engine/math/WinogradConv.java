@@ -182,7 +182,8 @@ public final class WinogradConv {
     this.partRows = (tilesH + parts - 1) / parts;
     this.parts = (tilesH + partRows - 1) / partRows;
     int fitting = Math.max(1, target / imageRun);
-    this.laneGroup = ChannelLanesKernel.tileRows(roundUp(outChannels, RUN_MULTIPLE));
+    this.outPad = roundUp(outChannels, RUN_MULTIPLE);
+    this.laneGroup = ChannelLanesKernel.tileRows(outPad);
     int group = laneGroup / gcd(laneGroup, tilesH * tilesW);
     this.chunk = this.parts > 1 ? 1 : byChannels ? roundUp(fitting, group) : fitting;
     this.block = this.parts > 1 ? roundUp(partRows * rowWidth, RUN_MULTIPLE) : chunk * imageRun;
@@ -216,7 +217,6 @@ public final class WinogradConv {
     }
     this.planes = byChannels ? null : new PhasePlanes(tile, inChannels, inH, inW, padTop,
         padLeft, tilesH + 1, rowWidth, phasePlane);
-    this.outPad = roundUp(outChannels, RUN_MULTIPLE);
     this.tapOffsets = new int[positions * inChannels];
     for (int xi = 0; xi < positions; xi++) {
       System.arraycopy(offsets[xi], 0, tapOffsets, xi * inChannels, inChannels);
