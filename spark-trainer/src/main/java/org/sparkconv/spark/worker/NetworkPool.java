@@ -66,11 +66,19 @@ public final class NetworkPool {
     }
   }
 
-  /** Idle workers held for {@code specJson}. */
+  /**
+   * Idle workers held for {@code specJson}. Read through the entries, not {@code get}: in an
+   * access-ordered map a lookup counts as a use and would move the model behind the others
+   * in the eviction order.
+   */
   public static int idleCount(String specJson) {
     synchronized (IDLE) {
-      SoftStack<Worker> idle = IDLE.get(specJson);
-      return idle == null ? 0 : idle.size();
+      for (Map.Entry<String, SoftStack<Worker>> e : IDLE.entrySet()) {
+        if (e.getKey().equals(specJson)) {
+          return e.getValue().size();
+        }
+      }
+      return 0;
     }
   }
 }

@@ -50,4 +50,21 @@ class NetworkPoolTest {
     assertEquals(NetworkPool.MAX_IDLE, NetworkPool.idleCount(), "bounded");
     assertEquals(0, NetworkPool.idleCount(old), "the model used least recently went first");
   }
+
+  @Test
+  void countingIdleWorkersDoesNotChangeWhichModelIsEvicted() {
+    String queried = spec("pool-queried", 2);
+    String later = spec("pool-later", 2);
+    Worker.borrow(queried).release();
+    Worker.borrow(later).release(); // now the model used most recently
+    assertEquals(1, NetworkPool.idleCount(queried), "counted, not used");
+    String filling = spec("pool-filling", 2);
+    List<Worker> many = new ArrayList<>();
+    for (int i = 0; i < NetworkPool.MAX_IDLE - 1; i++) {
+      many.add(Worker.borrow(filling));
+    }
+    many.forEach(Worker::release); // one past the bound once the older models are gone
+    assertEquals(1, NetworkPool.idleCount(later), "the model used after it is kept");
+    assertEquals(0, NetworkPool.idleCount(queried), "the model used least recently went first");
+  }
 }
