@@ -327,22 +327,24 @@ final class Winograd4Kernel {
    * The output gradient of an F(4x4) convolution, transformed for its weight gradient: for tile
    * rows [firstRow, firstRow + rows) and every tile of them, numbered q from {@code q} in row
    * order, {@code dm[xi * positionStride + q * outPad + o] = (A dY A^T)[xi]} ({@code xi = 6a +
-   * b}), where dY is the tile's 4x4 block of {@code dyT[dyAt + pixel * outPad + o]} (zero past
-   * the plane) and A is the transpose of A^T above: the adjoint of the output transform, so that
-   * {@code dU[xi] = sum over tiles of dm[xi] V[xi]} is the gradient of the transformed weights.
+   * b}), where dY is the tile's 4x4 block of {@code dyT[dyAt + (y * rowPixels + x) * outPad +
+   * o]} (zero past the {@code outH x outW} plane; rows {@code rowPixels} pixels apart, as
+   * {@link WinogradKernel#transformGradient}'s) and A is the transpose of A^T above: the
+   * adjoint of the output transform, so that {@code dU[xi] = sum over tiles of dm[xi] V[xi]} is
+   * the gradient of the transformed weights.
    * Vectors over output channels ({@code outPad} a multiple of LANES). Two passes per tile, as
    * the other transforms: each row of dY times A^T into the tile's first four rows of
    * positions, then each column of those times A, in place.
    */
-  static void transformGradient(float[] dyT, int dyAt, int outPad, int outH, int outW,
-      int firstRow, int rows, int tilesW, float[] dm, int q, int positionStride) {
+  static void transformGradient(float[] dyT, int dyAt, int rowPixels, int outPad, int outH,
+      int outW, int firstRow, int rows, int tilesW, float[] dm, int q, int positionStride) {
     FloatVector zero = FloatVector.zero(SPECIES);
     int rowStride = SIDE * positionStride;
     for (int ty = firstRow; ty < firstRow + rows; ty++) {
       int realRows = Math.min(4, outH - 4 * ty);
       for (int tx = 0; tx < tilesW; tx++, q++) {
         int realColumns = Math.min(4, outW - 4 * tx);
-        int p0 = dyAt + (4 * ty * outW + 4 * tx) * outPad;
+        int p0 = dyAt + (4 * ty * rowPixels + 4 * tx) * outPad;
         for (int o = 0; o < outPad; o += LANES) {
           int at = q * outPad + o;
           for (int a = 0; a < 4; a++) {
@@ -350,7 +352,7 @@ final class Winograd4Kernel {
               gradientSix(zero, zero, zero, zero, dm, at + a * rowStride, positionStride);
               continue;
             }
-            int p = p0 + a * outW * outPad + o;
+            int p = p0 + a * rowPixels * outPad + o;
             FloatVector y0 = FloatVector.fromArray(SPECIES, dyT, p);
             FloatVector y1 = realColumns > 1 ? FloatVector.fromArray(SPECIES, dyT, p + outPad)
                 : zero;

@@ -560,8 +560,9 @@ public final class WinogradConv {
   }
 
   /**
-   * Copies image {@code x[xOff ...]} into slot {@code slot} (below {@link #chunk}) of the padded
-   * chunk as phase planes; the padding stays zero.
+   * Copies image {@code x[xOff ...]} into slot {@code slot} of the padded chunk (below
+   * {@link #chunk}, or as many as {@code padded} holds), as phase planes or by channels; the
+   * padding stays zero.
    */
   public void pad(float[] x, int xOff, float[] padded, int slot) {
     if (byChannels) {
@@ -748,7 +749,7 @@ public final class WinogradConv {
   public void weightGradient(float[] padded, int images, float[] dyT, int dyStride,
       float[] transformed, float[] dm, float[] accT) {
     if (byChannels) {
-      weightGradientLanes(padded, images, dyT, dyStride, transformed, dm, accT);
+      weightGradientLanes(padded, images, dyT, 0, dyStride, outW, transformed, dm, accT);
       return;
     }
     for (int part = 0; part < parts; part++) {
@@ -758,7 +759,7 @@ public final class WinogradConv {
           transformed);
       int tiles = 0;
       for (int i = 0; i < images; i++) {
-        transformGradient(dyT, i * dyStride, firstRow, rows, dm, tiles);
+        transformGradient(dyT, i * dyStride, outW, firstRow, rows, dm, tiles);
         tiles += rows * tilesW;
       }
       for (int xi = 0; xi < positions; xi++) {
@@ -770,14 +771,44 @@ public final class WinogradConv {
   }
 
   /**
+   * Whether {@link #weightGradientFromLanes} can read this plan's output gradients in
+   * {@code layout}: by channels, the layout's pixels the output plane and its lanes this plan's
+   * padded output channels. The adjoint's padded input ({@link #paddedInput} of the
+   * {@link #adjointByChannels} plan) is such a layout.
+   */
+  public boolean readsGradientIn(PaddedLanes layout) {
+    return byChannels && layout.lanes() == outPad && layout.rows() == outH
+        && layout.columns() == outW;
+  }
+
+  /**
+   * {@link #weightGradient} by channels with the output gradients in {@code layout} (see
+   * {@link #readsGradientIn}): image i's at {@code gradients[(slot + i) * layout.imageSize()]},
+   * as the adjoint's {@link #pad} writes it to its slot {@code slot + i}. So the backward pass
+   * transposes each output gradient once, for its input and its weight gradient both.
+   */
+  public void weightGradientFromLanes(float[] padded, int images, float[] gradients, int slot,
+      PaddedLanes layout, float[] transformed, float[] dm, float[] accT) {
+    if (!readsGradientIn(layout)) {
+      throw new IllegalArgumentException("a weight gradient of " + outChannels + "x" + outH
+          + "x" + outW + (byChannels ? " padded to " + outPad + " lanes" : " by tiles")
+          + " cannot read its output gradients in " + layout);
+    }
+    weightGradientLanes(padded, images, gradients,
+        slot * layout.imageSize() + layout.pixel(0, 0), layout.imageSize(), layout.width(),
+        transformed, dm, accT);
+  }
+
+  /**
    * {@link #weightGradient} by channels: at most {@link #weightChunk} images padded
    * pixel-major as {@link #pad} writes them, each real tile's input transform by vectors over
    * input channels ({@code transformed}: {@link #weightTransformedSize()}, a tile's channels
    * side by side, positions {@code laneWeightStride} apart), then each position's GEMM over all
-   * their tiles; no tile overhangs into a run rounded up as by tiles.
+   * their tiles; no tile overhangs into a run rounded up as by tiles. Image i's output gradient
+   * at {@code dy[dyAt + i * dyStride]}, pixel-major, rows {@code rowPixels} pixels apart.
    */
-  private void weightGradientLanes(float[] padded, int images, float[] dyT, int dyStride,
-      float[] transformed, float[] dm, float[] accT) {
+  private void weightGradientLanes(float[] padded, int images, float[] dy, int dyAt,
+      int dyStride, int rowPixels, float[] transformed, float[] dm, float[] accT) {
     if (images > laneWeightImages) {
       throw new IllegalStateException(images + " images for a weight gradient by channels;"
           + " this plan takes at most " + laneWeightImages);
@@ -787,7 +818,7 @@ public final class WinogradConv {
       transformLaneTile(padded, 0, q, transformed, q * inPad, laneWeightStride);
     }
     for (int i = 0; i < images; i++) {
-      transformGradient(dyT, i * dyStride, 0, tilesH, dm, i * imageTiles);
+      transformGradient(dy, dyAt + i * dyStride, rowPixels, 0, tilesH, dm, i * imageTiles);
     }
     for (int xi = 0; xi < positions; xi++) {
       ChannelWeightGradient.accumulate(dm, xi * gradientStride, outPad, transformed,
@@ -816,16 +847,17 @@ public final class WinogradConv {
 
   /**
    * The transformed output gradient of tile rows [firstRow, firstRow + rows) of one image
-   * transposed at {@code dyT[dyAt]}, into {@code dm} from tile number {@code tiles}.
+   * transposed at {@code dyT[dyAt]} (rows {@code rowPixels} pixels apart), into {@code dm} from
+   * tile number {@code tiles}.
    */
-  private void transformGradient(float[] dyT, int dyAt, int firstRow, int rows, float[] dm,
-      int tiles) {
+  private void transformGradient(float[] dyT, int dyAt, int rowPixels, int firstRow, int rows,
+      float[] dm, int tiles) {
     if (tile == 2) {
-      WinogradKernel.transformGradient(dyT, dyAt, outPad, outH, outW, firstRow, rows, tilesW,
-          dm, tiles, gradientStride);
+      WinogradKernel.transformGradient(dyT, dyAt, rowPixels, outPad, outH, outW, firstRow,
+          rows, tilesW, dm, tiles, gradientStride);
     } else {
-      Winograd4Kernel.transformGradient(dyT, dyAt, outPad, outH, outW, firstRow, rows, tilesW,
-          dm, tiles, gradientStride);
+      Winograd4Kernel.transformGradient(dyT, dyAt, rowPixels, outPad, outH, outW, firstRow,
+          rows, tilesW, dm, tiles, gradientStride);
     }
   }
 

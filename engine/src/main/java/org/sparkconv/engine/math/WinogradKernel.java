@@ -351,20 +351,22 @@ final class WinogradKernel {
    * The output gradient of a stride-1 Winograd convolution, transformed for its weight
    * gradient: for tile rows [firstRow, firstRow + rows) and every tile of them, numbered q from
    * {@code q} in row order, {@code dm[xi * positionStride + q * outPad + o] = (A dY A^T)[xi]},
-   * where dY is the tile's 2x2 block of {@code dyT[dyAt + pixel * outPad + o]} (zero past the
-   * plane) and A = (1 0; 1 1; 1 -1; 0 -1): the transpose of the output transform, so that
-   * {@code dU[xi] = sum over tiles of dm[xi] V[xi]} is the gradient of the transformed weights.
-   * Vectors over output channels ({@code outPad} a multiple of LANES).
+   * where dY is the tile's 2x2 block of {@code dyT[dyAt + (y * rowPixels + x) * outPad + o]}
+   * (zero past the {@code outH x outW} plane; {@code rowPixels} at least {@code outW}, more where
+   * the gradient is read from padded rows) and A = (1 0; 1 1; 1 -1; 0 -1): the transpose of the
+   * output transform, so that {@code dU[xi] = sum over tiles of dm[xi] V[xi]} is the gradient
+   * of the transformed weights. Vectors over output channels ({@code outPad} a multiple of
+   * LANES).
    */
-  static void transformGradient(float[] dyT, int dyAt, int outPad, int outH, int outW,
-      int firstRow, int rows, int tilesW, float[] dm, int q, int positionStride) {
+  static void transformGradient(float[] dyT, int dyAt, int rowPixels, int outPad, int outH,
+      int outW, int firstRow, int rows, int tilesW, float[] dm, int q, int positionStride) {
     FloatVector zero = FloatVector.zero(SPECIES);
     for (int ty = firstRow; ty < firstRow + rows; ty++) {
       boolean below = 2 * ty + 1 < outH;
       for (int tx = 0; tx < tilesW; tx++, q++) {
         boolean right = 2 * tx + 1 < outW;
-        int p00 = dyAt + ((2 * ty) * outW + 2 * tx) * outPad;
-        int p10 = p00 + outW * outPad;
+        int p00 = dyAt + ((2 * ty) * rowPixels + 2 * tx) * outPad;
+        int p10 = p00 + rowPixels * outPad;
         for (int o = 0; o < outPad; o += LANES) {
           FloatVector y00 = FloatVector.fromArray(SPECIES, dyT, p00 + o);
           FloatVector y01 = right ? FloatVector.fromArray(SPECIES, dyT, p00 + outPad + o) : zero;

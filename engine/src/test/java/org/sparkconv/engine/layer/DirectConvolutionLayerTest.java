@@ -86,6 +86,7 @@ class DirectConvolutionLayerTest {
     assertTrue(stage3Winograd.runsWinogradWeightsByChannels(),
         "64x7x7 -> 64: weights by the forward pass's plan");
     assertEquals(4, stage3Winograd.winogradWeightsTile(), "64x7x7 -> 64: weights by 4x4 tiles");
+    assertTrue(stage3Winograd.sharesOutputGradients(), "64x7x7 -> 64: dY transposed once");
     // its weight-gradient sums (36 x 64 x 64 floats a piece) split the batch one piece a thread;
     // the direct kernel's (9 x 64 x 64) four a thread
     assertEquals(2, ((Conv2d) stage3.build(new Shape(64, 7, 7), 0, ComputeContext.defaults()
@@ -119,6 +120,8 @@ class DirectConvolutionLayerTest {
     assertEquals(2, ((Conv2d) spec.build(input, 0, ComputeContext.defaults()
         .withWinograd(true))).directPasses().winogradTile(),
         "12x12 planes: 2x2 tiles (4x4 would do 0.75 of their work)");
+    assertFalse(((Conv2d) spec.build(input, 0, ComputeContext.defaults().withWinograd(true)))
+        .directPasses().sharesOutputGradients(), "by tiles: the weight gradient transposes");
     check(input, spec, true);
     // 32 -> 32 on 28x28 (VGG-small's second conv): by channels, 4x4 tiles forward, adjoint
     // and weight gradient (0.56 of 2x2 tiles' work there)
@@ -129,6 +132,8 @@ class DirectConvolutionLayerTest {
     assertTrue(vggBuilt.directPasses().runsWinogradByChannels(), "32x28x28 -> 32: by channels");
     assertEquals(4, vggBuilt.directPasses().winogradTile(), "28x28 planes: 4x4 tiles");
     assertEquals(4, vggBuilt.directPasses().winogradWeightsTile(), "28x28: weights by 4x4");
+    // its weight chunk (4 images) is smaller than the adjoint's (12): a round of 12 in pieces
+    assertTrue(vggBuilt.directPasses().sharesOutputGradients(), "32x28x28 -> 32: dY once");
     check(wide, vgg, true);
     // 16 channels: the direct kernel throughout
     Conv2d.Spec sixteen = new Conv2d.Spec(0, 16, 3, 3, 1, 1, Padding.of(1), 1, 1, true,
@@ -148,6 +153,8 @@ class DirectConvolutionLayerTest {
     assertTrue(stage2Built.runsAdjointWinogradByChannels(), "32x14x14 -> 32: its adjoint too");
     assertTrue(stage2Built.runsWinogradWeightsByChannels(), "32x14x14 -> 32: weights too");
     assertEquals(4, stage2Built.winogradTile(), "32x14x14 -> 32: 4x4 tiles");
+    // rounds of 12 images (14 per weight chunk, 3 per adjoint chunk): 19 is one and a part
+    assertTrue(stage2Built.sharesOutputGradients(), "32x14x14 -> 32: dY transposed once");
     check(stage2, thirtyTwo, true);
     // 64 outputs on 14x14 (VGG-small's last convs): the GEMMs by channels, 4x4 tiles; the
     // weight gradient by the forward pass's plan, on real tiles
@@ -160,6 +167,7 @@ class DirectConvolutionLayerTest {
     assertEquals(4, lastBuilt.winogradTile(), "64x14x14 -> 64: 4x4 tiles (0.73 of 2x2's work)");
     assertTrue(lastBuilt.runsWinogradWeightsByChannels(), "64x14x14 -> 64: weights too");
     assertEquals(4, lastBuilt.winogradWeightsTile(), "64x14x14 -> 64: weights by 4x4 tiles");
+    assertTrue(lastBuilt.sharesOutputGradients(), "64x14x14 -> 64: dY transposed once");
     check(vggLast, sixtyFour, true);
     Shape widening = new Shape(32, 14, 14);
     DirectConvPasses wideningBuilt = ((Conv2d) sixtyFour.build(widening, 0, winograd))
@@ -168,6 +176,7 @@ class DirectConvolutionLayerTest {
     assertTrue(wideningBuilt.runsWinogradWeightsByChannels(), "32x14x14 -> 64: weights too");
     assertTrue(wideningBuilt.runsAdjointWinogradByChannels(),
         "32x14x14 -> 64: the adjoint's 32 outputs by channels too");
+    assertTrue(wideningBuilt.sharesOutputGradients(), "32x14x14 -> 64: 64 lanes of dY, once");
     check(widening, sixtyFour, true);
   }
 
