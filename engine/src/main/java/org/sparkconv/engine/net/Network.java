@@ -92,11 +92,21 @@ public final class Network {
     this(spec, context, null);
   }
 
-  /**
-   * With {@code sharing} null, a network with buffers of its own, its state reset; otherwise
-   * one whose layers read and write {@code sharing}'s parameters, gradients and state.
-   */
   private Network(NetworkSpec spec, ComputeContext context, Network sharing) {
+    this(spec, context, sharing, null);
+  }
+
+  /**
+   * With {@code sharing} null, a network with buffers of its own, its state reset, reading
+   * {@code borrowed} as its parameters where that is not null ({@link #readParamsOf}, checked
+   * for size first) and else an array of its own; otherwise one whose layers read and write
+   * {@code sharing}'s parameters, gradients and state.
+   */
+  private Network(NetworkSpec spec, ComputeContext context, Network sharing, float[] borrowed) {
+    if (borrowed != null && borrowed.length != ParamLayout.of(spec).paramCount()) {
+      throw new IllegalArgumentException("model '" + spec.name() + "' has "
+          + ParamLayout.of(spec).paramCount() + " parameters; got " + borrowed.length);
+    }
     this.spec = spec;
     this.context = context;
     List<Shape> shapes = spec.shapes();
@@ -155,7 +165,9 @@ public final class Network {
     this.threads = context.parallel().threads();
     this.parallel = context.parallel();
     this.layout = ParamLayout.of(spec);
-    this.params = sharing == null ? new float[layout.paramCount()] : sharing.params;
+    this.params = sharing != null ? sharing.params
+        : borrowed != null ? borrowed : new float[layout.paramCount()];
+    this.paramsBorrowed = sharing == null && borrowed != null;
     this.grads = new float[0];
     this.state = sharing == null ? new float[layout.stateCount()] : sharing.state;
     for (int i = 0; i < layers.length; i++) {
@@ -199,6 +211,19 @@ public final class Network {
   /** Builds {@code spec} computing with {@code context}. */
   public static Network build(NetworkSpec spec, ComputeContext context) {
     return new Network(spec, context);
+  }
+
+  /**
+   * Builds {@code spec} reading its parameters from {@code params} itself, as after
+   * {@link #readParamsOf}, with {@code state} copied: a task's first network on a broadcast
+   * model then never allocates parameters of its own only to drop them (on a VGG-16 that
+   * would be 553 MB a task). Fails, naming both sizes, when they are not this model's.
+   */
+  public static Network buildReading(NetworkSpec spec, ComputeContext context, float[] params,
+      float[] state) {
+    Network net = new Network(spec, context, null, params);
+    net.readParamsOf(params, state);
+    return net;
   }
 
   /** Builds {@code spec} with the default context but the given GEMM implementation. */

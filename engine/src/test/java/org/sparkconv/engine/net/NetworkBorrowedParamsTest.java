@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkconv.engine.TestArrays.uniform;
 
 import java.nio.file.Path;
@@ -70,6 +71,50 @@ class NetworkBorrowedParamsTest {
     assertArrayEquals(before, shared, "initialising draws into an array of its own");
     assertThrows(IllegalArgumentException.class,
         () -> reader.readParamsOf(new float[3], broadcast.state()), "sizes are checked");
+  }
+
+  /**
+   * A network built reading an array ({@link Network#buildReading}: no array of its own first)
+   * computes as one that copied it, on two threads, takes the state given, leaves the array as
+   * it was, and gets an array of its own at a load; a wrong size is refused before anything is
+   * built.
+   */
+  @Test
+  void aNetworkBuiltReadingAnArrayComputesAsOneThatCopiedIt() throws Exception {
+    NetworkSpec spec = SpecJson.read(MODELS.resolve("resnet20.json"));
+    ComputeContext two = ComputeContext.defaults().withThreads(2);
+    Tensor x = new Tensor(uniform(BATCH * spec.input().size(), 8), 0, BATCH, spec.input());
+    float[] dOut = uniform(BATCH * spec.shapes().get(spec.shapes().size() - 1).size(), 9);
+    Network source = trained(spec, 3, x);
+    float[] shared = source.params();
+    float[] before = shared.clone();
+    Network reader = Network.buildReading(spec, two, shared, source.state());
+    assertSame(shared, reader.params(), "reads the array itself");
+    assertArrayEquals(source.state(), reader.state(), "the state given (running statistics)");
+    Network copier = Network.build(spec, two);
+    copier.load(shared, source.state());
+    assertArrayEquals(copier.infer(x).toArray(), reader.infer(x).toArray(),
+        "inference on two threads");
+    assertArrayEquals(trainingGradients(copier, x, dOut), trainingGradients(reader, x, dOut),
+        "a training pass's gradients");
+    assertArrayEquals(before, shared, "the array read is left as it was");
+    reader.load(trained(spec, 4, x).params(), source.state());
+    assertArrayEquals(before, shared, "a load copies into an array of the network's own");
+    // building reading allocates no parameter array: a parameter array less than building
+    // (the thread's allocation counter; JIT and class loading settled by the builds above)
+    com.sun.management.ThreadMXBean bean =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long start = bean.getCurrentThreadAllocatedBytes();
+    Network.build(spec, two);
+    long built = bean.getCurrentThreadAllocatedBytes() - start;
+    start = bean.getCurrentThreadAllocatedBytes();
+    Network.buildReading(spec, two, shared, source.state());
+    long builtReading = bean.getCurrentThreadAllocatedBytes() - start;
+    assertTrue(built - builtReading >= 0.9 * Float.BYTES * shared.length, "built " + built
+        + " bytes, built reading " + builtReading + ", parameters " + Float.BYTES * shared.length);
+    IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+        () -> Network.buildReading(spec, two, new float[3], source.state()));
+    assertTrue(wrong.getMessage().contains("got 3"), wrong.getMessage());
   }
 
   /** A network of {@code seed} whose running statistics moved off their initial values. */

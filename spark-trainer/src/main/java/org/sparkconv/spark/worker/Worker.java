@@ -2,6 +2,7 @@ package org.sparkconv.spark.worker;
 
 import java.util.function.Function;
 import org.sparkconv.engine.data.Minibatches;
+import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.net.Network;
 import org.sparkconv.engine.net.SpecJson;
 import org.sparkconv.engine.optim.Optimizer;
@@ -35,10 +36,21 @@ public final class Worker {
   private int[] order;
 
   private Worker(String specJson) {
+    this(specJson, Network.build(SpecJson.parse(specJson, "broadcast model spec")));
+  }
+
+  private Worker(String specJson, Network net) {
     this.specJson = specJson;
-    this.net = Network.build(SpecJson.parse(specJson, "broadcast model spec"));
+    this.net = net;
     this.scratch = new float[net.inputShape().size()];
     this.raw = new byte[net.inputShape().size()];
+  }
+
+  /** A new worker whose network reads {@code model}'s parameters ({@link Network#buildReading}). */
+  private static Worker reading(String specJson, ModelVector model) {
+    return new Worker(specJson, Network.buildReading(
+        SpecJson.parse(specJson, "broadcast model spec"), ComputeContext.defaults(),
+        model.params(), model.state()));
   }
 
   /** A pooled worker for {@code specJson}, or a newly built one. */
@@ -55,7 +67,9 @@ public final class Worker {
    */
   public static <T> T withModel(String specJson, ModelVector model, boolean steps,
       Function<Worker, T> task) {
-    Worker w = borrow(specJson);
+    // a read-only task's new worker reads the broadcast's parameters from the start
+    Worker w = steps ? borrow(specJson)
+        : NetworkPool.borrow(specJson, () -> reading(specJson, model));
     if (steps) {
       w.load(model);
     } else {
