@@ -98,15 +98,11 @@ public final class Network {
 
   /**
    * With {@code sharing} null, a network with buffers of its own, its state reset, reading
-   * {@code borrowed} as its parameters where that is not null ({@link #readParamsOf}, checked
-   * for size first) and else an array of its own; otherwise one whose layers read and write
-   * {@code sharing}'s parameters, gradients and state.
+   * {@code borrowed} as its parameters where that is not null ({@link #readParamsOf}; its size
+   * checked by the caller) and else an array of its own; otherwise one whose layers read and
+   * write {@code sharing}'s parameters, gradients and state.
    */
   private Network(NetworkSpec spec, ComputeContext context, Network sharing, float[] borrowed) {
-    if (borrowed != null && borrowed.length != ParamLayout.of(spec).paramCount()) {
-      throw new IllegalArgumentException("model '" + spec.name() + "' has "
-          + ParamLayout.of(spec).paramCount() + " parameters; got " + borrowed.length);
-    }
     this.spec = spec;
     this.context = context;
     List<Shape> shapes = spec.shapes();
@@ -221,8 +217,9 @@ public final class Network {
    */
   public static Network buildReading(NetworkSpec spec, ComputeContext context, float[] params,
       float[] state) {
+    requireModelSizes(spec, ParamLayout.of(spec), params, state);
     Network net = new Network(spec, context, null, params);
-    net.readParamsOf(params, state);
+    System.arraycopy(state, 0, net.state, 0, state.length);
     return net;
   }
 
@@ -283,10 +280,15 @@ public final class Network {
   }
 
   private void requireModelSizes(float[] params, float[] state) {
-    if (params.length != this.params.length || state.length != this.state.length) {
-      throw new IllegalArgumentException("model '" + spec.name() + "' has " + this.params.length
-          + " parameters and " + this.state.length + " state values; got " + params.length
-          + " and " + state.length);
+    requireModelSizes(spec, layout, params, state);
+  }
+
+  private static void requireModelSizes(NetworkSpec spec, ParamLayout layout, float[] params,
+      float[] state) {
+    if (params.length != layout.paramCount() || state.length != layout.stateCount()) {
+      throw new IllegalArgumentException("model '" + spec.name() + "' has "
+          + layout.paramCount() + " parameters and " + layout.stateCount()
+          + " state values; got " + params.length + " and " + state.length);
     }
   }
 
