@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.sparkconv.engine.layer.Layer;
 import org.sparkconv.engine.layer.MergeLayer;
 import org.sparkconv.engine.layer.MergeSpec;
+import org.sparkconv.engine.layer.Relu;
 import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.Parallel;
 import org.sparkconv.engine.math.Gemm;
@@ -640,9 +641,8 @@ public final class Network {
             batch);
       } else if (!keep && i + 2 < layers.length
           && plan.foldedSumResidual[i + 2] != GraphPlan.NO_RESIDUAL) {
-        boolean relu = i + 3 < layers.length && plan.fusedIntoPrevious[i + 3];
         layers[i].inferFoldingNextAndSum(layers[i + 1], value(plan.inputs[i][0]), outputs[i],
-            batch, value(plan.foldedSumResidual[i + 2]), relu);
+            batch, value(plan.foldedSumResidual[i + 2]), hasReluFused(i + 2));
       } else if (!keep && i + 1 < layers.length && plan.foldedInInference[i + 1]) {
         layers[i].inferFoldingNext(layers[i + 1], value(plan.inputs[i][0]), outputs[i], batch);
       } else if (!keep) {
@@ -654,6 +654,14 @@ public final class Network {
         forwardNanos[i] += System.nanoTime() - start;
       }
     }
+  }
+
+  /**
+   * Whether node {@code i} applies a ReLU that follows it in its own passes. A layer that
+   * passes its input through (a flatten) is fused into the node before too, and applies nothing.
+   */
+  private boolean hasReluFused(int i) {
+    return i + 1 < layers.length && plan.fusedIntoPrevious[i + 1] && layers[i + 1] instanceof Relu;
   }
 
   /**

@@ -73,6 +73,22 @@ class InferenceFoldingTest {
   }
 
   /**
+   * A residual sum a flatten follows, with no ReLU between: the flatten is fused into the sum
+   * as a ReLU would be, but the convolution the sum folds into applies none (it did, until
+   * 2026-12-04: every negative output came out zero).
+   */
+  @Test
+  void aResidualSumBeforeAFlattenAppliesNoRelu() {
+    Conv2d.Spec conv = new Conv2d.Spec(0, 4, 3, 3, 1, 1, Padding.of(1), 1, 1, false,
+        Init.HE_NORMAL);
+    NetworkSpec spec = NetworkBuilder.input("sum-flatten", 4, 6, 6)
+        .layer(conv).batchNorm2d().layer(new Relu.Spec()).named("stem")
+        .layer(conv).batchNorm2d().named("branch")
+        .add("branch", "stem").flatten().dense(3).build();
+    assertFoldedInferenceMatches(spec, 2, 1);
+  }
+
+  /**
    * A batch larger than a chunk (at an offset) runs in chunks (two whole ones and a part): every
    * image's outputs equal the evaluation forward's within rounding, at one and two threads, and
    * at one thread, bit for bit, those of the same image inferred in a batch of its own chunk's
