@@ -224,6 +224,42 @@ public final class BatchNorm implements Layer {
 
   @Override
   public void forward(float[] in, float[] out, int batch, boolean training) {
+    takeStatistics(in, batch, training);
+    // the output by images, as the layers around split the batch: an image stays in the cache
+    // of the core that wrote it
+    parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to));
+  }
+
+  /**
+   * {@link #forward} with the two-input sum that is this norm's only reader folded in: writes
+   * {@code sum = norm(in) + residual} into {@code sum} ({@code max(sum, 0)} with the sum's ReLU
+   * fused), in the output pass, so that neither this norm's output nor the sum's own pass over
+   * memory exists. Backward is the two layers' own: the sum's reads only its output, and the
+   * norm's only its input. ResNet-20's blocks end so.
+   */
+  public void forwardAddingTo(float[] in, float[] residual, float[] sum, int batch,
+      boolean training, boolean relu) {
+    if (reluFused) {
+      throw new IllegalStateException("a batch norm with a ReLU fused in feeds no sum");
+    }
+    takeStatistics(in, batch, training);
+    int size = shape.size();
+    parallel.forRange(batch, (t, fromImage, toImage) -> {
+      for (int n = fromImage; n < toImage; n++) {
+        for (int c = 0; c < channels; c++) {
+          int start = n * size + c * plane;
+          loops.batchNormOutputAdding(in, residual, sum, start, start + plane, mean[c],
+              params[gammaOffset + c] * invStd[c], params[betaOffset + c], relu);
+        }
+      }
+    });
+  }
+
+  /**
+   * Sets the mean and inverse deviation the output pass applies: the batch's in training (and
+   * the running values updated from them), else the running values.
+   */
+  private void takeStatistics(float[] in, int batch, boolean training) {
     lastForwardTraining = training;
     if (training) {
       PlaneMoments planes = moments != null && moments.take(batch) ? moments : ownMoments;
@@ -240,9 +276,6 @@ public final class BatchNorm implements Layer {
         invStd[c] = (float) (1.0 / Math.sqrt(state[runningVarOffset + c] + spec.eps()));
       }
     }
-    // the output by images, as the layers around split the batch: an image stays in the cache
-    // of the core that wrote it
-    parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to));
   }
 
   /**

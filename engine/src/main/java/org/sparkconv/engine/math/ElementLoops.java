@@ -48,6 +48,14 @@ public interface ElementLoops {
       float beta, boolean relu);
 
   /**
+   * {@code out[i] = (x[i] - mu) * scale + beta + residual[i]}, then {@code max(out[i], 0)} if
+   * {@code relu}: a batch norm's output with the residual sum that reads it (and the sum's
+   * ReLU) folded in, by the same float operations in the same order as the two passes.
+   */
+  void batchNormOutputAdding(float[] x, float[] residual, float[] out, int from, int to,
+      float mu, float scale, float beta, boolean relu);
+
+  /**
    * {@code dIn[i] = gScale * dOut[i] - xScale * (x[i] - mu) - offset}: a batch norm's input
    * gradient in training, without a ReLU.
    */

@@ -100,6 +100,20 @@ final class ScalarLoops implements ElementLoops {
   }
 
   @Override
+  public void batchNormOutputAdding(float[] x, float[] residual, float[] out, int from, int to,
+      float mu, float scale, float beta, boolean relu) {
+    if (relu) {
+      for (int i = from; i < to; i++) {
+        out[i] = Math.max((x[i] - mu) * scale + beta + residual[i], 0f);
+      }
+    } else {
+      for (int i = from; i < to; i++) {
+        out[i] = (x[i] - mu) * scale + beta + residual[i];
+      }
+    }
+  }
+
+  @Override
   public void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
       float mu, float gScale, float xScale, float offset) {
     for (int i = from; i < to; i++) {

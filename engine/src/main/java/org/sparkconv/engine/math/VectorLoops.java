@@ -136,6 +136,24 @@ final class VectorLoops implements ElementLoops {
   }
 
   @Override
+  public void batchNormOutputAdding(float[] x, float[] residual, float[] out, int from, int to,
+      float mu, float scale, float beta, boolean relu) {
+    int i = from;
+    if (relu) {
+      for (; i + LANES <= to; i += LANES) {
+        FloatVector.fromArray(SPECIES, x, i).sub(mu).mul(scale).add(beta)
+            .add(FloatVector.fromArray(SPECIES, residual, i)).max(0f).intoArray(out, i);
+      }
+    } else {
+      for (; i + LANES <= to; i += LANES) {
+        FloatVector.fromArray(SPECIES, x, i).sub(mu).mul(scale).add(beta)
+            .add(FloatVector.fromArray(SPECIES, residual, i)).intoArray(out, i);
+      }
+    }
+    tail.batchNormOutputAdding(x, residual, out, i, to, mu, scale, beta, relu);
+  }
+
+  @Override
   public void batchNormInputGradient(float[] dOut, float[] x, float[] dIn, int from, int to,
       float mu, float gScale, float xScale, float offset) {
     int i = from;

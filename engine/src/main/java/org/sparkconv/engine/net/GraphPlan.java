@@ -40,6 +40,7 @@ final class GraphPlan {
   final boolean[] fusedIntoPrevious;
   final boolean[] foldedInInference; // computed by the node before it when inferring
   final int[] foldedSumResidual; // per sum folded into the conv two before it: its other input
+  final int[] sumInNorm; // per sum the batch norm before it writes in training: its other input
   final boolean[] foldedPool; // per conv: it writes the pool after its folded norm, in inference
   final int[] handedTo; // per conv: the conv its inference output goes to in that one's layout
   final int[] gradientBuffer; // per node whose output is consumed: the pooled buffer, or EXTERNAL
@@ -116,6 +117,20 @@ final class GraphPlan {
       if (other != NO_RESIDUAL) {
         foldedSumResidual[j] = other;
         foldedInInference[j] = true;
+      }
+    }
+
+    // A kept (training) forward: a two-input sum right after a batch norm that only it reads
+    // (a residual block's branch) is written by that norm's output pass, which adds the other
+    // input; the norm's output is never written, and the sum has no pass of its own forward.
+    sumInNorm = new int[n];
+    Arrays.fill(sumInNorm, NO_RESIDUAL);
+    for (int j = 1; j < n; j++) {
+      int[] in = inputs[j];
+      if (nodes.get(j).layer() instanceof Add.Spec && in.length == 2 && in[0] != in[1]
+          && nodes.get(j - 1).layer() instanceof BatchNorm.Spec && consumers[j - 1] == 1
+          && !fusedIntoPrevious[j - 1] && !fusedIntoPrevious[j]) {
+        sumInNorm[j] = in[0] == j - 1 ? in[1] : in[1] == j - 1 ? in[0] : NO_RESIDUAL;
       }
     }
 

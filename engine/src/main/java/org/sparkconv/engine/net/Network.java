@@ -3,6 +3,7 @@ package org.sparkconv.engine.net;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.sparkconv.engine.layer.BatchNorm;
 import org.sparkconv.engine.layer.Layer;
 import org.sparkconv.engine.layer.MergeLayer;
 import org.sparkconv.engine.layer.MergeSpec;
@@ -48,6 +49,9 @@ public final class Network {
    * (ResNet-20 1.024x, 1.043x).
    */
   static final int REPLICA_CHUNK = 64;
+
+  /** The output of a node that none reads, in training: no array a node could write to. */
+  private static final float[] NOT_HELD = new float[0];
 
   private final NetworkSpec spec;
   private final Layer[] layers;
@@ -630,11 +634,15 @@ public final class Network {
   /** Nodes [from, to) forward over {@code batch} images, into {@link #outputs}. */
   private void runNodes(int from, int to, int batch, boolean training, boolean keep) {
     for (int i = from; i < to; i++) {
-      if (plan.fusedIntoPrevious[i] || !keep && plan.foldedInInference[i]) {
+      if (plan.fusedIntoPrevious[i] || !keep && plan.foldedInInference[i]
+          || keep && plan.sumInNorm[i] != GraphPlan.NO_RESIDUAL) {
         continue;
       }
       long start = forwardNanos == null ? 0 : System.nanoTime();
-      if (layers[i] instanceof MergeLayer merge) {
+      if (keep && writesSum(i)) {
+        ((BatchNorm) layers[i]).forwardAddingTo(value(plan.inputs[i][0]),
+            value(plan.sumInNorm[i + 1]), outputs[i + 1], batch, training, hasReluFused(i + 1));
+      } else if (layers[i] instanceof MergeLayer merge) {
         merge.forward(values(i), outputs[i], batch);
       } else if (!keep && plan.foldedPool[i]) {
         layers[i].inferFoldingNextAndPool(layers[i + 1], value(plan.inputs[i][0]), outputs[i],
@@ -662,6 +670,14 @@ public final class Network {
    */
   private boolean hasReluFused(int i) {
     return i + 1 < layers.length && plan.fusedIntoPrevious[i + 1] && layers[i + 1] instanceof Relu;
+  }
+
+  /**
+   * Whether node {@code i} is a batch norm that writes the sum after it in a kept forward
+   * ({@link BatchNorm#forwardAddingTo}): its own output is then neither written nor held.
+   */
+  private boolean writesSum(int i) {
+    return i + 1 < layers.length && plan.sumInNorm[i + 1] != GraphPlan.NO_RESIDUAL;
   }
 
   /**
@@ -774,7 +790,7 @@ public final class Network {
     activations = new float[layers.length][];
     for (int i = 0; i < layers.length; i++) {
       activations[i] = plan.fusedIntoPrevious[i] ? activations[i - 1]
-          : new float[batch * layers[i].outputShape().size()];
+          : writesSum(i) ? NOT_HELD : new float[batch * layers[i].outputShape().size()];
       layers[i].reserve(batch);
     }
     gradients = new float[plan.bufferCount][];
