@@ -227,7 +227,7 @@ public final class BatchNorm implements Layer {
     takeStatistics(in, batch, training);
     // the output by images, as the layers around split the batch: an image stays in the cache
     // of the core that wrote it
-    parallel.forRange(batch, (t, from, to) -> forwardImages(in, out, from, to));
+    parallel.forRange(batch, (t, from, to) -> forwardImages(in, null, out, from, to, reluFused));
   }
 
   /**
@@ -243,16 +243,7 @@ public final class BatchNorm implements Layer {
       throw new IllegalStateException("a batch norm with a ReLU fused in feeds no sum");
     }
     takeStatistics(in, batch, training);
-    int size = shape.size();
-    parallel.forRange(batch, (t, fromImage, toImage) -> {
-      for (int n = fromImage; n < toImage; n++) {
-        for (int c = 0; c < channels; c++) {
-          int start = n * size + c * plane;
-          loops.batchNormOutputAdding(in, residual, sum, start, start + plane, mean[c],
-              params[gammaOffset + c] * invStd[c], params[betaOffset + c], relu);
-        }
-      }
-    });
+    parallel.forRange(batch, (t, from, to) -> forwardImages(in, residual, sum, from, to, relu));
   }
 
   /**
@@ -286,7 +277,9 @@ public final class BatchNorm implements Layer {
     this.moments = recorded;
   }
 
-  private void forwardImages(float[] in, float[] out, int fromImage, int toImage) {
+  /** The output of images [fromImage, toImage), plus {@code residual} where not null. */
+  private void forwardImages(float[] in, float[] residual, float[] out, int fromImage,
+      int toImage, boolean relu) {
     int size = shape.size();
     for (int n = fromImage; n < toImage; n++) {
       for (int c = 0; c < channels; c++) {
@@ -294,7 +287,12 @@ public final class BatchNorm implements Layer {
         float scale = params[gammaOffset + c] * invStd[c];
         float beta = params[betaOffset + c];
         int start = n * size + c * plane;
-        loops.batchNormOutput(in, out, start, start + plane, mu, scale, beta, reluFused);
+        if (residual == null) {
+          loops.batchNormOutput(in, out, start, start + plane, mu, scale, beta, relu);
+        } else {
+          loops.batchNormOutputAdding(in, residual, out, start, start + plane, mu, scale, beta,
+              relu);
+        }
       }
     }
   }

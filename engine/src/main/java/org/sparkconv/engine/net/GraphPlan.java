@@ -302,6 +302,14 @@ final class GraphPlan {
     return readsOnly && consumers[node] == 1 ? later : -1;
   }
 
+  /**
+   * Whether node {@code i} is a batch norm that writes the sum after it in a kept forward
+   * ({@link #sumInNorm}): its own output is then neither written nor held.
+   */
+  boolean normWritesSum(int i) {
+    return i + 1 < sumInNorm.length && sumInNorm[i + 1] != NO_RESIDUAL;
+  }
+
   /** The last node of the unit that starts at {@code head}: itself or its fused activation. */
   int tail(int head) {
     return head + 1 < fusedIntoPrevious.length && fusedIntoPrevious[head + 1] ? head + 1 : head;

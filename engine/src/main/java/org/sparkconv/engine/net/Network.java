@@ -639,7 +639,7 @@ public final class Network {
         continue;
       }
       long start = forwardNanos == null ? 0 : System.nanoTime();
-      if (keep && writesSum(i)) {
+      if (keep && plan.normWritesSum(i)) {
         ((BatchNorm) layers[i]).forwardAddingTo(value(plan.inputs[i][0]),
             value(plan.sumInNorm[i + 1]), outputs[i + 1], batch, training, hasReluFused(i + 1));
       } else if (layers[i] instanceof MergeLayer merge) {
@@ -670,14 +670,6 @@ public final class Network {
    */
   private boolean hasReluFused(int i) {
     return i + 1 < layers.length && plan.fusedIntoPrevious[i + 1] && layers[i + 1] instanceof Relu;
-  }
-
-  /**
-   * Whether node {@code i} is a batch norm that writes the sum after it in a kept forward
-   * ({@link BatchNorm#forwardAddingTo}): its own output is then neither written nor held.
-   */
-  private boolean writesSum(int i) {
-    return i + 1 < layers.length && plan.sumInNorm[i + 1] != GraphPlan.NO_RESIDUAL;
   }
 
   /**
@@ -790,7 +782,7 @@ public final class Network {
     activations = new float[layers.length][];
     for (int i = 0; i < layers.length; i++) {
       activations[i] = plan.fusedIntoPrevious[i] ? activations[i - 1]
-          : writesSum(i) ? NOT_HELD : new float[batch * layers[i].outputShape().size()];
+          : plan.normWritesSum(i) ? NOT_HELD : new float[batch * layers[i].outputShape().size()];
       layers[i].reserve(batch);
     }
     gradients = new float[plan.bufferCount][];

@@ -65,9 +65,8 @@ public record NetworkSummary(String name, Shape input, int batch, List<Row> rows
         inputNames.add(spec.nameOf(ref));
       }
       fields[i] = layer.receptiveField(input, in);
-      boolean writesSum = i + 1 < shapes.size() && plan.sumInNorm[i + 1] != GraphPlan.NO_RESIDUAL;
       long activationFloats = plan.fusedIntoPrevious[i] ? 0 // shares the previous node's buffer
-          : (long) batch * ((writesSum ? 0 : output.size()) // a norm writing the sum holds none
+          : (long) batch * ((plan.normWritesSum(i) ? 0 : output.size()) // (the sum holds it)
               + layer.cachedFloatsPerExample(input));
       rows.add(new Row(i, node.name(), layer.type(), List.copyOf(inputNames), output,
           layout.paramCount(i), fields[i], activationFloats * Float.BYTES));
