@@ -15,6 +15,8 @@ import org.sparkconv.engine.tensor.Tensor;
  * median milliseconds per step of each, and each one's share. The backward gradient fed to the
  * last layer is random: the timing does not depend on the loss. A layer fused into the one
  * before it (see {@code Network.isFusedIntoPrevious}) shows zero: its time is in that layer.
+ * So does, in training, the forward pass of a residual sum the batch norm before it writes:
+ * its time is in that norm's.
  *
  * <pre>LayerProfile MODEL.json BATCH [steps 30] [train|infer]</pre>
  *

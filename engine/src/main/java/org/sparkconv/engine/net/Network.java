@@ -729,7 +729,8 @@ public final class Network {
    * Makes every later forward and backward add each node's time (nanoseconds) into
    * {@code forward[i]} and {@code backward[i]}; null arrays stop the timing. For profiling: a
    * fused activation's time is in the node before it, as is, in {@link #infer}, a folded batch
-   * norm's.
+   * norm's, and in a kept forward, the forward time of a sum its batch norm writes
+   * ({@link GraphPlan#normWritesSum}).
    */
   public void timeNodes(long[] forward, long[] backward) {
     this.forwardNanos = forward;
