@@ -233,7 +233,7 @@ class InferenceFoldingTest {
       for (int step = 0; step < 3; step++) {
         net.forward(new Tensor(x, 0, batch, net.inputShape()), true);
       }
-      perturbAffineParameters(net);
+      perturbAffineParameters(net.params(), 3);
       float[] expected = net.forward(new Tensor(x, 0, batch, net.inputShape()), false)
           .toArray();
       float[] folded = net.infer(new Tensor(x, 0, batch, net.inputShape())).toArray();
@@ -249,10 +249,12 @@ class InferenceFoldingTest {
     }
   }
 
-  /** Every parameter scaled by a random factor in [0.5, 1.5) and shifted a little. */
-  private static void perturbAffineParameters(Network net) {
-    float[] params = net.params();
-    SplittableRandom rng = new SplittableRandom(3);
+  /**
+   * Every parameter scaled by a random factor in [0.5, 1.5) and shifted a little, drawn from
+   * {@code seed}.
+   */
+  static void perturbAffineParameters(float[] params, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
     for (int i = 0; i < params.length; i++) {
       params[i] = params[i] * (float) (0.5 + rng.nextDouble()) + 0.1f * (float) rng.nextGaussian();
     }

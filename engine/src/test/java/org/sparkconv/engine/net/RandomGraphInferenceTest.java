@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.sparkconv.engine.TestArrays.uniform;
 
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.tensor.Tensor;
@@ -39,7 +38,7 @@ class RandomGraphInferenceTest {
           shifted[i] = 2 * shifted[i] + 0.3f;
         }
         net.forward(new Tensor(shifted, 0, 8, net.inputShape()), true); // running statistics
-        perturb(net.params(), n);
+        InferenceFoldingTest.perturbAffineParameters(net.params(), n);
         for (int batch : BATCHES) {
           float[] x = uniform(batch * inSize, 3 * n + batch);
           float[] expected =
@@ -66,13 +65,4 @@ class RandomGraphInferenceTest {
       }
     }
   }
-
-  /** Every parameter scaled by a factor in [0.5, 1.5) and shifted a little. */
-  private static void perturb(float[] params, long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    for (int i = 0; i < params.length; i++) {
-      params[i] = params[i] * (float) (0.5 + rng.nextDouble()) + 0.1f * (float) rng.nextGaussian();
-    }
-  }
-
 }
