@@ -270,7 +270,7 @@ final class DirectConvPasses {
      * ({@link DirectConv#channelLanesPay}).
      */
     private static boolean channelLanes(DirectConv d) {
-      return DirectConv.channelLanesPay(d.outChannels(), d.pixelShare());
+      return DirectConv.channelLanesPay(d.outChannels(), d.pixelShare()) || d.slidingRowsPay();
     }
 
     /**
@@ -791,12 +791,13 @@ final class DirectConvPasses {
   /**
    * Whether {@link #forward} can write the 2x2 max pool (stride 2) of its output instead of the
    * output ({@link ChannelAffine#pooled}): where the output's sides are even and Winograd runs
-   * it by tiles (each pooling window inside one tile), or the direct kernel by pixels (the pool
-   * taken as its result is copied out, {@link DirectConv#convolvePooled}).
+   * it by tiles (each pooling window inside one tile), or a direct kernel (the pool taken as
+   * its result is copied out: {@link DirectConv#convolvePooled} by pixels,
+   * {@link DirectConv#convolveByChannelsPooled} by channels).
    */
   boolean writesPooled() {
     return plan.winograd() != null ? plan.winograd().writesPooled()
-        : !plan.forwardLanes() && plan.forward().poolsEvenly();
+        : plan.forward().poolsEvenly();
   }
 
   /**
@@ -1019,8 +1020,13 @@ final class DirectConvPasses {
         float[] result = own ? s.pooledResult() : s.result();
         for (int n = from; n < to; n++) {
           f.pad(in, n * inSize, image, 0);
-          f.convolvePooled(image, packedWeights, bias, biasOffset, out, n * pooledSize, result,
-              scale, shift, relu);
+          if (lanes) {
+            f.convolveByChannelsPooled(image, packedWeights, bias, biasOffset, out,
+                n * pooledSize, result, scale, shift, relu);
+          } else {
+            f.convolvePooled(image, packedWeights, bias, biasOffset, out, n * pooledSize,
+                result, scale, shift, relu);
+          }
         }
       });
       return;
@@ -1224,7 +1230,8 @@ final class DirectConvPasses {
     for (int i = 0; i < count; i++) {
       int n = first + i;
       f.pad(in, n * inSize, s.paddedImages(), i * f.paddedSize());
-      f.transposeGradient(dOut, n * outSize, s.transposedGradients(), i * f.transposedGradientSize());
+      f.transposeGradient(dOut, n * outSize, s.transposedGradients(),
+          i * f.transposedGradientSize());
     }
     f.weightGradientByChannels(s.paddedImages(), s.transposedGradients(), count,
         chunkPixelOffsets, sums);

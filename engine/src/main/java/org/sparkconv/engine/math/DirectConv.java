@@ -72,6 +72,8 @@ public final class DirectConv {
   private final int[] offsets; // per reduction step (c, ki, kj): its shift in the padded image
   private final int[] pixelOffsets; // per output pixel (oy, ox): oy * rowWidth + ox
   private final int[] lanePixelOffsets; // the same, rounded up to whole channel-lane tiles
+  private final int[] rowOffsets; // per kernel row (c, ki): the offset of its first tap
+  private final boolean slides; // SlidingRowKernel can run it: see slidesRows
   private final int runLength; // outH * rowWidth rounded up to whole micro-tiles
   private final int paddedSize; // floats of the padded copy, with what the last tile reads
   private final int kernelH;
@@ -165,6 +167,14 @@ public final class DirectConv {
         }
       }
     }
+    this.rowOffsets = new int[inChannels * kernelH];
+    for (int r = 0; r < rowOffsets.length; r++) {
+      rowOffsets[r] = offsets[r * kernelW];
+    }
+    // (the kernel's class is loaded only where the Vector API is resolved)
+    this.slides = VectorApi.RESOLVED && strideH == 1 && strideW == 1 && dilationW == 1
+        && SlidingRowKernel.tile(kernelW) > 0 && outW >= SlidingRowKernel.tile(kernelW)
+        && outChannels <= SlidingRowKernel.OUT_PAD;
     int lastRead = 0;
     for (int offset : offsets) {
       lastRead = Math.max(lastRead, offset);
@@ -544,6 +554,24 @@ public final class DirectConv {
     return outChannels % 64 == 0 && pixelShare < 0.8;
   }
 
+  /**
+   * Whether {@link #convolveByChannels} runs {@link SlidingRowKernel}: stride 1, no dilation
+   * along rows, a 3- or 5-wide kernel, output rows at least its tile wide, at most 16 outputs.
+   */
+  public boolean slidesRows() {
+    return slides;
+  }
+
+  /**
+   * Whether this convolution runs faster by {@link SlidingRowKernel} than by the pixel-vector
+   * kernel: where it {@link #slidesRows} on at least 12 outputs (three quarters of its 16
+   * lanes) and a fifth or more of the pixel kernel's work would be dropped columns and
+   * rounding.
+   */
+  public boolean slidingRowsPay() {
+    return slides && outChannels >= 12 && pixelShare() < 0.8;
+  }
+
   /** Output channels. */
   public int outChannels() {
     return outChannels;
@@ -560,10 +588,31 @@ public final class DirectConv {
       float[] out, int outOff, float[] resultT, float[] scale, float[] shift, boolean relu,
       float[] residual) {
     int width = channelsPadded();
-    ChannelLanesKernel.run(packedT, width, depth, offsets, padded, lanePixelOffsets,
-        outH * outW, resultT);
+    multiplyByChannels(padded, packedT, resultT);
     ChannelLanesOutput.write(resultT, width, outChannels, outH * outW, bias, biasOff, scale,
         shift, relu, residual, out, outOff);
+  }
+
+  /**
+   * As {@link #convolveByChannels} without a residual, but writes the 2x2 max pool (stride 2)
+   * of each output plane as {@link #convolvePooled} does; only where {@link #poolsEvenly}.
+   */
+  public void convolveByChannelsPooled(float[] padded, float[] packedT, float[] bias,
+      int biasOff, float[] out, int outOff, float[] resultT, float[] scale, float[] shift,
+      boolean relu) {
+    multiplyByChannels(padded, packedT, resultT);
+    ChannelLanesOutput.writePooled(resultT, 0, channelsPadded(), outChannels, outH, outW, bias,
+        biasOff, scale, shift, relu, out, outOff);
+  }
+
+  /** The sums of {@link #convolveByChannels}, pixel-major into {@code resultT}. */
+  private void multiplyByChannels(float[] padded, float[] packedT, float[] resultT) {
+    if (slides) {
+      SlidingRowKernel.run(packedT, kernelW, rowOffsets, padded, rowWidth, outH, outW, resultT);
+    } else {
+      ChannelLanesKernel.run(packedT, channelsPadded(), depth, offsets, padded,
+          lanePixelOffsets, outH * outW, resultT);
+    }
   }
 
   /**

@@ -47,9 +47,20 @@ class DirectConvolutionLayerTest {
     assertFalse(((Conv2d) twelve.build(new Shape(48, 7, 7), 0, ComputeContext.defaults()))
         .directPasses().runsWrappedRows(), "48x7x7->12: padded rows");
     check(new Shape(8, 7, 7), eight, true);
-    // LeNet-5's second conv: its adjoint pads 10x10 by 4 on every side, and still gains
-    check(new Shape(6, 14, 14), new Conv2d.Spec(0, 16, 5, 5, 1, 1, Padding.of(0), 1, 1, true,
-        Init.HE_NORMAL), true);
+    // LeNet-5's second conv: its adjoint pads 10x10 by 4 on every side, and still gains; its
+    // forward pass slides along rows of 10 with vectors over its 16 outputs (the pixel kernel
+    // would compute 160 positions for 100), the adjoint's 6 outputs by pixels
+    Conv2d.Spec lenetSecond = new Conv2d.Spec(0, 16, 5, 5, 1, 1, Padding.of(0), 1, 1, true,
+        Init.HE_NORMAL);
+    DirectConvPasses lenetPasses = ((Conv2d) lenetSecond.build(new Shape(6, 14, 14), 0,
+        ComputeContext.defaults())).directPasses();
+    assertTrue(lenetPasses.runsChannelLanes(), "6x14x14->16, 5x5 valid: by channels");
+    assertTrue(lenetPasses.writesPooled(), "6x14x14->16: its 10x10 output pools");
+    check(new Shape(6, 14, 14), lenetSecond, true);
+    // ResNet-20's 16-channel stage: rows that wrap compute no dropped columns, and stay
+    assertTrue(((Conv2d) new Conv2d.Spec(0, 16, 3, 3, 1, 1, Padding.of(1), 1, 1, false,
+        Init.HE_NORMAL).build(new Shape(16, 28, 28), 0, ComputeContext.defaults()))
+        .directPasses().runsWrappedRows(), "16x28x28->16: rows that wrap");
     // A first conv: one input channel, whose adjoint would be 8x the lowered work
     check(new Shape(1, 28, 28), new Conv2d.Spec(0, 6, 5, 5, 1, 1, Padding.of(2), 1, 1, true,
         Init.HE_NORMAL), false);

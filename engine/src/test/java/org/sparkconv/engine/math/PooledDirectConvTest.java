@@ -64,25 +64,80 @@ class PooledDirectConvTest {
           direct.convolvePooled(padded, packed, b, 1, pooled, n * pooledSize, result, s, t,
               relu);
         }
-        String what = g + " -> " + cout + ", variant " + variant;
-        int oh = g.outH() / 2;
-        int ow = g.outW() / 2;
-        for (int p = 0; p < images * cout; p++) {
-          for (int y = 0; y < oh; y++) {
-            for (int xo = 0; xo < ow; xo++) {
-              int at = p * g.outH() * g.outW() + 2 * y * g.outW() + 2 * xo;
-              float expected = Math.max(Math.max(full[at], full[at + 1]),
-                  Math.max(full[at + g.outW()], full[at + g.outW() + 1]));
-              int i = p * oh * ow + y * ow + xo;
-              assertEquals(Float.floatToRawIntBits(expected),
-                  Float.floatToRawIntBits(pooled[i]), what + " at " + i);
-            }
-          }
+        assertPoolOf(full, pooled, before, images * cout, g, g + " -> " + cout + ", variant "
+            + variant);
+      }
+    }
+  }
+
+  /**
+   * By channels ({@link DirectConv#convolveByChannelsPooled}), bit for bit the pool of
+   * {@link DirectConv#convolveByChannels}' output: LeNet-5's second conv sliding along rows,
+   * 16 and 12 outputs on 28x28, 64 outputs (no sliding), every map variant.
+   */
+  @Test
+  void pooledWriteByChannelsIsThePoolOfTheOutput() {
+    int[][] cases = {
+        {6, 16, 14, 14, 5, 5, 0, 0, 0, 0, 1, 1}, {16, 16, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1},
+        {3, 12, 6, 28, 3, 3, 1, 1, 1, 1, 1, 1}, {8, 64, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1}};
+    long seed = 71;
+    for (int[] c : cases) {
+      ConvGeometry g = DirectConvTest.geometry(c);
+      int cout = c[1];
+      DirectConv direct = DirectConv.forward(g, cout);
+      assertEquals(cout <= 16, direct.slidesRows(), "slides: " + g);
+      float[] w = uniform(cout * g.colRows(), seed++);
+      float[] packedT = new float[direct.channelPackedWeightsSize()];
+      direct.packWeightsByChannels(w, 0, packedT);
+      float[] bias = uniform(cout + 1, seed++);
+      float[] scale = uniform(cout, seed++);
+      float[] shift = uniform(cout, seed++);
+      int images = 3;
+      float[] x = uniform(images * g.imageSize(), seed++);
+      int outSize = cout * g.outH() * g.outW();
+      int pooledSize = outSize / 4;
+      for (int variant = 0; variant < 8; variant++) {
+        float[] b = (variant & 1) != 0 ? bias : null;
+        float[] s = (variant & 2) != 0 ? scale : null;
+        float[] t = (variant & 2) != 0 ? shift : null;
+        boolean relu = (variant & 4) != 0;
+        float[] full = new float[images * outSize];
+        float[] pooled = uniform(images * pooledSize + 3, seed++);
+        float[] before = pooled.clone();
+        float[] padded = new float[direct.paddedSize()];
+        float[] resultT = new float[direct.channelResultSize()];
+        for (int n = 0; n < images; n++) {
+          direct.pad(x, n * g.imageSize(), padded, 0);
+          direct.convolveByChannels(padded, packedT, b, 1, full, n * outSize, resultT, s, t,
+              relu, null);
+          direct.convolveByChannelsPooled(padded, packedT, b, 1, pooled, n * pooledSize,
+              resultT, s, t, relu);
         }
-        for (int i = images * pooledSize; i < pooled.length; i++) {
-          assertEquals(before[i], pooled[i], 0f, what + ": past the last image at " + i);
+        assertPoolOf(full, pooled, before, images * cout, g, g + " -> " + cout + ", variant "
+            + variant);
+      }
+    }
+  }
+
+  /** {@code pooled} is, bit for bit, the 2x2 pool of {@code full}'s planes, and no more. */
+  private static void assertPoolOf(float[] full, float[] pooled, float[] before, int planes,
+      ConvGeometry g, String what) {
+    int oh = g.outH() / 2;
+    int ow = g.outW() / 2;
+    for (int p = 0; p < planes; p++) {
+      for (int y = 0; y < oh; y++) {
+        for (int xo = 0; xo < ow; xo++) {
+          int at = p * g.outH() * g.outW() + 2 * y * g.outW() + 2 * xo;
+          float expected = Math.max(Math.max(full[at], full[at + 1]),
+              Math.max(full[at + g.outW()], full[at + g.outW() + 1]));
+          int i = p * oh * ow + y * ow + xo;
+          assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(pooled[i]),
+              what + " at " + i);
         }
       }
+    }
+    for (int i = planes * oh * ow; i < pooled.length; i++) {
+      assertEquals(before[i], pooled[i], 0f, what + ": past the last image at " + i);
     }
   }
 
