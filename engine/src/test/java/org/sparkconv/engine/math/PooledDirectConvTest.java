@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * vector), VGG-small's 28x28 and ResNet's 14x14 shapes, an odd channel count, pooled rows of
  * one vector and a tail and of several steps; every combination of bias, folded norm and ReLU
  * (the map before the pool: a negative scale flips which value wins); several images, nothing
- * written outside each image's pooled planes.
+ * written outside each image's pooled planes. The same for the write by channels.
  */
 class PooledDirectConvTest {
 
@@ -30,44 +30,7 @@ class PooledDirectConvTest {
 
   @Test
   void pooledWriteIsThePoolOfTheOutput() {
-    long seed = 51;
-    for (int[] c : CASES) {
-      ConvGeometry g = DirectConvTest.geometry(c);
-      int cout = c[1];
-      DirectConv direct = DirectConv.forward(g, cout);
-      assertTrue(direct.poolsEvenly(), "even sides: " + g);
-      float[] w = uniform(cout * g.colRows(), seed++);
-      float[] packed = new float[direct.packedWeightsSize()];
-      direct.packWeights(w, 0, packed);
-      float[] bias = uniform(cout + 1, seed++);
-      float[] scale = uniform(cout, seed++); // about half of them negative
-      float[] shift = uniform(cout, seed++);
-      int images = 3;
-      float[] x = uniform(images * g.imageSize(), seed++);
-      int outSize = cout * g.outH() * g.outW();
-      int pooledSize = outSize / 4;
-      for (int variant = 0; variant < 8; variant++) {
-        boolean withBias = (variant & 1) != 0;
-        boolean withNorm = (variant & 2) != 0;
-        boolean relu = (variant & 4) != 0;
-        float[] full = new float[images * outSize];
-        float[] pooled = uniform(images * pooledSize + 3, seed++);
-        float[] before = pooled.clone();
-        float[] padded = new float[direct.paddedSize()];
-        float[] result = new float[direct.resultSize()];
-        for (int n = 0; n < images; n++) {
-          float[] b = withBias ? bias : null;
-          float[] s = withNorm ? scale : null;
-          float[] t = withNorm ? shift : null;
-          direct.pad(x, n * g.imageSize(), padded, 0);
-          direct.convolve(padded, packed, b, 1, full, n * outSize, result, s, t, relu, null);
-          direct.convolvePooled(padded, packed, b, 1, pooled, n * pooledSize, result, s, t,
-              relu);
-        }
-        assertPoolOf(full, pooled, before, images * cout, g, g + " -> " + cout + ", variant "
-            + variant);
-      }
-    }
+    checkPooledWrites(CASES, false, 51);
   }
 
   /**
@@ -80,17 +43,32 @@ class PooledDirectConvTest {
     int[][] cases = {
         {6, 16, 14, 14, 5, 5, 0, 0, 0, 0, 1, 1}, {16, 16, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1},
         {3, 12, 6, 28, 3, 3, 1, 1, 1, 1, 1, 1}, {8, 64, 6, 6, 3, 3, 1, 1, 1, 1, 1, 1}};
-    long seed = 71;
+    checkPooledWrites(cases, true, 71);
+  }
+
+  /**
+   * For each case, the pooled write (by channels or by pixels) against the pool of the
+   * unpooled write, three images, every combination of bias, folded norm and ReLU.
+   */
+  private static void checkPooledWrites(int[][] cases, boolean byChannels, long seed) {
     for (int[] c : cases) {
       ConvGeometry g = DirectConvTest.geometry(c);
       int cout = c[1];
       DirectConv direct = DirectConv.forward(g, cout);
-      assertEquals(cout <= 16, direct.slidesRows(), "slides: " + g);
+      assertTrue(direct.poolsEvenly(), "even sides: " + g);
+      if (byChannels) {
+        assertEquals(cout <= 16, direct.slidesRows(), "slides: " + g);
+      }
       float[] w = uniform(cout * g.colRows(), seed++);
-      float[] packedT = new float[direct.channelPackedWeightsSize()];
-      direct.packWeightsByChannels(w, 0, packedT);
+      float[] packed = new float[byChannels ? direct.channelPackedWeightsSize()
+          : direct.packedWeightsSize()];
+      if (byChannels) {
+        direct.packWeightsByChannels(w, 0, packed);
+      } else {
+        direct.packWeights(w, 0, packed);
+      }
       float[] bias = uniform(cout + 1, seed++);
-      float[] scale = uniform(cout, seed++);
+      float[] scale = uniform(cout, seed++); // about half of them negative
       float[] shift = uniform(cout, seed++);
       int images = 3;
       float[] x = uniform(images * g.imageSize(), seed++);
@@ -105,16 +83,23 @@ class PooledDirectConvTest {
         float[] pooled = uniform(images * pooledSize + 3, seed++);
         float[] before = pooled.clone();
         float[] padded = new float[direct.paddedSize()];
-        float[] resultT = new float[direct.channelResultSize()];
+        float[] result = new float[byChannels ? direct.channelResultSize()
+            : direct.resultSize()];
         for (int n = 0; n < images; n++) {
           direct.pad(x, n * g.imageSize(), padded, 0);
-          direct.convolveByChannels(padded, packedT, b, 1, full, n * outSize, resultT, s, t,
-              relu, null);
-          direct.convolveByChannelsPooled(padded, packedT, b, 1, pooled, n * pooledSize,
-              resultT, s, t, relu);
+          if (byChannels) {
+            direct.convolveByChannels(padded, packed, b, 1, full, n * outSize, result, s, t,
+                relu, null);
+            direct.convolveByChannelsPooled(padded, packed, b, 1, pooled, n * pooledSize,
+                result, s, t, relu);
+          } else {
+            direct.convolve(padded, packed, b, 1, full, n * outSize, result, s, t, relu, null);
+            direct.convolvePooled(padded, packed, b, 1, pooled, n * pooledSize, result, s, t,
+                relu);
+          }
         }
-        assertPoolOf(full, pooled, before, images * cout, g, g + " -> " + cout + ", variant "
-            + variant);
+        assertPoolOf(full, pooled, before, images * cout, g, g + " -> " + cout
+            + (byChannels ? " by channels" : "") + ", variant " + variant);
       }
     }
   }
