@@ -105,7 +105,7 @@ public final class WinogradConv {
   private final PhasePlanes planes; // by tiles only
   private final int outPad; // outChannels rounded up to 16: a transposed gradient's row
   private final int gradientStride; // floats per position of a transformed output gradient
-  private final int[] tapOffsets; // offsets flattened: position xi, channel c at xi * inChannels + c
+  private final int[] tapOffsets; // flattened: position xi, channel c at xi * inChannels + c
   private final int[][] tileOffsets; // per part: the block column of each real tile, in order
   private final boolean byChannels; // GEMMs with vectors over output channels
   private final int laneStride; // by channels: floats per position of a block's products
@@ -375,9 +375,12 @@ public final class WinogradConv {
     return chunk * paddedImageSize();
   }
 
-  /** Floats of a transformed block, {@code (16, inChannels, block)} with skewed positions. */
+  /**
+   * Floats of a transformed block, {@code (16, inChannels, block)} with skewed positions; by
+   * channels, and then {@link WinogradLanesKernel#ROW_SCRATCH} for the input transform's rows.
+   */
   public int transformedInputSize() {
-    return positions * inStride;
+    return positions * inStride + (byChannels ? WinogradLanesKernel.ROW_SCRATCH : 0);
   }
 
   /**
@@ -401,7 +404,8 @@ public final class WinogradConv {
    * images' tiles ({@link #transformedInputSize()} holds one group of them), else a block's.
    */
   public int weightTransformedSize() {
-    return byChannels ? positions * laneWeightStride : transformedInputSize();
+    return byChannels ? positions * laneWeightStride + WinogradLanesKernel.ROW_SCRATCH
+        : transformedInputSize();
   }
 
   /**
@@ -684,7 +688,8 @@ public final class WinogradConv {
     for (int first = 0; first < tiles; first += laneGroup) {
       int count = Math.min(laneGroup, tiles - first);
       for (int k = 0; k < count; k++) {
-        transformLaneTile(padded, paddedOff, first + k, transformed, k * inPad, inStride);
+        transformLaneTile(padded, paddedOff, first + k, transformed, k * inPad, inStride,
+            positions * inStride);
       }
       for (int xi = 0; xi < positions; xi++) {
         ChannelLanesKernel.run(packed, xi * gemm, outPad, inChannels, offsets[xi], transformed,
@@ -815,7 +820,8 @@ public final class WinogradConv {
     }
     int imageTiles = tilesH * tilesW;
     for (int q = 0; q < images * imageTiles; q++) {
-      transformLaneTile(padded, 0, q, transformed, q * inPad, laneWeightStride);
+      transformLaneTile(padded, 0, q, transformed, q * inPad, laneWeightStride,
+          positions * laneWeightStride);
     }
     for (int i = 0; i < images; i++) {
       transformGradient(dy, dyAt + i * dyStride, rowPixels, 0, tilesH, dm, i * imageTiles);
@@ -830,10 +836,10 @@ public final class WinogradConv {
   /**
    * By channels, the input transform of tile {@code q} of the images padded from
    * {@code padded[paddedOff]} (tile {@code q % imageTiles} of image {@code q / imageTiles}) to
-   * {@code v[vAt + xi * positionStride + c]}.
+   * {@code v[vAt + xi * positionStride + c]}, the rows through {@code v[rowsAt ...]}.
    */
   private void transformLaneTile(float[] padded, int paddedOff, int q, float[] v, int vAt,
-      int positionStride) {
+      int positionStride, int rowsAt) {
     int imageTiles = tilesH * tilesW;
     int t = q % imageTiles;
     int window = paddedOff + q / imageTiles * paddedImageSize()
@@ -841,7 +847,8 @@ public final class WinogradConv {
     if (tile == 2) {
       WinogradLanesKernel.transformInput(padded, window, padW, inPad, v, vAt, positionStride);
     } else {
-      WinogradLanesKernel.transformInput4(padded, window, padW, inPad, v, vAt, positionStride);
+      WinogradLanesKernel.transformInput4(padded, window, padW, inPad, v, vAt, positionStride,
+          rowsAt);
     }
   }
 
