@@ -22,8 +22,8 @@ import org.sparkconv.engine.math.DirectConv;
  * the outputs ({@code sliding}: {@link DirectConv#convolveByChannelsPooled}, which runs the
  * sliding-row kernel where {@link DirectConv#slidesRows}) against the pixel-vector kernel on
  * padded rows ({@code pixels}: {@link DirectConv#convolvePooled}). Shapes: LeNet-5's second
- * conv (6x14x14->16, "valid" 5x5: rows of 10 in 14, where sliding is chosen) and ResNet-20's
- * 16-channel 3x3 conv (rows of 28 in 30, where rows that wrap are chosen instead).
+ * conv (6x14x14->16, "valid" 5x5: rows of 10 in 14, where sliding is chosen) and a "same" 5x5
+ * conv of 16 channels on 28x28 (rows of 28 in 32, where the pixel kernel is kept).
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar SlidingRowBenchmark</pre>
  */
@@ -39,7 +39,7 @@ public class SlidingRowBenchmark {
   private static final int IMAGES = 256;
 
   /** inChannels x side, kernel, padding, outputs. */
-  @Param({"6x14:5:0:16", "16x28:3:1:16"})
+  @Param({"6x14:5:0:16", "16x28:5:2:16"})
   public String layer;
 
   private DirectConv conv;

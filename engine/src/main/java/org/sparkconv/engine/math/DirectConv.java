@@ -556,7 +556,7 @@ public final class DirectConv {
 
   /**
    * Whether {@link #convolveByChannels} runs {@link SlidingRowKernel}: stride 1, no dilation
-   * along rows, a 3- or 5-wide kernel, output rows at least its tile wide, at most 16 outputs.
+   * along rows, a 5-wide kernel, output rows at least its tile wide, at most 16 outputs.
    */
   public boolean slidesRows() {
     return slides;
@@ -608,7 +608,7 @@ public final class DirectConv {
   /** The sums of {@link #convolveByChannels}, pixel-major into {@code resultT}. */
   private void multiplyByChannels(float[] padded, float[] packedT, float[] resultT) {
     if (slides) {
-      SlidingRowKernel.run(packedT, kernelW, rowOffsets, padded, rowWidth, outH, outW, resultT);
+      SlidingRowKernel.run(packedT, rowOffsets, padded, rowWidth, outH, outW, resultT);
     } else {
       ChannelLanesKernel.run(packedT, channelsPadded(), depth, offsets, padded,
           lanePixelOffsets, outH * outW, resultT);

@@ -4,26 +4,27 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A stride-1 convolution of at most 16 output channels with vectors over those channels, a
- * tile of consecutive output pixels of one row at a time:
+ * A stride-1 convolution with a 5-wide kernel and at most 16 output channels, with vectors over
+ * those channels, a tile of 10 consecutive output pixels of one row at a time:
  * {@code outT[(oy * outW + ox) * 16 + o] = sum over rows r = (c, ki) and kj of
- * padded[rowOffsets[r] + oy * rowWidth + ox + kj] * w[o][r * kernelW + kj]}. A tile of T pixels
- * reads T + kernelW - 1 consecutive entries of each kernel row, and each entry is broadcast once
- * and multiplied into every pixel of the tile its taps reach (kernelW of them), against the
- * kernel row's kernelW weight vectors held in registers: per kernel row, T + kernelW - 1
- * broadcasts and kernelW loads for T x kernelW multiply-adds. {@link ChannelLanesKernel}
- * broadcasts each entry once per pixel and tap (one broadcast per multiply-add on a single
- * vector: 35.6 GMAC/s on LeNet-5's second conv, 256 images, against 57.2 here, one thread
- * of a 57-58 GMAC/s Zen 4), and the pixel-vector kernel computes whole vectors of padded rows,
- * which rows of 10 in 14 leave 100 outputs of 160 positions. Only the output's pixels are
- * computed; a row whose width is not a multiple of T ends with a tile moved left to end at the
- * row's end, whose first pixels are computed twice, the same sums.
+ * padded[rowOffsets[r] + oy * rowWidth + ox + kj] * w[o][r * 5 + kj]}. A tile reads 14
+ * consecutive entries of each kernel row, and each entry is broadcast once and multiplied into
+ * every pixel of the tile its taps reach (up to 5), against the kernel row's 5 weight vectors
+ * held in registers: per kernel row, 14 broadcasts and 5 loads for 50 multiply-adds.
+ * {@link ChannelLanesKernel} broadcasts each entry once per pixel and tap (one broadcast per
+ * multiply-add on a single vector: 35.6 GMAC/s on LeNet-5's second conv, 256 images, against
+ * 57.2 here, one thread of a 57-58 GMAC/s Zen 4), and the pixel-vector kernel computes whole
+ * vectors of padded rows, which rows of 10 in 14 leave 100 outputs of 160 positions. Only the
+ * output's pixels are computed; a row whose width is not a multiple of 10 ends with a tile
+ * moved left to end at the row's end, whose first pixels are computed twice, the same sums.
  *
- * <p>Tiles: 10 pixels for 5-wide kernels, 14 for 3-wide (LeNet-5's 10-pixel rows, ResNet-20's
- * 28-pixel rows as two tiles). Weights packed as {@link ChannelLanesKernel} packs 16 output
- * lanes: {@code packedT[p * 16 + o]}, {@code p = r * kernelW + kj}. On 256-bit vectors the 16
- * lanes go as two vectors, one after the other. Touched only when the incubator module is
- * resolved.
+ * <p>A 14-pixel tile for 3-wide kernels ran as fast on ResNet-20's 16x28x28->16 (57.0 GMAC/s
+ * alone, 64 images) but lost inside the network to the rows that wrap there, which compute no
+ * dropped columns and write planes without a transpose (training steps 0.981x with the
+ * forward pass and adjoint by it), and was removed. Weights packed as
+ * {@link ChannelLanesKernel} packs 16 output lanes: {@code packedT[p * 16 + o]},
+ * {@code p = r * 5 + kj}. On 256-bit vectors the 16 lanes go as two vectors, one after the
+ * other. Touched only when the incubator module is resolved.
  */
 final class SlidingRowKernel {
 
@@ -31,144 +32,40 @@ final class SlidingRowKernel {
   private static final int LANES = SPECIES.length();
   /** Output lanes of the packed weights and of the result's rows. */
   static final int OUT_PAD = 16;
-  /** Pixels of a tile for a 3-wide kernel. */
-  private static final int TILE_3 = 14;
-  /** Pixels of a tile for a 5-wide kernel. */
-  private static final int TILE_5 = 10;
+  /** Pixels of a tile. */
+  private static final int TILE = 10;
 
   private SlidingRowKernel() {}
 
   /**
-   * Pixels of a tile for a {@code kernelW}-wide kernel, 0 where this kernel has no tile for it:
-   * output rows must be at least this wide.
+   * Pixels of a tile for a {@code kernelW}-wide kernel, 0 where this kernel has no tile for it
+   * (all but 5): output rows must be at least this wide.
    */
   static int tile(int kernelW) {
-    return kernelW == 3 ? TILE_3 : kernelW == 5 ? TILE_5 : 0;
+    return kernelW == 5 ? TILE : 0;
   }
 
   /**
    * The sums of the class comment for every output pixel of an {@code outH x outW} output
-   * ({@code outW} at least {@link #tile}), into {@code outT} pixel-major with rows of
-   * {@link #OUT_PAD}; {@code rowOffsets} per kernel row {@code (c, ki)}, the entry its first tap
-   * reads for output pixel (0, 0).
+   * ({@code outW} at least {@link #tile}) of a 5-wide kernel, into {@code outT} pixel-major
+   * with rows of {@link #OUT_PAD}; {@code rowOffsets} per kernel row {@code (c, ki)}, the entry
+   * its first tap reads for output pixel (0, 0).
    */
-  static void run(float[] packedT, int kernelW, int[] rowOffsets, float[] padded, int rowWidth,
-      int outH, int outW, float[] outT) {
-    int tile = tile(kernelW);
+  static void run(float[] packedT, int[] rowOffsets, float[] padded, int rowWidth, int outH,
+      int outW, float[] outT) {
+    int tile = TILE;
     for (int v = 0; v < OUT_PAD; v += LANES) {
       for (int oy = 0; oy < outH; oy++) {
         for (int ox = 0; ; ox += tile) {
           int x = Math.min(ox, outW - tile);
           int at = (oy * outW + x) * OUT_PAD + v;
-          if (kernelW == 3) {
-            tile14x3(packedT, v, rowOffsets, padded, oy * rowWidth + x, outT, at);
-          } else {
-            tile10x5(packedT, v, rowOffsets, padded, oy * rowWidth + x, outT, at);
-          }
+          tile10x5(packedT, v, rowOffsets, padded, oy * rowWidth + x, outT, at);
           if (x + tile >= outW) {
             break;
           }
         }
       }
     }
-  }
-
-  /** 14 pixels of a row by a 3-wide kernel: 14 accumulators, 16 broadcasts + 3 loads a row. */
-  private static void tile14x3(float[] packedT, int v, int[] rowOffsets, float[] padded,
-      int base, float[] outT, int at) {
-    FloatVector c0 = FloatVector.zero(SPECIES);
-    FloatVector c1 = c0;
-    FloatVector c2 = c0;
-    FloatVector c3 = c0;
-    FloatVector c4 = c0;
-    FloatVector c5 = c0;
-    FloatVector c6 = c0;
-    FloatVector c7 = c0;
-    FloatVector c8 = c0;
-    FloatVector c9 = c0;
-    FloatVector c10 = c0;
-    FloatVector c11 = c0;
-    FloatVector c12 = c0;
-    FloatVector c13 = c0;
-    for (int r = 0; r < rowOffsets.length; r++) {
-      int b = base + rowOffsets[r];
-      int w = v + r * 3 * OUT_PAD;
-      FloatVector w0 = FloatVector.fromArray(SPECIES, packedT, w);
-      FloatVector w1 = FloatVector.fromArray(SPECIES, packedT, w + OUT_PAD);
-      FloatVector w2 = FloatVector.fromArray(SPECIES, packedT, w + 2 * OUT_PAD);
-      FloatVector a = FloatVector.broadcast(SPECIES, padded[b]);
-      c0 = a.fma(w0, c0);
-      a = FloatVector.broadcast(SPECIES, padded[b + 1]);
-      c0 = a.fma(w1, c0);
-      c1 = a.fma(w0, c1);
-      a = FloatVector.broadcast(SPECIES, padded[b + 2]);
-      c0 = a.fma(w2, c0);
-      c1 = a.fma(w1, c1);
-      c2 = a.fma(w0, c2);
-      a = FloatVector.broadcast(SPECIES, padded[b + 3]);
-      c1 = a.fma(w2, c1);
-      c2 = a.fma(w1, c2);
-      c3 = a.fma(w0, c3);
-      a = FloatVector.broadcast(SPECIES, padded[b + 4]);
-      c2 = a.fma(w2, c2);
-      c3 = a.fma(w1, c3);
-      c4 = a.fma(w0, c4);
-      a = FloatVector.broadcast(SPECIES, padded[b + 5]);
-      c3 = a.fma(w2, c3);
-      c4 = a.fma(w1, c4);
-      c5 = a.fma(w0, c5);
-      a = FloatVector.broadcast(SPECIES, padded[b + 6]);
-      c4 = a.fma(w2, c4);
-      c5 = a.fma(w1, c5);
-      c6 = a.fma(w0, c6);
-      a = FloatVector.broadcast(SPECIES, padded[b + 7]);
-      c5 = a.fma(w2, c5);
-      c6 = a.fma(w1, c6);
-      c7 = a.fma(w0, c7);
-      a = FloatVector.broadcast(SPECIES, padded[b + 8]);
-      c6 = a.fma(w2, c6);
-      c7 = a.fma(w1, c7);
-      c8 = a.fma(w0, c8);
-      a = FloatVector.broadcast(SPECIES, padded[b + 9]);
-      c7 = a.fma(w2, c7);
-      c8 = a.fma(w1, c8);
-      c9 = a.fma(w0, c9);
-      a = FloatVector.broadcast(SPECIES, padded[b + 10]);
-      c8 = a.fma(w2, c8);
-      c9 = a.fma(w1, c9);
-      c10 = a.fma(w0, c10);
-      a = FloatVector.broadcast(SPECIES, padded[b + 11]);
-      c9 = a.fma(w2, c9);
-      c10 = a.fma(w1, c10);
-      c11 = a.fma(w0, c11);
-      a = FloatVector.broadcast(SPECIES, padded[b + 12]);
-      c10 = a.fma(w2, c10);
-      c11 = a.fma(w1, c11);
-      c12 = a.fma(w0, c12);
-      a = FloatVector.broadcast(SPECIES, padded[b + 13]);
-      c11 = a.fma(w2, c11);
-      c12 = a.fma(w1, c12);
-      c13 = a.fma(w0, c13);
-      a = FloatVector.broadcast(SPECIES, padded[b + 14]);
-      c12 = a.fma(w2, c12);
-      c13 = a.fma(w1, c13);
-      a = FloatVector.broadcast(SPECIES, padded[b + 15]);
-      c13 = a.fma(w2, c13);
-    }
-    c0.intoArray(outT, at);
-    c1.intoArray(outT, at + OUT_PAD);
-    c2.intoArray(outT, at + 2 * OUT_PAD);
-    c3.intoArray(outT, at + 3 * OUT_PAD);
-    c4.intoArray(outT, at + 4 * OUT_PAD);
-    c5.intoArray(outT, at + 5 * OUT_PAD);
-    c6.intoArray(outT, at + 6 * OUT_PAD);
-    c7.intoArray(outT, at + 7 * OUT_PAD);
-    c8.intoArray(outT, at + 8 * OUT_PAD);
-    c9.intoArray(outT, at + 9 * OUT_PAD);
-    c10.intoArray(outT, at + 10 * OUT_PAD);
-    c11.intoArray(outT, at + 11 * OUT_PAD);
-    c12.intoArray(outT, at + 12 * OUT_PAD);
-    c13.intoArray(outT, at + 13 * OUT_PAD);
   }
 
   /** 10 pixels of a row by a 5-wide kernel: 10 accumulators, 14 broadcasts + 5 loads a row. */

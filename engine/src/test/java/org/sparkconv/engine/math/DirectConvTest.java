@@ -39,11 +39,11 @@ class DirectConvTest {
       {5, 9, 5, 11, 2, 3, 0, 1, 1, 1, 1, 2}, // mixed kernel and dilation per axis
       {1, 1, 7, 1, 3, 1, 1, 0, 1, 0, 1, 1}, // one-pixel-wide rows
       {4, 8, 6, 7, 3, 2, 1, 0, 1, 1, 1, 1}, // two columns wide: steps in pairs, no wide tiles
-      // By channels, sliding along rows (at most 16 outputs, 3- or 5-wide kernels):
+      // By channels, sliding along rows (at most 16 outputs, 5-wide kernels):
       {6, 16, 14, 14, 5, 5, 0, 0, 0, 0, 1, 1}, // LeNet-5's second conv: rows of one tile
-      {3, 12, 13, 20, 3, 3, 1, 1, 1, 1, 1, 1}, // 12 outputs, rows of 20: tiles overlap by 8
+      {3, 12, 13, 24, 5, 5, 2, 2, 2, 2, 1, 1}, // 12 outputs, rows of 24: tiles overlap by 6
       {4, 16, 9, 13, 5, 5, 1, 1, 1, 1, 1, 1}, // rows of 11: tiles overlap by 9
-      {3, 14, 12, 16, 3, 3, 2, 1, 2, 1, 2, 1}, // dilated only along columns
+      {3, 14, 12, 16, 5, 5, 4, 2, 4, 2, 2, 1}, // dilated only along columns
       // Strided: phase planes; the input gradient is left to GEMM + col2im.
       {16, 32, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 2, 2}, // ResNet-20's downsampling conv
       {16, 32, 28, 28, 1, 1, 0, 0, 0, 0, 1, 1, 2, 2}, // and its projection shortcut
@@ -201,36 +201,37 @@ class DirectConvTest {
 
   /**
    * Which convolutions by channels slide along rows ({@link SlidingRowKernel}): the four cases
-   * above marked so and ResNet-20's stage 1, whose forward and adjoint both have 16 outputs;
-   * not dilated rows, more than 16 outputs, rows narrower than a tile, other kernel widths or
-   * strides. Where it would compute few dropped columns by pixels, it does not pay.
+   * above marked so, and the adjoint of a 16-to-16 5x5 conv; not dilated rows, more than 16
+   * outputs, rows narrower than a tile, other kernel widths or strides. Where it would compute
+   * few dropped columns by pixels, it does not pay.
    */
   @Test
   void slidingRowsTakeNarrowOutputsOnRowsAtLeastATileWide() {
     int[][] slide = {
-        {6, 16, 14, 14, 5, 5, 0, 0, 0, 0, 1, 1}, {3, 12, 13, 20, 3, 3, 1, 1, 1, 1, 1, 1},
-        {4, 16, 9, 13, 5, 5, 1, 1, 1, 1, 1, 1}, {3, 14, 12, 16, 3, 3, 2, 1, 2, 1, 2, 1},
-        {16, 16, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1}};
+        {6, 16, 14, 14, 5, 5, 0, 0, 0, 0, 1, 1}, {3, 12, 13, 24, 5, 5, 2, 2, 2, 2, 1, 1},
+        {4, 16, 9, 13, 5, 5, 1, 1, 1, 1, 1, 1}, {3, 14, 12, 16, 5, 5, 4, 2, 4, 2, 2, 1}};
     for (int[] c : slide) {
       ConvGeometry g = geometry(c);
       assertTrue(DirectConv.forward(g, c[1]).slidesRows(), "forward " + g + " -> " + c[1]);
     }
-    assertTrue(DirectConv.adjoint(geometry(slide[4]), 16).slidesRows(), "16-channel adjoint");
+    ConvGeometry sixteen = geometry(new int[] {16, 16, 20, 20, 5, 5, 2, 2, 2, 2, 1, 1});
+    assertTrue(DirectConv.adjoint(sixteen, 16).slidesRows(), "16-channel adjoint");
     assertTrue(DirectConv.forward(geometry(slide[0]), 16).slidingRowsPay(), "LeNet-5's second");
-    assertFalse(DirectConv.forward(geometry(slide[4]), 16).slidingRowsPay(),
-        "28x28 rows: 9 of 10 positions computed by pixels are outputs");
+    assertFalse(DirectConv.forward(geometry(
+        new int[] {3, 16, 32, 32, 5, 5, 0, 0, 0, 0, 1, 1}), 16).slidingRowsPay(),
+        "rows of 28 in 32: 7 of 8 positions computed by pixels are outputs");
     int[][] none = {
         {2, 7, 8, 7, 3, 3, 2, 2, 2, 2, 2, 2}, // dilated rows
-        {3, 17, 13, 20, 3, 3, 1, 1, 1, 1, 1, 1}, // 17 outputs
-        {3, 16, 13, 13, 3, 3, 1, 1, 1, 1, 1, 1}, // rows of 13 for a tile of 14
-        {3, 16, 9, 9, 5, 5, 0, 0, 0, 0, 1, 1}, // rows of 5 for a tile of 10
+        {3, 17, 13, 24, 5, 5, 2, 2, 2, 2, 1, 1}, // 17 outputs
+        {3, 16, 13, 13, 5, 5, 0, 0, 0, 0, 1, 1}, // rows of 9 for a tile of 10
+        {16, 16, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1}, // 3-wide kernel
         {3, 16, 20, 20, 7, 7, 3, 3, 3, 3, 1, 1}, // 7-wide kernel
-        {16, 16, 28, 28, 3, 3, 1, 1, 1, 1, 1, 1, 2, 2}}; // stride 2
+        {16, 16, 28, 28, 5, 5, 2, 2, 2, 2, 1, 1, 2, 2}}; // stride 2
     for (int[] c : none) {
       ConvGeometry g = geometry(c);
       assertFalse(DirectConv.forward(g, c[1]).slidesRows(), "forward " + g + " -> " + c[1]);
     }
-    assertFalse(DirectConv.forward(geometry(slide[1]), 11).slidingRowsPay(), "11 of 16 lanes");
+    assertFalse(DirectConv.forward(geometry(slide[0]), 11).slidingRowsPay(), "11 of 16 lanes");
   }
 
   @Test
