@@ -50,6 +50,12 @@ public final class DirectConv {
    * 0.41-0.56).
    */
   private static final int TRANSPOSE_BLOCK_FLOATS = 8192;
+  /**
+   * Below this share of the pixel kernel's multiply-adds landing on outputs (a fifth or more
+   * dropped columns and rounding), a kernel over output channels can pay: see
+   * {@link #channelLanesPay} and {@link #slidingRowsPay}.
+   */
+  private static final double MIN_PIXEL_SHARE = 0.8;
 
   private final int inChannels;
   private final int inH;
@@ -172,9 +178,9 @@ public final class DirectConv {
       rowOffsets[r] = offsets[r * kernelW];
     }
     // (the kernel's class is loaded only where the Vector API is resolved)
-    this.slides = VectorApi.RESOLVED && strideH == 1 && strideW == 1 && dilationW == 1
-        && SlidingRowKernel.tile(kernelW) > 0 && outW >= SlidingRowKernel.tile(kernelW)
-        && outChannels <= SlidingRowKernel.OUT_PAD;
+    int slidingTile = VectorApi.RESOLVED ? SlidingRowKernel.tile(kernelW) : 0;
+    this.slides = slidingTile > 0 && outW >= slidingTile && strideH == 1 && strideW == 1
+        && dilationW == 1 && outChannels <= SlidingRowKernel.OUT_PAD;
     int lastRead = 0;
     for (int offset : offsets) {
       lastRead = Math.max(lastRead, offset);
@@ -551,7 +557,7 @@ public final class DirectConv {
    * ({@link PointwiseConv}) 0.97 vs 1.21 ms a batch of 64.
    */
   public static boolean channelLanesPay(int outChannels, double pixelShare) {
-    return outChannels % 64 == 0 && pixelShare < 0.8;
+    return outChannels % 64 == 0 && pixelShare < MIN_PIXEL_SHARE;
   }
 
   /**
@@ -569,7 +575,7 @@ public final class DirectConv {
    * rounding.
    */
   public boolean slidingRowsPay() {
-    return slides && outChannels >= 12 && pixelShare() < 0.8;
+    return slides && outChannels >= 12 && pixelShare() < MIN_PIXEL_SHARE;
   }
 
   /** Output channels. */
