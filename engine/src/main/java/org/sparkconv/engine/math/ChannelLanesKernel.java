@@ -21,6 +21,7 @@ final class ChannelLanesKernel {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
+  private static final boolean FEW_REGISTERS = VectorApi.hasFewRegisters();
   /** Pixels every tile height divides: the pixel offsets are padded to a multiple of it. */
   static final int PIXEL_MULTIPLE = 12;
 
@@ -79,7 +80,22 @@ final class ChannelLanesKernel {
       int chunk = packedOff + o * depth;
       // the tiles index outT as row * outPad + column: the offset rides on the column
       int column = outOff + o;
-      if (width == 4 * LANES) {
+      if (FEW_REGISTERS && width > LANES) { // see VectorApi.hasFewRegisters
+        // as below: 4-vector chunks leave the pixels past whole tiles to one-pixel tiles,
+        // 2-vector chunks compute the repeated ones up to the padded offsets' length
+        int whole = width == 4 * LANES ? pixels - pixels % 6 : pixels;
+        int q = 0;
+        for (; q < whole; q += 6) {
+          for (int half = 0; half < width; half += 2 * LANES) {
+            pixels6x2(packedT, chunk + half, width, depth, offsets, padded, pixelOffsets, q,
+                outT, outPad, column + half);
+          }
+        }
+        for (; q < pixels; q++) {
+          pixels1x4(packedT, chunk, depth, offsets, padded, pixelOffsets[q], outT,
+              q * outPad + column);
+        }
+      } else if (width == 4 * LANES) {
         int q = 0;
         for (; q + 6 <= pixels; q += 6) {
           pixels6x4(packedT, chunk, depth, offsets, padded, pixelOffsets, q, outT, outPad,
@@ -225,6 +241,71 @@ final class ChannelLanesKernel {
     c1.intoArray(outT, at + 1 * LANES);
     c2.intoArray(outT, at + 2 * LANES);
     c3.intoArray(outT, at + 3 * LANES);
+  }
+
+  /**
+   * 6 pixels by 2 vectors of output channels, from {@code packedT[chunk]} in a chunk
+   * {@code width} floats wide (2 or 4 vectors: the first or second half of a 4-vector chunk):
+   * the tile of {@link #run} where AVX2 has 16 vector registers, 12 accumulators and 2 loads +
+   * 6 broadcasts per 12 multiply-adds.
+   */
+  private static void pixels6x2(float[] packedT, int chunk, int width, int depth,
+      int[] offsets, float[] padded, int[] pixelOffsets, int q, float[] outT, int outPad,
+      int o) {
+    int j0 = pixelOffsets[q + 0];
+    int j1 = pixelOffsets[q + 1];
+    int j2 = pixelOffsets[q + 2];
+    int j3 = pixelOffsets[q + 3];
+    int j4 = pixelOffsets[q + 4];
+    int j5 = pixelOffsets[q + 5];
+    FloatVector c0_0 = FloatVector.zero(SPECIES);
+    FloatVector c0_1 = FloatVector.zero(SPECIES);
+    FloatVector c1_0 = FloatVector.zero(SPECIES);
+    FloatVector c1_1 = FloatVector.zero(SPECIES);
+    FloatVector c2_0 = FloatVector.zero(SPECIES);
+    FloatVector c2_1 = FloatVector.zero(SPECIES);
+    FloatVector c3_0 = FloatVector.zero(SPECIES);
+    FloatVector c3_1 = FloatVector.zero(SPECIES);
+    FloatVector c4_0 = FloatVector.zero(SPECIES);
+    FloatVector c4_1 = FloatVector.zero(SPECIES);
+    FloatVector c5_0 = FloatVector.zero(SPECIES);
+    FloatVector c5_1 = FloatVector.zero(SPECIES);
+    for (int p = 0; p < depth; p++) {
+      int w = chunk + p * width;
+      FloatVector w0 = FloatVector.fromArray(SPECIES, packedT, w);
+      FloatVector w1 = FloatVector.fromArray(SPECIES, packedT, w + LANES);
+      int x = offsets[p];
+      FloatVector a0 = FloatVector.broadcast(SPECIES, padded[x + j0]);
+      c0_0 = a0.fma(w0, c0_0);
+      c0_1 = a0.fma(w1, c0_1);
+      FloatVector a1 = FloatVector.broadcast(SPECIES, padded[x + j1]);
+      c1_0 = a1.fma(w0, c1_0);
+      c1_1 = a1.fma(w1, c1_1);
+      FloatVector a2 = FloatVector.broadcast(SPECIES, padded[x + j2]);
+      c2_0 = a2.fma(w0, c2_0);
+      c2_1 = a2.fma(w1, c2_1);
+      FloatVector a3 = FloatVector.broadcast(SPECIES, padded[x + j3]);
+      c3_0 = a3.fma(w0, c3_0);
+      c3_1 = a3.fma(w1, c3_1);
+      FloatVector a4 = FloatVector.broadcast(SPECIES, padded[x + j4]);
+      c4_0 = a4.fma(w0, c4_0);
+      c4_1 = a4.fma(w1, c4_1);
+      FloatVector a5 = FloatVector.broadcast(SPECIES, padded[x + j5]);
+      c5_0 = a5.fma(w0, c5_0);
+      c5_1 = a5.fma(w1, c5_1);
+    }
+    c0_0.intoArray(outT, (q + 0) * outPad + o);
+    c0_1.intoArray(outT, (q + 0) * outPad + o + LANES);
+    c1_0.intoArray(outT, (q + 1) * outPad + o);
+    c1_1.intoArray(outT, (q + 1) * outPad + o + LANES);
+    c2_0.intoArray(outT, (q + 2) * outPad + o);
+    c2_1.intoArray(outT, (q + 2) * outPad + o + LANES);
+    c3_0.intoArray(outT, (q + 3) * outPad + o);
+    c3_1.intoArray(outT, (q + 3) * outPad + o + LANES);
+    c4_0.intoArray(outT, (q + 4) * outPad + o);
+    c4_1.intoArray(outT, (q + 4) * outPad + o + LANES);
+    c5_0.intoArray(outT, (q + 5) * outPad + o);
+    c5_1.intoArray(outT, (q + 5) * outPad + o + LANES);
   }
 
   /** 12 pixels by 2 vectors: 24 accumulators, 2 loads + 12 broadcasts. */

@@ -14,6 +14,7 @@ final class ChannelWeightGradient {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
+  private static final boolean FEW_REGISTERS = VectorApi.hasFewRegisters();
 
   private ChannelWeightGradient() {}
 
@@ -34,12 +35,18 @@ final class ChannelWeightGradient {
       int endTap, int[] offsets, int[] pixelOffsets, int pixels, float[] accT) {
     boolean quads = outPad % (4 * LANES) == 0;
     boolean pairs = !quads && outPad % (2 * LANES) == 0;
+    // with AVX2's 16 vector registers, 6 taps by 2 vectors (VectorApi.hasFewRegisters)
+    boolean narrow = FEW_REGISTERS && (quads || pairs);
+    quads &= !narrow;
+    pairs |= narrow;
     int width = quads ? 4 : pairs ? 2 : 1;
-    int taps = quads ? 6 : pairs ? 8 : 16;
+    int taps = quads || narrow ? 6 : pairs ? 8 : 16;
     for (int o = 0; o < outPad; o += width * LANES) {
       int p = firstTap;
       for (; p + taps <= endTap; p += taps) {
-        if (quads) {
+        if (narrow) {
+          taps6x2(dyT, dyAt, outPad, padded, offsets, p, pixelOffsets, pixels, accT, o);
+        } else if (quads) {
           taps6x4(dyT, dyAt, outPad, padded, offsets, p, pixelOffsets, pixels, accT, o);
         } else if (pairs) {
           taps8x2(dyT, dyAt, outPad, padded, offsets, p, pixelOffsets, pixels, accT, o);
@@ -158,6 +165,68 @@ final class ChannelWeightGradient {
     s5_3.intoArray(accT, (p + 5) * outPad + o + 3 * LANES);
   }
 
+
+  /**
+   * 6 taps by 2 vectors of output channels: the tile where AVX2 has 16 vector registers (12
+   * accumulators, 2 loads + 6 broadcasts).
+   */
+  private static void taps6x2(float[] dyT, int dyAt, int outPad, float[] padded,
+      int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
+    int x0 = offsets[p + 0];
+    int x1 = offsets[p + 1];
+    int x2 = offsets[p + 2];
+    int x3 = offsets[p + 3];
+    int x4 = offsets[p + 4];
+    int x5 = offsets[p + 5];
+    FloatVector s0_0 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o);
+    FloatVector s0_1 = FloatVector.fromArray(SPECIES, accT, (p) * outPad + o + LANES);
+    FloatVector s1_0 = FloatVector.fromArray(SPECIES, accT, (p + 1) * outPad + o);
+    FloatVector s1_1 = FloatVector.fromArray(SPECIES, accT, (p + 1) * outPad + o + LANES);
+    FloatVector s2_0 = FloatVector.fromArray(SPECIES, accT, (p + 2) * outPad + o);
+    FloatVector s2_1 = FloatVector.fromArray(SPECIES, accT, (p + 2) * outPad + o + LANES);
+    FloatVector s3_0 = FloatVector.fromArray(SPECIES, accT, (p + 3) * outPad + o);
+    FloatVector s3_1 = FloatVector.fromArray(SPECIES, accT, (p + 3) * outPad + o + LANES);
+    FloatVector s4_0 = FloatVector.fromArray(SPECIES, accT, (p + 4) * outPad + o);
+    FloatVector s4_1 = FloatVector.fromArray(SPECIES, accT, (p + 4) * outPad + o + LANES);
+    FloatVector s5_0 = FloatVector.fromArray(SPECIES, accT, (p + 5) * outPad + o);
+    FloatVector s5_1 = FloatVector.fromArray(SPECIES, accT, (p + 5) * outPad + o + LANES);
+    for (int q = 0; q < pixels; q++) {
+      int at = dyAt + q * outPad + o;
+      int j = pixelOffsets[q];
+      FloatVector g0 = FloatVector.fromArray(SPECIES, dyT, at);
+      FloatVector g1 = FloatVector.fromArray(SPECIES, dyT, at + LANES);
+      FloatVector a0 = FloatVector.broadcast(SPECIES, padded[x0 + j]);
+      s0_0 = a0.fma(g0, s0_0);
+      s0_1 = a0.fma(g1, s0_1);
+      FloatVector a1 = FloatVector.broadcast(SPECIES, padded[x1 + j]);
+      s1_0 = a1.fma(g0, s1_0);
+      s1_1 = a1.fma(g1, s1_1);
+      FloatVector a2 = FloatVector.broadcast(SPECIES, padded[x2 + j]);
+      s2_0 = a2.fma(g0, s2_0);
+      s2_1 = a2.fma(g1, s2_1);
+      FloatVector a3 = FloatVector.broadcast(SPECIES, padded[x3 + j]);
+      s3_0 = a3.fma(g0, s3_0);
+      s3_1 = a3.fma(g1, s3_1);
+      FloatVector a4 = FloatVector.broadcast(SPECIES, padded[x4 + j]);
+      s4_0 = a4.fma(g0, s4_0);
+      s4_1 = a4.fma(g1, s4_1);
+      FloatVector a5 = FloatVector.broadcast(SPECIES, padded[x5 + j]);
+      s5_0 = a5.fma(g0, s5_0);
+      s5_1 = a5.fma(g1, s5_1);
+    }
+    s0_0.intoArray(accT, (p) * outPad + o);
+    s0_1.intoArray(accT, (p) * outPad + o + LANES);
+    s1_0.intoArray(accT, (p + 1) * outPad + o);
+    s1_1.intoArray(accT, (p + 1) * outPad + o + LANES);
+    s2_0.intoArray(accT, (p + 2) * outPad + o);
+    s2_1.intoArray(accT, (p + 2) * outPad + o + LANES);
+    s3_0.intoArray(accT, (p + 3) * outPad + o);
+    s3_1.intoArray(accT, (p + 3) * outPad + o + LANES);
+    s4_0.intoArray(accT, (p + 4) * outPad + o);
+    s4_1.intoArray(accT, (p + 4) * outPad + o + LANES);
+    s5_0.intoArray(accT, (p + 5) * outPad + o);
+    s5_1.intoArray(accT, (p + 5) * outPad + o + LANES);
+  }
 
   /** 8 taps by 2 vectors of output channels: 16 accumulators, 2 loads + 8 broadcasts. */
   private static void taps8x2(float[] dyT, int dyAt, int outPad, float[] padded,

@@ -20,6 +20,7 @@ final class PixelWeightGradient {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
+  private static final boolean FEW_REGISTERS = VectorApi.hasFewRegisters();
   private static final int TILE = 4;
   /** Steps in the wide tile ({@link #tile4x6}). */
   private static final int WIDE_TILE = 6;
@@ -62,6 +63,16 @@ final class PixelWeightGradient {
         break;
       }
       int p = 0;
+      if (FEW_REGISTERS) { // two channels a tile: see VectorApi.hasFewRegisters
+        for (; p < wideEnd; p += WIDE_TILE) {
+          tile2x6(dy, dyAt, run, k, padded, paddedAt, offsets, p, depth, partial);
+          tile2x6(dy, dyAt, run, k + 2, padded, paddedAt, offsets, p, depth, partial);
+        }
+        for (; p + TILE <= depth; p += TILE) {
+          tile2x4(dy, dyAt, run, k, padded, paddedAt, offsets, p, depth, partial);
+          tile2x4(dy, dyAt, run, k + 2, padded, paddedAt, offsets, p, depth, partial);
+        }
+      }
       for (; p < wideEnd; p += WIDE_TILE) {
         tile4x6(dy, dyAt, run, k, padded, paddedAt, offsets, p, depth, partial);
       }
@@ -364,6 +375,109 @@ final class PixelWeightGradient {
     s31.intoArray(partial, at3 + 16);
     s32.intoArray(partial, at3 + 32);
     s33.intoArray(partial, at3 + 48);
+  }
+
+  /**
+   * Output channels k and k+1 by steps p..p+5 ({@link #tile4x6}'s steps): the wide tile where
+   * AVX2 has 16 vector registers, 12 partial sums and 8 loads a vector step.
+   */
+  private static void tile2x6(float[] dy, int dyAt, int run, int k, float[] padded,
+      int paddedAt, int[] offsets, int p, int depth, float[] partial) {
+    int at0 = (k * depth + p) * 16;
+    int at1 = at0 + depth * 16;
+    FloatVector s00 = FloatVector.fromArray(SPECIES, partial, at0);
+    FloatVector s01 = FloatVector.fromArray(SPECIES, partial, at0 + 16);
+    FloatVector s02 = FloatVector.fromArray(SPECIES, partial, at0 + 32);
+    FloatVector s03 = FloatVector.fromArray(SPECIES, partial, at0 + 48);
+    FloatVector s04 = FloatVector.fromArray(SPECIES, partial, at0 + 64);
+    FloatVector s05 = FloatVector.fromArray(SPECIES, partial, at0 + 80);
+    FloatVector s10 = FloatVector.fromArray(SPECIES, partial, at1);
+    FloatVector s11 = FloatVector.fromArray(SPECIES, partial, at1 + 16);
+    FloatVector s12 = FloatVector.fromArray(SPECIES, partial, at1 + 32);
+    FloatVector s13 = FloatVector.fromArray(SPECIES, partial, at1 + 48);
+    FloatVector s14 = FloatVector.fromArray(SPECIES, partial, at1 + 64);
+    FloatVector s15 = FloatVector.fromArray(SPECIES, partial, at1 + 80);
+    int a = paddedAt + offsets[p]; // steps p..p+2 in the image's padded copy
+    int b = paddedAt + offsets[p + 3]; // steps p+3..p+5
+    int y = dyAt + k * run; // channel k's run in the image's gradient
+    for (int j = 0; j < run; j += LANES) {
+      FloatVector d0 = FloatVector.fromArray(SPECIES, dy, y + j);
+      FloatVector d1 = FloatVector.fromArray(SPECIES, dy, y + run + j);
+      FloatVector x0 = FloatVector.fromArray(SPECIES, padded, a + j);
+      s00 = d0.fma(x0, s00);
+      s10 = d1.fma(x0, s10);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, padded, a + j + 1);
+      s01 = d0.fma(x1, s01);
+      s11 = d1.fma(x1, s11);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, padded, a + j + 2);
+      s02 = d0.fma(x2, s02);
+      s12 = d1.fma(x2, s12);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, padded, b + j);
+      s03 = d0.fma(x3, s03);
+      s13 = d1.fma(x3, s13);
+      FloatVector x4 = FloatVector.fromArray(SPECIES, padded, b + j + 1);
+      s04 = d0.fma(x4, s04);
+      s14 = d1.fma(x4, s14);
+      FloatVector x5 = FloatVector.fromArray(SPECIES, padded, b + j + 2);
+      s05 = d0.fma(x5, s05);
+      s15 = d1.fma(x5, s15);
+    }
+    s00.intoArray(partial, at0);
+    s01.intoArray(partial, at0 + 16);
+    s02.intoArray(partial, at0 + 32);
+    s03.intoArray(partial, at0 + 48);
+    s04.intoArray(partial, at0 + 64);
+    s05.intoArray(partial, at0 + 80);
+    s10.intoArray(partial, at1);
+    s11.intoArray(partial, at1 + 16);
+    s12.intoArray(partial, at1 + 32);
+    s13.intoArray(partial, at1 + 48);
+    s14.intoArray(partial, at1 + 64);
+    s15.intoArray(partial, at1 + 80);
+  }
+
+  /** Output channels k and k+1 by steps p..p+3: {@link #tile4x4} with 16 vector registers. */
+  private static void tile2x4(float[] dy, int dyAt, int run, int k, float[] padded,
+      int paddedAt, int[] offsets, int p, int depth, float[] partial) {
+    int at0 = (k * depth + p) * 16;
+    int at1 = at0 + depth * 16;
+    FloatVector s00 = FloatVector.fromArray(SPECIES, partial, at0);
+    FloatVector s01 = FloatVector.fromArray(SPECIES, partial, at0 + 16);
+    FloatVector s02 = FloatVector.fromArray(SPECIES, partial, at0 + 32);
+    FloatVector s03 = FloatVector.fromArray(SPECIES, partial, at0 + 48);
+    FloatVector s10 = FloatVector.fromArray(SPECIES, partial, at1);
+    FloatVector s11 = FloatVector.fromArray(SPECIES, partial, at1 + 16);
+    FloatVector s12 = FloatVector.fromArray(SPECIES, partial, at1 + 32);
+    FloatVector s13 = FloatVector.fromArray(SPECIES, partial, at1 + 48);
+    int o0 = paddedAt + offsets[p + 0];
+    int o1 = paddedAt + offsets[p + 1];
+    int o2 = paddedAt + offsets[p + 2];
+    int o3 = paddedAt + offsets[p + 3];
+    int y = dyAt + k * run; // channel k's run in the image's gradient
+    for (int j = 0; j < run; j += LANES) {
+      FloatVector d0 = FloatVector.fromArray(SPECIES, dy, y + j);
+      FloatVector d1 = FloatVector.fromArray(SPECIES, dy, y + run + j);
+      FloatVector x0 = FloatVector.fromArray(SPECIES, padded, o0 + j);
+      s00 = d0.fma(x0, s00);
+      s10 = d1.fma(x0, s10);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, padded, o1 + j);
+      s01 = d0.fma(x1, s01);
+      s11 = d1.fma(x1, s11);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, padded, o2 + j);
+      s02 = d0.fma(x2, s02);
+      s12 = d1.fma(x2, s12);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, padded, o3 + j);
+      s03 = d0.fma(x3, s03);
+      s13 = d1.fma(x3, s13);
+    }
+    s00.intoArray(partial, at0);
+    s01.intoArray(partial, at0 + 16);
+    s02.intoArray(partial, at0 + 32);
+    s03.intoArray(partial, at0 + 48);
+    s10.intoArray(partial, at1);
+    s11.intoArray(partial, at1 + 16);
+    s12.intoArray(partial, at1 + 32);
+    s13.intoArray(partial, at1 + 48);
   }
 
   /** One output channel by one step: the rows and steps left over. */
