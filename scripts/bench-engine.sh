@@ -19,7 +19,10 @@
 # ratio ranges of 0.6-1.0 for one row). Each row prints the medians of both and of the per-pair
 # ratios, with the lowest and highest ratio, and both medians as shares of this machine's
 # multiply-add peak on the row's threads (see below).
-#   [SECONDS_PER_TURN=1] [BENCH_KEEP_OPENBLAS_CORETYPE=1] scripts/bench-engine.sh
+# BENCH_ISA=avx2 runs both sides as on an x86 CPU without AVX-512 (most laptops, AMD before
+# Zen 4): the JVM with -XX:UseAVX=2, PyTorch's oneDNN and ATen dispatch limited to AVX2
+# (ONEDNN_MAX_CPU_ISA, ATEN_CPU_CAPABILITY), OpenBLAS on its Haswell kernels for both.
+#   [SECONDS_PER_TURN=1] [BENCH_KEEP_OPENBLAS_CORETYPE=1] [BENCH_ISA=avx2] scripts/bench-engine.sh
 #     [steps per turn, default 10] [pairs, default 7] [models...]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -38,6 +41,16 @@ if [[ -n "${OPENBLAS_CORETYPE:-}" && -z "${BENCH_KEEP_OPENBLAS_CORETYPE:-}" ]]; 
       "(BENCH_KEEP_OPENBLAS_CORETYPE=1 keeps it)" >&2
   fi
 fi
+isa_jvm=""
+isa_env=""
+case "${BENCH_ISA:-}" in
+  "") ;;
+  avx2)
+    isa_jvm="-XX:UseAVX=2"
+    isa_env="OPENBLAS_CORETYPE=Haswell ONEDNN_MAX_CPU_ISA=AVX2 ATEN_CPU_CAPABILITY=avx2"
+    echo "bench-engine: both sides on AVX2 (BENCH_ISA=avx2): JVM $isa_jvm; $isa_env" ;;
+  *) echo "bench-engine: BENCH_ISA is avx2 or unset; got '$BENCH_ISA'" >&2; exit 2 ;;
+esac
 steps=${1:-10}
 pairs=${2:-7}
 shift $(( $# > 2 ? 2 : $# ))
@@ -52,7 +65,7 @@ trap 'rm -f "$log"' EXIT
 # match them (past 100%, only fewer multiplications can).
 files=()
 for m in "${models[@]}"; do files+=("$SPARKCONV_HOME/conf/models/$m.json"); done
-if ! roofline=$(java -Xmx2g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" \
+if ! roofline=$(java -Xmx2g $ENGINE_JVM_FLAGS $isa_jvm -cp "$ENGINE_CLASSPATH" \
     org.sparkconv.engine.bench.Roofline 1,2 "${files[@]}" 2>"$log"); then
   echo "bench-engine: the peak and work per image (Roofline) failed:" >&2
   cat "$log" >&2
@@ -69,10 +82,11 @@ for m in "${models[@]}"; do
   for case in "train 64" "infer 256"; do
     set -- $case
     for threads in 1 2; do
-      sparkconv="SPARKCONV_THREADS=$threads OPENBLAS_NUM_THREADS=1 java -Xmx4g $ENGINE_JVM_FLAGS \
+      sparkconv="$isa_env SPARKCONV_THREADS=$threads OPENBLAS_NUM_THREADS=1 java -Xmx4g \
+        $ENGINE_JVM_FLAGS $isa_jvm \
         -cp '$ENGINE_CLASSPATH' org.sparkconv.engine.bench.StepBenchmark '$model' $1 $2 $steps 0 \
         --turns 2>/dev/null"
-      pytorch="MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 \
+      pytorch="$isa_env MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TRIM_THRESHOLD_=4000000000 \
         OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads /usr/bin/python3 \
         '$SPARKCONV_HOME/scripts/pytorch_bench.py' '$model' $1 $2 $threads $steps 0 --turns"
       if ! line=$(/usr/bin/python3 "$SPARKCONV_HOME/scripts/bench_turns.py" "$pairs" \
