@@ -33,12 +33,10 @@ final class ChannelWeightGradient {
    */
   static void accumulate(float[] dyT, int dyAt, int outPad, float[] padded, int firstTap,
       int endTap, int[] offsets, int[] pixelOffsets, int pixels, float[] accT) {
-    boolean quads = outPad % (4 * LANES) == 0;
-    boolean pairs = !quads && outPad % (2 * LANES) == 0;
     // with AVX2's 16 vector registers, 6 taps by 2 vectors (VectorApi.hasFewRegisters)
-    boolean narrow = FEW_REGISTERS && (quads || pairs);
-    quads &= !narrow;
-    pairs |= narrow;
+    boolean quads = !FEW_REGISTERS && outPad % (4 * LANES) == 0;
+    boolean pairs = !quads && outPad % (2 * LANES) == 0;
+    boolean narrow = FEW_REGISTERS && pairs;
     int width = quads ? 4 : pairs ? 2 : 1;
     int taps = quads || narrow ? 6 : pairs ? 8 : 16;
     for (int o = 0; o < outPad; o += width * LANES) {
@@ -172,7 +170,7 @@ final class ChannelWeightGradient {
    */
   private static void taps6x2(float[] dyT, int dyAt, int outPad, float[] padded,
       int[] offsets, int p, int[] pixelOffsets, int pixels, float[] accT, int o) {
-    int x0 = offsets[p + 0];
+    int x0 = offsets[p];
     int x1 = offsets[p + 1];
     int x2 = offsets[p + 2];
     int x3 = offsets[p + 3];

@@ -72,12 +72,13 @@ final class PixelWeightGradient {
           tile2x4(dy, dyAt, run, k, padded, paddedAt, offsets, p, depth, partial);
           tile2x4(dy, dyAt, run, k + 2, padded, paddedAt, offsets, p, depth, partial);
         }
-      }
-      for (; p < wideEnd; p += WIDE_TILE) {
-        tile4x6(dy, dyAt, run, k, padded, paddedAt, offsets, p, depth, partial);
-      }
-      for (; p + TILE <= depth; p += TILE) {
-        tile4x4(dy, dyAt, run, k, padded, paddedAt, offsets, p, depth, partial);
+      } else {
+        for (; p < wideEnd; p += WIDE_TILE) {
+          tile4x6(dy, dyAt, run, k, padded, paddedAt, offsets, p, depth, partial);
+        }
+        for (; p + TILE <= depth; p += TILE) {
+          tile4x4(dy, dyAt, run, k, padded, paddedAt, offsets, p, depth, partial);
+        }
       }
       for (; p < depth; p++) {
         for (int kk = k; kk < k + TILE; kk++) {
