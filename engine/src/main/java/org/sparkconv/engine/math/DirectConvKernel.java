@@ -107,8 +107,8 @@ final class DirectConvKernel {
   /**
    * {@link #run} with 16 vector registers (AVX2), where the 8 x 3 tile's 24 accumulators spill:
    * each panel as 4-row halves by 2 vectors (8 accumulators, 2 loads and 4 broadcasts per 8
-   * multiply-adds), a half past {@code rows} skipped; the last vector of a run by the 8 x 1
-   * tile. Alone, 16x28x28->16 at 64 images on the Zen 4 with {@code -XX:UseAVX=2}: 8 x 3 22
+   * multiply-adds), a half past {@code rows} skipped, the last 2 rows of a 5- or 6-row panel
+   * by {@link #microKernel2x4}; the last vector of a run by the 8 x 1 tile. Alone, 16x28x28->16 at 64 images on the Zen 4 with {@code -XX:UseAVX=2}: 8 x 3 22
    * GMAC/s, 4 x 3 (16 registers live) 24, 4 x 2 47 (medians of 30 rounds alternated).
    */
   private static void runInHalves(float[] packed, int packedAt, int rows, int depth,
@@ -116,13 +116,26 @@ final class DirectConvKernel {
       int rowStride) {
     int[] shifted = shiftedOffsets(depth);
     int half = ROWS / 2;
+    // a last panel of 5 or 6 rows: its last 2 rows by 2 x 4 tiles where the run has 4 vectors
+    int lastPanel = (rows - 1) / ROWS * ROWS;
+    boolean twoRows = rows - lastPanel > half && rows - lastPanel <= half + 2;
+    int pairs = twoRows ? lastPanel + half : -1;
+    int pairColumns = twoRows ? runLength / (4 * LANES) * 4 * LANES : 0;
     int j = 0;
     for (; j + 2 * LANES <= runLength; j += 2 * LANES) {
       shift(offsets, depth, j, shifted);
       for (int q = 0; q < rows; q += half) {
+        if (q == pairs && j < pairColumns) {
+          continue;
+        }
         microKernel4x2(packed, packedAt + (q - q % ROWS) * depth + q % ROWS, depth, shifted,
             padded, result, resultAt + q * rowStride + j, rowStride);
       }
+    }
+    for (int k = 0; k < pairColumns; k += 4 * LANES) {
+      shift(offsets, depth, k, shifted);
+      microKernel2x4(packed, packedAt + lastPanel * depth + half, depth, shifted, padded,
+          result, resultAt + pairs * rowStride + k, rowStride);
     }
     for (; j < runLength; j += LANES) {
       shift(offsets, depth, j, shifted);
@@ -596,6 +609,50 @@ final class DirectConvKernel {
     c21.intoArray(result, at + 2 * row + LANES);
     c30.intoArray(result, at + 3 * row);
     c31.intoArray(result, at + 3 * row + LANES);
+  }
+
+  /**
+   * Two rows of a panel, from {@code a[aAt]} (its fifth), by 4 vectors at result[at]:
+   * {@link #runInHalves}' tile for the last 2 rows of a 5- or 6-row panel, where a 4-row half
+   * would multiply 2 zero rows (LeNet-5's 6-channel first conv and the adjoint into it). 8
+   * accumulators, 4 loads and 2 broadcasts per 8 multiply-adds.
+   */
+  private static void microKernel2x4(float[] a, int aAt, int depth, int[] offs, float[] padded,
+      float[] result, int at, int row) {
+    FloatVector c00 = FloatVector.zero(SPECIES);
+    FloatVector c01 = FloatVector.zero(SPECIES);
+    FloatVector c02 = FloatVector.zero(SPECIES);
+    FloatVector c03 = FloatVector.zero(SPECIES);
+    FloatVector c10 = FloatVector.zero(SPECIES);
+    FloatVector c11 = FloatVector.zero(SPECIES);
+    FloatVector c12 = FloatVector.zero(SPECIES);
+    FloatVector c13 = FloatVector.zero(SPECIES);
+    for (int p = 0; p < depth; p++) {
+      int ap = aAt + p * ROWS;
+      int bp = offs[p];
+      FloatVector b0 = FloatVector.fromArray(SPECIES, padded, bp);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, padded, bp + LANES);
+      FloatVector b2 = FloatVector.fromArray(SPECIES, padded, bp + 2 * LANES);
+      FloatVector b3 = FloatVector.fromArray(SPECIES, padded, bp + 3 * LANES);
+      FloatVector a0 = FloatVector.broadcast(SPECIES, a[ap]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      c02 = a0.fma(b2, c02);
+      c03 = a0.fma(b3, c03);
+      FloatVector a1 = FloatVector.broadcast(SPECIES, a[ap + 1]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      c12 = a1.fma(b2, c12);
+      c13 = a1.fma(b3, c13);
+    }
+    c00.intoArray(result, at);
+    c01.intoArray(result, at + LANES);
+    c02.intoArray(result, at + 2 * LANES);
+    c03.intoArray(result, at + 3 * LANES);
+    c10.intoArray(result, at + row);
+    c11.intoArray(result, at + row + LANES);
+    c12.intoArray(result, at + row + 2 * LANES);
+    c13.intoArray(result, at + row + 3 * LANES);
   }
 
   /**
