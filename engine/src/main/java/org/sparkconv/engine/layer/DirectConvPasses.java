@@ -144,7 +144,7 @@ final class DirectConvPasses {
   private final int inSize;
   private final int outSize;
   private final int outChannels;
-  private final int[] chunkPixelOffsets; // a chunk's pixels, by channels
+  private int[] chunkPixelOffsets; // a chunk's pixels, by channels; see reserveBackward
   // Per piece of a backward pass: its weight gradient in the kernel's own layout (Winograd's
   // transformed weights, the transposed weights by channels, or the lane partial sums by
   // pixels), summed in piece order and taken to the weights' layout once a pass.
@@ -656,8 +656,6 @@ final class DirectConvPasses {
     this.inSize = g.imageSize();
     this.outSize = outChannels * g.colCols();
     this.outChannels = outChannels;
-    this.chunkPixelOffsets = plan.weightsByChannels()
-        ? plan.forward().chunkPixelOffsets(plan.chunk()) : null;
   }
 
   /**
@@ -707,8 +705,8 @@ final class DirectConvPasses {
   /**
    * Allocates the backward passes' buffers, once: each worker's (the weight gradient's images
    * and gradients, the adjoint's padded gradient and result, their Winograd transforms), the
-   * pieces' weight-gradient sums and the adjoint's packed weights. Every backward entry calls
-   * it; the first allocates.
+   * pieces' weight-gradient sums, the adjoint's packed weights and the by-channels weight
+   * gradient's table of a chunk's pixels. Every backward entry calls it; the first allocates.
    */
   void reserveBackward() {
     if (backwardReserved) {
@@ -752,6 +750,8 @@ final class DirectConvPasses {
               : plan.winogradAdjoint().packedWeightsSize()];
       adjointListWeights = plan.wrappedAdjoint() == null ? null
           : new float[plan.wrappedAdjoint().listWeightsSize()];
+      // an index table of the backward only, which an inferring network need not hold
+      chunkPixelOffsets = byChannels ? f.chunkPixelOffsets(plan.chunk()) : null;
       backwardReserved = true;
     }
   }
