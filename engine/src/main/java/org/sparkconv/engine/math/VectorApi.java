@@ -33,6 +33,11 @@ final class VectorApi {
     return (arch.equals("amd64") || arch.equals("x86_64")) && Wide.BITS < 512;
   }
 
+  /** Floats in the preferred vector: 16 with AVX-512, 8 with AVX2; only call when resolved. */
+  static int floatLanes() {
+    return Wide.BITS / Float.SIZE;
+  }
+
   private static final class Wide {
     static final int BITS = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize();
   }

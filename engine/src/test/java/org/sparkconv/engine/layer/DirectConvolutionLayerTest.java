@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkconv.engine.TestArrays.uniform;
 
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.math.ComputeContext;
 import org.sparkconv.engine.math.ConvGeometry;
@@ -57,10 +58,17 @@ class DirectConvolutionLayerTest {
     assertTrue(lenetPasses.runsChannelLanes(), "6x14x14->16, 5x5 valid: by channels");
     assertTrue(lenetPasses.writesPooled(), "6x14x14->16: its 10x10 output pools");
     check(new Shape(6, 14, 14), lenetSecond, true);
-    // ResNet-20's 16-channel stage: rows that wrap compute no dropped columns, and stay
-    assertTrue(((Conv2d) new Conv2d.Spec(0, 16, 3, 3, 1, 1, Padding.of(1), 1, 1, false,
-        Init.HE_NORMAL).build(new Shape(16, 28, 28), 0, ComputeContext.defaults()))
-        .directPasses().runsWrappedRows(), "16x28x28->16: rows that wrap");
+    // ResNet-20's 16-channel stage: rows that wrap compute no dropped columns, and stay; its
+    // weight gradient by pixels where one vector holds the 16 outputs, by channels on AVX2's
+    // 8 lanes (two vectors)
+    Conv2d.Spec resnetFirst = new Conv2d.Spec(0, 16, 3, 3, 1, 1, Padding.of(1), 1, 1, false,
+        Init.HE_NORMAL);
+    DirectConvPasses resnetPasses = ((Conv2d) resnetFirst.build(new Shape(16, 28, 28), 0,
+        ComputeContext.defaults())).directPasses();
+    assertTrue(resnetPasses.runsWrappedRows(), "16x28x28->16: rows that wrap");
+    assertEquals(FloatVector.SPECIES_PREFERRED.length() >= 16,
+        resnetPasses.runsWeightsByPixels(), "16x28x28->16: weights by pixels on 16 lanes only");
+    check(new Shape(16, 28, 28), resnetFirst, true);
     // A first conv: one input channel, whose adjoint would be 8x the lowered work
     check(new Shape(1, 28, 28), new Conv2d.Spec(0, 6, 5, 5, 1, 1, Padding.of(2), 1, 1, true,
         Init.HE_NORMAL), false);
