@@ -279,8 +279,9 @@ final class DirectConvPasses {
      * every output channel (16 on 512-bit vectors, 8 on AVX2: {@link
      * DirectConv#weightsByPixelsPay}), so that the by-channels kernel broadcasts 16 taps for
      * each vector of gradients it loads, and the planes are large. 512-bit vectors, 64 images,
-     * one thread, by channels vs by pixels in ms: 16x28x28->16 2.30 vs 1.69; elsewhere by pixels lost (32x28x28->32 6.58 vs
-     * 7.23, 32x14x14->32 1.49 vs 2.20, 64x7x7->64 1.65 vs 4.90), its runs streaming from L2.
+     * one thread, by channels vs by pixels in ms: 16x28x28->16 2.30 vs 1.69; elsewhere by
+     * pixels lost (32x28x28->32 6.58 vs 7.23, 32x14x14->32 1.49 vs 2.20, 64x7x7->64 1.65 vs
+     * 4.90), its runs streaming from L2.
      * Whole ResNet-20 training steps, interleaved in one process, by pixels / by channels per
      * round: 0.96-1.07 (median 1.03) at one thread, 0.95-1.13 (1.03) at two.
      */

@@ -108,8 +108,9 @@ final class DirectConvKernel {
    * {@link #run} with 16 vector registers (AVX2), where the 8 x 3 tile's 24 accumulators spill:
    * each panel as 4-row halves by 2 vectors (8 accumulators, 2 loads and 4 broadcasts per 8
    * multiply-adds), a half past {@code rows} skipped, the last 2 rows of a 5- or 6-row panel
-   * by {@link #microKernel2x4}; the last vector of a run by the 8 x 1 tile. Alone, 16x28x28->16 at 64 images on the Zen 4 with {@code -XX:UseAVX=2}: 8 x 3 22
-   * GMAC/s, 4 x 3 (16 registers live) 24, 4 x 2 47 (medians of 30 rounds alternated).
+   * by {@link #microKernel2x4}; the last vector of a run by the 8 x 1 tile. Alone,
+   * 16x28x28->16 at 64 images on the Zen 4 with {@code -XX:UseAVX=2}: 8 x 3 22 GMAC/s, 4 x 3
+   * (16 registers live) 24, 4 x 2 47 (medians of 30 rounds alternated).
    */
   private static void runInHalves(float[] packed, int packedAt, int rows, int depth,
       int[] offsets, float[] padded, float[] result, int resultAt, int runLength,
