@@ -27,6 +27,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_built
+ensure_torch
 # PyTorch at its best runs the OpenBLAS kernels of this CPU: a core inherited from the
 # environment replaces them only when asked to (BENCH_KEEP_OPENBLAS_CORETYPE=1). A shell here
 # exported OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU: half the speed of OpenBLAS's own choice

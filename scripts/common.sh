@@ -45,6 +45,23 @@ ensure_openblas() {
   fi
 }
 
+# PyTorch 1.13 (Debian python3-torch), the reference the benchmark and recipe scripts compare
+# against: installed when missing and running as root; otherwise one line, and the caller stops.
+ensure_torch() {
+  if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "PyTorch not found for /usr/bin/python3: sudo apt-get install python3-torch" >&2
+    return 1
+  fi
+  echo "PyTorch not found: installing Debian package python3-torch" >&2
+  env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >&2 || {
+    env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >&2
+  } || { echo "python3-torch could not be installed" >&2; return 1; }
+}
+
 # Builds every module (tests skipped) when a jar is missing or older than any source.
 ensure_built() {
   local jar="$SPARKCONV_HOME/spark-trainer/target/sparkconv-spark-trainer-$SPARKCONV_VERSION.jar"

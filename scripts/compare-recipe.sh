@@ -6,6 +6,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 job=${1:?usage: scripts/compare-recipe.sh JOB.json [--epochs N]}
+ensure_torch
 shift
 epochs=()
 if [[ "${1:-}" == "--epochs" ]]; then
