@@ -92,17 +92,26 @@ class InferenceFoldingTest {
   /**
    * A batch larger than a chunk (at an offset) runs in chunks (two whole ones and a part): every
    * image's outputs equal the evaluation forward's within rounding, at one and two threads, and
-   * at one thread, bit for bit, those of the same image inferred in a batch of its own chunk's
-   * size and position (on several threads chunks are the threads' shares:
-   * {@link InferenceOnThreadsTest}).
+   * at one thread those of the same image inferred in a batch of its own chunk's size and
+   * position: bit for bit with the engine's own GEMM, within rounding with the default one. The
+   * flat tail's dense product runs over the whole batch, and a native BLAS need not round a row
+   * the same whatever the row count: OpenBLAS 0.3.21 on its Haswell kernels (a CPU without
+   * AVX-512) gave image 12's output of a 150-row product one bit apart from the same row of a
+   * 64-row one. On several threads chunks are the threads' shares
+   * ({@link InferenceOnThreadsTest}).
    */
   @Test
   void aLargeBatchInfersInChunksAsItWouldWhole() {
+    inferInChunksAsWhole(ComputeContext.defaults(), false);
+    inferInChunksAsWhole(ComputeContext.defaults().withGemm(VectorGemm.INSTANCE), true);
+  }
+
+  private static void inferInChunksAsWhole(ComputeContext context, boolean bitForBit) {
     NetworkSpec spec = SpecJson.read(MODELS.resolve("resnet20.json"));
     int chunk = Network.INFERENCE_CHUNK;
     int batch = 2 * chunk + 22;
     for (int threads = 1; threads <= 2; threads++) {
-      Network net = Network.build(spec, ComputeContext.defaults().withThreads(threads));
+      Network net = Network.build(spec, context.withThreads(threads));
       net.initialize(9);
       int inSize = net.inputShape().size();
       int outSize = net.outputShape().size();
@@ -120,10 +129,15 @@ class InferenceFoldingTest {
         float[] alone = net.infer(new Tensor(x, (1 + first) * inSize, count,
             net.inputShape())).toArray();
         for (int i = 0; i < count * outSize; i++) {
-          assertEquals(Float.floatToRawIntBits(alone[i]),
-              Float.floatToRawIntBits(chunked[first * outSize + i]),
-              "image " + (first + i / outSize) + " alone against in the batch, " + threads
-                  + " threads");
+          String what = "image " + (first + i / outSize) + " alone against in the batch, "
+              + context.gemm().name();
+          float inBatch = chunked[first * outSize + i];
+          if (bitForBit) {
+            assertEquals(Float.floatToRawIntBits(alone[i]), Float.floatToRawIntBits(inBatch),
+                what);
+          } else {
+            assertEquals(alone[i], inBatch, 1e-5 * (1 + Math.abs(alone[i])), what);
+          }
         }
       }
     }
