@@ -25,6 +25,15 @@ ensure_fashion_mnist() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
 }
 
+# Installs Debian packages as root, output to standard error; refreshes the package lists only
+# when the install fails without them (a fresh machine has none).
+apt_install() {
+  env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || {
+    env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+  }
+}
+
 # Native BLAS (Debian's libopenblas0) makes training several times faster; the engine runs
 # without it (pure-Java GEMM). Installed when missing and running as root; otherwise one line.
 ensure_openblas() {
@@ -35,10 +44,8 @@ ensure_openblas() {
   fi
   if [ "$(id -u)" -eq 0 ]; then
     echo "native BLAS not found: installing Debian package libopenblas0 (optional, for speed)" >&2
-    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0 >&2 || {
-      env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-      env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenblas0 >&2
-    } || echo "libopenblas0 could not be installed: using the pure-Java GEMM" >&2
+    apt_install libopenblas0 \
+      || echo "libopenblas0 could not be installed: using the pure-Java GEMM" >&2
   else
     echo "native BLAS not found: using the pure-Java GEMM (sudo apt-get install libopenblas0" \
       "for speed)" >&2
@@ -56,10 +63,7 @@ ensure_torch() {
     return 1
   fi
   echo "PyTorch not found: installing Debian package python3-torch" >&2
-  env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >&2 || {
-    env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >&2
-  } || { echo "python3-torch could not be installed" >&2; return 1; }
+  apt_install python3-torch || { echo "python3-torch could not be installed" >&2; return 1; }
 }
 
 # Builds every module (tests skipped) when a jar is missing or older than any source.
