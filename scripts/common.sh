@@ -66,7 +66,6 @@ ensure_torch() {
   apt_install python3-torch || { echo "python3-torch could not be installed" >&2; return 1; }
 }
 
-# Builds every module (tests skipped) when a jar is missing or older than any source.
 # The JVM flag that backs the heap with transparent huge pages where the kernel hands them out
 # on request (mode "madvise", Debian's and Ubuntu's default); nothing where it gives them to
 # every process anyway ("always") or not at all ("never", where the flag would only print a
@@ -83,6 +82,7 @@ huge_page_flags() {
   fi
 }
 
+# Builds every module (tests skipped) when a jar is missing or older than any source.
 ensure_built() {
   local jar="$SPARKCONV_HOME/spark-trainer/target/sparkconv-spark-trainer-$SPARKCONV_VERSION.jar"
   local stale
@@ -97,13 +97,16 @@ ensure_built() {
   fi
   ENGINE_CLASSPATH="$SPARKCONV_HOME/engine/target/sparkconv-engine-$SPARKCONV_VERSION.jar:$(cat "$SPARKCONV_HOME/engine/target/runtime-classpath.txt")"
   # The Vector API module for the engine's vector kernels, and the JIT setting they need to stay
-  # off the API's slow Java fallback (engine/.../math/JitTrapLimit.java says why).
-  ENGINE_JVM_FLAGS="--add-modules=jdk.incubator.vector -XX:PerMethodTrapLimit=100000 $(huge_page_flags)"
+  # off the API's slow Java fallback (engine/.../math/JitTrapLimit.java says why); huge pages
+  # where the kernel gives them on request.
+  local huge_pages
+  huge_pages=$(huge_page_flags)
+  ENGINE_JVM_FLAGS="--add-modules=jdk.incubator.vector -XX:PerMethodTrapLimit=100000 $huge_pages"
   # Spark from the Maven jars: no Spark installation needed for local mode.
   SPARK_LOCAL_CLASSPATH="$jar:$(cat "$SPARKCONV_HOME/spark-trainer/target/local-classpath.txt")"
   APP_JAR="$SPARKCONV_HOME/spark-trainer/target/sparkconv-spark-trainer-$SPARKCONV_VERSION-app.jar"
   # The --add-opens list Spark's launcher uses on Java 17, kept once, in spark-trainer/pom.xml.
-  SPARK_JVM_FLAGS="$(sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' "$SPARKCONV_HOME/spark-trainer/pom.xml") $(huge_page_flags)"
+  SPARK_JVM_FLAGS="$(sed -n 's:.*<spark.jvm.flags>\(.*\)</spark.jvm.flags>.*:\1:p' "$SPARKCONV_HOME/spark-trainer/pom.xml") $huge_pages"
   ensure_openblas_core
 }
 
