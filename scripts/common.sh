@@ -69,11 +69,11 @@ ensure_torch() {
 # The JVM flag that backs the heap with transparent huge pages where the kernel hands them out
 # on request (mode "madvise", Debian's and Ubuntu's default); nothing where it gives them to
 # every process anyway ("always") or not at all ("never", where the flag would only print a
-# warning), or off Linux. Activations and gradients span hundreds of MB, which 4 KB pages spread
-# over more entries than the TLB holds. ResNet-20 training, one thread, turn by turn against the
-# same JVM without it: 1.027-1.053x (three runs), inference 1.015-1.021x; VGG-small and LeNet-5
-# within noise (README: "Huge pages"). Cluster nodes decide for themselves: scripts/submit.sh
-# leaves it to the user.
+# warning), or off Linux. ResNet-20 training's activations and gradients (~100 MB) span 25,000
+# pages of 4 KB, far more than the TLB holds. Its training at one thread, turn by turn against
+# the same JVM without the flag: 1.027-1.053x (three runs), inference 1.015-1.021x; VGG-small
+# and LeNet-5 within noise (README: "Huge pages"). Cluster nodes decide for themselves:
+# scripts/submit.sh leaves it to the user.
 huge_page_flags() {
   local mode
   mode=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null) || return 0
