@@ -19,18 +19,17 @@ ensure_fashion_mnist() {
     return 0
   fi
   echo "Fashion-MNIST not found in $FASHION_MNIST_DIR: installing Debian package dataset-fashion-mnist" >&2
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
+  apt_install dataset-fashion-mnist
 }
 
-# Installs Debian packages as root, output to standard error; refreshes the package lists only
-# when the install fails without them (a fresh machine has none).
+# Installs Debian packages (through sudo unless root), output to standard error; refreshes the
+# package lists only when the install fails without them (a fresh machine has none).
 apt_install() {
-  env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || {
-    env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 || {
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2
   }
 }
 

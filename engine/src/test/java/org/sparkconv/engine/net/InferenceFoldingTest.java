@@ -95,10 +95,10 @@ class InferenceFoldingTest {
    * at one thread those of the same image inferred in a batch of its own chunk's size and
    * position: bit for bit with the engine's own GEMM, within rounding with the default one. The
    * flat tail's dense product runs over the whole batch, and a native BLAS need not round a row
-   * the same whatever the row count: OpenBLAS 0.3.21 on its Haswell kernels (a CPU without
-   * AVX-512) gave image 12's output of a 150-row product one bit apart from the same row of a
-   * 64-row one. On several threads chunks are the threads' shares
-   * ({@link InferenceOnThreadsTest}).
+   * the same whatever the row count: OpenBLAS 0.3.21 on its Haswell kernels (the AVX2 test run,
+   * where the engine takes it, on a shell with OPENBLAS_CORETYPE=Haswell) gave image 12's
+   * output of a 150-row product one bit apart from the same row of a 64-row one. On several
+   * threads chunks are the threads' shares ({@link InferenceOnThreadsTest}).
    */
   @Test
   void aLargeBatchInfersInChunksAsItWouldWhole() {
