@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.sparkconv.engine.TestArrays.uniform;
 
-import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.math.ComputeContext;
-import org.sparkconv.engine.tensor.Tensor;
 
 /**
  * Training on two threads splits every node's images among them (and sums per piece); on 40
@@ -34,8 +32,8 @@ class RandomGraphThreadsTest {
           float[] x = uniform(BATCH * inSize, 7 * n + step);
           float[] dOut = uniform(BATCH * outSize, 11 * n + step);
           String what = spec.name() + ", Winograd " + winograd + ", step " + step + ": ";
-          float[][] a = step(one, x, dOut);
-          float[][] b = step(two, x, dOut);
+          float[][] a = NetworkPasses.run(one, BATCH, x, dOut, true);
+          float[][] b = NetworkPasses.run(two, BATCH, x, dOut, true);
           assertClose(what + "output", a[0], b[0]);
           assertClose(what + "input gradient", a[1], b[1]);
           assertClose(what + "parameter gradients", one.grads(), two.grads());
@@ -50,14 +48,6 @@ class RandomGraphThreadsTest {
         ComputeContext.defaults().withThreads(threads).withWinograd(winograd));
     net.initialize(seed);
     return net;
-  }
-
-  /** Output and input gradient of a training forward and backward, gradients zeroed first. */
-  private static float[][] step(Network net, float[] x, float[] dOut) {
-    float[] out = net.forward(new Tensor(x, 0, BATCH, net.inputShape()), true).toArray();
-    net.zeroGrad();
-    float[] dx = Arrays.copyOf(net.backward(dOut, true), x.length);
-    return new float[][] {out, dx};
   }
 
   /** Within 1e-4 of the larger magnitude in the array (sums taken in another order). */

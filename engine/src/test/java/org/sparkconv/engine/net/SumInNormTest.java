@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.sparkconv.engine.TestArrays.uniform;
 
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.sparkconv.engine.layer.Conv2d;
 import org.sparkconv.engine.layer.Init;
 import org.sparkconv.engine.layer.Padding;
 import org.sparkconv.engine.math.ComputeContext;
-import org.sparkconv.engine.tensor.Tensor;
 
 /**
  * In a kept (training) forward, a batch norm whose only reader is the two-input sum right
@@ -40,8 +38,8 @@ class SumInNormTest {
         float[] x = uniform(BATCH * inSize, 10 + step);
         float[] dOut = uniform(BATCH * outSize, 20 + step);
         String what = threads + " threads, step " + step + ": ";
-        float[][] a = run(apart, x, dOut, training);
-        float[][] f = run(folded, x, dOut, training);
+        float[][] a = NetworkPasses.run(apart, BATCH, x, dOut, training);
+        float[][] f = NetworkPasses.run(folded, BATCH, x, dOut, training);
         assertBitsEqual(what + "output", a[0], f[0]);
         assertBitsEqual(what + "input gradient", a[1], f[1]);
         assertBitsEqual(what + "parameter gradients", apart.grads(), folded.grads());
@@ -99,14 +97,6 @@ class SumInNormTest {
     Network net = Network.build(spec, ComputeContext.defaults().withThreads(threads));
     net.initialize(9);
     return net;
-  }
-
-  /** Output and input gradient of one forward and backward, gradients zeroed first. */
-  private static float[][] run(Network net, float[] x, float[] dOut, boolean training) {
-    float[] out = net.forward(new Tensor(x, 0, BATCH, net.inputShape()), training).toArray();
-    net.zeroGrad();
-    float[] dx = Arrays.copyOf(net.backward(dOut, true), x.length);
-    return new float[][] {out, dx};
   }
 
   private static void assertBitsEqual(String what, float[] expected, float[] actual) {
