@@ -627,7 +627,7 @@ public final class DirectConv {
   /** The sums of {@link #convolveByChannels}, pixel-major into {@code resultT}. */
   private void multiplyByChannels(float[] padded, float[] packedT, float[] resultT) {
     if (slides) {
-      SlidingRowKernel.run(packedT, rowOffsets, padded, rowWidth, outH, outW, resultT);
+      SlidingRowKernel.run(packedT, rowOffsets, offsets, padded, rowWidth, outH, outW, resultT);
     } else {
       ChannelLanesKernel.run(packedT, channelsPadded(), depth, offsets, padded,
           lanePixelOffsets, outH * outW, resultT);
