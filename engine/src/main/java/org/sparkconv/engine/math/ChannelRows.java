@@ -5,9 +5,10 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Channel-major planes {@code (channels, pixels)} to pixel-major rows {@code (pixels, width)},
- * the reverse of {@link ChannelLanesOutput}'s write, for 512-bit vectors only: blocks of 16
- * pixels by 16 channels transposed in registers ({@link LaneTranspose}), the pixels past the
- * last whole block and the channels past the last whole vector one float at a time. The blocks
+ * the reverse of {@link ChannelLanesOutput}'s write, where {@link LaneTranspose} has a block
+ * for the vectors (16 lanes, or AVX2's 8): blocks of a vector's pixels by its channels
+ * transposed in registers, the pixels past the last whole block and the channels past the
+ * last whole vector one float at a time. The blocks
  * ran 1.5x faster than 16-lane gathers of a pixel's channels on Zen 5 (see
  * {@link LaneTranspose}) and took whole VGG-small training steps (one thread, its Winograd
  * weight gradients read these rows) 1.05x faster, 0.99-1.06 in 11 alternated pairs. The gathers
@@ -15,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * compiled them with the index vector's class not constant, on the Java fallback (LeNet-5's
  * 120- and 84-long rows of B end in 8 and 4 such pixels). A scalar transpose of the whole
  * writes each row once per channel, a float at a time, 2.6-22x slower (see
- * {@link DirectConv#transposeGradient}). Touched only with 512-bit vectors.
+ * {@link DirectConv#transposeGradient}). Touched only where {@link LaneTranspose#APPLIES}.
  */
 final class ChannelRows {
 

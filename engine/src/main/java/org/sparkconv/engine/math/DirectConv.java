@@ -655,15 +655,16 @@ public final class DirectConv {
   /**
    * Writes the output gradient {@code (outChannels, outH, outW)} at {@code dOut[off]} transposed
    * to {@code dyT[dyOff ...] (outH * outW, channelsPadded)}; the padding channels are never
-   * written (zero when allocated). With 512-bit vectors by {@link ChannelRows}' gathers: 64
-   * images, one thread, against the blocked scalar loop below, 32x28x28 2.0 -> 0.78 ms,
-   * 16x28x28 1.33 -> 0.40, 64x14x14 0.65 -> 0.23, 32x14x14 1.84 -> 0.20, 64x7x7 1.51 -> 0.07
-   * (bit for bit the same rows).
+   * written (zero when allocated). Where {@link LaneTranspose} has a block for the vectors
+   * (16 lanes, or AVX2's 8), by {@link ChannelRows}: with 512-bit vectors and its gathers
+   * then, 64 images, one thread, against the blocked scalar loop below, 32x28x28 2.0 -> 0.78
+   * ms, 16x28x28 1.33 -> 0.40, 64x14x14 0.65 -> 0.23, 32x14x14 1.84 -> 0.20, 64x7x7 1.51 ->
+   * 0.07 (bit for bit the same rows).
    */
   public void transposeGradient(float[] dOut, int off, float[] dyT, int dyOff) {
     int pixels = outH * outW;
     int width = channelsPadded();
-    if (VectorApi.RESOLVED && VectorApi.hasWideVectors()) {
+    if (VectorApi.RESOLVED && LaneTranspose.APPLIES) {
       ChannelRows.transpose(dOut, off, outChannels, pixels, dyT, dyOff, width);
       return;
     }

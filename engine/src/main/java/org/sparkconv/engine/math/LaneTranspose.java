@@ -6,13 +6,16 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * A 16 x 16 block of floats transposed in registers, for 512-bit vectors only: 16 vector loads,
- * four butterfly stages of one lane permutation and one blend per vector, 16 vector stores.
- * Stage {@code s} (8, 4, 2, 1) swaps the row number's bit of value {@code s} with the lane
- * number's, between rows {@code k} and {@code k + s} (k with that bit clear). Against 16-lane
- * gathers (what {@link ChannelRows} did before), 64 images of 32 planes of 784 pixels to pixel
- * rows, one thread, on an AMD EPYC (Zen 5): 0.40-0.42 ms against 0.60-0.66; 64 planes of 196
- * pixels 0.18-0.21 against 0.30-0.34. Touched only with 512-bit vectors.
+ * A square block of floats, as many rows as a vector has lanes, transposed in registers: 16 x
+ * 16 with 512-bit vectors, 8 x 8 with AVX2's 256-bit ones ({@link #APPLIES}). Row loads, one
+ * butterfly stage per bit of the lane number (four for 16 lanes, three for 8) of one lane
+ * permutation and one blend per vector, row stores. Stage {@code s} (8, 4, 2, 1) swaps the row
+ * number's bit of value {@code s} with the lane number's, between rows {@code k} and
+ * {@code k + s} (k with that bit clear). Against 16-lane gathers (what {@link ChannelRows} did
+ * before), 64 images of 32 planes of 784 pixels to pixel rows, one thread, on an AMD EPYC
+ * (Zen 5): 0.40-0.42 ms against 0.60-0.66; 64 planes of 196 pixels 0.18-0.21 against
+ * 0.30-0.34. On AVX2, which has no scatters, the callers copied a float at a time before the
+ * 8 x 8 block (2026-12-04).
  *
  * <p>The stages are written out operation by operation, without helper methods: with a helper
  * for each of the two rows of a pair, the compiled block allocated (85 MB a VGG-small training
@@ -22,16 +25,18 @@ import jdk.incubator.vector.VectorSpecies;
 final class LaneTranspose {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-  /** Rows and lanes of a block. */
-  static final int SIZE = 16;
-  private static final VectorShuffle<Float> SWAP1 = swap(1);
-  private static final VectorShuffle<Float> SWAP2 = swap(2);
-  private static final VectorShuffle<Float> SWAP4 = swap(4);
-  private static final VectorShuffle<Float> SWAP8 = swap(8);
-  private static final VectorMask<Float> UPPER1 = upper(1);
-  private static final VectorMask<Float> UPPER2 = upper(2);
-  private static final VectorMask<Float> UPPER4 = upper(4);
-  private static final VectorMask<Float> UPPER8 = upper(8);
+  /** Rows and lanes of a block: a vector's lanes. */
+  static final int SIZE = SPECIES.length();
+  /** Whether there is a block for this vector width (16 or 8 lanes). */
+  static final boolean APPLIES = SIZE == 16 || SIZE == 8;
+  private static final VectorShuffle<Float> SWAP1 = APPLIES ? swap(1) : null;
+  private static final VectorShuffle<Float> SWAP2 = APPLIES ? swap(2) : null;
+  private static final VectorShuffle<Float> SWAP4 = APPLIES ? swap(4) : null;
+  private static final VectorShuffle<Float> SWAP8 = SIZE == 16 ? swap(8) : null;
+  private static final VectorMask<Float> UPPER1 = APPLIES ? upper(1) : null;
+  private static final VectorMask<Float> UPPER2 = APPLIES ? upper(2) : null;
+  private static final VectorMask<Float> UPPER4 = APPLIES ? upper(4) : null;
+  private static final VectorMask<Float> UPPER8 = SIZE == 16 ? upper(8) : null;
 
   private LaneTranspose() {}
 
@@ -54,9 +59,20 @@ final class LaneTranspose {
   }
 
   /**
-   * {@code dst[dstAt + l * dstStride + k] = src[srcAt + k * srcStride + l]} for k, l below 16.
+   * {@code dst[dstAt + l * dstStride + k] = src[srcAt + k * srcStride + l]} for k, l below
+   * {@link #SIZE}; only where {@link #APPLIES}.
    */
   static void block(float[] src, int srcAt, int srcStride, float[] dst, int dstAt,
+      int dstStride) {
+    if (SIZE == 16) {
+      block16(src, srcAt, srcStride, dst, dstAt, dstStride);
+    } else {
+      block8(src, srcAt, srcStride, dst, dstAt, dstStride);
+    }
+  }
+
+  /** {@link #block} for 16 lanes. */
+  private static void block16(float[] src, int srcAt, int srcStride, float[] dst, int dstAt,
       int dstStride) {
     FloatVector r0 = FloatVector.fromArray(SPECIES, src, srcAt);
     FloatVector r1 = FloatVector.fromArray(SPECIES, src, srcAt + srcStride);
@@ -159,5 +175,54 @@ final class LaneTranspose {
     r13.intoArray(dst, dstAt + 13 * dstStride);
     r14.intoArray(dst, dstAt + 14 * dstStride);
     r15.intoArray(dst, dstAt + 15 * dstStride);
+  }
+
+  /** {@link #block} for 8 lanes: the stages of bits 2, 1 and 0. */
+  private static void block8(float[] src, int srcAt, int srcStride, float[] dst, int dstAt,
+      int dstStride) {
+    FloatVector r0 = FloatVector.fromArray(SPECIES, src, srcAt);
+    FloatVector r1 = FloatVector.fromArray(SPECIES, src, srcAt + srcStride);
+    FloatVector r2 = FloatVector.fromArray(SPECIES, src, srcAt + 2 * srcStride);
+    FloatVector r3 = FloatVector.fromArray(SPECIES, src, srcAt + 3 * srcStride);
+    FloatVector r4 = FloatVector.fromArray(SPECIES, src, srcAt + 4 * srcStride);
+    FloatVector r5 = FloatVector.fromArray(SPECIES, src, srcAt + 5 * srcStride);
+    FloatVector r6 = FloatVector.fromArray(SPECIES, src, srcAt + 6 * srcStride);
+    FloatVector r7 = FloatVector.fromArray(SPECIES, src, srcAt + 7 * srcStride);
+    FloatVector t;
+    // bit 2
+    t = r0.blend(r4.rearrange(SWAP4), UPPER4);
+    r4 = r0.rearrange(SWAP4).blend(r4, UPPER4); r0 = t;
+    t = r1.blend(r5.rearrange(SWAP4), UPPER4);
+    r5 = r1.rearrange(SWAP4).blend(r5, UPPER4); r1 = t;
+    t = r2.blend(r6.rearrange(SWAP4), UPPER4);
+    r6 = r2.rearrange(SWAP4).blend(r6, UPPER4); r2 = t;
+    t = r3.blend(r7.rearrange(SWAP4), UPPER4);
+    r7 = r3.rearrange(SWAP4).blend(r7, UPPER4); r3 = t;
+    // bit 1
+    t = r0.blend(r2.rearrange(SWAP2), UPPER2);
+    r2 = r0.rearrange(SWAP2).blend(r2, UPPER2); r0 = t;
+    t = r1.blend(r3.rearrange(SWAP2), UPPER2);
+    r3 = r1.rearrange(SWAP2).blend(r3, UPPER2); r1 = t;
+    t = r4.blend(r6.rearrange(SWAP2), UPPER2);
+    r6 = r4.rearrange(SWAP2).blend(r6, UPPER2); r4 = t;
+    t = r5.blend(r7.rearrange(SWAP2), UPPER2);
+    r7 = r5.rearrange(SWAP2).blend(r7, UPPER2); r5 = t;
+    // bit 0
+    t = r0.blend(r1.rearrange(SWAP1), UPPER1);
+    r1 = r0.rearrange(SWAP1).blend(r1, UPPER1); r0 = t;
+    t = r2.blend(r3.rearrange(SWAP1), UPPER1);
+    r3 = r2.rearrange(SWAP1).blend(r3, UPPER1); r2 = t;
+    t = r4.blend(r5.rearrange(SWAP1), UPPER1);
+    r5 = r4.rearrange(SWAP1).blend(r5, UPPER1); r4 = t;
+    t = r6.blend(r7.rearrange(SWAP1), UPPER1);
+    r7 = r6.rearrange(SWAP1).blend(r7, UPPER1); r6 = t;
+    r0.intoArray(dst, dstAt);
+    r1.intoArray(dst, dstAt + dstStride);
+    r2.intoArray(dst, dstAt + 2 * dstStride);
+    r3.intoArray(dst, dstAt + 3 * dstStride);
+    r4.intoArray(dst, dstAt + 4 * dstStride);
+    r5.intoArray(dst, dstAt + 5 * dstStride);
+    r6.intoArray(dst, dstAt + 6 * dstStride);
+    r7.intoArray(dst, dstAt + 7 * dstStride);
   }
 }

@@ -14,6 +14,7 @@ final class WinogradLanesKernel {
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
   private static final boolean SCATTER = VectorApi.hasWideVectors();
+  private static final boolean BLOCKS = LaneTranspose.APPLIES;
   /** Per thread, one transposed block of {@link #pad}. */
   private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(
       () -> new float[LaneTranspose.SIZE * LaneTranspose.SIZE]);
@@ -22,19 +23,19 @@ final class WinogradLanesKernel {
 
   /**
    * Copies the planes {@code x[xOff + c * pixels + k]} to {@code padded[at + target[k] + c]}.
-   * Where the hardware has scatters (AVX-512), whole groups of 16 channels go by blocks of 16
-   * pixels transposed in registers ({@link LaneTranspose}) into this thread's block buffer,
-   * whose 16 rows (a pixel's 16 channels each) are then stored whole; the channels past the
-   * last group go a vector of a plane's pixels at a time by one scatter (as
-   * {@link ChannelLanesOutput} writes the other way); every channel's pixels past the last
-   * vector one float at a time. Else one float at a time. 64 images of 64 7x7 planes
-   * (ResNet-20's third stage), one thread, on Zen 5, medians of two runs: 0.091-0.096 ms
-   * against 0.130-0.235 by scatters alone.
+   * Where {@link LaneTranspose} has a block for the vectors (AVX-512's 16 lanes, AVX2's 8),
+   * whole groups of a vector's channels go by blocks of as many pixels transposed in registers
+   * into this thread's block buffer, whose rows (a pixel's channels each) are then stored
+   * whole; where the hardware has scatters (AVX-512), the channels past the last group go a
+   * vector of a plane's pixels at a time by one scatter (as {@link ChannelLanesOutput} writes
+   * the other way); every other float one at a time. 64 images of 64 7x7 planes (ResNet-20's
+   * third stage), one thread, on Zen 5, medians of two runs: 0.091-0.096 ms against
+   * 0.130-0.235 by scatters alone.
    */
   static void pad(float[] x, int xOff, int channels, int pixels, int[] target, float[] padded,
       int at) {
-    int whole = SCATTER ? pixels / LANES * LANES : 0;
-    int groups = SCATTER ? channels / LANES * LANES : 0;
+    int whole = BLOCKS ? pixels / LANES * LANES : 0;
+    int groups = BLOCKS ? channels / LANES * LANES : 0;
     float[] block = groups > 0 && whole > 0 ? BLOCK.get() : null;
     for (int c = 0; c < groups; c += LANES) {
       int source = xOff + c * pixels;
@@ -49,10 +50,11 @@ final class WinogradLanesKernel {
     for (int c = 0; c < channels; c++) {
       int source = xOff + c * pixels;
       int to = at + c;
-      for (int k = c < groups ? whole : 0; k < whole; k += LANES) { // past the groups' blocks
+      int k = c < groups ? whole : 0; // past the groups' blocks
+      for (; SCATTER && k < whole; k += LANES) {
         FloatVector.fromArray(SPECIES, x, source + k).intoArray(padded, to, target, k);
       }
-      for (int k = whole; k < pixels; k++) {
+      for (; k < pixels; k++) {
         padded[to + target[k]] = x[source + k];
       }
     }
