@@ -57,8 +57,8 @@ final class ChannelWeightGradient {
       for (; quads && p + 2 <= endTap; p += 2) {
         taps2x4(dyT, dyAt, outPad, padded, offsets, p, pixelOffsets, pixels, accT, o);
       }
-      // on AVX2, 4 then 2 taps by the two vectors: one tap's one sum takes the latency of
-      // every multiply-add in turn (one tap by one vector ran at an eighth of the peak)
+      // on AVX2, 4 then 2 taps by the two vectors: one tap's one sum waits out the latency of
+      // every multiply-add in turn (an eighth of the peak at most, at 4 cycles for 2 a cycle)
       for (; narrow && p + 4 <= endTap; p += 4) {
         taps4x2(dyT, dyAt, outPad, padded, offsets, p, pixelOffsets, pixels, accT, o);
       }
