@@ -177,48 +177,6 @@ final class SlidingRowKernel {
   }
 
   /**
-   * 10 pixels of a row, one tap at a time: 10 accumulators, the tap's weight vector and its
-   * 10 broadcasts; taps in the same order as the tiles above, so the same sums bit for bit.
-   */
-  private static void taps10x1(float[] packedT, int v, int[] tapOffsets, float[] padded,
-      int base, float[] outT, int at) {
-    FloatVector c0 = FloatVector.zero(SPECIES);
-    FloatVector c1 = c0;
-    FloatVector c2 = c0;
-    FloatVector c3 = c0;
-    FloatVector c4 = c0;
-    FloatVector c5 = c0;
-    FloatVector c6 = c0;
-    FloatVector c7 = c0;
-    FloatVector c8 = c0;
-    FloatVector c9 = c0;
-    for (int p = 0; p < tapOffsets.length; p++) {
-      int b = base + tapOffsets[p];
-      FloatVector w = FloatVector.fromArray(SPECIES, packedT, v + p * OUT_PAD);
-      c0 = FloatVector.broadcast(SPECIES, padded[b]).fma(w, c0);
-      c1 = FloatVector.broadcast(SPECIES, padded[b + 1]).fma(w, c1);
-      c2 = FloatVector.broadcast(SPECIES, padded[b + 2]).fma(w, c2);
-      c3 = FloatVector.broadcast(SPECIES, padded[b + 3]).fma(w, c3);
-      c4 = FloatVector.broadcast(SPECIES, padded[b + 4]).fma(w, c4);
-      c5 = FloatVector.broadcast(SPECIES, padded[b + 5]).fma(w, c5);
-      c6 = FloatVector.broadcast(SPECIES, padded[b + 6]).fma(w, c6);
-      c7 = FloatVector.broadcast(SPECIES, padded[b + 7]).fma(w, c7);
-      c8 = FloatVector.broadcast(SPECIES, padded[b + 8]).fma(w, c8);
-      c9 = FloatVector.broadcast(SPECIES, padded[b + 9]).fma(w, c9);
-    }
-    c0.intoArray(outT, at);
-    c1.intoArray(outT, at + OUT_PAD);
-    c2.intoArray(outT, at + 2 * OUT_PAD);
-    c3.intoArray(outT, at + 3 * OUT_PAD);
-    c4.intoArray(outT, at + 4 * OUT_PAD);
-    c5.intoArray(outT, at + 5 * OUT_PAD);
-    c6.intoArray(outT, at + 6 * OUT_PAD);
-    c7.intoArray(outT, at + 7 * OUT_PAD);
-    c8.intoArray(outT, at + 8 * OUT_PAD);
-    c9.intoArray(outT, at + 9 * OUT_PAD);
-  }
-
-  /**
    * 5 pixels of a row by the 2 vectors of the 16 output lanes, one tap at a time: the tap's
    * 2 weight vectors and 5 broadcasts for 10 multiply-adds into 10 independent sums, 13 vector
    * registers. Each sum takes the taps in the order {@link #tile10x5} does, so the same sums
