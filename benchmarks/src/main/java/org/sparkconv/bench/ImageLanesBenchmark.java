@@ -1,0 +1,142 @@
+package org.sparkconv.bench;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.sparkconv.engine.layer.Conv2d;
+import org.sparkconv.engine.layer.Init;
+import org.sparkconv.engine.layer.Layer;
+import org.sparkconv.engine.layer.Padding;
+import org.sparkconv.engine.layer.ParamBlock;
+import org.sparkconv.engine.math.ComputeContext;
+import org.sparkconv.engine.math.ImageLanesWinograd;
+import org.sparkconv.engine.tensor.Shape;
+
+/**
+ * ResNet-20's first-stage convolution (16x28x28 -> 16, 3x3, "same", no bias) over an
+ * inference batch of 256 images, one thread: as the engine runs it ({@code engine}: the
+ * layer's inference pass, the direct kernel on wrapped rows), and by Winograd F(4x4, 3x3) with
+ * images in the vector lanes ({@link ImageLanesWinograd}), once with the activations kept in
+ * that layout ({@code imageLanes}, as a stage of such convolutions would run) and once
+ * converted from and to NCHW around it ({@code imageLanesConverted}). The engine's network
+ * infers 16 images at a time (its activations then stay near the core between layers): the
+ * {@code ...Chunked} variants run the same 256 images' work as 16 passes over one chunk's
+ * arrays (one group of {@link ImageLanesWinograd#LANES} images where that is 16). The set-up
+ * checks that both compute the same convolution.
+ *
+ * <pre>java -jar benchmarks/target/benchmarks.jar ImageLanesBenchmark</pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 10, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "--add-modules=jdk.incubator.vector",
+    "-XX:PerMethodTrapLimit=100000"})
+public class ImageLanesBenchmark {
+
+  private static final int BATCH = 256;
+  private static final int CHANNELS = 16;
+  private static final int SIDE = 28;
+  private static final int LANES = ImageLanesWinograd.LANES;
+  private static final int CHUNK = 16;
+
+  private Layer layer;
+  private float[] in;
+  private float[] out;
+  private ImageLanesWinograd plan;
+  private float[] packed;
+  private float[][] inLanes;
+  private float[][] outLanes;
+
+  @Setup
+  public void setUp() {
+    Shape shape = new Shape(CHANNELS, SIDE, SIDE);
+    Conv2d.Spec spec = new Conv2d.Spec(0, CHANNELS, 3, 3, 1, 1, Padding.of(1), 1, 1, false,
+        Init.HE_NORMAL);
+    layer = spec.build(shape, 0, ComputeContext.defaults().withThreads(1));
+    int params = spec.paramBlocks(shape).stream().mapToInt(ParamBlock::length).sum();
+    SplittableRandom rng = new SplittableRandom(1);
+    float[] weights = gaussian(rng, params);
+    layer.bind(weights, new float[params], 0, new float[0], 0);
+    in = gaussian(rng, BATCH * shape.size());
+    out = new float[BATCH * shape.size()];
+
+    plan = new ImageLanesWinograd(CHANNELS, SIDE, SIDE, CHANNELS);
+    packed = new float[plan.packedSize()];
+    plan.packWeights(weights, 0, packed);
+    inLanes = new float[BATCH / LANES][plan.lanesSize(CHANNELS)];
+    outLanes = new float[BATCH / LANES][plan.lanesSize(CHANNELS)];
+    for (int g = 0; g < inLanes.length; g++) {
+      plan.toLanes(in, g * LANES * shape.size(), shape.size(), inLanes[g]);
+    }
+    float[] byLanes = imageLanesConverted();
+    float[] byEngine = engine();
+    for (int i = 0; i < byEngine.length; i++) {
+      if (Math.abs(byEngine[i] - byLanes[i]) > 1e-3f * (1 + Math.abs(byEngine[i]))) {
+        throw new IllegalStateException("the two convolutions differ at " + i + ": "
+            + byEngine[i] + " against " + byLanes[i]);
+      }
+    }
+  }
+
+  private static float[] gaussian(SplittableRandom rng, int n) {
+    float[] a = new float[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = (float) rng.nextGaussian();
+    }
+    return a;
+  }
+
+  @Benchmark
+  public float[] engine() {
+    layer.infer(in, out, BATCH);
+    return out;
+  }
+
+  @Benchmark
+  public float[] engineChunked() {
+    for (int pass = 0; pass < BATCH / CHUNK; pass++) {
+      layer.infer(in, out, CHUNK);
+    }
+    return out;
+  }
+
+  @Benchmark
+  public float[][] imageLanesChunked() {
+    for (int pass = 0; pass < BATCH / CHUNK; pass++) {
+      for (int g = 0; g < CHUNK / LANES; g++) {
+        plan.convolve(inLanes[g], packed, outLanes[g]);
+      }
+    }
+    return outLanes;
+  }
+
+  @Benchmark
+  public float[][] imageLanes() {
+    for (int g = 0; g < inLanes.length; g++) {
+      plan.convolve(inLanes[g], packed, outLanes[g]);
+    }
+    return outLanes;
+  }
+
+  @Benchmark
+  public float[] imageLanesConverted() {
+    int size = CHANNELS * SIDE * SIDE;
+    for (int g = 0; g < inLanes.length; g++) {
+      plan.toLanes(in, g * LANES * size, size, inLanes[g]);
+      plan.convolve(inLanes[g], packed, outLanes[g]);
+      plan.fromLanes(outLanes[g], out, g * LANES * size, size);
+    }
+    return out;
+  }
+}

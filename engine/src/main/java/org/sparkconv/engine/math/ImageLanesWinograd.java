@@ -1,0 +1,222 @@
+package org.sparkconv.engine.math;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * A stride-1 3x3 convolution zero-padded by one on each side (the output as large as the
+ * input) by Winograd's F(4x4, 3x3), with a group of {@link #LANES} images in the vector lanes:
+ * every float of an activation is one image's, the images side by side, so that a pixel of a
+ * channel is one whole vector ({@code [channel][row][column][image]}, "image lanes"). Not yet
+ * a path of the network; the first part of the route the README's "bound" section measures.
+ *
+ * <p>Why the lanes hold images: on 16 channels (ResNet-20's first stage) neither layout the
+ * engine has makes Winograd pay. By channels ({@link WinogradLanesKernel}) a GEMM position's
+ * product is one vector of 16 output channels, each multiply-add with a broadcast of its own;
+ * by tiles ({@link WinogradConv}) a plane's tiles are gathered into phase planes and back.
+ * With images in the lanes every step of the transforms is whole vectors at their own
+ * addresses, and each position's GEMM is {@link DirectConvKernel}'s 8 x 3 tile over a run of
+ * tiles times images (8 broadcasts and 3 loads a 24 multiply-adds).
+ *
+ * <p>A tile row at a time: its input transform ({@link WinogradLanesKernel#transformInput4}, a
+ * tile and channel a call) into {@code transformed} ({@code [position][channel][tile][image]}),
+ * the 36 GEMMs into {@code products} ({@code [position][output channel][tile][image]}), then
+ * per output channel the output transform of the whole row ({@link Winograd4Kernel#transformOutput})
+ * and its 16 outputs a tile copied into place. The activations stay padded in this layout from
+ * one convolution to the next (the output is written where the next one reads it); {@link
+ * #toLanes} and {@link #fromLanes} convert a group from and to the engine's NCHW images.
+ *
+ * <p>Holds its scratch: one instance per thread.
+ */
+public final class ImageLanesWinograd {
+
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  /** Images per group: one per vector lane. */
+  public static final int LANES = SPECIES.length();
+  private static final int POSITIONS = 36;
+  private static final int TILE = 4;
+  private static final int MR = DirectConvKernel.ROWS;
+
+  private final int inChannels;
+  private final int outChannels;
+  private final int height;
+  private final int width;
+  private final int padH; // rows of a padded channel: height + 2
+  private final int padW; // columns of a padded channel: width + 2
+  private final int tilesW; // tiles in a tile row
+  private final int run; // floats of a tile row's channel in the GEMMs: tiles x images
+  private final int packedPosition; // floats of a position's packed weights
+  private final int inPosition; // floats of a position's transformed tile row
+  private final int outPosition; // floats of a position's products
+  private final int[][] offsets; // per position: per input channel, its run in transformed
+  private final float[] transformed; // the tile row's input transform, then row scratch
+  private final float[] products;
+  private final float[] phases; // a channel's output transform: [4a + b][tile][image]
+
+  /**
+   * The plan for {@code (inChannels, height, width) -> (outChannels, height, width)}; both
+   * sides multiples of 4.
+   */
+  public ImageLanesWinograd(int inChannels, int height, int width, int outChannels) {
+    if (!applies(height, width) || inChannels < 1 || outChannels < 1) {
+      throw new IllegalArgumentException("Winograd with images in lanes takes " + inChannels
+          + "x" + height + "x" + width + " -> " + outChannels + " channels: expected channels"
+          + " >= 1, sides that are multiples of " + TILE + " and rows at least one vector ("
+          + LANES + " lanes, of 8 or 16) wide");
+    }
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.height = height;
+    this.width = width;
+    this.padH = height + 2;
+    this.padW = width + 2;
+    this.tilesW = width / TILE;
+    this.run = tilesW * LANES;
+    int rows = roundUp(outChannels, MR);
+    this.packedPosition = rows * inChannels;
+    this.inPosition = inChannels * run;
+    this.outPosition = rows * run;
+    this.offsets = new int[POSITIONS][inChannels];
+    for (int xi = 0; xi < POSITIONS; xi++) {
+      for (int c = 0; c < inChannels; c++) {
+        offsets[xi][c] = xi * inPosition + c * run;
+      }
+    }
+    this.transformed = new float[POSITIONS * inPosition + WinogradLanesKernel.ROW_SCRATCH];
+    this.products = new float[POSITIONS * outPosition];
+    this.phases = new float[TILE * TILE * run];
+  }
+
+  /** Whether a plane of {@code height x width} can be planned on this machine's vectors. */
+  public static boolean applies(int height, int width) {
+    return height > 0 && width >= LANES && height % TILE == 0 && width % TILE == 0
+        && LaneTranspose.APPLIES;
+  }
+
+  /** Floats of a group's padded activation of {@code channels} channels. */
+  public int lanesSize(int channels) {
+    return channels * padH * padW * LANES;
+  }
+
+  /** Floats of the packed weights ({@link #packWeights}). */
+  public int packedSize() {
+    return POSITIONS * packedPosition;
+  }
+
+  /**
+   * Packs the weights {@code w[wOff + (o * inChannels + c) * 9 + 3i + j]} as each position's
+   * GEMM reads them: {@code U = G g G^T} per kernel ({@link WinogradFilter}), position
+   * {@code xi}'s entry for (o, c) at {@code packed[xi * (outChannels rounded up to 8) *
+   * inChannels + (o / 8 * inChannels + c) * 8 + o % 8]}, the rows past outChannels zero.
+   */
+  public void packWeights(float[] w, int wOff, float[] packed) {
+    float[] g = new float[9];
+    float[] u = new float[POSITIONS];
+    Arrays.fill(packed, 0, packedSize(), 0f);
+    for (int o = 0; o < outChannels; o++) {
+      for (int c = 0; c < inChannels; c++) {
+        System.arraycopy(w, wOff + (o * inChannels + c) * 9, g, 0, 9);
+        WinogradFilter.transform(TILE, g, u);
+        int at = (o / MR * inChannels + c) * MR + o % MR;
+        for (int xi = 0; xi < POSITIONS; xi++) {
+          packed[xi * packedPosition + at] = u[xi];
+        }
+      }
+    }
+  }
+
+  /**
+   * Copies {@link #LANES} images of {@code (inChannels, height, width)}, image n at
+   * {@code x[xOff + n * imageStride]}, into {@code lanes} (of {@link #lanesSize} for the input
+   * channels): pixel (y, x) of channel c, image n at
+   * {@code lanes[((c * (height + 2) + y + 1) * (width + 2) + x + 1) * LANES + n]}. The border
+   * is left as it is (zero when allocated). A row's columns {@link #LANES} at a time by
+   * {@link LaneTranspose}, the last block overlapping the one before where they do not divide
+   * the width (28 = 16 + 12: columns 12-15 are written twice, the same values). Rows at least
+   * {@link #LANES} wide.
+   */
+  public void toLanes(float[] x, int xOff, int imageStride, float[] lanes) {
+    int plane = height * width;
+    int blocks = width / LANES * LANES;
+    for (int c = 0; c < inChannels; c++) {
+      for (int y = 0; y < height; y++) {
+        int source = xOff + c * plane + y * width;
+        int target = ((c * padH + y + 1) * padW + 1) * LANES;
+        for (int col = 0; col < blocks; col += LANES) {
+          LaneTranspose.block(x, source + col, imageStride, lanes, target + col * LANES, LANES);
+        }
+        if (blocks < width) { // the last LANES columns, overlapping the block before
+          int col = width - LANES;
+          LaneTranspose.block(x, source + col, imageStride, lanes, target + col * LANES, LANES);
+        }
+      }
+    }
+  }
+
+  /**
+   * The inverse of {@link #toLanes} for the output channels: image n's
+   * {@code (outChannels, height, width)} at {@code y[yOff + n * imageStride]}.
+   */
+  public void fromLanes(float[] lanes, float[] y, int yOff, int imageStride) {
+    int plane = height * width;
+    int blocks = width / LANES * LANES;
+    for (int o = 0; o < outChannels; o++) {
+      for (int row = 0; row < height; row++) {
+        int source = ((o * padH + row + 1) * padW + 1) * LANES;
+        int target = yOff + o * plane + row * width;
+        for (int col = 0; col < blocks; col += LANES) {
+          LaneTranspose.block(lanes, source + col * LANES, LANES, y, target + col, imageStride);
+        }
+        if (blocks < width) {
+          int col = width - LANES;
+          LaneTranspose.block(lanes, source + col * LANES, LANES, y, target + col, imageStride);
+        }
+      }
+    }
+  }
+
+  /**
+   * The convolution of a group's padded input {@code in} ({@link #toLanes}'s layout) with
+   * weights packed by {@link #packWeights}, into the interior of {@code out}, of
+   * {@link #lanesSize} for the output channels in the same layout (its border not written).
+   */
+  public void convolve(float[] in, float[] packed, float[] out) {
+    for (int ty = 0; ty < height / TILE; ty++) {
+      for (int t = 0; t < tilesW; t++) {
+        for (int c = 0; c < inChannels; c++) {
+          WinogradLanesKernel.transformInput4(in, ((c * padH + TILE * ty) * padW + TILE * t)
+              * LANES, padW, LANES, transformed, (c * tilesW + t) * LANES, inPosition,
+              POSITIONS * inPosition);
+        }
+      }
+      for (int xi = 0; xi < POSITIONS; xi++) {
+        DirectConvKernel.run(packed, xi * packedPosition, outChannels, inChannels, offsets[xi],
+            transformed, products, xi * outPosition, run, run);
+      }
+      for (int o = 0; o < outChannels; o++) {
+        Winograd4Kernel.transformOutput(products, o * run, outPosition, run, 0f, 1f, 0f,
+            phases);
+        place(phases, out, o, ty);
+      }
+    }
+  }
+
+  /** Copies a tile row's outputs of channel o from {@code phases} into place in out. */
+  private void place(float[] phases, float[] out, int o, int ty) {
+    for (int a = 0; a < TILE; a++) {
+      int row = ((o * padH + TILE * ty + a + 1) * padW + 1) * LANES;
+      for (int b = 0; b < TILE; b++) {
+        int from = (TILE * a + b) * run;
+        for (int t = 0; t < tilesW; t++) {
+          FloatVector.fromArray(SPECIES, phases, from + t * LANES)
+              .intoArray(out, row + (TILE * t + b) * LANES);
+        }
+      }
+    }
+  }
+
+  private static int roundUp(int x, int multiple) {
+    return (x + multiple - 1) / multiple * multiple;
+  }
+}

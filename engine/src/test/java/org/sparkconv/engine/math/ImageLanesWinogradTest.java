@@ -1,0 +1,117 @@
+package org.sparkconv.engine.math;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkconv.engine.TestArrays.uniform;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * F(4x4, 3x3) with images in the vector lanes against convolution from its definition, summed
+ * in double ({@link DirectConvTest#reference}), through {@link ImageLanesWinograd#toLanes},
+ * {@link ImageLanesWinograd#convolve} and {@link ImageLanesWinograd#fromLanes}, with the
+ * images read from and written to a batch at a stride. Tolerance 3e-4 of {@code 1 + |y|}, as
+ * {@link WinogradConvTest}'s for F(4x4) (its transforms scale terms by up to 25 and 8, its
+ * filter by thirds); the worst seen here is 4.7e-5 for one convolution, 9.6e-5 for two
+ * chained (the second one's sums larger).
+ */
+class ImageLanesWinogradTest {
+
+  private static final double TOLERANCE = 3e-4;
+  private static final int LANES = ImageLanesWinograd.LANES;
+
+  @Test
+  void convolutionMatchesTheDefinition() {
+    // (inChannels, outChannels, height, width): ResNet-20's first stage (rows of 28: a last
+    // block of columns overlapping the one before at 16 lanes), output channels that do not
+    // fill the 8-row panels on one tile row, three panels on rows of two whole blocks, and a
+    // plane that is not square
+    int[][] cases = {{16, 16, 28, 28}, {3, 13, 4, 16}, {8, 24, 8, 32}, {5, 8, 12, 20}};
+    for (int[] c : cases) {
+      check(c[0], c[1], c[2], c[3]);
+    }
+  }
+
+  @Test
+  void twoConvolutionsChainInTheLanesLayout() {
+    // the first one's output is the second one's input, its border never written
+    int channels = 8;
+    int side = 16;
+    ImageLanesWinograd plan = new ImageLanesWinograd(channels, side, side, channels);
+    int size = channels * side * side;
+    float[] x = uniform(LANES * size, 21);
+    float[] w1 = uniform(channels * channels * 9, 22);
+    float[] w2 = uniform(channels * channels * 9, 23);
+    float[] packed1 = new float[plan.packedSize()];
+    float[] packed2 = new float[plan.packedSize()];
+    plan.packWeights(w1, 0, packed1);
+    plan.packWeights(w2, 0, packed2);
+    float[] in = new float[plan.lanesSize(channels)];
+    float[] middle = new float[plan.lanesSize(channels)];
+    float[] out = new float[plan.lanesSize(channels)];
+    plan.toLanes(x, 0, size, in);
+    plan.convolve(in, packed1, middle);
+    plan.convolve(middle, packed2, out);
+    float[] y = new float[x.length];
+    plan.fromLanes(out, y, 0, size);
+
+    ConvGeometry g = same(channels, side, side);
+    double[] first = DirectConvTest.reference(g, channels, LANES, x, w1, new float[channels],
+        new float[x.length])[0];
+    float[] firstF = new float[first.length];
+    for (int i = 0; i < first.length; i++) {
+      firstF[i] = (float) first[i];
+    }
+    double[] expected = DirectConvTest.reference(g, channels, LANES, firstF, w2,
+        new float[channels], new float[x.length])[0];
+    assertClose(expected, y, "two convolutions");
+  }
+
+  @Test
+  void refusesWhatItCannotPlan() {
+    assertFalse(ImageLanesWinograd.applies(14, 14)); // ResNet-20's second stage: 14 = 3.5 tiles
+    assertFalse(ImageLanesWinograd.applies(28, 6));
+    assertTrue(ImageLanesWinograd.applies(28, 28) || LANES != 8 && LANES != 16);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new ImageLanesWinograd(16, 14, 14, 16));
+    assertTrue(e.getMessage().contains("16x14x14 -> 16"), e.getMessage());
+    assertTrue(e.getMessage().contains("multiples of 4"), e.getMessage());
+  }
+
+  /** A batch of two groups, the first image of the second at an offset into the batch. */
+  private static void check(int cin, int cout, int height, int width) {
+    ImageLanesWinograd plan = new ImageLanesWinograd(cin, height, width, cout);
+    int inSize = cin * height * width;
+    int outSize = cout * height * width;
+    int images = 2 * LANES;
+    float[] x = uniform(images * inSize, 11 + cin);
+    float[] w = uniform(cout * cin * 9, 12 + cout);
+    float[] packed = new float[plan.packedSize()];
+    plan.packWeights(w, 0, packed);
+    float[] y = new float[images * outSize];
+    float[] in = new float[plan.lanesSize(cin)];
+    float[] out = new float[plan.lanesSize(cout)];
+    for (int group = 0; group < 2; group++) {
+      plan.toLanes(x, group * LANES * inSize, inSize, in);
+      plan.convolve(in, packed, out);
+      plan.fromLanes(out, y, group * LANES * outSize, outSize);
+    }
+    double[] expected = DirectConvTest.reference(same(cin, height, width), cout, images, x, w,
+        new float[cout], new float[images * outSize])[0];
+    assertClose(expected, y, cin + "x" + height + "x" + width + " -> " + cout);
+  }
+
+  private static ConvGeometry same(int channels, int height, int width) {
+    return new ConvGeometry(channels, height, width, 3, 3, 1, 1, 1, 1, 1, 1, height, width);
+  }
+
+  private static void assertClose(double[] expected, float[] actual, String what) {
+    assertEquals(expected.length, actual.length, what);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], TOLERANCE * (1 + Math.abs(expected[i])),
+          what + " at " + i);
+    }
+  }
+}
