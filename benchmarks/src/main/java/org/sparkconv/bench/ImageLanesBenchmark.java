@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.sparkconv.engine.layer.BatchNorm;
 import org.sparkconv.engine.layer.Conv2d;
 import org.sparkconv.engine.layer.Init;
 import org.sparkconv.engine.layer.Layer;
@@ -30,8 +31,10 @@ import org.sparkconv.engine.tensor.Shape;
  * converted from and to NCHW around it ({@code imageLanesConverted}). The engine's network
  * infers 16 images at a time (its activations then stay near the core between layers): the
  * {@code ...Chunked} variants run the same 256 images' work as 16 passes over one chunk's
- * arrays (one group of {@link ImageLanesWinograd#LANES} images where that is 16). The set-up
- * checks that both compute the same convolution.
+ * arrays (one group of {@link ImageLanesWinograd#LANES} images where that is 16). The
+ * {@code ...Mapped} variants are the convolution as a residual block's second one runs in
+ * inference: its batch norm folded in, the shortcut added and the ReLU applied as the output
+ * is written. The set-up checks that both sides compute the same.
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar ImageLanesBenchmark</pre>
  */
@@ -57,6 +60,11 @@ public class ImageLanesBenchmark {
   private float[] packed;
   private float[][] inLanes;
   private float[][] outLanes;
+  private Layer norm;
+  private float[] residual;
+  private float[] packedScaled;
+  private float[] shift;
+  private float[] residualLanes;
 
   @Setup
   public void setUp() {
@@ -79,12 +87,42 @@ public class ImageLanesBenchmark {
     for (int g = 0; g < inLanes.length; g++) {
       plan.toLanes(in, g * LANES * shape.size(), shape.size(), inLanes[g]);
     }
-    float[] byLanes = imageLanesConverted();
-    float[] byEngine = engine();
-    for (int i = 0; i < byEngine.length; i++) {
+    float[] byLanes = imageLanesConverted().clone();
+    check(engine(), byLanes, "the two convolutions");
+
+    BatchNorm.Spec normSpec = BatchNorm.Spec.spatial2d();
+    norm = normSpec.build(shape, 1, ComputeContext.defaults().withThreads(1));
+    float[] normParams = new float[2 * CHANNELS]; // gamma, beta
+    float[] normState = new float[normSpec.stateSize(shape)]; // running mean, running variance
+    float[] scale = new float[CHANNELS];
+    shift = new float[CHANNELS];
+    for (int c = 0; c < CHANNELS; c++) {
+      normParams[c] = (float) (0.5 + rng.nextDouble());
+      normParams[CHANNELS + c] = (float) rng.nextGaussian();
+      normState[c] = (float) rng.nextGaussian();
+      normState[CHANNELS + c] = (float) (0.5 + rng.nextDouble());
+      scale[c] = (float) (normParams[c] / Math.sqrt(normState[CHANNELS + c] + normSpec.eps()));
+      shift[c] = normParams[CHANNELS + c] - normState[c] * scale[c];
+    }
+    norm.bind(normParams, new float[normParams.length], 0, normState, 0);
+    residual = gaussian(rng, CHUNK * shape.size());
+    packedScaled = new float[plan.packedSize()];
+    plan.packWeights(weights, 0, scale, packedScaled);
+    residualLanes = new float[plan.lanesSize(CHANNELS)];
+    float[] mappedLanes = new float[plan.lanesSize(CHANNELS)];
+    plan.toLanes(residual, 0, shape.size(), residualLanes);
+    plan.convolve(inLanes[0], packedScaled, shift, residualLanes, true, mappedLanes);
+    float[] mapped = new float[LANES * shape.size()];
+    plan.fromLanes(mappedLanes, mapped, 0, shape.size());
+    layer.inferFoldingNextAndSum(norm, in, out, CHUNK, residual, true);
+    check(java.util.Arrays.copyOf(out, mapped.length), mapped, "the two mapped convolutions");
+  }
+
+  private static void check(float[] byEngine, float[] byLanes, String what) {
+    for (int i = 0; i < byLanes.length; i++) {
       if (Math.abs(byEngine[i] - byLanes[i]) > 1e-3f * (1 + Math.abs(byEngine[i]))) {
-        throw new IllegalStateException("the two convolutions differ at " + i + ": "
-            + byEngine[i] + " against " + byLanes[i]);
+        throw new IllegalStateException(what + " differ at " + i + ": " + byEngine[i]
+            + " against " + byLanes[i]);
       }
     }
   }
@@ -116,6 +154,24 @@ public class ImageLanesBenchmark {
     for (int pass = 0; pass < BATCH / CHUNK; pass++) {
       for (int g = 0; g < CHUNK / LANES; g++) {
         plan.convolve(inLanes[g], packed, outLanes[g]);
+      }
+    }
+    return outLanes;
+  }
+
+  @Benchmark
+  public float[] engineChunkedMapped() {
+    for (int pass = 0; pass < BATCH / CHUNK; pass++) {
+      layer.inferFoldingNextAndSum(norm, in, out, CHUNK, residual, true);
+    }
+    return out;
+  }
+
+  @Benchmark
+  public float[][] imageLanesChunkedMapped() {
+    for (int pass = 0; pass < BATCH / CHUNK; pass++) {
+      for (int g = 0; g < CHUNK / LANES; g++) {
+        plan.convolve(inLanes[g], packedScaled, shift, residualLanes, true, outLanes[g]);
       }
     }
     return outLanes;

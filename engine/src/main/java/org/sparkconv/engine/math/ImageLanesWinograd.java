@@ -118,12 +118,27 @@ public final class ImageLanesWinograd {
    * inChannels + (o / 8 * inChannels + c) * 8 + o % 8]}, the rows past outChannels zero.
    */
   public void packWeights(float[] w, int wOff, float[] packed) {
+    packWeights(w, wOff, null, packed);
+  }
+
+  /**
+   * As {@link #packWeights(float[], int, float[])} with output channel o's kernels times
+   * {@code scale[o]} where scale is not null: a batch norm's scale folded in for inference
+   * (its shift then the bias of {@link #convolve(float[], float[], float[], float[], boolean,
+   * float[])}).
+   */
+  public void packWeights(float[] w, int wOff, float[] scale, float[] packed) {
     float[] g = new float[9];
     float[] u = new float[POSITIONS];
     Arrays.fill(packed, 0, packedSize(), 0f);
     for (int o = 0; o < outChannels; o++) {
       for (int c = 0; c < inChannels; c++) {
         System.arraycopy(w, wOff + (o * inChannels + c) * 9, g, 0, 9);
+        if (scale != null) {
+          for (int k = 0; k < 9; k++) {
+            g[k] *= scale[o];
+          }
+        }
         WinogradFilter.transform(TILE, g, u);
         int at = (o / MR * inChannels + c) * MR + o % MR;
         for (int xi = 0; xi < POSITIONS; xi++) {
@@ -189,6 +204,23 @@ public final class ImageLanesWinograd {
    * {@link #lanesSize} for the output channels in the same layout (its border not written).
    */
   public void convolve(float[] in, float[] packed, float[] out) {
+    convolve(in, packed, null, null, false, out);
+  }
+
+  /**
+   * As {@link #convolve(float[], float[], float[])}, with output channel o's {@code bias[o]}
+   * added where bias is not null, then {@code residual} (a group's activation of the output
+   * channels in the same layout) where that is not null, then {@code max(0, .)} if
+   * {@code relu}: a residual block's convolution with its batch norm folded in, as each tile
+   * row is put in place ({@code residual} may be {@code out}: each float is read where it is
+   * then written). {@code out} must not be {@code in}.
+   */
+  public void convolve(float[] in, float[] packed, float[] bias, float[] residual, boolean relu,
+      float[] out) {
+    if (in == out) {
+      throw new IllegalArgumentException("the output cannot be the input: a tile row's output"
+          + " is written before the next tile row's windows read the rows it overlaps");
+    }
     for (int ty = 0; ty < height / TILE; ty++) {
       for (int t = 0; t < tilesW; t++) {
         for (int c = 0; c < inChannels; c++) {
@@ -202,22 +234,31 @@ public final class ImageLanesWinograd {
             transformed, products, xi * outPosition, run, run);
       }
       for (int o = 0; o < outChannels; o++) {
-        Winograd4Kernel.transformOutput(products, o * run, outPosition, run, 0f, 1f, 0f,
-            phases);
-        place(phases, out, o, ty);
+        Winograd4Kernel.transformOutput(products, o * run, outPosition, run,
+            bias == null ? 0f : bias[o], 1f, 0f, phases);
+        place(phases, out, o, ty, residual, relu);
       }
     }
   }
 
-  /** Copies a tile row's outputs of channel o from {@code phases} into place in out. */
-  private void place(float[] phases, float[] out, int o, int ty) {
+  /**
+   * Puts a tile row's outputs of channel o from {@code phases} in place in out, plus the
+   * residual there where it is not null, then {@code max(0, .)} if {@code relu}.
+   */
+  private void place(float[] phases, float[] out, int o, int ty, float[] residual,
+      boolean relu) {
+    float lowest = relu ? 0f : Float.NEGATIVE_INFINITY; // max(v, -inf) is v, NaN included
     for (int a = 0; a < TILE; a++) {
       int row = ((o * padH + TILE * ty + a + 1) * padW + 1) * LANES;
       for (int b = 0; b < TILE; b++) {
         int from = (TILE * a + b) * run;
         for (int t = 0; t < tilesW; t++) {
-          FloatVector.fromArray(SPECIES, phases, from + t * LANES)
-              .intoArray(out, row + (TILE * t + b) * LANES);
+          int at = row + (TILE * t + b) * LANES;
+          FloatVector v = FloatVector.fromArray(SPECIES, phases, from + t * LANES);
+          if (residual != null) {
+            v = v.add(FloatVector.fromArray(SPECIES, residual, at));
+          }
+          v.max(lowest).intoArray(out, at);
         }
       }
     }

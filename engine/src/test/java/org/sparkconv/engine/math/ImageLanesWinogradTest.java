@@ -70,6 +70,44 @@ class ImageLanesWinogradTest {
   }
 
   @Test
+  void foldedNormResidualAndReluAreAppliedAsTheOutputIsPlaced() {
+    // y = max(0, scale[o] conv + bias[o] + residual): a residual block's second convolution
+    // with its batch norm folded in; the residual written into and read from the output array
+    int channels = 8;
+    int side = 16;
+    ImageLanesWinograd plan = new ImageLanesWinograd(channels, side, side, channels);
+    int size = channels * side * side;
+    float[] x = uniform(LANES * size, 31);
+    float[] w = uniform(channels * channels * 9, 32);
+    float[] r = uniform(LANES * size, 33);
+    float[] scale = uniform(channels, 34);
+    float[] bias = uniform(channels, 35);
+    float[] packed = new float[plan.packedSize()];
+    plan.packWeights(w, 0, scale, packed);
+    float[] in = new float[plan.lanesSize(channels)];
+    float[] out = new float[plan.lanesSize(channels)];
+    plan.toLanes(x, 0, size, in);
+    plan.toLanes(r, 0, size, out);
+    plan.convolve(in, packed, bias, out, true, out);
+    float[] y = new float[x.length];
+    plan.fromLanes(out, y, 0, size);
+
+    double[] conv = DirectConvTest.reference(same(channels, side, side), channels, LANES, x, w,
+        new float[channels], new float[x.length])[0];
+    double[] expected = new double[conv.length];
+    int negatives = 0;
+    for (int i = 0; i < conv.length; i++) {
+      int o = i / (side * side) % channels;
+      double v = scale[o] * conv[i] + bias[o] + r[i];
+      negatives += v < 0 ? 1 : 0;
+      expected[i] = Math.max(0, v);
+    }
+    assertTrue(negatives > conv.length / 4, "the ReLU has negatives to clip: " + negatives);
+    assertClose(expected, y, "folded norm, residual and ReLU");
+    assertThrows(IllegalArgumentException.class, () -> plan.convolve(in, packed, in));
+  }
+
+  @Test
   void refusesWhatItCannotPlan() {
     assertFalse(ImageLanesWinograd.applies(14, 14)); // ResNet-20's second stage: 14 = 3.5 tiles
     assertFalse(ImageLanesWinograd.applies(28, 6));
