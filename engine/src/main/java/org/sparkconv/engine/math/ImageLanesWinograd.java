@@ -128,12 +128,34 @@ public final class ImageLanesWinograd {
    * float[])}).
    */
   public void packWeights(float[] w, int wOff, float[] scale, float[] packed) {
+    pack(w, wOff, scale, false, packed);
+  }
+
+  /**
+   * Packs, for this plan as the adjoint of a convolution of {@code outChannels} inputs to
+   * {@code inChannels} outputs (its input gradient: the output gradient convolved with each
+   * kernel turned by 180 degrees, inputs and outputs swapped; "same" on both sides), that
+   * convolution's weights {@code w[wOff + (k * outChannels + c) * 9 + 3i + j]} for its output
+   * k and input c.
+   */
+  public void packAdjointWeights(float[] w, int wOff, float[] packed) {
+    pack(w, wOff, null, true, packed);
+  }
+
+  private void pack(float[] w, int wOff, float[] scale, boolean adjoint, float[] packed) {
     float[] g = new float[9];
     float[] u = new float[POSITIONS];
     Arrays.fill(packed, 0, packedSize(), 0f);
     for (int o = 0; o < outChannels; o++) {
       for (int c = 0; c < inChannels; c++) {
-        System.arraycopy(w, wOff + (o * inChannels + c) * 9, g, 0, 9);
+        if (adjoint) {
+          int kernel = wOff + (c * outChannels + o) * 9;
+          for (int k = 0; k < 9; k++) {
+            g[k] = w[kernel + 8 - k]; // (i, j) from (2 - i, 2 - j)
+          }
+        } else {
+          System.arraycopy(w, wOff + (o * inChannels + c) * 9, g, 0, 9);
+        }
         if (scale != null) {
           for (int k = 0; k < 9; k++) {
             g[k] *= scale[o];

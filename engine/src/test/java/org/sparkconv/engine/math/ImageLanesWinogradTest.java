@@ -70,6 +70,31 @@ class ImageLanesWinogradTest {
   }
 
   @Test
+  void theAdjointPlanComputesTheInputGradient() {
+    // a 16 -> 8 convolution's input gradient: an 8 -> 16 plan with its weights turned
+    int cin = 16;
+    int cout = 8;
+    int side = 16;
+    ImageLanesWinograd adjoint = new ImageLanesWinograd(cout, side, side, cin);
+    int inSize = cin * side * side;
+    int outSize = cout * side * side;
+    float[] x = uniform(LANES * inSize, 41);
+    float[] w = uniform(cout * cin * 9, 42);
+    float[] dy = uniform(LANES * outSize, 43);
+    float[] packed = new float[adjoint.packedSize()];
+    adjoint.packAdjointWeights(w, 0, packed);
+    float[] in = new float[adjoint.lanesSize(cout)];
+    float[] out = new float[adjoint.lanesSize(cin)];
+    adjoint.toLanes(dy, 0, outSize, in);
+    adjoint.convolve(in, packed, out);
+    float[] dx = new float[x.length];
+    adjoint.fromLanes(out, dx, 0, inSize);
+    double[] expected = DirectConvTest.reference(same(cin, side, side), cout, LANES, x, w,
+        new float[cout], dy)[1];
+    assertClose(expected, dx, "input gradient");
+  }
+
+  @Test
   void foldedNormResidualAndReluAreAppliedAsTheOutputIsPlaced() {
     // y = max(0, scale[o] conv + bias[o] + residual): a residual block's second convolution
     // with its batch norm folded in; the residual written into and read from the output array
