@@ -37,6 +37,14 @@ import org.sparkconv.engine.tensor.Shape;
  * is written. The set-up checks that both sides compute the same.
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar ImageLanesBenchmark</pre>
+ *
+ * <p>JMH runs one method after another, and this machine's phases move whole runs (the
+ * 16-image passes by images in lanes read 3.63 and 4.61 ms in two runs minutes apart). Its
+ * {@link #main} alternates the two mapped 16-image-pass methods round by round, each order in
+ * turn, and prints the median of the rounds' ratios:
+ *
+ * <pre>java --add-modules=jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
+ *     org.sparkconv.bench.ImageLanesBenchmark [rounds, default 40]</pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -125,6 +133,62 @@ public class ImageLanesBenchmark {
             + " against " + byLanes[i]);
       }
     }
+  }
+
+  /** The mapped 16-image passes, engine and images in lanes, alternated round by round. */
+  public static void main(String[] args) {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
+    ImageLanesBenchmark b = new ImageLanesBenchmark();
+    b.setUp();
+    double[] ratios = new double[rounds];
+    double[] engineMs = new double[rounds];
+    double[] lanesMs = new double[rounds];
+    for (int round = -10; round < rounds; round++) { // ten rounds of warm-up
+      long engine = 0;
+      long lanes = 0;
+      for (int turn = 0; turn < 2; turn++) {
+        boolean engineFirst = (round + turn) % 2 == 0;
+        long t0 = System.nanoTime();
+        if (engineFirst) {
+          b.engineChunkedMapped();
+        } else {
+          b.imageLanesChunkedMapped();
+        }
+        long t1 = System.nanoTime();
+        if (engineFirst) {
+          b.imageLanesChunkedMapped();
+        } else {
+          b.engineChunkedMapped();
+        }
+        long t2 = System.nanoTime();
+        engine += engineFirst ? t1 - t0 : t2 - t1;
+        lanes += engineFirst ? t2 - t1 : t1 - t0;
+      }
+      if (round >= 0) {
+        engineMs[round] = engine / 2e6;
+        lanesMs[round] = lanes / 2e6;
+        ratios[round] = (double) engine / lanes;
+      }
+    }
+    System.out.printf(java.util.Locale.ROOT, "16x28x28 -> 16 with a folded norm, shortcut and"
+        + " ReLU, 256 images in 16-image passes, one thread, %d rounds: engine %.2f ms, images"
+        + " in lanes %.2f ms (medians); engine / lanes %.3f (median; %.3f-%.3f)%n", rounds,
+        median(engineMs), median(lanesMs), median(ratios), min(ratios), max(ratios));
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  private static double min(double[] values) {
+    return java.util.Arrays.stream(values).min().orElse(Double.NaN);
+  }
+
+  private static double max(double[] values) {
+    return java.util.Arrays.stream(values).max().orElse(Double.NaN);
   }
 
   private static float[] gaussian(SplittableRandom rng, int n) {

@@ -19,11 +19,15 @@ import jdk.incubator.vector.VectorSpecies;
  * addresses, and each position's GEMM is {@link DirectConvKernel}'s 8 x 3 tile over a run of
  * tiles times images (8 broadcasts and 3 loads a 24 multiply-adds).
  *
- * <p>A tile row at a time: its input transform ({@link WinogradLanesKernel#transformInput4}, a
- * tile and channel a call) into {@code transformed} ({@code [position][channel][tile][image]}),
+ * <p>A block of {@link #BLOCK_TILES} tiles at a time, in row order across the plane: its input
+ * transform ({@link WinogradLanesKernel#transformInput4}, a tile and channel a call, a
+ * channel's tiles in turn) into {@code transformed} ({@code [position][channel][tile][image]}),
  * the 36 GEMMs into {@code products} ({@code [position][output channel][tile][image]}), then
- * per output channel the output transform of the whole row ({@link Winograd4Kernel#transformOutput})
- * and its 16 outputs a tile copied into place. The activations stay padded in this layout from
+ * per output channel the output transform of the whole block
+ * ({@link Winograd4Kernel#transformOutput}) and its 16 outputs a tile put in place. A channel's
+ * tiles in turn, each call writes the line after the last one's in each of the 36 positions:
+ * tile by tile, channel by channel, the calls wrote lines 6-7 KB apart (16x28x28 -> 16, a group
+ * 16 times: 3.70 -> 3.33 ms). The activations stay padded in this layout from
  * one convolution to the next (the output is written where the next one reads it); {@link
  * #toLanes} and {@link #fromLanes} convert a group from and to the engine's NCHW images.
  *
@@ -39,6 +43,14 @@ public final class ImageLanesWinograd {
   private static final int MR = DirectConvKernel.ROWS;
   /** Floats between positions past their data: see {@link #inPosition}. */
   private static final int SKEW = 16;
+  /**
+   * Tiles a block goes through the transforms and GEMMs: a multiple of the GEMM tile's 3
+   * vectors, and bounded whatever the width (the transformed block is 36 x inChannels x
+   * BLOCK_TILES vectors, 221 KB for 16 channels at 16 lanes). Blocks of 6, 7 (a tile row of
+   * 28x28) and 8 tiles measured the same within the noise (16x28x28 -> 16, a group 16 times,
+   * best of three rounds per JVM, three JVMs each: 3.30-3.72, 3.38-3.78, 3.45-3.66 ms).
+   */
+  private static final int BLOCK_TILES = 6;
 
   private final int inChannels;
   private final int outChannels;
@@ -47,17 +59,19 @@ public final class ImageLanesWinograd {
   private final int padH; // rows of a padded channel: height + 2
   private final int padW; // columns of a padded channel: width + 2
   private final int tilesW; // tiles in a tile row
-  private final int run; // floats of a tile row's channel in the GEMMs: tiles x images
+  private final int tiles; // tiles in a plane
+  private final int run; // floats of a block's channel in the GEMMs: its tiles x images
   private final int packedPosition; // floats of a position's packed weights
   /**
-   * Floats of a position's transformed tile row, a cache line more than its data: the input
-   * transform writes 36 positions a tile, 7 KB apart on ResNet-20's first stage, which without
-   * the skew fall on 4 of L1's 64 sets.
+   * Floats of a position's transformed block, a cache line more than its data: the input
+   * transform writes 36 positions a tile, 6 KB apart for 16 channels, which without the skew
+   * fall on 2 of L1's 64 sets (with blocks of a 28-wide tile row, 7 KB and 4 sets: a group 16
+   * times in 3.77-4.56 ms against 3.80-3.84 skewed).
    */
   private final int inPosition;
   private final int outPosition; // floats of a position's products
   private final int[][] offsets; // per position: per input channel, its run in transformed
-  private final float[] transformed; // the tile row's input transform, then row scratch
+  private final float[] transformed; // the block's input transform, then row scratch
   private final float[] products;
   private final float[] phases; // a channel's output transform: [4a + b][tile][image]
 
@@ -79,7 +93,8 @@ public final class ImageLanesWinograd {
     this.padH = height + 2;
     this.padW = width + 2;
     this.tilesW = width / TILE;
-    this.run = tilesW * LANES;
+    this.tiles = tilesW * (height / TILE);
+    this.run = BLOCK_TILES * LANES;
     int rows = roundUp(outChannels, MR);
     this.packedPosition = rows * inChannels;
     this.inPosition = inChannels * run + SKEW;
@@ -233,50 +248,58 @@ public final class ImageLanesWinograd {
    * As {@link #convolve(float[], float[], float[])}, with output channel o's {@code bias[o]}
    * added where bias is not null, then {@code residual} (a group's activation of the output
    * channels in the same layout) where that is not null, then {@code max(0, .)} if
-   * {@code relu}: a residual block's convolution with its batch norm folded in, as each tile
-   * row is put in place ({@code residual} may be {@code out}: each float is read where it is
-   * then written). {@code out} must not be {@code in}.
+   * {@code relu}: a residual block's convolution with its batch norm folded in, as each
+   * block's outputs are put in place ({@code residual} may be {@code out}: each float is read
+   * where it is then written). {@code out} must not be {@code in}.
    */
   public void convolve(float[] in, float[] packed, float[] bias, float[] residual, boolean relu,
       float[] out) {
     if (in == out) {
-      throw new IllegalArgumentException("the output cannot be the input: a tile row's output"
-          + " is written before the next tile row's windows read the rows it overlaps");
+      throw new IllegalArgumentException("the output cannot be the input: a block's outputs"
+          + " are written before later blocks' windows read the rows they overlap");
     }
-    for (int ty = 0; ty < height / TILE; ty++) {
-      for (int t = 0; t < tilesW; t++) {
-        for (int c = 0; c < inChannels; c++) {
-          WinogradLanesKernel.transformInput4(in, ((c * padH + TILE * ty) * padW + TILE * t)
-              * LANES, padW, LANES, transformed, (c * tilesW + t) * LANES, inPosition,
+    for (int first = 0; first < tiles; first += BLOCK_TILES) {
+      int count = Math.min(BLOCK_TILES, tiles - first);
+      for (int c = 0; c < inChannels; c++) {
+        for (int k = 0; k < count; k++) {
+          int ty = (first + k) / tilesW;
+          int tx = (first + k) % tilesW;
+          WinogradLanesKernel.transformInput4(in, ((c * padH + TILE * ty) * padW + TILE * tx)
+              * LANES, padW, LANES, transformed, (c * BLOCK_TILES + k) * LANES, inPosition,
               POSITIONS * inPosition);
         }
       }
+      int length = count * LANES;
       for (int xi = 0; xi < POSITIONS; xi++) {
         DirectConvKernel.run(packed, xi * packedPosition, outChannels, inChannels, offsets[xi],
-            transformed, products, xi * outPosition, run, run);
+            transformed, products, xi * outPosition, length, run);
       }
       for (int o = 0; o < outChannels; o++) {
-        Winograd4Kernel.transformOutput(products, o * run, outPosition, run,
+        Winograd4Kernel.transformOutput(products, o * run, outPosition, length,
             bias == null ? 0f : bias[o], 1f, 0f, phases);
-        place(phases, out, o, ty, residual, relu);
+        place(phases, length, out, o, first, count, residual, relu);
       }
     }
   }
 
   /**
-   * Puts a tile row's outputs of channel o from {@code phases} in place in out, plus the
-   * residual there where it is not null, then {@code max(0, .)} if {@code relu}.
+   * Puts the outputs of channel o of tiles [first, first + count) in place in out, from
+   * {@code phases} ({@link Winograd4Kernel#transformOutput}'s layout over {@code length}
+   * floats), plus the residual there where it is not null, then {@code max(0, .)} if
+   * {@code relu}.
    */
-  private void place(float[] phases, float[] out, int o, int ty, float[] residual,
-      boolean relu) {
+  private void place(float[] phases, int length, float[] out, int o, int first, int count,
+      float[] residual, boolean relu) {
     float lowest = relu ? 0f : Float.NEGATIVE_INFINITY; // max(v, -inf) is v, NaN included
-    for (int a = 0; a < TILE; a++) {
-      int row = ((o * padH + TILE * ty + a + 1) * padW + 1) * LANES;
-      for (int b = 0; b < TILE; b++) {
-        int from = (TILE * a + b) * run;
-        for (int t = 0; t < tilesW; t++) {
-          int at = row + (TILE * t + b) * LANES;
-          FloatVector v = FloatVector.fromArray(SPECIES, phases, from + t * LANES);
+    for (int k = 0; k < count; k++) {
+      int ty = (first + k) / tilesW;
+      int tx = (first + k) % tilesW;
+      int corner = ((o * padH + TILE * ty + 1) * padW + TILE * tx + 1) * LANES;
+      for (int a = 0; a < TILE; a++) {
+        for (int b = 0; b < TILE; b++) {
+          int at = corner + (a * padW + b) * LANES;
+          FloatVector v = FloatVector.fromArray(SPECIES, phases, (TILE * a + b) * length
+              + k * LANES);
           if (residual != null) {
             v = v.add(FloatVector.fromArray(SPECIES, residual, at));
           }
