@@ -1,5 +1,7 @@
 package org.sparkconv.bench;
 
+import static org.sparkconv.bench.RandomArrays.gaussian;
+
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -78,14 +80,6 @@ public class ConvLayerBenchmark {
     out = new float[BATCH * layer.outputShape().size()];
     dOut = gaussian(rng, out.length);
     dIn = new float[in.length];
-  }
-
-  private static float[] gaussian(SplittableRandom rng, int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) rng.nextGaussian();
-    }
-    return a;
   }
 
   @Benchmark

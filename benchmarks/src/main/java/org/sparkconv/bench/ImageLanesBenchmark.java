@@ -1,5 +1,9 @@
 package org.sparkconv.bench;
 
+import static org.sparkconv.bench.RandomArrays.gaussian;
+
+import java.util.Arrays;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -123,7 +127,7 @@ public class ImageLanesBenchmark {
     float[] mapped = new float[LANES * shape.size()];
     plan.fromLanes(mappedLanes, mapped, 0, shape.size());
     layer.inferFoldingNextAndSum(norm, in, out, CHUNK, residual, true);
-    check(java.util.Arrays.copyOf(out, mapped.length), mapped, "the two mapped convolutions");
+    check(Arrays.copyOf(out, mapped.length), mapped, "the two mapped convolutions");
   }
 
   private static void check(float[] byEngine, float[] byLanes, String what) {
@@ -170,7 +174,7 @@ public class ImageLanesBenchmark {
         ratios[round] = (double) engine / lanes;
       }
     }
-    System.out.printf(java.util.Locale.ROOT, "16x28x28 -> 16 with a folded norm, shortcut and"
+    System.out.printf(Locale.ROOT, "16x28x28 -> 16 with a folded norm, shortcut and"
         + " ReLU, 256 images in 16-image passes, one thread, %d rounds: engine %.2f ms, images"
         + " in lanes %.2f ms (medians); engine / lanes %.3f (median; %.3f-%.3f)%n", rounds,
         median(engineMs), median(lanesMs), median(ratios), min(ratios), max(ratios));
@@ -178,25 +182,17 @@ public class ImageLanesBenchmark {
 
   private static double median(double[] values) {
     double[] sorted = values.clone();
-    java.util.Arrays.sort(sorted);
+    Arrays.sort(sorted);
     int n = sorted.length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   private static double min(double[] values) {
-    return java.util.Arrays.stream(values).min().orElse(Double.NaN);
+    return Arrays.stream(values).min().orElse(Double.NaN);
   }
 
   private static double max(double[] values) {
-    return java.util.Arrays.stream(values).max().orElse(Double.NaN);
-  }
-
-  private static float[] gaussian(SplittableRandom rng, int n) {
-    float[] a = new float[n];
-    for (int i = 0; i < n; i++) {
-      a[i] = (float) rng.nextGaussian();
-    }
-    return a;
+    return Arrays.stream(values).max().orElse(Double.NaN);
   }
 
   @Benchmark
