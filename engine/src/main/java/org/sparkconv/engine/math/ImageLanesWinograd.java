@@ -25,11 +25,12 @@ import jdk.incubator.vector.VectorSpecies;
  * the 36 GEMMs into {@code products} ({@code [position][output channel][tile][image]}), then
  * per output channel the output transform of the whole block
  * ({@link Winograd4Kernel#transformOutput}) and its 16 outputs a tile put in place. A channel's
- * tiles in turn, each call writes the line after the last one's in each of the 36 positions:
- * tile by tile, channel by channel, the calls wrote lines 6-7 KB apart (16x28x28 -> 16, a group
- * 16 times: 3.70 -> 3.33 ms). The activations stay padded in this layout from
- * one convolution to the next (the output is written where the next one reads it); {@link
- * #toLanes} and {@link #fromLanes} convert a group from and to the engine's NCHW images.
+ * tiles in turn, each call writes the line after the last one's in each of the 36 positions;
+ * a tile's channels in turn, each call wrote a channel's run further on, 384-448 bytes
+ * (16x28x28 -> 16, a group 16 times: 3.70 -> 3.33 ms). The activations stay padded in this
+ * layout from one convolution to the next (the output is written where the next one reads
+ * it); {@link #toLanes} and {@link #fromLanes} convert a group from and to the engine's NCHW
+ * images.
  *
  * <p>Holds its scratch: one instance per thread.
  */
