@@ -1,6 +1,9 @@
 package org.sparkconv.bench;
 
 import static org.sparkconv.bench.RandomArrays.gaussian;
+import static org.sparkconv.bench.RoundStats.max;
+import static org.sparkconv.bench.RoundStats.median;
+import static org.sparkconv.bench.RoundStats.min;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -178,21 +181,6 @@ public class ImageLanesBenchmark {
         + " ReLU, 256 images in 16-image passes, one thread, %d rounds: engine %.2f ms, images"
         + " in lanes %.2f ms (medians); engine / lanes %.3f (median; %.3f-%.3f)%n", rounds,
         median(engineMs), median(lanesMs), median(ratios), min(ratios), max(ratios));
-  }
-
-  private static double median(double[] values) {
-    double[] sorted = values.clone();
-    Arrays.sort(sorted);
-    int n = sorted.length;
-    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-  }
-
-  private static double min(double[] values) {
-    return Arrays.stream(values).min().orElse(Double.NaN);
-  }
-
-  private static double max(double[] values) {
-    return Arrays.stream(values).max().orElse(Double.NaN);
   }
 
   @Benchmark
