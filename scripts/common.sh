@@ -93,6 +93,9 @@ ensure_built() {
     || [ -n "$stale" ]; then
     echo "building sparkconv (mvn package, tests skipped) ..." >&2
     (cd "$SPARKCONV_HOME" && mvn -B -q -ntp -DskipTests package) >&2
+    # Maven leaves a jar whose classes did not change as it was: after an engine-only change
+    # the spark-trainer jar stayed older than the sources, and every script built again.
+    touch "$jar"
   fi
   ENGINE_CLASSPATH="$SPARKCONV_HOME/engine/target/sparkconv-engine-$SPARKCONV_VERSION.jar:$(cat "$SPARKCONV_HOME/engine/target/runtime-classpath.txt")"
   # The Vector API module for the engine's vector kernels, and the JIT setting they need to stay

@@ -48,10 +48,8 @@ import org.sparkconv.engine.tensor.Shape;
  * <p>JMH runs one method after another, and this machine's phases move whole runs (the
  * 16-image passes by images in lanes read 3.63 and 4.61 ms in two runs minutes apart). Its
  * {@link #main} alternates the two mapped 16-image-pass methods round by round, each order in
- * turn, and prints the median of the rounds' ratios:
- *
- * <pre>java --add-modules=jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
- *     org.sparkconv.bench.ImageLanesBenchmark [rounds, default 40]</pre>
+ * turn, and prints the median of the rounds' ratios; {@code scripts/bench-image-lanes.sh}
+ * runs it with the engine's JVM flags.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

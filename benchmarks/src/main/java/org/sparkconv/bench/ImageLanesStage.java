@@ -26,10 +26,8 @@ import org.sparkconv.engine.tensor.Shape;
  * and with images in the vector lanes ({@link ImageLanesWinograd}), the pass's input converted
  * from NCHW once before the six convolutions and the output back once after them. The two
  * alternate round by round, each order in turn; it prints the medians and the ratio's median
- * and range. The first round checks that both compute the same stage. Not a test.
- *
- * <pre>java --add-modules=jdk.incubator.vector -cp benchmarks/target/benchmarks.jar \
- *     org.sparkconv.bench.ImageLanesStage [rounds, default 40]</pre>
+ * and range. It first checks that both compute the same stage. Not a test:
+ * {@code scripts/bench-image-lanes.sh} runs it with the engine's JVM flags.
  */
 public final class ImageLanesStage {
 
