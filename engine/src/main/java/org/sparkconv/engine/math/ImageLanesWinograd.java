@@ -2,6 +2,7 @@ package org.sparkconv.engine.math;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -30,7 +31,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (16x28x28 -> 16, a group 16 times: 3.70 -> 3.33 ms). The activations stay padded in this
  * layout from one convolution to the next (the output is written where the next one reads
  * it); {@link #toLanes} and {@link #fromLanes} convert a group from and to the engine's NCHW
- * images.
+ * images. For training, the same plan with {@link #packAdjointWeights} is the input gradient,
+ * and {@link #accumulateWeightGradient} / {@link #addWeightGradient} the weight gradient.
  *
  * <p>Holds its scratch: one instance per thread.
  */
@@ -75,6 +77,10 @@ public final class ImageLanesWinograd {
   private final float[] transformed; // the block's input transform, then row scratch
   private final float[] products;
   private final float[] phases; // a channel's output transform: [4a + b][tile][image]
+  private final float[] gradients; // a block's output gradient transform, as products
+  private final float[] rowScratch; // the gradient transform's rows: 4 x 6 vectors
+  private final int[] channelRuns; // per input channel, its run in a position's block
+  private final float[][] weightPartials; // per position: (o, c) lane partial sums, 16 apart
 
   /**
    * The plan for {@code (inChannels, height, width) -> (outChannels, height, width)}; both
@@ -109,6 +115,13 @@ public final class ImageLanesWinograd {
     this.transformed = new float[POSITIONS * inPosition + WinogradLanesKernel.ROW_SCRATCH];
     this.products = new float[POSITIONS * outPosition];
     this.phases = new float[TILE * TILE * run];
+    this.gradients = new float[POSITIONS * outPosition];
+    this.rowScratch = new float[TILE * 6 * LANES];
+    this.channelRuns = new int[inChannels];
+    for (int c = 0; c < inChannels; c++) {
+      channelRuns[c] = c * run;
+    }
+    this.weightPartials = new float[POSITIONS][outChannels * inChannels * 16];
   }
 
   /** Whether a plane of {@code height x width} can be planned on this machine's vectors. */
@@ -261,15 +274,7 @@ public final class ImageLanesWinograd {
     }
     for (int first = 0; first < tiles; first += BLOCK_TILES) {
       int count = Math.min(BLOCK_TILES, tiles - first);
-      for (int c = 0; c < inChannels; c++) {
-        for (int k = 0; k < count; k++) {
-          int ty = (first + k) / tilesW;
-          int tx = (first + k) % tilesW;
-          WinogradLanesKernel.transformInput4(in, ((c * padH + TILE * ty) * padW + TILE * tx)
-              * LANES, padW, LANES, transformed, (c * BLOCK_TILES + k) * LANES, inPosition,
-              POSITIONS * inPosition);
-        }
-      }
+      transformInputs(in, first, count);
       int length = count * LANES;
       for (int xi = 0; xi < POSITIONS; xi++) {
         DirectConvKernel.run(packed, xi * packedPosition, outChannels, inChannels, offsets[xi],
@@ -281,6 +286,116 @@ public final class ImageLanesWinograd {
         place(phases, length, out, o, first, count, residual, relu);
       }
     }
+  }
+
+  /**
+   * Adds a group's share of the weight gradient to this plan's partial sums: {@code in} the
+   * group's padded input as {@link #convolve} read it, {@code dOut} the gradient of its output
+   * in the output's layout (the interior read). Through the transforms: per position,
+   * {@code dU = sum over tiles and images of (A dY A^T) (B^T d B)}, the output gradient's tiles
+   * transformed as the products were and the input's as for the forward pass, each position's
+   * sums over a block's tiles times images by {@link PixelWeightGradient} (vectors over the
+   * run, partial sums per lane). {@link #addWeightGradient} takes them to the kernels.
+   */
+  public void accumulateWeightGradient(float[] in, float[] dOut) {
+    for (int first = 0; first < tiles; first += BLOCK_TILES) {
+      int count = Math.min(BLOCK_TILES, tiles - first);
+      transformInputs(in, first, count);
+      for (int o = 0; o < outChannels; o++) {
+        for (int k = 0; k < count; k++) {
+          transformGradient(dOut, o, first + k, (o * BLOCK_TILES + k) * LANES);
+        }
+        for (int k = count; k < BLOCK_TILES; k++) { // past the plane: no products
+          for (int xi = 0; xi < POSITIONS; xi++) {
+            Arrays.fill(gradients, xi * outPosition + (o * BLOCK_TILES + k) * LANES,
+                xi * outPosition + (o * BLOCK_TILES + k + 1) * LANES, 0f);
+          }
+        }
+      }
+      for (int xi = 0; xi < POSITIONS; xi++) {
+        PixelWeightGradient.accumulateImage(gradients, xi * outPosition, run, outChannels,
+            transformed, xi * inPosition, inChannels, channelRuns, weightPartials[xi]);
+      }
+    }
+  }
+
+  /**
+   * {@code g[gOff + (o * inChannels + c) * 9 + 3i + j] +=} the weight gradient the partial
+   * sums hold ({@code G^T dU G}, {@link WinogradFilter#addGradient4}), which are then zero.
+   */
+  public void addWeightGradient(float[] g, int gOff) {
+    float[] du = new float[POSITIONS];
+    float[] h = new float[18];
+    for (int o = 0; o < outChannels; o++) {
+      for (int c = 0; c < inChannels; c++) {
+        int at = (o * inChannels + c) * 16;
+        for (int xi = 0; xi < POSITIONS; xi++) {
+          du[xi] = FloatVector.fromArray(SPECIES, weightPartials[xi], at)
+              .reduceLanes(VectorOperators.ADD);
+        }
+        WinogradFilter.addGradient4(du, 0, 1, g, gOff + (o * inChannels + c) * 9, h);
+      }
+    }
+    for (float[] partials : weightPartials) {
+      Arrays.fill(partials, 0f);
+    }
+  }
+
+  /** The input transform of tiles [first, first + count) into {@code transformed}. */
+  private void transformInputs(float[] in, int first, int count) {
+    for (int c = 0; c < inChannels; c++) {
+      for (int k = 0; k < count; k++) {
+        int ty = (first + k) / tilesW;
+        int tx = (first + k) % tilesW;
+        WinogradLanesKernel.transformInput4(in, ((c * padH + TILE * ty) * padW + TILE * tx)
+            * LANES, padW, LANES, transformed, (c * BLOCK_TILES + k) * LANES, inPosition,
+            POSITIONS * inPosition);
+      }
+    }
+  }
+
+  /**
+   * {@code A dY A^T} of output channel o's gradient at tile t, position {@code 6i + j} into
+   * {@code gradients[xi * outPosition + at]}: along each of the tile's 4 rows into
+   * {@link #rowScratch}, then down the 6 columns.
+   */
+  private void transformGradient(float[] dOut, int o, int t, int at) {
+    int ty = t / tilesW;
+    int tx = t % tilesW;
+    int corner = ((o * padH + TILE * ty + 1) * padW + TILE * tx + 1) * LANES;
+    for (int r = 0; r < TILE; r++) {
+      int row = corner + r * padW * LANES;
+      timesA(FloatVector.fromArray(SPECIES, dOut, row),
+          FloatVector.fromArray(SPECIES, dOut, row + LANES),
+          FloatVector.fromArray(SPECIES, dOut, row + 2 * LANES),
+          FloatVector.fromArray(SPECIES, dOut, row + 3 * LANES), rowScratch, 6 * r * LANES,
+          LANES);
+    }
+    for (int j = 0; j < 6; j++) {
+      timesA(FloatVector.fromArray(SPECIES, rowScratch, j * LANES),
+          FloatVector.fromArray(SPECIES, rowScratch, (6 + j) * LANES),
+          FloatVector.fromArray(SPECIES, rowScratch, (12 + j) * LANES),
+          FloatVector.fromArray(SPECIES, rowScratch, (18 + j) * LANES), gradients,
+          j * outPosition + at, 6 * outPosition);
+    }
+  }
+
+  /**
+   * The 6 entries of {@code A y} for a column {@code y} of 4 ({@code A} the transpose of the
+   * output transform's {@code A^T}), into {@code to[at + i * stride]}.
+   */
+  private static void timesA(FloatVector y0, FloatVector y1, FloatVector y2, FloatVector y3,
+      float[] to, int at, int stride) {
+    FloatVector sum02 = y0.add(y2);
+    FloatVector sum13 = y1.add(y3);
+    FloatVector near = y0.add(y2.mul(4f)); // y0 + 4 y2
+    FloatVector far = y1.mul(2f).add(y3.mul(8f)); // 2 y1 + 8 y3
+    y0.intoArray(to, at);
+    sum02.add(sum13).intoArray(to, at + stride);
+    sum02.sub(sum13).intoArray(to, at + 2 * stride);
+    near.add(far).intoArray(to, at + 3 * stride);
+    near.sub(far).intoArray(to, at + 4 * stride);
+    y3.intoArray(to, at + 5 * stride);
   }
 
   /**

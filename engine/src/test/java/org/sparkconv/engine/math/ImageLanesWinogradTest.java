@@ -15,11 +15,14 @@ import org.junit.jupiter.api.Test;
  * images read from and written to a batch at a stride. Tolerance 3e-4 of {@code 1 + |y|}, as
  * {@link WinogradConvTest}'s for F(4x4) (its transforms scale terms by up to 25 and 8, its
  * filter by thirds); the worst seen here is 4.7e-5 for one convolution, 9.6e-5 for two
- * chained (the second one's sums larger).
+ * chained (the second one's sums larger). The weight gradient, summed over two groups' tiles:
+ * 1e-3 of {@code 1 + |dw|}, as {@link WinogradConvTest}'s F(4x4) weight gradient; 1.7e-4 seen
+ * (32 images at 16 lanes), 1.1e-4 (16 at 8).
  */
 class ImageLanesWinogradTest {
 
   private static final double TOLERANCE = 3e-4;
+  private static final double WEIGHT_TOLERANCE = 1e-3;
   private static final int LANES = ImageLanesWinograd.LANES;
 
   @Test
@@ -92,6 +95,44 @@ class ImageLanesWinogradTest {
     double[] expected = DirectConvTest.reference(same(cin, side, side), cout, LANES, x, w,
         new float[cout], dy)[1];
     assertClose(expected, dx, "input gradient");
+  }
+
+  @Test
+  void theWeightGradientSumsTheGroupsThroughTheTransforms() {
+    // 12 -> 8 channels on 28x28 (a last block of one tile), two groups of images
+    int cin = 12;
+    int cout = 8;
+    int side = 28;
+    ImageLanesWinograd plan = new ImageLanesWinograd(cin, side, side, cout);
+    ImageLanesWinograd gradientLayout = new ImageLanesWinograd(cout, side, side, cin);
+    int inSize = cin * side * side;
+    int outSize = cout * side * side;
+    int images = 2 * LANES;
+    float[] x = uniform(images * inSize, 51);
+    float[] w = uniform(cout * cin * 9, 52);
+    float[] dy = uniform(images * outSize, 53);
+    float[] in = new float[plan.lanesSize(cin)];
+    float[] dOut = new float[plan.lanesSize(cout)];
+    float[] dw = new float[w.length];
+    for (int group = 0; group < 2; group++) {
+      plan.toLanes(x, group * LANES * inSize, inSize, in);
+      gradientLayout.toLanes(dy, group * LANES * outSize, outSize, dOut);
+      plan.accumulateWeightGradient(in, dOut);
+    }
+    plan.addWeightGradient(dw, 0);
+    double[] expected = DirectConvTest.reference(same(cin, side, side), cout, images, x, w,
+        new float[cout], dy)[2];
+    double worst = 0;
+    for (int i = 0; i < expected.length; i++) {
+      worst = Math.max(worst, Math.abs(expected[i] - dw[i]) / (1 + Math.abs(expected[i])));
+    }
+    assertTrue(worst < WEIGHT_TOLERANCE, "worst error " + worst + " of 1 + |dw|");
+    // the partial sums are spent: a second call adds nothing
+    float[] again = new float[w.length];
+    plan.addWeightGradient(again, 0);
+    for (float g : again) {
+      assertEquals(0f, g);
+    }
   }
 
   @Test
