@@ -41,7 +41,9 @@ import org.sparkconv.engine.tensor.Shape;
  * arrays (one group of {@link ImageLanesWinograd#LANES} images where that is 16). The
  * {@code ...Mapped} variants are the convolution as a residual block's second one runs in
  * inference: its batch norm folded in, the shortcut added and the ReLU applied as the output
- * is written. The set-up checks that both sides compute the same.
+ * is written. {@code engineTraining} and {@code imageLanesTraining} are a training step's three
+ * convolution passes over a batch of 64. The set-up checks that both sides compute the same
+ * (the forward passes).
  *
  * <pre>java -jar benchmarks/target/benchmarks.jar ImageLanesBenchmark</pre>
  *
@@ -65,6 +67,7 @@ public class ImageLanesBenchmark {
   private static final int SIDE = 28;
   private static final int LANES = ImageLanesWinograd.LANES;
   private static final int CHUNK = 16;
+  private static final int TRAINING_BATCH = 64;
 
   private Layer layer;
   private float[] in;
@@ -73,6 +76,14 @@ public class ImageLanesBenchmark {
   private float[] packed;
   private float[][] inLanes;
   private float[][] outLanes;
+  private Layer trainingLayer;
+  private float[] trainingOut;
+  private float[] dOut;
+  private float[] dIn;
+  private float[] packedAdjoint;
+  private float[][] dOutLanes;
+  private float[] dInLanes;
+  private float[] weightGradient;
   private Layer norm;
   private float[] residual;
   private float[] packedScaled;
@@ -95,6 +106,19 @@ public class ImageLanesBenchmark {
     plan = new ImageLanesWinograd(CHANNELS, SIDE, SIDE, CHANNELS);
     packed = new float[plan.packedSize()];
     plan.packWeights(weights, 0, packed);
+    trainingLayer = spec.build(shape, 0, ComputeContext.defaults().withThreads(1));
+    trainingLayer.bind(weights, new float[params], 0, new float[0], 0);
+    trainingOut = new float[TRAINING_BATCH * shape.size()];
+    dOut = gaussian(rng, TRAINING_BATCH * shape.size());
+    dIn = new float[TRAINING_BATCH * shape.size()];
+    packedAdjoint = new float[plan.packedSize()];
+    plan.packAdjointWeights(weights, 0, packedAdjoint);
+    dOutLanes = new float[TRAINING_BATCH / LANES][plan.lanesSize(CHANNELS)];
+    for (int g = 0; g < dOutLanes.length; g++) {
+      plan.toLanes(dOut, g * LANES * shape.size(), shape.size(), dOutLanes[g]);
+    }
+    dInLanes = new float[plan.lanesSize(CHANNELS)];
+    weightGradient = new float[params];
     inLanes = new float[BATCH / LANES][plan.lanesSize(CHANNELS)];
     outLanes = new float[BATCH / LANES][plan.lanesSize(CHANNELS)];
     for (int g = 0; g < inLanes.length; g++) {
@@ -179,6 +203,32 @@ public class ImageLanesBenchmark {
         + " ReLU, 256 images in 16-image passes, one thread, %d rounds: engine %.2f ms, images"
         + " in lanes %.2f ms (medians); engine / lanes %.3f (median; %.3f-%.3f)%n", rounds,
         median(engineMs), median(lanesMs), median(ratios), min(ratios), max(ratios));
+  }
+
+  /**
+   * A training step's convolution passes over a batch of 64 (forward, input and weight
+   * gradients), by the engine's layer: the time {@link #imageLanesTraining} is set against.
+   */
+  @Benchmark
+  public float[] engineTraining() {
+    trainingLayer.forward(in, trainingOut, TRAINING_BATCH, true);
+    trainingLayer.backward(in, trainingOut, dOut, dIn, TRAINING_BATCH);
+    return dIn;
+  }
+
+  /**
+   * The same three passes by images in lanes, the activations and gradients kept in that
+   * layout (the batch's groups: forward, adjoint, weight gradient; then the kernels' gradient).
+   */
+  @Benchmark
+  public float[] imageLanesTraining() {
+    for (int g = 0; g < TRAINING_BATCH / LANES; g++) {
+      plan.convolve(inLanes[g], packed, outLanes[g]);
+      plan.convolve(dOutLanes[g], packedAdjoint, dInLanes);
+      plan.accumulateWeightGradient(inLanes[g], dOutLanes[g]);
+    }
+    plan.addWeightGradient(weightGradient, 0);
+    return weightGradient;
   }
 
   @Benchmark
