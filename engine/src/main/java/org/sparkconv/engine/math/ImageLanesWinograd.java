@@ -365,37 +365,19 @@ public final class ImageLanesWinograd {
     int corner = ((o * padH + TILE * ty + 1) * padW + TILE * tx + 1) * LANES;
     for (int r = 0; r < TILE; r++) {
       int row = corner + r * padW * LANES;
-      timesA(FloatVector.fromArray(SPECIES, dOut, row),
+      Winograd4Kernel.gradientSix(FloatVector.fromArray(SPECIES, dOut, row),
           FloatVector.fromArray(SPECIES, dOut, row + LANES),
           FloatVector.fromArray(SPECIES, dOut, row + 2 * LANES),
           FloatVector.fromArray(SPECIES, dOut, row + 3 * LANES), rowScratch, 6 * r * LANES,
           LANES);
     }
     for (int j = 0; j < 6; j++) {
-      timesA(FloatVector.fromArray(SPECIES, rowScratch, j * LANES),
+      Winograd4Kernel.gradientSix(FloatVector.fromArray(SPECIES, rowScratch, j * LANES),
           FloatVector.fromArray(SPECIES, rowScratch, (6 + j) * LANES),
           FloatVector.fromArray(SPECIES, rowScratch, (12 + j) * LANES),
           FloatVector.fromArray(SPECIES, rowScratch, (18 + j) * LANES), gradients,
           j * outPosition + at, 6 * outPosition);
     }
-  }
-
-  /**
-   * The 6 entries of {@code A y} for a column {@code y} of 4 ({@code A} the transpose of the
-   * output transform's {@code A^T}), into {@code to[at + i * stride]}.
-   */
-  private static void timesA(FloatVector y0, FloatVector y1, FloatVector y2, FloatVector y3,
-      float[] to, int at, int stride) {
-    FloatVector sum02 = y0.add(y2);
-    FloatVector sum13 = y1.add(y3);
-    FloatVector near = y0.add(y2.mul(4f)); // y0 + 4 y2
-    FloatVector far = y1.mul(2f).add(y3.mul(8f)); // 2 y1 + 8 y3
-    y0.intoArray(to, at);
-    sum02.add(sum13).intoArray(to, at + stride);
-    sum02.sub(sum13).intoArray(to, at + 2 * stride);
-    near.add(far).intoArray(to, at + 3 * stride);
-    near.sub(far).intoArray(to, at + 4 * stride);
-    y3.intoArray(to, at + 5 * stride);
   }
 
   /**

@@ -379,7 +379,7 @@ final class Winograd4Kernel {
    * {@code A y} of four vectors into {@code dm[at + k * stride]}, k < 6: A's rows are (1 0 0 0),
    * (1 1 1 1), (1 -1 1 -1), (1 2 4 8), (1 -2 4 -8), (0 0 0 1).
    */
-  private static void gradientSix(FloatVector y0, FloatVector y1, FloatVector y2,
+  static void gradientSix(FloatVector y0, FloatVector y1, FloatVector y2,
       FloatVector y3, float[] dm, int at, int stride) {
     FloatVector even = y0.add(y2);
     FloatVector odd = y1.add(y3);
