@@ -24,7 +24,15 @@ case "${BENCH_ISA:-}" in
   "") ;;
   *) echo "bench-image-lanes: BENCH_ISA is avx2 or unset; got '$BENCH_ISA'" >&2; exit 2 ;;
 esac
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 for main in ImageLanesBenchmark ImageLanesStage; do
-  java -Xmx4g $ENGINE_JVM_FLAGS "${isa[@]}" -cp "$jar" "org.sparkconv.bench.$main" \
-    "${1:-40}" 2>/dev/null
+  # the JVM's notes (the incubator module's warning) kept from the output, shown on a failure
+  # (a set-up that finds the two sides computing different things says where)
+  if ! java -Xmx4g $ENGINE_JVM_FLAGS "${isa[@]}" -cp "$jar" "org.sparkconv.bench.$main" \
+      "${1:-40}" 2>"$log"; then
+    echo "bench-image-lanes: $main failed:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
 done

@@ -73,13 +73,13 @@ public final class ImageLanesWinograd {
    */
   private final int inPosition;
   private final int outPosition; // floats of a position's products
-  private final int[][] offsets; // per position: per input channel, its run in transformed
+  // per position: per input channel, its run in transformed (position 0's: from the block)
+  private final int[][] offsets;
   private final float[] transformed; // the block's input transform, then row scratch
   private final float[] products;
   private final float[] phases; // a channel's output transform: [4a + b][tile][image]
   private final float[] gradients; // a block's output gradient transform, as products
   private final float[] rowScratch; // the gradient transform's rows: 4 x 6 vectors
-  private final int[] channelRuns; // per input channel, its run in a position's block
   private final float[][] weightPartials; // per position: (o, c) lane partial sums, 16 apart
 
   /**
@@ -117,10 +117,6 @@ public final class ImageLanesWinograd {
     this.phases = new float[TILE * TILE * run];
     this.gradients = new float[POSITIONS * outPosition];
     this.rowScratch = new float[TILE * 6 * LANES];
-    this.channelRuns = new int[inChannels];
-    for (int c = 0; c < inChannels; c++) {
-      channelRuns[c] = c * run;
-    }
     this.weightPartials = new float[POSITIONS][outChannels * inChannels * 16];
   }
 
@@ -314,7 +310,7 @@ public final class ImageLanesWinograd {
       }
       for (int xi = 0; xi < POSITIONS; xi++) {
         PixelWeightGradient.accumulateImage(gradients, xi * outPosition, run, outChannels,
-            transformed, xi * inPosition, inChannels, channelRuns, weightPartials[xi]);
+            transformed, xi * inPosition, inChannels, offsets[0], weightPartials[xi]);
       }
     }
   }
