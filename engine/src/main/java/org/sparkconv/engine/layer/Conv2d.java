@@ -340,6 +340,28 @@ public final class Conv2d implements Layer {
     return direct;
   }
 
+  Spec spec() {
+    return spec;
+  }
+
+  boolean hasBias() {
+    return spec.bias();
+  }
+
+  /** The parameters it is bound to; its weights at {@link #weightOffset}. */
+  float[] params() {
+    return params;
+  }
+
+  int weightOffset() {
+    return weightOffset;
+  }
+
+  /** Where its bias is in {@link #params}, where it has one. */
+  int biasOffset() {
+    return biasOffset;
+  }
+
   @Override
   public Shape inputShape() {
     return inputShape;

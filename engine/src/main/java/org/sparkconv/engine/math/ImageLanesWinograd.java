@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorSpecies;
  * A stride-1 3x3 convolution zero-padded by one on each side (the output as large as the
  * input) by Winograd's F(4x4, 3x3), with a group of {@link #LANES} images in the vector lanes:
  * every float of an activation is one image's, the images side by side, so that a pixel of a
- * channel is one whole vector ({@code [channel][row][column][image]}, "image lanes"). Not yet
- * a path of the network; the first part of the route the README's "bound" section measures.
+ * channel is one whole vector ({@code [channel][row][column][image]}, "image lanes"). Inference
+ * runs chains of small convolutions this way ({@code LanesConvolution}); the README's "bound"
+ * section measures it.
  *
  * <p>Why the lanes hold images: on 16 channels (ResNet-20's first stage) neither layout the
  * engine has makes Winograd pay. By channels ({@link WinogradLanesKernel}) a GEMM position's
@@ -78,9 +79,10 @@ public final class ImageLanesWinograd {
   private final float[] transformed; // the block's input transform, then row scratch
   private final float[] products;
   private final float[] phases; // a channel's output transform: [4a + b][tile][image]
-  private final float[] gradients; // a block's output gradient transform, as products
+  // The weight gradient's, allocated at its first block (a plan that only infers holds none):
+  private float[] gradients; // a block's output gradient transform, as products
   private final float[] rowScratch; // the gradient transform's rows: 4 x 6 vectors
-  private final float[][] weightPartials; // per position: (o, c) lane partial sums, 16 apart
+  private float[][] weightPartials; // per position: (o, c) lane partial sums, 16 apart
 
   /**
    * The plan for {@code (inChannels, height, width) -> (outChannels, height, width)}; both
@@ -115,9 +117,7 @@ public final class ImageLanesWinograd {
     this.transformed = new float[POSITIONS * inPosition + WinogradLanesKernel.ROW_SCRATCH];
     this.products = new float[POSITIONS * outPosition];
     this.phases = new float[TILE * TILE * run];
-    this.gradients = new float[POSITIONS * outPosition];
     this.rowScratch = new float[TILE * 6 * LANES];
-    this.weightPartials = new float[POSITIONS][outChannels * inChannels * 16];
   }
 
   /** Whether a plane of {@code height x width} can be planned on this machine's vectors. */
@@ -134,6 +134,24 @@ public final class ImageLanesWinograd {
   /** Floats of the packed weights ({@link #packWeights}). */
   public int packedSize() {
     return POSITIONS * packedPosition;
+  }
+
+  /** {@link #packedSize} of a plan of {@code inChannels -> outChannels}. */
+  public static int packedSize(int inChannels, int outChannels) {
+    return POSITIONS * roundUp(outChannels, MR) * inChannels;
+  }
+
+  /**
+   * Floats a plan of {@code inChannels -> outChannels} holds for inference: its scratch (the
+   * activations and packed weights are its caller's). One that also computes a weight
+   * gradient holds its partial sums ({@code 36 x outChannels x inChannels x 16}) and a second
+   * block of products besides.
+   */
+  public static long inferenceFloats(int inChannels, int outChannels) {
+    long run = (long) BLOCK_TILES * LANES;
+    return POSITIONS * (inChannels * run + SKEW) + WinogradLanesKernel.ROW_SCRATCH
+        + POSITIONS * (roundUp(outChannels, MR) * run + SKEW) + TILE * TILE * run
+        + TILE * 6 * LANES;
   }
 
   /**
@@ -294,6 +312,10 @@ public final class ImageLanesWinograd {
    * run, partial sums per lane). {@link #addWeightGradient} takes them to the kernels.
    */
   public void accumulateWeightGradient(float[] in, float[] dOut) {
+    if (weightPartials == null) {
+      gradients = new float[POSITIONS * outPosition];
+      weightPartials = new float[POSITIONS][outChannels * inChannels * 16];
+    }
     for (int first = 0; first < tiles; first += BLOCK_TILES) {
       int count = Math.min(BLOCK_TILES, tiles - first);
       transformInputs(in, first, count);
@@ -320,6 +342,9 @@ public final class ImageLanesWinograd {
    * sums hold ({@code G^T dU G}, {@link WinogradFilter#addGradient4}), which are then zero.
    */
   public void addWeightGradient(float[] g, int gOff) {
+    if (weightPartials == null) {
+      return; // nothing accumulated
+    }
     float[] du = new float[POSITIONS];
     float[] h = new float[18];
     for (int o = 0; o < outChannels; o++) {

@@ -13,12 +13,15 @@ import org.sparkconv.engine.tensor.Shape;
  * outputs over the whole batch, the result, and on several threads one single-thread replica
  * per thread ({@link Network#REPLICA_CHUNK} images at a time), which hold the weights their
  * layers pack once between them, the network itself then holding only what its layers
- * allocate when built. It counts the padded layout of every convolution
- * that could take a handed-off input, and the pool as if none were folded; against the arrays
- * built networks held (LeNet-5, VGG-small, ResNet-20; batches 1 to 256, one and two threads) it
- * read 0.92-1.0 of them (VGG16 at 224x224, two images on two threads: 1.09). Not counted: the
- * kernels' index arrays, and the per-thread buffers of the GEMMs, shared by every network on a
- * thread. Networks that are twins ({@link Network#twin}) hold {@link #sharedByTwinsBytes} of it
+ * allocate when built, and the runs of convolutions inferred with images in the vector lanes
+ * ({@link ImageLanesRun}: their groups' activations, packed weights and scratch). It counts
+ * the padded layout of every convolution that could take a handed-off input, the workspaces
+ * of convolutions that run in lanes instead, and the pool as if none were folded; against the
+ * arrays built networks held (LeNet-5, VGG-small, ResNet-20; batches 1 to 256, one and two
+ * threads) it read 0.96-1.06 of them on one thread and 0.97-1.11 on two (2026-12-04, ResNet-20
+ * with its run in lanes; VGG16 at 224x224, two images on two threads, before: 1.09). Not
+ * counted: the kernels' index arrays, and the per-thread buffers of the GEMMs, shared by every
+ * network on a thread. Networks that are twins ({@link Network#twin}) hold {@link #sharedByTwinsBytes} of it
  * once between them.
  */
 public final class InferenceFootprint {
@@ -83,8 +86,9 @@ public final class InferenceFootprint {
     boolean copies = replica || batch > Network.INFERENCE_CHUNK;
     long floats = (long) chunk * (plan.forwardBufferCount * largest + cached)
         + (copies ? (long) chunk * spec.input().size() : 0);
+    int tail = Network.flatTail(spec, shapes, plan);
+    floats += ImageLanesRun.floats(ImageLanesRun.find(spec, plan, tail), spec, shapes, chunk);
     if (batch > Network.INFERENCE_CHUNK) {
-      int tail = Network.flatTail(spec, shapes, plan);
       for (int i = tail - 1; i < nodes.size(); i++) {
         floats += (long) batch * shapes.get(i).size(); // the chunks' gathered output, the tail's
       }

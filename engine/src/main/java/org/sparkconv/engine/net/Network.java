@@ -2,6 +2,7 @@ package org.sparkconv.engine.net;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import org.sparkconv.engine.layer.BatchNorm;
 import org.sparkconv.engine.layer.Layer;
@@ -83,6 +84,9 @@ public final class Network {
   // layers.length; node outputs for that run, from the node before the tail on.
   private final int flatTail;
   private final float[][] tailOutputs;
+  // Per node: the run of convolutions inference computes from it with images in the vector
+  // lanes (ImageLanesRun), or null
+  private final ImageLanesRun[] lanesRunAt;
   private float[][] gradients = new float[0][]; // the plan's pooled gradient buffers
   private float[][] scratch = new float[0][]; // where a second consumer's gradient goes first
   private final float[][][] inputValues; // per node: its inputs' arrays, refilled each pass
@@ -138,6 +142,13 @@ public final class Network {
     }
     this.maxInferenceActivation = maxInference;
     this.flatTail = flatTail(spec, shapes, plan);
+    this.lanesRunAt = new ImageLanesRun[layers.length];
+    if (context.imageLanes() && context.winograd() && context.directConvolution()) {
+      for (ImageLanesRun.Chain chain : ImageLanesRun.find(spec, plan, flatTail)) {
+        ImageLanesRun run = new ImageLanesRun(chain, layers);
+        lanesRunAt[run.first] = run;
+      }
+    }
     this.tailOutputs = new float[layers.length][];
     this.maxActivation = max;
     this.inputValues = new float[layers.length][][];
@@ -577,6 +588,11 @@ public final class Network {
     return start;
   }
 
+  /** The runs of convolutions this network infers with images in lanes, first node first. */
+  List<ImageLanesRun> imageLanesRuns() {
+    return Arrays.stream(lanesRunAt).filter(Objects::nonNull).toList();
+  }
+
   /** Where this network's flat tail starts ({@link #flatTail(NetworkSpec, List, GraphPlan)}). */
   int flatTail() {
     return flatTail;
@@ -640,6 +656,15 @@ public final class Network {
         continue;
       }
       long start = forwardNanos == null ? 0 : System.nanoTime();
+      ImageLanesRun lanes = keep ? null : lanesRunAt[i];
+      if (lanes != null) {
+        lanes.infer(value(lanes.input), outputs[lanes.output], batch);
+        if (forwardNanos != null) {
+          forwardNanos[i] += System.nanoTime() - start; // the whole run's time: at its first
+        }
+        i = lanes.end - 1;
+        continue;
+      }
       if (keep && plan.normWritesSum(i)) {
         ((BatchNorm) layers[i]).forwardAddingTo(value(plan.inputs[i][0]),
             value(plan.sumInNorm[i + 1]), outputs[i + 1], batch, training, hasReluFused(i + 1));

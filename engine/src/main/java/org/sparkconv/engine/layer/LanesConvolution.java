@@ -1,0 +1,148 @@
+package org.sparkconv.engine.layer;
+
+import java.util.Arrays;
+import org.sparkconv.engine.math.ConvGeometry;
+import org.sparkconv.engine.math.ImageLanesWinograd;
+import org.sparkconv.engine.tensor.Shape;
+
+/**
+ * A convolution's inference pass with a group of images in the vector lanes
+ * ({@link ImageLanesWinograd}): its weights packed with the scale of the batch norm folded into
+ * it (if any), its bias the norm's shift plus the scaled bias of the convolution, the residual
+ * sum and ReLU folded in after it applied as its outputs are put in place. The network chains
+ * such passes over a group's activations, converted from and to NCHW once at the ends of the
+ * chain ({@code ImageLanesRun}).
+ *
+ * <p>The packing is redone when the convolution's weights or bias, or the norm's inference map,
+ * differ from those it was packed from (checked once a chunk, {@link #refresh}): a network
+ * that trains between two inferences infers with its new weights. Each network (and each of
+ * its replicas) packs its own: 36 x 16 x 16 floats for a 16 -> 16 convolution, 36 KB.
+ */
+public final class LanesConvolution {
+
+  /**
+   * The most input or output channels a convolution runs with images in lanes. Measured only
+   * where channels are few (ResNet-20's stage 1, 16 -> 16), where the engine's kernels by
+   * channels fill a vector with a broadcast each; with more channels those kernels' products
+   * are whole vectors of output channels, and the packed weights and scratch of lanes grow as
+   * channels squared.
+   */
+  public static final int MAX_CHANNELS = 16;
+
+  private final Conv2d conv;
+  private final BatchNorm norm; // folded in, or null
+  private final ImageLanesWinograd plan;
+  private final int weightCount;
+  private final int outChannels;
+  private final float[] packed;
+  private final float[] bias; // the norm's shift plus its scale times the conv's bias
+  private final float[] scale; // the norm's map the packing was made with
+  private final float[] shift;
+  private final float[] readScale; // the norm's map as read now
+  private final float[] readShift;
+  private final float[] packedFrom; // the weights then bias the packing was made from
+  private boolean packedOnce;
+
+  /**
+   * The pass of {@code conv} (where {@link #applies}) with {@code norm} (a batch norm folded
+   * into it, or null) by {@code plan}, which must be of its sizes and may be shared by passes
+   * of the same sizes run on one thread.
+   */
+  public LanesConvolution(Layer conv, Layer norm, ImageLanesWinograd plan) {
+    if (!(conv instanceof Conv2d c) || !applies(c.spec(), conv.inputShape())) {
+      throw new IllegalArgumentException("not a convolution that runs with images in lanes: "
+          + conv.getClass().getSimpleName() + " " + conv.inputShape() + " -> "
+          + conv.outputShape());
+    }
+    if (norm != null && !(norm instanceof BatchNorm)) {
+      throw new IllegalArgumentException("only a batch norm folds into a convolution in lanes,"
+          + " not " + norm.getClass().getSimpleName());
+    }
+    this.conv = (Conv2d) conv;
+    this.norm = (BatchNorm) norm;
+    this.plan = plan;
+    this.outChannels = conv.outputShape().channels();
+    this.weightCount = outChannels * conv.inputShape().channels() * 9;
+    this.packed = new float[plan.packedSize()];
+    this.bias = new float[outChannels];
+    this.scale = new float[outChannels];
+    this.shift = new float[outChannels];
+    this.readScale = new float[outChannels];
+    this.readShift = new float[outChannels];
+    this.packedFrom = new float[weightCount + (this.conv.hasBias() ? outChannels : 0)];
+  }
+
+  /**
+   * Whether {@code layer} (of input {@code input}) is a convolution inference may run with
+   * images in lanes: 3x3, stride 1, no dilation, ungrouped, padded by one on every side, sides
+   * that are multiples of 4 ({@link ImageLanesWinograd#applies}) and at most
+   * {@link #MAX_CHANNELS} channels in and out.
+   */
+  public static boolean applies(LayerSpec layer, Shape input) {
+    if (!(layer instanceof Conv2d.Spec conv)) {
+      return false;
+    }
+    ConvGeometry g = conv.geometry(input, 0);
+    return g.kernelH() == 3 && g.kernelW() == 3 && g.strideH() == 1 && g.strideW() == 1
+        && g.dilationH() == 1 && g.dilationW() == 1 && g.padTop() == 1 && g.padLeft() == 1
+        && g.outH() == g.height() && g.outW() == g.width() && conv.groups() == 1
+        && g.channels() <= MAX_CHANNELS && conv.outChannels() <= MAX_CHANNELS
+        && ImageLanesWinograd.applies(g.height(), g.width());
+  }
+
+  /** Floats one holds besides its plan's: the packed weights and what they were packed from. */
+  public static long floats(int inChannels, int outChannels) {
+    return ImageLanesWinograd.packedSize(inChannels, outChannels)
+        + (long) outChannels * inChannels * 9 + 6L * outChannels;
+  }
+
+  /** Packs the weights again where they, the bias or the norm's map changed since. */
+  public void refresh() {
+    float[] params = conv.params();
+    int weights = conv.weightOffset();
+    boolean changed = !packedOnce
+        || Arrays.mismatch(params, weights, weights + weightCount, packedFrom, 0, weightCount)
+            >= 0;
+    if (conv.hasBias()) {
+      int b = conv.biasOffset();
+      changed |= Arrays.mismatch(params, b, b + outChannels, packedFrom, weightCount,
+          weightCount + outChannels) >= 0;
+    }
+    if (norm != null) {
+      norm.inferenceAffine(readScale, readShift);
+      changed |= !Arrays.equals(readScale, scale) || !Arrays.equals(readShift, shift);
+    }
+    if (!changed) {
+      return;
+    }
+    packedOnce = false; // until packed: a packing that throws leaves nothing taken for packed
+    System.arraycopy(params, weights, packedFrom, 0, weightCount);
+    if (conv.hasBias()) {
+      System.arraycopy(params, conv.biasOffset(), packedFrom, weightCount, outChannels);
+    }
+    if (norm != null) {
+      System.arraycopy(readScale, 0, scale, 0, outChannels);
+      System.arraycopy(readShift, 0, shift, 0, outChannels);
+    }
+    plan.packWeights(params, weights, norm == null ? null : scale, packed);
+    for (int o = 0; o < outChannels; o++) {
+      float b = conv.hasBias() ? packedFrom[weightCount + o] : 0f;
+      bias[o] = norm == null ? b : shift[o] + scale[o] * b;
+    }
+    packedOnce = true;
+  }
+
+  /**
+   * The pass over a group: {@code in} and {@code out} padded activations in lanes
+   * ({@link ImageLanesWinograd#toLanes}'s layout), {@code residual} (or null) added, then
+   * ReLU if {@code relu}. After a {@link #refresh} on this thread.
+   */
+  public void convolve(float[] in, float[] residual, boolean relu, float[] out) {
+    plan.convolve(in, packed, bias, residual, relu, out);
+  }
+
+  /** The plan it runs on. */
+  public ImageLanesWinograd plan() {
+    return plan;
+  }
+}

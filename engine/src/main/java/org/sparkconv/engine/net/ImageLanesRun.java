@@ -1,0 +1,383 @@
+package org.sparkconv.engine.net;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.sparkconv.engine.layer.BatchNorm;
+import org.sparkconv.engine.layer.LanesConvolution;
+import org.sparkconv.engine.layer.Layer;
+import org.sparkconv.engine.layer.LayerSpec;
+import org.sparkconv.engine.layer.Relu;
+import org.sparkconv.engine.math.ImageLanesWinograd;
+import org.sparkconv.engine.tensor.Shape;
+
+/**
+ * A run of consecutive convolutions that {@link Network#infer} computes with a group of
+ * images in the vector lanes ({@link LanesConvolution}): the run's input (one node's output,
+ * NCHW) converted into lanes once, every convolution of the run (each with the batch norm,
+ * residual sum and ReLUs folded into it in inference) from lanes to lanes, and the last one's
+ * output converted back once into that node's buffer. Nothing else reads the activations in
+ * between: each convolution of the run but the last is read only by later ones.
+ *
+ * <p>Each image's outputs are the same whatever images share its group: the lanes never mix,
+ * every lane goes through the same operations. A group the chunk does not fill is padded with
+ * zero images, so that an image's outputs are, bit for bit, the same in any batch.
+ *
+ * <p>Why only runs: a single convolution converted in and out loses to the engine's own
+ * kernels (16x28x28 -> 16, JMH, 0.74-0.94x); ResNet-20's stage 1 converted once for its six
+ * convolutions gains 1.23-1.42x (README, "A route that does pay on 16 channels").
+ *
+ * <p>Holds its scratch and its packed weights, allocated at its first pass (a network that
+ * only trains holds none): one per network, and each replica has its own.
+ */
+final class ImageLanesRun {
+
+  /** The fewest convolutions a run takes (see above). */
+  static final int MIN_CONVOLUTIONS = 2;
+  private static final int LANES = ImageLanesWinograd.LANES;
+  private static final int NONE = Integer.MIN_VALUE;
+
+  /** The first node of the run (its first convolution). */
+  final int first;
+  /** The node after the run's last. */
+  final int end;
+  /** The node (or {@link Node#INPUT}) whose output, NCHW, the run reads. */
+  final int input;
+  /** The node whose buffer receives the run's output, NCHW: the last convolution. */
+  final int output;
+  private final Chain chain;
+  private final Layer[] layers;
+  private final int inSize; // floats of an image's input and output, NCHW
+  private final int outSize;
+  // allocated at the first pass:
+  private LanesConvolution[] convolutions;
+  private int slotSize; // floats of a group's activation of the run's most channels
+  private float[][][] groups = new float[0][][]; // per group of LANES images: its slots
+  private float[] edgeIn; // a group the batch does not fill: its images, then zeros
+  private float[] edgeOut;
+
+  /** The run {@code chain} of the network whose nodes are {@code layers}. */
+  ImageLanesRun(Chain chain, Layer[] layers) {
+    this.chain = chain;
+    this.layers = layers;
+    this.first = chain.units.get(0).head;
+    this.end = chain.end;
+    this.input = chain.source;
+    this.output = chain.units.get(chain.units.size() - 1).head;
+    this.inSize = layers[first].inputShape().size();
+    this.outSize = layers[output].outputShape().size();
+  }
+
+  /** The convolutions' passes, their plans (one per sizes: scratch shared) and buffers. */
+  private void allocate() {
+    List<Unit> units = chain.units;
+    convolutions = new LanesConvolution[units.size()];
+    Map<String, ImageLanesWinograd> plans = new HashMap<>();
+    int channels = layers[first].inputShape().channels();
+    for (int k = 0; k < units.size(); k++) {
+      Unit u = units.get(k);
+      Layer conv = layers[u.head];
+      Shape in = conv.inputShape();
+      int out = conv.outputShape().channels();
+      channels = Math.max(channels, out);
+      ImageLanesWinograd plan = plans.computeIfAbsent(in + "->" + out,
+          key -> new ImageLanesWinograd(in.channels(), in.height(), in.width(), out));
+      convolutions[k] = new LanesConvolution(conv, u.norm < 0 ? null : layers[u.norm], plan);
+    }
+    slotSize = convolutions[0].plan().lanesSize(channels);
+    edgeIn = new float[LANES * inSize];
+    edgeOut = new float[LANES * outSize];
+  }
+
+  /**
+   * The run's convolutions over {@code batch} images: {@code in} the input's outputs, NCHW,
+   * image n at {@code n * inSize}; the last one's outputs into {@code out} likewise. Every
+   * group is converted in before any is written out, so {@code out} may be {@code in}.
+   */
+  void infer(float[] in, float[] out, int batch) {
+    if (convolutions == null) {
+      allocate();
+    }
+    for (LanesConvolution conv : convolutions) {
+      conv.refresh();
+    }
+    int groupCount = (batch + LANES - 1) / LANES;
+    if (groups.length < groupCount) {
+      float[][][] more = Arrays.copyOf(groups, groupCount);
+      for (int g = groups.length; g < groupCount; g++) {
+        more[g] = new float[chain.slotCount][slotSize]; // borders zero, never written
+      }
+      groups = more;
+    }
+    for (int g = 0; g < groupCount; g++) {
+      int count = Math.min(LANES, batch - g * LANES);
+      if (count == LANES) {
+        convolutions[0].plan().toLanes(in, g * LANES * inSize, inSize, groups[g][0]);
+      } else {
+        System.arraycopy(in, g * LANES * inSize, edgeIn, 0, count * inSize);
+        Arrays.fill(edgeIn, count * inSize, edgeIn.length, 0f);
+        convolutions[0].plan().toLanes(edgeIn, 0, inSize, groups[g][0]);
+      }
+    }
+    for (int g = 0; g < groupCount; g++) {
+      float[][] slots = groups[g];
+      for (int k = 0; k < convolutions.length; k++) {
+        int residual = chain.residualSlot[k];
+        convolutions[k].convolve(slots[chain.inSlot[k]], residual < 0 ? null : slots[residual],
+            chain.units.get(k).relu, slots[chain.outSlot[k]]);
+      }
+    }
+    int last = chain.outSlot[convolutions.length - 1];
+    ImageLanesWinograd lastPlan = convolutions[convolutions.length - 1].plan();
+    for (int g = 0; g < groupCount; g++) {
+      int count = Math.min(LANES, batch - g * LANES);
+      if (count == LANES) {
+        lastPlan.fromLanes(groups[g][last], out, g * LANES * outSize, outSize);
+      } else {
+        lastPlan.fromLanes(groups[g][last], edgeOut, 0, outSize);
+        System.arraycopy(edgeOut, 0, out, g * LANES * outSize, count * outSize);
+      }
+    }
+  }
+
+  /** Convolutions in the run. */
+  int size() {
+    return chain.units.size();
+  }
+
+  /**
+   * Floats a network's runs of {@code chains} hold once they have run chunks of
+   * {@code chunk} images: per run, each group's slots, the partial group's images in and out,
+   * each convolution's packed weights and each of its plans' scratch.
+   */
+  static long floats(List<Chain> chains, NetworkSpec spec, List<Shape> shapes, int chunk) {
+    long floats = 0;
+    for (Chain chain : chains) {
+      Shape in = inputShape(spec, shapes, chain.units.get(0).head);
+      Shape out = shapes.get(chain.units.get(chain.units.size() - 1).head);
+      int channels = in.channels();
+      Set<String> plans = new HashSet<>();
+      for (Unit u : chain.units) {
+        int inChannels = inputShape(spec, shapes, u.head).channels();
+        int outChannels = shapes.get(u.head).channels();
+        channels = Math.max(channels, outChannels);
+        floats += LanesConvolution.floats(inChannels, outChannels);
+        if (plans.add(inChannels + "->" + outChannels)) {
+          floats += ImageLanesWinograd.inferenceFloats(inChannels, outChannels);
+        }
+      }
+      long slot = (long) channels * (in.height() + 2) * (in.width() + 2) * LANES;
+      floats += (long) (chunk + LANES - 1) / LANES * chain.slotCount * slot
+          + (long) LANES * (in.size() + out.size());
+    }
+    return floats;
+  }
+
+  /**
+   * The runs of a network of {@code spec} and {@code plan} before its flat tail
+   * ({@code flatTail}) that infer in lanes: maximal chains of at least
+   * {@link #MIN_CONVOLUTIONS} convolutions that {@link LanesConvolution#applies} to, of one
+   * plane size, each with nothing folded into it but a batch norm (with its ReLU, or the
+   * residual sum after it and that sum's ReLU) or a ReLU, none handing its output to the next
+   * in a layout of its own nor written pooled, each reading the run's one input or an earlier
+   * convolution of the run, and each but the last read by none outside the run.
+   */
+  static List<Chain> find(NetworkSpec spec, GraphPlan plan, int flatTail) {
+    List<Shape> shapes = spec.shapes();
+    int n = spec.nodes().size();
+    int[] head = new int[n]; // per node: the first node of its inference unit
+    for (int i = 0; i < n; i++) {
+      head[i] = i > 0 && (plan.fusedIntoPrevious[i] || plan.foldedInInference[i])
+          ? head[i - 1] : i;
+    }
+    int[] last = new int[n]; // per unit's head: its last node
+    for (int i = 0; i < n; i++) {
+      last[head[i]] = i;
+    }
+    boolean[] handedInto = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      if (plan.handedTo[i] >= 0) {
+        handedInto[plan.handedTo[i]] = true;
+      }
+    }
+    List<Chain> chains = new ArrayList<>();
+    int h = 0;
+    while (h < flatTail) {
+      Unit start = unit(spec, shapes, plan, head, last, handedInto, h);
+      if (start == null || start.residual != NONE && start.residual != start.input) {
+        h = last[h] + 1;
+        continue;
+      }
+      Shape plane = inputShape(spec, shapes, h);
+      List<Unit> units = new ArrayList<>(List.of(start));
+      List<Integer> members = new ArrayList<>(List.of(start.input, h));
+      int next = last[h] + 1;
+      while (next < flatTail) {
+        Unit u = unit(spec, shapes, plan, head, last, handedInto, next);
+        Shape in = inputShape(spec, shapes, next);
+        if (u == null || in.height() != plane.height() || in.width() != plane.width()
+            || !members.contains(u.input)
+            || u.residual != NONE && !members.contains(u.residual)) {
+          break;
+        }
+        units.add(u);
+        members.add(next);
+        next = last[next] + 1;
+      }
+      int length = readOnlyInside(plan, head, units);
+      if (length >= MIN_CONVOLUTIONS) {
+        List<Unit> run = List.copyOf(units.subList(0, length));
+        int end = last[run.get(length - 1).head] + 1;
+        chains.add(new Chain(run, start.input, end));
+        h = end;
+      } else {
+        h = last[h] + 1;
+      }
+    }
+    return chains;
+  }
+
+  /**
+   * How many of {@code units} (from the first) make a run: the longest prefix in which every
+   * convolution but the last is read by none outside the prefix.
+   */
+  private static int readOnlyInside(GraphPlan plan, int[] head, List<Unit> units) {
+    int length = units.size();
+    boolean trimmed = true;
+    while (trimmed) {
+      trimmed = false;
+      List<Integer> heads = units.subList(0, length).stream().map(Unit::head).toList();
+      for (int j = 0; j < plan.inputs.length && !trimmed; j++) {
+        if (heads.contains(head[j])) {
+          continue;
+        }
+        for (int ref : plan.inputs[j]) {
+          int k = ref >= 0 ? heads.indexOf(head[ref]) : -1;
+          if (k >= 0 && k < length - 1) {
+            length = k + 1;
+            trimmed = true;
+            break;
+          }
+        }
+      }
+    }
+    return length;
+  }
+
+  /**
+   * The inference unit at {@code h} (a node that starts one) as a convolution in lanes, or
+   * null where it is none: what is folded into it must be nothing, a batch norm (with its
+   * ReLU, or the sum after it with that sum's ReLU), or a ReLU.
+   */
+  private static Unit unit(NetworkSpec spec, List<Shape> shapes, GraphPlan plan, int[] head,
+      int[] last, boolean[] handedInto, int h) {
+    if (head[h] != h || plan.inputs[h].length != 1 || plan.foldedPool[h]
+        || plan.handedTo[h] >= 0 || handedInto[h]
+        || !LanesConvolution.applies(layer(spec, h), inputShape(spec, shapes, h))) {
+      return null;
+    }
+    int k = h + 1;
+    int end = last[h];
+    int norm = -1;
+    boolean relu = false;
+    int residual = NONE;
+    if (k <= end && plan.foldedInInference[k] && layer(spec, k) instanceof BatchNorm.Spec) {
+      norm = k++;
+      if (k <= end && plan.fusedIntoPrevious[k] && layer(spec, k) instanceof Relu.Spec) {
+        relu = true;
+        k++;
+      } else if (k <= end && plan.foldedSumResidual[k] != GraphPlan.NO_RESIDUAL) {
+        residual = resolve(head, plan.foldedSumResidual[k++]);
+        if (k <= end && plan.fusedIntoPrevious[k] && layer(spec, k) instanceof Relu.Spec) {
+          relu = true;
+          k++;
+        }
+      }
+    } else if (k <= end && plan.foldedInInference[k] && layer(spec, k) instanceof Relu.Spec) {
+      relu = true;
+      k++;
+    }
+    return k == end + 1 ? new Unit(h, resolve(head, plan.inputs[h][0]), norm, residual, relu)
+        : null;
+  }
+
+  private static LayerSpec layer(NetworkSpec spec, int node) {
+    return spec.nodes().get(node).layer();
+  }
+
+  private static Shape inputShape(NetworkSpec spec, List<Shape> shapes, int node) {
+    return spec.shapeOf(spec.nodes().get(node).inputs().get(0), shapes);
+  }
+
+  /** The unit whose buffer holds node reference {@code ref}'s output, or the input. */
+  private static int resolve(int[] head, int ref) {
+    return ref >= 0 ? head[ref] : ref;
+  }
+
+  /**
+   * A convolution of a run: its node, the values (unit heads, or {@link Node#INPUT}) it reads
+   * and adds ({@link #NONE}: none), the batch norm folded into it (its node, or -1), whether a
+   * ReLU ends it.
+   */
+  record Unit(int head, int input, int norm, int residual, boolean relu) {}
+
+  /**
+   * A run's convolutions, the value it reads ({@code source}), the node after it
+   * ({@code end}), and the activations a group holds: slot 0 the input converted, each
+   * convolution's output in a slot no value still to be read holds (as the inference pool
+   * assigns buffers: three for a chain of residual blocks).
+   */
+  static final class Chain {
+    final List<Unit> units;
+    final int source;
+    final int end;
+    final int[] inSlot;
+    final int[] outSlot;
+    final int[] residualSlot; // or -1
+    final int slotCount;
+
+    Chain(List<Unit> units, int source, int end) {
+      this.units = units;
+      this.source = source;
+      this.end = end;
+      int n = units.size();
+      this.inSlot = new int[n];
+      this.outSlot = new int[n];
+      this.residualSlot = new int[n];
+      Map<Integer, Integer> remaining = new HashMap<>(); // value -> its readers in the run
+      for (Unit u : units) {
+        remaining.merge(u.input, 1, Integer::sum);
+        if (u.residual != NONE) {
+          remaining.merge(u.residual, 1, Integer::sum);
+        }
+      }
+      Map<Integer, Integer> slotOf = new HashMap<>(Map.of(source, 0));
+      TreeSet<Integer> free = new TreeSet<>();
+      int created = 1;
+      for (int k = 0; k < n; k++) {
+        Unit u = units.get(k);
+        inSlot[k] = slotOf.get(u.input);
+        residualSlot[k] = u.residual == NONE ? -1 : slotOf.get(u.residual);
+        outSlot[k] = free.isEmpty() ? created++ : free.pollFirst();
+        slotOf.put(u.head, outSlot[k]);
+        release(u.input, remaining, slotOf, free);
+        if (u.residual != NONE) {
+          release(u.residual, remaining, slotOf, free);
+        }
+      }
+      this.slotCount = created;
+    }
+
+    private static void release(int value, Map<Integer, Integer> remaining,
+        Map<Integer, Integer> slotOf, TreeSet<Integer> free) {
+      if (remaining.merge(value, -1, Integer::sum) == 0) {
+        free.add(slotOf.get(value));
+      }
+    }
+  }
+}
