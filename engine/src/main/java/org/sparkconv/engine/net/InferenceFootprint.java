@@ -21,8 +21,8 @@ import org.sparkconv.engine.tensor.Shape;
  * threads) it read 0.96-1.06 of them on one thread and 0.97-1.11 on two (2026-12-04, ResNet-20
  * with its run in lanes; VGG16 at 224x224, two images on two threads, before: 1.09). Not
  * counted: the kernels' index arrays, and the per-thread buffers of the GEMMs, shared by every
- * network on a thread. Networks that are twins ({@link Network#twin}) hold {@link #sharedByTwinsBytes} of it
- * once between them.
+ * network on a thread. Networks that are twins ({@link Network#twin}) hold
+ * {@link #sharedByTwinsBytes} of it once between them.
  */
 public final class InferenceFootprint {
 
