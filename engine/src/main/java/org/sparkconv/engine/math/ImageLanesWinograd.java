@@ -25,8 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * transform ({@link WinogradLanesKernel#transformInput4}, a tile and channel a call, a
  * channel's tiles in turn) into {@code transformed} ({@code [position][channel][tile][image]}),
  * the 36 GEMMs into {@code products} ({@code [position][output channel][tile][image]}), then
- * per output channel the output transform of the whole block
- * ({@link Winograd4Kernel#transformOutput}) and its 16 outputs a tile put in place. A channel's
+ * per output channel the output transform of the whole block, each tile's 16 outputs
+ * written in place as its columns are transformed ({@link #transformOutputs}). A channel's
  * tiles in turn, each call writes the line after the last one's in each of the 36 positions;
  * a tile's channels in turn, each call wrote a channel's run further on, 384-448 bytes
  * (16x28x28 -> 16, a group 16 times: 3.70 -> 3.33 ms). The activations stay padded in this
@@ -78,7 +78,6 @@ public final class ImageLanesWinograd {
   private final int[][] offsets;
   private final float[] transformed; // the block's input transform, then row scratch
   private final float[] products;
-  private final float[] phases; // a channel's output transform: [4a + b][tile][image]
   // The weight gradient's, allocated at its first block (a plan that only infers holds none):
   private float[] gradients; // a block's output gradient transform, as products
   private final float[] rowScratch; // the gradient transform's rows: 4 x 6 vectors
@@ -116,7 +115,6 @@ public final class ImageLanesWinograd {
     }
     this.transformed = new float[POSITIONS * inPosition + WinogradLanesKernel.ROW_SCRATCH];
     this.products = new float[POSITIONS * outPosition];
-    this.phases = new float[TILE * TILE * run];
     this.rowScratch = new float[TILE * 6 * LANES];
   }
 
@@ -150,8 +148,7 @@ public final class ImageLanesWinograd {
   public static long inferenceFloats(int inChannels, int outChannels) {
     long run = (long) BLOCK_TILES * LANES;
     return POSITIONS * (inChannels * run + SKEW) + WinogradLanesKernel.ROW_SCRATCH
-        + POSITIONS * (roundUp(outChannels, MR) * run + SKEW) + TILE * TILE * run
-        + TILE * 6 * LANES;
+        + POSITIONS * (roundUp(outChannels, MR) * run + SKEW) + TILE * 6 * LANES;
   }
 
   /**
@@ -295,9 +292,7 @@ public final class ImageLanesWinograd {
             transformed, products, xi * outPosition, length, run);
       }
       for (int o = 0; o < outChannels; o++) {
-        Winograd4Kernel.transformOutput(products, o * run, outPosition, length,
-            bias == null ? 0f : bias[o], 1f, 0f, phases);
-        place(phases, length, out, o, first, count, residual, relu);
+        transformOutputs(o, first, count, bias == null ? 0f : bias[o], residual, relu, out);
       }
     }
   }
@@ -402,30 +397,64 @@ public final class ImageLanesWinograd {
   }
 
   /**
-   * Puts the outputs of channel o of tiles [first, first + count) in place in out, from
-   * {@code phases} ({@link Winograd4Kernel#transformOutput}'s layout over {@code length}
-   * floats), plus the residual there where it is not null, then {@code max(0, .)} if
-   * {@code relu}.
+   * The output transform of channel o's products for tiles [first, first + count), into
+   * place in {@code out}: {@code (A^T m A)[a][b] + bias}, plus the residual there where it is
+   * not null, then {@code max(0, .)} if {@code relu}. The rows times A in place in the
+   * products ({@link Winograd4Kernel#transformOutputRow}), then each tile's four columns times
+   * A^T straight into the output, no phases written and read back between (ResNet-20's stem
+   * and stage 1 in inference, 256 images, one thread: measured in the README).
    */
-  private void place(float[] phases, int length, float[] out, int o, int first, int count,
-      float[] residual, boolean relu) {
+  private void transformOutputs(int o, int first, int count, float bias, float[] residual,
+      boolean relu, float[] out) {
+    int at = o * run;
+    int length = count * LANES;
+    for (int i = 0; i < 6; i++) {
+      for (int t = 0; t < length; t += LANES) {
+        Winograd4Kernel.transformOutputRow(products, at + 6 * i * outPosition + t, outPosition);
+      }
+    }
     float lowest = relu ? 0f : Float.NEGATIVE_INFINITY; // max(v, -inf) is v, NaN included
+    int rowStride = padW * LANES;
     for (int k = 0; k < count; k++) {
       int ty = (first + k) / tilesW;
       int tx = (first + k) % tilesW;
       int corner = ((o * padH + TILE * ty + 1) * padW + TILE * tx + 1) * LANES;
-      for (int a = 0; a < TILE; a++) {
-        for (int b = 0; b < TILE; b++) {
-          int at = corner + (a * padW + b) * LANES;
-          FloatVector v = FloatVector.fromArray(SPECIES, phases, (TILE * a + b) * length
-              + k * LANES);
-          if (residual != null) {
-            v = v.add(FloatVector.fromArray(SPECIES, residual, at));
-          }
-          v.max(lowest).intoArray(out, at);
-        }
+      for (int b = 0; b < TILE; b++) {
+        outputColumn(at + b * outPosition + k * LANES, bias, residual, lowest, out,
+            corner + b * LANES, rowStride);
       }
     }
+  }
+
+  /**
+   * A column of six at {@code products[at + 6 i * outPosition]} times A^T, plus bias, plus
+   * the residual at the same index as the output where it is not null, then at least
+   * {@code lowest}: output row a into {@code out[to + a * rowStride]}.
+   */
+  private void outputColumn(int at, float bias, float[] residual, float lowest, float[] out,
+      int to, int rowStride) {
+    int stride = 6 * outPosition;
+    FloatVector m0 = FloatVector.fromArray(SPECIES, products, at);
+    FloatVector m1 = FloatVector.fromArray(SPECIES, products, at + stride);
+    FloatVector m2 = FloatVector.fromArray(SPECIES, products, at + 2 * stride);
+    FloatVector m3 = FloatVector.fromArray(SPECIES, products, at + 3 * stride);
+    FloatVector m4 = FloatVector.fromArray(SPECIES, products, at + 4 * stride);
+    FloatVector m5 = FloatVector.fromArray(SPECIES, products, at + 5 * stride);
+    FloatVector sum12 = m1.add(m2);
+    FloatVector dif12 = m1.sub(m2);
+    FloatVector sum34 = m3.add(m4);
+    FloatVector dif34 = m3.sub(m4);
+    put(m0.add(sum12).add(sum34).add(bias), residual, lowest, out, to);
+    put(dif12.add(dif34.mul(2f)).add(bias), residual, lowest, out, to + rowStride);
+    put(sum12.add(sum34.mul(4f)).add(bias), residual, lowest, out, to + 2 * rowStride);
+    put(dif12.add(dif34.mul(8f)).add(m5).add(bias), residual, lowest, out, to + 3 * rowStride);
+  }
+
+  private static void put(FloatVector v, float[] residual, float lowest, float[] out, int at) {
+    if (residual != null) {
+      v = v.add(FloatVector.fromArray(SPECIES, residual, at));
+    }
+    v.max(lowest).intoArray(out, at);
   }
 
   private static int roundUp(int x, int multiple) {
