@@ -26,8 +26,8 @@ import org.sparkconv.engine.tensor.Shape;
 /**
  * One convolution layer over a batch of 64, forward alone and forward + backward, computed by
  * im2col + GEMM, by the direct kernel, or by Winograd F(2x2, 3x3) where the layer runs it
- * (else as direct), one thread. Shapes (Cin x H x W -> Cout,
- * kernel, padding): ResNet-20's three stages, VGG-small's second and fourth convs, LeNet-5's second conv.
+ * (else as direct), one thread. Shapes (Cin x H x W -> Cout, kernel, padding): ResNet-20's
+ * three stages, VGG-small's second and fourth convs, LeNet-5's second conv.
  *
  * <pre>OPENBLAS_NUM_THREADS=1 java -jar benchmarks/target/benchmarks.jar ConvLayerBenchmark</pre>
  */

@@ -1,9 +1,6 @@
 package org.sparkconv.bench;
 
 import static org.sparkconv.bench.RandomArrays.gaussian;
-import static org.sparkconv.bench.RoundStats.max;
-import static org.sparkconv.bench.RoundStats.median;
-import static org.sparkconv.bench.RoundStats.min;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -49,9 +46,9 @@ import org.sparkconv.engine.tensor.Shape;
  *
  * <p>JMH runs one method after another, and this machine's phases move whole runs (the
  * 16-image passes by images in lanes read 3.63 and 4.61 ms in two runs minutes apart). Its
- * {@link #main} alternates the two mapped 16-image-pass methods round by round, each order in
- * turn, and prints the median of the rounds' ratios; {@code scripts/bench-image-lanes.sh}
- * runs it with the engine's JVM flags.
+ * {@link #main} times the two mapped 16-image-pass methods in the same rounds, both orders
+ * each ({@link AlternatedRounds}), and prints the median of the rounds' ratios;
+ * {@code scripts/bench-image-lanes.sh} runs it with the engine's JVM flags.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -169,40 +166,11 @@ public class ImageLanesBenchmark {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
     ImageLanesBenchmark b = new ImageLanesBenchmark();
     b.setUp();
-    double[] ratios = new double[rounds];
-    double[] engineMs = new double[rounds];
-    double[] lanesMs = new double[rounds];
-    for (int round = -10; round < rounds; round++) { // ten rounds of warm-up
-      long engine = 0;
-      long lanes = 0;
-      for (int turn = 0; turn < 2; turn++) {
-        boolean engineFirst = (round + turn) % 2 == 0;
-        long t0 = System.nanoTime();
-        if (engineFirst) {
-          b.engineChunkedMapped();
-        } else {
-          b.imageLanesChunkedMapped();
-        }
-        long t1 = System.nanoTime();
-        if (engineFirst) {
-          b.imageLanesChunkedMapped();
-        } else {
-          b.engineChunkedMapped();
-        }
-        long t2 = System.nanoTime();
-        engine += engineFirst ? t1 - t0 : t2 - t1;
-        lanes += engineFirst ? t2 - t1 : t1 - t0;
-      }
-      if (round >= 0) {
-        engineMs[round] = engine / 2e6;
-        lanesMs[round] = lanes / 2e6;
-        ratios[round] = (double) engine / lanes;
-      }
-    }
-    System.out.printf(Locale.ROOT, "16x28x28 -> 16 with a folded norm, shortcut and"
-        + " ReLU, 256 images in 16-image passes, one thread, %d rounds: engine %.2f ms, images"
-        + " in lanes %.2f ms (medians); engine / lanes %.3f (median; %.3f-%.3f)%n", rounds,
-        median(engineMs), median(lanesMs), median(ratios), min(ratios), max(ratios));
+    AlternatedRounds timed = AlternatedRounds.time(rounds, b::engineChunkedMapped,
+        b::imageLanesChunkedMapped);
+    System.out.printf(Locale.ROOT, "16x28x28 -> 16 with a folded norm, shortcut and ReLU, 256"
+        + " images in 16-image passes, one thread, %d rounds: %s%n", rounds,
+        timed.describe("engine", "images in lanes", "engine / lanes"));
   }
 
   /**

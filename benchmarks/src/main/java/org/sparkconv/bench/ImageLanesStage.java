@@ -1,9 +1,6 @@
 package org.sparkconv.bench;
 
 import static org.sparkconv.bench.RandomArrays.gaussian;
-import static org.sparkconv.bench.RoundStats.max;
-import static org.sparkconv.bench.RoundStats.median;
-import static org.sparkconv.bench.RoundStats.min;
 
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -25,8 +22,9 @@ import org.sparkconv.engine.tensor.Shape;
  * as the engine's layers run it ({@code inferFoldingNext}, {@code inferFoldingNextAndSum}),
  * and with images in the vector lanes ({@link ImageLanesWinograd}), the pass's input converted
  * from NCHW once before the six convolutions and the output back once after them. The two
- * alternate round by round, each order in turn; it prints the medians and the ratio's median
- * and range. It first checks that both compute the same stage. Not a test:
+ * run in the same rounds, both orders each ({@link AlternatedRounds}); it prints the medians
+ * and the ratio's median and range. It first checks that both compute the same stage. Not a
+ * test:
  * {@code scripts/bench-image-lanes.sh} runs it with the engine's JVM flags.
  */
 public final class ImageLanesStage {
@@ -145,34 +143,10 @@ public final class ImageLanesStage {
             + " against " + byLanes[i]);
       }
     }
-    double[] engineMs = new double[rounds];
-    double[] lanesMs = new double[rounds];
-    double[] ratios = new double[rounds];
-    for (int round = -10; round < rounds; round++) { // ten rounds of warm-up
-      boolean engineFirst = (round & 1) == 0;
-      long t0 = System.nanoTime();
-      if (engineFirst) {
-        stage.engine();
-      } else {
-        stage.imageLanes();
-      }
-      long t1 = System.nanoTime();
-      if (engineFirst) {
-        stage.imageLanes();
-      } else {
-        stage.engine();
-      }
-      long t2 = System.nanoTime();
-      if (round >= 0) {
-        engineMs[round] = (engineFirst ? t1 - t0 : t2 - t1) / 1e6;
-        lanesMs[round] = (engineFirst ? t2 - t1 : t1 - t0) / 1e6;
-        ratios[round] = engineMs[round] / lanesMs[round];
-      }
-    }
+    AlternatedRounds timed = AlternatedRounds.time(rounds, stage::engine, stage::imageLanes);
     System.out.printf(Locale.ROOT, "ResNet-20's stage 1 (six 16x28x28 -> 16 convolutions, folded"
-        + " norms, shortcuts, ReLUs), 256 images in 16-image passes, one thread, %d rounds:"
-        + " engine %.2f ms, images in lanes (converted in and out once a pass) %.2f ms"
-        + " (medians); engine / lanes %.3f (median; %.3f-%.3f)%n", rounds, median(engineMs),
-        median(lanesMs), median(ratios), min(ratios), max(ratios));
+        + " norms, shortcuts, ReLUs), 256 images in 16-image passes, one thread, %d rounds: %s%n",
+        rounds, timed.describe("engine", "images in lanes (converted in and out once a pass)",
+            "engine / lanes"));
   }
 }
