@@ -449,9 +449,12 @@ public final class Network {
    * by the convolution as it writes each image
    * ({@link org.sparkconv.engine.layer.Layer#inferFoldingNext}), not in passes of their own;
    * a convolution whose output only the next convolution reads may write it in that one's
-   * input layout ({@link #inferenceHandedTo}). A batch larger than {@link #INFERENCE_CHUNK}
-   * runs a chunk at a time (each image's outputs are the same either way: bit for bit with the
-   * engine's own GEMM, to rounding with a native BLAS), up to the flat tail
+   * input layout ({@link #inferenceHandedTo}); a chain of small 3x3 convolutions runs with
+   * images in the vector lanes, converted in and out once ({@link ImageLanesRun}: ResNet-20's
+   * stem and first stage; each image's outputs the same whatever images share its group). A
+   * batch larger than {@link #INFERENCE_CHUNK} runs a chunk at a time (each image's outputs are
+   * the same either way: bit for bit with the engine's own GEMM, to rounding with a native
+   * BLAS), up to the flat tail
    * ({@link #flatTail(NetworkSpec, List, GraphPlan)}), which then runs once over the whole
    * batch. On several threads, a batch of at least one image a thread runs as whole chunks of up
    * to {@link #REPLICA_CHUNK} side by side ({@link #inferOnReplicas}), not as every node's
