@@ -444,17 +444,20 @@ public final class ImageLanesWinograd {
     FloatVector dif12 = m1.sub(m2);
     FloatVector sum34 = m3.add(m4);
     FloatVector dif34 = m3.sub(m4);
-    put(m0.add(sum12).add(sum34).add(bias), residual, lowest, out, to);
-    put(dif12.add(dif34.mul(2f)).add(bias), residual, lowest, out, to + rowStride);
-    put(sum12.add(sum34.mul(4f)).add(bias), residual, lowest, out, to + 2 * rowStride);
-    put(dif12.add(dif34.mul(8f)).add(m5).add(bias), residual, lowest, out, to + 3 * rowStride);
-  }
-
-  private static void put(FloatVector v, float[] residual, float lowest, float[] out, int at) {
+    FloatVector y0 = m0.add(sum12).add(sum34).add(bias);
+    FloatVector y1 = dif12.add(dif34.mul(2f)).add(bias);
+    FloatVector y2 = sum12.add(sum34.mul(4f)).add(bias);
+    FloatVector y3 = dif12.add(dif34.mul(8f)).add(m5).add(bias);
     if (residual != null) {
-      v = v.add(FloatVector.fromArray(SPECIES, residual, at));
+      y0 = y0.add(FloatVector.fromArray(SPECIES, residual, to));
+      y1 = y1.add(FloatVector.fromArray(SPECIES, residual, to + rowStride));
+      y2 = y2.add(FloatVector.fromArray(SPECIES, residual, to + 2 * rowStride));
+      y3 = y3.add(FloatVector.fromArray(SPECIES, residual, to + 3 * rowStride));
     }
-    v.max(lowest).intoArray(out, at);
+    y0.max(lowest).intoArray(out, to);
+    y1.max(lowest).intoArray(out, to + rowStride);
+    y2.max(lowest).intoArray(out, to + 2 * rowStride);
+    y3.max(lowest).intoArray(out, to + 3 * rowStride);
   }
 
   private static int roundUp(int x, int multiple) {
