@@ -16,38 +16,43 @@ import org.sparkconv.engine.math.ImageLanesWinograd;
 import org.sparkconv.engine.tensor.Shape;
 
 /**
- * ResNet-20's first stage in inference (three residual blocks of two 16x28x28 -> 16
+ * ResNet-20's first stage in inference, or its first {@code blocks} residual blocks (the
+ * second argument, after the rounds; three by default: the stage's blocks of two 16x28x28 -> 16
  * convolutions, each with its batch norm folded in; a ReLU after the first, the shortcut and a
  * ReLU after the second) over 16-image passes as {@code Network.infer} runs them, one thread:
  * as the engine's layers run it ({@code inferFoldingNext}, {@code inferFoldingNextAndSum}),
  * and with images in the vector lanes ({@link ImageLanesWinograd}), the pass's input converted
- * from NCHW once before the six convolutions and the output back once after them. The two
- * run in the same rounds, both orders each ({@link AlternatedRounds}); it prints the medians
- * and the ratio's median and range. It first checks that both compute the same stage. Not a
- * test:
- * {@code scripts/bench-image-lanes.sh} runs it with the engine's JVM flags.
+ * from NCHW once before the convolutions and the output back once after them. The two run
+ * in the same rounds, both orders each ({@link AlternatedRounds}); it prints the medians and
+ * the ratio's median and range. It first checks that both compute the same stage. Not a
+ * test: {@code scripts/bench-image-lanes.sh} runs it with the engine's JVM flags.
  */
 public final class ImageLanesStage {
 
   private static final int CHANNELS = 16;
   private static final int SIDE = 28;
-  private static final int CONVS = 6;
   private static final int CHUNK = 16;
   private static final int PASSES = 16; // 256 images
 
   private final Shape shape = new Shape(CHANNELS, SIDE, SIDE);
   private final int size = shape.size();
-  private final Layer[] convs = new Layer[CONVS];
-  private final Layer[] norms = new Layer[CONVS];
+  private final int convCount; // two a residual block
+  private final Layer[] convs;
+  private final Layer[] norms;
   private final float[] x;
   private final float[][] engineBuffers = new float[3][];
   private final ImageLanesWinograd plan = new ImageLanesWinograd(CHANNELS, SIDE, SIDE, CHANNELS);
-  private final float[][] packed = new float[CONVS][];
-  private final float[][] shifts = new float[CONVS][];
+  private final float[][] packed;
+  private final float[][] shifts;
   private final float[][][] lanes; // per group: three activations
   private final float[] lanesOut;
 
-  private ImageLanesStage() {
+  private ImageLanesStage(int blocks) {
+    this.convCount = 2 * blocks;
+    this.convs = new Layer[convCount];
+    this.norms = new Layer[convCount];
+    this.packed = new float[convCount][];
+    this.shifts = new float[convCount][];
     SplittableRandom rng = new SplittableRandom(7);
     ComputeContext context = ComputeContext.defaults().withThreads(1);
     Conv2d.Spec convSpec = new Conv2d.Spec(0, CHANNELS, 3, 3, 1, 1, Padding.of(1), 1, 1, false,
@@ -55,7 +60,7 @@ public final class ImageLanesStage {
     BatchNorm.Spec normSpec = BatchNorm.Spec.spatial2d();
     Layer relu = new Relu.Spec().build(shape, 0, context);
     int params = convSpec.paramBlocks(shape).stream().mapToInt(ParamBlock::length).sum();
-    for (int i = 0; i < CONVS; i++) {
+    for (int i = 0; i < convCount; i++) {
       convs[i] = convSpec.build(shape, 2 * i, context);
       float[] weights = gaussian(rng, params);
       for (int k = 0; k < weights.length; k++) {
@@ -98,7 +103,7 @@ public final class ImageLanesStage {
     for (int pass = 0; pass < PASSES; pass++) {
       in = x;
       int free = 0;
-      for (int i = 0; i < CONVS; i += 2) {
+      for (int i = 0; i < convCount; i += 2) {
         float[] middle = engineBuffers[free];
         out = engineBuffers[(free + 1) % 3];
         convs[i].inferFoldingNext(norms[i], in, middle, CHUNK);
@@ -118,7 +123,7 @@ public final class ImageLanesStage {
         float[][] a = lanes[g];
         plan.toLanes(x, g * lanesCount * size, size, a[0]);
         int block = 0; // a[block] holds the block's input
-        for (int i = 0; i < CONVS; i += 2) {
+        for (int i = 0; i < convCount; i += 2) {
           float[] in = a[block];
           float[] middle = a[(block + 1) % 3];
           float[] out = a[(block + 2) % 3];
@@ -134,7 +139,8 @@ public final class ImageLanesStage {
 
   public static void main(String[] args) {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
-    ImageLanesStage stage = new ImageLanesStage();
+    int blocks = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    ImageLanesStage stage = new ImageLanesStage(blocks);
     float[] byEngine = stage.engine().clone();
     float[] byLanes = stage.imageLanes();
     for (int i = 0; i < byEngine.length; i++) {
@@ -144,8 +150,9 @@ public final class ImageLanesStage {
       }
     }
     AlternatedRounds timed = AlternatedRounds.time(rounds, stage::engine, stage::imageLanes);
-    System.out.printf(Locale.ROOT, "ResNet-20's stage 1 (six 16x28x28 -> 16 convolutions, folded"
-        + " norms, shortcuts, ReLUs), 256 images in 16-image passes, one thread, %d rounds: %s%n",
+    System.out.printf(Locale.ROOT, "%s (%d 16x28x28 -> 16 convolutions, folded norms, shortcuts,"
+        + " ReLUs), 256 images in 16-image passes, one thread, %d rounds: %s%n",
+        blocks == 3 ? "ResNet-20's stage 1" : blocks + " of its residual blocks", 2 * blocks,
         rounds, timed.describe("engine", "images in lanes (converted in and out once a pass)",
             "engine / lanes"));
   }
