@@ -21,13 +21,19 @@ import org.sparkconv.engine.tensor.Shape;
 public final class LanesConvolution {
 
   /**
-   * The most input or output channels a convolution runs with images in lanes. Measured only
-   * where channels are few (ResNet-20's stage 1, 16 -> 16), where the engine's kernels by
-   * channels fill a vector with a broadcast each; with more channels those kernels' products
-   * are whole vectors of output channels, and the packed weights and scratch of lanes grow as
-   * channels squared.
+   * The most input or output channels a convolution runs with images in lanes: where it was
+   * measured to pay, one thread, 256 images in 16-image passes against the engine's layer
+   * (the direct kernel): 16x28x28 -> 16 1.46-1.58x, 32x14x14 -> 32 (part tiles) 1.37-1.65x.
+   * Not measured on 64 channels, whose packed weights and scratch (growing as channels
+   * squared) pass L2.
    */
-  public static final int MAX_CHANNELS = 16;
+  public static final int MAX_CHANNELS = 32;
+
+  /**
+   * The most the tiles may cover over the plane's area: part tiles are computed whole (14x14
+   * and 7x7 cover 1.31 times their pixels; 5x5 would cover 2.56).
+   */
+  private static final double MAX_TILE_AREA = 1.35;
 
   private final Conv2d conv;
   private final BatchNorm norm; // folded in, or null
@@ -74,9 +80,10 @@ public final class LanesConvolution {
 
   /**
    * Whether {@code layer} (of input {@code input}) is a convolution inference may run with
-   * images in lanes: 3x3, stride 1, no dilation, ungrouped, padded by one on every side, sides
-   * that are multiples of 4 ({@link ImageLanesWinograd#applies}) and at most
-   * {@link #MAX_CHANNELS} channels in and out.
+   * images in lanes: 3x3, stride 1, no dilation, ungrouped, padded by one on every side, a
+   * plane {@link ImageLanesWinograd#applies} to whose tiles cover at most
+   * {@link #MAX_TILE_AREA} times its area, and at most {@link #MAX_CHANNELS} channels in and
+   * out.
    */
   public static boolean applies(LayerSpec layer, Shape input) {
     if (!(layer instanceof Conv2d.Spec conv)) {
@@ -87,7 +94,9 @@ public final class LanesConvolution {
         && g.dilationH() == 1 && g.dilationW() == 1 && g.padTop() == 1 && g.padLeft() == 1
         && g.outH() == g.height() && g.outW() == g.width() && conv.groups() == 1
         && g.channels() <= MAX_CHANNELS && conv.outChannels() <= MAX_CHANNELS
-        && ImageLanesWinograd.applies(g.height(), g.width());
+        && ImageLanesWinograd.applies(g.height(), g.width())
+        && ImageLanesWinograd.tileArea(g.height(), g.width())
+            <= MAX_TILE_AREA * g.height() * g.width();
   }
 
   /** Floats one holds besides its plan's: the packed weights and what they were packed from. */

@@ -17,13 +17,14 @@ import java.util.Locale;
  * convolutions run {@link DirectConv} where it applies instead of im2col + GEMM, and
  * {@code winograd} lets stride-1 3x3 ones among them run {@link WinogradConv} where its work
  * gate allows; {@code imageLanes} lets inference run chains of small stride-1 3x3 ones with a
- * group of images in the vector lanes ({@code ImageLanesRun}: ResNet-20's stem and first
- * stage). {@code sparkconv.conv} / {@code SPARKCONV_CONV} says which: {@code winograd} (the
+ * group of images in the vector lanes ({@code ImageLanesRun}: ResNet-20's stem and stages 1
+ * and 2). {@code sparkconv.conv} / {@code SPARKCONV_CONV} says which: {@code winograd} (the
  * default: direct, Winograd and image lanes where they apply), {@code direct} (none of the
- * Winograd paths) or {@code im2col} (neither). Whole steps, interleaved in one process on this project's machine
- * (2026-12-01, six rounds each), Winograd / direct: VGG-small training 1.07-1.17 at one thread
- * and 1.02-1.10 at two, inference 1.10-1.22 and 1.10-1.15; ResNet-20, where the gate leaves
- * only stage 2's weight gradient to Winograd, 1.01-1.03 training and 0.98-1.13 inference.
+ * Winograd paths) or {@code im2col} (neither). Whole steps, interleaved in one process on this
+ * project's machine (2026-12-01, six rounds each), Winograd / direct: VGG-small training
+ * 1.07-1.17 at one thread and 1.02-1.10 at two, inference 1.10-1.22 and 1.10-1.15; ResNet-20,
+ * where the gate leaves only stage 2's weight gradient to Winograd, 1.01-1.03 training and
+ * 0.98-1.13 inference.
  */
 public record ComputeContext(Gemm gemm, Parallel parallel, ElementLoops loops,
     boolean directConvolution, boolean winograd, boolean imageLanes) {

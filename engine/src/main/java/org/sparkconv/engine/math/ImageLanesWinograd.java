@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * addresses, and each position's GEMM is {@link DirectConvKernel}'s 8 x 3 tile over a run of
  * tiles times images (8 broadcasts and 3 loads a 24 multiply-adds).
  *
- * <p>A block of {@link #BLOCK_TILES} tiles at a time, in row order across the plane: its input
+ * <p>A block of {@link #blockTiles} tiles at a time, in row order across the plane: its input
  * transform ({@link WinogradLanesKernel#transformInput4}, a tile and channel a call, a
  * channel's tiles in turn) into {@code transformed} ({@code [position][channel][tile][image]}),
  * the 36 GEMMs into {@code products} ({@code [position][output channel][tile][image]}), then
@@ -48,22 +48,27 @@ public final class ImageLanesWinograd {
   /** Floats between positions past their data: see {@link #inPosition}. */
   private static final int SKEW = 16;
   /**
-   * Tiles a block goes through the transforms and GEMMs: a multiple of the GEMM tile's 3
-   * vectors, and bounded whatever the width (the transformed block is 36 x inChannels x
-   * BLOCK_TILES vectors, 221 KB for 16 channels at 16 lanes). Blocks of 6, 7 (a tile row of
-   * 28x28) and 8 tiles measured the same within the noise (16x28x28 -> 16, a group 16 times,
-   * best of three rounds per JVM, three JVMs each: 3.30-3.72, 3.38-3.78, 3.45-3.66 ms).
+   * The most floats of a block's input transform (36 x inChannels x {@link #blockTiles}
+   * vectors): 221 KB, 6 tiles of 16 channels at 16 lanes, so that it and the block's products
+   * stay in L2 (1 MB a core here). Blocks of 6, 7 (a tile row of 28x28) and 8 tiles measured
+   * the same within the noise on 16 channels (16x28x28 -> 16, a group 16 times, best of three
+   * rounds per JVM, three JVMs each: 3.30-3.72, 3.38-3.78, 3.45-3.66 ms). On 32 channels
+   * blocks of 6 tiles (442 KB) made ResNet-20's second stage in lanes lose (whole inference
+   * steps 0.984x against the build without it, blocks of 3: 1.025x).
    */
-  private static final int BLOCK_TILES = 6;
+  private static final int MAX_BLOCK_FLOATS = 36 * 16 * 6 * 16;
 
   private final int inChannels;
   private final int outChannels;
   private final int height;
   private final int width;
-  private final int padH; // rows of a padded channel: height + 2
-  private final int padW; // columns of a padded channel: width + 2
+  // Rows and columns of a padded channel: the tiles' whole extent plus one on each side (sides
+  // that are not multiples of 4 end in part tiles, whose extra rows and columns stay zero)
+  private final int padH;
+  private final int padW;
   private final int tilesW; // tiles in a tile row
   private final int tiles; // tiles in a plane
+  private final int blockTiles; // tiles a block: 6, or 3 where 6 would pass MAX_BLOCK_FLOATS
   private final int run; // floats of a block's channel in the GEMMs: its tiles x images
   private final int packedPosition; // floats of a position's packed weights
   /**
@@ -81,28 +86,31 @@ public final class ImageLanesWinograd {
   // The weight gradient's, allocated at its first block (a plan that only infers holds none):
   private float[] gradients; // a block's output gradient transform, as products
   private final float[] rowScratch; // the gradient transform's rows: 4 x 6 vectors
+  private final float[] narrow; // LANES pixels' vectors, for rows narrower than a vector
   private float[][] weightPartials; // per position: (o, c) lane partial sums, 16 apart
 
   /**
-   * The plan for {@code (inChannels, height, width) -> (outChannels, height, width)}; both
-   * sides multiples of 4.
+   * The plan for {@code (inChannels, height, width) -> (outChannels, height, width)}, a plane
+   * of at least {@link #LANES} pixels.
    */
   public ImageLanesWinograd(int inChannels, int height, int width, int outChannels) {
     if (!applies(height, width) || inChannels < 1 || outChannels < 1) {
       throw new IllegalArgumentException("Winograd with images in lanes takes " + inChannels
           + "x" + height + "x" + width + " -> " + outChannels + " channels: expected channels"
-          + " >= 1, sides that are multiples of " + TILE + " and rows at least one vector ("
-          + LANES + " lanes, of 8 or 16) wide");
+          + " >= 1 and a plane of at least one vector's pixels (" + LANES
+          + " lanes, of 8 or 16)");
     }
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.height = height;
     this.width = width;
-    this.padH = height + 2;
-    this.padW = width + 2;
-    this.tilesW = width / TILE;
-    this.tiles = tilesW * (height / TILE);
-    this.run = BLOCK_TILES * LANES;
+    int tilesH = (height + TILE - 1) / TILE;
+    this.tilesW = (width + TILE - 1) / TILE;
+    this.padH = TILE * tilesH + 2;
+    this.padW = TILE * tilesW + 2;
+    this.tiles = tilesW * tilesH;
+    this.blockTiles = blockTiles(inChannels);
+    this.run = blockTiles * LANES;
     int rows = roundUp(outChannels, MR);
     this.packedPosition = rows * inChannels;
     this.inPosition = inChannels * run + SKEW;
@@ -116,17 +124,39 @@ public final class ImageLanesWinograd {
     this.transformed = new float[POSITIONS * inPosition + WinogradLanesKernel.ROW_SCRATCH];
     this.products = new float[POSITIONS * outPosition];
     this.rowScratch = new float[TILE * 6 * LANES];
+    this.narrow = new float[LANES * LANES];
   }
 
-  /** Whether a plane of {@code height x width} can be planned on this machine's vectors. */
+  /**
+   * Whether a plane of {@code height x width} can be planned on this machine's vectors: at
+   * least {@link #LANES} pixels. Sides that are not multiples of 4 end in part tiles, computed
+   * whole: {@link #tileArea} over the plane's area is the work that costs.
+   */
   public static boolean applies(int height, int width) {
-    return height > 0 && width >= LANES && height % TILE == 0 && width % TILE == 0
-        && LaneTranspose.APPLIES;
+    return height > 0 && width > 0 && height * width >= LANES && LaneTranspose.APPLIES;
+  }
+
+  /**
+   * Tiles a block goes through the transforms and GEMMs: a multiple of the GEMM tile's 3
+   * vectors, its input transform at most {@link #MAX_BLOCK_FLOATS} whatever the width.
+   */
+  private static int blockTiles(int inChannels) {
+    return 36 * inChannels * 6 * LANES <= MAX_BLOCK_FLOATS ? 6 : 3;
+  }
+
+  /** Pixels the tiles of a {@code height x width} plane cover, part tiles whole. */
+  public static int tileArea(int height, int width) {
+    return roundUp(height, TILE) * roundUp(width, TILE);
   }
 
   /** Floats of a group's padded activation of {@code channels} channels. */
   public int lanesSize(int channels) {
     return channels * padH * padW * LANES;
+  }
+
+  /** {@link #lanesSize} of a plan of {@code height x width} planes. */
+  public static long lanesSize(int channels, int height, int width) {
+    return (long) channels * (roundUp(height, TILE) + 2) * (roundUp(width, TILE) + 2) * LANES;
   }
 
   /** Floats of the packed weights ({@link #packWeights}). */
@@ -146,7 +176,7 @@ public final class ImageLanesWinograd {
    * block of products besides.
    */
   public static long inferenceFloats(int inChannels, int outChannels) {
-    long run = (long) BLOCK_TILES * LANES;
+    long run = (long) blockTiles(inChannels) * LANES;
     return POSITIONS * (inChannels * run + SKEW) + WinogradLanesKernel.ROW_SCRATCH
         + POSITIONS * (roundUp(outChannels, MR) * run + SKEW) + TILE * 6 * LANES;
   }
@@ -214,25 +244,33 @@ public final class ImageLanesWinograd {
    * Copies {@link #LANES} images of {@code (inChannels, height, width)}, image n at
    * {@code x[xOff + n * imageStride]}, into {@code lanes} (of {@link #lanesSize} for the input
    * channels): pixel (y, x) of channel c, image n at
-   * {@code lanes[((c * (height + 2) + y + 1) * (width + 2) + x + 1) * LANES + n]}. The border
-   * is left as it is (zero when allocated). A row's columns {@link #LANES} at a time by
-   * {@link LaneTranspose}, the last block overlapping the one before where they do not divide
-   * the width (28 = 16 + 12: columns 12-15 are written twice, the same values). Rows at least
-   * {@link #LANES} wide.
+   * {@code lanes[((c * padH + y + 1) * padW + x + 1) * LANES + n]}, {@code padH} and
+   * {@code padW} the tiles' extent plus two. The rest is left as it is (zero when allocated).
+   * {@link #LANES} pixels at a time by {@link LaneTranspose}, the last block overlapping the
+   * one before where they do not divide the row (28 = 16 + 12: columns 12-15 are written
+   * twice, the same values): a row's columns, or where rows are narrower than that, the
+   * plane's pixels in turn, through a block of scratch.
    */
   public void toLanes(float[] x, int xOff, int imageStride, float[] lanes) {
     int plane = height * width;
-    int blocks = width / LANES * LANES;
     for (int c = 0; c < inChannels; c++) {
-      for (int y = 0; y < height; y++) {
-        int source = xOff + c * plane + y * width;
-        int target = ((c * padH + y + 1) * padW + 1) * LANES;
-        for (int col = 0; col < blocks; col += LANES) {
-          LaneTranspose.block(x, source + col, imageStride, lanes, target + col * LANES, LANES);
+      int source = xOff + c * plane;
+      if (width < LANES) {
+        for (int first = 0; first < plane; first += LANES) {
+          int p = Math.min(first, plane - LANES); // the last block overlapping
+          LaneTranspose.block(x, source + p, imageStride, narrow, 0, LANES);
+          for (int l = 0; l < LANES; l++) {
+            System.arraycopy(narrow, l * LANES, lanes, pixel(c, (p + l) / width, (p + l) % width),
+                LANES);
+          }
         }
-        if (blocks < width) { // the last LANES columns, overlapping the block before
-          int col = width - LANES;
-          LaneTranspose.block(x, source + col, imageStride, lanes, target + col * LANES, LANES);
+        continue;
+      }
+      for (int y = 0; y < height; y++) {
+        for (int col = 0; col < width; col += LANES) {
+          int at = Math.min(col, width - LANES); // the last block overlapping
+          LaneTranspose.block(x, source + y * width + at, imageStride, lanes, pixel(c, y, at),
+              LANES);
         }
       }
     }
@@ -244,20 +282,32 @@ public final class ImageLanesWinograd {
    */
   public void fromLanes(float[] lanes, float[] y, int yOff, int imageStride) {
     int plane = height * width;
-    int blocks = width / LANES * LANES;
     for (int o = 0; o < outChannels; o++) {
-      for (int row = 0; row < height; row++) {
-        int source = ((o * padH + row + 1) * padW + 1) * LANES;
-        int target = yOff + o * plane + row * width;
-        for (int col = 0; col < blocks; col += LANES) {
-          LaneTranspose.block(lanes, source + col * LANES, LANES, y, target + col, imageStride);
+      int target = yOff + o * plane;
+      if (width < LANES) {
+        for (int first = 0; first < plane; first += LANES) {
+          int p = Math.min(first, plane - LANES);
+          for (int l = 0; l < LANES; l++) {
+            System.arraycopy(lanes, pixel(o, (p + l) / width, (p + l) % width), narrow,
+                l * LANES, LANES);
+          }
+          LaneTranspose.block(narrow, 0, LANES, y, target + p, imageStride);
         }
-        if (blocks < width) {
-          int col = width - LANES;
-          LaneTranspose.block(lanes, source + col * LANES, LANES, y, target + col, imageStride);
+        continue;
+      }
+      for (int row = 0; row < height; row++) {
+        for (int col = 0; col < width; col += LANES) {
+          int at = Math.min(col, width - LANES);
+          LaneTranspose.block(lanes, pixel(o, row, at), LANES, y, target + row * width + at,
+              imageStride);
         }
       }
     }
+  }
+
+  /** Where pixel (row, col) of channel c starts in a group's padded activation. */
+  private int pixel(int c, int row, int col) {
+    return ((c * padH + row + 1) * padW + col + 1) * LANES;
   }
 
   /**
@@ -283,8 +333,8 @@ public final class ImageLanesWinograd {
       throw new IllegalArgumentException("the output cannot be the input: a block's outputs"
           + " are written before later blocks' windows read the rows they overlap");
     }
-    for (int first = 0; first < tiles; first += BLOCK_TILES) {
-      int count = Math.min(BLOCK_TILES, tiles - first);
+    for (int first = 0; first < tiles; first += blockTiles) {
+      int count = Math.min(blockTiles, tiles - first);
       transformInputs(in, first, count);
       int length = count * LANES;
       for (int xi = 0; xi < POSITIONS; xi++) {
@@ -311,17 +361,17 @@ public final class ImageLanesWinograd {
       gradients = new float[POSITIONS * outPosition];
       weightPartials = new float[POSITIONS][outChannels * inChannels * 16];
     }
-    for (int first = 0; first < tiles; first += BLOCK_TILES) {
-      int count = Math.min(BLOCK_TILES, tiles - first);
+    for (int first = 0; first < tiles; first += blockTiles) {
+      int count = Math.min(blockTiles, tiles - first);
       transformInputs(in, first, count);
       for (int o = 0; o < outChannels; o++) {
         for (int k = 0; k < count; k++) {
-          transformGradient(dOut, o, first + k, (o * BLOCK_TILES + k) * LANES);
+          transformGradient(dOut, o, first + k, (o * blockTiles + k) * LANES);
         }
-        for (int k = count; k < BLOCK_TILES; k++) { // past the plane: no products
+        for (int k = count; k < blockTiles; k++) { // past the plane: no products
           for (int xi = 0; xi < POSITIONS; xi++) {
-            Arrays.fill(gradients, xi * outPosition + (o * BLOCK_TILES + k) * LANES,
-                xi * outPosition + (o * BLOCK_TILES + k + 1) * LANES, 0f);
+            Arrays.fill(gradients, xi * outPosition + (o * blockTiles + k) * LANES,
+                xi * outPosition + (o * blockTiles + k + 1) * LANES, 0f);
           }
         }
       }
@@ -364,7 +414,7 @@ public final class ImageLanesWinograd {
         int ty = (first + k) / tilesW;
         int tx = (first + k) % tilesW;
         WinogradLanesKernel.transformInput4(in, ((c * padH + TILE * ty) * padW + TILE * tx)
-            * LANES, padW, LANES, transformed, (c * BLOCK_TILES + k) * LANES, inPosition,
+            * LANES, padW, LANES, transformed, (c * blockTiles + k) * LANES, inPosition,
             POSITIONS * inPosition);
       }
     }
@@ -378,7 +428,7 @@ public final class ImageLanesWinograd {
   private void transformGradient(float[] dOut, int o, int t, int at) {
     int ty = t / tilesW;
     int tx = t % tilesW;
-    int corner = ((o * padH + TILE * ty + 1) * padW + TILE * tx + 1) * LANES;
+    int corner = pixel(o, TILE * ty, TILE * tx);
     for (int r = 0; r < TILE; r++) {
       int row = corner + r * padW * LANES;
       Winograd4Kernel.gradientSix(FloatVector.fromArray(SPECIES, dOut, row),
@@ -418,10 +468,12 @@ public final class ImageLanesWinograd {
     for (int k = 0; k < count; k++) {
       int ty = (first + k) / tilesW;
       int tx = (first + k) % tilesW;
-      int corner = ((o * padH + TILE * ty + 1) * padW + TILE * tx + 1) * LANES;
-      for (int b = 0; b < TILE; b++) {
+      int corner = pixel(o, TILE * ty, TILE * tx);
+      int rows = Math.min(TILE, height - TILE * ty); // a part tile's rows and columns only
+      int columns = Math.min(TILE, width - TILE * tx);
+      for (int b = 0; b < columns; b++) {
         outputColumn(at + b * outPosition + k * LANES, bias, residual, lowest, out,
-            corner + b * LANES, rowStride);
+            corner + b * LANES, rowStride, rows);
       }
     }
   }
@@ -432,7 +484,7 @@ public final class ImageLanesWinograd {
    * {@code lowest}: output row a into {@code out[to + a * rowStride]}.
    */
   private void outputColumn(int at, float bias, float[] residual, float lowest, float[] out,
-      int to, int rowStride) {
+      int to, int rowStride, int rows) {
     int stride = 6 * outPosition;
     FloatVector m0 = FloatVector.fromArray(SPECIES, products, at);
     FloatVector m1 = FloatVector.fromArray(SPECIES, products, at + stride);
@@ -448,16 +500,25 @@ public final class ImageLanesWinograd {
     FloatVector y1 = dif12.add(dif34.mul(2f)).add(bias);
     FloatVector y2 = sum12.add(sum34.mul(4f)).add(bias);
     FloatVector y3 = dif12.add(dif34.mul(8f)).add(m5).add(bias);
-    if (residual != null) {
+    if (residual != null) { // read past a part tile's rows too: the padding, zero
       y0 = y0.add(FloatVector.fromArray(SPECIES, residual, to));
       y1 = y1.add(FloatVector.fromArray(SPECIES, residual, to + rowStride));
       y2 = y2.add(FloatVector.fromArray(SPECIES, residual, to + 2 * rowStride));
       y3 = y3.add(FloatVector.fromArray(SPECIES, residual, to + 3 * rowStride));
     }
     y0.max(lowest).intoArray(out, to);
-    y1.max(lowest).intoArray(out, to + rowStride);
-    y2.max(lowest).intoArray(out, to + 2 * rowStride);
-    y3.max(lowest).intoArray(out, to + 3 * rowStride);
+    if (rows == TILE) {
+      y1.max(lowest).intoArray(out, to + rowStride);
+      y2.max(lowest).intoArray(out, to + 2 * rowStride);
+      y3.max(lowest).intoArray(out, to + 3 * rowStride);
+      return;
+    }
+    if (rows > 1) {
+      y1.max(lowest).intoArray(out, to + rowStride);
+    }
+    if (rows > 2) {
+      y2.max(lowest).intoArray(out, to + 2 * rowStride);
+    }
   }
 
   private static int roundUp(int x, int multiple) {

@@ -173,7 +173,7 @@ final class ImageLanesRun {
           floats += ImageLanesWinograd.inferenceFloats(inChannels, outChannels);
         }
       }
-      long slot = (long) channels * (in.height() + 2) * (in.width() + 2) * LANES;
+      long slot = ImageLanesWinograd.lanesSize(channels, in.height(), in.width());
       floats += (long) (chunk + LANES - 1) / LANES * chain.slotCount * slot
           + (long) LANES * (in.size() + out.size());
     }
@@ -185,9 +185,10 @@ final class ImageLanesRun {
    * ({@code flatTail}) that infer in lanes: maximal chains of at least
    * {@link #MIN_CONVOLUTIONS} convolutions that {@link LanesConvolution#applies} to, of one
    * plane size, each with nothing folded into it but a batch norm (with its ReLU, or the
-   * residual sum after it and that sum's ReLU) or a ReLU, none handing its output to the next
-   * in a layout of its own nor written pooled, each reading the run's one input or an earlier
-   * convolution of the run, and each but the last read by none outside the run.
+   * residual sum after it and that sum's ReLU) or a ReLU, none written pooled, each reading
+   * the run's one input or an earlier convolution of the run, and each but the last read by
+   * none outside the run. Hand-offs ({@link GraphPlan#handedTo}) are not looked at: the
+   * network plans none into, out of or inside a run ({@link #inRuns}).
    */
   static List<Chain> find(NetworkSpec spec, GraphPlan plan, int flatTail) {
     List<Shape> shapes = spec.shapes();
@@ -201,16 +202,10 @@ final class ImageLanesRun {
     for (int i = 0; i < n; i++) {
       last[head[i]] = i;
     }
-    boolean[] handedInto = new boolean[n];
-    for (int i = 0; i < n; i++) {
-      if (plan.handedTo[i] >= 0) {
-        handedInto[plan.handedTo[i]] = true;
-      }
-    }
     List<Chain> chains = new ArrayList<>();
     int h = 0;
     while (h < flatTail) {
-      Unit start = unit(spec, shapes, plan, head, last, handedInto, h);
+      Unit start = unit(spec, shapes, plan, head, last, h);
       if (start == null || start.residual != NONE && start.residual != start.input) {
         h = last[h] + 1;
         continue;
@@ -220,7 +215,7 @@ final class ImageLanesRun {
       List<Integer> members = new ArrayList<>(List.of(start.input, h));
       int next = last[h] + 1;
       while (next < flatTail) {
-        Unit u = unit(spec, shapes, plan, head, last, handedInto, next);
+        Unit u = unit(spec, shapes, plan, head, last, next);
         Shape in = inputShape(spec, shapes, next);
         if (u == null || in.height() != plane.height() || in.width() != plane.width()
             || !members.contains(u.input)
@@ -242,6 +237,17 @@ final class ImageLanesRun {
       }
     }
     return chains;
+  }
+
+  /** Per node of a network of {@code n} nodes: whether it is a convolution of {@code chains}. */
+  static boolean[] inRuns(List<Chain> chains, int n) {
+    boolean[] in = new boolean[n];
+    for (Chain chain : chains) {
+      for (Unit u : chain.units) {
+        in[u.head] = true;
+      }
+    }
+    return in;
   }
 
   /**
@@ -277,9 +283,8 @@ final class ImageLanesRun {
    * ReLU, or the sum after it with that sum's ReLU), or a ReLU.
    */
   private static Unit unit(NetworkSpec spec, List<Shape> shapes, GraphPlan plan, int[] head,
-      int[] last, boolean[] handedInto, int h) {
+      int[] last, int h) {
     if (head[h] != h || plan.inputs[h].length != 1 || plan.foldedPool[h]
-        || plan.handedTo[h] >= 0 || handedInto[h]
         || !LanesConvolution.applies(layer(spec, h), inputShape(spec, shapes, h))) {
       return null;
     }

@@ -15,14 +15,13 @@ import org.sparkconv.engine.tensor.Shape;
  * layers pack once between them, the network itself then holding only what its layers
  * allocate when built, and the runs of convolutions inferred with images in the vector lanes
  * ({@link ImageLanesRun}: their groups' activations, packed weights and scratch). It counts
- * the padded layout of every convolution that could take a handed-off input, the workspaces
- * of convolutions that run in lanes instead, and the pool as if none were folded; against the
- * arrays built networks held (LeNet-5, VGG-small, ResNet-20; batches 1 to 256, one and two
- * threads) it read 0.96-1.06 of them on one thread and 0.97-1.11 on two (2026-12-04, ResNet-20
- * with its run in lanes; VGG16 at 224x224, two images on two threads, before: 1.09). Not
- * counted: the kernels' index arrays, and the per-thread buffers of the GEMMs, shared by every
- * network on a thread. Networks that are twins ({@link Network#twin}) hold
- * {@link #sharedByTwinsBytes} of it once between them.
+ * the padded layout of every convolution that could take a handed-off input, and the pool as
+ * if none were folded; against the arrays built networks held (LeNet-5, VGG-small, ResNet-20;
+ * batches 1 to 256, one and two threads) it read 0.95-1.03 of them on one thread and 0.92-1.02
+ * on two (2026-12-04, ResNet-20 with two runs in lanes; VGG16 at 224x224, two images on two
+ * threads, before: 1.09). Not counted: the kernels' index arrays, and the per-thread buffers
+ * of the GEMMs, shared by every network on a thread. Networks that are twins
+ * ({@link Network#twin}) hold {@link #sharedByTwinsBytes} of it once between them.
  */
 public final class InferenceFootprint {
 
@@ -39,18 +38,21 @@ public final class InferenceFootprint {
     }
     ParamLayout layout = ParamLayout.of(spec);
     List<Shape> shapes = spec.shapes();
+    List<ImageLanesRun.Chain> lanes = lanesChains(spec, shapes);
+    boolean[] inLanes = ImageLanesRun.inRuns(lanes, spec.nodes().size());
     long floats = (long) layout.paramCount() + layout.stateCount()
         + (long) batch * shapes.get(shapes.size() - 1).size();
     if (threads > 1 && batch >= threads) {
       // the network itself runs no pass: its layers hold what they hold when built
       int chunks = Network.replicaChunks(batch, threads);
       int perChunk = -Math.floorDiv(-batch, chunks);
-      floats += workspace(spec, shapes, threads, false)
-          + threads * (workspace(spec, shapes, 1, true)
-              + chunkFloats(spec, shapes, perChunk, true))
-          - (threads - 1) * shared(spec, shapes);
+      floats += workspace(spec, shapes, threads, null)
+          + threads * (workspace(spec, shapes, 1, inLanes)
+              + chunkFloats(spec, shapes, lanes, perChunk, true))
+          - (threads - 1) * shared(spec, shapes, inLanes);
     } else {
-      floats += workspace(spec, shapes, threads, true) + chunkFloats(spec, shapes, batch, false);
+      floats += workspace(spec, shapes, threads, inLanes)
+          + chunkFloats(spec, shapes, lanes, batch, false);
     }
     return floats * Float.BYTES;
   }
@@ -62,14 +64,29 @@ public final class InferenceFootprint {
    */
   public static long sharedByTwinsBytes(NetworkSpec spec, int threads) {
     ParamLayout layout = ParamLayout.of(spec);
+    List<Shape> shapes = spec.shapes();
+    boolean[] inLanes = ImageLanesRun.inRuns(lanesChains(spec, shapes), spec.nodes().size());
     long floats = (long) layout.paramCount() + layout.stateCount()
-        + (threads == 1 ? shared(spec, spec.shapes()) : 0);
+        + (threads == 1 ? shared(spec, shapes, inLanes) : 0);
     return floats * Float.BYTES;
   }
 
-  /** What one network's own {@code infer} of {@code batch} images adds to its workspace. */
-  private static long chunkFloats(NetworkSpec spec, List<Shape> shapes, int batch,
-      boolean replica) {
+  /**
+   * The runs in lanes as a built network finds them ({@link ImageLanesRun#find}), taking no
+   * convolution whose pool could fold into it (VGG-small's second), whether or not its kernel
+   * writes pools.
+   */
+  private static List<ImageLanesRun.Chain> lanesChains(NetworkSpec spec, List<Shape> shapes) {
+    GraphPlan pooling = new GraphPlan(spec, conv -> true);
+    return ImageLanesRun.find(spec, pooling, Network.flatTail(spec, shapes, pooling));
+  }
+
+  /**
+   * What one network's own {@code infer} of {@code batch} images adds to its workspace, its
+   * runs in lanes ({@code lanes}) included.
+   */
+  private static long chunkFloats(NetworkSpec spec, List<Shape> shapes,
+      List<ImageLanesRun.Chain> lanes, int batch, boolean replica) {
     List<Node> nodes = spec.nodes();
     GraphPlan plan = new GraphPlan(spec);
     int chunk = Math.min(batch, Network.INFERENCE_CHUNK);
@@ -87,7 +104,7 @@ public final class InferenceFootprint {
     long floats = (long) chunk * (plan.forwardBufferCount * largest + cached)
         + (copies ? (long) chunk * spec.input().size() : 0);
     int tail = Network.flatTail(spec, shapes, plan);
-    floats += ImageLanesRun.floats(ImageLanesRun.find(spec, plan, tail), spec, shapes, chunk);
+    floats += ImageLanesRun.floats(lanes, spec, shapes, chunk);
     if (batch > Network.INFERENCE_CHUNK) {
       for (int i = tail - 1; i < nodes.size(); i++) {
         floats += (long) batch * shapes.get(i).size(); // the chunks' gathered output, the tail's
@@ -96,23 +113,34 @@ public final class InferenceFootprint {
     return floats;
   }
 
-  /** What of the replicas' workspaces they hold once between them (their packed weights). */
-  private static long shared(NetworkSpec spec, List<Shape> shapes) {
+  /**
+   * What of the replicas' workspaces they hold once between them (their packed weights): not
+   * the convolutions that run in lanes ({@code inLanes}), which never pack their own.
+   */
+  private static long shared(NetworkSpec spec, List<Shape> shapes, boolean[] inLanes) {
     long floats = 0;
-    for (Node node : spec.nodes()) {
-      floats += node.layer().sharedInferenceFloats(spec.shapeOf(node.inputs().get(0), shapes));
+    for (int i = 0; i < inLanes.length; i++) {
+      Node node = spec.nodes().get(i);
+      floats += inLanes[i] ? 0
+          : node.layer().sharedInferenceFloats(spec.shapeOf(node.inputs().get(0), shapes));
     }
     return floats;
   }
 
-  /** The layers' workspaces once they have run a forward pass ({@code ran}), or as built. */
+  /**
+   * The layers' workspaces once they have run a forward pass, but as built for the
+   * convolutions that run in lanes ({@code inLanes}, which never run their own), or all as
+   * built where {@code inLanes} is null.
+   */
   private static long workspace(NetworkSpec spec, List<Shape> shapes, int threads,
-      boolean ran) {
+      boolean[] inLanes) {
     long floats = 0;
-    for (Node node : spec.nodes()) {
+    for (int i = 0; i < spec.nodes().size(); i++) {
+      Node node = spec.nodes().get(i);
       Shape input = spec.shapeOf(node.inputs().get(0), shapes);
-      floats += ran ? node.layer().inferenceWorkspaceFloats(input, threads)
-          : node.layer().builtWorkspaceFloats(input, threads);
+      floats += inLanes == null || inLanes[i]
+          ? node.layer().builtWorkspaceFloats(input, threads)
+          : node.layer().inferenceWorkspaceFloats(input, threads);
     }
     return floats;
   }

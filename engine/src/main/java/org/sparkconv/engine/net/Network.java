@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.function.IntPredicate;
 import org.sparkconv.engine.layer.BatchNorm;
 import org.sparkconv.engine.layer.Layer;
 import org.sparkconv.engine.layer.MergeLayer;
@@ -129,10 +130,19 @@ public final class Network {
       }
       max = Math.max(max, shapes.get(i).size());
     }
+    // The runs inference computes with images in lanes, from the plan without hand-offs (they
+    // change nothing else), then the plan with hand-offs between convolutions outside them.
+    IntPredicate pooled = i -> layers[i].infersPooled();
+    GraphPlan unhanded = new GraphPlan(spec, pooled);
+    List<ImageLanesRun.Chain> chains =
+        context.imageLanes() && context.winograd() && context.directConvolution()
+            ? ImageLanesRun.find(spec, unhanded, flatTail(spec, shapes, unhanded)) : List.of();
+    boolean[] inRuns = ImageLanesRun.inRuns(chains, layers.length);
     // (a convolution with one output pixel may start the flat tail, whose input infer copies
     // out of the chunks as planes: none hands off to it)
-    this.plan = new GraphPlan(spec, i -> layers[i].infersPooled(),
-        (conv, next) -> layers[next].outputShape().planeSize() > 1
+    this.plan = new GraphPlan(spec, pooled,
+        (conv, next) -> !inRuns[conv] && !inRuns[next]
+            && layers[next].outputShape().planeSize() > 1
             && layers[conv].handsInferenceTo(layers[next]));
     int maxInference = max;
     for (int i = 0; i < layers.length; i++) {
@@ -143,11 +153,9 @@ public final class Network {
     this.maxInferenceActivation = maxInference;
     this.flatTail = flatTail(spec, shapes, plan);
     this.lanesRunAt = new ImageLanesRun[layers.length];
-    if (context.imageLanes() && context.winograd() && context.directConvolution()) {
-      for (ImageLanesRun.Chain chain : ImageLanesRun.find(spec, plan, flatTail)) {
-        ImageLanesRun run = new ImageLanesRun(chain, layers);
-        lanesRunAt[run.first] = run;
-      }
+    for (ImageLanesRun.Chain chain : chains) {
+      ImageLanesRun run = new ImageLanesRun(chain, layers);
+      lanesRunAt[run.first] = run;
     }
     this.tailOutputs = new float[layers.length][];
     this.maxActivation = max;
@@ -451,10 +459,10 @@ public final class Network {
    * a convolution whose output only the next convolution reads may write it in that one's
    * input layout ({@link #inferenceHandedTo}); a chain of small 3x3 convolutions runs with
    * images in the vector lanes, converted in and out once ({@link ImageLanesRun}: ResNet-20's
-   * stem and first stage; each image's outputs the same whatever images share its group). A
-   * batch larger than {@link #INFERENCE_CHUNK} runs a chunk at a time (each image's outputs are
-   * the same either way: bit for bit with the engine's own GEMM, to rounding with a native
-   * BLAS), up to the flat tail
+   * stem and stage 1, and stage 2 after its downsampling block; each image's outputs the same
+   * whatever images share its group). A batch larger than {@link #INFERENCE_CHUNK} runs a
+   * chunk at a time (each image's outputs are the same either way: bit for bit with the
+   * engine's own GEMM, to rounding with a native BLAS), up to the flat tail
    * ({@link #flatTail(NetworkSpec, List, GraphPlan)}), which then runs once over the whole
    * batch. On several threads, a batch of at least one image a thread runs as whole chunks of up
    * to {@link #REPLICA_CHUNK} side by side ({@link #inferOnReplicas}), not as every node's

@@ -29,9 +29,11 @@ class ImageLanesWinogradTest {
   void convolutionMatchesTheDefinition() {
     // (inChannels, outChannels, height, width): ResNet-20's first stage (rows of 28: a last
     // block of columns overlapping the one before at 16 lanes), output channels that do not
-    // fill the 8-row panels on one tile row, three panels on rows of two whole blocks, and a
-    // plane that is not square
-    int[][] cases = {{16, 16, 28, 28}, {3, 13, 4, 16}, {8, 24, 8, 32}, {5, 8, 12, 20}};
+    // fill the 8-row panels on one tile row, three panels on rows of two whole blocks, a
+    // plane that is not square; sides that end in part tiles: ResNet-20's second stage (rows
+    // narrower than 16 lanes), 7x7 (narrower than 8 too), 9x13
+    int[][] cases = {{16, 16, 28, 28}, {3, 13, 4, 16}, {8, 24, 8, 32}, {5, 8, 12, 20},
+        {32, 32, 14, 14}, {6, 8, 7, 7}, {4, 5, 9, 13}};
     for (int[] c : cases) {
       check(c[0], c[1], c[2], c[3]);
     }
@@ -39,9 +41,13 @@ class ImageLanesWinogradTest {
 
   @Test
   void twoConvolutionsChainInTheLanesLayout() {
-    // the first one's output is the second one's input, its border never written
+    chainTwo(16);
+    chainTwo(14); // part tiles: what the first writes past the plane the second reads
+  }
+
+  /** The first one's output is the second one's input, its border never written. */
+  private static void chainTwo(int side) {
     int channels = 8;
-    int side = 16;
     ImageLanesWinograd plan = new ImageLanesWinograd(channels, side, side, channels);
     int size = channels * side * side;
     float[] x = uniform(LANES * size, 21);
@@ -69,7 +75,7 @@ class ImageLanesWinogradTest {
     }
     double[] expected = DirectConvTest.reference(g, channels, LANES, firstF, w2,
         new float[channels], new float[x.length])[0];
-    assertClose(expected, y, "two convolutions");
+    assertClose(expected, y, "two convolutions on " + side + "x" + side);
   }
 
   @Test
@@ -99,10 +105,14 @@ class ImageLanesWinogradTest {
 
   @Test
   void theWeightGradientSumsTheGroupsThroughTheTransforms() {
-    // 12 -> 8 channels on 28x28 (a last block of one tile), two groups of images
+    weightGradient(28); // a last block of one tile
+    weightGradient(14); // part tiles: the output gradient read past the plane, zero
+  }
+
+  /** 12 -> 8 channels on {@code side x side}, two groups of images. */
+  private static void weightGradient(int side) {
     int cin = 12;
     int cout = 8;
-    int side = 28;
     ImageLanesWinograd plan = new ImageLanesWinograd(cin, side, side, cout);
     ImageLanesWinograd gradientLayout = new ImageLanesWinograd(cout, side, side, cin);
     int inSize = cin * side * side;
@@ -126,7 +136,8 @@ class ImageLanesWinogradTest {
     for (int i = 0; i < expected.length; i++) {
       worst = Math.max(worst, Math.abs(expected[i] - dw[i]) / (1 + Math.abs(expected[i])));
     }
-    assertTrue(worst < WEIGHT_TOLERANCE, "worst error " + worst + " of 1 + |dw|");
+    assertTrue(worst < WEIGHT_TOLERANCE, side + "x" + side + ": worst error " + worst
+        + " of 1 + |dw|");
     // the partial sums are spent: a second call adds nothing
     float[] again = new float[w.length];
     plan.addWeightGradient(again, 0);
@@ -175,13 +186,13 @@ class ImageLanesWinogradTest {
 
   @Test
   void refusesWhatItCannotPlan() {
-    assertFalse(ImageLanesWinograd.applies(14, 14)); // ResNet-20's second stage: 14 = 3.5 tiles
-    assertFalse(ImageLanesWinograd.applies(28, 6));
+    assertFalse(ImageLanesWinograd.applies(1, LANES - 1)); // fewer pixels than lanes
+    assertFalse(ImageLanesWinograd.applies(0, 28));
     assertTrue(ImageLanesWinograd.applies(28, 28) || LANES != 8 && LANES != 16);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new ImageLanesWinograd(16, 14, 14, 16));
-    assertTrue(e.getMessage().contains("16x14x14 -> 16"), e.getMessage());
-    assertTrue(e.getMessage().contains("multiples of 4"), e.getMessage());
+        () -> new ImageLanesWinograd(16, 1, LANES - 1, 16));
+    assertTrue(e.getMessage().contains("16x1x" + (LANES - 1) + " -> 16"), e.getMessage());
+    assertTrue(e.getMessage().contains("one vector's pixels"), e.getMessage());
   }
 
   /** A batch of two groups, the first image of the second at an offset into the batch. */

@@ -54,18 +54,30 @@ class ImageLanesRunTest {
     return new Conv2d.Spec(0, out, 3, 3, 1, 1, Padding.of(1), 1, 1, bias, Init.HE_NORMAL);
   }
 
+  /**
+   * Its stem and stage 1; stage 2 after its downsampling block (whose second convolution the
+   * projection's sum reads, outside), in part tiles; not stage 3 (64 channels).
+   */
   @Test
-  void resnet20InfersItsStemAndFirstStageInLanes() {
+  void resnet20InfersItsStemAndFirstTwoStagesInLanes() {
     NetworkSpec spec = SpecJson.read(MODELS.resolve("resnet20.json"));
     Network net = Network.build(spec, ComputeContext.defaults().withThreads(1));
     List<ImageLanesRun> runs = net.imageLanesRuns();
-    assertEquals(1, runs.size(), "one run");
+    assertEquals(2, runs.size(), "two runs");
     ImageLanesRun run = runs.get(0);
     assertEquals(0, run.first, "from the stem");
     assertEquals(Node.INPUT, run.input, "reading the network's input");
     assertEquals(7, run.size(), "the stem and stage 1's six convolutions");
     assertTrue(spec.nodes().get(run.end).name().startsWith("stage2.down"),
         "up to stage 2's first block: " + spec.nodes().get(run.end).name());
+    ImageLanesRun second = runs.get(1);
+    assertTrue(spec.nodes().get(second.first).name().startsWith("stage2.1/"),
+        spec.nodes().get(second.first).name());
+    assertEquals(4, second.size(), "stage 2's last two blocks");
+    assertTrue(spec.nodes().get(second.input).name().startsWith("stage2.down/"),
+        "reading the downsampling block's sum: " + spec.nodes().get(second.input).name());
+    assertTrue(spec.nodes().get(second.end).name().startsWith("stage3.down"),
+        spec.nodes().get(second.end).name());
     assertTrue(Network.build(spec, ComputeContext.defaults().withImageLanes(false))
         .imageLanesRuns().isEmpty(), "none with lanes off");
     assertTrue(Network.build(spec, ComputeContext.defaults().withWinograd(false))
