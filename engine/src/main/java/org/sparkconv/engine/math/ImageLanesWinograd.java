@@ -313,7 +313,8 @@ public final class ImageLanesWinograd {
   /**
    * The convolution of a group's padded input {@code in} ({@link #toLanes}'s layout) with
    * weights packed by {@link #packWeights}, into the interior of {@code out}, of
-   * {@link #lanesSize} for the output channels in the same layout (its border not written).
+   * {@link #lanesSize} for the output channels in the same layout (its border, and past the
+   * plane where it ends in part tiles, not written: the input's must be zero there).
    */
   public void convolve(float[] in, float[] packed, float[] out) {
     convolve(in, packed, null, null, false, out);
@@ -350,11 +351,12 @@ public final class ImageLanesWinograd {
   /**
    * Adds a group's share of the weight gradient to this plan's partial sums: {@code in} the
    * group's padded input as {@link #convolve} read it, {@code dOut} the gradient of its output
-   * in the output's layout (the interior read). Through the transforms: per position,
-   * {@code dU = sum over tiles and images of (A dY A^T) (B^T d B)}, the output gradient's tiles
-   * transformed as the products were and the input's as for the forward pass, each position's
-   * sums over a block's tiles times images by {@link PixelWeightGradient} (vectors over the
-   * run, partial sums per lane). {@link #addWeightGradient} takes them to the kernels.
+   * in the output's layout (its tiles read whole: zero past the plane where it ends in part
+   * tiles, as {@link #toLanes} and {@link #convolve} leave it). Through the transforms: per
+   * position, {@code dU = sum over tiles and images of (A dY A^T) (B^T d B)}, the output
+   * gradient's tiles transformed as the products were and the input's as for the forward
+   * pass, each position's sums over a block's tiles times images by
+   * {@link PixelWeightGradient} (vectors over the run, partial sums per lane). {@link #addWeightGradient} takes them to the kernels.
    */
   public void accumulateWeightGradient(float[] in, float[] dOut) {
     if (weightPartials == null) {
