@@ -356,7 +356,8 @@ public final class ImageLanesWinograd {
    * position, {@code dU = sum over tiles and images of (A dY A^T) (B^T d B)}, the output
    * gradient's tiles transformed as the products were and the input's as for the forward
    * pass, each position's sums over a block's tiles times images by
-   * {@link PixelWeightGradient} (vectors over the run, partial sums per lane). {@link #addWeightGradient} takes them to the kernels.
+   * {@link PixelWeightGradient} (vectors over the run, partial sums per lane).
+   * {@link #addWeightGradient} takes them to the kernels.
    */
   public void accumulateWeightGradient(float[] in, float[] dOut) {
     if (weightPartials == null) {
