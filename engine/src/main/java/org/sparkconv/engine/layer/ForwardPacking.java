@@ -60,6 +60,14 @@ final class ForwardPacking {
     valid = true;
   }
 
+  /**
+   * Makes the next {@link #refresh} pack whatever the weights: what the packing also reads
+   * besides them changed (a batch norm's map folded into the packed weights).
+   */
+  synchronized void invalidate() {
+    valid = false;
+  }
+
   /** The packed weights, after a {@link #refresh} on this thread; null before the first. */
   synchronized float[] packed() {
     return packed;

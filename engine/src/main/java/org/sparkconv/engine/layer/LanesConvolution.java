@@ -14,8 +14,9 @@ import org.sparkconv.engine.tensor.Shape;
  * chain ({@code ImageLanesRun}).
  *
  * <p>The packing is redone when the convolution's weights or bias, or the norm's inference map,
- * differ from those it was packed from (checked once a chunk, {@link #refresh}): a network
- * that trains between two inferences infers with its new weights. Each network (and each of
+ * differ from those it was packed from (checked once a chunk, {@link #refresh}, the weights by
+ * {@link ForwardPacking} as the engine's other convolutions' packings): a network that trains
+ * between two inferences infers with its new weights. Each network (and each of
  * its replicas) packs its own: 36 x 16 x 16 floats for a 16 -> 16 convolution, 36 KB.
  */
 public final class LanesConvolution {
@@ -38,16 +39,16 @@ public final class LanesConvolution {
   private final Conv2d conv;
   private final BatchNorm norm; // folded in, or null
   private final ImageLanesWinograd plan;
-  private final int weightCount;
   private final int outChannels;
-  private final float[] packed;
-  private final float[] bias; // the norm's shift plus its scale times the conv's bias
+  // the weights packed with the norm's scale; as its list, the bias: the norm's shift plus its
+  // scale times the convolution's bias (the weights and bias, one run of the parameters, are
+  // what the packing compares)
+  private final ForwardPacking packing;
   private final float[] scale; // the norm's map the packing was made with
   private final float[] shift;
   private final float[] readScale; // the norm's map as read now
   private final float[] readShift;
-  private final float[] packedFrom; // the weights then bias the packing was made from
-  private boolean packedOnce;
+  private final ForwardPacking.Packer packer = this::pack;
 
   /**
    * The pass of {@code conv} (where {@link #applies}) with {@code norm} (a batch norm folded
@@ -68,14 +69,13 @@ public final class LanesConvolution {
     this.norm = (BatchNorm) norm;
     this.plan = plan;
     this.outChannels = conv.outputShape().channels();
-    this.weightCount = outChannels * conv.inputShape().channels() * 9;
-    this.packed = new float[plan.packedSize()];
-    this.bias = new float[outChannels];
+    int weights = outChannels * conv.inputShape().channels() * 9;
+    this.packing = new ForwardPacking(plan.packedSize(), outChannels,
+        weights + (this.conv.hasBias() ? outChannels : 0));
     this.scale = new float[outChannels];
     this.shift = new float[outChannels];
     this.readScale = new float[outChannels];
     this.readShift = new float[outChannels];
-    this.packedFrom = new float[weightCount + (this.conv.hasBias() ? outChannels : 0)];
   }
 
   /**
@@ -107,38 +107,25 @@ public final class LanesConvolution {
 
   /** Packs the weights again where they, the bias or the norm's map changed since. */
   public void refresh() {
-    float[] params = conv.params();
-    int weights = conv.weightOffset();
-    boolean changed = !packedOnce
-        || Arrays.mismatch(params, weights, weights + weightCount, packedFrom, 0, weightCount)
-            >= 0;
-    if (conv.hasBias()) {
-      int b = conv.biasOffset();
-      changed |= Arrays.mismatch(params, b, b + outChannels, packedFrom, weightCount,
-          weightCount + outChannels) >= 0;
-    }
     if (norm != null) {
       norm.inferenceAffine(readScale, readShift);
-      changed |= !Arrays.equals(readScale, scale) || !Arrays.equals(readShift, shift);
+      if (!Arrays.equals(readScale, scale) || !Arrays.equals(readShift, shift)) {
+        System.arraycopy(readScale, 0, scale, 0, outChannels);
+        System.arraycopy(readShift, 0, shift, 0, outChannels);
+        packing.invalidate();
+      }
     }
-    if (!changed) {
-      return;
-    }
-    packedOnce = false; // until packed: a packing that throws leaves nothing taken for packed
-    System.arraycopy(params, weights, packedFrom, 0, weightCount);
-    if (conv.hasBias()) {
-      System.arraycopy(params, conv.biasOffset(), packedFrom, weightCount, outChannels);
-    }
-    if (norm != null) {
-      System.arraycopy(readScale, 0, scale, 0, outChannels);
-      System.arraycopy(readShift, 0, shift, 0, outChannels);
-    }
-    plan.packWeights(params, weights, norm == null ? null : scale, packed);
+    packing.refresh(conv.params(), conv.weightOffset(), packer);
+  }
+
+  /** The weights packed with the norm's scale into {@code packed}, the bias into its list. */
+  private void pack(float[] packed, float[] bias) {
+    float[] params = conv.params();
+    plan.packWeights(params, conv.weightOffset(), norm == null ? null : scale, packed);
     for (int o = 0; o < outChannels; o++) {
-      float b = conv.hasBias() ? packedFrom[weightCount + o] : 0f;
+      float b = conv.hasBias() ? params[conv.biasOffset() + o] : 0f;
       bias[o] = norm == null ? b : shift[o] + scale[o] * b;
     }
-    packedOnce = true;
   }
 
   /**
@@ -147,7 +134,7 @@ public final class LanesConvolution {
    * ReLU if {@code relu}. After a {@link #refresh} on this thread.
    */
   public void convolve(float[] in, float[] residual, boolean relu, float[] out) {
-    plan.convolve(in, packed, bias, residual, relu, out);
+    plan.convolve(in, packing.packed(), packing.list(), residual, relu, out);
   }
 
   /** The plan it runs on. */
