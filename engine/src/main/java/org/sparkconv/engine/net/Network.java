@@ -133,10 +133,11 @@ public final class Network {
     // The runs inference computes with images in lanes, from the plan without hand-offs (they
     // change nothing else), then the plan with hand-offs between convolutions outside them.
     IntPredicate pooled = i -> layers[i].infersPooled();
-    GraphPlan unhanded = new GraphPlan(spec, pooled);
-    List<ImageLanesRun.Chain> chains =
-        context.imageLanes() && context.winograd() && context.directConvolution()
-            ? ImageLanesRun.find(spec, unhanded, flatTail(spec, shapes, unhanded)) : List.of();
+    List<ImageLanesRun.Chain> chains = List.of();
+    if (context.imageLanes() && context.winograd() && context.directConvolution()) {
+      GraphPlan unhanded = new GraphPlan(spec, pooled);
+      chains = ImageLanesRun.find(spec, unhanded, flatTail(spec, shapes, unhanded));
+    }
     boolean[] inRuns = ImageLanesRun.inRuns(chains, layers.length);
     // (a convolution with one output pixel may start the flat tail, whose input infer copies
     // out of the chunks as planes: none hands off to it)
