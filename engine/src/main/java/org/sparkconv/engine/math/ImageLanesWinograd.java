@@ -151,7 +151,7 @@ public final class ImageLanesWinograd {
 
   /** Floats of a group's padded activation of {@code channels} channels. */
   public int lanesSize(int channels) {
-    return channels * padH * padW * LANES;
+    return Math.toIntExact(lanesSize(channels, height, width));
   }
 
   /** {@link #lanesSize} of a plan of {@code height x width} planes. */
@@ -161,7 +161,7 @@ public final class ImageLanesWinograd {
 
   /** Floats of the packed weights ({@link #packWeights}). */
   public int packedSize() {
-    return POSITIONS * packedPosition;
+    return packedSize(inChannels, outChannels);
   }
 
   /** {@link #packedSize} of a plan of {@code inChannels -> outChannels}. */
@@ -178,7 +178,8 @@ public final class ImageLanesWinograd {
   public static long inferenceFloats(int inChannels, int outChannels) {
     long run = (long) blockTiles(inChannels) * LANES;
     return POSITIONS * (inChannels * run + SKEW) + WinogradLanesKernel.ROW_SCRATCH
-        + POSITIONS * (roundUp(outChannels, MR) * run + SKEW) + TILE * 6 * LANES;
+        + POSITIONS * (roundUp(outChannels, MR) * run + SKEW) + TILE * 6 * LANES
+        + LANES * LANES;
   }
 
   /**
