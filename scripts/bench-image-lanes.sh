@@ -26,7 +26,7 @@ case "${BENCH_ISA:-}" in
 esac
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-for main in ImageLanesBenchmark ImageLanesStage; do
+for main in ImageLanesBenchmark ImageLanesStage ImageLanesTrainingPasses; do
   # the JVM's notes (the incubator module's warning) kept from the output, shown on a failure
   # (a set-up that finds the two sides computing different things says where)
   if ! java -Xmx4g $ENGINE_JVM_FLAGS "${isa[@]}" -cp "$jar" "org.sparkconv.bench.$main" \
