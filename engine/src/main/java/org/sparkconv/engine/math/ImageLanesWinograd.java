@@ -337,7 +337,7 @@ public final class ImageLanesWinograd {
     }
     for (int first = 0; first < tiles; first += blockTiles) {
       int count = Math.min(blockTiles, tiles - first);
-      transformInputs(in, first, count);
+      transformInputs(in, first, count, false);
       int length = count * LANES;
       for (int xi = 0; xi < POSITIONS; xi++) {
         DirectConvKernel.run(packed, xi * packedPosition, outChannels, inChannels, offsets[xi],
@@ -357,7 +357,8 @@ public final class ImageLanesWinograd {
    * position, {@code dU = sum over tiles and images of (A dY A^T) (B^T d B)}, the output
    * gradient's tiles transformed as the products were and the input's as for the forward
    * pass, each position's sums over a block's tiles times images by
-   * {@link PixelWeightGradient} (vectors over the run, partial sums per lane).
+   * {@link LanesWeightGradientKernel} (both transforms laid out tile by tile, partial sums per
+   * lane).
    * {@link #addWeightGradient} takes them to the kernels.
    */
   public void accumulateWeightGradient(float[] in, float[] dOut) {
@@ -367,21 +368,15 @@ public final class ImageLanesWinograd {
     }
     for (int first = 0; first < tiles; first += blockTiles) {
       int count = Math.min(blockTiles, tiles - first);
-      transformInputs(in, first, count);
-      for (int o = 0; o < outChannels; o++) {
-        for (int k = 0; k < count; k++) {
-          transformGradient(dOut, o, first + k, (o * blockTiles + k) * LANES);
-        }
-        for (int k = count; k < blockTiles; k++) { // past the plane: no products
-          for (int xi = 0; xi < POSITIONS; xi++) {
-            Arrays.fill(gradients, xi * outPosition + (o * blockTiles + k) * LANES,
-                xi * outPosition + (o * blockTiles + k + 1) * LANES, 0f);
-          }
+      transformInputs(in, first, count, true);
+      for (int k = 0; k < count; k++) {
+        for (int o = 0; o < outChannels; o++) {
+          transformGradient(dOut, o, first + k, (k * outChannels + o) * LANES);
         }
       }
       for (int xi = 0; xi < POSITIONS; xi++) {
-        PixelWeightGradient.accumulateImage(gradients, xi * outPosition, run, outChannels,
-            transformed, xi * inPosition, inChannels, offsets[0], weightPartials[xi]);
+        LanesWeightGradientKernel.accumulate(gradients, xi * outPosition, outChannels,
+            transformed, xi * inPosition, inChannels, count, weightPartials[xi]);
       }
     }
   }
@@ -411,14 +406,20 @@ public final class ImageLanesWinograd {
     }
   }
 
-  /** The input transform of tiles [first, first + count) into {@code transformed}. */
-  private void transformInputs(float[] in, int first, int count) {
+  /**
+   * The input transform of tiles [first, first + count) into {@code transformed}: a position's
+   * channels one after another, each its run of tiles ({@code [channel][tile][image]}, as the
+   * GEMMs read it), or where {@code byTile} a tile's channels side by side
+   * ({@code [tile][channel][image]}, as {@link LanesWeightGradientKernel} reads it).
+   */
+  private void transformInputs(float[] in, int first, int count, boolean byTile) {
     for (int c = 0; c < inChannels; c++) {
       for (int k = 0; k < count; k++) {
         int ty = (first + k) / tilesW;
         int tx = (first + k) % tilesW;
         WinogradLanesKernel.transformInput4(in, ((c * padH + TILE * ty) * padW + TILE * tx)
-            * LANES, padW, LANES, transformed, (c * blockTiles + k) * LANES, inPosition,
+            * LANES, padW, LANES, transformed,
+            (byTile ? k * inChannels + c : c * blockTiles + k) * LANES, inPosition,
             POSITIONS * inPosition);
       }
     }

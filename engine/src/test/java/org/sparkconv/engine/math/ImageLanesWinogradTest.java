@@ -105,14 +105,14 @@ class ImageLanesWinogradTest {
 
   @Test
   void theWeightGradientSumsTheGroupsThroughTheTransforms() {
-    weightGradient(28); // a last block of one tile
-    weightGradient(14); // part tiles: the output gradient read past the plane, zero
+    weightGradient(12, 8, 28); // a last block of one tile; input channels in tiles of 6
+    weightGradient(12, 8, 14); // part tiles: the output gradient read past the plane, zero
+    weightGradient(16, 16, 14); // input channels in tiles of 6, 6 and 4
+    weightGradient(7, 6, 9); // channels left over from the tiles, taken one by one
   }
 
-  /** 12 -> 8 channels on {@code side x side}, two groups of images. */
-  private static void weightGradient(int side) {
-    int cin = 12;
-    int cout = 8;
+  /** {@code cin -> cout} channels on {@code side x side}, two groups of images. */
+  private static void weightGradient(int cin, int cout, int side) {
     ImageLanesWinograd plan = new ImageLanesWinograd(cin, side, side, cout);
     ImageLanesWinograd gradientLayout = new ImageLanesWinograd(cout, side, side, cin);
     int inSize = cin * side * side;
