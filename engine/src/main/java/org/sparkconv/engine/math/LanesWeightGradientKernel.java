@@ -12,9 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * its 4 + 6 vectors a step at constant displacements from two indices, each advanced by one
  * stride, and keeps 24 lane partial sums in registers (10 loads per 24 fused multiply-adds).
  * With the channels' runs apart ({@code [channel][tile][image]}, which {@link
- * PixelWeightGradient}'s 4 x 4 tile read at an offset per channel), ResNet-20's first-stage
- * weight gradient ran its sums at 33-42 GMAC/s with the data in L1 against 51-57 this way
- * (one thread, 6 to 48 vectors a run; the README's training-in-lanes measurements).
+ * PixelWeightGradient}'s 4 x 4 tile read at an offset per channel), ResNet-20's
+ * 16x28x28 -> 16 weight gradient took 2.06-2.22 ms for 64 images on one thread, this way
+ * 1.72-1.83 ({@code ImageLanesTrainingPasses}, two JVMs each; the README's training-in-lanes
+ * measurements).
  */
 final class LanesWeightGradientKernel {
 
