@@ -58,6 +58,17 @@ public final class ImageLanesWinograd {
    */
   private static final int MAX_BLOCK_FLOATS = 36 * 16 * 6 * 16;
 
+  /**
+   * The most floats of a weight-gradient block's two transforms (36 x (inChannels +
+   * outChannels) vectors a tile): ~1 MB, 14 tiles of 16 -> 16 channels at 16 lanes. Its lane
+   * partial sums are loaded and stored once a block, 36 x outChannels x inChannels x 16
+   * floats, as many as a block of 8 or 16 tiles holds: against the forward pass's blocks (6
+   * and 3 tiles), blocks of 13 read 1.10-1.22x faster on 16x28x28 -> 16 and blocks of 6-8
+   * 1.30-1.39x on 32x14x14 -> 32 (64 images, one thread, the sizes alternated in one JVM,
+   * three JVMs); the whole plane (49 tiles) lost again on 16 channels.
+   */
+  private static final int MAX_GRADIENT_BLOCK_FLOATS = 36 * 32 * 14 * 16;
+
   private final int inChannels;
   private final int outChannels;
   private final int height;
@@ -83,8 +94,12 @@ public final class ImageLanesWinograd {
   private final int[][] offsets;
   private final float[] transformed; // the block's input transform, then row scratch
   private final float[] products;
+  private final int gradientTiles; // tiles a block of the weight gradient
+  private final int gradientInPosition; // floats of a position's input transform there, skewed
+  private final int gradientOutPosition; // and of its output gradient transform
   // The weight gradient's, allocated at its first block (a plan that only infers holds none):
-  private float[] gradients; // a block's output gradient transform, as products
+  private float[] gradientInputs; // a block's input transform, tile by tile
+  private float[] gradients; // a block's output gradient transform, tile by tile
   private final float[] rowScratch; // the gradient transform's rows: 4 x 6 vectors
   private final float[] narrow; // LANES pixels' vectors, for rows narrower than a vector
   private float[][] weightPartials; // per position: (o, c) lane partial sums, 16 apart
@@ -121,6 +136,12 @@ public final class ImageLanesWinograd {
         offsets[xi][c] = xi * inPosition + c * run;
       }
     }
+    int cap = Math.max(1, MAX_GRADIENT_BLOCK_FLOATS / (POSITIONS * (inChannels + outChannels)
+        * LANES));
+    int gradientBlocks = (tiles + cap - 1) / cap; // blocks of even size: 49 tiles as 4 x 13
+    this.gradientTiles = (tiles + gradientBlocks - 1) / gradientBlocks;
+    this.gradientInPosition = inChannels * gradientTiles * LANES + SKEW;
+    this.gradientOutPosition = outChannels * gradientTiles * LANES + SKEW;
     this.transformed = new float[POSITIONS * inPosition + WinogradLanesKernel.ROW_SCRATCH];
     this.products = new float[POSITIONS * outPosition];
     this.rowScratch = new float[TILE * 6 * LANES];
@@ -172,8 +193,8 @@ public final class ImageLanesWinograd {
   /**
    * Floats a plan of {@code inChannels -> outChannels} holds for inference: its scratch (the
    * activations and packed weights are its caller's). One that also computes a weight
-   * gradient holds its partial sums ({@code 36 x outChannels x inChannels x 16}) and a second
-   * block of products besides.
+   * gradient holds its partial sums ({@code 36 x outChannels x inChannels x 16}) and a block of
+   * both transforms of up to {@link #MAX_GRADIENT_BLOCK_FLOATS} besides.
    */
   public static long inferenceFloats(int inChannels, int outChannels) {
     long run = (long) blockTiles(inChannels) * LANES;
@@ -337,7 +358,7 @@ public final class ImageLanesWinograd {
     }
     for (int first = 0; first < tiles; first += blockTiles) {
       int count = Math.min(blockTiles, tiles - first);
-      transformInputs(in, first, count, false);
+      transformInputs(in, first, count, transformed, inPosition, false);
       int length = count * LANES;
       for (int xi = 0; xi < POSITIONS; xi++) {
         DirectConvKernel.run(packed, xi * packedPosition, outChannels, inChannels, offsets[xi],
@@ -363,20 +384,22 @@ public final class ImageLanesWinograd {
    */
   public void accumulateWeightGradient(float[] in, float[] dOut) {
     if (weightPartials == null) {
-      gradients = new float[POSITIONS * outPosition];
+      gradientInputs = new float[POSITIONS * gradientInPosition
+          + WinogradLanesKernel.ROW_SCRATCH];
+      gradients = new float[POSITIONS * gradientOutPosition];
       weightPartials = new float[POSITIONS][outChannels * inChannels * 16];
     }
-    for (int first = 0; first < tiles; first += blockTiles) {
-      int count = Math.min(blockTiles, tiles - first);
-      transformInputs(in, first, count, true);
+    for (int first = 0; first < tiles; first += gradientTiles) {
+      int count = Math.min(gradientTiles, tiles - first);
+      transformInputs(in, first, count, gradientInputs, gradientInPosition, true);
       for (int k = 0; k < count; k++) {
         for (int o = 0; o < outChannels; o++) {
           transformGradient(dOut, o, first + k, (k * outChannels + o) * LANES);
         }
       }
       for (int xi = 0; xi < POSITIONS; xi++) {
-        LanesWeightGradientKernel.accumulate(gradients, xi * outPosition, outChannels,
-            transformed, xi * inPosition, inChannels, count, weightPartials[xi]);
+        LanesWeightGradientKernel.accumulate(gradients, xi * gradientOutPosition, outChannels,
+            gradientInputs, xi * gradientInPosition, inChannels, count, weightPartials[xi]);
       }
     }
   }
@@ -412,22 +435,22 @@ public final class ImageLanesWinograd {
    * GEMMs read it), or where {@code byTile} a tile's channels side by side
    * ({@code [tile][channel][image]}, as {@link LanesWeightGradientKernel} reads it).
    */
-  private void transformInputs(float[] in, int first, int count, boolean byTile) {
+  private void transformInputs(float[] in, int first, int count, float[] to, int position,
+      boolean byTile) {
     for (int c = 0; c < inChannels; c++) {
       for (int k = 0; k < count; k++) {
         int ty = (first + k) / tilesW;
         int tx = (first + k) % tilesW;
         WinogradLanesKernel.transformInput4(in, ((c * padH + TILE * ty) * padW + TILE * tx)
-            * LANES, padW, LANES, transformed,
-            (byTile ? k * inChannels + c : c * blockTiles + k) * LANES, inPosition,
-            POSITIONS * inPosition);
+            * LANES, padW, LANES, to, (byTile ? k * inChannels + c : c * blockTiles + k) * LANES,
+            position, POSITIONS * position);
       }
     }
   }
 
   /**
    * {@code A dY A^T} of output channel o's gradient at tile t, position {@code 6i + j} into
-   * {@code gradients[xi * outPosition + at]}: along each of the tile's 4 rows into
+   * {@code gradients[xi * gradientOutPosition + at]}: along each of the tile's 4 rows into
    * {@link #rowScratch}, then down the 6 columns.
    */
   private void transformGradient(float[] dOut, int o, int t, int at) {
@@ -447,7 +470,7 @@ public final class ImageLanesWinograd {
           FloatVector.fromArray(SPECIES, rowScratch, (6 + j) * LANES),
           FloatVector.fromArray(SPECIES, rowScratch, (12 + j) * LANES),
           FloatVector.fromArray(SPECIES, rowScratch, (18 + j) * LANES), gradients,
-          j * outPosition + at, 6 * outPosition);
+          j * gradientOutPosition + at, 6 * gradientOutPosition);
     }
   }
 
