@@ -61,7 +61,7 @@ public final class ImageLanesWinograd {
   /**
    * The most floats of a weight-gradient block's two transforms (36 x (inChannels +
    * outChannels) vectors a tile): ~1 MB, 14 tiles of 16 -> 16 channels at 16 lanes. Its lane
-   * partial sums are loaded and stored once a block, 36 x outChannels x inChannels x 16
+   * partial sums are loaded and stored once a block, 36 x outChannels x inChannels x LANES
    * floats, as many as a block of 8 or 16 tiles holds: against the forward pass's blocks (6
    * and 3 tiles), blocks of 13 read 1.10-1.22x faster on 16x28x28 -> 16 and blocks of 6-8
    * 1.30-1.39x on 32x14x14 -> 32 (64 images, one thread, the sizes alternated in one JVM,
@@ -102,7 +102,7 @@ public final class ImageLanesWinograd {
   private float[] gradients; // a block's output gradient transform, tile by tile
   private final float[] rowScratch; // the gradient transform's rows: 4 x 6 vectors
   private final float[] narrow; // LANES pixels' vectors, for rows narrower than a vector
-  private float[][] weightPartials; // per position: (o, c) lane partial sums, 16 apart
+  private float[][] weightPartials; // per position: (o, c) lane partial sums, a vector each
 
   /**
    * The plan for {@code (inChannels, height, width) -> (outChannels, height, width)}, a plane
@@ -193,7 +193,7 @@ public final class ImageLanesWinograd {
   /**
    * Floats a plan of {@code inChannels -> outChannels} holds for inference: its scratch (the
    * activations and packed weights are its caller's). One that also computes a weight
-   * gradient holds its partial sums ({@code 36 x outChannels x inChannels x 16}) and a block of
+   * gradient holds its partial sums ({@code 36 x outChannels x inChannels x LANES}) and a block of
    * both transforms of up to {@link #MAX_GRADIENT_BLOCK_FLOATS} besides.
    */
   public static long inferenceFloats(int inChannels, int outChannels) {
@@ -387,7 +387,7 @@ public final class ImageLanesWinograd {
       gradientInputs = new float[POSITIONS * gradientInPosition
           + WinogradLanesKernel.ROW_SCRATCH];
       gradients = new float[POSITIONS * gradientOutPosition];
-      weightPartials = new float[POSITIONS][outChannels * inChannels * 16];
+      weightPartials = new float[POSITIONS][outChannels * inChannels * LANES];
     }
     for (int first = 0; first < tiles; first += gradientTiles) {
       int count = Math.min(gradientTiles, tiles - first);
@@ -416,7 +416,7 @@ public final class ImageLanesWinograd {
     float[] h = new float[18];
     for (int o = 0; o < outChannels; o++) {
       for (int c = 0; c < inChannels; c++) {
-        int at = (o * inChannels + c) * 16;
+        int at = (o * inChannels + c) * LANES;
         for (int xi = 0; xi < POSITIONS; xi++) {
           du[xi] = FloatVector.fromArray(SPECIES, weightPartials[xi], at)
               .reduceLanes(VectorOperators.ADD);

@@ -21,13 +21,11 @@ final class LanesWeightGradientKernel {
 
   private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
   private static final int LANES = SPECIES.length();
-  /** Floats of a lane partial sum: 16 whatever the lanes, as {@link PixelWeightGradient}. */
-  private static final int PARTIAL = 16;
 
   private LanesWeightGradientKernel() {}
 
   /**
-   * {@code partial[(o * inChannels + c) * 16 + l] +=} for lanes l below {@link #LANES} the sum
+   * {@code partial[(o * inChannels + c) * LANES + l] +=} for lanes l below {@link #LANES} the sum
    * over tiles t below {@code tiles} of {@code dy[dyAt + (t * outChannels + o) * LANES + l]}
    * times {@code x[xAt + (t * inChannels + c) * LANES + l]}.
    */
@@ -66,34 +64,34 @@ final class LanesWeightGradientKernel {
   /** Output channels o..o+3 by input channels c..c+5. */
   private static void tile4x6(float[] dy, int dyAt, int outChannels, float[] x, int xAt,
       int inChannels, int tiles, int o, int c, float[] partial) {
-    int at0 = (o * inChannels + c) * PARTIAL;
-    int at1 = at0 + inChannels * PARTIAL;
-    int at2 = at1 + inChannels * PARTIAL;
-    int at3 = at2 + inChannels * PARTIAL;
+    int at0 = (o * inChannels + c) * LANES;
+    int at1 = at0 + inChannels * LANES;
+    int at2 = at1 + inChannels * LANES;
+    int at3 = at2 + inChannels * LANES;
     FloatVector s00 = FloatVector.fromArray(SPECIES, partial, at0);
-    FloatVector s01 = FloatVector.fromArray(SPECIES, partial, at0 + PARTIAL);
-    FloatVector s02 = FloatVector.fromArray(SPECIES, partial, at0 + 2 * PARTIAL);
-    FloatVector s03 = FloatVector.fromArray(SPECIES, partial, at0 + 3 * PARTIAL);
-    FloatVector s04 = FloatVector.fromArray(SPECIES, partial, at0 + 4 * PARTIAL);
-    FloatVector s05 = FloatVector.fromArray(SPECIES, partial, at0 + 5 * PARTIAL);
+    FloatVector s01 = FloatVector.fromArray(SPECIES, partial, at0 + LANES);
+    FloatVector s02 = FloatVector.fromArray(SPECIES, partial, at0 + 2 * LANES);
+    FloatVector s03 = FloatVector.fromArray(SPECIES, partial, at0 + 3 * LANES);
+    FloatVector s04 = FloatVector.fromArray(SPECIES, partial, at0 + 4 * LANES);
+    FloatVector s05 = FloatVector.fromArray(SPECIES, partial, at0 + 5 * LANES);
     FloatVector s10 = FloatVector.fromArray(SPECIES, partial, at1);
-    FloatVector s11 = FloatVector.fromArray(SPECIES, partial, at1 + PARTIAL);
-    FloatVector s12 = FloatVector.fromArray(SPECIES, partial, at1 + 2 * PARTIAL);
-    FloatVector s13 = FloatVector.fromArray(SPECIES, partial, at1 + 3 * PARTIAL);
-    FloatVector s14 = FloatVector.fromArray(SPECIES, partial, at1 + 4 * PARTIAL);
-    FloatVector s15 = FloatVector.fromArray(SPECIES, partial, at1 + 5 * PARTIAL);
+    FloatVector s11 = FloatVector.fromArray(SPECIES, partial, at1 + LANES);
+    FloatVector s12 = FloatVector.fromArray(SPECIES, partial, at1 + 2 * LANES);
+    FloatVector s13 = FloatVector.fromArray(SPECIES, partial, at1 + 3 * LANES);
+    FloatVector s14 = FloatVector.fromArray(SPECIES, partial, at1 + 4 * LANES);
+    FloatVector s15 = FloatVector.fromArray(SPECIES, partial, at1 + 5 * LANES);
     FloatVector s20 = FloatVector.fromArray(SPECIES, partial, at2);
-    FloatVector s21 = FloatVector.fromArray(SPECIES, partial, at2 + PARTIAL);
-    FloatVector s22 = FloatVector.fromArray(SPECIES, partial, at2 + 2 * PARTIAL);
-    FloatVector s23 = FloatVector.fromArray(SPECIES, partial, at2 + 3 * PARTIAL);
-    FloatVector s24 = FloatVector.fromArray(SPECIES, partial, at2 + 4 * PARTIAL);
-    FloatVector s25 = FloatVector.fromArray(SPECIES, partial, at2 + 5 * PARTIAL);
+    FloatVector s21 = FloatVector.fromArray(SPECIES, partial, at2 + LANES);
+    FloatVector s22 = FloatVector.fromArray(SPECIES, partial, at2 + 2 * LANES);
+    FloatVector s23 = FloatVector.fromArray(SPECIES, partial, at2 + 3 * LANES);
+    FloatVector s24 = FloatVector.fromArray(SPECIES, partial, at2 + 4 * LANES);
+    FloatVector s25 = FloatVector.fromArray(SPECIES, partial, at2 + 5 * LANES);
     FloatVector s30 = FloatVector.fromArray(SPECIES, partial, at3);
-    FloatVector s31 = FloatVector.fromArray(SPECIES, partial, at3 + PARTIAL);
-    FloatVector s32 = FloatVector.fromArray(SPECIES, partial, at3 + 2 * PARTIAL);
-    FloatVector s33 = FloatVector.fromArray(SPECIES, partial, at3 + 3 * PARTIAL);
-    FloatVector s34 = FloatVector.fromArray(SPECIES, partial, at3 + 4 * PARTIAL);
-    FloatVector s35 = FloatVector.fromArray(SPECIES, partial, at3 + 5 * PARTIAL);
+    FloatVector s31 = FloatVector.fromArray(SPECIES, partial, at3 + LANES);
+    FloatVector s32 = FloatVector.fromArray(SPECIES, partial, at3 + 2 * LANES);
+    FloatVector s33 = FloatVector.fromArray(SPECIES, partial, at3 + 3 * LANES);
+    FloatVector s34 = FloatVector.fromArray(SPECIES, partial, at3 + 4 * LANES);
+    FloatVector s35 = FloatVector.fromArray(SPECIES, partial, at3 + 5 * LANES);
     int dyStep = outChannels * LANES;
     int xStep = inChannels * LANES;
     int y = dyAt + o * LANES;
@@ -135,54 +133,54 @@ final class LanesWeightGradientKernel {
       s35 = d3.fma(x5, s35);
     }
     s00.intoArray(partial, at0);
-    s01.intoArray(partial, at0 + PARTIAL);
-    s02.intoArray(partial, at0 + 2 * PARTIAL);
-    s03.intoArray(partial, at0 + 3 * PARTIAL);
-    s04.intoArray(partial, at0 + 4 * PARTIAL);
-    s05.intoArray(partial, at0 + 5 * PARTIAL);
+    s01.intoArray(partial, at0 + LANES);
+    s02.intoArray(partial, at0 + 2 * LANES);
+    s03.intoArray(partial, at0 + 3 * LANES);
+    s04.intoArray(partial, at0 + 4 * LANES);
+    s05.intoArray(partial, at0 + 5 * LANES);
     s10.intoArray(partial, at1);
-    s11.intoArray(partial, at1 + PARTIAL);
-    s12.intoArray(partial, at1 + 2 * PARTIAL);
-    s13.intoArray(partial, at1 + 3 * PARTIAL);
-    s14.intoArray(partial, at1 + 4 * PARTIAL);
-    s15.intoArray(partial, at1 + 5 * PARTIAL);
+    s11.intoArray(partial, at1 + LANES);
+    s12.intoArray(partial, at1 + 2 * LANES);
+    s13.intoArray(partial, at1 + 3 * LANES);
+    s14.intoArray(partial, at1 + 4 * LANES);
+    s15.intoArray(partial, at1 + 5 * LANES);
     s20.intoArray(partial, at2);
-    s21.intoArray(partial, at2 + PARTIAL);
-    s22.intoArray(partial, at2 + 2 * PARTIAL);
-    s23.intoArray(partial, at2 + 3 * PARTIAL);
-    s24.intoArray(partial, at2 + 4 * PARTIAL);
-    s25.intoArray(partial, at2 + 5 * PARTIAL);
+    s21.intoArray(partial, at2 + LANES);
+    s22.intoArray(partial, at2 + 2 * LANES);
+    s23.intoArray(partial, at2 + 3 * LANES);
+    s24.intoArray(partial, at2 + 4 * LANES);
+    s25.intoArray(partial, at2 + 5 * LANES);
     s30.intoArray(partial, at3);
-    s31.intoArray(partial, at3 + PARTIAL);
-    s32.intoArray(partial, at3 + 2 * PARTIAL);
-    s33.intoArray(partial, at3 + 3 * PARTIAL);
-    s34.intoArray(partial, at3 + 4 * PARTIAL);
-    s35.intoArray(partial, at3 + 5 * PARTIAL);
+    s31.intoArray(partial, at3 + LANES);
+    s32.intoArray(partial, at3 + 2 * LANES);
+    s33.intoArray(partial, at3 + 3 * LANES);
+    s34.intoArray(partial, at3 + 4 * LANES);
+    s35.intoArray(partial, at3 + 5 * LANES);
   }
 
   /** Output channels o..o+3 by input channels c..c+3: where the channels do not divide by 6. */
   private static void tile4x4(float[] dy, int dyAt, int outChannels, float[] x, int xAt,
       int inChannels, int tiles, int o, int c, float[] partial) {
-    int at0 = (o * inChannels + c) * PARTIAL;
-    int at1 = at0 + inChannels * PARTIAL;
-    int at2 = at1 + inChannels * PARTIAL;
-    int at3 = at2 + inChannels * PARTIAL;
+    int at0 = (o * inChannels + c) * LANES;
+    int at1 = at0 + inChannels * LANES;
+    int at2 = at1 + inChannels * LANES;
+    int at3 = at2 + inChannels * LANES;
     FloatVector s00 = FloatVector.fromArray(SPECIES, partial, at0);
-    FloatVector s01 = FloatVector.fromArray(SPECIES, partial, at0 + PARTIAL);
-    FloatVector s02 = FloatVector.fromArray(SPECIES, partial, at0 + 2 * PARTIAL);
-    FloatVector s03 = FloatVector.fromArray(SPECIES, partial, at0 + 3 * PARTIAL);
+    FloatVector s01 = FloatVector.fromArray(SPECIES, partial, at0 + LANES);
+    FloatVector s02 = FloatVector.fromArray(SPECIES, partial, at0 + 2 * LANES);
+    FloatVector s03 = FloatVector.fromArray(SPECIES, partial, at0 + 3 * LANES);
     FloatVector s10 = FloatVector.fromArray(SPECIES, partial, at1);
-    FloatVector s11 = FloatVector.fromArray(SPECIES, partial, at1 + PARTIAL);
-    FloatVector s12 = FloatVector.fromArray(SPECIES, partial, at1 + 2 * PARTIAL);
-    FloatVector s13 = FloatVector.fromArray(SPECIES, partial, at1 + 3 * PARTIAL);
+    FloatVector s11 = FloatVector.fromArray(SPECIES, partial, at1 + LANES);
+    FloatVector s12 = FloatVector.fromArray(SPECIES, partial, at1 + 2 * LANES);
+    FloatVector s13 = FloatVector.fromArray(SPECIES, partial, at1 + 3 * LANES);
     FloatVector s20 = FloatVector.fromArray(SPECIES, partial, at2);
-    FloatVector s21 = FloatVector.fromArray(SPECIES, partial, at2 + PARTIAL);
-    FloatVector s22 = FloatVector.fromArray(SPECIES, partial, at2 + 2 * PARTIAL);
-    FloatVector s23 = FloatVector.fromArray(SPECIES, partial, at2 + 3 * PARTIAL);
+    FloatVector s21 = FloatVector.fromArray(SPECIES, partial, at2 + LANES);
+    FloatVector s22 = FloatVector.fromArray(SPECIES, partial, at2 + 2 * LANES);
+    FloatVector s23 = FloatVector.fromArray(SPECIES, partial, at2 + 3 * LANES);
     FloatVector s30 = FloatVector.fromArray(SPECIES, partial, at3);
-    FloatVector s31 = FloatVector.fromArray(SPECIES, partial, at3 + PARTIAL);
-    FloatVector s32 = FloatVector.fromArray(SPECIES, partial, at3 + 2 * PARTIAL);
-    FloatVector s33 = FloatVector.fromArray(SPECIES, partial, at3 + 3 * PARTIAL);
+    FloatVector s31 = FloatVector.fromArray(SPECIES, partial, at3 + LANES);
+    FloatVector s32 = FloatVector.fromArray(SPECIES, partial, at3 + 2 * LANES);
+    FloatVector s33 = FloatVector.fromArray(SPECIES, partial, at3 + 3 * LANES);
     int dyStep = outChannels * LANES;
     int xStep = inChannels * LANES;
     int y = dyAt + o * LANES;
@@ -214,27 +212,27 @@ final class LanesWeightGradientKernel {
       s33 = d3.fma(x3, s33);
     }
     s00.intoArray(partial, at0);
-    s01.intoArray(partial, at0 + PARTIAL);
-    s02.intoArray(partial, at0 + 2 * PARTIAL);
-    s03.intoArray(partial, at0 + 3 * PARTIAL);
+    s01.intoArray(partial, at0 + LANES);
+    s02.intoArray(partial, at0 + 2 * LANES);
+    s03.intoArray(partial, at0 + 3 * LANES);
     s10.intoArray(partial, at1);
-    s11.intoArray(partial, at1 + PARTIAL);
-    s12.intoArray(partial, at1 + 2 * PARTIAL);
-    s13.intoArray(partial, at1 + 3 * PARTIAL);
+    s11.intoArray(partial, at1 + LANES);
+    s12.intoArray(partial, at1 + 2 * LANES);
+    s13.intoArray(partial, at1 + 3 * LANES);
     s20.intoArray(partial, at2);
-    s21.intoArray(partial, at2 + PARTIAL);
-    s22.intoArray(partial, at2 + 2 * PARTIAL);
-    s23.intoArray(partial, at2 + 3 * PARTIAL);
+    s21.intoArray(partial, at2 + LANES);
+    s22.intoArray(partial, at2 + 2 * LANES);
+    s23.intoArray(partial, at2 + 3 * LANES);
     s30.intoArray(partial, at3);
-    s31.intoArray(partial, at3 + PARTIAL);
-    s32.intoArray(partial, at3 + 2 * PARTIAL);
-    s33.intoArray(partial, at3 + 3 * PARTIAL);
+    s31.intoArray(partial, at3 + LANES);
+    s32.intoArray(partial, at3 + 2 * LANES);
+    s33.intoArray(partial, at3 + 3 * LANES);
   }
 
   /** One output channel by one input channel: the channels left over from the tiles. */
   private static void tile1x1(float[] dy, int dyAt, int outChannels, float[] x, int xAt,
       int inChannels, int tiles, int o, int c, float[] partial) {
-    int at = (o * inChannels + c) * PARTIAL;
+    int at = (o * inChannels + c) * LANES;
     FloatVector s = FloatVector.fromArray(SPECIES, partial, at);
     for (int t = 0; t < tiles; t++) {
       s = FloatVector.fromArray(SPECIES, dy, dyAt + (t * outChannels + o) * LANES)
