@@ -62,10 +62,12 @@ public final class ConvTranspose2d implements Layer {
             + " but the input to this layer has " + input.channels() + " channels (shape "
             + input + ")");
       }
-      if (outputPadH >= Math.max(strideH, dilationH) || outputPadW >= Math.max(strideW, dilationW)) {
+      if (outputPadH >= Math.max(strideH, dilationH)
+          || outputPadW >= Math.max(strideW, dilationW)) {
         throw SpecException.at(index, type(), "output_padding", "must be smaller than the stride"
-            + " or the dilation on each axis, got " + outputPadH + "x" + outputPadW + " with stride "
-            + strideH + "x" + strideW + " and dilation " + dilationH + "x" + dilationW);
+            + " or the dilation on each axis, got " + outputPadH + "x" + outputPadW
+            + " with stride " + strideH + "x" + strideW + " and dilation " + dilationH + "x"
+            + dilationW);
       }
       int outH = (input.height() - 1) * strideH - 2 * padH + dilationH * (kernelH - 1)
           + outputPadH + 1;

@@ -62,7 +62,8 @@ public record PatternSpec(int convsPerBlock, List<Integer> channels, int kernel,
         }
         layers.add(new Relu.Spec());
       }
-      layers.add(pool.equals("max") ? MaxPool2d.Spec.of(poolKernel) : AvgPool2d.Spec.of(poolKernel));
+      layers.add(pool.equals("max") ? MaxPool2d.Spec.of(poolKernel)
+          : AvgPool2d.Spec.of(poolKernel));
     }
     layers.add(new Flatten.Spec());
     long seed = 0;
@@ -94,7 +95,8 @@ public record PatternSpec(int convsPerBlock, List<Integer> channels, int kernel,
     f.rejectUnknown(Set.of("convs_per_block", "channels", "kernel", "padding", "batchnorm",
         "pool", "pool_kernel", "dense", "dropout", "outputs"));
     return new PatternSpec(f.integer("convs_per_block", 1), intList(f, node, "channels", true),
-        f.integer("kernel", 3), LayerJson.convPadding(f, node, Padding.SAME), f.bool("batchnorm", false),
+        f.integer("kernel", 3), LayerJson.convPadding(f, node, Padding.SAME),
+        f.bool("batchnorm", false),
         f.text("pool", "max"), f.integer("pool_kernel", 2), intList(f, node, "dense", false),
         f.number("dropout", 0f), f.integer("outputs", classCount));
   }

@@ -10,7 +10,8 @@ public record Shape(int channels, int height, int width) implements java.io.Seri
   public Shape {
     if (channels <= 0 || height <= 0 || width <= 0) {
       throw new IllegalArgumentException(
-          "shape dimensions must be positive, got (" + channels + ", " + height + ", " + width + ")");
+          "shape dimensions must be positive, got (" + channels + ", " + height + ", " + width
+              + ")");
     }
     long size = (long) channels * height * width;
     if (size > Integer.MAX_VALUE - 8) {

@@ -12,8 +12,8 @@ public record Tensor(float[] data, int offset, int batch, Shape shape) {
     }
     long needed = (long) offset + (long) batch * shape.size();
     if (offset < 0 || needed > data.length) {
-      throw new IllegalArgumentException("tensor of " + batch + " x " + shape + " at offset " + offset
-          + " needs " + needed + " floats, array has " + data.length);
+      throw new IllegalArgumentException("tensor of " + batch + " x " + shape + " at offset "
+          + offset + " needs " + needed + " floats, array has " + data.length);
     }
   }
 

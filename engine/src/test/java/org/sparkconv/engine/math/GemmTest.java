@@ -138,8 +138,9 @@ class GemmTest {
           float[] expected = c.clone();
           naive(ta, tb, m, n, k, ab[0], a, aOff, lda, b, bOff, ldb, ab[1], expected, cOff, ldc);
           gemm.sgemm(ta, tb, m, n, k, ab[0], a, aOff, lda, b, bOff, ldb, ab[1], c, cOff, ldc);
-          assertClose(gemm.name() + ": C for m=" + m + " n=" + n + " k=" + k + " transA=" + ta + " transB=" + tb
-              + " alpha=" + ab[0] + " beta=" + ab[1], expected, c, 2e-5, 1e-4 * Math.sqrt(k));
+          assertClose(gemm.name() + ": C for m=" + m + " n=" + n + " k=" + k + " transA=" + ta
+              + " transB=" + tb + " alpha=" + ab[0] + " beta=" + ab[1], expected, c, 2e-5,
+              1e-4 * Math.sqrt(k));
         }
       }
     }

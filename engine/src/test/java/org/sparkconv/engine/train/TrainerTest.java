@@ -43,8 +43,8 @@ class TrainerTest {
   }
 
   static NetworkSpec smallNet(float dropout) {
-    NetworkBuilder s = NetworkBuilder.input("q", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu().maxPool(2)
-        .flatten();
+    NetworkBuilder s = NetworkBuilder.input("q", 1, 8, 8).conv2d(4, 3, 1).batchNorm2d().relu()
+        .maxPool(2).flatten();
     if (dropout > 0) {
       s.dropout(dropout, 5);
     }

@@ -28,7 +28,8 @@ public final class HadoopFiles {
    * fails on HDFS). If anything fails, the temporary file is removed and {@code target} is left
    * as it was.
    */
-  public static void writeAtomically(Path target, byte[] bytes, Configuration conf) throws IOException {
+  public static void writeAtomically(Path target, byte[] bytes, Configuration conf)
+      throws IOException {
     FileSystem fs = target.getFileSystem(conf);
     Path parent = target.getParent();
     fs.mkdirs(parent);

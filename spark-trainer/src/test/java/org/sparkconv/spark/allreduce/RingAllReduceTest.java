@@ -137,8 +137,10 @@ class RingAllReduceTest {
 
   @Test
   void aPeerThatNeverAnswersFailsTheOthersWithinTheTimeout() {
-    try (PeerExchange alive = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 1500);
-        PeerExchange silent = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 1500)) {
+    try (PeerExchange alive =
+            PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 1500);
+        PeerExchange silent =
+            PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 1500)) {
       alive.connectTo(silent.contact());
       long start = System.nanoTime();
       PeerFailedException e = assertThrows(PeerFailedException.class,
@@ -151,8 +153,10 @@ class RingAllReduceTest {
 
   @Test
   void aMessageWithoutTheTokenIsRefusedAndChangesNothing() throws Exception {
-    try (PeerExchange peer = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 5000);
-        PeerExchange sender = PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 5000);
+    try (PeerExchange peer =
+            PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 5000);
+        PeerExchange sender =
+            PeerExchange.openNetworkOnly("127.0.0.1", ExchangeSecurity.none(), 5000);
         TransportContext context = new TransportContext(ExchangeSecurity.none().conf(),
             new NoOpRpcHandler());
         TransportClientFactory factory = context.createClientFactory()) {
