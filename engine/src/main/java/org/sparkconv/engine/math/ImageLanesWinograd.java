@@ -430,9 +430,10 @@ public final class ImageLanesWinograd {
   }
 
   /**
-   * The input transform of tiles [first, first + count) into {@code transformed}: a position's
-   * channels one after another, each its run of tiles ({@code [channel][tile][image]}, as the
-   * GEMMs read it), or where {@code byTile} a tile's channels side by side
+   * The input transform of tiles [first, first + count) into {@code to}, its positions
+   * {@code position} floats apart (the rows' scratch after the last): a position's channels
+   * one after another, each its run of tiles ({@code [channel][tile][image]}, as the forward
+   * pass's GEMMs read it), or where {@code byTile} a tile's channels side by side
    * ({@code [tile][channel][image]}, as {@link LanesWeightGradientKernel} reads it).
    */
   private void transformInputs(float[] in, int first, int count, float[] to, int position,
