@@ -20,11 +20,11 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The stages run a quarter of the rows at a time: rows 0-3 through bits 0 and 1, rows 4-7
  * too, then bit 2 among rows 0-7; the same for rows 8-15; then the top bit between the halves,
  * each pair stored once done. Every row is read before any is written. Stage by stage over all
- * 16 rows, C2 kept every permuted row live at once and spilled: one 16 x 16 block in L1
- * (stride 49, one thread, Zen 5) took 41-75 ns that way (nine JVMs) and 35-40 ns this way
- * (five); ResNet-20 inference steps (batch 256, {@code scripts/bench-builds.sh}, both orders)
- * 1.017x, its training steps 1.002x. The 8 x 8 block, reordered alike, reads the same
- * (11-13 ns either way).
+ * 16 rows, C2 kept every permuted row live at once and spilled (55 vector spills and reloads
+ * on the compiled main path, 4 this way): one 16 x 16 block in L1 (stride 49, one thread,
+ * Zen 5) took 41-75 ns that way (nine JVMs) and 35-40 ns this way (five); ResNet-20 inference
+ * steps (batch 256, {@code scripts/bench-builds.sh}, both orders) 1.017x, its training steps
+ * 1.002x. The 8 x 8 block, reordered alike, reads the same (11-13 ns either way).
  *
  * <p>The stages are written out operation by operation, without helper methods: with a helper
  * for each of the two rows of a pair, the compiled block allocated (85 MB a VGG-small training
