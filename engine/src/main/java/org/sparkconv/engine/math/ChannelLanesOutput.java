@@ -55,13 +55,17 @@ final class ChannelLanesOutput {
     int vectorChannels = BLOCKS ? outChannels / LANES * LANES : 0;
     int blockPixels = pixels / LaneTranspose.SIZE * LaneTranspose.SIZE;
     boolean reluHere = relu && residual == null;
+    // nothing to map (a training pass's output before its batch norm): the blocks as they are,
+    // which adding a zero bias would not change, since a result is never -0 (sums from +0).
+    // ResNet-20 training steps 1.016x (scripts/bench-builds.sh, both orders; 2026-12-05)
+    boolean maps = bias != null || scale != null || reluHere;
     for (int o = 0; o < vectorChannels; o += LANES) {
       int to = outOff + o * pixels;
       for (int q = 0; q < blockPixels; q += LaneTranspose.SIZE) {
         // transposed into the planes, then each channel's 16 pixels mapped there
         LaneTranspose.block(resultT, resultOff + q * width + o, width, out, to + q, pixels);
         // (scalar operands, not per-channel vectors that may be null)
-        for (int k = 0; k < LaneTranspose.SIZE; k++) {
+        for (int k = 0; maps && k < LaneTranspose.SIZE; k++) {
           int at = to + k * pixels + q;
           FloatVector v = FloatVector.fromArray(SPECIES, out, at)
               .add(bias == null ? 0f : bias[biasOff + o + k]);
