@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * addresses, and each position's GEMM is {@link DirectConvKernel}'s 8 x 3 tile over a run of
  * tiles times images (8 broadcasts and 3 loads a 24 multiply-adds).
  *
- * <p>A block of {@link #blockTiles} tiles at a time, in row order across the plane: its input
+ * <p>A block of {@link #BLOCK_TILES} tiles at a time, in row order across the plane: its input
  * transform ({@link WinogradLanesKernel#transformInput4}, a tile and channel a call, a
  * channel's tiles in turn) into {@code transformed} ({@code [position][channel][tile][image]}),
  * the 36 GEMMs into {@code products} ({@code [position][output channel][tile][image]}), then
@@ -48,15 +48,20 @@ public final class ImageLanesWinograd {
   /** Floats between positions past their data: see {@link #inPosition}. */
   private static final int SKEW = 16;
   /**
-   * The most floats of a block's input transform (36 x inChannels x {@link #blockTiles}
-   * vectors): 221 KB, 6 tiles of 16 channels at 16 lanes, so that it and the block's products
-   * stay in L2 (1 MB a core here). Blocks of 6, 7 (a tile row of 28x28) and 8 tiles measured
-   * the same within the noise on 16 channels (16x28x28 -> 16, a group 16 times, best of three
-   * rounds per JVM, three JVMs each: 3.30-3.72, 3.38-3.78, 3.45-3.66 ms). On 32 channels
-   * blocks of 6 tiles (442 KB) made ResNet-20's second stage in lanes lose (whole inference
-   * steps 0.984x against the build without it, blocks of 3: 1.025x).
+   * Tiles a block goes through the transforms and GEMMs: 48 floats of a channel's position, one
+   * run of the GEMM tile's 3 vectors at 16 lanes (3 tiles), two at 8 (6 tiles). Its input
+   * transform is 110 KB on 16 channels, 221 KB on 32, so that it and the block's products
+   * leave L2 (1 MB a core here) to the group's activations, whose three slots pass L2 anyway
+   * (922 KB each on 16 channels). At 16 lanes, blocks of 3 tiles against 6 made whole ResNet-20
+   * inference steps 1.025x and 1.024x faster on 16 channels (batch 256,
+   * {@code scripts/bench-builds.sh}, both orders, two runs; 2026-12-05), though 6, 7 (a tile
+   * row of 28x28) and 8 measured the same on 16 channels alone (16x28x28 -> 16, a group 16
+   * times, best of three rounds per JVM, three JVMs each: 3.30-3.72, 3.38-3.78, 3.45-3.66 ms);
+   * on 32 channels 6 tiles (442 KB) made ResNet-20's second stage in lanes lose (whole inference
+   * steps 0.984x against the build without it, blocks of 3: 1.025x). At 8 lanes (AVX2) blocks
+   * of 3 tiles on 32 channels made inference steps 0.956x as fast as blocks of 6 (both orders).
    */
-  private static final int MAX_BLOCK_FLOATS = 36 * 16 * 6 * 16;
+  private static final int BLOCK_TILES = 48 / LANES;
 
   /**
    * The most floats of a weight-gradient block's two transforms (36 x (inChannels +
@@ -79,7 +84,6 @@ public final class ImageLanesWinograd {
   private final int padW;
   private final int tilesW; // tiles in a tile row
   private final int tiles; // tiles in a plane
-  private final int blockTiles; // tiles a block: 6, or 3 where 6 would pass MAX_BLOCK_FLOATS
   private final int run; // floats of a block's channel in the GEMMs: its tiles x images
   private final int packedPosition; // floats of a position's packed weights
   /**
@@ -124,8 +128,7 @@ public final class ImageLanesWinograd {
     this.padH = TILE * tilesH + 2;
     this.padW = TILE * tilesW + 2;
     this.tiles = tilesW * tilesH;
-    this.blockTiles = blockTiles(inChannels);
-    this.run = blockTiles * LANES;
+    this.run = BLOCK_TILES * LANES;
     int rows = roundUp(outChannels, MR);
     this.packedPosition = rows * inChannels;
     this.inPosition = inChannels * run + SKEW;
@@ -155,14 +158,6 @@ public final class ImageLanesWinograd {
    */
   public static boolean applies(int height, int width) {
     return height > 0 && width > 0 && height * width >= LANES && LaneTranspose.APPLIES;
-  }
-
-  /**
-   * Tiles a block goes through the transforms and GEMMs: a multiple of the GEMM tile's 3
-   * vectors, its input transform at most {@link #MAX_BLOCK_FLOATS} whatever the width.
-   */
-  private static int blockTiles(int inChannels) {
-    return 36 * inChannels * 6 * LANES <= MAX_BLOCK_FLOATS ? 6 : 3;
   }
 
   /** Pixels the tiles of a {@code height x width} plane cover, part tiles whole. */
@@ -197,7 +192,7 @@ public final class ImageLanesWinograd {
    * both transforms of up to {@link #MAX_GRADIENT_BLOCK_FLOATS} besides.
    */
   public static long inferenceFloats(int inChannels, int outChannels) {
-    long run = (long) blockTiles(inChannels) * LANES;
+    long run = (long) BLOCK_TILES * LANES;
     return POSITIONS * (inChannels * run + SKEW) + WinogradLanesKernel.ROW_SCRATCH
         + POSITIONS * (roundUp(outChannels, MR) * run + SKEW) + TILE * 6 * LANES
         + LANES * LANES;
@@ -356,8 +351,8 @@ public final class ImageLanesWinograd {
       throw new IllegalArgumentException("the output cannot be the input: a block's outputs"
           + " are written before later blocks' windows read the rows they overlap");
     }
-    for (int first = 0; first < tiles; first += blockTiles) {
-      int count = Math.min(blockTiles, tiles - first);
+    for (int first = 0; first < tiles; first += BLOCK_TILES) {
+      int count = Math.min(BLOCK_TILES, tiles - first);
       transformInputs(in, first, count, transformed, inPosition, false);
       int length = count * LANES;
       for (int xi = 0; xi < POSITIONS; xi++) {
@@ -443,7 +438,7 @@ public final class ImageLanesWinograd {
         int ty = (first + k) / tilesW;
         int tx = (first + k) % tilesW;
         WinogradLanesKernel.transformInput4(in, ((c * padH + TILE * ty) * padW + TILE * tx)
-            * LANES, padW, LANES, to, (byTile ? k * inChannels + c : c * blockTiles + k) * LANES,
+            * LANES, padW, LANES, to, (byTile ? k * inChannels + c : c * BLOCK_TILES + k) * LANES,
             position, POSITIONS * position);
       }
     }
