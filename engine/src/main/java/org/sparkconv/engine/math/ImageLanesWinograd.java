@@ -67,8 +67,8 @@ public final class ImageLanesWinograd {
    * The most floats of a weight-gradient block's two transforms (36 x (inChannels +
    * outChannels) vectors a tile): ~1 MB, 14 tiles of 16 -> 16 channels at 16 lanes. Its lane
    * partial sums are loaded and stored once a block, 36 x outChannels x inChannels x LANES
-   * floats, as many as a block of 8 or 16 tiles holds: against the forward pass's blocks (6
-   * and 3 tiles), blocks of 13 read 1.09-1.22x faster on 16x28x28 -> 16 and blocks of 6-8
+   * floats, as many as a block of 8 or 16 tiles holds: against the forward pass's blocks of
+   * then (6 and 3 tiles), blocks of 13 read 1.09-1.22x faster on 16x28x28 -> 16 and blocks of 6-8
    * 1.30-1.39x on 32x14x14 -> 32 (64 images, one thread, the sizes alternated in one JVM,
    * three JVMs); the whole plane (49 tiles) lost again on 16 channels.
    */
