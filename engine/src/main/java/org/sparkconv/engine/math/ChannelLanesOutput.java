@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Whole vectors of channels are done as vectors where {@link LaneTranspose} has a block for
  * them (16 lanes, or AVX2's 8): blocks of a vector's pixels by its channels transposed in
  * registers into the planes, then the bias, norm and ReLU applied to each channel's pixels
- * there (where there is any of them). A residual is then added (and the ReLU taken) in one contiguous pass over the planes.
- * The pixels past the last whole block (one of 49 on a 7x7 plane), the channels past the last
+ * there (where there is any of them). A residual is then added (and the ReLU taken) in one
+ * contiguous pass over the planes. The pixels past the last whole block (one of 49 on a 7x7 plane), the channels past the last
  * whole vector, and every channel where there is no block go one float at a time: the tail
  * pixels went by one scatter to 16 planes, which C2 at times compiled on the Vector API's Java
  * fallback (`scripts/jit-check.sh resnet20 train` named this method in 2 of 7 runs, 2 more
