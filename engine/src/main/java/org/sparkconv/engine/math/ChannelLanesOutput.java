@@ -10,20 +10,20 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code out[o][q] = act((resultT[q][o] + bias[o]) * scale[o] + shift[o] + residual[o][q])},
  * each part where given ({@code act} a ReLU or nothing).
  *
- * <p>Whole vectors of channels are done as vectors where {@link LaneTranspose} has a block for
- * them (16 lanes, or AVX2's 8): blocks of a vector's pixels by its channels transposed in
- * registers into the planes, then the bias, norm and ReLU applied to each channel's pixels
- * there (where there is any of them). A residual is then added (and the ReLU taken) in one
- * contiguous pass over the planes. The pixels past the last whole block (one of 49 on a 7x7 plane), the channels past the last
- * whole vector, and every channel where there is no block go one float at a time: the tail
+ * <p>Whole vectors of channels are done as vectors where {@link LaneTranspose} has a block for them
+ * (16 lanes, or AVX2's 8): blocks of a vector's pixels by its channels transposed in registers into
+ * the planes, then the bias, norm and ReLU applied to each channel's pixels there (where there is
+ * any of them). A residual is then added (and the ReLU taken) in one contiguous pass over the
+ * planes. The pixels past the last whole block (one of 49 on a 7x7 plane), the channels past the
+ * last whole vector, and every channel where there is no block go one float at a time: the tail
  * pixels went by one scatter to 16 planes, which C2 at times compiled on the Vector API's Java
- * fallback (`scripts/jit-check.sh resnet20 train` named this method in 2 of 7 runs, 2 more
- * failed on the bytes a step allocated; 0 of 4 after), as it did the gather
- * {@link ChannelRows} had for its tail. Before the blocks, the scatters did every pixel: 64
- * images of 64 channels on a 7x7 plane, one thread: 0.44 -> 0.10 ms by scatters alone, 1.02 ->
- * 0.29 ms with a residual, against 2.0 ms for the convolution itself (on an Intel Xeon); on
- * Zen 5, whose scatters are slower, the blocks took whole ResNet-20 inference steps 1.036x
- * faster (0.99-1.10, 9 pairs alternated). Touched only when the incubator module is resolved.
+ * fallback (`scripts/jit-check.sh resnet20 train` named this method in 2 of 7 runs, 2 more failed
+ * on the bytes a step allocated; 0 of 4 after), as it did the gather {@link ChannelRows} had for
+ * its tail. Before the blocks, the scatters did every pixel: 64 images of 64 channels on a 7x7
+ * plane, one thread: 0.44 -> 0.10 ms by scatters alone, 1.02 -> 0.29 ms with a residual, against
+ * 2.0 ms for the convolution itself (on an Intel Xeon); on Zen 5, whose scatters are slower, the
+ * blocks took whole ResNet-20 inference steps 1.036x faster (0.99-1.10, 9 pairs alternated).
+ * Touched only when the incubator module is resolved.
  */
 final class ChannelLanesOutput {
 
