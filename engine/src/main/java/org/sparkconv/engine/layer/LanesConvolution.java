@@ -130,11 +130,14 @@ public final class LanesConvolution {
 
   /**
    * The pass over a group: {@code in} and {@code out} padded activations in lanes
-   * ({@link ImageLanesWinograd#toLanes}'s layout), {@code residual} (or null) added, then
-   * ReLU if {@code relu}. After a {@link #refresh} on this thread.
+   * ({@link ImageLanesWinograd#toLanes}'s layout) from {@code in[inAt]} and {@code out[outAt]},
+   * {@code residual} (or null) from {@code residual[residualAt]} added, then ReLU if
+   * {@code relu}. After a {@link #refresh} on this thread.
    */
-  public void convolve(float[] in, float[] residual, boolean relu, float[] out) {
-    plan.convolve(in, packing.packed(), packing.list(), residual, relu, out);
+  public void convolve(float[] in, int inAt, float[] residual, int residualAt, boolean relu,
+      float[] out, int outAt) {
+    plan.convolve(in, inAt, packing.packed(), packing.list(), residual, residualAt, relu, out,
+        outAt);
   }
 
   /** The plan it runs on. */

@@ -35,6 +35,12 @@ import jdk.incubator.vector.VectorSpecies;
  * images. For training, the same plan with {@link #packAdjointWeights} is the input gradient,
  * and {@link #accumulateWeightGradient} / {@link #addWeightGradient} the weight gradient.
  *
+ * <p>Every vector here is a whole 64-byte cache line, so each call starts its scratch (the
+ * transformed block and the products) at the arrays' first line ({@link CacheLines}), and the
+ * activations may start anywhere (their {@code At} indices), where their caller puts them on
+ * lines too ({@code ImageLanesRun}). Whole ResNet-20 inference steps ran 1.041x as fast with
+ * the scratch on lines (batch 256, one thread, {@code scripts/bench-builds.sh}, both orders).
+ *
  * <p>Holds its scratch: one instance per thread.
  */
 public final class ImageLanesWinograd {
@@ -94,8 +100,10 @@ public final class ImageLanesWinograd {
    */
   private final int inPosition;
   private final int outPosition; // floats of a position's products
-  // per position: per input channel, its run in transformed (position 0's: from the block)
+  // per position: per input channel, its run in transformed (position 0's: from the block),
+  // counted from offsetsAt
   private final int[][] offsets;
+  private int offsetsAt;
   private final float[] transformed; // the block's input transform, then row scratch
   private final float[] products;
   private final int gradientTiles; // tiles a block of the weight gradient
@@ -145,8 +153,10 @@ public final class ImageLanesWinograd {
     this.gradientTiles = (tiles + gradientBlocks - 1) / gradientBlocks;
     this.gradientInPosition = inChannels * gradientTiles * LANES + SKEW;
     this.gradientOutPosition = outChannels * gradientTiles * LANES + SKEW;
-    this.transformed = new float[POSITIONS * inPosition + WinogradLanesKernel.ROW_SCRATCH];
-    this.products = new float[POSITIONS * outPosition];
+    // a line more than they use: their data starts at the first line (CacheLines)
+    this.transformed = new float[POSITIONS * inPosition + WinogradLanesKernel.ROW_SCRATCH
+        + CacheLines.FLOATS];
+    this.products = new float[POSITIONS * outPosition + CacheLines.FLOATS];
     this.rowScratch = new float[TILE * 6 * LANES];
     this.narrow = new float[LANES * LANES];
   }
@@ -195,7 +205,7 @@ public final class ImageLanesWinograd {
     long run = (long) BLOCK_TILES * LANES;
     return POSITIONS * (inChannels * run + SKEW) + WinogradLanesKernel.ROW_SCRATCH
         + POSITIONS * (roundUp(outChannels, MR) * run + SKEW) + TILE * 6 * LANES
-        + LANES * LANES;
+        + LANES * LANES + 2 * CacheLines.FLOATS;
   }
 
   /**
@@ -269,6 +279,16 @@ public final class ImageLanesWinograd {
    * plane's pixels in turn, through a block of scratch.
    */
   public void toLanes(float[] x, int xOff, int imageStride, float[] lanes) {
+    toLanes(x, xOff, imageStride, lanes, 0);
+  }
+
+  /**
+   * As {@link #toLanes(float[], int, int, float[])} into the activation that starts at
+   * {@code lanes[lanesAt]} (of {@link #lanesSize} past it): every index above plus lanesAt,
+   * as {@link #convolve(float[], int, float[], float[], float[], int, boolean, float[], int)}
+   * reads it from there.
+   */
+  public void toLanes(float[] x, int xOff, int imageStride, float[] lanes, int lanesAt) {
     int plane = height * width;
     for (int c = 0; c < inChannels; c++) {
       int source = xOff + c * plane;
@@ -277,8 +297,8 @@ public final class ImageLanesWinograd {
           int p = Math.min(first, plane - LANES); // the last block overlapping
           LaneTranspose.block(x, source + p, imageStride, narrow, 0, LANES);
           for (int l = 0; l < LANES; l++) {
-            System.arraycopy(narrow, l * LANES, lanes, pixel(c, (p + l) / width, (p + l) % width),
-                LANES);
+            System.arraycopy(narrow, l * LANES, lanes,
+                lanesAt + pixel(c, (p + l) / width, (p + l) % width), LANES);
           }
         }
         continue;
@@ -286,8 +306,8 @@ public final class ImageLanesWinograd {
       for (int y = 0; y < height; y++) {
         for (int col = 0; col < width; col += LANES) {
           int at = Math.min(col, width - LANES); // the last block overlapping
-          LaneTranspose.block(x, source + y * width + at, imageStride, lanes, pixel(c, y, at),
-              LANES);
+          LaneTranspose.block(x, source + y * width + at, imageStride, lanes,
+              lanesAt + pixel(c, y, at), LANES);
         }
       }
     }
@@ -298,6 +318,11 @@ public final class ImageLanesWinograd {
    * {@code (outChannels, height, width)} at {@code y[yOff + n * imageStride]}.
    */
   public void fromLanes(float[] lanes, float[] y, int yOff, int imageStride) {
+    fromLanes(lanes, 0, y, yOff, imageStride);
+  }
+
+  /** As {@link #fromLanes(float[], float[], int, int)} from the activation at lanesAt. */
+  public void fromLanes(float[] lanes, int lanesAt, float[] y, int yOff, int imageStride) {
     int plane = height * width;
     for (int o = 0; o < outChannels; o++) {
       int target = yOff + o * plane;
@@ -305,8 +330,8 @@ public final class ImageLanesWinograd {
         for (int first = 0; first < plane; first += LANES) {
           int p = Math.min(first, plane - LANES);
           for (int l = 0; l < LANES; l++) {
-            System.arraycopy(lanes, pixel(o, (p + l) / width, (p + l) % width), narrow,
-                l * LANES, LANES);
+            System.arraycopy(lanes, lanesAt + pixel(o, (p + l) / width, (p + l) % width),
+                narrow, l * LANES, LANES);
           }
           LaneTranspose.block(narrow, 0, LANES, y, target + p, imageStride);
         }
@@ -315,8 +340,8 @@ public final class ImageLanesWinograd {
       for (int row = 0; row < height; row++) {
         for (int col = 0; col < width; col += LANES) {
           int at = Math.min(col, width - LANES);
-          LaneTranspose.block(lanes, pixel(o, row, at), LANES, y, target + row * width + at,
-              imageStride);
+          LaneTranspose.block(lanes, lanesAt + pixel(o, row, at), LANES, y,
+              target + row * width + at, imageStride);
         }
       }
     }
@@ -334,7 +359,7 @@ public final class ImageLanesWinograd {
    * plane where it ends in part tiles, not written: the input's must be zero there).
    */
   public void convolve(float[] in, float[] packed, float[] out) {
-    convolve(in, packed, null, null, false, out);
+    convolve(in, 0, packed, null, null, 0, false, out, 0);
   }
 
   /**
@@ -347,20 +372,43 @@ public final class ImageLanesWinograd {
    */
   public void convolve(float[] in, float[] packed, float[] bias, float[] residual, boolean relu,
       float[] out) {
+    convolve(in, 0, packed, bias, residual, 0, relu, out, 0);
+  }
+
+  /**
+   * As {@link #convolve(float[], float[], float[], float[], boolean, float[])} with each
+   * activation starting at its own index ({@link #toLanes(float[], int, int, float[], int)}):
+   * {@code in[inAt]}, {@code residual[residualAt]}, {@code out[outAt]}. Any start gives the
+   * same results; where it is a cache line's ({@link CacheLines}), no vector of the
+   * activation straddles two lines.
+   */
+  public void convolve(float[] in, int inAt, float[] packed, float[] bias, float[] residual,
+      int residualAt, boolean relu, float[] out, int outAt) {
     if (in == out) {
       throw new IllegalArgumentException("the output cannot be the input: a block's outputs"
           + " are written before later blocks' windows read the rows they overlap");
     }
+    int transformedAt = CacheLines.firstLine(transformed);
+    int productsAt = CacheLines.firstLine(products);
+    if (transformedAt != offsetsAt) {
+      for (int[] position : offsets) {
+        for (int c = 0; c < inChannels; c++) {
+          position[c] += transformedAt - offsetsAt;
+        }
+      }
+      offsetsAt = transformedAt;
+    }
     for (int first = 0; first < tiles; first += BLOCK_TILES) {
       int count = Math.min(BLOCK_TILES, tiles - first);
-      transformInputs(in, first, count, transformed, inPosition, false);
+      transformInputs(in, inAt, first, count, transformed, transformedAt, inPosition, false);
       int length = count * LANES;
       for (int xi = 0; xi < POSITIONS; xi++) {
         DirectConvKernel.run(packed, xi * packedPosition, outChannels, inChannels, offsets[xi],
-            transformed, products, xi * outPosition, length, run);
+            transformed, products, productsAt + xi * outPosition, length, run);
       }
       for (int o = 0; o < outChannels; o++) {
-        transformOutputs(o, first, count, bias == null ? 0f : bias[o], residual, relu, out);
+        transformOutputs(o, first, count, productsAt, bias == null ? 0f : bias[o], residual,
+            residualAt - outAt, relu, out, outAt);
       }
     }
   }
@@ -386,7 +434,7 @@ public final class ImageLanesWinograd {
     }
     for (int first = 0; first < tiles; first += gradientTiles) {
       int count = Math.min(gradientTiles, tiles - first);
-      transformInputs(in, first, count, gradientInputs, gradientInPosition, true);
+      transformInputs(in, 0, first, count, gradientInputs, 0, gradientInPosition, true);
       for (int k = 0; k < count; k++) {
         for (int o = 0; o < outChannels; o++) {
           transformGradient(dOut, o, first + k, (k * outChannels + o) * LANES);
@@ -431,15 +479,16 @@ public final class ImageLanesWinograd {
    * pass's GEMMs read it), or where {@code byTile} a tile's channels side by side
    * ({@code [tile][channel][image]}, as {@link LanesWeightGradientKernel} reads it).
    */
-  private void transformInputs(float[] in, int first, int count, float[] to, int position,
-      boolean byTile) {
+  private void transformInputs(float[] in, int inAt, int first, int count, float[] to,
+      int toAt, int position, boolean byTile) {
     for (int c = 0; c < inChannels; c++) {
       for (int k = 0; k < count; k++) {
         int ty = (first + k) / tilesW;
         int tx = (first + k) % tilesW;
-        WinogradLanesKernel.transformInput4(in, ((c * padH + TILE * ty) * padW + TILE * tx)
-            * LANES, padW, LANES, to, (byTile ? k * inChannels + c : c * BLOCK_TILES + k) * LANES,
-            position, POSITIONS * position);
+        WinogradLanesKernel.transformInput4(in,
+            inAt + ((c * padH + TILE * ty) * padW + TILE * tx) * LANES, padW, LANES, to,
+            toAt + (byTile ? k * inChannels + c : c * BLOCK_TILES + k) * LANES, position,
+            toAt + POSITIONS * position);
       }
     }
   }
@@ -478,9 +527,9 @@ public final class ImageLanesWinograd {
    * A^T straight into the output, no phases written and read back between (ResNet-20's stem
    * and stage 1 in inference, 256 images, one thread: measured in the README).
    */
-  private void transformOutputs(int o, int first, int count, float bias, float[] residual,
-      boolean relu, float[] out) {
-    int at = o * run;
+  private void transformOutputs(int o, int first, int count, int productsAt, float bias,
+      float[] residual, int residualShift, boolean relu, float[] out, int outAt) {
+    int at = productsAt + o * run;
     int length = count * LANES;
     for (int i = 0; i < 6; i++) {
       for (int t = 0; t < length; t += LANES) {
@@ -492,23 +541,23 @@ public final class ImageLanesWinograd {
     for (int k = 0; k < count; k++) {
       int ty = (first + k) / tilesW;
       int tx = (first + k) % tilesW;
-      int corner = pixel(o, TILE * ty, TILE * tx);
+      int corner = outAt + pixel(o, TILE * ty, TILE * tx);
       int rows = Math.min(TILE, height - TILE * ty); // a part tile's rows and columns only
       int columns = Math.min(TILE, width - TILE * tx);
       for (int b = 0; b < columns; b++) {
-        outputColumn(at + b * outPosition + k * LANES, bias, residual, lowest, out,
-            corner + b * LANES, rowStride, rows);
+        outputColumn(at + b * outPosition + k * LANES, bias, residual, residualShift, lowest,
+            out, corner + b * LANES, rowStride, rows);
       }
     }
   }
 
   /**
    * A column of six at {@code products[at + 6 i * outPosition]} times A^T, plus bias, plus
-   * the residual at the same index as the output where it is not null, then at least
-   * {@code lowest}: output row a into {@code out[to + a * rowStride]}.
+   * the residual {@code residualShift} past the output's index where it is not null, then at
+   * least {@code lowest}: output row a into {@code out[to + a * rowStride]}.
    */
-  private void outputColumn(int at, float bias, float[] residual, float lowest, float[] out,
-      int to, int rowStride, int rows) {
+  private void outputColumn(int at, float bias, float[] residual, int residualShift,
+      float lowest, float[] out, int to, int rowStride, int rows) {
     int stride = 6 * outPosition;
     FloatVector m0 = FloatVector.fromArray(SPECIES, products, at);
     FloatVector m1 = FloatVector.fromArray(SPECIES, products, at + stride);
@@ -525,10 +574,11 @@ public final class ImageLanesWinograd {
     FloatVector y2 = sum12.add(sum34.mul(4f)).add(bias);
     FloatVector y3 = dif12.add(dif34.mul(8f)).add(m5).add(bias);
     if (residual != null) { // read past a part tile's rows too: the padding, zero
-      y0 = y0.add(FloatVector.fromArray(SPECIES, residual, to));
-      y1 = y1.add(FloatVector.fromArray(SPECIES, residual, to + rowStride));
-      y2 = y2.add(FloatVector.fromArray(SPECIES, residual, to + 2 * rowStride));
-      y3 = y3.add(FloatVector.fromArray(SPECIES, residual, to + 3 * rowStride));
+      int r = to + residualShift;
+      y0 = y0.add(FloatVector.fromArray(SPECIES, residual, r));
+      y1 = y1.add(FloatVector.fromArray(SPECIES, residual, r + rowStride));
+      y2 = y2.add(FloatVector.fromArray(SPECIES, residual, r + 2 * rowStride));
+      y3 = y3.add(FloatVector.fromArray(SPECIES, residual, r + 3 * rowStride));
     }
     y0.max(lowest).intoArray(out, to);
     if (rows == TILE) {

@@ -13,6 +13,7 @@ import org.sparkconv.engine.layer.LanesConvolution;
 import org.sparkconv.engine.layer.Layer;
 import org.sparkconv.engine.layer.LayerSpec;
 import org.sparkconv.engine.layer.Relu;
+import org.sparkconv.engine.math.CacheLines;
 import org.sparkconv.engine.math.ImageLanesWinograd;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -60,6 +61,7 @@ final class ImageLanesRun {
   private LanesConvolution[] convolutions;
   private int slotSize; // floats of a group's activation of the run's most channels
   private float[][][] groups = new float[0][][]; // per group of LANES images: its slots
+  private int[][] slotAt = new int[0][]; // per group and slot: where its activation starts
   private float[] edgeIn; // a group the batch does not fill: its images, then zeros
   private float[] edgeOut;
 
@@ -111,27 +113,36 @@ final class ImageLanesRun {
     int groupCount = (batch + LANES - 1) / LANES;
     if (groups.length < groupCount) {
       float[][][] more = Arrays.copyOf(groups, groupCount);
+      slotAt = Arrays.copyOf(slotAt, groupCount);
       for (int g = groups.length; g < groupCount; g++) {
-        more[g] = new float[chain.slotCount][slotSize]; // borders zero, never written
+        more[g] = new float[chain.slotCount][slotSize + CacheLines.FLOATS];
+        slotAt[g] = new int[chain.slotCount];
       }
       groups = more;
     }
     for (int g = 0; g < groupCount; g++) {
+      placeSlots(g);
+    }
+    for (int g = 0; g < groupCount; g++) {
       int count = Math.min(LANES, batch - g * LANES);
       if (count == LANES) {
-        convolutions[0].plan().toLanes(in, g * LANES * inSize, inSize, groups[g][0]);
+        convolutions[0].plan().toLanes(in, g * LANES * inSize, inSize, groups[g][0],
+            slotAt[g][0]);
       } else {
         System.arraycopy(in, g * LANES * inSize, edgeIn, 0, count * inSize);
         Arrays.fill(edgeIn, count * inSize, edgeIn.length, 0f);
-        convolutions[0].plan().toLanes(edgeIn, 0, inSize, groups[g][0]);
+        convolutions[0].plan().toLanes(edgeIn, 0, inSize, groups[g][0], slotAt[g][0]);
       }
     }
     for (int g = 0; g < groupCount; g++) {
       float[][] slots = groups[g];
+      int[] at = slotAt[g];
       for (int k = 0; k < convolutions.length; k++) {
+        int from = chain.inSlot[k];
         int residual = chain.residualSlot[k];
-        convolutions[k].convolve(slots[chain.inSlot[k]], residual < 0 ? null : slots[residual],
-            chain.units.get(k).relu, slots[chain.outSlot[k]]);
+        int to = chain.outSlot[k];
+        convolutions[k].convolve(slots[from], at[from], residual < 0 ? null : slots[residual],
+            residual < 0 ? 0 : at[residual], chain.units.get(k).relu, slots[to], at[to]);
       }
     }
     int last = chain.outSlot[convolutions.length - 1];
@@ -139,12 +150,40 @@ final class ImageLanesRun {
     for (int g = 0; g < groupCount; g++) {
       int count = Math.min(LANES, batch - g * LANES);
       if (count == LANES) {
-        lastPlan.fromLanes(groups[g][last], out, g * LANES * outSize, outSize);
+        lastPlan.fromLanes(groups[g][last], slotAt[g][last], out, g * LANES * outSize, outSize);
       } else {
-        lastPlan.fromLanes(groups[g][last], edgeOut, 0, outSize);
+        lastPlan.fromLanes(groups[g][last], slotAt[g][last], edgeOut, 0, outSize);
         System.arraycopy(edgeOut, 0, out, g * LANES * outSize, count * outSize);
       }
     }
+  }
+
+  /**
+   * Starts group g's activations at their slots' first cache lines ({@link CacheLines}), as
+   * they are now. A slot whose line moved since its last pass (the collector moved it) is
+   * cleared first, since its borders, never written and read as zeros, lie elsewhere now.
+   * Where no slot moved (every pass after the first few collections), nothing is written.
+   */
+  private void placeSlots(int g) {
+    float[][] slots = groups[g];
+    for (int s = 0; s < slots.length; s++) {
+      int line = CacheLines.firstLine(slots[s]);
+      if (line != slotAt[g][s]) {
+        Arrays.fill(slots[s], 0f);
+        slotAt[g][s] = line;
+      }
+    }
+  }
+
+  /** Each group's slots' first cache lines as they are now, for tests to see them move. */
+  String slotStarts() {
+    StringBuilder starts = new StringBuilder();
+    for (float[][] slots : groups) {
+      for (float[] slot : slots) {
+        starts.append(CacheLines.firstLine(slot)).append(' ');
+      }
+    }
+    return starts.toString().trim();
   }
 
   /** Convolutions in the run. */
@@ -173,7 +212,8 @@ final class ImageLanesRun {
           floats += ImageLanesWinograd.inferenceFloats(inChannels, outChannels);
         }
       }
-      long slot = ImageLanesWinograd.lanesSize(channels, in.height(), in.width());
+      long slot = ImageLanesWinograd.lanesSize(channels, in.height(), in.width())
+          + CacheLines.FLOATS;
       floats += (long) (chunk + LANES - 1) / LANES * chain.slotCount * slot
           + (long) LANES * (in.size() + out.size());
     }

@@ -185,6 +185,51 @@ class ImageLanesWinogradTest {
   }
 
   @Test
+  void activationsStartingAnywhereGiveTheSameBits() {
+    // a residual block's second convolution, its input, residual and output each from an
+    // index of its own (as ImageLanesRun starts them at their arrays' cache lines), against
+    // all three from index 0; part tiles at 14x14
+    int channels = 8;
+    int side = 14;
+    ImageLanesWinograd plan = new ImageLanesWinograd(channels, side, side, channels);
+    int size = channels * side * side;
+    float[] x = uniform(LANES * size, 41);
+    float[] r = uniform(LANES * size, 42);
+    float[] bias = uniform(channels, 43);
+    float[] packed = new float[plan.packedSize()];
+    plan.packWeights(uniform(channels * channels * 9, 44), 0, packed);
+    int lanes = plan.lanesSize(channels);
+    float[] in = new float[lanes];
+    float[] residual = new float[lanes];
+    float[] out = new float[lanes];
+    plan.toLanes(x, 0, size, in);
+    plan.toLanes(r, 0, size, residual);
+    plan.convolve(in, 0, packed, bias, residual, 0, true, out, 0);
+    float[] expected = new float[x.length];
+    plan.fromLanes(out, 0, expected, 0, size);
+
+    int inAt = 5;
+    int residualAt = 11;
+    int outAt = 3;
+    float[] shiftedIn = new float[lanes + inAt];
+    float[] shiftedResidual = new float[lanes + residualAt];
+    float[] shiftedOut = new float[lanes + outAt];
+    plan.toLanes(x, 0, size, shiftedIn, inAt);
+    plan.toLanes(r, 0, size, shiftedResidual, residualAt);
+    plan.convolve(shiftedIn, inAt, packed, bias, shiftedResidual, residualAt, true, shiftedOut,
+        outAt);
+    float[] y = new float[x.length];
+    plan.fromLanes(shiftedOut, outAt, y, 0, size);
+    for (int i = 0; i < y.length; i++) {
+      assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(y[i]),
+          "output " + i);
+    }
+    for (int i = 0; i < outAt; i++) {
+      assertEquals(0f, shiftedOut[i], "before the output's start");
+    }
+  }
+
+  @Test
   void refusesWhatItCannotPlan() {
     assertFalse(ImageLanesWinograd.applies(1, LANES - 1)); // fewer pixels than lanes
     assertFalse(ImageLanesWinograd.applies(0, 28));
