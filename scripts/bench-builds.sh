@@ -8,14 +8,20 @@
 #   then /tmp/old/engine/target/sparkconv-engine-*.jar
 #   scripts/bench-builds.sh JAR_A JAR_B [model, default resnet20] [train|infer] [batch 64]
 #     [rounds 40] [steps 4] [threads 1]
+# BENCH_ISA=avx2 runs both builds as on an x86 CPU without AVX-512 (-XX:UseAVX=2).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ensure_built
 [[ $# -ge 2 ]] || { sed -n 2,10p "${BASH_SOURCE[0]}" >&2; exit 2; }
 a=$1 b=$2 model=${3:-resnet20} mode=${4:-train} batch=${5:-64}
 rest=("${6:-40}" "${7:-4}" "${8:-1}")
+case "${BENCH_ISA:-}" in
+  avx2) isa=-XX:UseAVX=2 ;;
+  "") isa= ;;
+  *) echo "bench-builds: BENCH_ISA is avx2 or unset; got '$BENCH_ISA'" >&2; exit 2 ;;
+esac
 pair() {
-  OPENBLAS_NUM_THREADS=1 java -Xmx6g $ENGINE_JVM_FLAGS -cp "$ENGINE_CLASSPATH" \
+  OPENBLAS_NUM_THREADS=1 java -Xmx6g $ENGINE_JVM_FLAGS $isa -cp "$ENGINE_CLASSPATH" \
     org.sparkconv.engine.bench.BuildPair "$1" "$2" "$SPARKCONV_HOME/conf/models/$model.json" \
     "$mode" "$batch" "${rest[@]}" 2>/dev/null | grep 'per round'
 }

@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * addresses, and each position's GEMM is {@link DirectConvKernel}'s 8 x 3 tile over a run of
  * tiles times images (8 broadcasts and 3 loads a 24 multiply-adds).
  *
- * <p>A block of {@link #BLOCK_TILES} tiles at a time, in row order across the plane: its input
+ * <p>A block of {@link #blockTiles} tiles at a time, in row order across the plane: its input
  * transform ({@link WinogradLanesKernel#transformInput4}, a tile and channel a call, a
  * channel's tiles in turn) into {@code transformed} ({@code [position][channel][tile][image]}),
  * the 36 GEMMs into {@code products} ({@code [position][output channel][tile][image]}), then
@@ -66,6 +66,9 @@ public final class ImageLanesWinograd {
    * on 32 channels 6 tiles (442 KB) made ResNet-20's second stage in lanes lose (whole inference
    * steps 0.984x against the build without it, blocks of 3: 1.025x). At 8 lanes (AVX2) blocks
    * of 3 tiles on 32 channels made inference steps 0.956x as fast as blocks of 6 (both orders).
+   * A plane's blocks are made even at up to this many tiles ({@link #blockTiles}): a 7x7
+   * plane's 4 tiles as 2 + 2 rather than 3 + 1 (64x7x7 -> 64, 16 groups: 1.95-1.99 ms against
+   * 2.06-2.11, two JVMs each).
    */
   private static final int BLOCK_TILES = 48 / LANES;
 
@@ -90,6 +93,7 @@ public final class ImageLanesWinograd {
   private final int padW;
   private final int tilesW; // tiles in a tile row
   private final int tiles; // tiles in a plane
+  private final int blockTiles; // tiles a block: BLOCK_TILES at most, the blocks even
   private final int run; // floats of a block's channel in the GEMMs: its tiles x images
   private final int packedPosition; // floats of a position's packed weights
   /**
@@ -136,7 +140,9 @@ public final class ImageLanesWinograd {
     this.padH = TILE * tilesH + 2;
     this.padW = TILE * tilesW + 2;
     this.tiles = tilesW * tilesH;
-    this.run = BLOCK_TILES * LANES;
+    int blocks = (tiles + BLOCK_TILES - 1) / BLOCK_TILES;
+    this.blockTiles = (tiles + blocks - 1) / blocks;
+    this.run = blockTiles * LANES;
     int rows = roundUp(outChannels, MR);
     this.packedPosition = rows * inChannels;
     this.inPosition = inChannels * run + SKEW;
@@ -398,8 +404,8 @@ public final class ImageLanesWinograd {
       }
       offsetsAt = transformedAt;
     }
-    for (int first = 0; first < tiles; first += BLOCK_TILES) {
-      int count = Math.min(BLOCK_TILES, tiles - first);
+    for (int first = 0; first < tiles; first += blockTiles) {
+      int count = Math.min(blockTiles, tiles - first);
       transformInputs(in, inAt, first, count, transformed, transformedAt, inPosition, false);
       int length = count * LANES;
       for (int xi = 0; xi < POSITIONS; xi++) {
@@ -487,7 +493,7 @@ public final class ImageLanesWinograd {
         int tx = (first + k) % tilesW;
         WinogradLanesKernel.transformInput4(in,
             inAt + ((c * padH + TILE * ty) * padW + TILE * tx) * LANES, padW, LANES, to,
-            toAt + (byTile ? k * inChannels + c : c * BLOCK_TILES + k) * LANES, position,
+            toAt + (byTile ? k * inChannels + c : c * blockTiles + k) * LANES, position,
             toAt + POSITIONS * position);
       }
     }

@@ -31,9 +31,10 @@ class ImageLanesWinogradTest {
     // block of columns overlapping the one before at 16 lanes), output channels that do not
     // fill the 8-row panels on one tile row, three panels on rows of two whole blocks, a
     // plane that is not square; sides that end in part tiles: ResNet-20's second stage (rows
-    // narrower than 16 lanes), 7x7 (narrower than 8 too), 9x13
+    // narrower than 16 lanes), 7x7 (narrower than 8 too) and ResNet-20's third stage on it,
+    // 9x13
     int[][] cases = {{16, 16, 28, 28}, {3, 13, 4, 16}, {8, 24, 8, 32}, {5, 8, 12, 20},
-        {32, 32, 14, 14}, {6, 8, 7, 7}, {4, 5, 9, 13}};
+        {32, 32, 14, 14}, {6, 8, 7, 7}, {64, 64, 7, 7}, {4, 5, 9, 13}};
     for (int[] c : cases) {
       check(c[0], c[1], c[2], c[3]);
     }

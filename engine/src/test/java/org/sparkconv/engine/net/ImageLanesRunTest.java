@@ -57,14 +57,15 @@ class ImageLanesRunTest {
 
   /**
    * Its stem and stage 1; stage 2 after its downsampling block (whose second convolution the
-   * projection's sum reads, outside), in part tiles; not stage 3 (64 channels).
+   * projection's sum reads, outside), in part tiles; stage 3 after its downsampling block
+   * likewise, on 64 channels.
    */
   @Test
-  void resnet20InfersItsStemAndFirstTwoStagesInLanes() {
+  void resnet20InfersItsStemAndItsStagesInLanes() {
     NetworkSpec spec = SpecJson.read(MODELS.resolve("resnet20.json"));
     Network net = Network.build(spec, ComputeContext.defaults().withThreads(1));
     List<ImageLanesRun> runs = net.imageLanesRuns();
-    assertEquals(2, runs.size(), "two runs");
+    assertEquals(3, runs.size(), "three runs");
     ImageLanesRun run = runs.get(0);
     assertEquals(0, run.first, "from the stem");
     assertEquals(Node.INPUT, run.input, "reading the network's input");
@@ -79,6 +80,12 @@ class ImageLanesRunTest {
         "reading the downsampling block's sum: " + spec.nodes().get(second.input).name());
     assertTrue(spec.nodes().get(second.end).name().startsWith("stage3.down"),
         spec.nodes().get(second.end).name());
+    ImageLanesRun third = runs.get(2);
+    assertTrue(spec.nodes().get(third.first).name().startsWith("stage3.1/"),
+        spec.nodes().get(third.first).name());
+    assertEquals(4, third.size(), "stage 3's last two blocks");
+    assertTrue(spec.nodes().get(third.end).name().startsWith("global_avgpool"),
+        spec.nodes().get(third.end).name());
     assertTrue(Network.build(spec, ComputeContext.defaults().withImageLanes(false))
         .imageLanesRuns().isEmpty(), "none with lanes off");
     assertTrue(Network.build(spec, ComputeContext.defaults().withWinograd(false))

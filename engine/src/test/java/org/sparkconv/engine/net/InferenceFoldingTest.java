@@ -40,10 +40,12 @@ class InferenceFoldingTest {
 
   @Test
   void resnet20InfersAsItEvaluates() {
-    // hand-offs: each non-strided block's first conv to its second in stage 3 (by channels
-    // there); stage 2's run in image lanes (ImageLanesRun), which takes none
-    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("resnet20.json")), 21, 9, 0, 0,
-        2);
+    // the runs in image lanes (ImageLanesRun: stage 1, stages 2 and 3 after their first
+    // blocks) take no hand-offs; with lanes off, each non-strided block's first conv in stages
+    // 2 and 3 hands its output to its second (by channels there)
+    NetworkSpec spec = SpecJson.read(MODELS.resolve("resnet20.json"));
+    assertFoldedInferenceMatches(spec, 21, 9, 0, 0, 0, true);
+    assertFoldedInferenceMatches(spec, 21, 9, 0, 0, 4, false);
   }
 
   /**
@@ -53,13 +55,14 @@ class InferenceFoldingTest {
   @Test
   void vggSmallInfersAsItEvaluates() {
     assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("vgg-small.json")), 4, 0, 2, 2,
-        1);
+        1, true);
   }
 
   /** And each pool after those ReLUs, written by the direct kernel's copy-out. */
   @Test
   void lenet5FoldsTheReluAfterEachConvolution() {
-    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("lenet5.json")), 2, 0, 2, 2, 0);
+    assertFoldedInferenceMatches(SpecJson.read(MODELS.resolve("lenet5.json")), 2, 0, 2, 2, 0,
+        true);
   }
 
   @Test
@@ -190,20 +193,22 @@ class InferenceFoldingTest {
 
   private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds,
       int expectedSums) {
-    assertFoldedInferenceMatches(spec, expectedFolds, expectedSums, 0, 0, 0);
+    assertFoldedInferenceMatches(spec, expectedFolds, expectedSums, 0, 0, 0, true);
   }
 
   /**
    * As above, with so many max pools folded with Winograd on and off, and so many convolutions
-   * handing their output to the next in its padded input layout with Winograd on (none off).
+   * handing their output to the next in its padded input layout with Winograd on (none off),
+   * image lanes as {@code lanes}.
    */
   private static void assertFoldedInferenceMatches(NetworkSpec spec, int expectedFolds,
-      int expectedSums, int poolsWithWinograd, int poolsWithout, int handoffsWithWinograd) {
+      int expectedSums, int poolsWithWinograd, int poolsWithout, int handoffsWithWinograd,
+      boolean lanes) {
     for (int run = 0; run < 4; run++) {
       int threads = 1 + run % 2;
       boolean winograd = run >= 2;
-      Network net = Network.build(spec,
-          ComputeContext.defaults().withThreads(threads).withWinograd(winograd));
+      Network net = Network.build(spec, ComputeContext.defaults().withThreads(threads)
+          .withWinograd(winograd).withImageLanes(lanes));
       net.initialize(5);
       int folds = 0;
       int sums = 0;
