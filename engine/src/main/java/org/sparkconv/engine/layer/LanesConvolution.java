@@ -2,6 +2,7 @@ package org.sparkconv.engine.layer;
 
 import java.util.Arrays;
 import org.sparkconv.engine.math.ConvGeometry;
+import org.sparkconv.engine.math.ImageLanesDirect;
 import org.sparkconv.engine.math.ImageLanesWinograd;
 import org.sparkconv.engine.tensor.Shape;
 
@@ -11,7 +12,9 @@ import org.sparkconv.engine.tensor.Shape;
  * it (if any), its bias the norm's shift plus the scaled bias of the convolution, the residual
  * sum and ReLU folded in after it applied as its outputs are put in place. The network chains
  * such passes over a group's activations, converted from and to NCHW once at the ends of the
- * chain ({@code ImageLanesRun}).
+ * chain ({@code ImageLanesRun}). A strided convolution ({@link #appliesDirect}: ResNet-20's
+ * downsampling convolutions and projections) runs from its definition instead
+ * ({@link ImageLanesDirect}), so that a chain goes on through it.
  *
  * <p>The packing is redone when the convolution's weights or bias, or the norm's inference map,
  * differ from those it was packed from (checked once a chunk, {@link #refresh}, the weights by
@@ -40,7 +43,8 @@ public final class LanesConvolution {
 
   private final Conv2d conv;
   private final BatchNorm norm; // folded in, or null
-  private final ImageLanesWinograd plan;
+  private final ImageLanesWinograd plan; // or null: direct
+  private final ImageLanesDirect direct; // or null: Winograd
   private final int outChannels;
   // the weights packed with the norm's scale; as its list, the bias: the norm's shift plus its
   // scale times the convolution's bias (the weights and bias, one run of the parameters, are
@@ -58,7 +62,30 @@ public final class LanesConvolution {
    * of the same sizes run on one thread.
    */
   public LanesConvolution(Layer conv, Layer norm, ImageLanesWinograd plan) {
-    if (!(conv instanceof Conv2d c) || !applies(c.spec(), conv.inputShape())) {
+    this(conv, norm, plan, null);
+  }
+
+  /**
+   * The pass of {@code conv} (where {@link #appliesDirect}) with {@code norm} (or null) from
+   * its definition, by a plan of its own ({@link ImageLanesDirect}, which holds no scratch).
+   */
+  public static LanesConvolution direct(Layer conv, Layer norm) {
+    if (!(conv instanceof Conv2d c) || !appliesDirect(c.spec(), conv.inputShape())) {
+      throw new IllegalArgumentException("not a strided convolution that runs with images in"
+          + " lanes: " + conv.getClass().getSimpleName() + " " + conv.inputShape() + " -> "
+          + conv.outputShape());
+    }
+    ConvGeometry g = c.spec().geometry(conv.inputShape(), 0);
+    Shape in = conv.inputShape();
+    return new LanesConvolution(conv, norm, null, new ImageLanesDirect(in.channels(),
+        in.height(), in.width(), c.spec().outChannels(), g.kernelH(), g.strideH(),
+        g.padTop()));
+  }
+
+  private LanesConvolution(Layer conv, Layer norm, ImageLanesWinograd plan,
+      ImageLanesDirect direct) {
+    if (!(conv instanceof Conv2d c) || !(plan != null ? applies(c.spec(), conv.inputShape())
+        : appliesDirect(c.spec(), conv.inputShape()))) {
       throw new IllegalArgumentException("not a convolution that runs with images in lanes: "
           + conv.getClass().getSimpleName() + " " + conv.inputShape() + " -> "
           + conv.outputShape());
@@ -70,9 +97,12 @@ public final class LanesConvolution {
     this.conv = (Conv2d) conv;
     this.norm = (BatchNorm) norm;
     this.plan = plan;
+    this.direct = direct;
     this.outChannels = conv.outputShape().channels();
-    int weights = outChannels * conv.inputShape().channels() * 9;
-    this.packing = new ForwardPacking(plan.packedSize(), outChannels,
+    int weights = outChannels * conv.inputShape().channels() * this.conv.spec().kernelH()
+        * this.conv.spec().kernelW();
+    this.packing = new ForwardPacking(plan != null ? plan.packedSize() : direct.packedSize(),
+        outChannels,
         weights + (this.conv.hasBias() ? outChannels : 0));
     this.scale = new float[outChannels];
     this.shift = new float[outChannels];
@@ -101,10 +131,36 @@ public final class LanesConvolution {
             <= MAX_TILE_AREA * g.height() * g.width();
   }
 
-  /** Floats one holds besides its plan's: the packed weights and what they were packed from. */
-  public static long floats(int inChannels, int outChannels) {
-    return ImageLanesWinograd.packedSize(inChannels, outChannels)
-        + (long) outChannels * inChannels * 9 + 6L * outChannels;
+  /**
+   * Whether {@code layer} (of input {@code input}) is a strided convolution inference may run
+   * with images in lanes from its definition ({@link ImageLanesDirect}): square, stride 2 or
+   * more, no dilation, ungrouped, padded alike on every side by 0 or 1, at most
+   * {@link #MAX_CHANNELS} channels in and out, output channels a multiple of 4.
+   */
+  public static boolean appliesDirect(LayerSpec layer, Shape input) {
+    if (!(layer instanceof Conv2d.Spec conv)) {
+      return false;
+    }
+    ConvGeometry g = conv.geometry(input, 0);
+    int k = g.kernelH();
+    int stride = g.strideH();
+    int pad = g.padTop();
+    return g.kernelW() == k && g.strideW() == stride && stride >= 2 && g.dilationH() == 1
+        && g.dilationW() == 1 && g.padLeft() == pad && conv.groups() == 1
+        && g.outH() == (g.height() + 2 * pad - k) / stride + 1
+        && g.outW() == (g.width() + 2 * pad - k) / stride + 1
+        && g.channels() <= MAX_CHANNELS && conv.outChannels() <= MAX_CHANNELS
+        && ImageLanesDirect.applies(g.height(), g.width(), conv.outChannels(), k, stride, pad);
+  }
+
+  /**
+   * Floats one holds besides its plan's: the packed weights and what they were packed from,
+   * of a convolution with {@code taps} kernel taps (9 for 3x3).
+   */
+  public static long floats(int inChannels, int outChannels, int taps) {
+    return Math.max(ImageLanesWinograd.packedSize(inChannels, outChannels),
+        ImageLanesDirect.packedSize(inChannels, outChannels, taps))
+        + (long) outChannels * inChannels * taps + 6L * outChannels;
   }
 
   /** Packs the weights again where they, the bias or the norm's map changed since. */
@@ -123,7 +179,11 @@ public final class LanesConvolution {
   /** The weights packed with the norm's scale into {@code packed}, the bias into its list. */
   private void pack(float[] packed, float[] bias) {
     float[] params = conv.params();
-    plan.packWeights(params, conv.weightOffset(), norm == null ? null : scale, packed);
+    if (plan != null) {
+      plan.packWeights(params, conv.weightOffset(), norm == null ? null : scale, packed);
+    } else {
+      direct.packWeights(params, conv.weightOffset(), norm == null ? null : scale, packed);
+    }
     for (int o = 0; o < outChannels; o++) {
       float b = conv.hasBias() ? params[conv.biasOffset() + o] : 0f;
       bias[o] = norm == null ? b : shift[o] + scale[o] * b;
@@ -138,11 +198,16 @@ public final class LanesConvolution {
    */
   public void convolve(float[] in, int inAt, float[] residual, int residualAt, boolean relu,
       float[] out, int outAt) {
-    plan.convolve(in, inAt, packing.packed(), packing.list(), residual, residualAt, relu, out,
+    if (plan != null) {
+      plan.convolve(in, inAt, packing.packed(), packing.list(), residual, residualAt, relu, out,
+          outAt);
+      return;
+    }
+    direct.convolve(in, inAt, packing.packed(), packing.list(), residual, residualAt, relu, out,
         outAt);
   }
 
-  /** The plan it runs on. */
+  /** The plan it runs on by Winograd, or null where it runs from its definition. */
   public ImageLanesWinograd plan() {
     return plan;
   }

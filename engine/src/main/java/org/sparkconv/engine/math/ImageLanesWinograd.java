@@ -181,6 +181,14 @@ public final class ImageLanesWinograd {
     return roundUp(height, TILE) * roundUp(width, TILE);
   }
 
+  /**
+   * Rows (or columns) of a padded channel in this layout for a plane {@code side} pixels high
+   * (or wide): the tiles' extent plus a border of one on each side.
+   */
+  public static int paddedSide(int side) {
+    return roundUp(side, TILE) + 2;
+  }
+
   /** Floats of a group's padded activation of {@code channels} channels. */
   public int lanesSize(int channels) {
     return Math.toIntExact(lanesSize(channels, height, width));

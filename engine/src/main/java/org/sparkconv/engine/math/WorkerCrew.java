@@ -38,7 +38,9 @@ final class WorkerCrew {
    */
   private static final class Range {
     final long number;
-    final Parallel.Piece piece;
+    // the task, let go once it is done: a crew shared by every network of a thread count held
+    // the last one's pieces (and through them that network) until the next task
+    volatile Parallel.Piece piece;
     final int n;
     final int pieces;
     final Thread caller;
@@ -96,6 +98,7 @@ final class WorkerCrew {
       }
       runPieces(range, 0);
       awaitWorkers(range);
+      range.piece = null; // every piece has run; a late worker takes none
       Throwable e = range.failure;
       if (e instanceof RuntimeException r) {
         throw r;

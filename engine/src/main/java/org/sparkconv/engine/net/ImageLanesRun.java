@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.sparkconv.engine.layer.BatchNorm;
+import org.sparkconv.engine.layer.Conv2d;
 import org.sparkconv.engine.layer.LanesConvolution;
 import org.sparkconv.engine.layer.Layer;
 import org.sparkconv.engine.layer.LayerSpec;
@@ -28,6 +29,12 @@ import org.sparkconv.engine.tensor.Shape;
  * <p>Each image's outputs are the same whatever images share its group: the lanes never mix,
  * every lane goes through the same operations. A group the chunk does not fill is padded with
  * zero images, so that an image's outputs are, bit for bit, the same in any batch.
+ *
+ * <p>A run goes on through strided convolutions ({@link LanesConvolution#direct}): ResNet-20's
+ * whole trunk is one run, its downsampling blocks included (the projection's unit adds the
+ * branch). Whole inference steps ran 1.182x as fast as with the three runs between those
+ * blocks and the blocks on the engine's kernels, in NCHW (batch 256, one thread, both orders,
+ * {@code scripts/bench-builds.sh}; 2026-12-05).
  *
  * <p>Why runs of two or more: a single convolution converted in and out loses to the
  * engine's own kernels (16x28x28 -> 16, 256 images, one thread, JMH: 0.74-0.94x); one
@@ -59,7 +66,7 @@ final class ImageLanesRun {
   private final int outSize;
   // allocated at the first pass:
   private LanesConvolution[] convolutions;
-  private int slotSize; // floats of a group's activation of the run's most channels
+  private int[] slotSizes; // per slot: floats of its plane's activation of the most channels
   private float[][][] groups = new float[0][][]; // per group of LANES images: its slots
   private int[][] slotAt = new int[0][]; // per group and slot: where its activation starts
   private float[] edgeIn; // a group the batch does not fill: its images, then zeros
@@ -82,18 +89,31 @@ final class ImageLanesRun {
     List<Unit> units = chain.units;
     convolutions = new LanesConvolution[units.size()];
     Map<String, ImageLanesWinograd> plans = new HashMap<>();
-    int channels = layers[first].inputShape().channels();
+    Map<List<Integer>, Integer> channels = new HashMap<>(); // per plane: the most channels
+    Shape source = layers[first].inputShape();
+    channels.put(List.of(source.height(), source.width()), source.channels());
     for (int k = 0; k < units.size(); k++) {
       Unit u = units.get(k);
       Layer conv = layers[u.head];
       Shape in = conv.inputShape();
-      int out = conv.outputShape().channels();
-      channels = Math.max(channels, out);
+      Shape outShape = conv.outputShape();
+      int out = outShape.channels();
+      channels.merge(List.of(outShape.height(), outShape.width()), out, Math::max);
+      Layer norm = u.norm < 0 ? null : layers[u.norm];
+      if (u.direct) {
+        convolutions[k] = LanesConvolution.direct(conv, norm);
+        continue;
+      }
       ImageLanesWinograd plan = plans.computeIfAbsent(in + "->" + out,
           key -> new ImageLanesWinograd(in.channels(), in.height(), in.width(), out));
-      convolutions[k] = new LanesConvolution(conv, u.norm < 0 ? null : layers[u.norm], plan);
+      convolutions[k] = new LanesConvolution(conv, norm, plan);
     }
-    slotSize = convolutions[0].plan().lanesSize(channels);
+    slotSizes = new int[chain.slotCount];
+    for (int slot = 0; slot < chain.slotCount; slot++) {
+      List<Integer> plane = chain.slotPlanes.get(slot);
+      slotSizes[slot] = Math.toIntExact(ImageLanesWinograd.lanesSize(channels.get(plane),
+          plane.get(0), plane.get(1)) + CacheLines.FLOATS);
+    }
     edgeIn = new float[LANES * inSize];
     edgeOut = new float[LANES * outSize];
   }
@@ -115,7 +135,10 @@ final class ImageLanesRun {
       float[][][] more = Arrays.copyOf(groups, groupCount);
       slotAt = Arrays.copyOf(slotAt, groupCount);
       for (int g = groups.length; g < groupCount; g++) {
-        more[g] = new float[chain.slotCount][slotSize + CacheLines.FLOATS];
+        more[g] = new float[chain.slotCount][];
+        for (int slot = 0; slot < chain.slotCount; slot++) {
+          more[g][slot] = new float[slotSizes[slot]];
+        }
         slotAt[g] = new int[chain.slotCount];
       }
       groups = more;
@@ -201,20 +224,27 @@ final class ImageLanesRun {
     for (Chain chain : chains) {
       Shape in = inputShape(spec, shapes, chain.units.get(0).head);
       Shape out = shapes.get(chain.units.get(chain.units.size() - 1).head);
-      int channels = in.channels();
+      Map<List<Integer>, Integer> channels = new HashMap<>(); // per plane: the most channels
+      channels.put(List.of(in.height(), in.width()), in.channels());
       Set<String> plans = new HashSet<>();
       for (Unit u : chain.units) {
-        int inChannels = inputShape(spec, shapes, u.head).channels();
-        int outChannels = shapes.get(u.head).channels();
-        channels = Math.max(channels, outChannels);
-        floats += LanesConvolution.floats(inChannels, outChannels);
-        if (plans.add(inChannels + "->" + outChannels)) {
-          floats += ImageLanesWinograd.inferenceFloats(inChannels, outChannels);
+        Shape unitIn = inputShape(spec, shapes, u.head);
+        Shape unitOut = shapes.get(u.head);
+        channels.merge(List.of(unitOut.height(), unitOut.width()), unitOut.channels(),
+            Math::max);
+        int taps = ((Conv2d.Spec) layer(spec, u.head)).kernelH()
+            * ((Conv2d.Spec) layer(spec, u.head)).kernelW();
+        floats += LanesConvolution.floats(unitIn.channels(), unitOut.channels(), taps);
+        if (!u.direct && plans.add(unitIn + "->" + unitOut.channels())) {
+          floats += ImageLanesWinograd.inferenceFloats(unitIn.channels(), unitOut.channels());
         }
       }
-      long slot = ImageLanesWinograd.lanesSize(channels, in.height(), in.width())
-          + CacheLines.FLOATS;
-      floats += (long) (chunk + LANES - 1) / LANES * chain.slotCount * slot
+      long slots = 0;
+      for (List<Integer> plane : chain.slotPlanes) {
+        slots += ImageLanesWinograd.lanesSize(channels.get(plane), plane.get(0), plane.get(1))
+            + CacheLines.FLOATS;
+      }
+      floats += (long) (chunk + LANES - 1) / LANES * slots
           + (long) LANES * (in.size() + out.size());
     }
     return floats;
@@ -223,12 +253,14 @@ final class ImageLanesRun {
   /**
    * The runs of a network of {@code spec} and {@code plan} before its flat tail
    * ({@code flatTail}) that infer in lanes: maximal chains of at least
-   * {@link #MIN_CONVOLUTIONS} convolutions that {@link LanesConvolution#applies} to, of one
-   * plane size, each with nothing folded into it but a batch norm (with its ReLU, or the
-   * residual sum after it and that sum's ReLU) or a ReLU, none written pooled, each reading
-   * the run's one input or an earlier convolution of the run, and each but the last read by
-   * none outside the run. Hand-offs ({@link GraphPlan#handedTo}) are not looked at: the
-   * network plans none into, out of or inside a run ({@link #inRuns}).
+   * {@link #MIN_CONVOLUTIONS} convolutions that {@link LanesConvolution#applies} to (by
+   * Winograd) or {@link LanesConvolution#appliesDirect} to (strided, from their definition;
+   * neither first nor last: the run converts from and to NCHW in a Winograd plan's layout),
+   * each with nothing folded into it but a batch norm (with its ReLU, or the residual sum
+   * after it and that sum's ReLU) or a ReLU, none written pooled, each reading the run's one
+   * input or an earlier convolution of the run, and each but the last read by none outside
+   * the run; the plane may change at each strided one. Hand-offs ({@link GraphPlan#handedTo})
+   * are not looked at: the network plans none into, out of or inside a run ({@link #inRuns}).
    */
   static List<Chain> find(NetworkSpec spec, GraphPlan plan, int flatTail) {
     List<Shape> shapes = spec.shapes();
@@ -246,19 +278,17 @@ final class ImageLanesRun {
     int h = 0;
     while (h < flatTail) {
       Unit start = unit(spec, shapes, plan, head, last, h);
-      if (start == null || start.residual != NONE && start.residual != start.input) {
+      if (start == null || start.direct
+          || start.residual != NONE && start.residual != start.input) {
         h = last[h] + 1;
         continue;
       }
-      Shape plane = inputShape(spec, shapes, h);
       List<Unit> units = new ArrayList<>(List.of(start));
       List<Integer> members = new ArrayList<>(List.of(start.input, h));
       int next = last[h] + 1;
       while (next < flatTail) {
         Unit u = unit(spec, shapes, plan, head, last, next);
-        Shape in = inputShape(spec, shapes, next);
-        if (u == null || in.height() != plane.height() || in.width() != plane.width()
-            || !members.contains(u.input)
+        if (u == null || !members.contains(u.input)
             || u.residual != NONE && !members.contains(u.residual)) {
           break;
         }
@@ -267,10 +297,14 @@ final class ImageLanesRun {
         next = last[next] + 1;
       }
       int length = readOnlyInside(plan, head, units);
+      while (length > 0 && units.get(length - 1).direct) {
+        length--; // the run's output converts from a Winograd plan's layout
+      }
       if (length >= MIN_CONVOLUTIONS) {
         List<Unit> run = List.copyOf(units.subList(0, length));
         int end = last[run.get(length - 1).head] + 1;
-        chains.add(new Chain(run, start.input, end));
+        chains.add(new Chain(run, start.input, end, plane(spec, shapes, start.input),
+            run.stream().map(u -> plane(spec, shapes, u.head)).toList()));
         h = end;
       } else {
         h = last[h] + 1;
@@ -324,8 +358,9 @@ final class ImageLanesRun {
    */
   private static Unit unit(NetworkSpec spec, List<Shape> shapes, GraphPlan plan, int[] head,
       int[] last, int h) {
-    if (head[h] != h || plan.inputs[h].length != 1 || plan.foldedPool[h]
-        || !LanesConvolution.applies(layer(spec, h), inputShape(spec, shapes, h))) {
+    boolean direct = !LanesConvolution.applies(layer(spec, h), inputShape(spec, shapes, h));
+    if (head[h] != h || plan.inputs[h].length != 1 || plan.foldedPool[h] || direct
+        && !LanesConvolution.appliesDirect(layer(spec, h), inputShape(spec, shapes, h))) {
       return null;
     }
     int k = h + 1;
@@ -349,8 +384,8 @@ final class ImageLanesRun {
       relu = true;
       k++;
     }
-    return k == end + 1 ? new Unit(h, resolve(head, plan.inputs[h][0]), norm, residual, relu)
-        : null;
+    return k == end + 1
+        ? new Unit(h, resolve(head, plan.inputs[h][0]), norm, residual, relu, direct) : null;
   }
 
   private static LayerSpec layer(NetworkSpec spec, int node) {
@@ -361,6 +396,12 @@ final class ImageLanesRun {
     return spec.shapeOf(spec.nodes().get(node).inputs().get(0), shapes);
   }
 
+  /** The height and width of node reference {@code ref}'s output (or the input's). */
+  private static List<Integer> plane(NetworkSpec spec, List<Shape> shapes, int ref) {
+    Shape shape = ref >= 0 ? shapes.get(ref) : spec.input();
+    return List.of(shape.height(), shape.width());
+  }
+
   /** The unit whose buffer holds node reference {@code ref}'s output, or the input. */
   private static int resolve(int[] head, int ref) {
     return ref >= 0 ? head[ref] : ref;
@@ -369,15 +410,16 @@ final class ImageLanesRun {
   /**
    * A convolution of a run: its node, the values (unit heads, or {@link Node#INPUT}) it reads
    * and adds ({@link #NONE}: none), the batch norm folded into it (its node, or -1), whether a
-   * ReLU ends it.
+   * ReLU ends it, whether it runs from its definition (strided) rather than by Winograd.
    */
-  record Unit(int head, int input, int norm, int residual, boolean relu) {}
+  record Unit(int head, int input, int norm, int residual, boolean relu, boolean direct) {}
 
   /**
    * A run's convolutions, the value it reads ({@code source}), the node after it
    * ({@code end}), and the activations a group holds: slot 0 the input converted, each
    * convolution's output in a slot no value still to be read holds (as the inference pool
-   * assigns buffers: three for a chain of residual blocks).
+   * assigns buffers: three for a chain of residual blocks). A slot holds activations of one
+   * plane size only: each layout's borders, never written, stay zero.
    */
   static final class Chain {
     final List<Unit> units;
@@ -387,8 +429,14 @@ final class ImageLanesRun {
     final int[] outSlot;
     final int[] residualSlot; // or -1
     final int slotCount;
+    final List<List<Integer>> slotPlanes; // per slot: the height and width of its activations
 
-    Chain(List<Unit> units, int source, int end) {
+    /**
+     * The run {@code units} from {@code source} (of plane {@code sourcePlane}: its height and
+     * width) to the node before {@code end}, unit k's output of plane {@code planes.get(k)}.
+     */
+    Chain(List<Unit> units, int source, int end, List<Integer> sourcePlane,
+        List<List<Integer>> planes) {
       this.units = units;
       this.source = source;
       this.end = end;
@@ -396,6 +444,7 @@ final class ImageLanesRun {
       this.inSlot = new int[n];
       this.outSlot = new int[n];
       this.residualSlot = new int[n];
+      List<List<Integer>> slotPlanes = new ArrayList<>(List.of(sourcePlane));
       Map<Integer, Integer> remaining = new HashMap<>(); // value -> its readers in the run
       for (Unit u : units) {
         remaining.merge(u.input, 1, Integer::sum);
@@ -405,19 +454,28 @@ final class ImageLanesRun {
       }
       Map<Integer, Integer> slotOf = new HashMap<>(Map.of(source, 0));
       TreeSet<Integer> free = new TreeSet<>();
-      int created = 1;
       for (int k = 0; k < n; k++) {
         Unit u = units.get(k);
         inSlot[k] = slotOf.get(u.input);
         residualSlot[k] = u.residual == NONE ? -1 : slotOf.get(u.residual);
-        outSlot[k] = free.isEmpty() ? created++ : free.pollFirst();
+        List<Integer> plane = planes.get(k);
+        Integer slot = free.stream().filter(f -> slotPlanes.get(f).equals(plane)).findFirst()
+            .orElse(null);
+        if (slot == null) {
+          slot = slotPlanes.size();
+          slotPlanes.add(plane);
+        } else {
+          free.remove(slot);
+        }
+        outSlot[k] = slot;
         slotOf.put(u.head, outSlot[k]);
         release(u.input, remaining, slotOf, free);
         if (u.residual != NONE) {
           release(u.residual, remaining, slotOf, free);
         }
       }
-      this.slotCount = created;
+      this.slotCount = slotPlanes.size();
+      this.slotPlanes = List.copyOf(slotPlanes);
     }
 
     private static void release(int value, Map<Integer, Integer> remaining,
