@@ -296,9 +296,16 @@ final class ImageLanesRun {
         members.add(next);
         next = last[next] + 1;
       }
-      int length = readOnlyInside(plan, head, units);
-      while (length > 0 && units.get(length - 1).direct) {
-        length--; // the run's output converts from a Winograd plan's layout
+      // the longest prefix whose convolutions but the last are read only inside it, and whose
+      // last runs by Winograd (the run's output converts from a Winograd plan's layout): a
+      // prefix cut before a strided convolution can leave an earlier one read outside it
+      int length = units.size();
+      for (int cut = -1; cut != length; ) {
+        cut = length;
+        length = readOnlyInside(plan, head, units.subList(0, cut));
+        while (length > 0 && units.get(length - 1).direct) {
+          length--;
+        }
       }
       if (length >= MIN_CONVOLUTIONS) {
         List<Unit> run = List.copyOf(units.subList(0, length));
