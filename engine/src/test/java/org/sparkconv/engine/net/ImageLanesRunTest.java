@@ -59,7 +59,7 @@ class ImageLanesRunTest {
    */
   @Test
   void aRunGoesOnThroughAStridedBlock() {
-    NetworkSpec spec = downBlock(true);
+    NetworkSpec spec = downBlock(1, true);
     Network lanes = Network.build(spec, ComputeContext.defaults().withThreads(1));
     assertEquals(1, lanes.imageLanesRuns().size());
     assertEquals(5, lanes.imageLanesRuns().get(0).size(), "every convolution");
@@ -74,20 +74,10 @@ class ImageLanesRunTest {
    */
   @Test
   void aRunEndsBeforeABlockItCannotFinish() {
-    NetworkSpec spec = downBlock(false);
+    NetworkSpec spec = downBlock(1, false);
     Network lanes = Network.build(spec, ComputeContext.defaults().withThreads(1));
     assertEquals(0, lanes.imageLanesRuns().size(), "a stem alone is no run");
-    NetworkSpec longer = NetworkBuilder.input("two-then-down", 3, 28, 28)
-        .layer(conv(8, false)).batchNorm2d().relu()
-        .layer(conv(8, false)).batchNorm2d().relu().named("stem")
-        .layer(new Conv2d.Spec(0, 16, 3, 3, 2, 2, Padding.of(1), 1, 1, false, Init.HE_NORMAL))
-        .batchNorm2d().relu()
-        .layer(conv(16, false)).batchNorm2d().named("branch")
-        .from("stem")
-        .layer(new Conv2d.Spec(0, 16, 1, 1, 2, 2, Padding.of(0), 1, 1, true, Init.HE_NORMAL))
-        .batchNorm2d().named("shortcut")
-        .add("branch", "shortcut").relu()
-        .build();
+    NetworkSpec longer = downBlock(2, false);
     List<ImageLanesRun> runs = Network.build(longer, ComputeContext.defaults().withThreads(1))
         .imageLanesRuns();
     assertEquals(1, runs.size());
@@ -96,10 +86,16 @@ class ImageLanesRunTest {
     assertInfersAsTheEnginesPath(longer);
   }
 
-  /** Stem, a downsampling block with a projection, then a convolution if {@code tail}. */
-  private static NetworkSpec downBlock(boolean tail) {
-    NetworkBuilder b = NetworkBuilder.input("down-chain", 3, 28, 28)
-        .layer(conv(8, false)).batchNorm2d().relu().named("stem")
+  /**
+   * {@code convs} convolutions (the last named "stem"), a downsampling block with a
+   * projection, then a convolution if {@code tail}.
+   */
+  private static NetworkSpec downBlock(int convs, boolean tail) {
+    NetworkBuilder b = NetworkBuilder.input("down-chain", 3, 28, 28);
+    for (int k = 0; k < convs; k++) {
+      b = b.layer(conv(8, false)).batchNorm2d().relu();
+    }
+    b = b.named("stem")
         .layer(new Conv2d.Spec(0, 16, 3, 3, 2, 2, Padding.of(1), 1, 1, false, Init.HE_NORMAL))
         .batchNorm2d().relu()
         .layer(conv(16, false)).batchNorm2d().named("branch")
