@@ -89,16 +89,11 @@ final class ImageLanesRun {
     List<Unit> units = chain.units;
     convolutions = new LanesConvolution[units.size()];
     Map<String, ImageLanesWinograd> plans = new HashMap<>();
-    Map<List<Integer>, Integer> channels = new HashMap<>(); // per plane: the most channels
-    Shape source = layers[first].inputShape();
-    channels.put(List.of(source.height(), source.width()), source.channels());
     for (int k = 0; k < units.size(); k++) {
       Unit u = units.get(k);
       Layer conv = layers[u.head];
       Shape in = conv.inputShape();
-      Shape outShape = conv.outputShape();
-      int out = outShape.channels();
-      channels.merge(List.of(outShape.height(), outShape.width()), out, Math::max);
+      int out = conv.outputShape().channels();
       Layer norm = u.norm < 0 ? null : layers[u.norm];
       if (u.direct) {
         convolutions[k] = LanesConvolution.direct(conv, norm);
@@ -110,9 +105,7 @@ final class ImageLanesRun {
     }
     slotSizes = new int[chain.slotCount];
     for (int slot = 0; slot < chain.slotCount; slot++) {
-      List<Integer> plane = chain.slotPlanes.get(slot);
-      slotSizes[slot] = Math.toIntExact(ImageLanesWinograd.lanesSize(channels.get(plane),
-          plane.get(0), plane.get(1)) + CacheLines.FLOATS);
+      slotSizes[slot] = Math.toIntExact(chain.slotFloats(slot));
     }
     edgeIn = new float[LANES * inSize];
     edgeOut = new float[LANES * outSize];
@@ -224,25 +217,20 @@ final class ImageLanesRun {
     for (Chain chain : chains) {
       Shape in = inputShape(spec, shapes, chain.units.get(0).head);
       Shape out = shapes.get(chain.units.get(chain.units.size() - 1).head);
-      Map<List<Integer>, Integer> channels = new HashMap<>(); // per plane: the most channels
-      channels.put(List.of(in.height(), in.width()), in.channels());
       Set<String> plans = new HashSet<>();
       for (Unit u : chain.units) {
         Shape unitIn = inputShape(spec, shapes, u.head);
         Shape unitOut = shapes.get(u.head);
-        channels.merge(List.of(unitOut.height(), unitOut.width()), unitOut.channels(),
-            Math::max);
-        int taps = ((Conv2d.Spec) layer(spec, u.head)).kernelH()
-            * ((Conv2d.Spec) layer(spec, u.head)).kernelW();
-        floats += LanesConvolution.floats(unitIn.channels(), unitOut.channels(), taps);
+        Conv2d.Spec conv = (Conv2d.Spec) layer(spec, u.head);
+        floats += LanesConvolution.floats(unitIn.channels(), unitOut.channels(),
+            conv.kernelH() * conv.kernelW());
         if (!u.direct && plans.add(unitIn + "->" + unitOut.channels())) {
           floats += ImageLanesWinograd.inferenceFloats(unitIn.channels(), unitOut.channels());
         }
       }
       long slots = 0;
-      for (List<Integer> plane : chain.slotPlanes) {
-        slots += ImageLanesWinograd.lanesSize(channels.get(plane), plane.get(0), plane.get(1))
-            + CacheLines.FLOATS;
+      for (int slot = 0; slot < chain.slotCount; slot++) {
+        slots += chain.slotFloats(slot);
       }
       floats += (long) (chunk + LANES - 1) / LANES * slots
           + (long) LANES * (in.size() + out.size());
@@ -310,8 +298,8 @@ final class ImageLanesRun {
       if (length >= MIN_CONVOLUTIONS) {
         List<Unit> run = List.copyOf(units.subList(0, length));
         int end = last[run.get(length - 1).head] + 1;
-        chains.add(new Chain(run, start.input, end, plane(spec, shapes, start.input),
-            run.stream().map(u -> plane(spec, shapes, u.head)).toList()));
+        chains.add(new Chain(run, start.input, end, inputShape(spec, shapes, start.head),
+            run.stream().map(u -> shapes.get(u.head)).toList()));
         h = end;
       } else {
         h = last[h] + 1;
@@ -403,12 +391,6 @@ final class ImageLanesRun {
     return spec.shapeOf(spec.nodes().get(node).inputs().get(0), shapes);
   }
 
-  /** The height and width of node reference {@code ref}'s output (or the input's). */
-  private static List<Integer> plane(NetworkSpec spec, List<Shape> shapes, int ref) {
-    Shape shape = ref >= 0 ? shapes.get(ref) : spec.input();
-    return List.of(shape.height(), shape.width());
-  }
-
   /** The unit whose buffer holds node reference {@code ref}'s output, or the input. */
   private static int resolve(int[] head, int ref) {
     return ref >= 0 ? head[ref] : ref;
@@ -436,14 +418,13 @@ final class ImageLanesRun {
     final int[] outSlot;
     final int[] residualSlot; // or -1
     final int slotCount;
-    final List<List<Integer>> slotPlanes; // per slot: the height and width of its activations
+    private final List<Shape> slotShapes; // per slot: its plane, and the most channels it holds
 
     /**
-     * The run {@code units} from {@code source} (of plane {@code sourcePlane}: its height and
-     * width) to the node before {@code end}, unit k's output of plane {@code planes.get(k)}.
+     * The run {@code units} from {@code source} (of shape {@code sourceShape}) to the node
+     * before {@code end}, unit k's output of shape {@code shapes.get(k)}.
      */
-    Chain(List<Unit> units, int source, int end, List<Integer> sourcePlane,
-        List<List<Integer>> planes) {
+    Chain(List<Unit> units, int source, int end, Shape sourceShape, List<Shape> shapes) {
       this.units = units;
       this.source = source;
       this.end = end;
@@ -451,7 +432,7 @@ final class ImageLanesRun {
       this.inSlot = new int[n];
       this.outSlot = new int[n];
       this.residualSlot = new int[n];
-      List<List<Integer>> slotPlanes = new ArrayList<>(List.of(sourcePlane));
+      List<Shape> slotShapes = new ArrayList<>(List.of(sourceShape));
       Map<Integer, Integer> remaining = new HashMap<>(); // value -> its readers in the run
       for (Unit u : units) {
         remaining.merge(u.input, 1, Integer::sum);
@@ -465,14 +446,17 @@ final class ImageLanesRun {
         Unit u = units.get(k);
         inSlot[k] = slotOf.get(u.input);
         residualSlot[k] = u.residual == NONE ? -1 : slotOf.get(u.residual);
-        List<Integer> plane = planes.get(k);
-        Integer slot = free.stream().filter(f -> slotPlanes.get(f).equals(plane)).findFirst()
-            .orElse(null);
+        Shape shape = shapes.get(k);
+        Integer slot = free.stream().filter(f -> samePlane(slotShapes.get(f), shape))
+            .findFirst().orElse(null);
         if (slot == null) {
-          slot = slotPlanes.size();
-          slotPlanes.add(plane);
+          slot = slotShapes.size();
+          slotShapes.add(shape);
         } else {
           free.remove(slot);
+          Shape held = slotShapes.get(slot);
+          slotShapes.set(slot, new Shape(Math.max(held.channels(), shape.channels()),
+              shape.height(), shape.width()));
         }
         outSlot[k] = slot;
         slotOf.put(u.head, outSlot[k]);
@@ -481,8 +465,19 @@ final class ImageLanesRun {
           release(u.residual, remaining, slotOf, free);
         }
       }
-      this.slotCount = slotPlanes.size();
-      this.slotPlanes = List.copyOf(slotPlanes);
+      this.slotCount = slotShapes.size();
+      this.slotShapes = List.copyOf(slotShapes);
+    }
+
+    /** Floats of a group's slot: its plane's padded activation of its most channels. */
+    long slotFloats(int slot) {
+      Shape shape = slotShapes.get(slot);
+      return ImageLanesWinograd.lanesSize(shape.channels(), shape.height(), shape.width())
+          + CacheLines.FLOATS;
+    }
+
+    private static boolean samePlane(Shape a, Shape b) {
+      return a.height() == b.height() && a.width() == b.width();
     }
 
     private static void release(int value, Map<Integer, Integer> remaining,
