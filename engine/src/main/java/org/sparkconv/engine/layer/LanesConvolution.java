@@ -102,8 +102,7 @@ public final class LanesConvolution {
     int weights = outChannels * conv.inputShape().channels() * this.conv.spec().kernelH()
         * this.conv.spec().kernelW();
     this.packing = new ForwardPacking(plan != null ? plan.packedSize() : direct.packedSize(),
-        outChannels,
-        weights + (this.conv.hasBias() ? outChannels : 0));
+        outChannels, weights + (this.conv.hasBias() ? outChannels : 0));
     this.scale = new float[outChannels];
     this.shift = new float[outChannels];
     this.readScale = new float[outChannels];
