@@ -46,6 +46,15 @@ public final class CacheLines {
         : (int) ((LINE_BYTES - address % LINE_BYTES) % LINE_BYTES) / Float.BYTES;
   }
 
+  /**
+   * The first index of {@code a} at or past {@code from} whose element starts a line (where
+   * addresses can be read; else {@code from} itself or up to 15 past it, as {@link #firstLine}
+   * is 0): scratch that starts after other data in the same array.
+   */
+  public static int lineFrom(float[] a, int from) {
+    return from + Math.floorMod(firstLine(a) - from, FLOATS);
+  }
+
   /** The address of {@code a[0]} as it is now, or -1 where it cannot be read. */
   static long elementAddress(float[] a) {
     Reader reader = READER;

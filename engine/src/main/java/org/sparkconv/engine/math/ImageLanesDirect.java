@@ -52,16 +52,16 @@ public final class ImageLanesDirect {
     this.outChannels = outChannels;
     int outH = outSide(inH, kernel, stride, pad);
     int outW = outSide(inW, kernel, stride, pad);
-    int inPadH = ImageLanesWinograd.paddedSide(inH);
-    int inPadW = ImageLanesWinograd.paddedSide(inW);
-    int outPadW = ImageLanesWinograd.paddedSide(outW);
-    this.outPlane = ImageLanesWinograd.paddedSide(outH) * outPadW * LANES;
+    this.outPlane = ImageLanesWinograd.pixel(outH, outW, 1, 0, 0)
+        - ImageLanesWinograd.pixel(outH, outW, 0, 0, 0);
     this.depth = inChannels * kernel * kernel;
     this.taps = new int[depth];
+    int origin = ImageLanesWinograd.pixel(inH, inW, 0, 0, 0);
     for (int c = 0; c < inChannels; c++) {
       for (int i = 0; i < kernel; i++) {
         for (int j = 0; j < kernel; j++) {
-          taps[(c * kernel + i) * kernel + j] = ((c * inPadH + i) * inPadW + j) * LANES;
+          taps[(c * kernel + i) * kernel + j] = ImageLanesWinograd.pixel(inH, inW, c, i, j)
+              - origin;
         }
       }
     }
@@ -72,9 +72,10 @@ public final class ImageLanesDirect {
     for (int q = 0; q < whole; q++) {
       int y = Math.min(q, pixels - 1) / outW;
       int x = Math.min(q, pixels - 1) % outW;
-      // the window's corner in the padded layout, whose pixel (r, s) lies at (r + 1, s + 1)
-      inPixels[q] = ((y * stride - pad + 1) * inPadW + x * stride - pad + 1) * LANES;
-      outPixels[q] = ((y + 1) * outPadW + x + 1) * LANES;
+      // the window's corner (in the border where the padding is): pixel + taps[p] is the
+      // input pixel (c, y * stride - pad + i, x * stride - pad + j)
+      inPixels[q] = ImageLanesWinograd.pixel(inH, inW, 0, y * stride - pad, x * stride - pad);
+      outPixels[q] = ImageLanesWinograd.pixel(outH, outW, 0, y, x);
     }
   }
 

@@ -363,7 +363,15 @@ public final class ImageLanesWinograd {
 
   /** Where pixel (row, col) of channel c starts in a group's padded activation. */
   private int pixel(int c, int row, int col) {
-    return ((c * padH + row + 1) * padW + col + 1) * LANES;
+    return pixel(height, width, c, row, col);
+  }
+
+  /**
+   * Where pixel (row, col) of channel c starts in the layout of a {@code height x width} plane,
+   * row and col from -1 (the border) to the tiles' extent: rows of {@link #paddedSide} pixels.
+   */
+  static int pixel(int height, int width, int c, int row, int col) {
+    return ((c * paddedSide(height) + row + 1) * paddedSide(width) + col + 1) * LANES;
   }
 
   /**

@@ -692,7 +692,7 @@ public final class WinogradConv {
     // input transform, the products and the results, all whole vectors apart. Not the
     // transformed positions, whose GEMM reads them at the plan's offsets. Training steps:
     // VGG-small 1.023x, ResNet-20 1.009x and 1.000x (scripts/bench-builds.sh, both orders)
-    int rowsAt = onLine(transformed, positions * inStride);
+    int rowsAt = CacheLines.lineFrom(transformed, positions * inStride);
     int productsAt = CacheLines.firstLine(products);
     int resultsAt = CacheLines.firstLine(results);
     for (int first = 0; first < tiles; first += laneGroup) {
@@ -830,7 +830,7 @@ public final class WinogradConv {
           + " this plan takes at most " + laneWeightImages);
     }
     int imageTiles = tilesH * tilesW;
-    int rowsAt = onLine(transformed, positions * laneWeightStride);
+    int rowsAt = CacheLines.lineFrom(transformed, positions * laneWeightStride);
     for (int q = 0; q < images * imageTiles; q++) {
       transformLaneTile(padded, 0, q, transformed, q * inPad, laneWeightStride, rowsAt);
     }
@@ -842,11 +842,6 @@ public final class WinogradConv {
           xi * inChannels, (xi + 1) * inChannels, laneTapOffsets, laneTileOffsets,
           images * imageTiles, accT);
     }
-  }
-
-  /** The first index of {@code a} at or past {@code from} that starts a cache line. */
-  private static int onLine(float[] a, int from) {
-    return from + Math.floorMod(CacheLines.firstLine(a) - from, CacheLines.FLOATS);
   }
 
   /**
