@@ -226,27 +226,32 @@ class ImageLanesRunTest {
   /**
    * The activations start at their arrays' cache lines; a collection that moves an array moves
    * its line, and the next pass starts the activation there, its borders cleared: the outputs
-   * are, bit for bit, the same as before. If no slot moved this says nothing, so it is then
-   * skipped (with G1 or Parallel, {@code System.gc()} moves what was allocated since).
+   * are, bit for bit, the same as before. If no slot moved this says nothing: a fresh network
+   * is tried again (up to five; with G1 or Parallel, {@code System.gc()} usually moves what was
+   * allocated since), and the test is skipped only if none moved.
    */
   @Test
   void outputsAreTheSameAfterTheCollectorMovesTheActivations() {
     NetworkSpec spec = chain();
-    Network net = Network.build(spec, ComputeContext.defaults().withThreads(1));
-    net.initialize(7);
     int batch = 2 * ImageLanesWinograd.LANES;
     Tensor input = new Tensor(uniform(batch * spec.input().size(), 8), 0, batch, spec.input());
-    float[] before = net.infer(input).toArray();
-    ImageLanesRun run = net.imageLanesRuns().get(0);
-    String startsBefore = run.slotStarts();
-    System.gc();
-    System.gc();
-    assumeTrue(!run.slotStarts().equals(startsBefore), "the collector moved no slot's line");
-    float[] after = net.infer(input).toArray();
-    for (int i = 0; i < before.length; i++) {
-      assertEquals(Float.floatToRawIntBits(before[i]), Float.floatToRawIntBits(after[i]),
-          "output " + i + " (slots' lines " + startsBefore + " -> " + run.slotStarts() + ")");
+    boolean moved = false;
+    for (int attempt = 0; attempt < 5 && !moved; attempt++) {
+      Network net = Network.build(spec, ComputeContext.defaults().withThreads(1));
+      net.initialize(7);
+      float[] before = net.infer(input).toArray();
+      ImageLanesRun run = net.imageLanesRuns().get(0);
+      String startsBefore = run.slotStarts();
+      System.gc();
+      System.gc();
+      moved = !run.slotStarts().equals(startsBefore);
+      float[] after = net.infer(input).toArray();
+      for (int i = 0; i < before.length; i++) {
+        assertEquals(Float.floatToRawIntBits(before[i]), Float.floatToRawIntBits(after[i]),
+            "output " + i + " (slots' lines " + startsBefore + " -> " + run.slotStarts() + ")");
+      }
     }
+    assumeTrue(moved, "the collector moved no slot's line in five networks");
   }
 
   /**
