@@ -62,6 +62,17 @@ final class FmaPeak {
     return best;
   }
 
+  /** Multiply-adds per second of one round of {@code iterations} on this thread, in G. */
+  static double round(long iterations) {
+    long start = System.nanoTime();
+    float sink = multiplyAdds(1e-9f, iterations);
+    double seconds = (System.nanoTime() - start) * 1e-9;
+    if (Float.isNaN(sink)) {
+      throw new AssertionError("unreachable: keeps the loop's result live");
+    }
+    return iterations * ACCUMULATORS * SPECIES.length() / seconds * 1e-9;
+  }
+
   /** {@code iterations} rounds of 24 independent vector multiply-adds, {@code c += a * b}. */
   private static float multiplyAdds(float seed, long iterations) {
     FloatVector a = FloatVector.broadcast(SPECIES, seed);
