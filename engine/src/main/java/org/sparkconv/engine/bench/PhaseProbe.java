@@ -6,9 +6,11 @@ import java.time.LocalTime;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.sparkconv.engine.math.CacheLines;
+import org.sparkconv.engine.math.Parallel;
 
 /**
  * What a slow phase of the machine slows: round after round in one JVM, training steps of a
@@ -18,7 +20,8 @@ import org.sparkconv.engine.math.CacheLines;
  * the rounds (by step rate) against the faster half, each measure's median as a ratio: on a
  * host whose phases slow memory access, the steps and the L1 loop slow together while the
  * multiply-adds keep their speed. Not a test; a JVM timed alone (StepBenchmark) cannot tell a
- * slow phase from a slow build.
+ * slow phase from a slow build. The steps run on {@link Parallel#configured()} threads
+ * ({@code SPARKCONV_THREADS}), the probes on the calling thread.
  *
  * <pre>PhaseProbe MODEL.json [batch 64] [rounds 40] [seconds of steps a round 1.5]</pre>
  */
@@ -39,11 +42,15 @@ public final class PhaseProbe {
       System.err.println("usage: PhaseProbe MODEL.json [batch] [rounds] [seconds]");
       System.exit(2);
     }
-    int batch = args.length > 1 ? Integer.parseInt(args[1]) : 64;
-    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 40;
-    double seconds = args.length > 3 ? Double.parseDouble(args[3]) : 1.5;
+    int batch = args.length > 1 ? positive(args[1], "batch") : 64;
+    int rounds = args.length > 2 ? positive(args[2], "rounds") : 40;
+    double seconds = args.length > 3 ? positiveNumber(args[3], "seconds") : 1.5;
+    if (rounds < 2) {
+      throw new IllegalArgumentException("rounds must be at least 2 (a slower and a faster"
+          + " half), got " + rounds);
+    }
     Runnable step = StepBenchmark.newStep(Path.of(args[0]), "train", batch,
-        org.sparkconv.engine.math.Parallel.configured());
+        Parallel.configured());
     WarmUp.run(step, 20);
     float[][] arrays = new float[3][PROBE_FLOATS + CacheLines.FLOATS];
     for (int i = 0; i < 5; i++) {
@@ -81,9 +88,32 @@ public final class PhaseProbe {
         median(slower, Round::gmacs), median(faster, Round::gmacs));
   }
 
-  private static double median(Round[] rounds, java.util.function.ToDoubleFunction<Round> of) {
+  private static double median(Round[] rounds, ToDoubleFunction<Round> of) {
     double[] values = Arrays.stream(rounds).mapToDouble(of).sorted().toArray();
-    return values.length == 0 ? Double.NaN : values[values.length / 2];
+    return values[values.length / 2];
+  }
+
+  /** {@code text} as a positive number, else an error naming {@code what}. */
+  private static int positive(String text, String what) {
+    double value = positiveNumber(text, what);
+    if (value != Math.rint(value) || value > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(what + " must be a whole number, got '" + text + "'");
+    }
+    return (int) value;
+  }
+
+  private static double positiveNumber(String text, String what) {
+    double value;
+    try {
+      value = Double.parseDouble(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + " must be a positive number, got '" + text
+          + "'", e);
+    }
+    if (!(value > 0) || Double.isInfinite(value)) {
+      throw new IllegalArgumentException(what + " must be a positive number, got '" + text + "'");
+    }
+    return value;
   }
 
   /**
