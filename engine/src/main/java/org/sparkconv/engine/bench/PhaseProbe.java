@@ -93,15 +93,23 @@ public final class PhaseProbe {
     return values[values.length / 2];
   }
 
-  /** {@code text} as a positive number, else an error naming {@code what}. */
+  /** {@code text} as a positive whole number, else an error naming {@code what}. */
   private static int positive(String text, String what) {
-    double value = positiveNumber(text, what);
-    if (value != Math.rint(value) || value > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(what + " must be a whole number, got '" + text + "'");
+    int value;
+    try {
+      value = Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(what + " must be a positive whole number, got '" + text
+          + "'", e);
     }
-    return (int) value;
+    if (value < 1) {
+      throw new IllegalArgumentException(what + " must be a positive whole number, got '" + text
+          + "'");
+    }
+    return value;
   }
 
+  /** {@code text} as a positive finite number, else an error naming {@code what}. */
   private static double positiveNumber(String text, String what) {
     double value;
     try {
