@@ -123,10 +123,18 @@ final class ChannelLanesOutput {
       for (int p = 0; p < pooled; p++) {
         int top = resultOff + window(p, outW) * width + o; // the window's top-left pixel
         int bottom = top + outW * width;
-        FloatVector v = mapped(resultT, top, b, sc, sh)
-            .max(mapped(resultT, top + width, b, sc, sh))
-            .max(mapped(resultT, bottom, b, sc, sh))
-            .max(mapped(resultT, bottom + width, b, sc, sh));
+        // each pixel mapped here, not in a helper: no vector crosses a method boundary
+        FloatVector v0 = FloatVector.fromArray(SPECIES, resultT, top).add(b);
+        FloatVector v1 = FloatVector.fromArray(SPECIES, resultT, top + width).add(b);
+        FloatVector v2 = FloatVector.fromArray(SPECIES, resultT, bottom).add(b);
+        FloatVector v3 = FloatVector.fromArray(SPECIES, resultT, bottom + width).add(b);
+        if (sc != null) {
+          v0 = v0.mul(sc).add(sh);
+          v1 = v1.mul(sc).add(sh);
+          v2 = v2.mul(sc).add(sh);
+          v3 = v3.mul(sc).add(sh);
+        }
+        FloatVector v = v0.max(v1).max(v2).max(v3);
         (relu ? v.max(0f) : v).intoArray(resultT, resultOff + p * width + o);
       }
     }
@@ -172,10 +180,13 @@ final class ChannelLanesOutput {
       Arrays.fill(out, done, to, 0f); // the border before this row's pixels
       for (int x = 0; x < into.columns(); x++, to += width, from += width) {
         for (int o = 0; o < vectorChannels; o += LANES) {
-          FloatVector v = mapped(resultT, from + o, bias == null ? FloatVector.zero(SPECIES)
-              : FloatVector.fromArray(SPECIES, bias, biasOff + o),
-              scale == null ? null : FloatVector.fromArray(SPECIES, scale, o),
-              scale == null ? null : FloatVector.fromArray(SPECIES, shift, o));
+          FloatVector v = FloatVector.fromArray(SPECIES, resultT, from + o)
+              .add(bias == null ? FloatVector.zero(SPECIES)
+                  : FloatVector.fromArray(SPECIES, bias, biasOff + o));
+          if (scale != null) {
+            v = v.mul(FloatVector.fromArray(SPECIES, scale, o))
+                .add(FloatVector.fromArray(SPECIES, shift, o));
+          }
           (relu ? v.max(0f) : v).intoArray(out, to + o);
         }
         for (int o = vectorChannels; o < outChannels; o++) {
@@ -194,16 +205,6 @@ final class ChannelLanesOutput {
   private static int window(int p, int outW) {
     int pooledW = outW / 2;
     return 2 * (p / pooledW) * outW + 2 * (p % pooledW);
-  }
-
-  /**
-   * {@code (resultT[at ..] + bias) * scale + shift}, the norm where given (null: none), by the
-   * operations {@link #write} applies to the same channels.
-   */
-  private static FloatVector mapped(float[] resultT, int at, FloatVector bias, FloatVector scale,
-      FloatVector shift) {
-    FloatVector v = FloatVector.fromArray(SPECIES, resultT, at).add(bias);
-    return scale == null ? v : v.mul(scale).add(shift);
   }
 
   /** {@code out[i] = act(out[i] + residual[i])} for {@code from <= i < to}. */

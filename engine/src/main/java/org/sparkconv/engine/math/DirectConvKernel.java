@@ -185,9 +185,6 @@ final class DirectConvKernel {
   static void copyPlane(float[] result, int from, int rowWidth, float bias, float scale,
       float shift, boolean relu, float[] residual, float[] out, int to, int outW, int rows,
       int limit) {
-    FloatVector b = FloatVector.broadcast(SPECIES, bias);
-    FloatVector s = FloatVector.broadcast(SPECIES, scale);
-    FloatVector t = FloatVector.broadcast(SPECIES, shift);
     int lastVector = (outW - 1) / LANES * LANES; // where a row's last vector starts
     for (int y = 0; y < rows; y++) {
       int source = from + y * rowWidth;
@@ -198,15 +195,16 @@ final class DirectConvKernel {
       // 28-, 14- and 10-wide rows, per row a loop of one or two trips).
       int end = Math.min(outW, Math.min(limit - target, result.length - source) - LANES + 1);
       if (outW <= 2 * LANES && end > lastVector) {
-        copyVector(result, source, b, s, t, relu, residual, out, target);
+        copyVector(result, source, bias, scale, shift, relu, residual, out, target);
         if (lastVector > 0) {
-          copyVector(result, source + LANES, b, s, t, relu, residual, out, target + LANES);
+          copyVector(result, source + LANES, bias, scale, shift, relu, residual, out,
+              target + LANES);
         }
         continue;
       }
       int x = 0;
       for (; x < end; x += LANES) {
-        copyVector(result, source + x, b, s, t, relu, residual, out, target + x);
+        copyVector(result, source + x, bias, scale, shift, relu, residual, out, target + x);
       }
       for (; x < outW; x++) {
         float v = (result[source + x] + bias) * scale + shift;
@@ -218,9 +216,12 @@ final class DirectConvKernel {
     }
   }
 
-  /** One vector of {@link #copyPlane}: result at source, out (and residual) at target. */
-  private static void copyVector(float[] result, int source, FloatVector bias, FloatVector scale,
-      FloatVector shift, boolean relu, float[] residual, float[] out, int target) {
+  /**
+   * One vector of {@link #copyPlane}: result at source, out (and residual) at target. Given the
+   * map's floats, not vectors (this package's rule: no vector crosses a method boundary).
+   */
+  private static void copyVector(float[] result, int source, float bias, float scale,
+      float shift, boolean relu, float[] residual, float[] out, int target) {
     FloatVector v = FloatVector.fromArray(SPECIES, result, source).add(bias).mul(scale)
         .add(shift);
     if (residual != null) {
@@ -279,15 +280,19 @@ final class DirectConvKernel {
             2 * (limit - target - LANES)) + 1);
         int x = 0;
         for (; x < end; x += 2 * LANES) {
-          FloatVector low = RowPairs.larger(result, top + x, below + x, decreasing);
+          // the larger (smaller) of the two rows, loaded here: no vector crosses a method
+          FloatVector topLow = FloatVector.fromArray(SPECIES, result, top + x);
+          FloatVector belowLow = FloatVector.fromArray(SPECIES, result, below + x);
+          FloatVector low = decreasing ? topLow.min(belowLow) : topLow.max(belowLow);
           FloatVector evens;
           FloatVector odds;
           if (reads == LANES) { // the row's pairs in half a vector
             evens = PairLanes.evens(low);
             odds = PairLanes.odds(low);
           } else {
-            FloatVector high =
-                RowPairs.larger(result, top + x + LANES, below + x + LANES, decreasing);
+            FloatVector topHigh = FloatVector.fromArray(SPECIES, result, top + x + LANES);
+            FloatVector belowHigh = FloatVector.fromArray(SPECIES, result, below + x + LANES);
+            FloatVector high = decreasing ? topHigh.min(belowHigh) : topHigh.max(belowHigh);
             evens = PairLanes.evens(low, high);
             odds = PairLanes.odds(low, high);
           }

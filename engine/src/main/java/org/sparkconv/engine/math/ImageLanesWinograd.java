@@ -526,17 +526,10 @@ public final class ImageLanesWinograd {
     int corner = pixel(o, TILE * ty, TILE * tx);
     for (int r = 0; r < TILE; r++) {
       int row = corner + r * padW * LANES;
-      Winograd4Kernel.gradientSix(FloatVector.fromArray(SPECIES, dOut, row),
-          FloatVector.fromArray(SPECIES, dOut, row + LANES),
-          FloatVector.fromArray(SPECIES, dOut, row + 2 * LANES),
-          FloatVector.fromArray(SPECIES, dOut, row + 3 * LANES), rowScratch, 6 * r * LANES,
-          LANES);
+      Winograd4Kernel.gradientSix(dOut, row, LANES, 4, rowScratch, 6 * r * LANES, LANES);
     }
     for (int j = 0; j < 6; j++) {
-      Winograd4Kernel.gradientSix(FloatVector.fromArray(SPECIES, rowScratch, j * LANES),
-          FloatVector.fromArray(SPECIES, rowScratch, (6 + j) * LANES),
-          FloatVector.fromArray(SPECIES, rowScratch, (12 + j) * LANES),
-          FloatVector.fromArray(SPECIES, rowScratch, (18 + j) * LANES), gradients,
+      Winograd4Kernel.gradientSix(rowScratch, j * LANES, 6 * LANES, 4, gradients,
           j * gradientOutPosition + at, 6 * gradientOutPosition);
     }
   }

@@ -40,19 +40,14 @@ final class RowPairs {
     }
   }
 
-  private static void combineVector(float[] in, int top, int bottom, boolean smaller,
-      float[] pairs, int at) {
-    larger(in, top, bottom, smaller).intoArray(pairs, at);
-  }
-
   /**
    * The larger (the smaller where {@code smaller}) of the vectors at {@code in[top]} and
-   * {@code in[bottom]}: one vector of row pairs, which the pooled copy
-   * ({@link DirectConvKernel#copyPlanesPooled}) pools in registers.
+   * {@code in[bottom]}, into {@code pairs[at]}.
    */
-  static FloatVector larger(float[] in, int top, int bottom, boolean smaller) {
+  private static void combineVector(float[] in, int top, int bottom, boolean smaller,
+      float[] pairs, int at) {
     FloatVector t = FloatVector.fromArray(SPECIES, in, top);
     FloatVector b = FloatVector.fromArray(SPECIES, in, bottom);
-    return smaller ? t.min(b) : t.max(b);
+    (smaller ? t.min(b) : t.max(b)).intoArray(pairs, at);
   }
 }

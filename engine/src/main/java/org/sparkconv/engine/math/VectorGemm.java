@@ -1,7 +1,8 @@
 package org.sparkconv.engine.math;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -322,14 +323,14 @@ public final class VectorGemm implements Gemm {
         }
         int c0 = cOff + i * ldc + j;
         int c1 = c0 + ldc;
-        c[c0] += alpha * finishDot(s00, a, a0, b, b0, kVec, k);
-        c[c0 + 1] += alpha * finishDot(s01, a, a0, b, b1, kVec, k);
-        c[c0 + 2] += alpha * finishDot(s02, a, a0, b, b2, kVec, k);
-        c[c0 + 3] += alpha * finishDot(s03, a, a0, b, b3, kVec, k);
-        c[c1] += alpha * finishDot(s10, a, a1, b, b0, kVec, k);
-        c[c1 + 1] += alpha * finishDot(s11, a, a1, b, b1, kVec, k);
-        c[c1 + 2] += alpha * finishDot(s12, a, a1, b, b2, kVec, k);
-        c[c1 + 3] += alpha * finishDot(s13, a, a1, b, b3, kVec, k);
+        c[c0] += alpha * finishDot(s00.reduceLanes(ADD), a, a0, b, b0, kVec, k);
+        c[c0 + 1] += alpha * finishDot(s01.reduceLanes(ADD), a, a0, b, b1, kVec, k);
+        c[c0 + 2] += alpha * finishDot(s02.reduceLanes(ADD), a, a0, b, b2, kVec, k);
+        c[c0 + 3] += alpha * finishDot(s03.reduceLanes(ADD), a, a0, b, b3, kVec, k);
+        c[c1] += alpha * finishDot(s10.reduceLanes(ADD), a, a1, b, b0, kVec, k);
+        c[c1 + 1] += alpha * finishDot(s11.reduceLanes(ADD), a, a1, b, b1, kVec, k);
+        c[c1 + 2] += alpha * finishDot(s12.reduceLanes(ADD), a, a1, b, b2, kVec, k);
+        c[c1 + 3] += alpha * finishDot(s13.reduceLanes(ADD), a, a1, b, b3, kVec, k);
       }
       for (; j < n; j++) {
         c[cOff + i * ldc + j] += alpha * dot(a, a0, b, bOff + j * ldb, kVec, k);
@@ -343,10 +344,13 @@ public final class VectorGemm implements Gemm {
     }
   }
 
-  /** The lanes of {@code sum} plus the scalar tail [kVec, k) of the dot product. */
-  private static float finishDot(FloatVector sum, float[] a, int aRow, float[] b, int bRow,
+  /**
+   * {@code lanes} (a vector's lanes summed) plus the scalar tail [kVec, k) of the dot product.
+   * Given the sum, not the vector (this package's rule: no vector crosses a method boundary).
+   */
+  private static float finishDot(float lanes, float[] a, int aRow, float[] b, int bRow,
       int kVec, int k) {
-    float s = sum.reduceLanes(VectorOperators.ADD);
+    float s = lanes;
     for (int p = kVec; p < k; p++) {
       s += a[aRow + p] * b[bRow + p];
     }
@@ -359,6 +363,6 @@ public final class VectorGemm implements Gemm {
       sum = FloatVector.fromArray(SPECIES, a, aRow + p)
           .fma(FloatVector.fromArray(SPECIES, b, bRow + p), sum);
     }
-    return finishDot(sum, a, aRow, b, bRow, kVec, k);
+    return finishDot(sum.reduceLanes(ADD), a, aRow, b, bRow, kVec, k);
   }
 }

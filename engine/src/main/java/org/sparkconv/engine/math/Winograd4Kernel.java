@@ -56,13 +56,9 @@ final class Winograd4Kernel {
   private static void transformInputRows(float[] padded, int row, int phasePlane, int run,
       float[] v, int at, int stride) {
     for (int t = 0; t < run; t += LANES) {
-      FloatVector d0 = FloatVector.fromArray(SPECIES, padded, row + t);
-      FloatVector d1 = FloatVector.fromArray(SPECIES, padded, row + phasePlane + t);
-      FloatVector d2 = FloatVector.fromArray(SPECIES, padded, row + 2 * phasePlane + t);
-      FloatVector d3 = FloatVector.fromArray(SPECIES, padded, row + 3 * phasePlane + t);
-      FloatVector d4 = FloatVector.fromArray(SPECIES, padded, row + 1 + t);
-      FloatVector d5 = FloatVector.fromArray(SPECIES, padded, row + phasePlane + 1 + t);
-      transformSix(d0, d1, d2, d3, d4, d5, v, at + t, stride);
+      int d = row + t;
+      transformSix(padded, d, d + phasePlane, d + 2 * phasePlane, d + 3 * phasePlane, d + 1,
+          d + phasePlane + 1, v, at + t, stride);
     }
   }
 
@@ -70,19 +66,23 @@ final class Winograd4Kernel {
   private static void transformInputColumns(float[] v, int at, int run, int stride) {
     for (int t = 0; t < run; t += LANES) {
       int c = at + t;
-      FloatVector d0 = FloatVector.fromArray(SPECIES, v, c);
-      FloatVector d1 = FloatVector.fromArray(SPECIES, v, c + stride);
-      FloatVector d2 = FloatVector.fromArray(SPECIES, v, c + 2 * stride);
-      FloatVector d3 = FloatVector.fromArray(SPECIES, v, c + 3 * stride);
-      FloatVector d4 = FloatVector.fromArray(SPECIES, v, c + 4 * stride);
-      FloatVector d5 = FloatVector.fromArray(SPECIES, v, c + 5 * stride);
-      transformSix(d0, d1, d2, d3, d4, d5, v, c, stride);
+      transformSix(v, c, c + stride, c + 2 * stride, c + 3 * stride, c + 4 * stride,
+          c + 5 * stride, v, c, stride);
     }
   }
 
-  /** {@code B^T d} of six vectors into {@code v[at + k * stride]}. */
-  static void transformSix(FloatVector d0, FloatVector d1, FloatVector d2,
-      FloatVector d3, FloatVector d4, FloatVector d5, float[] v, int at, int stride) {
+  /**
+   * {@code B^T d} of the six vectors {@code d_k = d[p_k ...]} into {@code v[at + k * stride]}.
+   * It loads its own vectors (this package's rule: no vector crosses a method boundary).
+   */
+  static void transformSix(float[] d, int p0, int p1, int p2, int p3, int p4, int p5,
+      float[] v, int at, int stride) {
+    FloatVector d0 = FloatVector.fromArray(SPECIES, d, p0);
+    FloatVector d1 = FloatVector.fromArray(SPECIES, d, p1);
+    FloatVector d2 = FloatVector.fromArray(SPECIES, d, p2);
+    FloatVector d3 = FloatVector.fromArray(SPECIES, d, p3);
+    FloatVector d4 = FloatVector.fromArray(SPECIES, d, p4);
+    FloatVector d5 = FloatVector.fromArray(SPECIES, d, p5);
     FloatVector d42 = d4.sub(d2);
     FloatVector d34 = d3.add(d4);
     FloatVector d12 = d1.add(d2);
@@ -199,20 +199,24 @@ final class Winograd4Kernel {
         FloatVector p3 = FloatVector.fromArray(SPECIES, phases, p + 3 * length);
         FloatVector evensLow = PairLanes.zipLow(p0, p2);
         FloatVector oddsLow = PairLanes.zipLow(p1, p3);
-        store(PairLanes.zipLow(evensLow, oddsLow), phases, base, length, x, out, row, outW,
-            planeEnd, relu, residual);
-        if (x + LANES < outW) {
-          store(PairLanes.zipHigh(evensLow, oddsLow), phases, base, length, x + LANES, out, row,
-              outW, planeEnd, relu, residual);
-        }
-        if (x + 2 * LANES < outW) {
-          FloatVector evensHigh = PairLanes.zipHigh(p0, p2);
-          FloatVector oddsHigh = PairLanes.zipHigh(p1, p3);
-          store(PairLanes.zipLow(evensHigh, oddsHigh), phases, base, length, x + 2 * LANES, out,
-              row, outW, planeEnd, relu, residual);
-          if (x + 3 * LANES < outW) {
-            store(PairLanes.zipHigh(evensHigh, oddsHigh), phases, base, length, x + 3 * LANES,
-                out, row, outW, planeEnd, relu, residual);
+        FloatVector evensHigh = PairLanes.zipHigh(p0, p2);
+        FloatVector oddsHigh = PairLanes.zipHigh(p1, p3);
+        for (int q = 0; q < 4 && x + q * LANES < outW; q++) {
+          int to = row + x + q * LANES;
+          if (to + LANES > planeEnd) {
+            storeColumns(phases, base, length, x + q * LANES, out, row, outW, relu, residual);
+          } else if (q == 0) {
+            WinogradKernel.put(WinogradKernel.plus(PairLanes.zipLow(evensLow, oddsLow),
+                residual, to), relu, out, to);
+          } else if (q == 1) {
+            WinogradKernel.put(WinogradKernel.plus(PairLanes.zipHigh(evensLow, oddsLow),
+                residual, to), relu, out, to);
+          } else if (q == 2) {
+            WinogradKernel.put(WinogradKernel.plus(PairLanes.zipLow(evensHigh, oddsHigh),
+                residual, to), relu, out, to);
+          } else {
+            WinogradKernel.put(WinogradKernel.plus(PairLanes.zipHigh(evensHigh, oddsHigh),
+                residual, to), relu, out, to);
           }
         }
       }
@@ -237,36 +241,39 @@ final class Winograd4Kernel {
       int row = at + (firstRow + r) * pooledW;
       for (int x = 0; x < pooledW; x += 2 * LANES) {
         int p = base + x / 2;
-        FloatVector left = windowMax(phases, p, length);
-        FloatVector right = windowMax(phases, p + 2 * length, length);
-        storePooled(PairLanes.zipLow(left, right), phases, base, length, x, out, row, pooledW,
-            planeEnd, relu);
+        // the windows' largest phases, (0, 0), (0, 1), (1, 0), (1, 1) from p (and 2 columns
+        // of phases on), loaded here: no vector crosses a method boundary
+        FloatVector left = FloatVector.fromArray(SPECIES, phases, p)
+            .max(FloatVector.fromArray(SPECIES, phases, p + length))
+            .max(FloatVector.fromArray(SPECIES, phases, p + 4 * length)
+                .max(FloatVector.fromArray(SPECIES, phases, p + 5 * length)));
+        int q = p + 2 * length;
+        FloatVector right = FloatVector.fromArray(SPECIES, phases, q)
+            .max(FloatVector.fromArray(SPECIES, phases, q + length))
+            .max(FloatVector.fromArray(SPECIES, phases, q + 4 * length)
+                .max(FloatVector.fromArray(SPECIES, phases, q + 5 * length)));
+        if (row + x + LANES <= planeEnd) {
+          WinogradKernel.put(PairLanes.zipLow(left, right), relu, out, row + x);
+        } else {
+          storePooledColumns(phases, base, length, x, out, row, pooledW, relu);
+        }
         if (x + LANES < pooledW) {
-          storePooled(PairLanes.zipHigh(left, right), phases, base, length, x + LANES, out, row,
-              pooledW, planeEnd, relu);
+          if (row + x + 2 * LANES <= planeEnd) {
+            WinogradKernel.put(PairLanes.zipHigh(left, right), relu, out, row + x + LANES);
+          } else {
+            storePooledColumns(phases, base, length, x + LANES, out, row, pooledW, relu);
+          }
         }
       }
     }
   }
 
-  /** The largest of phases (0, 0), (0, 1), (1, 0), (1, 1) counted from {@code p}. */
-  private static FloatVector windowMax(float[] phases, int p, int length) {
-    return FloatVector.fromArray(SPECIES, phases, p)
-        .max(FloatVector.fromArray(SPECIES, phases, p + length))
-        .max(FloatVector.fromArray(SPECIES, phases, p + 4 * length)
-            .max(FloatVector.fromArray(SPECIES, phases, p + 5 * length)));
-  }
-
   /**
-   * Stores a zipped vector of pooled columns from {@code x} through the ReLU as asked, whole
-   * where it stays inside the plane, else the columns below {@code pooledW} one by one.
+   * The pooled columns from {@code x} below {@code pooledW}, at most a vector's, one by one
+   * through the ReLU as asked: a zipped vector's at the plane's end.
    */
-  private static void storePooled(FloatVector zipped, float[] phases, int base, int length,
-      int x, float[] out, int row, int pooledW, int planeEnd, boolean relu) {
-    if (row + x + LANES <= planeEnd) {
-      (relu ? zipped.max(0f) : zipped).intoArray(out, row + x);
-      return;
-    }
+  private static void storePooledColumns(float[] phases, int base, int length, int x,
+      float[] out, int row, int pooledW, boolean relu) {
     for (int c = x; c < Math.min(x + LANES, pooledW); c++) {
       int p = base + 2 * (c & 1) * length + (c >> 1);
       float v = Math.max(Math.max(phases[p], phases[p + length]),
@@ -276,19 +283,12 @@ final class Winograd4Kernel {
   }
 
   /**
-   * Stores a zipped vector of row columns from {@code x}, plus the residual and through the
-   * ReLU as asked, whole where it stays inside the plane, else the columns below
-   * {@code outW} one by one from the phases.
+   * The row columns from {@code x} below {@code outW}, at most a vector's, one by one from the
+   * phases, plus the residual and through the ReLU as asked: a zipped vector's at the plane's
+   * end.
    */
-  private static void store(FloatVector zipped, float[] phases, int base, int length, int x,
-      float[] out, int row, int outW, int planeEnd, boolean relu, float[] residual) {
-    int at = row + x;
-    if (at + LANES <= planeEnd) {
-      FloatVector v = residual == null ? zipped
-          : zipped.add(FloatVector.fromArray(SPECIES, residual, at));
-      (relu ? v.max(0f) : v).intoArray(out, at);
-      return;
-    }
+  private static void storeColumns(float[] phases, int base, int length, int x, float[] out,
+      int row, int outW, boolean relu, float[] residual) {
     for (int c = x; c < Math.min(x + LANES, outW); c++) {
       float v = phases[base + (c & 3) * length + (c >> 2)];
       if (residual != null) {
@@ -338,7 +338,6 @@ final class Winograd4Kernel {
    */
   static void transformGradient(float[] dyT, int dyAt, int rowPixels, int outPad, int outH,
       int outW, int firstRow, int rows, int tilesW, float[] dm, int q, int positionStride) {
-    FloatVector zero = FloatVector.zero(SPECIES);
     int rowStride = SIDE * positionStride;
     for (int ty = firstRow; ty < firstRow + rows; ty++) {
       int realRows = Math.min(4, outH - 4 * ty);
@@ -348,27 +347,13 @@ final class Winograd4Kernel {
         for (int o = 0; o < outPad; o += LANES) {
           int at = q * outPad + o;
           for (int a = 0; a < 4; a++) {
-            if (a >= realRows) {
-              gradientSix(zero, zero, zero, zero, dm, at + a * rowStride, positionStride);
-              continue;
-            }
             int p = p0 + a * rowPixels * outPad + o;
-            FloatVector y0 = FloatVector.fromArray(SPECIES, dyT, p);
-            FloatVector y1 = realColumns > 1 ? FloatVector.fromArray(SPECIES, dyT, p + outPad)
-                : zero;
-            FloatVector y2 = realColumns > 2
-                ? FloatVector.fromArray(SPECIES, dyT, p + 2 * outPad) : zero;
-            FloatVector y3 = realColumns > 3
-                ? FloatVector.fromArray(SPECIES, dyT, p + 3 * outPad) : zero;
-            gradientSix(y0, y1, y2, y3, dm, at + a * rowStride, positionStride);
+            gradientSix(dyT, p, outPad, a < realRows ? realColumns : 0, dm,
+                at + a * rowStride, positionStride);
           }
           for (int b = 0; b < SIDE; b++) {
             int c = at + b * positionStride;
-            FloatVector r0 = FloatVector.fromArray(SPECIES, dm, c);
-            FloatVector r1 = FloatVector.fromArray(SPECIES, dm, c + rowStride);
-            FloatVector r2 = FloatVector.fromArray(SPECIES, dm, c + 2 * rowStride);
-            FloatVector r3 = FloatVector.fromArray(SPECIES, dm, c + 3 * rowStride);
-            gradientSix(r0, r1, r2, r3, dm, c, rowStride);
+            gradientSix(dm, c, rowStride, 4, dm, c, rowStride);
           }
         }
       }
@@ -376,11 +361,18 @@ final class Winograd4Kernel {
   }
 
   /**
-   * {@code A y} of four vectors into {@code dm[at + k * stride]}, k < 6: A's rows are (1 0 0 0),
-   * (1 1 1 1), (1 -1 1 -1), (1 2 4 8), (1 -2 4 -8), (0 0 0 1).
+   * {@code A y} of the four vectors {@code y_k = y[p + k * step ...]} (zero for {@code k >=
+   * count}) into {@code dm[at + k * stride]}, k < 6: A's rows are (1 0 0 0), (1 1 1 1),
+   * (1 -1 1 -1), (1 2 4 8), (1 -2 4 -8), (0 0 0 1). It loads its own vectors, as
+   * {@link #transformSix} does.
    */
-  static void gradientSix(FloatVector y0, FloatVector y1, FloatVector y2,
-      FloatVector y3, float[] dm, int at, int stride) {
+  static void gradientSix(float[] y, int p, int step, int count, float[] dm, int at,
+      int stride) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector y0 = count > 0 ? FloatVector.fromArray(SPECIES, y, p) : zero;
+    FloatVector y1 = count > 1 ? FloatVector.fromArray(SPECIES, y, p + step) : zero;
+    FloatVector y2 = count > 2 ? FloatVector.fromArray(SPECIES, y, p + 2 * step) : zero;
+    FloatVector y3 = count > 3 ? FloatVector.fromArray(SPECIES, y, p + 3 * step) : zero;
     FloatVector even = y0.add(y2);
     FloatVector odd = y1.add(y3);
     FloatVector evenScaled = y2.mul(4f).add(y0);

@@ -260,12 +260,21 @@ final class WinogradKernel {
         int tx = x / 2;
         FloatVector e = FloatVector.fromArray(SPECIES, phases, even + tx);
         FloatVector o = FloatVector.fromArray(SPECIES, phases, odd + tx);
-        store(PairLanes.zipLow(e, o), phases, even + tx, odd + tx, out, row + x,
-            Math.min(LANES, outW - x), planeEnd, relu, residual);
-        if (x + LANES < outW) {
-          store(PairLanes.zipHigh(e, o), phases, even + tx + LANES / 2, odd + tx + LANES / 2,
-              out, row + x + LANES, Math.min(LANES, outW - x - LANES), planeEnd, relu,
+        int to = row + x;
+        if (to + LANES <= planeEnd) {
+          put(plus(PairLanes.zipLow(e, o), residual, to), relu, out, to);
+        } else {
+          storeLanes(phases, even + tx, odd + tx, out, to, Math.min(LANES, outW - x), relu,
               residual);
+        }
+        if (x + LANES < outW) {
+          to += LANES;
+          if (to + LANES <= planeEnd) {
+            put(plus(PairLanes.zipHigh(e, o), residual, to), relu, out, to);
+          } else {
+            storeLanes(phases, even + tx + LANES / 2, odd + tx + LANES / 2, out, to,
+                Math.min(LANES, outW - x - LANES), relu, residual);
+          }
         }
       }
     }
@@ -306,17 +315,24 @@ final class WinogradKernel {
   }
 
   /**
-   * Stores a zipped vector, plus the residual and through the ReLU as asked, whole where it
-   * stays inside the plane, else its first lanes.
+   * {@code v} plus the residual at {@code at} where there is one. Vectors cross only tiny
+   * methods like this one, which C2 always inlines (this package's rule).
    */
-  private static void store(FloatVector zipped, float[] phases, int even, int odd, float[] out,
-      int at, int lanes, int planeEnd, boolean relu, float[] residual) {
-    if (at + LANES <= planeEnd) {
-      FloatVector v = residual == null ? zipped
-          : zipped.add(FloatVector.fromArray(SPECIES, residual, at));
-      (relu ? v.max(0f) : v).intoArray(out, at);
-      return;
-    }
+  static FloatVector plus(FloatVector v, float[] residual, int at) {
+    return residual == null ? v : v.add(FloatVector.fromArray(SPECIES, residual, at));
+  }
+
+  /** Stores {@code v} at {@code out[at]}, through the ReLU if {@code relu}; tiny as above. */
+  static void put(FloatVector v, boolean relu, float[] out, int at) {
+    (relu ? v.max(0f) : v).intoArray(out, at);
+  }
+
+  /**
+   * The first {@code lanes} entries of a zipped vector at a plane's end, one by one from the
+   * phases, plus the residual and through the ReLU as asked.
+   */
+  private static void storeLanes(float[] phases, int even, int odd, float[] out, int at,
+      int lanes, boolean relu, float[] residual) {
     for (int k = 0; k < lanes; k++) {
       float v = phases[((k & 1) == 0 ? even : odd) + (k >> 1)];
       if (residual != null) {

@@ -296,23 +296,14 @@ final class WinogradLanesKernel {
     for (int o = 0; o < width; o += LANES) {
       for (int i = 0; i < 6; i++) {
         int p = at + i * padW * width + o;
-        Winograd4Kernel.transformSix(FloatVector.fromArray(SPECIES, padded, p),
-            FloatVector.fromArray(SPECIES, padded, p + width),
-            FloatVector.fromArray(SPECIES, padded, p + 2 * width),
-            FloatVector.fromArray(SPECIES, padded, p + 3 * width),
-            FloatVector.fromArray(SPECIES, padded, p + 4 * width),
-            FloatVector.fromArray(SPECIES, padded, p + 5 * width), v, rowsAt + 6 * i * LANES,
-            LANES);
+        Winograd4Kernel.transformSix(padded, p, p + width, p + 2 * width, p + 3 * width,
+            p + 4 * width, p + 5 * width, v, rowsAt + 6 * i * LANES, LANES);
       }
       for (int b = 0; b < 6; b++) {
         int c = rowsAt + b * LANES;
-        Winograd4Kernel.transformSix(FloatVector.fromArray(SPECIES, v, c),
-            FloatVector.fromArray(SPECIES, v, c + 6 * LANES),
-            FloatVector.fromArray(SPECIES, v, c + 12 * LANES),
-            FloatVector.fromArray(SPECIES, v, c + 18 * LANES),
-            FloatVector.fromArray(SPECIES, v, c + 24 * LANES),
-            FloatVector.fromArray(SPECIES, v, c + 30 * LANES), v,
-            vAt + b * positionStride + o, 6 * positionStride);
+        Winograd4Kernel.transformSix(v, c, c + 6 * LANES, c + 12 * LANES, c + 18 * LANES,
+            c + 24 * LANES, c + 30 * LANES, v, vAt + b * positionStride + o,
+            6 * positionStride);
       }
     }
   }
