@@ -57,8 +57,7 @@ final class Winograd4Kernel {
       float[] v, int at, int stride) {
     for (int t = 0; t < run; t += LANES) {
       int d = row + t;
-      transformSix(padded, d, d + phasePlane, d + 2 * phasePlane, d + 3 * phasePlane, d + 1,
-          d + phasePlane + 1, v, at + t, stride);
+      transformSix(padded, d, d + 1, phasePlane, v, at + t, stride);
     }
   }
 
@@ -66,23 +65,23 @@ final class Winograd4Kernel {
   private static void transformInputColumns(float[] v, int at, int run, int stride) {
     for (int t = 0; t < run; t += LANES) {
       int c = at + t;
-      transformSix(v, c, c + stride, c + 2 * stride, c + 3 * stride, c + 4 * stride,
-          c + 5 * stride, v, c, stride);
+      transformSix(v, c, c + 4 * stride, stride, v, c, stride);
     }
   }
 
   /**
-   * {@code B^T d} of the six vectors {@code d_k = d[p_k ...]} into {@code v[at + k * stride]}.
-   * It loads its own vectors (this package's rule: no vector crosses a method boundary).
+   * {@code B^T d} of six vectors into {@code v[at + k * stride]}, k < 6: {@code d_k = d[p + k *
+   * step ...]} for k < 4, then {@code d[q ...]} and {@code d[q + step ...]} ({@code q = p + 4
+   * step} where the six are evenly spaced). It loads its own vectors (this package's rule: no
+   * vector crosses a method boundary).
    */
-  static void transformSix(float[] d, int p0, int p1, int p2, int p3, int p4, int p5,
-      float[] v, int at, int stride) {
-    FloatVector d0 = FloatVector.fromArray(SPECIES, d, p0);
-    FloatVector d1 = FloatVector.fromArray(SPECIES, d, p1);
-    FloatVector d2 = FloatVector.fromArray(SPECIES, d, p2);
-    FloatVector d3 = FloatVector.fromArray(SPECIES, d, p3);
-    FloatVector d4 = FloatVector.fromArray(SPECIES, d, p4);
-    FloatVector d5 = FloatVector.fromArray(SPECIES, d, p5);
+  static void transformSix(float[] d, int p, int q, int step, float[] v, int at, int stride) {
+    FloatVector d0 = FloatVector.fromArray(SPECIES, d, p);
+    FloatVector d1 = FloatVector.fromArray(SPECIES, d, p + step);
+    FloatVector d2 = FloatVector.fromArray(SPECIES, d, p + 2 * step);
+    FloatVector d3 = FloatVector.fromArray(SPECIES, d, p + 3 * step);
+    FloatVector d4 = FloatVector.fromArray(SPECIES, d, q);
+    FloatVector d5 = FloatVector.fromArray(SPECIES, d, q + step);
     FloatVector d42 = d4.sub(d2);
     FloatVector d34 = d3.add(d4);
     FloatVector d12 = d1.add(d2);

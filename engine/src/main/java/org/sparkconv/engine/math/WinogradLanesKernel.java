@@ -293,17 +293,51 @@ final class WinogradLanesKernel {
    */
   static void transformInput4(float[] padded, int at, int padW, int width, float[] v, int vAt,
       int positionStride, int rowsAt) {
+    // B^T of six vectors (Winograd4Kernel.transformSix's sums) written out in both loops: no
+    // vector crosses a method boundary, and calling transformSix, which loads its own, made
+    // VGG-small inference steps 2-3% slower (this transform 12.4% of the samples against 9.6%).
     for (int o = 0; o < width; o += LANES) {
       for (int i = 0; i < 6; i++) {
         int p = at + i * padW * width + o;
-        Winograd4Kernel.transformSix(padded, p, p + width, p + 2 * width, p + 3 * width,
-            p + 4 * width, p + 5 * width, v, rowsAt + 6 * i * LANES, LANES);
+        int to = rowsAt + 6 * i * LANES;
+        int stride = LANES;
+        {
+          FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p);
+          FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p + width);
+          FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p + 2 * width);
+          FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p + 3 * width);
+          FloatVector d4 = FloatVector.fromArray(SPECIES, padded, p + 4 * width);
+          FloatVector d5 = FloatVector.fromArray(SPECIES, padded, p + 5 * width);
+          FloatVector d42 = d4.sub(d2);
+          FloatVector d13 = d1.sub(d3);
+          d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(v, to);
+          d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(v, to + stride);
+          d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(v, to + 2 * stride);
+          d42.sub(d13.mul(2f)).intoArray(v, to + 3 * stride);
+          d42.add(d13.mul(2f)).intoArray(v, to + 4 * stride);
+          d1.mul(4f).add(d5).sub(d3.mul(5f)).intoArray(v, to + 5 * stride);
+        }
       }
       for (int b = 0; b < 6; b++) {
         int c = rowsAt + b * LANES;
-        Winograd4Kernel.transformSix(v, c, c + 6 * LANES, c + 12 * LANES, c + 18 * LANES,
-            c + 24 * LANES, c + 30 * LANES, v, vAt + b * positionStride + o,
-            6 * positionStride);
+        int to = vAt + b * positionStride + o;
+        int stride = 6 * positionStride;
+        {
+          FloatVector d0 = FloatVector.fromArray(SPECIES, v, c);
+          FloatVector d1 = FloatVector.fromArray(SPECIES, v, c + 6 * LANES);
+          FloatVector d2 = FloatVector.fromArray(SPECIES, v, c + 12 * LANES);
+          FloatVector d3 = FloatVector.fromArray(SPECIES, v, c + 18 * LANES);
+          FloatVector d4 = FloatVector.fromArray(SPECIES, v, c + 24 * LANES);
+          FloatVector d5 = FloatVector.fromArray(SPECIES, v, c + 30 * LANES);
+          FloatVector d42 = d4.sub(d2);
+          FloatVector d13 = d1.sub(d3);
+          d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(v, to);
+          d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(v, to + stride);
+          d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(v, to + 2 * stride);
+          d42.sub(d13.mul(2f)).intoArray(v, to + 3 * stride);
+          d42.add(d13.mul(2f)).intoArray(v, to + 4 * stride);
+          d1.mul(4f).add(d5).sub(d3.mul(5f)).intoArray(v, to + 5 * stride);
+        }
       }
     }
   }

@@ -26,15 +26,15 @@ import org.junit.jupiter.api.Test;
  * This package's rule (see its notes): no vector crosses a method boundary, unless the method
  * is tiny enough that C2 always inlines it. A helper given a vector runs on the Vector API's
  * Java fallback, allocating a vector per operation, in whichever run the JIT happens not to
- * inline it; VGG-small's two-thread inference did so in 4 of ~90 runs on 2026-12-05, at a third
+ * inline it; VGG-small's two-thread inference did so in 4 of 95 runs on 2026-12-05, at a third
  * of its speed.
  */
 class VectorBoundaryTest {
 
   /**
    * The methods that take or return a vector, each under 35 bytes of bytecode
-   * ({@code -XX:MaxInlineSize}: C2 inlines them at any call count) or run only while a class
-   * initialises its constants.
+   * ({@code -XX:MaxInlineSize}: C2 inlines them at any call-site frequency) or run only while
+   * a class initialises its constants.
    */
   private static final Set<String> TINY = Set.of("PairLanes.evens", "PairLanes.odds",
       "PairLanes.zipLow", "PairLanes.zipHigh", "VectorLoops.signBits", "WinogradKernel.plus",
