@@ -280,7 +280,7 @@ final class DirectConvKernel {
             2 * (limit - target - LANES)) + 1);
         int x = 0;
         for (; x < end; x += 2 * LANES) {
-          // the larger (smaller) of the two rows, loaded here: no vector crosses a method
+          // the larger (smaller) of the two rows; no vector crosses a method boundary
           FloatVector topLow = FloatVector.fromArray(SPECIES, result, top + x);
           FloatVector belowLow = FloatVector.fromArray(SPECIES, result, below + x);
           FloatVector low = decreasing ? topLow.min(belowLow) : topLow.max(belowLow);
