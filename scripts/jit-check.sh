@@ -4,8 +4,10 @@
 # a test. It happens when a compiled method grows too large (the vector kernels are split so that
 # it does not), or when its inlined methods' class-check traps add up to -XX:PerMethodTrapLimit
 # (ENGINE_JVM_FLAGS raise it: engine/.../math/JitTrapLimit.java), and not in every run, so run it
-# a few times after changing a kernel. JIT_CHECK_FLAGS adds JVM flags (-XX:PerMethodTrapLimit=100
-# shows the default's failures).
+# a few times after changing a kernel. A third cause, a helper given vectors that C2 did not
+# inline, shows no such compile, only the allocation check below; the engine's rule against it
+# (engine/.../math/package-info.java) is kept by VectorBoundaryTest. JIT_CHECK_FLAGS adds JVM
+# flags (-XX:PerMethodTrapLimit=100 shows the default's failures).
 #   scripts/jit-check.sh [model, default vgg-small] [train|infer] [batch] [steps 10]
 # Prints each such compile (method, bytecode size) and exits 1 if there is any, or if a step of
 # the last timed repeat allocated more than JIT_CHECK_MAX_MB (20).
