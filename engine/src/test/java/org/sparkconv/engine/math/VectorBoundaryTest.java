@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * This package's rule (see its notes): no vector crosses a method boundary, unless the method
- * is tiny enough that C2 always inlines it. A helper given a vector runs on the Vector API's
+ * is tiny enough that C2 inlines it at any call-site frequency. A helper given a vector runs on the Vector API's
  * Java fallback, allocating a vector per operation, in whichever run the JIT happens not to
  * inline it; VGG-small's two-thread inference did so in 4 of 95 runs on 2026-12-05, at a third
  * of its speed.
@@ -32,13 +32,13 @@ import org.junit.jupiter.api.Test;
 class VectorBoundaryTest {
 
   /**
-   * The methods that take or return a vector, each under 35 bytes of bytecode
-   * ({@code -XX:MaxInlineSize}: C2 inlines them at any call-site frequency) or run only while
-   * a class initialises its constants.
+   * The methods that take or return a vector in hot code, each under 35 bytes of bytecode
+   * ({@code -XX:MaxInlineSize}: C2 inlines them at any call-site frequency).
    */
   private static final Set<String> TINY = Set.of("PairLanes.evens", "PairLanes.odds",
       "PairLanes.zipLow", "PairLanes.zipHigh", "VectorLoops.signBits", "WinogradKernel.plus",
       "WinogradKernel.put");
+  /** Methods with vectors that run only while a class initialises its constants. */
   private static final Set<String> CONSTANTS =
       Set.of("PairLanes.lanes", "LaneTranspose.upper", "LaneTranspose.swap");
 
