@@ -301,43 +301,39 @@ final class WinogradLanesKernel {
         int p = at + i * padW * width + o;
         int to = rowsAt + 6 * i * LANES;
         int stride = LANES;
-        {
-          FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p);
-          FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p + width);
-          FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p + 2 * width);
-          FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p + 3 * width);
-          FloatVector d4 = FloatVector.fromArray(SPECIES, padded, p + 4 * width);
-          FloatVector d5 = FloatVector.fromArray(SPECIES, padded, p + 5 * width);
-          FloatVector d42 = d4.sub(d2);
-          FloatVector d13 = d1.sub(d3);
-          d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(v, to);
-          d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(v, to + stride);
-          d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(v, to + 2 * stride);
-          d42.sub(d13.mul(2f)).intoArray(v, to + 3 * stride);
-          d42.add(d13.mul(2f)).intoArray(v, to + 4 * stride);
-          d1.mul(4f).add(d5).sub(d3.mul(5f)).intoArray(v, to + 5 * stride);
-        }
+        FloatVector d0 = FloatVector.fromArray(SPECIES, padded, p);
+        FloatVector d1 = FloatVector.fromArray(SPECIES, padded, p + width);
+        FloatVector d2 = FloatVector.fromArray(SPECIES, padded, p + 2 * width);
+        FloatVector d3 = FloatVector.fromArray(SPECIES, padded, p + 3 * width);
+        FloatVector d4 = FloatVector.fromArray(SPECIES, padded, p + 4 * width);
+        FloatVector d5 = FloatVector.fromArray(SPECIES, padded, p + 5 * width);
+        FloatVector d42 = d4.sub(d2);
+        FloatVector d13 = d1.sub(d3);
+        d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(v, to);
+        d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(v, to + stride);
+        d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(v, to + 2 * stride);
+        d42.sub(d13.mul(2f)).intoArray(v, to + 3 * stride);
+        d42.add(d13.mul(2f)).intoArray(v, to + 4 * stride);
+        d1.mul(4f).add(d5).sub(d3.mul(5f)).intoArray(v, to + 5 * stride);
       }
       for (int b = 0; b < 6; b++) {
         int c = rowsAt + b * LANES;
         int to = vAt + b * positionStride + o;
         int stride = 6 * positionStride;
-        {
-          FloatVector d0 = FloatVector.fromArray(SPECIES, v, c);
-          FloatVector d1 = FloatVector.fromArray(SPECIES, v, c + 6 * LANES);
-          FloatVector d2 = FloatVector.fromArray(SPECIES, v, c + 12 * LANES);
-          FloatVector d3 = FloatVector.fromArray(SPECIES, v, c + 18 * LANES);
-          FloatVector d4 = FloatVector.fromArray(SPECIES, v, c + 24 * LANES);
-          FloatVector d5 = FloatVector.fromArray(SPECIES, v, c + 30 * LANES);
-          FloatVector d42 = d4.sub(d2);
-          FloatVector d13 = d1.sub(d3);
-          d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(v, to);
-          d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(v, to + stride);
-          d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(v, to + 2 * stride);
-          d42.sub(d13.mul(2f)).intoArray(v, to + 3 * stride);
-          d42.add(d13.mul(2f)).intoArray(v, to + 4 * stride);
-          d1.mul(4f).add(d5).sub(d3.mul(5f)).intoArray(v, to + 5 * stride);
-        }
+        FloatVector d0 = FloatVector.fromArray(SPECIES, v, c);
+        FloatVector d1 = FloatVector.fromArray(SPECIES, v, c + 6 * LANES);
+        FloatVector d2 = FloatVector.fromArray(SPECIES, v, c + 12 * LANES);
+        FloatVector d3 = FloatVector.fromArray(SPECIES, v, c + 18 * LANES);
+        FloatVector d4 = FloatVector.fromArray(SPECIES, v, c + 24 * LANES);
+        FloatVector d5 = FloatVector.fromArray(SPECIES, v, c + 30 * LANES);
+        FloatVector d42 = d4.sub(d2);
+        FloatVector d13 = d1.sub(d3);
+        d0.mul(4f).add(d4).sub(d2.mul(5f)).intoArray(v, to);
+        d3.add(d4).sub(d1.add(d2).mul(4f)).intoArray(v, to + stride);
+        d4.sub(d3).add(d1.sub(d2).mul(4f)).intoArray(v, to + 2 * stride);
+        d42.sub(d13.mul(2f)).intoArray(v, to + 3 * stride);
+        d42.add(d13.mul(2f)).intoArray(v, to + 4 * stride);
+        d1.mul(4f).add(d5).sub(d3.mul(5f)).intoArray(v, to + 5 * stride);
       }
     }
   }
