@@ -8,8 +8,8 @@
  * well only where C2 inlines it; where it does not, every call boxes its vectors and the
  * helper's own operations run on the Vector API's Java fallback, allocating a vector each.
  * Whether C2 inlines a helper of a few hundred bytes depends on its call-site counts when the
- * caller compiles, which differ from run to run (and with two threads, whose profile updates
- * race). So helpers take arrays and offsets and load their own vectors. Found on 2026-12-05:
+ * caller compiles, which differ from run to run (likely more so on two threads, whose profile
+ * updates are not atomic). So helpers take arrays and offsets and load their own vectors. Found on 2026-12-05:
  * {@code Winograd4Kernel.transformSix}, then given six vectors, was left out of
  * {@code WinogradLanesKernel.transformInput4}'s compile in 4 of 95 runs of VGG-small's
  * two-thread inference, which then allocated 515 MB a step and ran at 3,919-4,909 img/s
