@@ -105,13 +105,16 @@ class VectorBoundaryTest {
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         "org.sparkconv.engine.bench.StepBenchmark",
-        MODELS.resolve(model + ".json").toString(), mode, batch, "4", "2"));
+        MODELS.resolve(model + ".json").toString(), mode, batch, "4", "3"));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().put("SPARKCONV_THREADS", "1");
     Process process = builder.start();
     String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, process.waitFor(), output);
-    Matcher allocated = Pattern.compile("allocated ([0-9.]+) MB a step").matcher(output);
+    // the last of three timed repeats: a boxed helper allocates in every step, while a kernel
+    // the JIT deoptimised and has not yet compiled again allocates only until it has (an AVX2
+    // run under CI's load read 15.7 MB a step over two repeats once, with the rule kept)
+    Matcher allocated = Pattern.compile("([0-9.]+) in the last repeat").matcher(output);
     assertTrue(allocated.find(), "no allocation line in: " + output);
     return Double.parseDouble(allocated.group(1));
   }
