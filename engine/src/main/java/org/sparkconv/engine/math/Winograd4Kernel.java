@@ -200,6 +200,8 @@ final class Winograd4Kernel {
         FloatVector oddsLow = PairLanes.zipLow(p1, p3);
         FloatVector evensHigh = PairLanes.zipHigh(p0, p2);
         FloatVector oddsHigh = PairLanes.zipHigh(p1, p3);
+        // one branch per quarter rather than a vector picked by q: a vector merged from two
+        // branches may stay boxed
         for (int q = 0; q < 4 && x + q * LANES < outW; q++) {
           int to = row + x + q * LANES;
           if (to + LANES > planeEnd) {

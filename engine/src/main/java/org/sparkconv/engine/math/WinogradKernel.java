@@ -316,7 +316,7 @@ final class WinogradKernel {
 
   /**
    * {@code v} plus the residual at {@code at} where there is one. Vectors cross only tiny
-   * methods like this one, which C2 always inlines (this package's rule).
+   * methods like this one, which C2 inlines at any call-site frequency (this package's rule).
    */
   static FloatVector plus(FloatVector v, float[] residual, int at) {
     return residual == null ? v : v.add(FloatVector.fromArray(SPECIES, residual, at));
