@@ -129,6 +129,11 @@ public final class WinogradConv {
   private final int laneWeightStride; // by channels: per position, a block's transformed tiles
   private final int[] laneTapOffsets; // by channels: position xi, channel c at xi * Cin + c
   private final int[] laneTileOffsets; // by channels: each of a block's tiles, its channels
+  // Scratch of the weight packing (one per worker: its input channel's 9 taps, then G g and
+  // G g G^T) and of the weight gradient's back-transform, made at first use and kept: they
+  // were made per pass, the 2-4 MB a ResNet-20 training step allocated when compiled well.
+  private PackingScratch[] packingScratch = new PackingScratch[0];
+  private float[] gradientRows;
 
   /**
    * A stride-1 3x3 convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop}
@@ -494,17 +499,11 @@ public final class WinogradConv {
    * half of the one-thread work in a two-thread ResNet-20 training step, 2.3% of its samples).
    */
   public void packWeights(float[] w, int off, float[] packed, Parallel parallel) {
-    int width = roundUp(packedRows(), RUN_MULTIPLE);
-    float[] kernels = new float[9 * inChannels * width];
+    PackingScratch[] scratch = packingScratch(parallel.threads());
     parallel.forRange(inChannels, (t, from, to) -> {
       for (int c = from; c < to; c++) {
-        for (int o = 0; o < outChannels; o++) {
-          for (int k = 0; k < 9; k++) {
-            kernels[(k * inChannels + c) * width + o] = w[off + (o * inChannels + c) * 9 + k];
-          }
-        }
+        packChannel(w, off + c * 9, c, inChannels * 9, 1, scratch[t], packed);
       }
-      packTransformed(kernels, width, packed, from, to);
     });
   }
 
@@ -519,48 +518,67 @@ public final class WinogradConv {
 
   /** As above, the input channels shared out over {@code parallel}'s workers. */
   public void packAdjointWeights(float[] w, int off, float[] packed, Parallel parallel) {
-    int width = roundUp(packedRows(), RUN_MULTIPLE);
-    float[] kernels = new float[9 * inChannels * width];
+    PackingScratch[] scratch = packingScratch(parallel.threads());
     parallel.forRange(inChannels, (t, from, to) -> {
       for (int o = from; o < to; o++) {
-        for (int c = 0; c < outChannels; c++) {
-          for (int k = 0; k < 9; k++) {
-            kernels[(k * inChannels + o) * width + c] =
-                w[off + (o * outChannels + c) * 9 + 8 - k];
-          }
-        }
+        packChannel(w, off + o * outChannels * 9 + 8, o, 9, -1, scratch[t], packed);
       }
-      packTransformed(kernels, width, packed, from, to);
     });
   }
 
   /**
-   * {@code U = G g G^T} of the kernels {@code (9, inChannels, width)} (tap, input channel,
-   * output channel; zero past the output channels) of input channels [first, last) into the
-   * GEMMs' panels: one input channel at a time by {@link WinogradFilterKernel}, then each
-   * position's row copied to its GEMM, by channels in {@link ChannelLanesKernel#packedIndex}'s
-   * chunks.
+   * One worker's scratch for {@link #packChannel}, each row the packed width: an input
+   * channel's 9 taps (zero past the output channels), {@code G g} (18 rows) and
+   * {@code U = G g G^T} (a row a position).
    */
-  private void packTransformed(float[] kernels, int width, float[] packed, int first,
-      int last) {
+  private record PackingScratch(float[] taps, float[] gg, float[] u) {}
+
+  /** Each worker's {@link PackingScratch}, made for {@code threads} workers at least. */
+  private PackingScratch[] packingScratch(int threads) {
+    if (packingScratch.length < threads) {
+      int width = roundUp(packedRows(), RUN_MULTIPLE);
+      PackingScratch[] grown = Arrays.copyOf(packingScratch, threads);
+      for (int t = packingScratch.length; t < threads; t++) {
+        grown[t] = new PackingScratch(new float[9 * width], new float[18 * width],
+            new float[positions * width]);
+      }
+      packingScratch = grown;
+    }
+    return packingScratch;
+  }
+
+  /**
+   * Packs input channel c: its kernels, tap k of output channel o at
+   * {@code w[first + o * outStep + k * tapStep]} (zero past the output channels), are gathered
+   * as taps of vectors over output channels, transformed to {@code U = G g G^T} by
+   * {@link WinogradFilterKernel}, and each position's row is copied to its GEMM, by channels
+   * in {@link ChannelLanesKernel#packedIndex}'s chunks.
+   */
+  private void packChannel(float[] w, int first, int c, int outStep, int tapStep,
+      PackingScratch scratch, float[] packed) {
     int rows = packedRows();
+    int width = roundUp(rows, RUN_MULTIPLE);
     int gemm = rows * inChannels;
-    float[] u = new float[positions * width];
-    float[] gg = new float[18 * width];
-    for (int c = first; c < last; c++) {
-      WinogradFilterKernel.transform(tile, kernels, inChannels, width, c, u, gg);
-      for (int xi = 0; xi < positions; xi++) {
-        int from = xi * width;
-        int to = xi * gemm;
-        if (byChannels) {
-          for (int o = 0, chunk; o < rows; o += chunk) {
-            chunk = ChannelLanesKernel.chunkWidth(rows - o);
-            System.arraycopy(u, from + o, packed, to + o * inChannels + c * chunk, chunk);
-          }
-        } else {
-          for (int o = 0; o < rows; o += MR) {
-            System.arraycopy(u, from + o, packed, to + (o / MR * inChannels + c) * MR, MR);
-          }
+    float[] taps = scratch.taps();
+    for (int k = 0; k < 9; k++) {
+      int at = first + k * tapStep;
+      for (int o = 0; o < outChannels; o++) {
+        taps[k * width + o] = w[at + o * outStep];
+      }
+    }
+    float[] u = scratch.u();
+    WinogradFilterKernel.transform(tile, taps, 1, width, 0, u, scratch.gg());
+    for (int xi = 0; xi < positions; xi++) {
+      int from = xi * width;
+      int to = xi * gemm;
+      if (byChannels) {
+        for (int o = 0, chunk; o < rows; o += chunk) {
+          chunk = ChannelLanesKernel.chunkWidth(rows - o);
+          System.arraycopy(u, from + o, packed, to + o * inChannels + c * chunk, chunk);
+        }
+      } else {
+        for (int o = 0; o < rows; o += MR) {
+          System.arraycopy(u, from + o, packed, to + (o / MR * inChannels + c) * MR, MR);
         }
       }
     }
@@ -889,7 +907,10 @@ public final class WinogradConv {
    * channels alone 39-60 us (and phases of 90-300) -> 16-19 us.
    */
   public void addWeightGradient(float[] accT, float[] g, int gOff) {
-    float[] rows = new float[positions * outPad]; // input channel c's rows of accT
+    if (gradientRows == null) {
+      gradientRows = new float[positions * outPad];
+    }
+    float[] rows = gradientRows; // input channel c's rows of accT
     float[] scratch = new float[18];
     for (int c = 0; c < inChannels; c++) {
       for (int xi = 0; xi < positions; xi++) {
