@@ -10,8 +10,8 @@ import jdk.incubator.vector.VectorSpecies;
  * input) by Winograd's F(4x4, 3x3), with a group of {@link #LANES} images in the vector lanes:
  * every float of an activation is one image's, the images side by side, so that a pixel of a
  * channel is one whole vector ({@code [channel][row][column][image]}, "image lanes"). Inference
- * runs chains of small convolutions this way ({@code LanesConvolution}); the README's "bound"
- * section measures it.
+ * runs chains of small convolutions this way ({@code LanesConvolution});
+ * docs/engine-speed-log.md measures it ("A route that does pay on 16 channels" and after).
  *
  * <p>Why the lanes hold images: on 16 channels (ResNet-20's first stage) neither layout the
  * engine has makes Winograd pay. By channels ({@link WinogradLanesKernel}) a GEMM position's
@@ -540,7 +540,7 @@ public final class ImageLanesWinograd {
    * not null, then {@code max(0, .)} if {@code relu}. The rows times A in place in the
    * products ({@link Winograd4Kernel#transformOutputRow}), then each tile's four columns times
    * A^T straight into the output, no phases written and read back between (ResNet-20's stem
-   * and stage 1 in inference, 256 images, one thread: measured in the README).
+   * and stage 1 in inference, 256 images, one thread: measured in docs/engine-speed-log.md).
    */
   private void transformOutputs(int o, int first, int count, int productsAt, float bias,
       float[] residual, int residualShift, boolean relu, float[] out, int outAt) {

@@ -14,8 +14,8 @@ import jdk.incubator.vector.VectorSpecies;
  * With the channels' runs apart ({@code [channel][tile][image]}, which {@link
  * PixelWeightGradient}'s 4 x 4 tile read at an offset per channel), ResNet-20's
  * 16x28x28 -> 16 weight gradient took 2.06-2.22 ms for 64 images on one thread, this way
- * 1.72-1.83 ({@code ImageLanesTrainingPasses}, two JVMs each; the README's training-in-lanes
- * measurements).
+ * 1.72-1.83 ({@code ImageLanesTrainingPasses}, two JVMs each; docs/engine-speed-log.md,
+ * "Training passes in lanes").
  */
 final class LanesWeightGradientKernel {
 

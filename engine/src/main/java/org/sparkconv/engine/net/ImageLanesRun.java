@@ -39,8 +39,8 @@ import org.sparkconv.engine.tensor.Shape;
  * <p>Why runs of two or more: a single convolution converted in and out loses to the
  * engine's own kernels (16x28x28 -> 16, 256 images, one thread, JMH: 0.74-0.94x); one
  * residual block of two, converted once, gains 1.21-1.25x (three JVMs,
- * {@code ImageLanesStage 16 1}), and ResNet-20's stage 1, six, 1.23-1.48x (README, "A route
- * that does pay on 16 channels").
+ * {@code ImageLanesStage 16 1}), and ResNet-20's stage 1, six, 1.23-1.48x
+ * (docs/engine-speed-log.md, "A route that does pay on 16 channels").
  *
  * <p>Holds its scratch and its packed weights, allocated at its first pass (a network that
  * only trains holds none): one per network, and each replica has its own.

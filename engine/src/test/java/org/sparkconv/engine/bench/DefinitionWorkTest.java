@@ -30,7 +30,7 @@ class DefinitionWorkTest {
     long stage3 = 64L * 7 * 7 * 32 * 9 + 5 * (64L * 7 * 7 * 64 * 9) + 64L * 7 * 7 * 32;
     long dense = 64L * 10;
     long forward = stem + stage1 + stage2 + stage3 + dense;
-    assertEquals(31_021_952L, forward); // the figure the README's ceiling uses
+    assertEquals(31_021_952L, forward); // the figure the speed log's ceiling uses
     assertEquals(forward, work.inference());
     assertEquals(3 * forward - stem, work.training());
   }
