@@ -21,6 +21,8 @@ model=${1:-resnet20}
 mode=${2:-train}
 batch=${3:-64}
 rounds=${4:-5}
+[[ -f "$SPARKCONV_HOME/conf/models/$model.json" ]] \
+  || { echo "bench-thread-split: no model file conf/models/$model.json" >&2; exit 2; }
 
 # images a second of one StepBenchmark process on cores $1 with $2 threads
 rate() {
