@@ -136,6 +136,7 @@ public final class WinogradConv {
   // (DirectConvPasses makes its own; replicas of a network share packed weights, not plans).
   private PackingScratch[] packingScratch = new PackingScratch[0];
   private float[] gradientRows;
+  private final float[] backTransformScratch = new float[18]; // F(4x4)'s dU G, 6 x 3
 
   /**
    * A stride-1 3x3 convolution of {@code (inChannels, inH, inW)} zero-padded by {@code padTop}
@@ -913,7 +914,7 @@ public final class WinogradConv {
       gradientRows = new float[positions * outPad];
     }
     float[] rows = gradientRows; // input channel c's rows of accT
-    float[] scratch = new float[18];
+    float[] scratch = backTransformScratch;
     for (int c = 0; c < inChannels; c++) {
       for (int xi = 0; xi < positions; xi++) {
         System.arraycopy(accT, (xi * inChannels + c) * outPad, rows, xi * outPad, outPad);
