@@ -71,7 +71,7 @@ ensure_torch() {
 # warning), or off Linux. ResNet-20 training's activations and gradients (~100 MB) span 25,000
 # pages of 4 KB, far more than the TLB holds. Its training at one thread, turn by turn against
 # the same JVM without the flag: 1.027-1.053x (three runs), inference 1.015-1.021x; VGG-small
-# and LeNet-5 within noise (README: "Huge pages"). Cluster nodes decide for themselves:
+# and LeNet-5 within noise (docs/engine.md: "Huge pages"). Cluster nodes decide for themselves:
 # scripts/submit.sh leaves it to the user.
 huge_page_flags() {
   local mode
@@ -116,7 +116,7 @@ ensure_built() {
 # CPUs newer than it (Sapphire Rapids) for a Prescott and runs SSE3 kernels, a fifth of their
 # speed, and the engine takes native BLAS over its own GEMM on AVX-512 CPUs only where the
 # variable names an AVX-512 core (engine/.../math/GemmSelector.java). Only for this machine's
-# processes: a cluster's executors may run on other CPUs (README: "GEMM").
+# processes: a cluster's executors may run on other CPUs (docs/engine.md: "GEMM").
 ensure_openblas_core() {
   if [ -n "${OPENBLAS_CORETYPE:-}" ] || ! command -v python3 >/dev/null; then
     return 0

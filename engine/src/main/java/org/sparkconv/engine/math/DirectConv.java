@@ -566,7 +566,7 @@ public final class DirectConv {
    * by-channels kernel would broadcast a tap per multiply-add, and the output plane has at
    * least 512 pixels. On AVX2's 8-lane vectors ResNet-20's 16 outputs take two vectors, and by
    * channels wins there: 16x28x28->16 weight gradient alone, 64 images, one thread, 3.9-4.2 ms
-   * against 5.8-6.2 by pixels (whose tiles C2 unrolls into spills, README); whole ResNet-20
+   * against 5.8-6.2 by pixels (whose tiles C2 unrolls into spills, docs/engine.md); whole ResNet-20
    * training steps, four JVMs each, 390-424 against 358-385 img/s.
    */
   public static boolean weightsByPixelsPay(int outChannels, int outPixels) {
