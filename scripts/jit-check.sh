@@ -32,11 +32,11 @@ if [[ -n "$found" ]]; then
 fi
 # A fallback the compile log does not name (a compiled method past C2's inlining budget calls
 # the API's Java code without a "missing constant") still shows in what a step allocates: under
-# 0.1 MB for sparkconv's own buffers (0-4 MB before the Winograd packing kept its scratch), 85-620
-# MB where kernels ran on the fallback. On a busy machine
-# the JIT may not have finished compiling when the timing starts (22-66 MB a step seen beside a
-# build), so the check takes the last of four timed repeats; a compile log that names a method
-# is still worth a second run on an idle machine.
+# 0.1 MB for sparkconv's own buffers (0-4 MB before the Winograd packing kept its scratch),
+# 85-620 MB where kernels ran on the fallback. On a busy machine the JIT may not have finished
+# compiling when the timing starts (22-66 MB a step seen beside a build), so the check takes
+# the last of four timed repeats; a compile log that names a method is still worth a second
+# run on an idle machine.
 # (a number, not an empty match: the compile log can interleave with that line and split it)
 allocated=$(grep -o "[0-9][0-9.]* in the last repeat" "$log" | head -1 | awk '{print $1}')
 if [[ -n "$allocated" ]] && awk -v a="$allocated" -v max="${JIT_CHECK_MAX_MB:-20}" \

@@ -130,8 +130,9 @@ public final class WinogradConv {
   private final int[] laneTapOffsets; // by channels: position xi, channel c at xi * Cin + c
   private final int[] laneTileOffsets; // by channels: each of a block's tiles, its channels
   // Scratch of the weight packing (one per worker: its input channel's 9 taps, then G g and
-  // G g G^T) and of the weight gradient's back-transform, made at first use and kept: they
-  // were made per pass, the 2-4 MB a ResNet-20 training step allocated when compiled well.
+  // G g G^T) and of the weight gradient's back-transform (its rows made at first use, its 18
+  // floats with the plan), kept: they were made per pass, the 2-4 MB a ResNet-20 training
+  // step allocated when compiled well.
   // So one plan packs, or back-transforms, for one caller at a time: each plan is one layer's
   // (DirectConvPasses makes its own; replicas of a network share packed weights, not plans).
   private PackingScratch[] packingScratch = new PackingScratch[0];
