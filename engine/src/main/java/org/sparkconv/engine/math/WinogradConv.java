@@ -724,8 +724,9 @@ public final class WinogradConv {
             rowsAt);
       }
       for (int xi = 0; xi < positions; xi++) {
+        // by channels a position's entries lie side by side: offsets[xi][c] = xi * inStride + c
         ChannelLanesKernel.run(packed, xi * gemm, outPad, inChannels, offsets[xi], transformed,
-            laneTiles, count, products, productsAt + xi * laneStride);
+            laneTiles, count, products, productsAt + xi * laneStride, true);
       }
       for (int k = 0; k < count; k++) {
         int i = (first + k) / imageTiles;
